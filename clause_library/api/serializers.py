@@ -1,0 +1,157 @@
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organizations.models import Organization
+
+from ..markdown import render_html
+from ..models import Category, Clause, ClauseVersion, Language, Library, Requirement
+from ..parameters import resolve_values
+
+
+class LibrarySerializer(serializers.ModelSerializer):
+    clause_count = serializers.IntegerField(read_only=True)
+    shared_with = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+
+    class Meta:
+        model = Library
+        fields = [
+            "id", "name", "description", "organization", "language", "visibility", "shared_with",
+            "origin", "clause_count", "updated_at",
+        ]
+        read_only_fields = ["id", "origin", "clause_count", "updated_at"]
+
+
+class LibraryUpdateSerializer(LibrarySerializer):
+    class Meta(LibrarySerializer.Meta):
+        read_only_fields = ["id", "organization", "origin", "clause_count", "updated_at"]
+
+
+class ParameterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField(required=False, allow_blank=True)
+    type = serializers.ChoiceField(choices=["text", "integer", "decimal", "boolean", "date", "choice"])
+    default = serializers.JSONField(required=False, allow_null=True)
+    required = serializers.BooleanField(required=False, default=True)
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+    min = serializers.FloatField(required=False, allow_null=True)
+    max = serializers.FloatField(required=False, allow_null=True)
+    help = serializers.CharField(required=False, allow_blank=True)
+
+
+class RubricLevelSerializer(serializers.Serializer):
+    score = serializers.IntegerField()
+    description = serializers.CharField()
+
+
+class ReferenceSerializer(serializers.Serializer):
+    label = serializers.CharField()
+    url = serializers.CharField()
+
+
+class ClauseSerializer(serializers.Serializer):
+    """A clause as its current version's content; writes go through services."""
+
+    id = serializers.IntegerField(read_only=True)
+    library = serializers.PrimaryKeyRelatedField(queryset=Library.objects.all())
+    key = serializers.SlugField(max_length=100)
+    title = serializers.CharField(max_length=300)
+    category = serializers.ChoiceField(choices=Category.choices)
+    language = serializers.ChoiceField(choices=Language.choices, default="fr")
+    body = serializers.CharField(max_length=50000, trim_whitespace=False)
+    parameters = serializers.JSONField(required=False, default=list, help_text="[{name,label,type,default,required,choices,min,max,help}]")
+    requirement = serializers.ChoiceField(choices=Requirement.choices)
+    question = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
+    default_weight = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True, coerce_to_string=False)
+    scale_max = serializers.IntegerField(required=False, default=5, min_value=1, max_value=100)
+    rubric = serializers.JSONField(required=False, default=list, help_text="[{score, description}]")
+    references = serializers.JSONField(required=False, default=list, help_text="[{label, url}]")
+    tags = serializers.JSONField(required=False, default=list, help_text="[str]")
+    checks = serializers.JSONField(required=False, default=list, help_text="conformance checks")
+    preview = serializers.SerializerMethodField()
+    version = serializers.SerializerMethodField()
+    origin = serializers.PrimaryKeyRelatedField(read_only=True)
+    based_on = serializers.IntegerField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, clause):
+        data = {"id": clause.pk, "library": clause.library_id, "key": clause.key}
+        data.update(clause.current.content())
+        data.update(
+            preview=self.get_preview(clause),
+            version=clause.current.number,
+            origin=clause.origin_id,
+            based_on=clause.based_on,
+            updated_at=serializers.DateTimeField().to_representation(clause.updated_at),
+        )
+        return data
+
+    @extend_schema_field(serializers.CharField())
+    def get_preview(self, clause):
+        version = clause.current
+        values, _errors = resolve_values(version.parameters, require=False)
+        return render_html(version.body, values, version.language)
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_version(self, clause):
+        return clause.current.number
+
+    def validate_parameters(self, value):
+        return _list_of(value, dict, _("Une liste d'objets paramètre est attendue."))
+
+    def validate_rubric(self, value):
+        return _list_of(value, dict, _("Une liste de niveaux {score, description} est attendue."))
+
+    def validate_references(self, value):
+        return _list_of(value, dict, _("Une liste de références {label, url} est attendue."))
+
+    def validate_tags(self, value):
+        return _list_of(value, str, _("Une liste de textes est attendue."))
+
+    def validate_checks(self, value):
+        return _list_of(value, dict, _("Une liste de vérifications est attendue."))
+
+
+def _list_of(value, kind, message):
+    if not isinstance(value, list) or not all(isinstance(item, kind) for item in value):
+        raise serializers.ValidationError(message)
+    return value
+
+
+class ClauseVersionSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    preview = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClauseVersion
+        fields = ["number", *ClauseVersion.CONTENT_FIELDS, "author", "created_at", "preview"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_preview(self, version):
+        values, _errors = resolve_values(version.parameters, require=False)
+        return render_html(version.body, values, version.language)
+
+
+class ImportSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    file = serializers.JSONField(help_text="A clausier-library/1 document")
+
+
+class ForkSerializer(serializers.Serializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    name = serializers.CharField(required=False, max_length=200)
+
+
+class PullSerializer(serializers.Serializer):
+    clauses = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=2000)
+
+
+class UpdateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    key = serializers.CharField()
+    title = serializers.CharField()
+    local_version = serializers.IntegerField()
+    based_on = serializers.IntegerField()
+    upstream_version = serializers.IntegerField()
+    upstream_clause = serializers.IntegerField()

@@ -1,0 +1,70 @@
+"""The `clausier-library/1` file: validation against the JSON Schema kept beside this module."""
+
+import json
+from functools import cache
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+from jsonschema import Draft202012Validator
+
+from .content import validate_clause_content
+
+FORMAT = "clausier-library/1"
+SCHEMA_PATH = Path(__file__).parent / "schema" / "clausier-library-1.schema.json"
+CLAUSE_FIELDS = (
+    "key", "title", "category", "language", "body", "parameters", "requirement", "question",
+    "default_weight", "scale_max", "rubric", "references", "tags", "checks",
+)
+
+
+@cache
+def _validator():
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
+
+
+def _path(parts):
+    text = "$"
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text
+
+
+def validate_library_file(data):
+    """Every problem of a library file, each as 'JSON path: message'. Empty list when valid."""
+    if not isinstance(data, dict):
+        return [_("$ : un objet JSON « clausier-library/1 » est attendu.")]
+    errors = [
+        f"{_path(error.absolute_path)}: {error.message}"
+        for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if errors:
+        return errors
+    seen = set()
+    for index, clause in enumerate(data["clauses"]):
+        if clause["key"] in seen:
+            errors.append(f"$.clauses[{index}].key: " + _("clé « %(key)s » en double.") % {"key": clause["key"]})
+        seen.add(clause["key"])
+        content = clause_defaults(clause, data.get("language", "fr"))
+        for field, messages in validate_clause_content(content).items():
+            errors.extend(f"$.clauses[{index}].{field}: {message}" for message in messages)
+    return errors
+
+
+def clause_defaults(clause, language="fr"):
+    """A file clause with every optional field filled in."""
+    return {
+        "key": clause["key"],
+        "title": clause["title"],
+        "category": clause["category"],
+        "language": clause.get("language") or language,
+        "body": clause["body"],
+        "parameters": clause.get("parameters") or [],
+        "requirement": clause["requirement"],
+        "question": clause.get("question") or "",
+        "default_weight": clause.get("default_weight"),
+        "scale_max": clause.get("scale_max", 5),
+        "rubric": clause.get("rubric") or [],
+        "references": clause.get("references") or [],
+        "tags": clause.get("tags") or [],
+        "checks": clause.get("checks") or [],
+    }

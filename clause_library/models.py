@@ -1,0 +1,125 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from organizations.models import Organization
+
+
+class Category(models.TextChoices):
+    API_ACCESS = "api_access", _("Accès par API (FHIR, SMART on FHIR)")
+    BULK_EXPORT = "bulk_export", _("Export de masse (FHIR Bulk Data)")
+    STANDARDS = "standards", _("Standards et terminologies")
+    REPLICATION = "replication", _("Base de réplication")
+    ANTI_BLOCKING = "anti_blocking", _("Absence de blocage de l'information")
+    DOCUMENTATION = "documentation", _("Documentation")
+    ROADMAP = "roadmap", _("Feuille de route et traçabilité")
+    NATIONAL_FRAMEWORK = "national_framework", _("Cadre national (CI-SIS, Ségur, INS, PSC, DMP, MSSanté)")
+    SECURITY = "security", _("Sécurité")
+    PORTABILITY = "portability", _("Réversibilité et portabilité")
+
+
+class Requirement(models.TextChoices):
+    MANDATORY = "mandatory", _("Exigence éliminatoire")
+    SCORED = "scored", _("Critère noté")
+    INFORMATIVE = "informative", _("Information")
+
+
+class Language(models.TextChoices):
+    FR = "fr", _("Français")
+    EN = "en", _("Anglais")
+
+
+class Library(models.Model):
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", _("Privée")
+        SHARED = "shared", _("Partagée")
+        PUBLIC = "public", _("Publique")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="libraries")
+    name = models.CharField(_("nom"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    language = models.CharField(_("langue"), max_length=2, choices=Language.choices, default=Language.FR)
+    visibility = models.CharField(
+        _("visibilité"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    shared_with = models.ManyToManyField(Organization, blank=True, related_name="shared_libraries")
+    origin = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("bibliothèque")
+
+    def __str__(self):
+        return self.name
+
+
+class Clause(models.Model):
+    """A clause's identity in a library; its content lives in immutable versions."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="clauses")
+    key = models.SlugField(_("clé"), max_length=100)
+    current = models.ForeignKey(
+        "ClauseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # A forked clause remembers the upstream clause and the upstream version it was based on.
+    origin = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
+    based_on = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["library_id", "key"]
+        constraints = [models.UniqueConstraint(fields=["library", "key"], name="clause_key_unique_in_library")]
+        verbose_name = _("clause")
+
+    def __str__(self):
+        return self.key
+
+
+class ClauseVersion(models.Model):
+    """One immutable state of a clause. Tenders point at these, so they never change."""
+
+    clause = models.ForeignKey(Clause, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(_("titre"), max_length=300)
+    category = models.CharField(_("catégorie"), max_length=30, choices=Category.choices)
+    language = models.CharField(_("langue"), max_length=2, choices=Language.choices, default=Language.FR)
+    body = models.TextField(_("texte"))
+    parameters = models.JSONField(default=list, blank=True)
+    requirement = models.CharField(_("exigence"), max_length=20, choices=Requirement.choices)
+    question = models.TextField(_("question au candidat"), blank=True)
+    default_weight = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    scale_max = models.PositiveSmallIntegerField(default=5)
+    rubric = models.JSONField(default=list, blank=True)
+    references = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    checks = models.JSONField(default=list, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    CONTENT_FIELDS = (
+        "title", "category", "language", "body", "parameters", "requirement", "question",
+        "default_weight", "scale_max", "rubric", "references", "tags", "checks",
+    )
+
+    class Meta:
+        ordering = ["clause_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["clause", "number"], name="clause_version_number_unique")]
+        verbose_name = _("version de clause")
+
+    def __str__(self):
+        return f"{self.clause_id} v{self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("A clause version is immutable; create a new version instead.")
+        super().save(*args, **kwargs)
+
+    def content(self):
+        """The version's content as plain data (the library file's clause shape, minus key)."""
+        data = {field: getattr(self, field) for field in self.CONTENT_FIELDS}
+        weight = data["default_weight"]
+        data["default_weight"] = None if weight is None else (int(weight) if weight == int(weight) else float(weight))
+        return data

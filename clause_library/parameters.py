@@ -1,0 +1,225 @@
+"""Typed clause parameters: checking their declarations and the values given to them.
+
+Pure functions on plain data; no database. Errors are lists of human messages keyed by
+the place they concern, so the API, forms and the import can show them as they are.
+"""
+
+import datetime
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+FIELDS = ("name", "label", "type", "default", "required", "choices", "min", "max", "help")
+MAX_TEXT_VALUE = 2000
+
+
+def placeholders(body):
+    """Names used as `{{ name }}` in a body, in order of first appearance."""
+    seen = []
+    for match in PLACEHOLDER_RE.finditer(body or ""):
+        if match.group(1) not in seen:
+            seen.append(match.group(1))
+    return seen
+
+
+def normalize_definition(raw):
+    """A declaration with every field present (missing ones take their neutral value)."""
+    return {
+        "name": raw.get("name"),
+        "label": raw.get("label") or raw.get("name") or "",
+        "type": raw.get("type", "text"),
+        "default": raw.get("default"),
+        "required": bool(raw.get("required", True)),
+        "choices": list(raw.get("choices") or []),
+        "min": raw.get("min"),
+        "max": raw.get("max"),
+        "help": raw.get("help") or "",
+    }
+
+
+def _is_number(value):
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def validate_definitions(definitions, body):
+    """Check a clause's parameter declarations against each other and its body.
+
+    Returns {"parameters": [...], "body": [...]} with only the keys that have errors.
+    """
+    errors = {}
+    param_errors = []
+    if not isinstance(definitions, list):
+        return {"parameters": [_("Doit être une liste de paramètres.")]}
+    names = set()
+    for index, raw in enumerate(definitions):
+        where = _("Paramètre %(n)s") % {"n": index + 1}
+        if not isinstance(raw, dict):
+            param_errors.append(_("%(where)s : doit être un objet.") % {"where": where})
+            continue
+        unknown = sorted(set(raw) - set(FIELDS))
+        if unknown:
+            param_errors.append(
+                _("%(where)s : champ inconnu « %(field)s ».") % {"where": where, "field": unknown[0]}
+            )
+        definition = normalize_definition(raw)
+        name = definition["name"]
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            param_errors.append(
+                _("%(where)s : nom « %(name)s » invalide (lettres, chiffres et _ ; pas de chiffre en tête).")
+                % {"where": where, "name": name}
+            )
+            continue
+        where = _("Paramètre « %(name)s »") % {"name": name}
+        if name in names:
+            param_errors.append(_("%(where)s : nom en double.") % {"where": where})
+        names.add(name)
+        kind = definition["type"]
+        if kind not in TYPES:
+            param_errors.append(
+                _("%(where)s : type « %(type)s » inconnu (attendu : %(types)s).")
+                % {"where": where, "type": kind, "types": ", ".join(TYPES)}
+            )
+            continue
+        if kind == "choice":
+            choices = definition["choices"]
+            if not choices or not all(isinstance(c, str) and c for c in choices):
+                param_errors.append(
+                    _("%(where)s : un paramètre « choice » demande une liste de choix non vide.")
+                    % {"where": where}
+                )
+            elif len(set(choices)) != len(choices):
+                param_errors.append(_("%(where)s : choix en double.") % {"where": where})
+        for bound in ("min", "max"):
+            value = definition[bound]
+            if value is not None and (kind not in ("integer", "decimal") or not _is_number(value)):
+                param_errors.append(
+                    _("%(where)s : « %(bound)s » n'a de sens que pour un nombre.")
+                    % {"where": where, "bound": bound}
+                )
+        low, high = definition["min"], definition["max"]
+        if _is_number(low) and _is_number(high) and low > high:
+            param_errors.append(
+                _("%(where)s : min (%(min)s) est supérieur à max (%(max)s).")
+                % {"where": where, "min": low, "max": high}
+            )
+        if definition["default"] not in (None, ""):
+            try:
+                coerce_value(definition, definition["default"])
+            except ValueError as exc:
+                param_errors.append(_("%(where)s : valeur par défaut : %(error)s") % {"where": where, "error": exc})
+    if param_errors:
+        errors["parameters"] = param_errors
+    undeclared = [name for name in placeholders(body) if name not in names]
+    if undeclared:
+        errors["body"] = [
+            _("Le texte utilise « {{ %(name)s }} », qui n'est pas un paramètre déclaré.") % {"name": name}
+            for name in undeclared
+        ]
+    return errors
+
+
+def coerce_value(definition, value):
+    """The value converted to the parameter's type (JSON-friendly), or ValueError(message)."""
+    kind = definition.get("type", "text")
+    if kind == "text":
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ValueError(_("texte attendu."))
+        value = str(value)
+        if len(value) > MAX_TEXT_VALUE:
+            raise ValueError(_("texte trop long (%(max)s caractères au plus).") % {"max": MAX_TEXT_VALUE})
+        return value
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("true", "false", "oui", "non", "1", "0", "on", "off"):
+            return value.lower() in ("true", "oui", "1", "on")
+        raise ValueError(_("oui/non (true/false) attendu."))
+    if kind == "date":
+        if not isinstance(value, str):
+            raise ValueError(_("date attendue au format AAAA-MM-JJ."))
+        try:
+            return datetime.date.fromisoformat(value).isoformat()
+        except ValueError as exc:
+            raise ValueError(_("date attendue au format AAAA-MM-JJ.")) from exc
+    if kind == "choice":
+        choices = definition.get("choices") or []
+        if value not in choices:
+            raise ValueError(
+                _("« %(value)s » n'est pas un choix possible (%(choices)s).")
+                % {"value": value, "choices": ", ".join(map(str, choices))}
+            )
+        return value
+    if kind == "integer":
+        if isinstance(value, bool):
+            raise ValueError(_("nombre entier attendu."))
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+            value = int(value)
+        if not isinstance(value, int):
+            raise ValueError(_("nombre entier attendu."))
+        number = value
+    elif kind == "decimal":
+        if isinstance(value, bool):
+            raise ValueError(_("nombre attendu."))
+        try:
+            number = Decimal(str(value).replace(",", ".").strip())
+        except InvalidOperation as exc:
+            raise ValueError(_("nombre attendu.")) from exc
+        if not number.is_finite():
+            raise ValueError(_("nombre attendu."))
+        value = int(number) if number == number.to_integral_value() else float(number)
+    else:
+        raise ValueError(_("type inconnu."))
+    low, high = definition.get("min"), definition.get("max")
+    if low is not None and number < Decimal(str(low)):
+        raise ValueError(_("doit être au moins %(min)s.") % {"min": low})
+    if high is not None and number > Decimal(str(high)):
+        raise ValueError(_("doit être au plus %(max)s.") % {"max": high})
+    return value
+
+
+def resolve_values(definitions, *layers, require=True):
+    """Merge value layers (most specific first) over defaults, checked against the types.
+
+    Returns (values, errors): errors is {parameter name: [message]}. Unknown names in the
+    first layer are errors; later layers (tender-wide values) may hold unrelated names.
+    """
+    values, errors = {}, {}
+    declared = {d["name"]: normalize_definition(d) for d in definitions}
+    if layers:
+        for name in layers[0] or {}:
+            if name not in declared:
+                errors[name] = [_("paramètre inconnu pour cette clause.")]
+    for name, definition in declared.items():
+        raw = None
+        for layer in layers:
+            if layer and layer.get(name) not in (None, ""):
+                raw = layer[name]
+                break
+        if raw is None:
+            raw = definition["default"]
+        if raw in (None, ""):
+            if require and definition["required"]:
+                errors[name] = [_("valeur obligatoire manquante.")]
+            continue
+        try:
+            values[name] = coerce_value(definition, raw)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+    return values, errors
+
+
+def display_value(value, language="fr"):
+    """How a parameter value reads in a sentence."""
+    if isinstance(value, bool):
+        if language == "en":
+            return "yes" if value else "no"
+        return "oui" if value else "non"
+    if isinstance(value, float) and language == "fr":
+        return f"{value}".replace(".", ",")
+    return str(value)

@@ -1,0 +1,203 @@
+"""Writes to libraries and clauses. Every function validates, then writes atomically."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.access import EDITOR_ROLES, has_role
+from organizations.errors import ApplicationError
+
+from .content import validate_clause_content
+from .library_file import FORMAT, clause_defaults, validate_library_file
+from .models import Clause, ClauseVersion, Library
+from .parameters import normalize_definition
+
+CONTENT_FIELDS = ClauseVersion.CONTENT_FIELDS
+
+
+def ensure_can_edit(user, organization_id):
+    if not has_role(user, organization_id, EDITOR_ROLES):
+        raise ApplicationError(
+            {"organization": [_("Seuls les curateurs et administrateurs de l'organisation peuvent faire cela.")]}
+        )
+
+
+def _normalized(content):
+    content = dict(content)
+    content["parameters"] = [normalize_definition(p) for p in content.get("parameters") or []]
+    if content.get("default_weight") is not None:
+        content["default_weight"] = Decimal(str(content["default_weight"]))
+    content.setdefault("language", "fr")
+    content.setdefault("scale_max", 5)
+    for field in ("rubric", "references", "tags", "checks"):
+        content[field] = content.get(field) or []
+    content["question"] = content.get("question") or ""
+    content["rubric"] = sorted(content["rubric"], key=lambda level: level["score"])
+    return {field: content.get(field) for field in CONTENT_FIELDS}
+
+
+def _new_version(clause, content, user, number):
+    version = ClauseVersion.objects.create(clause=clause, number=number, author=user, **content)
+    clause.current = version
+    clause.save(update_fields=["current", "updated_at"])
+    return version
+
+
+@transaction.atomic
+def clause_create(*, user, library, key, content, origin=None, based_on=None):
+    """A new clause with version 1. Raises ApplicationError with field messages."""
+    errors = validate_clause_content(content)
+    if not key:
+        errors.setdefault("key", []).append(_("La clé est obligatoire."))
+    elif Clause.objects.filter(library=library, key=key).exists():
+        errors.setdefault("key", []).append(_("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key})
+    if errors:
+        raise ApplicationError(errors)
+    clause = Clause.objects.create(library=library, key=key, origin=origin, based_on=based_on)
+    _new_version(clause, _normalized(content), user, 1)
+    Library.objects.filter(pk=library.pk).update(updated_at=timezone.now())
+    return clause
+
+
+@transaction.atomic
+def clause_update(*, user, clause, changes, key=None):
+    """Apply changes as a new version (none when nothing changed). Old versions stay."""
+    clause = Clause.objects.select_for_update().select_related("current").get(pk=clause.pk)
+    current = clause.current.content()
+    content = {**current, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
+    errors = validate_clause_content(content)
+    if key is not None and key != clause.key:
+        if Clause.objects.filter(library_id=clause.library_id, key=key).exists():
+            errors.setdefault("key", []).append(_("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key})
+    if errors:
+        raise ApplicationError(errors)
+    if key is not None and key != clause.key:
+        clause.key = key
+        clause.save(update_fields=["key", "updated_at"])
+    normalized = _normalized(content)
+    if normalized != _normalized(current):
+        _new_version(clause, normalized, user, clause.current.number + 1)
+        Library.objects.filter(pk=clause.library_id).update(updated_at=timezone.now())
+    return clause
+
+
+@transaction.atomic
+def library_create(*, user, organization, name, description="", language="fr", visibility="private", shared_with=()):
+    ensure_can_edit(user, organization.pk)
+    library = Library.objects.create(
+        organization=organization, name=name, description=description, language=language, visibility=visibility
+    )
+    library.shared_with.set(shared_with)
+    return library
+
+
+def library_export(library):
+    """The library as a `clausier-library/1` document (plain data, JSON-ready)."""
+    clauses = library.clauses.select_related("current").order_by("key")
+    return {
+        "format": FORMAT,
+        "name": library.name,
+        "description": library.description,
+        "language": library.language,
+        "exported_at": timezone.now().isoformat(),
+        "clauses": [{"key": clause.key, **clause.current.content()} for clause in clauses],
+    }
+
+
+@transaction.atomic
+def library_import(*, user, organization, data):
+    """A new library from a file. Either every clause lands or nothing does."""
+    ensure_can_edit(user, organization.pk)
+    errors = validate_library_file(data)
+    if errors:
+        raise ApplicationError({"file": errors})
+    language = data.get("language", "fr")
+    library = Library.objects.create(
+        organization=organization, name=data["name"], description=data.get("description", ""), language=language
+    )
+    _bulk_create_clauses(library, user, [(c["key"], clause_defaults(c, language), None, None) for c in data["clauses"]])
+    return library
+
+
+def _bulk_create_clauses(library, user, rows):
+    """Create many clauses with their version 1 in a fixed number of queries."""
+    clauses = Clause.objects.bulk_create(
+        [Clause(library=library, key=key, origin=origin, based_on=based_on) for key, _content, origin, based_on in rows]
+    )
+    if clauses and clauses[0].pk is None:  # backends that do not return ids from bulk inserts
+        clauses = list(library.clauses.order_by("id"))
+    versions = ClauseVersion.objects.bulk_create(
+        [
+            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content))
+            for clause, (_key, content, _o, _b) in zip(clauses, rows, strict=True)
+        ]
+    )
+    if versions and versions[0].pk is None:
+        versions = list(ClauseVersion.objects.filter(clause__library=library).order_by("clause_id"))
+    for clause, version in zip(clauses, versions, strict=True):
+        clause.current = version
+    Clause.objects.bulk_update(clauses, ["current"])
+
+
+@transaction.atomic
+def library_fork(*, user, library, organization, name=None):
+    """Copy a library into an organisation; each copy remembers its upstream clause and version."""
+    ensure_can_edit(user, organization.pk)
+    fork = Library.objects.create(
+        organization=organization,
+        name=name or library.name,
+        description=library.description,
+        language=library.language,
+        origin=library,
+    )
+    upstream = list(library.clauses.select_related("current").order_by("key"))
+    _bulk_create_clauses(
+        fork, user, [(c.key, c.current.content(), c, c.current.number) for c in upstream]
+    )
+    return fork
+
+
+@transaction.atomic
+def library_pull(*, user, library, clause_ids):
+    """Bring the upstream's current version into each named clause of a fork."""
+    ensure_can_edit(user, library.organization_id)
+    clauses = list(
+        library.clauses.select_for_update(of=("self",))
+        .select_related("current", "origin__current")
+        .filter(pk__in=clause_ids)
+    )
+    found = {c.pk for c in clauses}
+    missing = [pk for pk in clause_ids if pk not in found]
+    stale = [c.pk for c in clauses if not (c.origin_id and c.origin.current.number > (c.based_on or 0))]
+    if missing or stale:
+        raise ApplicationError(
+            {"clauses": [_("Pas de mise à jour disponible pour la clause %(id)s.") % {"id": pk} for pk in missing + stale]}
+        )
+    for clause in clauses:
+        upstream = clause.origin.current
+        _new_version(clause, _normalized(upstream.content()), user, clause.current.number + 1)
+        clause.based_on = upstream.number
+        clause.save(update_fields=["based_on"])
+    Library.objects.filter(pk=library.pk).update(updated_at=timezone.now())
+    return clauses
+
+
+@transaction.atomic
+def clause_delete(*, user, clause):
+    """Delete a clause and its versions, unless a tender still pins one of them."""
+    from django.db.models import ProtectedError
+
+    library_id = clause.library_id
+    Clause.objects.filter(pk=clause.pk).update(current=None)
+    try:
+        with transaction.atomic():
+            ClauseVersion.objects.filter(clause=clause).delete()
+            Clause.objects.filter(pk=clause.pk).delete()
+    except ProtectedError as exc:
+        raise ApplicationError(
+            {"detail": [_("Cette clause est utilisée par un appel d'offres : elle ne peut pas être supprimée.")]},
+            status=409,
+        ) from exc
+    Library.objects.filter(pk=library_id).update(updated_at=timezone.now())

@@ -1,0 +1,68 @@
+import pytest
+from rest_framework.test import APIClient
+
+from organizations.models import Organization
+
+from .factories import LibraryFactory, OrganizationFactory, member
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def group():
+    return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)
+
+
+@pytest.fixture
+def hospital():
+    return OrganizationFactory(name="CHU", kind=Organization.Kind.HOSPITAL)
+
+
+@pytest.fixture
+def other_hospital():
+    return OrganizationFactory(name="CH Autre", kind=Organization.Kind.HOSPITAL)
+
+
+@pytest.fixture
+def curator(group):
+    return member(group, "curator", username="curator")
+
+
+@pytest.fixture
+def hospital_admin(hospital):
+    return member(hospital, "admin", username="chu-admin")
+
+
+@pytest.fixture
+def buyer(hospital):
+    return member(hospital, "buyer", username="buyer")
+
+
+@pytest.fixture
+def evaluator(hospital):
+    return member(hospital, "evaluator", username="eval1")
+
+
+@pytest.fixture
+def outsider(other_hospital):
+    return member(other_hospital, "admin", username="outsider")
+
+
+@pytest.fixture
+def library(group):
+    return LibraryFactory(organization=group, name="Référence")
+
+
+def api_client(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def api():
+    return api_client
