@@ -5,7 +5,7 @@ from rest_framework import serializers
 from organizations.models import Organization
 
 from ..markdown import render_html
-from ..models import Category, Clause, ClauseVersion, Language, Library, Requirement
+from ..models import Category, ClauseVersion, Language, Library, Requirement
 from ..parameters import resolve_values
 
 
