@@ -64,7 +64,7 @@ def clause_create(*, user, library, key, content, origin=None, based_on=None):
 @transaction.atomic
 def clause_update(*, user, clause, changes, key=None):
     """Apply changes as a new version (none when nothing changed). Old versions stay."""
-    clause = Clause.objects.select_for_update().select_related("current").get(pk=clause.pk)
+    clause = Clause.objects.select_for_update(of=("self",)).select_related("current").get(pk=clause.pk)
     current = clause.current.content()
     content = {**current, **{k: v for k, v in changes.items() if k in CONTENT_FIELDS}}
     errors = validate_clause_content(content)
