@@ -226,6 +226,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     # Every countdown and retry backoff stays below this (PITFALLS: redelivery loops).
     else {"visibility_timeout": 3600}
 )
+if CELERY_BROKER_URL.startswith("filesystem"):
+    for folder in ("queue", "processed"):
+        (CELERY_DATA_DIR / folder).mkdir(parents=True, exist_ok=True)
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
