@@ -1,0 +1,170 @@
+"""Evaluation of the bids of a tender: criteria, evaluators, bids, answers, scores, consensus, audit.
+
+The arithmetic lives in scoring/rules.py; writes go through scoring/services.py, which keeps the
+audit trail.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Criterion(models.Model):
+    class Kind(models.TextChoices):
+        SCORED = "scored", _("Noté")
+        ELIMINATORY = "eliminatory", _("Éliminatoire")
+        PRICE = "price", _("Prix")
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="criteria")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    name = models.CharField(_("nom"), max_length=300)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.SCORED)
+    # Percentage of the parent (of the whole tender at the top level); none for eliminatory criteria.
+    weight = models.DecimalField(_("poids (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    scale_max = models.PositiveSmallIntegerField(_("note maximale"), default=5)
+    tender_clause = models.ForeignKey(
+        "tenders.TenderClause", null=True, blank=True, on_delete=models.SET_NULL, related_name="criteria"
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["tender_id", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender"], condition=Q(kind="price"), name="one_price_criterion_per_tender"),
+        ]
+        verbose_name = _("critère")
+
+    def __str__(self):
+        return self.name
+
+
+class EvaluationState(models.Model):
+    """Per-tender switches of the evaluation lead: scores revealed, technical scoring closed."""
+
+    tender = models.OneToOneField("tenders.Tender", on_delete=models.CASCADE, related_name="evaluation_state")
+    revealed_at = models.DateTimeField(null=True, blank=True)
+    revealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    technical_closed_at = models.DateTimeField(null=True, blank=True)
+    technical_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("état de l'évaluation")
+
+    def __str__(self):
+        return f"evaluation of {self.tender_id}"
+
+
+class Evaluator(models.Model):
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="evaluators")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="evaluations")
+    # When the evaluator declared having no conflict of interest; scoring is refused until then.
+    declared_at = models.DateTimeField(_("déclaration d'absence de conflit"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tender_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "user"], name="one_evaluator_per_user_and_tender")]
+        verbose_name = _("évaluateur")
+
+    def __str__(self):
+        return f"{self.user} @ {self.tender_id}"
+
+
+class Bid(models.Model):
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="bids")
+    vendor = models.CharField(_("candidat"), max_length=300)
+    price = models.DecimalField(_("prix"), max_digits=14, decimal_places=2)
+    fhir_base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
+    submitted_at = models.DateTimeField(_("date de dépôt"), default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tender_id", "id"]
+        verbose_name = _("offre")
+
+    def __str__(self):
+        return self.vendor
+
+
+class Answer(models.Model):
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="answers")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="answers")
+    text = models.TextField(_("réponse"), blank=True)
+    compliant = models.BooleanField(_("conforme"), null=True, blank=True)
+    evidence = models.TextField(_("justificatifs"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bid_id", "criterion_id"]
+        constraints = [models.UniqueConstraint(fields=["bid", "criterion"], name="one_answer_per_bid_and_criterion")]
+        verbose_name = _("réponse")
+
+    def __str__(self):
+        return f"{self.bid_id}/{self.criterion_id}"
+
+
+class Score(models.Model):
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="scores")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scores")
+    value = models.DecimalField(_("note"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("commentaire"), blank=True)
+    # Optimistic concurrency: a write must carry the version it read; each write increments it.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bid_id", "criterion_id", "evaluator_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "criterion", "evaluator"], name="one_score_per_evaluator_and_cell"),
+        ]
+        verbose_name = _("note")
+
+    def __str__(self):
+        return f"{self.bid_id}/{self.criterion_id}/{self.evaluator_id} = {self.value}"
+
+
+class Consensus(models.Model):
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="consensus")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="consensus")
+    value = models.DecimalField(_("note de consensus"), max_digits=6, decimal_places=2)
+    justification = models.TextField(_("justification"))
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["bid_id", "criterion_id"]
+        constraints = [models.UniqueConstraint(fields=["bid", "criterion"], name="one_consensus_per_cell")]
+        verbose_name = _("consensus")
+
+    def __str__(self):
+        return f"{self.bid_id}/{self.criterion_id} = {self.value}"
+
+
+class AuditEvent(models.Model):
+    """One change to the evaluation: who, when, what, old and new value. Never updated nor deleted by the app."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="audit_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True)
+    field = models.CharField(max_length=100, blank=True)
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["tender_id", "at", "id"]
+        indexes = [models.Index(fields=["tender", "at"], name="audit_tender_at")]
+        verbose_name = _("événement d'audit")
+
+    def __str__(self):
+        return f"{self.action} {self.object_type}#{self.object_id}"
