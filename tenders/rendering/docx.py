@@ -1,0 +1,563 @@
+"""TenderDocument → Word (.docx). The only module of the project that imports python-docx.
+
+Word styles are real styles of python-docx's default template (Title, Subtitle, Heading 1–4,
+List Bullet, List Number, Quote, TOC Heading, Table Grid…), so a buyer can paste the text into a
+CCTP and rebuild the table of contents in Word. `STYLES_USED` lists them; a test checks that the
+base document defines every one (a missing style would raise KeyError at render time).
+
+`DocxBuilder` holds the generic pieces (headings, paragraphs from Markdown tokens, tables with a
+repeated header row, fields, header/footer, deterministic bytes) for other documents such as the
+evaluation report; `render_tender_docx` and `render_questionnaire_docx` only arrange them.
+"""
+
+import datetime
+import io
+
+from django.utils import translation
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+from docx.text.run import Run
+
+from clause_library.markdown import tokens as markdown_tokens
+
+from .archive import normalize_zip
+from .html import format_date, format_percent, kind_label
+
+STYLES_USED = (
+    "Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "TOC Heading",
+    "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2", "List Number 3",
+    "List Continue", "Quote", "No Spacing", "Table Grid", "Header", "Footer", "Caption",
+)
+ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+MONO_FONT = "DejaVu Sans Mono"
+# CT_Settings children that must come after w:updateFields (ECMA-376 element order).
+_SETTINGS_AFTER_UPDATE_FIELDS = {
+    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
+    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType",
+    "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+}
+
+
+def _local_name(element):
+    return element.tag.rsplit("}", 1)[-1]
+
+
+class DocxBuilder:
+    """A Word document built from plain values. Call `to_bytes()` at the end.
+
+    `date` (ISO) fixes the core properties' dates and the ZIP entries' timestamps so the same
+    input gives the same bytes.
+    """
+
+    def __init__(self, *, title, author, date, language="fr", landscape=False):
+        self.document = Document()
+        self.date = date
+        self.language = language
+        self._setup_page(landscape)
+        self._setup_styles()
+        # python-docx resolves a style name by scanning every style on each call; resolve once.
+        self._style_ids = {style.name: style.style_id for style in self.document.styles}
+        self._list_abstracts = {}
+        moment = datetime.datetime.combine(format_date(date), datetime.time(0, 0))
+        properties = self.document.core_properties
+        properties.title = title
+        properties.author = author
+        properties.last_modified_by = author
+        properties.created = moment
+        properties.modified = moment
+        properties.last_printed = moment
+        properties.revision = 1
+        properties.language = language
+        properties.comments = ""
+
+    # Page and styles ------------------------------------------------------------------------
+
+    def _setup_page(self, landscape):
+        section = self.document.sections[0]
+        width, height = Cm(21), Cm(29.7)
+        if landscape:
+            section.orientation = WD_ORIENT.LANDSCAPE
+            width, height = height, width
+        section.page_width, section.page_height = width, height
+        section.left_margin = section.right_margin = Cm(2)
+        section.top_margin, section.bottom_margin = Cm(2.2), Cm(2)
+        section.header_distance = section.footer_distance = Cm(1)
+        self.usable_width = width - section.left_margin - section.right_margin
+
+    def _setup_styles(self):
+        styles = self.document.styles
+        normal = styles["Normal"]
+        normal.font.name = "Calibri"
+        normal.font.size = Pt(10.5)
+        normal.paragraph_format.space_after = Pt(4)
+        for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "TOC Heading"):
+            styles[name].font.color.rgb = ACCENT
+        for name in ("Heading 1", "Heading 2"):
+            styles[name].paragraph_format.keep_with_next = True
+
+    # Blocks ---------------------------------------------------------------------------------
+
+    def add_paragraph(self, style=None):
+        """An empty paragraph with a style given by name (resolved through the cache)."""
+        paragraph = self.document.add_paragraph()
+        if style:
+            paragraph._p.style = self._style_ids[style]
+        return paragraph
+
+    @staticmethod
+    def add_run(paragraph, text="", *, bold=False, italic=False):
+        """A run with text; faster than python-docx's `add_run(text)` which clears the run first."""
+        r = paragraph._p.add_r()
+        if text:
+            r.add_t(text)
+        run = Run(r, paragraph)
+        if bold:
+            run.bold = True
+        if italic:
+            run.italic = True
+        return run
+
+    def heading(self, text, level, *, page_break_before=False):
+        paragraph = self.add_paragraph("Title" if level == 0 else f"Heading {level}")
+        self.add_run(paragraph, text)
+        if page_break_before:
+            paragraph.paragraph_format.page_break_before = True
+        return paragraph
+
+    def paragraph(self, text="", style=None, *, bold=False, italic=False, label=None):
+        """A paragraph; `label` is a bold lead-in (``"Question : "``) before `text`."""
+        paragraph = self.add_paragraph(style)
+        if label:
+            self.add_run(paragraph, label, bold=True)
+        if text:
+            self.add_run(paragraph, text, bold=bold, italic=italic)
+        return paragraph
+
+    def page_break(self):
+        self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def add_field(self, paragraph, instruction, placeholder=""):
+        """A Word field (PAGE, NUMPAGES, TOC…) as raw w:fldChar / w:instrText runs."""
+        def field_char(kind):
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            if kind == "begin":
+                char.set(qn("w:dirty"), "true")  # ask Word to recompute it
+            paragraph.add_run()._r.append(char)
+
+        field_char("begin")
+        instr = OxmlElement("w:instrText")
+        instr.set(qn("xml:space"), "preserve")
+        instr.text = f" {instruction} "
+        paragraph.add_run()._r.append(instr)
+        field_char("separate")
+        paragraph.add_run(placeholder)
+        field_char("end")
+        return paragraph
+
+    def table_of_contents(self, title, levels="1-2"):
+        """A TOC field Word/LibreOffice fills when fields are updated (the file asks them to on open)."""
+        self.add_run(self.add_paragraph("TOC Heading"), title)
+        self.add_field(
+            self.add_paragraph(),
+            f'TOC \\o "{levels}" \\h \\z \\u',
+            gettext("Mettez à jour les champs (F9) pour afficher la table des matières."),
+        )
+        settings = self.document.settings.element
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        following = next((child for child in settings if _local_name(child) in _SETTINGS_AFTER_UPDATE_FIELDS), None)
+        if following is not None:
+            following.addprevious(update)
+        else:
+            settings.append(update)
+
+    def header_footer(self, header_text):
+        """Running header text and a ``Page X / Y`` footer on every page but the cover."""
+        section = self.document.sections[0]
+        section.different_first_page_header_footer = True
+        header = section.header.paragraphs[0]
+        header.text = header_text
+        header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        for run in header.runs:
+            run.font.size = Pt(8.5)
+            run.font.color.rgb = ACCENT
+        footer = section.footer.paragraphs[0]
+        footer.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        footer.add_run(gettext("Page") + " ")
+        self.add_field(footer, "PAGE", "1")
+        footer.add_run(" / ")
+        self.add_field(footer, "NUMPAGES", "1")
+        for run in footer.runs:
+            run.font.size = Pt(8.5)
+
+    def table(self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None):
+        """A table whose first row is a header repeated on each page. `widths` are fractions of
+        the usable width; `indents[i]` indents row i's second cell (tree levels); rows whose index
+        is in `bold_rows` are bold."""
+        table = self.document.add_table(rows=1, cols=len(header))
+        table._tbl.tblStyle_val = self._style_ids[style]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        header_row = table.rows[0]
+        self._mark_header_row(header_row)
+        for cell, text in zip(header_row.cells, header, strict=True):
+            self._fill_cell(cell, text, bold=True)
+            self._shade(cell, "1F3A5F")
+            for run in cell.paragraphs[0].runs:
+                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        for index, values in enumerate(rows):
+            cells = table.add_row().cells
+            for column, (cell, text) in enumerate(zip(cells, values, strict=True)):
+                self._fill_cell(cell, text, bold=bool(bold_rows and index in bold_rows))
+                if indents and column == 1 and indents[index]:
+                    cell.paragraphs[0].paragraph_format.left_indent = Cm(0.5 * indents[index])
+        if widths:
+            total = self.usable_width
+            for row in table.rows:
+                for cell, fraction in zip(row.cells, widths, strict=True):
+                    cell.width = int(total * fraction)
+        return table
+
+    @staticmethod
+    def _mark_header_row(row):
+        properties = row._tr.get_or_add_trPr()
+        for tag in ("w:cantSplit", "w:tblHeader"):
+            element = OxmlElement(tag)
+            element.set(qn("w:val"), "true")
+            properties.append(element)
+
+    @staticmethod
+    def _fill_cell(cell, text, *, bold=False):
+        paragraph = cell.paragraphs[0]
+        paragraph.paragraph_format.space_after = Pt(0)
+        run = DocxBuilder.add_run(paragraph, "" if text is None else str(text), bold=bold)
+        run.font.size = Pt(9)
+
+    @staticmethod
+    def _shade(cell, fill):
+        shading = OxmlElement("w:shd")
+        shading.set(qn("w:val"), "clear")
+        shading.set(qn("w:color"), "auto")
+        shading.set(qn("w:fill"), fill)
+        cell._tc.get_or_add_tcPr().append(shading)
+
+    # Markdown -------------------------------------------------------------------------------
+
+    def markdown(self, text, *, heading_level=3):
+        """Paragraphs, lists (restarting numbers per list), quotes, code and tables from Markdown."""
+        MarkdownWriter(self, heading_level).write(markdown_tokens(text))
+
+    def new_numbering(self, style_name, start=1):
+        """A fresh w:num on the list style's numbering, restarting at `start` (python-docx has no API)."""
+        numbering = self.document.part.numbering_part.element
+        if style_name not in self._list_abstracts:
+            style = self.document.styles[style_name].element
+            style_num = style.find(qn("w:pPr")).find(qn("w:numPr")).find(qn("w:numId")).get(qn("w:val"))
+            self._list_abstracts[style_name] = next(
+                num.find(qn("w:abstractNumId")).get(qn("w:val"))
+                for num in numbering.findall(qn("w:num"))
+                if num.get(qn("w:numId")) == style_num
+            )
+            self._next_num_id = max(int(num.get(qn("w:numId"))) for num in numbering.findall(qn("w:num"))) + 1
+        abstract = self._list_abstracts[style_name]
+        num_id = str(self._next_num_id)
+        self._next_num_id += 1
+        num = OxmlElement("w:num")
+        num.set(qn("w:numId"), num_id)
+        abstract_ref = OxmlElement("w:abstractNumId")
+        abstract_ref.set(qn("w:val"), abstract)
+        num.append(abstract_ref)
+        override = OxmlElement("w:lvlOverride")
+        override.set(qn("w:ilvl"), "0")
+        start_override = OxmlElement("w:startOverride")
+        start_override.set(qn("w:val"), str(start))
+        override.append(start_override)
+        num.append(override)
+        numbering.append(num)
+        return num_id
+
+    @staticmethod
+    def set_numbering(paragraph, num_id):
+        properties = paragraph._p.get_or_add_pPr()
+        num_pr = OxmlElement("w:numPr")
+        level = OxmlElement("w:ilvl")
+        level.set(qn("w:val"), "0")
+        number = OxmlElement("w:numId")
+        number.set(qn("w:val"), num_id)
+        num_pr.append(level)
+        num_pr.append(number)
+        properties.append(num_pr)
+
+    # Output ---------------------------------------------------------------------------------
+
+    def to_bytes(self):
+        buffer = io.BytesIO()
+        self.document.save(buffer)
+        return normalize_zip(buffer.getvalue(), self.date)
+
+
+class MarkdownWriter:
+    """Walks markdown-it block tokens and writes Word paragraphs with the matching styles."""
+
+    def __init__(self, builder, heading_level):
+        self.builder = builder
+        self.heading_level = heading_level
+        self.lists = []  # stack of {"ordered", "num_id", "items"}
+        self.in_quote = 0
+        self.item_paragraphs = 0
+        self.table_rows = None
+
+    def write(self, tokens):
+        for token in tokens:
+            handler = getattr(self, "on_" + token.type, None)
+            if handler:
+                handler(token)
+
+    # Block structure
+    def on_bullet_list_open(self, token):
+        self.lists.append({"ordered": False, "num_id": None})
+
+    def on_ordered_list_open(self, token):
+        start = int(token.attrGet("start") or 1)
+        style = self._list_style(ordered=True, depth=len(self.lists))
+        self.lists.append({"ordered": True, "num_id": self.builder.new_numbering(style, start)})
+
+    def on_bullet_list_close(self, token):
+        self.lists.pop()
+
+    on_ordered_list_close = on_bullet_list_close
+
+    def on_list_item_open(self, token):
+        self.item_paragraphs = 0
+
+    def on_blockquote_open(self, token):
+        self.in_quote += 1
+
+    def on_blockquote_close(self, token):
+        self.in_quote -= 1
+
+    def on_heading_open(self, token):
+        self.pending_heading = min(4, self.heading_level + max(0, int(token.tag[1]) - 3))
+
+    def on_fence(self, token):
+        self._code(token.content)
+
+    on_code_block = on_fence
+
+    def on_table_open(self, token):
+        self.table_rows = []
+
+    def on_tr_open(self, token):
+        self.table_rows.append([])
+
+    def on_table_close(self, token):
+        rows, self.table_rows = self.table_rows, None
+        if rows:
+            width = max(len(row) for row in rows)
+            rows = [row + [""] * (width - len(row)) for row in rows]
+            self.builder.table(rows[0], rows[1:])
+
+    def on_inline(self, token):
+        if self.table_rows is not None:
+            self.table_rows[-1].append(self._plain(token))
+            return
+        heading = getattr(self, "pending_heading", None)
+        if heading:
+            self.pending_heading = None
+            self.builder.heading(self._plain(token), heading)
+            return
+        paragraph = self.builder.add_paragraph(self._paragraph_style())
+        if self.lists and self.lists[-1]["ordered"] and self.item_paragraphs == 1:
+            self.builder.set_numbering(paragraph, self.lists[-1]["num_id"])
+        self._runs(paragraph, token.children or [])
+
+    def _paragraph_style(self):
+        if self.lists:
+            self.item_paragraphs += 1
+            if self.item_paragraphs > 1:
+                return "List Continue"
+            return self._list_style(self.lists[-1]["ordered"], len(self.lists) - 1)
+        if self.in_quote:
+            return "Quote"
+        return None
+
+    @staticmethod
+    def _list_style(ordered, depth):
+        base = "List Number" if ordered else "List Bullet"
+        return base if depth == 0 else f"{base} {min(depth + 1, 3)}"
+
+    def _code(self, content):
+        for line in content.rstrip("\n").split("\n"):
+            run = self.builder.add_run(self.builder.add_paragraph("No Spacing"), line)
+            run.font.name = MONO_FONT
+            run.font.size = Pt(9)
+
+    # Inline content
+    @staticmethod
+    def _plain(token):
+        return "".join(child.content for child in (token.children or []) if child.type in ("text", "code_inline"))
+
+    def _runs(self, paragraph, children):
+        bold = italic = 0
+        link = None
+        for child in children:
+            kind = child.type
+            if kind == "strong_open":
+                bold += 1
+            elif kind == "strong_close":
+                bold -= 1
+            elif kind == "em_open":
+                italic += 1
+            elif kind == "em_close":
+                italic -= 1
+            elif kind == "link_open":
+                link = {"href": child.attrGet("href") or "", "text": ""}
+            elif kind == "link_close" and link is not None:
+                if link["href"] and link["href"] != link["text"]:
+                    self.builder.add_run(paragraph, f" ({link['href']})")
+                link = None
+            elif kind in ("text", "code_inline", "image"):
+                text = child.content if kind != "image" else (child.content or child.attrGet("alt") or "")
+                run = self.builder.add_run(paragraph, text, bold=bool(bold), italic=bool(italic))
+                if kind == "code_inline":
+                    run.font.name = MONO_FONT
+                if link is not None:
+                    run.underline = True
+                    link["text"] += text
+            elif kind == "softbreak":
+                self.builder.add_run(paragraph, " ")
+            elif kind == "hardbreak":
+                paragraph.add_run().add_break()
+
+
+# Documents ----------------------------------------------------------------------------------
+
+
+def _cover(builder, doc, subtitle):
+    builder.paragraph(doc["organization"], "Subtitle")
+    builder.paragraph(doc["title"], "Title")
+    builder.paragraph(subtitle, "Subtitle")
+    date = format_date(doc["generated_on"])
+    for label, value in (
+        (gettext("Référence"), doc["reference"]),
+        (gettext("Procédure"), doc.get("procedure_label", "")),
+        (gettext("Date"), date_format(date, "j F Y")),
+    ):
+        builder.paragraph(value, label=f"{label} : ")
+
+
+def _article(builder, article):
+    builder.heading(f"{gettext('Article')} {article['number']} — {article['title']}", 2)
+    builder.paragraph(article.get("requirement_label", ""), bold=True)
+    builder.markdown(article.get("body_markdown", ""))
+    parameters = article.get("parameters") or []
+    if parameters:
+        builder.paragraph(gettext("Paramètres retenus"), "Caption")
+        builder.table(
+            [gettext("Paramètre"), gettext("Valeur")],
+            [[parameter["label"], parameter["value"]] for parameter in parameters],
+            widths=(0.6, 0.4),
+        )
+    if article.get("question"):
+        builder.paragraph(article["question"], "Quote", label=f"{gettext('Question au candidat')} ({article['id']}) : ")
+    references = article.get("references") or []
+    if references:
+        builder.paragraph(gettext("Références"), bold=True)
+        for reference in references:
+            text = reference["label"] + (f" — {reference['url']}" if reference.get("url") else "")
+            builder.paragraph(text, "List Bullet")
+
+
+def _criteria(builder, doc):
+    language = doc.get("language", "fr")
+    builder.heading(gettext("Critères d'attribution et pondérations"), 1, page_break_before=True)
+    builder.paragraph(
+        gettext("Le prix est noté selon la formule : %(formula)s.") % {"formula": doc.get("price_formula_label", "")}
+    )
+    criteria = doc["criteria"]
+    builder.table(
+        [gettext("N°"), gettext("Critère"), gettext("Nature"), gettext("Pondération"), gettext("Poids dans la note"), gettext("Article")],
+        [
+            [
+                criterion["number"],
+                criterion["name"],
+                kind_label(criterion.get("kind")),
+                format_percent(criterion.get("weight"), language),
+                format_percent(criterion.get("global_weight"), language),
+                criterion.get("article") or "",
+            ]
+            for criterion in criteria
+        ],
+        widths=(0.08, 0.42, 0.16, 0.12, 0.12, 0.10),
+        indents=[int(criterion.get("depth") or 0) for criterion in criteria],
+        bold_rows={index for index, criterion in enumerate(criteria) if not criterion.get("depth")},
+    )
+
+
+def render_tender_docx(doc):
+    """The tender annex as DOCX bytes: cover, TOC field, sections (Heading 1), articles (Heading 2),
+    criteria table and questions; header with the reference, footer ``Page X / Y``."""
+    with translation.override(doc.get("language", "fr")):
+        builder = DocxBuilder(title=f"{doc['reference']} — {doc['title']}", author=doc["organization"],
+                              date=doc["generated_on"], language=doc.get("language", "fr"))
+        builder.header_footer(f"{doc['reference']} — {doc['title']}")
+        _cover(builder, doc, gettext("Annexe interopérabilité"))
+        builder.page_break()
+        builder.table_of_contents(gettext("Sommaire"))
+        for section in doc.get("sections", []):
+            builder.heading(f"{section['number']}. {section['title']}", 1, page_break_before=True)
+            for article in section.get("articles", []):
+                _article(builder, article)
+        if doc.get("criteria"):
+            _criteria(builder, doc)
+        if doc.get("questions"):
+            builder.heading(gettext("Questionnaire du candidat"), 1, page_break_before=True)
+            builder.table(
+                [gettext("Identifiant"), gettext("Article"), gettext("Exigence"), gettext("Question")],
+                [[q["id"], q["article"], q.get("requirement_label", ""), q["question"]] for q in doc["questions"]],
+                widths=(0.12, 0.1, 0.2, 0.58),
+            )
+        return builder.to_bytes()
+
+
+def questions_by_category(doc):
+    """Questions grouped by their section title, in document order: [(title, [question…])]."""
+    groups = {}
+    for question in doc.get("questions", []):
+        groups.setdefault(question.get("category", ""), []).append(question)
+    return list(groups.items())
+
+
+def render_questionnaire_docx(doc):
+    """The vendors' answer form as DOCX bytes (landscape): one table per section with id,
+    requirement, question and empty answer, compliance and evidence columns."""
+    with translation.override(doc.get("language", "fr")):
+        builder = DocxBuilder(title=f"{doc['reference']} — {gettext('Formulaire de réponse')}",
+                              author=doc["organization"], date=doc["generated_on"],
+                              language=doc.get("language", "fr"), landscape=True)
+        builder.header_footer(f"{doc['reference']} — {gettext('Formulaire de réponse')}")
+        _cover(builder, doc, gettext("Formulaire de réponse du candidat"))
+        builder.paragraph(
+            gettext(
+                "Répondez à chaque question dans la colonne « Réponse », indiquez la conformité (Oui, Non "
+                "ou Partiel) et citez vos preuves (documents, liens, numéros de page). Ne modifiez pas les identifiants."
+            )
+        )
+        for index, (category, questions) in enumerate(questions_by_category(doc)):
+            builder.heading(category, 1, page_break_before=index == 0)
+            builder.table(
+                [gettext("Identifiant"), gettext("Exigence"), gettext("Question"), gettext("Réponse"),
+                 gettext("Conformité (Oui / Non / Partiel)"), gettext("Preuves")],
+                [[q["id"], f"{q['article']} — {q.get('requirement_label', '')}", q["question"], "", "", ""]
+                 for q in questions],
+                widths=(0.09, 0.14, 0.27, 0.28, 0.1, 0.12),
+            )
+        return builder.to_bytes()
