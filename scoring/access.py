@@ -1,0 +1,72 @@
+"""Who may do what in the evaluation of a tender. Each API view and page starts with one of these.
+
+A tender outside the user's organisations is missing (404). Inside, roles decide (403):
+- buyers and admins of the tender's organisation lead the evaluation (criteria, evaluators, bids,
+  consensus, reveal, close, results, audit);
+- evaluators named on the tender read bids, answers and their own scores (everyone's after reveal),
+  prices only when the price is not sealed or technical scoring is closed.
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import PermissionDenied
+
+from organizations.access import BUYER_ROLES, has_role, organization_ids
+
+from .models import Evaluator
+from .selectors import state_of
+
+
+def visible_tenders(user):
+    from tenders.models import Tender
+
+    return Tender.objects.filter(organization_id__in=organization_ids(user))
+
+
+def tender_for(user, pk):
+    tender = visible_tenders(user).select_related("organization").filter(pk=pk).first()
+    if tender is None:
+        raise Http404
+    return tender
+
+
+def is_lead(user, tender) -> bool:
+    return has_role(user, tender.organization_id, BUYER_ROLES)
+
+
+def evaluator_of(user, tender):
+    cache = getattr(tender, "_evaluator_cache", None)
+    if cache is None:
+        cache = tender._evaluator_cache = {}
+    if user.pk not in cache:
+        cache[user.pk] = Evaluator.objects.filter(tender=tender, user=user).first()
+    return cache[user.pk]
+
+
+def require_lead(user, tender):
+    if not is_lead(user, tender):
+        raise PermissionDenied(_("Seuls les acheteurs et administrateurs de l'organisation peuvent faire cela."))
+
+
+def require_reader(user, tender):
+    """The evaluation lead or an evaluator named on the tender."""
+    if not is_lead(user, tender) and evaluator_of(user, tender) is None:
+        raise PermissionDenied(_("Seuls l'acheteur et les évaluateurs désignés pour ce marché y ont accès."))
+
+
+def sees_all_scores(user, tender) -> bool:
+    """Blind scoring: an evaluator reads only their own scores until the lead reveals them."""
+    return is_lead(user, tender) or state_of(tender).revealed_at is not None
+
+
+def sees_prices(user, tender) -> bool:
+    """Sealed price: evaluators see prices only once technical scoring is closed."""
+    return is_lead(user, tender) or not tender.sealed_price or state_of(tender).technical_closed_at is not None
+
+
+def require_results_reader(user, tender):
+    if is_lead(user, tender):
+        return
+    require_reader(user, tender)
+    if not sees_all_scores(user, tender) or not sees_prices(user, tender):
+        raise PermissionDenied(_("Les résultats seront visibles après la levée de l'anonymat des notes et l'ouverture des prix."))

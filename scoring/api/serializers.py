@@ -1,0 +1,142 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from ..models import Answer, AuditEvent, Bid, Criterion, Evaluator
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    parent = serializers.IntegerField(source="parent_id", allow_null=True, required=False)
+    tender_clause = serializers.IntegerField(source="tender_clause_id", allow_null=True, required=False)
+    weight = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, required=False,
+                                      coerce_to_string=False)
+    scale_max = serializers.IntegerField(min_value=1, max_value=100, required=False)
+    position = serializers.IntegerField(min_value=0, required=False)
+
+    class Meta:
+        model = Criterion
+        fields = ["id", "parent", "name", "kind", "weight", "scale_max", "tender_clause", "position"]
+
+
+class FromClausesSerializer(serializers.Serializer):
+    price_weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
+                                            required=False, default=40, coerce_to_string=False)
+    replace = serializers.BooleanField(required=False, default=False)
+
+
+class EvaluatorSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", max_length=150)
+    declared_at = serializers.DateTimeField(read_only=True)
+
+    class Meta:
+        model = Evaluator
+        fields = ["id", "user", "declared_at"]
+
+
+class DeclarationSerializer(serializers.Serializer):
+    no_conflict = serializers.BooleanField()
+
+
+class BidSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+    submitted_at = serializers.DateTimeField(required=False)
+    fhir_base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+    class Meta:
+        model = Bid
+        fields = ["id", "tender", "vendor", "price", "submitted_at", "fhir_base_url"]
+        read_only_fields = ["tender"]
+
+    def validate_fhir_base_url(self, value):
+        if value and not value.lower().startswith("https://"):
+            raise serializers.ValidationError(_("L'URL de base FHIR doit commencer par https://."))
+        return value
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Sealed price: the view says whether this reader may see it.
+        if not self.context.get("sees_prices", True):
+            data["price"] = None
+        return data
+
+
+class AnswerSerializer(serializers.ModelSerializer):
+    criterion = serializers.IntegerField(source="criterion_id")
+    text = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    compliant = serializers.BooleanField(allow_null=True, required=False, default=None)
+    evidence = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+
+    class Meta:
+        model = Answer
+        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "updated_at"]
+        read_only_fields = ["bid", "updated_at"]
+
+
+class QuestionnaireSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class ScoreInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    comment = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    version = serializers.IntegerField(min_value=0, required=False, allow_null=True)
+
+
+class ScoreSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    criterion = serializers.IntegerField(source="criterion_id")
+    evaluator = serializers.CharField(source="evaluator.username")
+    value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    comment = serializers.CharField()
+    version = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class ConsensusInputSerializer(serializers.Serializer):
+    value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    justification = serializers.CharField(max_length=5000)
+
+
+class ConsensusSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    criterion = serializers.IntegerField(source="criterion_id")
+    value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
+    justification = serializers.CharField()
+    set_by = serializers.CharField(source="set_by.username", allow_null=True, default=None)
+    updated_at = serializers.DateTimeField()
+
+
+class StateSerializer(serializers.Serializer):
+    revealed_at = serializers.DateTimeField(allow_null=True)
+    technical_closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ResultCriterionSerializer(serializers.Serializer):
+    criterion = serializers.IntegerField()
+    score = serializers.FloatField(allow_null=True)
+    points = serializers.FloatField(allow_null=True)
+    dispersion = serializers.BooleanField(help_text="evaluators disagree by 2 points or more on a 0–5 scale")
+
+
+class ResultBidSerializer(serializers.Serializer):
+    bid = serializers.IntegerField()
+    vendor = serializers.CharField()
+    eligible = serializers.BooleanField()
+    eliminated_by = serializers.ListField(child=serializers.IntegerField())
+    criteria = ResultCriterionSerializer(many=True)
+    technical_points = serializers.FloatField()
+    price_points = serializers.FloatField(allow_null=True)
+    total = serializers.FloatField()
+    rank = serializers.IntegerField(allow_null=True)
+
+
+class ResultsSerializer(serializers.Serializer):
+    price_formula = serializers.ChoiceField(choices=["proportional", "linear", "range"])
+    bids = ResultBidSerializer(many=True)
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "at", "user", "action", "object_type", "object_id", "field", "old", "new"]

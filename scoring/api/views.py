@@ -1,0 +1,334 @@
+"""Thin HTTP layer of the evaluation: check who may, validate, call a service or selector, serialise."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+
+from organizations.errors import ApplicationError
+
+from .. import access, rules, selectors, services
+from ..models import Bid, Criterion
+from .serializers import (
+    AnswerSerializer,
+    AuditEventSerializer,
+    BidSerializer,
+    ConsensusInputSerializer,
+    ConsensusSerializer,
+    CriterionSerializer,
+    DeclarationSerializer,
+    EvaluatorSerializer,
+    FromClausesSerializer,
+    QuestionnaireSerializer,
+    ResultsSerializer,
+    ScoreInputSerializer,
+    ScoreSerializer,
+    StateSerializer,
+)
+
+
+def bid_for(user, pk):
+    bid = Bid.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
+    if bid is None:
+        raise Http404
+    return bid
+
+
+def criterion_for(user, pk):
+    criterion = Criterion.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
+    if criterion is None:
+        raise Http404
+    return criterion
+
+
+def criterion_of_tender(tender, pk):
+    """A criterion named in a URL or a body must belong to the tender: otherwise it is missing (404)."""
+    criterion = Criterion.objects.filter(tender=tender, pk=pk).first()
+    if criterion is None:
+        raise Http404
+    return criterion
+
+
+def _references(tender, data):
+    """Turn the ids of `parent` and `tender_clause` into objects of this tender, or say which is unknown."""
+    from tenders.models import TenderClause
+
+    resolved = {}
+    for key, value in data.items():
+        if key == "parent_id":
+            parent = None if value is None else Criterion.objects.filter(tender=tender, pk=value).first()
+            if value is not None and parent is None:
+                raise ValidationError({"parent": [_("Critère parent inconnu pour ce marché.")]})
+            resolved["parent"] = parent
+        elif key == "tender_clause_id":
+            clause = None if value is None else TenderClause.objects.filter(tender=tender, pk=value).first()
+            if value is not None and clause is None:
+                raise ValidationError({"tender_clause": [_("Clause inconnue pour ce marché.")]})
+            resolved["tender_clause"] = clause
+        else:
+            resolved[key] = value
+    return resolved
+
+
+class TenderCriteriaView(GenericAPIView):
+    serializer_class = CriterionSerializer
+
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        page = self.paginate_queryset(selectors.criteria_of(tender))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={201: CriterionSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        criterion = services.criterion_create(user=request.user, tender=tender,
+                                              data=_references(tender, serializer.validated_data))
+        return Response(self.get_serializer(criterion).data, status=status.HTTP_201_CREATED)
+
+
+class CriterionDetailView(GenericAPIView):
+    serializer_class = CriterionSerializer
+
+    def get(self, request, pk):
+        return Response(self.get_serializer(criterion_for(request.user, pk)).data)
+
+    def patch(self, request, pk):
+        criterion = criterion_for(request.user, pk)
+        access.require_lead(request.user, criterion.tender)
+        serializer = self.get_serializer(criterion, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        criterion = services.criterion_update(user=request.user, criterion=criterion,
+                                              changes=_references(criterion.tender, serializer.validated_data))
+        return Response(self.get_serializer(criterion).data)
+
+    def delete(self, request, pk):
+        criterion = criterion_for(request.user, pk)
+        access.require_lead(request.user, criterion.tender)
+        services.criterion_delete(user=request.user, criterion=criterion)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CriteriaFromClausesView(GenericAPIView):
+    serializer_class = FromClausesSerializer
+
+    @extend_schema(request=FromClausesSerializer, responses={201: CriterionSerializer(many=True)})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = FromClausesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.criteria_from_clauses(user=request.user, tender=tender, **serializer.validated_data)
+        criteria = selectors.criteria_of(tender)
+        return Response({"count": len(criteria), "results": CriterionSerializer(criteria, many=True).data},
+                        status=status.HTTP_201_CREATED)
+
+
+class TenderEvaluatorsView(GenericAPIView):
+    serializer_class = EvaluatorSerializer
+
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_reader(request.user, tender)
+        page = self.paginate_queryset(selectors.evaluators_of(tender))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={201: EvaluatorSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evaluator = services.evaluator_add(user=request.user, tender=tender,
+                                           username=serializer.validated_data["user"]["username"])
+        return Response(self.get_serializer(evaluator).data, status=status.HTTP_201_CREATED)
+
+
+class DeclarationView(GenericAPIView):
+    serializer_class = DeclarationSerializer
+
+    @extend_schema(responses={200: EvaluatorSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        evaluator = services.evaluator_declare(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(EvaluatorSerializer(evaluator).data)
+
+
+class RevealView(GenericAPIView):
+    serializer_class = StateSerializer
+
+    @extend_schema(request=None, responses={200: StateSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        return Response(StateSerializer(services.tender_reveal(user=request.user, tender=tender)).data)
+
+
+class CloseTechnicalView(GenericAPIView):
+    serializer_class = StateSerializer
+
+    @extend_schema(request=None, responses={200: StateSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        return Response(StateSerializer(services.tender_close_technical(user=request.user, tender=tender)).data)
+
+
+class TenderBidsView(GenericAPIView):
+    serializer_class = BidSerializer
+
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_reader(request.user, tender)
+        page = self.paginate_queryset(selectors.bids_of(tender))
+        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, tender)}
+        return self.get_paginated_response(BidSerializer(page, many=True, context=context).data)
+
+    @extend_schema(responses={201: BidSerializer})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        bid = services.bid_create(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(self.get_serializer(bid).data, status=status.HTTP_201_CREATED)
+
+
+class BidDetailView(GenericAPIView):
+    serializer_class = BidSerializer
+
+    def get(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_reader(request.user, bid.tender)
+        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
+        return Response(BidSerializer(bid, context=context).data)
+
+    def patch(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(bid, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        bid = services.bid_update(user=request.user, bid=bid, changes=serializer.validated_data)
+        return Response(self.get_serializer(bid).data)
+
+    def delete(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        services.bid_delete(user=request.user, bid=bid)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BidAnswersView(GenericAPIView):
+    serializer_class = AnswerSerializer
+
+    def get(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_reader(request.user, bid.tender)
+        page = self.paginate_queryset(selectors.answers_of(bid))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(responses={201: AnswerSerializer})
+    def post(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        criterion = Criterion.objects.filter(tender_id=bid.tender_id, pk=data["criterion_id"]).first()
+        if criterion is None:
+            raise ValidationError({"criterion": [_("Critère inconnu pour ce marché.")]})
+        answer = services.answer_set(user=request.user, bid=bid, criterion=criterion, text=data.get("text", ""),
+                                     compliant=data.get("compliant"), evidence=data.get("evidence", ""))
+        return Response(self.get_serializer(answer).data, status=status.HTTP_201_CREATED)
+
+
+class QuestionnaireImportView(GenericAPIView):
+    serializer_class = QuestionnaireSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: dict})
+    def post(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        limit = services.settings.MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise ValidationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
+        outcome = services.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        return Response(outcome)
+
+
+class BidScoresView(GenericAPIView):
+    serializer_class = ScoreSerializer
+
+    def get(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_reader(request.user, bid.tender)
+        only = None if access.sees_all_scores(request.user, bid.tender) else request.user
+        page = self.paginate_queryset(selectors.scores_of(bid, only_user=only))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ScoreView(GenericAPIView):
+    serializer_class = ScoreInputSerializer
+
+    @extend_schema(request=ScoreInputSerializer, responses={200: ScoreSerializer, 409: dict})
+    def put(self, request, bid_id, criterion_id):
+        bid = bid_for(request.user, bid_id)
+        criterion = criterion_of_tender(bid.tender, criterion_id)
+        access.require_reader(request.user, bid.tender)
+        serializer = ScoreInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        score = services.score_set(user=request.user, bid=bid, criterion=criterion, **serializer.validated_data)
+        return Response(ScoreSerializer(score).data)
+
+
+class ConsensusView(GenericAPIView):
+    serializer_class = ConsensusInputSerializer
+
+    @extend_schema(request=ConsensusInputSerializer, responses={200: ConsensusSerializer})
+    def put(self, request, bid_id, criterion_id):
+        bid = bid_for(request.user, bid_id)
+        criterion = criterion_of_tender(bid.tender, criterion_id)
+        access.require_lead(request.user, bid.tender)
+        serializer = ConsensusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consensus = services.consensus_set(user=request.user, bid=bid, criterion=criterion, **serializer.validated_data)
+        return Response(ConsensusSerializer(consensus).data)
+
+
+class ResultsView(GenericAPIView):
+    serializer_class = ResultsSerializer
+
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_results_reader(request.user, tender)
+        try:
+            results = selectors.tender_results(tender)
+        except rules.CriteriaError as error:
+            raise ApplicationError({"criteria": error.messages})
+        except rules.PriceError as error:
+            raise ApplicationError({"price": [str(error)]})
+        return Response(rules.results_as_dict(results, tender.price_formula))
+
+
+class AuditView(GenericAPIView):
+    serializer_class = AuditEventSerializer
+
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        page = self.paginate_queryset(selectors.audit_of(tender))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+

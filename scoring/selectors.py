@@ -1,0 +1,132 @@
+"""Reads of the evaluation, each in a fixed number of queries whatever the number of bids or criteria."""
+
+from collections import defaultdict
+
+from . import rules
+from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
+
+
+def criteria_of(tender):
+    return Criterion.objects.filter(tender=tender).order_by("position", "id")
+
+
+def rule_criteria(criteria) -> list[rules.Criterion]:
+    return [
+        rules.Criterion(id=c.pk, name=c.name, kind=c.kind, weight=c.weight, parent=c.parent_id,
+                        scale_max=c.scale_max, position=c.position)
+        for c in criteria
+    ]
+
+
+def criteria_tree(tender):
+    """[(criterion, depth, number, share)] depth-first, with numbers "1", "1.2" and "E1" for eliminatory ones."""
+    criteria = list(criteria_of(tender).select_related("tender_clause"))
+    by_id = {c.pk: c for c in criteria}
+    plain = rule_criteria(criteria)
+    tree = rules.Tree(plain)
+    shares = rules.shares(plain)
+    numbers, counters, eliminatory = {}, defaultdict(int), 0
+    out = []
+    for node, depth in tree.depth_first():
+        if node.kind == rules.ELIMINATORY:
+            eliminatory += 1
+            number = f"E{eliminatory}"
+        else:
+            counters[node.parent] += 1
+            prefix = numbers.get(node.parent)
+            number = f"{prefix}.{counters[node.parent]}" if prefix else str(counters[node.parent])
+        numbers[node.id] = number
+        out.append((by_id[node.id], depth, number, shares.get(node.id)))
+    return out
+
+
+def criteria_for_document(tender, articles=None) -> list[dict]:
+    """The "criteria" list of the tender document (docs/RENDERING.md): flattened tree, depth-first.
+
+    `article` is the article number of the criterion's clause, looked up in `articles`
+    ({tender clause id: "1.2"}) which the tenders app passes since it numbers the articles; each
+    row also carries `tender_clause` (id or None) for callers that fill `article` themselves.
+    Two queries.
+    """
+    articles = articles or {}
+    rows = []
+    for criterion, depth, number, share in criteria_tree(tender):
+        rows.append({
+            "number": number,
+            "name": criterion.name,
+            "kind": criterion.kind,
+            "weight": None if criterion.weight is None else float(criterion.weight),
+            "global_weight": None if share is None else float(rules.rounded(share, 2)),
+            "depth": depth,
+            "article": articles.get(criterion.tender_clause_id),
+            "tender_clause": criterion.tender_clause_id,
+        })
+    return rows
+
+
+def state_of(tender) -> EvaluationState:
+    state = getattr(tender, "_evaluation_state", None)
+    if state is None:
+        state = EvaluationState.objects.filter(tender=tender).first() or EvaluationState(tender=tender)
+        tender._evaluation_state = state
+    return state
+
+
+def evaluators_of(tender):
+    return Evaluator.objects.filter(tender=tender).select_related("user").order_by("id")
+
+
+def bids_of(tender):
+    return Bid.objects.filter(tender=tender).order_by("id")
+
+
+def answers_of(bid):
+    return Answer.objects.filter(bid=bid).select_related("criterion").order_by("criterion__position", "criterion_id")
+
+
+def scores_of(bid, *, only_user=None):
+    queryset = Score.objects.filter(bid=bid).select_related("evaluator").order_by("criterion_id", "evaluator__username")
+    if only_user is not None:
+        queryset = queryset.filter(evaluator=only_user)
+    return queryset
+
+
+def scores_of_tender(tender, *, only_user=None):
+    queryset = Score.objects.filter(bid__tender=tender).select_related("evaluator").order_by("bid_id", "criterion_id", "evaluator__username")
+    if only_user is not None:
+        queryset = queryset.filter(evaluator=only_user)
+    return queryset
+
+
+def consensus_of_tender(tender):
+    return Consensus.objects.filter(bid__tender=tender).select_related("set_by").order_by("bid_id", "criterion_id")
+
+
+def audit_of(tender):
+    return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
+
+
+def evaluation_inputs(tender) -> dict:
+    """Everything compute_results needs, in five queries (criteria, bids, scores, consensus, answers)."""
+    criteria = rule_criteria(criteria_of(tender))
+    bids = [rules.Bid(id=pk, vendor=vendor, price=price)
+            for pk, vendor, price in Bid.objects.filter(tender=tender).values_list("pk", "vendor", "price")]
+    scores = defaultdict(list)
+    for bid_id, criterion_id, value in Score.objects.filter(bid__tender=tender).values_list("bid_id", "criterion_id", "value"):
+        scores[(bid_id, criterion_id)].append(value)
+    consensus = {
+        (bid_id, criterion_id): value
+        for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender).values_list("bid_id", "criterion_id", "value")
+    }
+    compliance = {
+        (bid_id, criterion_id): compliant
+        for bid_id, criterion_id, compliant in Answer.objects.filter(bid__tender=tender, compliant__isnull=False)
+        .values_list("bid_id", "criterion_id", "compliant")
+    }
+    return {"criteria": criteria, "bids": bids, "scores": dict(scores), "consensus": consensus,
+            "compliance": compliance, "price_formula": tender.price_formula}
+
+
+def tender_results(tender) -> list[rules.BidResult]:
+    """The ranked results; raises rules.CriteriaError / rules.PriceError when they cannot be computed."""
+    return rules.compute_results(**evaluation_inputs(tender))

@@ -1,0 +1,67 @@
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from scoring.models import Bid, Criterion, Evaluator
+from tenders.models import Tender
+
+from ..factories import member
+
+
+def make_tender(organization, **kwargs):
+    kwargs.setdefault("reference", "AO-2026-001")
+    kwargs.setdefault("title", "Dossier patient informatisé")
+    return Tender.objects.create(organization=organization, **kwargs)
+
+
+def publish(tender):
+    Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.PUBLISHED, published_at=timezone.now())
+    tender.refresh_from_db()
+    return tender
+
+
+@pytest.fixture
+def tender(hospital):
+    return make_tender(hospital)
+
+
+@pytest.fixture
+def other_tender(other_hospital):
+    return make_tender(other_hospital, reference="AO-AUTRE")
+
+
+@pytest.fixture
+def second_evaluator(hospital):
+    return member(hospital, "evaluator", username="eval2")
+
+
+def build_tree(tender):
+    """Technical value 60 (API FHIR 50, Export 30, Documentation 20 on 10), price 40, HDS eliminatory."""
+    technical = Criterion.objects.create(tender=tender, name="Valeur technique", kind="scored", weight=60, position=1)
+    return SimpleNamespace(
+        technical=technical,
+        api=Criterion.objects.create(tender=tender, parent=technical, name="API FHIR", kind="scored", weight=50, position=1),
+        export=Criterion.objects.create(tender=tender, parent=technical, name="Export", kind="scored", weight=30, position=2),
+        doc=Criterion.objects.create(tender=tender, parent=technical, name="Documentation", kind="scored", weight=20,
+                                     scale_max=10, position=3),
+        price=Criterion.objects.create(tender=tender, name="Prix", kind="price", weight=40, position=2),
+        hds=Criterion.objects.create(tender=tender, name="Hébergement HDS", kind="eliminatory", weight=None,
+                                     scale_max=1, position=3),
+    )
+
+
+@pytest.fixture
+def evaluation(tender, buyer, evaluator, second_evaluator):
+    """A published tender with its criteria, three bids and two evaluators who declared no conflict."""
+    criteria = build_tree(tender)
+    publish(tender)
+    now = timezone.now()
+    Evaluator.objects.create(tender=tender, user=evaluator, declared_at=now)
+    Evaluator.objects.create(tender=tender, user=second_evaluator, declared_at=now)
+    return SimpleNamespace(
+        tender=tender, criteria=criteria, lead=buyer, eval1=evaluator, eval2=second_evaluator,
+        alpha=Bid.objects.create(tender=tender, vendor="Alpha", price=100000),
+        bravo=Bid.objects.create(tender=tender, vendor="Bravo", price=125000),
+        charlie=Bid.objects.create(tender=tender, vendor="Charlie", price=80000),
+    )
