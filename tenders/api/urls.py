@@ -1,1 +1,19 @@
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import DocumentViewSet, TenderClauseViewSet, TenderViewSet
+
+app_name = "tenders-api"
+
+router = SimpleRouter()
+router.register("tenders", TenderViewSet, basename="tender")
+router.register("documents", DocumentViewSet, basename="document")
+
+clause_list = TenderClauseViewSet.as_view({"get": "list", "post": "create"})
+clause_detail = TenderClauseViewSet.as_view({"get": "retrieve", "patch": "partial_update", "delete": "destroy"})
+
+urlpatterns = [
+    path("tenders/<int:tender_pk>/clauses/", clause_list, name="tender-clause-list"),
+    path("tenders/<int:tender_pk>/clauses/<int:pk>/", clause_detail, name="tender-clause-detail"),
+    *router.urls,
+]

@@ -1,0 +1,99 @@
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from organizations.models import Organization
+
+from .. import selectors
+from ..models import Document, Tender, TenderClause
+
+
+class TenderSerializer(serializers.ModelSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    parameters = serializers.DictField(child=serializers.JSONField(), required=False)
+
+    class Meta:
+        model = Tender
+        fields = [
+            "id", "organization", "reference", "title", "procedure", "status", "parameters", "price_formula",
+            "sealed_price", "language", "created_at", "updated_at", "published_at",
+        ]
+        read_only_fields = ["status", "created_at", "updated_at", "published_at"]
+
+
+class TenderUpdateSerializer(TenderSerializer):
+    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all(), required=False)
+
+    class Meta(TenderSerializer.Meta):
+        extra_kwargs = {"reference": {"required": False}, "title": {"required": False}}
+
+
+class TenderClauseSerializer(serializers.ModelSerializer):
+    """A tender clause. `clause_version` is the number of the library version the tender took."""
+
+    clause = serializers.IntegerField(source="clause_id", read_only=True, allow_null=True)
+    clause_version = serializers.IntegerField(source="version.number", read_only=True)
+    title = serializers.CharField(source="version.title", read_only=True)
+    category = serializers.CharField(source="version.category", read_only=True)
+    requirement = serializers.CharField(source="version.requirement", read_only=True)
+    rendered_body = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TenderClause
+        fields = [
+            "id", "clause", "clause_version", "position", "title", "category", "requirement", "parameters",
+            "rendered_body",
+        ]
+
+    @extend_schema_field(serializers.CharField())
+    def get_rendered_body(self, tender_clause):
+        return selectors.rendered_body(tender_clause, self.context["tender"])
+
+
+class TenderClauseCreateSerializer(serializers.Serializer):
+    clause = serializers.IntegerField()
+    parameters = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False, default=dict)
+    position = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+
+
+class TenderClauseUpdateSerializer(serializers.Serializer):
+    parameters = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
+    position = serializers.IntegerField(required=False, min_value=0)
+
+
+class DocumentRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Document.Kind.choices)
+    format = serializers.ChoiceField(choices=Document.Format.choices)
+
+    def validate(self, data):
+        formats = Document.FORMATS[data["kind"]]
+        if data["format"] not in formats:
+            raise serializers.ValidationError(
+                {"format": [_("Ce document existe en : %(formats)s.") % {"formats": ", ".join(formats)}]}
+            )
+        return data
+
+
+class DocumentQueuedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id", "tender", "kind", "format", "status", "progress", "error", "sha256", "size", "inputs_digest",
+            "attempts", "download_url", "created_at", "started_at", "finished_at",
+        ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download_url(self, document):
+        if document.status != Document.Status.DONE:
+            return None
+        url = reverse("tenders-api:document-download", args=[document.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url

@@ -1,0 +1,193 @@
+"""Thin API views: check who may do what, validate, call a service, serialise."""
+
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from clause_library.selectors import clauses_visible_to
+from organizations.access import organization_ids
+
+from .. import selectors, services
+from ..documents import MEDIA_TYPES, download_name
+from ..models import Document
+from .serializers import (
+    DocumentQueuedSerializer,
+    DocumentRequestSerializer,
+    DocumentSerializer,
+    TenderClauseCreateSerializer,
+    TenderClauseSerializer,
+    TenderClauseUpdateSerializer,
+    TenderSerializer,
+    TenderUpdateSerializer,
+)
+
+BROKER_DOWN = inline_serializer(
+    "BrokerDown", {"detail": serializers.CharField(), "id": serializers.IntegerField(), "status": serializers.CharField()}
+)
+
+
+class TenderViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    """Tenders of the caller's organisations. Buyers and admins write; every member reads."""
+
+    http_method_names = ["get", "post", "patch", "delete"]
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.tenders_for_list(self.request.user)
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return TenderUpdateSerializer
+        return TenderSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        organization = data.pop("organization")
+        if organization.pk not in organization_ids(self.request.user):
+            raise ValidationError({"organization": [_("Organisation inconnue.")]})
+        serializer.instance = services.tender_create(user=self.request.user, organization=organization, **data)
+
+    def update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return super().update(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.tender_update(
+            user=self.request.user, tender=serializer.instance, changes=dict(serializer.validated_data)
+        )
+
+    def perform_destroy(self, instance):
+        services.tender_delete(user=self.request.user, tender=instance)
+
+    @extend_schema(request=None, responses={200: TenderSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        tender = services.tender_publish(user=request.user, tender=self.get_object())
+        return Response(TenderSerializer(tender, context={"request": request}).data)
+
+    @extend_schema(request=DocumentRequestSerializer, responses={202: DocumentQueuedSerializer, 503: BROKER_DOWN})
+    @action(detail=True, methods=["post"], url_path="documents")
+    def documents(self, request, pk=None):
+        tender = self.get_object()
+        serializer = DocumentRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            document = services.document_request(user=request.user, tender=tender, **serializer.validated_data)
+        except services.BrokerUnavailable as exc:
+            return Response(
+                {
+                    "detail": _(
+                        "Le service de génération des documents est momentanément injoignable. Votre demande est "
+                        "enregistrée (document n° %(id)s) et pourra être relancée ; réessayez dans quelques minutes."
+                    ) % {"id": exc.document.pk},
+                    "id": exc.document.pk,
+                    "status": exc.document.status,
+                },
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
+        return Response({"id": document.pk, "status": document.status}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: DocumentSerializer(many=True)})
+    @documents.mapping.get
+    def document_list(self, request, pk=None):
+        tender = self.get_object()
+        page = self.paginate_queryset(tender.documents.order_by("-created_at", "-id"))
+        return self.get_paginated_response(DocumentSerializer(page, many=True, context={"request": request}).data)
+
+
+class TenderClauseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+):
+    """`/tenders/{tender}/clauses/`: the clauses a tender took, in order, with their filled text."""
+
+    serializer_class = TenderClauseSerializer
+    http_method_names = ["get", "post", "patch", "delete"]
+    filter_backends = []
+
+    def get_tender(self):
+        if not hasattr(self, "_tender"):
+            self._tender = get_object_or_404(selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"])
+        return self._tender
+
+    def get_queryset(self):
+        return selectors.tender_clauses(self.get_tender())
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if "tender_pk" in self.kwargs:
+            context["tender"] = self.get_tender()
+        return context
+
+    def get_serializer_class(self):
+        return {"create": TenderClauseCreateSerializer, "partial_update": TenderClauseUpdateSerializer}.get(
+            self.action, TenderClauseSerializer
+        )
+
+    def _out(self, tender_clause, code=status.HTTP_200_OK):
+        tender_clause = self.get_queryset().get(pk=tender_clause.pk)
+        return Response(TenderClauseSerializer(tender_clause, context=self.get_serializer_context()).data, status=code)
+
+    @extend_schema(request=TenderClauseCreateSerializer, responses={201: TenderClauseSerializer})
+    def create(self, request, *args, **kwargs):
+        tender = self.get_tender()
+        serializer = TenderClauseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        clause = clauses_visible_to(request.user).filter(pk=data["clause"]).first()
+        if clause is None:
+            raise ValidationError({"clause": [_("Clause inconnue.")]})
+        tender_clause = services.tender_clause_add(
+            user=request.user, tender=tender, clause=clause, parameters=data.get("parameters") or {},
+            position=data.get("position"),
+        )
+        return self._out(tender_clause, status.HTTP_201_CREATED)
+
+    @extend_schema(request=TenderClauseUpdateSerializer, responses={200: TenderClauseSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        tender_clause = self.get_object()
+        serializer = TenderClauseUpdateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        tender_clause = services.tender_clause_update(
+            user=request.user, tender_clause=tender_clause, **serializer.validated_data
+        )
+        return self._out(tender_clause)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    def perform_destroy(self, instance):
+        services.tender_clause_remove(user=self.request.user, tender_clause=instance)
+
+
+class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """A generated document's state (poll it) and its file once done."""
+
+    serializer_class = DocumentSerializer
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.documents_visible_to(self.request.user)
+
+    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        document = self.get_object()
+        if document.status != Document.Status.DONE or not document.file:
+            raise Http404(_("Ce document n'est pas encore prêt."))
+        try:
+            handle = document.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404(_("Le fichier de ce document est introuvable.")) from exc
+        return FileResponse(
+            handle, as_attachment=True, filename=download_name(document), content_type=MEDIA_TYPES[document.format]
+        )

@@ -1,0 +1,323 @@
+"""Writes to tenders, their clauses and their documents. Each validates, then writes atomically.
+
+Rules kept here:
+- only buyers and admins of the tender's organisation change it (evaluators read);
+- a tender changes only while it is a draft (`ensure_draft`, also used by scoring for criteria);
+- a tender clause pins the clause's current version; its values are checked against that version's
+  declared parameters, the tender-wide values filling what the clause leaves open;
+- documents are queued after commit; a broker that is down leaves the row queued with a note.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clause_library.parameters import resolve_values
+from organizations.access import BUYER_ROLES, has_role
+from organizations.errors import ApplicationError, ConflictError
+
+from .models import Document, Tender, TenderClause
+
+logger = logging.getLogger(__name__)
+
+TENDER_FIELDS = ("reference", "title", "procedure", "parameters", "price_formula", "sealed_price", "language")
+MAX_TENDER_PARAMETERS = 200
+
+
+class BrokerUnavailable(Exception):
+    """The document row exists and stays queued, but the job could not be handed to the broker."""
+
+    def __init__(self, document):
+        self.document = document
+        super().__init__(f"broker unavailable for document {document.pk}")
+
+
+def ensure_can_edit(user, tender):
+    """Buyers and admins of the organisation change tenders; anyone else who can see it gets 403."""
+    if not has_role(user, tender.organization_id, BUYER_ROLES):
+        raise ApplicationError(
+            {"detail": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")]},
+            status=403,
+        )
+
+
+def ensure_draft(tender):
+    """Raise ConflictError (409) unless the tender is still a draft. Scoring calls it for criteria."""
+    if tender.status != Tender.Status.DRAFT:
+        raise ConflictError(
+            {"detail": [_("L'appel d'offres est publié : ses clauses, ses paramètres et ses critères ne changent plus.")]}
+        )
+
+
+def _locked(tender):
+    """The tender's row, locked for the rest of the transaction (so publish and edits serialise)."""
+    return Tender.objects.select_for_update().get(pk=tender.pk)
+
+
+def _check_tender_parameters(parameters):
+    if not isinstance(parameters, dict):
+        raise ApplicationError({"parameters": [_("Un objet {nom: valeur} est attendu.")]})
+    if len(parameters) > MAX_TENDER_PARAMETERS:
+        raise ApplicationError({"parameters": [_("Trop de paramètres (%(max)s au plus).") % {"max": MAX_TENDER_PARAMETERS}]})
+    errors = {}
+    for name, value in parameters.items():
+        if value is not None and not isinstance(value, (str, int, float, bool)):
+            errors[name] = [_("valeur simple attendue (texte, nombre, oui/non ou date).")]
+    if errors:
+        raise ApplicationError({"parameters": errors})
+
+
+def _check_clauses_resolve(tender, tender_parameters, *, require):
+    """Every clause's values still check against its version with these tender-wide values."""
+    errors = {}
+    for tender_clause in tender.clauses.select_related("version"):
+        _values, clause_errors = resolve_values(
+            tender_clause.version.parameters, tender_clause.parameters, tender_parameters, require=require
+        )
+        for name, messages in clause_errors.items():
+            errors.setdefault(name, [])
+            for message in messages:
+                text = _("%(message)s (clause « %(title)s »)") % {"message": message, "title": tender_clause.version.title}
+                if text not in errors[name]:
+                    errors[name].append(text)
+    return errors
+
+
+@transaction.atomic
+def tender_create(*, user, organization, reference, title, procedure="open",
+                  parameters=None, price_formula="proportional", sealed_price=False, language="fr") -> Tender:
+    """A new draft tender of `organization`. The caller must be a buyer or admin there."""
+    if not has_role(user, organization.pk, BUYER_ROLES):
+        raise ApplicationError(
+            {"organization": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")]},
+            status=403,
+        )
+    parameters = parameters or {}
+    _check_tender_parameters(parameters)
+    return Tender.objects.create(
+        organization=organization, reference=reference, title=title, procedure=procedure, parameters=parameters,
+        price_formula=price_formula, sealed_price=sealed_price, language=language, created_by=user,
+    )
+
+
+@transaction.atomic
+def tender_update(*, user, tender, changes: dict) -> Tender:
+    """Change a draft tender's fields. New tender-wide values must keep every clause valid."""
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    if "organization" in changes and changes["organization"].pk != tender.organization_id:
+        raise ApplicationError({"organization": [_("Un appel d'offres ne change pas d'organisation.")]})
+    if "parameters" in changes:
+        parameters = changes["parameters"] or {}
+        _check_tender_parameters(parameters)
+        errors = _check_clauses_resolve(tender, parameters, require=False)
+        if errors:
+            raise ApplicationError({"parameters": errors})
+        changes = {**changes, "parameters": parameters}
+    for field in TENDER_FIELDS:
+        if field in changes:
+            setattr(tender, field, changes[field])
+    tender.save()
+    return tender
+
+
+@transaction.atomic
+def tender_delete(*, user, tender):
+    """Delete a draft tender with its clauses and documents (a published one is kept: 409)."""
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    files = [doc.file.name for doc in tender.documents.exclude(file="")]
+    tender.delete()
+    transaction.on_commit(lambda: _delete_files(files))
+
+
+def _delete_files(names):
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # a file already gone is what we wanted
+            logger.warning("could not delete %s", name)
+
+
+@transaction.atomic
+def tender_publish(*, user, tender) -> Tender:
+    """Freeze the tender: every clause must have all its values, the criteria weights must add up.
+
+    After it, clauses, parameters and criteria answer 409.
+    """
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    if not tender.clauses.exists():
+        raise ApplicationError({"clauses": [_("Ajoutez au moins une clause avant de publier.")]})
+    errors = _check_clauses_resolve(tender, tender.parameters, require=True)
+    if errors:
+        raise ApplicationError({"parameters": errors})
+    _check_criteria(tender)
+    tender.status = Tender.Status.PUBLISHED
+    tender.published_at = timezone.now()
+    tender.save(update_fields=["status", "published_at", "updated_at"])
+    return tender
+
+
+def _check_criteria(tender):
+    """The scoring app's weight checks, when it exists and the tender has criteria."""
+    try:
+        from scoring.services import criteria_check
+    except ImportError:
+        return
+    criteria_check(tender)
+
+
+# ---------------------------------------------------------------------------
+# Clauses of a tender
+
+
+def _check_clause_values(version, values, tender):
+    if not isinstance(values, dict):
+        raise ApplicationError({"parameters": [_("Un objet {nom: valeur} est attendu.")]})
+    _resolved, errors = resolve_values(version.parameters, values, tender.parameters)
+    if errors:
+        raise ApplicationError({"parameters": errors})
+    # Store the values as given but typed (what coerce_value made of them), only for names given.
+    return {name: _resolved[name] for name in values if name in _resolved}
+
+
+def _insert_at(tender, position):
+    """Positions are 0..n-1; make room at `position` (clamped) and return it."""
+    count = tender.clauses.count()
+    if position is None or position >= count:
+        return count
+    position = max(0, position)
+    for tender_clause in tender.clauses.filter(position__gte=position).order_by("-position", "-id"):
+        TenderClause.objects.filter(pk=tender_clause.pk).update(position=tender_clause.position + 1)
+    return position
+
+
+def _renumber(tender):
+    for index, pk in enumerate(tender.clauses.order_by("position", "id").values_list("pk", flat=True)):
+        TenderClause.objects.filter(pk=pk).exclude(position=index).update(position=index)
+
+
+@transaction.atomic
+def tender_clause_add(*, user, tender, clause, parameters=None, position=None) -> TenderClause:
+    """Add a library clause to a draft tender, pinning its current version (library edits never reach it)."""
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    version = clause.current
+    if version is None:
+        raise ApplicationError({"clause": [_("Cette clause n'a pas de version publiée.")]})
+    values = _check_clause_values(version, parameters or {}, tender)
+    if position is not None and (not isinstance(position, int) or position < 0):
+        raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
+    position = _insert_at(tender, position)
+    tender_clause = TenderClause.objects.create(
+        tender=tender, clause=clause, version=version, position=position, parameters=values
+    )
+    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    return tender_clause
+
+
+@transaction.atomic
+def tender_clause_update(*, user, tender_clause, parameters=None, position=None) -> TenderClause:
+    """Change a clause's values (replaced as a whole) and/or move it to `position`."""
+    tender = tender_clause.tender
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    tender_clause = TenderClause.objects.select_related("version").get(pk=tender_clause.pk)
+    if parameters is not None:
+        tender_clause.parameters = _check_clause_values(tender_clause.version, parameters, tender)
+        tender_clause.save(update_fields=["parameters"])
+    if position is not None:
+        if not isinstance(position, int) or position < 0:
+            raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
+        _move(tender, tender_clause, position)
+        tender_clause.refresh_from_db(fields=["position"])
+    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    return tender_clause
+
+
+def _move(tender, tender_clause, position):
+    ordered = [pk for pk in tender.clauses.order_by("position", "id").values_list("pk", flat=True) if pk != tender_clause.pk]
+    position = min(position, len(ordered))
+    ordered.insert(position, tender_clause.pk)
+    current = dict(tender.clauses.values_list("pk", "position"))
+    for index, pk in enumerate(ordered):
+        if current.get(pk) != index:
+            TenderClause.objects.filter(pk=pk).update(position=index)
+
+
+@transaction.atomic
+def tender_clause_remove(*, user, tender_clause):
+    """Remove a clause from a draft tender; the others close the gap."""
+    tender = tender_clause.tender
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    tender_clause.delete()
+    _renumber(tender)
+    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------
+# Documents
+
+
+def _check_document_request(kind, format):
+    formats = Document.FORMATS.get(kind)
+    if formats is None:
+        raise ApplicationError(
+            {"kind": [_("Type de document inconnu (attendu : %(kinds)s).") % {"kinds": ", ".join(Document.FORMATS)}]}
+        )
+    if format not in formats:
+        raise ApplicationError(
+            {"format": [_("Le document « %(kind)s » existe en %(formats)s.") % {"kind": kind, "formats": ", ".join(formats)}]}
+        )
+
+
+def document_request(*, user, tender, kind, format) -> Document:
+    """Create the document row and queue its job after commit.
+
+    Anyone who may edit the tender may ask for documents, published or not (documents change
+    nothing). Raises BrokerUnavailable (with the saved, still-queued row) when the broker refuses
+    the job: the row carries an error note and can be queued again with `document_enqueue`.
+    """
+    ensure_can_edit(user, tender)
+    _check_document_request(kind, format)
+    with transaction.atomic():
+        document = Document.objects.create(tender=tender, kind=kind, format=format, created_by=user)
+        failures = []
+        transaction.on_commit(lambda: failures.append(not document_enqueue(document=document)))
+    if failures and failures[0]:
+        raise BrokerUnavailable(document)
+    return document
+
+
+BROKER_DOWN_NOTE = "La file de travaux est injoignable ; la demande est gardée et sera relancée."
+
+
+def document_enqueue(*, document) -> bool:
+    """Hand the document's job to the broker. False (and a note on the row) when the broker is down."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import render_document
+
+    try:
+        render_document.apply_async(args=[document.pk], retry=False)
+    except OperationalError:
+        logger.exception("broker unavailable; document %s stays queued", document.pk)
+        Document.objects.filter(pk=document.pk, status=Document.Status.QUEUED).update(error=BROKER_DOWN_NOTE)
+        document.error = BROKER_DOWN_NOTE
+        return False
+    if document.error == BROKER_DOWN_NOTE:
+        Document.objects.filter(pk=document.pk, error=BROKER_DOWN_NOTE).update(error="")
+        document.error = ""
+    return True

@@ -1,0 +1,59 @@
+import pytest
+
+from tenders.models import Tender, TenderClause
+
+from ..factories import make_clause
+
+CATEGORIES = [
+    "api_access", "bulk_export", "standards", "replication", "anti_blocking",
+    "documentation", "roadmap", "national_framework", "security", "portability",
+]
+
+
+def make_tender(organization, user=None, **kwargs):
+    kwargs.setdefault("reference", "AO-2026-014")
+    kwargs.setdefault("title", "Dossier patient informatisé")
+    return Tender.objects.create(organization=organization, created_by=user, **kwargs)
+
+
+def add_clause(tender, clause, position=None, **parameters):
+    if position is None:
+        position = tender.clauses.count()
+    return TenderClause.objects.create(
+        tender=tender, clause=clause, version=clause.current, position=position, parameters=parameters
+    )
+
+
+def make_clauses(library, count, prefix="clause"):
+    return [
+        make_clause(
+            library, key=f"{prefix}-{index}", title=f"Clause numéro {index}",
+            category=CATEGORIES[index % len(CATEGORIES)],
+            requirement=("mandatory", "scored", "informative")[index % 3],
+            question=f"Question {index} au candidat ?",
+        )
+        for index in range(count)
+    ]
+
+
+@pytest.fixture
+def tender(hospital, buyer):
+    return make_tender(hospital, buyer)
+
+
+@pytest.fixture
+def other_tender(other_hospital, outsider):
+    return make_tender(other_hospital, outsider, reference="AO-AUTRE")
+
+
+@pytest.fixture
+def clause(visible_library):
+    return make_clause(visible_library)
+
+
+@pytest.fixture
+def visible_library(library, hospital):
+    library.shared_with.add(hospital)
+    library.visibility = "shared"
+    library.save()
+    return library
