@@ -1,0 +1,270 @@
+"""Forms of the library pages. They only parse what people type; the rules live in the services."""
+
+import json
+
+from django import forms
+from django.conf import settings
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from organizations.models import Organization
+
+from .models import Category, Language, Library, Requirement
+
+JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
+
+PARAMETERS_EXAMPLE = (
+    '[{"name": "delai_jours", "label": "Délai (jours)", "type": "integer", '
+    '"default": 30, "required": true, "min": 1, "max": 365, "help": "…"}]'
+)
+RUBRIC_EXAMPLE = '[{"score": 0, "description": "Aucune API"}, {"score": 5, "description": "API FHIR complète"}]'
+REFERENCES_EXAMPLE = '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}]'
+CHECKS_EXAMPLE = '[{"type": "fhir_version", "value": "4.0.1"}]'
+
+
+def _as_json_text(value):
+    return json.dumps(value or [], ensure_ascii=False, indent=2)
+
+
+class BootstrapForm(forms.Form):
+    """Bootstrap classes on every widget, and `is-invalid` on the fields that got an error."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            self._style(field)
+
+    @staticmethod
+    def _style(field):
+        widget = field.widget
+        if isinstance(widget, (forms.RadioSelect, forms.CheckboxSelectMultiple, forms.CheckboxInput)):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        classes = widget.attrs.get("class", "")
+        if css not in classes.split():
+            widget.attrs["class"] = f"{css} {classes}".strip()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        names = [field] if field else []
+        if field is None and isinstance(error, forms.ValidationError) and hasattr(error, "error_dict"):
+            names = list(error.error_dict)
+        for name in names:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+
+
+class JSONListField(forms.CharField):
+    """A textarea holding a JSON list; an empty box means an empty list."""
+
+    widget = forms.Textarea(attrs={"rows": 6, "class": "font-monospace", "spellcheck": "false"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("strip", True)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value if isinstance(value, str) else _as_json_text(value)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return []
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
+                % {"line": getattr(exc, "lineno", "?"), "column": getattr(exc, "colno", "?"), "message": getattr(exc, "msg", exc)}
+            ) from exc
+        if not isinstance(data, list):
+            raise forms.ValidationError(_("Une liste JSON entre crochets [ … ] est attendue."))
+        return data
+
+
+class TagsField(forms.CharField):
+    """Comma-separated tags, kept in the order typed, without blanks or repeats."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        tags = []
+        for tag in text.split(","):
+            tag = tag.strip()
+            if tag and tag not in tags:
+                tags.append(tag)
+        return tags
+
+
+class ClauseForm(BootstrapForm):
+    key = forms.SlugField(
+        label=gettext_lazy("Clé"), max_length=100,
+        help_text=gettext_lazy("Identifiant stable dans la bibliothèque : lettres, chiffres, tirets (ex. api-fhir-r4)."),
+    )
+    title = forms.CharField(label=gettext_lazy("Titre"), max_length=300)
+    category = forms.ChoiceField(label=gettext_lazy("Catégorie"), choices=Category.choices)
+    requirement = forms.ChoiceField(label=gettext_lazy("Exigence"), choices=Requirement.choices)
+    language = forms.ChoiceField(label=gettext_lazy("Langue"), choices=Language.choices, initial=Language.FR)
+    body = forms.CharField(
+        label=gettext_lazy("Texte de la clause"), max_length=50000, strip=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=gettext_lazy(
+            "Markdown. Écrivez {{ nom_du_parametre }} à l'endroit où la valeur d'un paramètre déclaré "
+            "ci-dessous doit apparaître ; le texte n'est jamais exécuté."
+        ),
+    )
+    question = forms.CharField(
+        label=gettext_lazy("Question au candidat"), required=False, max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    default_weight = forms.DecimalField(
+        label=gettext_lazy("Poids par défaut (%)"), required=False, max_digits=6, decimal_places=2,
+        help_text=gettext_lazy("Pour un critère noté : sa part, entre 0 et 100."),
+    )
+    scale_max = forms.IntegerField(label=gettext_lazy("Note maximale"), initial=5)
+    parameters = JSONListField(
+        label=gettext_lazy("Paramètres (JSON)"),
+        help_text=format_lazy(
+            "{} {}", gettext_lazy("Une liste ; types : text, integer, decimal, boolean, date, choice. Exemple :"),
+            PARAMETERS_EXAMPLE,
+        ),
+    )
+    rubric = JSONListField(
+        label=gettext_lazy("Grille de notation (JSON)"),
+        help_text=format_lazy("{} {}", gettext_lazy("Exemple :"), RUBRIC_EXAMPLE),
+    )
+    references = JSONListField(
+        label=gettext_lazy("Références (JSON)"),
+        help_text=format_lazy("{} {}", gettext_lazy("Exemple :"), REFERENCES_EXAMPLE),
+    )
+    checks = JSONListField(
+        label=gettext_lazy("Vérifications automatiques (JSON)"),
+        help_text=format_lazy("{} {}", gettext_lazy("Facultatif. Exemple :"), CHECKS_EXAMPLE),
+    )
+    tags = TagsField(
+        label=gettext_lazy("Étiquettes"), required=False, max_length=2000,
+        help_text=gettext_lazy("Séparées par des virgules (ex. fhir, dpi)."),
+    )
+
+    def __init__(self, *args, with_key=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not with_key:
+            del self.fields["key"]
+
+    def content(self):
+        """The clause content as the services take it (cleaned data minus the key)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "key"}
+
+    def add_service_errors(self, errors):
+        """Put a service's {field: [messages]} next to the matching fields, the rest on top."""
+        for field, messages in errors.items():
+            target = field if field in self.fields else None
+            for message in messages if isinstance(messages, list) else [messages]:
+                self.add_error(target, str(message))
+
+
+class ClauseFilterForm(BootstrapForm):
+    q = forms.CharField(label=gettext_lazy("Recherche"), required=False, max_length=200)
+    category = forms.ChoiceField(
+        label=gettext_lazy("Catégorie"), required=False, choices=[("", gettext_lazy("Toutes"))] + Category.choices
+    )
+    requirement = forms.ChoiceField(
+        label=gettext_lazy("Exigence"), required=False, choices=[("", gettext_lazy("Toutes"))] + Requirement.choices
+    )
+    tag = forms.CharField(label=gettext_lazy("Étiquette"), required=False, max_length=100)
+
+    def filters(self):
+        """The valid filters only: a bad value is dropped rather than breaking the page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) or None for name in self.fields if name not in self.errors}
+
+
+def _organization_field(organizations, label):
+    field = forms.ModelChoiceField(
+        label=label, queryset=organizations, empty_label=None,
+        error_messages={"invalid_choice": gettext_lazy("Choisissez une organisation dont vous êtes curateur ou administrateur.")},
+    )
+    BootstrapForm._style(field)
+    return field
+
+
+class LibraryCreateForm(BootstrapForm):
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"] = _organization_field(organizations, gettext_lazy("Organisation propriétaire"))
+        self.order_fields(["organization"])
+
+    name = forms.CharField(label=gettext_lazy("Nom"), max_length=200)
+    description = forms.CharField(label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    language = forms.ChoiceField(label=gettext_lazy("Langue"), choices=Language.choices, initial=Language.FR)
+
+
+class LibraryImportForm(BootstrapForm):
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"] = _organization_field(organizations, gettext_lazy("Importer dans l'organisation"))
+        self.order_fields(["organization", "file"])
+
+    file = forms.FileField(
+        label=gettext_lazy("Fichier de bibliothèque (JSON)"),
+        help_text=gettext_lazy("Un fichier « clausier-library/1 » exporté par Clausier."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                _("Fichier trop volumineux : %(size)s octets, %(limit)s au plus.") % {"size": upload.size, "limit": limit}
+            )
+        raw = upload.read(limit + 1)
+        try:
+            return json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("Le fichier n'est pas du texte UTF-8.")) from exc
+        except ValueError as exc:
+            raise forms.ValidationError(
+                _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
+                % {"line": getattr(exc, "lineno", "?"), "column": getattr(exc, "colno", "?"), "message": getattr(exc, "msg", exc)}
+            ) from exc
+
+
+class LibraryForkForm(BootstrapForm):
+    def __init__(self, *args, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"] = _organization_field(organizations, gettext_lazy("Copier dans l'organisation"))
+        self.order_fields(["organization", "name"])
+
+    name = forms.CharField(
+        label=gettext_lazy("Nom de la copie"), required=False, max_length=200,
+        help_text=gettext_lazy("Laissez vide pour garder le nom d'origine."),
+    )
+
+
+class LibraryShareForm(BootstrapForm):
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("Visibilité"), choices=Library.Visibility.choices, widget=forms.RadioSelect,
+        help_text=gettext_lazy(
+            "Privée : votre organisation et les organisations cochées ci-dessous. "
+            "Partagée : idem, affichée comme partagée. Publique : tous les utilisateurs de Clausier."
+        ),
+    )
+    shared_with = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Partagée avec"), required=False, queryset=Organization.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, library, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shared_with"].queryset = Organization.objects.exclude(pk=library.organization_id).order_by("name")
