@@ -193,12 +193,6 @@ def _level_name(tree: Tree, parent_id: int | None) -> str | None:
     return None if parent_id is None else tree.by_id[parent_id].name
 
 
-def _level_label(level: str | None) -> str:
-    if level is None:
-        return _("niveau supérieur")
-    return _("sous-critères de « %(name)s »") % {"name": level}
-
-
 def validate_structure(criteria: Iterable[Criterion]) -> list[Problem]:
     """Problems of shape, whatever the weights sum to: kinds, weights present or absent, price, parents."""
     criteria = list(criteria)
@@ -265,9 +259,12 @@ def validate_weights(criteria: Iterable[Criterion]) -> list[Problem]:
     for parent_id, total in level_sums(criteria):
         if rounded(total, 2) != HUNDRED:
             level = _level_name(tree, parent_id)
-            message = _("Les poids du %(level)s totalisent %(total)s %% au lieu de 100 %%.") % {
-                "level": _level_label(level), "total": format_number(total),
-            }
+            if level is None:
+                message = _("Les poids du niveau supérieur totalisent %(total)s %% au lieu de 100 %%.") % {
+                    "total": format_number(total)}
+            else:
+                message = _("Les poids des sous-critères de « %(name)s » totalisent %(total)s %% au lieu de 100 %%.") % {
+                    "name": level, "total": format_number(total)}
             problems.append(Problem("sum", message, parent_id, level, total))
     return problems
 

@@ -21,6 +21,12 @@ def publish(tender):
     return tender
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users are made by the dozen here; the real hasher's cost is for people, not for these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tender(hospital):
     return make_tender(hospital)
