@@ -8,7 +8,7 @@ reference and inputs digest). Same document → same bytes.
 Reading: the file comes from a vendor, so it is untrusted. Before openpyxl sees it we check its
 size, that it is a ZIP, its entry count and total uncompressed size (zip bombs), and refuse
 macro-enabled workbooks. openpyxl parses the XML with defusedxml (installed; `openpyxl.xml.DEFUSEDXML`
-is True), which stops entity-expansion attacks. Every problem raises `QuestionnaireError` with the
+is True), which stops entity-expansion attacks, and any part with a DTD is refused beforehand. Every problem raises `QuestionnaireError` with the
 sheet and row, in French.
 """
 
@@ -196,6 +196,13 @@ def _check_archive(data, max_bytes):
         content_types = archive.read("[Content_Types].xml")
         if b"macroEnabled" in content_types or b"vbaProject" in content_types:
             raise QuestionnaireError(None, None, gettext("Les classeurs contenant des macros sont refusés."))
+        # OOXML parts never carry a DTD; refusing one outright adds a layer to defusedxml
+        # (openpyxl parses some parts with lxml, which only declines to resolve entities).
+        for entry in entries:
+            if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
+                content = archive.read(entry)
+                if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
+                    raise QuestionnaireError(None, None, gettext("Le classeur contient des déclarations XML interdites."))
 
 
 def _text(value):

@@ -27,9 +27,7 @@ def build_document(language="fr"):
     counter = 0
     for index, (category, title) in enumerate(CATEGORIES, start=1):
         articles = []
-        for position in range(1, (4 if index <= 2 else 2) + 1):
-            if counter == 10:
-                break
+        for position in range(1, (3 if index <= 2 else 2) + 1):
             counter += 1
             values = {"etablissement": f"CHU Valeur{counter}", "delai": 30 + counter}
             requirement = ("mandatory", "scored", "informative")[counter % 3]

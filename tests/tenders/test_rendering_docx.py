@@ -1,0 +1,137 @@
+"""The DOCX writers, reopened with python-docx and read part by part."""
+
+import io
+import zipfile
+
+import docx
+import pytest
+from docx.oxml.ns import qn
+
+from tenders.rendering.docx import STYLES_USED, render_questionnaire_docx, render_tender_docx
+
+from .test_rendering import all_articles, build_document
+
+
+@pytest.fixture(scope="module")
+def doc():
+    return build_document()
+
+
+@pytest.fixture(scope="module")
+def tender(doc):
+    return docx.Document(io.BytesIO(render_tender_docx(doc)))
+
+
+def paragraphs_with_style(document, style):
+    return [paragraph.text for paragraph in document.paragraphs if paragraph.style.name == style]
+
+
+def instructions(part_element):
+    return " ".join(element.text for element in part_element.iter(qn("w:instrText")))
+
+
+def test_it_uses_title_and_heading_styles_for_sections_and_articles(doc, tender):
+    assert paragraphs_with_style(tender, "Title") == ["Dossier patient informatisé"]
+    headings_1 = paragraphs_with_style(tender, "Heading 1")
+    for section in doc["sections"]:
+        assert f"{section['number']}. {section['title']}" in headings_1
+    assert "Critères d'attribution et pondérations" in headings_1
+    headings_2 = paragraphs_with_style(tender, "Heading 2")
+    assert headings_2 == [f"Article {a['number']} — {a['title']}" for a in all_articles(doc)]
+
+
+def test_it_writes_markdown_bodies_with_runs_and_list_styles(tender):
+    bullets = paragraphs_with_style(tender, "List Bullet")
+    numbers = paragraphs_with_style(tender, "List Number")
+    assert "accès documenté ;" in bullets and "sans frais par connecteur." in bullets
+    assert numbers.count("environnement de test ;") == 10
+    bold_runs = [run.text for paragraph in tender.paragraphs for run in paragraph.runs if run.bold]
+    italic_runs = [run.text for paragraph in tender.paragraphs for run in paragraph.runs if run.italic]
+    assert "CHU Valeur1" in bold_runs and "FHIR" in italic_runs
+    link_paragraph = next(p.text for p in tender.paragraphs if p.text.startswith("Voir la spécification"))
+    assert link_paragraph == "Voir la spécification (https://hl7.org/fhir/R4/)."
+
+
+def test_it_restarts_numbering_for_each_numbered_list(tender):
+    num_ids = {
+        paragraph._p.pPr.numPr.numId.val
+        for paragraph in tender.paragraphs
+        if paragraph.style.name == "List Number" and paragraph.text == "environnement de test ;"
+    }
+    assert len(num_ids) == 10  # one w:num per list, each restarting at 1
+    numbering = tender.part.numbering_part.element
+    starts = [
+        num.find(qn("w:lvlOverride")).find(qn("w:startOverride")).get(qn("w:val"))
+        for num in numbering.findall(qn("w:num"))
+        if int(num.get(qn("w:numId"))) in num_ids
+    ]
+    assert starts == ["1"] * 10
+
+
+def test_it_has_the_criteria_table_with_a_repeated_header_row(doc, tender):
+    table = next(t for t in tender.tables if t.rows[0].cells[1].text == "Critère")
+    assert table.style.name == "Table Grid"
+    assert [cell.text for cell in table.rows[0].cells] == [
+        "N°", "Critère", "Nature", "Pondération", "Poids dans la note", "Article"
+    ]
+    assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    names = [row.cells[1].text for row in table.rows[1:]]
+    assert names == [criterion["name"] for criterion in doc["criteria"]]
+    assert table.rows[3].cells[3].text == "100\u00a0%"
+    indents = [row.cells[1].paragraphs[0].paragraph_format.left_indent or 0 for row in table.rows[1:4]]
+    assert indents[0] < indents[1] < indents[2]
+
+
+def test_it_has_a_toc_field_and_page_fields_in_the_footer(tender):
+    assert 'TOC \\o "1-2"' in instructions(tender.element)
+    settings = tender.settings.element
+    assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+    section = tender.sections[0]
+    assert section.different_first_page_header_footer
+    assert "AO-2026-014" in section.header.paragraphs[0].text
+    footer = instructions(section.footer._element)
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    assert section.footer.paragraphs[0].text.startswith("Page ")
+
+
+def test_it_defines_every_style_it_uses_in_the_base_document(tender):
+    names = {style.name for style in tender.styles}
+    assert set(STYLES_USED) <= names
+
+
+def test_it_parses_every_xml_part(doc):
+    from lxml import etree
+
+    with zipfile.ZipFile(io.BytesIO(render_tender_docx(doc))) as archive:
+        for name in archive.namelist():
+            if name.endswith(".xml") or name.endswith(".rels"):
+                etree.fromstring(archive.read(name))
+
+
+def test_it_gives_the_same_bytes_for_the_same_document(doc):
+    first = render_tender_docx(doc)
+    assert render_tender_docx(doc) == first
+    with zipfile.ZipFile(io.BytesIO(first)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2026, 11, 28, 0, 0, 0)}
+    properties = docx.Document(io.BytesIO(first)).core_properties
+    assert properties.created.date().isoformat() == "2026-11-28"
+    assert properties.modified == properties.created
+    assert render_questionnaire_docx(doc) == render_questionnaire_docx(doc)
+
+
+def test_it_writes_the_questionnaire_as_one_table_per_section(doc):
+    document = docx.Document(io.BytesIO(render_questionnaire_docx(doc)))
+    assert paragraphs_with_style(document, "Heading 1") == [section["title"] for section in doc["sections"]]
+    assert len(document.tables) == len(doc["sections"])
+    ids = []
+    for table in document.tables:
+        assert [cell.text for cell in table.rows[0].cells] == [
+            "Identifiant", "Exigence", "Question", "Réponse", "Conformité (Oui / Non / Partiel)", "Preuves"
+        ]
+        assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+        for row in table.rows[1:]:
+            ids.append(row.cells[0].text)
+            assert [cell.text for cell in row.cells[3:]] == ["", "", ""]
+    assert ids == [question["id"] for question in doc["questions"]]
+    section = document.sections[0]
+    assert section.page_width > section.page_height  # landscape
