@@ -62,12 +62,8 @@ def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
 
 def ensure_draft(tender):
     """Criteria are fixed at publish: changes afterwards are a 409 (the tender app's rule)."""
-    try:
-        from tenders.services import ensure_draft as tender_ensure_draft
-    except ImportError:  # the tenders app's services are not there yet: same rule, same status code
-        if tender.status != DRAFT:
-            raise ConflictError({"detail": [_("Le marché est publié : ses critères ne changent plus.")]})
-        return
+    from tenders.services import ensure_draft as tender_ensure_draft
+
     tender_ensure_draft(tender)
 
 
@@ -357,9 +353,11 @@ def answer_set(*, user, bid: Bid, criterion: Criterion, text="", compliant=None,
     return answer
 
 
+# The reader returns "Oui", "Non", "Partiel" or "": partial compliance is left for the lead to judge.
 COMPLIANCE_VALUES = {
     "oui": True, "yes": True, "true": True, "conforme": True, "1": True, "vrai": True,
     "non": False, "no": False, "false": False, "non conforme": False, "0": False, "faux": False,
+    "partiel": None, "partial": None,
 }
 
 
@@ -374,6 +372,11 @@ def _compliance(value):
     return COMPLIANCE_VALUES[text]
 
 
+def questionnaire_max_bytes() -> int:
+    """Answer forms are small: 4 MiB by default, below the request limit so that a big form gets a 400 saying so."""
+    return min(getattr(settings, "QUESTIONNAIRE_MAX_BYTES", 4 * 1024 * 1024), settings.MAX_UPLOAD_BYTES)
+
+
 def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     """Import the vendor's filled answer form (XLSX) into the bid's answers, all or nothing.
 
@@ -381,16 +384,16 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     informative clauses (no criterion) are skipped. A malformed file → 400 saying sheet, row and
     what is wrong, with nothing stored. Returns {"imported": n, "skipped": n}.
     """
-    from tenders.rendering.xlsx import QuestionnaireError, read_questionnaire_xlsx
+    from tenders.rendering.xlsx import SHEET, QuestionnaireError, read_questionnaire_xlsx
 
     ensure_published(bid.tender)
-    limit = getattr(settings, "MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+    limit = questionnaire_max_bytes()
     if len(data) > limit:
         raise ApplicationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
     try:
         rows = read_questionnaire_xlsx(data)
     except QuestionnaireError as error:
-        raise ApplicationError({"file": [_questionnaire_message(error)]})
+        raise ApplicationError({"file": [str(error)]})
     criteria_by_clause = {
         c.tender_clause_id: c
         for c in Criterion.objects.filter(tender_id=bid.tender_id, tender_clause__isnull=False)
@@ -400,7 +403,7 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     clause_ids = set(TenderClause.objects.filter(tender_id=bid.tender_id).values_list("pk", flat=True))
     plan, skipped = [], 0
     for index, row in enumerate(rows, start=2):
-        where = {"sheet": row.get("sheet") or _("Questionnaire"), "row": row.get("row") or index}
+        where = {"sheet": row.get("sheet") or SHEET, "row": row.get("row") or index}
         raw_id = str(row.get("id") or "").strip()
         if not raw_id.startswith("TC-") or not raw_id[3:].isdigit() or int(raw_id[3:]) not in clause_ids:
             raise ApplicationError({"file": [_("Feuille « %(sheet)s », ligne %(row)s : identifiant « %(id)s » inconnu pour ce marché.") % {**where, "id": raw_id}]})
@@ -418,13 +421,6 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     return {"imported": len(plan), "skipped": skipped}
 
 
-def _questionnaire_message(error) -> str:
-    sheet, row, message = getattr(error, "sheet", None), getattr(error, "row", None), getattr(error, "message", str(error))
-    if sheet and row:
-        return _("Feuille « %(sheet)s », ligne %(row)s : %(message)s") % {"sheet": sheet, "row": row, "message": message}
-    if sheet:
-        return _("Feuille « %(sheet)s » : %(message)s") % {"sheet": sheet, "message": message}
-    return str(message)
 
 
 # ---------------------------------------------------------------------------

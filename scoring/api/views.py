@@ -261,7 +261,7 @@ class QuestionnaireImportView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        limit = services.settings.MAX_UPLOAD_BYTES
+        limit = services.questionnaire_max_bytes()
         if upload.size > limit:
             raise ValidationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
         outcome = services.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))

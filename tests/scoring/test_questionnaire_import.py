@@ -1,0 +1,125 @@
+"""POST /api/v1/bids/{id}/questionnaire/: the generated answer form, filled with openpyxl, imports back exactly."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from scoring.models import Answer, Bid
+from scoring.services import criteria_from_clauses
+from tenders.rendering.xlsx import render_questionnaire_xlsx
+from tenders.selectors import tender_document
+
+from .conftest import publish
+from .test_api_criteria import add_clause
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(tender, library, buyer):
+    api_clause = add_clause(tender, library, "api", title="API FHIR", requirement="scored", default_weight=10,
+                            question="Décrivez votre API FHIR.")
+    hds = add_clause(tender, library, "hds", title="Hébergement HDS", requirement="mandatory", default_weight=None,
+                     question="Êtes-vous certifié HDS ?")
+    info = add_clause(tender, library, "info", title="Contexte", requirement="informative", default_weight=None,
+                      question="Remarques ?")
+    criteria_from_clauses(user=buyer, tender=tender)
+    form = render_questionnaire_xlsx(tender_document(tender))
+    publish(tender)
+    bid = Bid.objects.create(tender=tender, vendor="Alpha", price=1000)
+    return {"form": form, "bid": bid, "api": api_clause, "hds": hds, "info": info}
+
+
+def filled(form, answers):
+    """The form with answers typed in: {"TC-1": ("answer", "Oui", "evidence")}."""
+    workbook = load_workbook(io.BytesIO(form))
+    sheet = workbook["Questionnaire"]
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value in answers:
+            row[5].value, row[6].value, row[7].value = answers[row[0].value]
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, bid, content, name="reponse.xlsx"):
+    return client.post(f"/api/v1/bids/{bid.pk}/questionnaire/",
+                       {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
+                       format="multipart")
+
+
+def test_it_imports_the_filled_form_back_exactly(api, buyer, setup):
+    content = filled(setup["form"], {
+        f"TC-{setup['api'].pk}": ("Serveur HAPI FHIR R4, documentation publique.", "Oui", "https://example.org/doc"),
+        f"TC-{setup['hds'].pk}": ("Certifié HDS depuis 2021.", "Non", "certificat.pdf"),
+        f"TC-{setup['info'].pk}": ("Rien à signaler", "", ""),
+    })
+    response = upload(api(buyer), setup["bid"], content)
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"imported": 2, "skipped": 1}
+    answers = {a.criterion.tender_clause_id: a for a in Answer.objects.select_related("criterion")}
+    assert (answers[setup["api"].pk].text, answers[setup["api"].pk].compliant, answers[setup["api"].pk].evidence) == (
+        "Serveur HAPI FHIR R4, documentation publique.", True, "https://example.org/doc")
+    assert (answers[setup["hds"].pk].text, answers[setup["hds"].pk].compliant) == ("Certifié HDS depuis 2021.", False)
+
+
+def test_it_refuses_a_wrong_id_and_stores_nothing(api, buyer, setup):
+    workbook = load_workbook(io.BytesIO(filled(setup["form"], {f"TC-{setup['api'].pk}": ("Oui", "Oui", "")})))
+    workbook["Questionnaire"]["A3"].value = "TC-999999"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    assert response.status_code == 400
+    message = response.json()["file"][0]
+    assert "Questionnaire" in message and "ligne 3" in message and "TC-999999" in message
+    assert not Answer.objects.exists()
+
+
+def test_it_refuses_a_workbook_without_the_sheet(api, buyer, setup):
+    workbook = load_workbook(io.BytesIO(setup["form"]))
+    workbook["Questionnaire"].title = "Feuil1"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    assert response.status_code == 400 and "Questionnaire" in response.json()["file"][0]
+    assert not Answer.objects.exists()
+
+
+def test_it_refuses_a_file_that_is_not_xlsx(api, buyer, setup):
+    response = upload(api(buyer), setup["bid"], b"%PDF-1.7 not a workbook")
+    assert response.status_code == 400 and "file" in response.json()
+    assert not Answer.objects.exists()
+
+
+def test_it_refuses_an_oversized_file(api, buyer, setup, settings):
+    settings.QUESTIONNAIRE_MAX_BYTES = len(setup["form"]) + 100
+    response = upload(api(buyer), setup["bid"], setup["form"] + b"\0" * 2000)
+    assert response.status_code == 400 and "volumineux" in response.json()["file"][0]
+    assert not Answer.objects.exists()
+
+
+def test_it_stops_a_body_over_the_request_limit_before_reading_it(api, buyer, setup, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = upload(api(buyer), setup["bid"], setup["form"])
+    assert response.status_code == 413
+    assert not Answer.objects.exists()
+
+
+def test_it_refuses_a_zip_bomb(api, buyer, setup):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (200 * 1024 * 1024))
+    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    assert response.status_code == 400 and "file" in response.json()
+    assert not Answer.objects.exists()
+
+
+def test_it_lets_only_the_lead_import(api, evaluator, outsider, setup):
+    content = filled(setup["form"], {})
+    assert upload(api(evaluator), setup["bid"], content).status_code == 403
+    assert upload(api(outsider), setup["bid"], content).status_code == 404
