@@ -1,0 +1,94 @@
+"""Concurrent evaluators on PostgreSQL (select_for_update is a no-op on SQLite, so these need the real thing).
+
+Run with DATABASE_URL=postgres://…; skipped otherwise.
+"""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from scoring.models import AuditEvent, Score
+
+from ..factories import member
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
+]
+
+
+def run_together(functions):
+    """Start every function at once (a barrier), wait for all, return their results in order."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait()
+            results[index] = function()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def put_score(user, bid, criterion, body):
+    def call():
+        client = APIClient()
+        client.force_authenticate(user)
+        return client.put(f"/api/v1/bids/{bid.pk}/scores/{criterion.pk}/", body, format="json").status_code
+    return call
+
+
+def test_it_answers_409_to_exactly_one_of_two_writers_with_the_same_version(evaluation):
+    criterion = evaluation.criteria.api
+    Score.objects.create(bid=evaluation.alpha, criterion=criterion, evaluator=evaluation.eval1, value=2, version=1)
+    statuses = run_together([
+        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "comment": "onglet 1", "version": 1}),
+        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "comment": "onglet 2", "version": 1}),
+    ])
+    assert sorted(statuses) == [200, 409]
+    score = Score.objects.get(bid=evaluation.alpha, criterion=criterion, evaluator=evaluation.eval1)
+    winner = "onglet 1" if statuses[0] == 200 else "onglet 2"
+    # No lost update: the stored score is the winner's, at version 2, and the trail has exactly that change.
+    assert (score.comment, score.version) == (winner, 2)
+    events = list(AuditEvent.objects.filter(action="score.set"))
+    assert len(events) == 1 and events[0].new["comment"] == winner and events[0].old["value"] == 2.0
+
+
+def test_it_answers_409_to_one_of_two_first_writers_of_a_cell(evaluation):
+    criterion = evaluation.criteria.export
+    statuses = run_together([
+        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "version": 0}),
+        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "version": 0}),
+    ])
+    assert sorted(statuses) == [200, 409]
+    assert Score.objects.filter(bid=evaluation.alpha, criterion=criterion).count() == 1
+
+
+def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
+    from scoring.models import Evaluator
+
+    users = [evaluation.eval1, evaluation.eval2]
+    for n in range(3):
+        user = member(hospital, "evaluator", username=f"extra{n}")
+        Evaluator.objects.create(tender=evaluation.tender, user=user, declared_at=evaluation.alpha.submitted_at)
+        users.append(user)
+    cells = [
+        (user, bid, criterion)
+        for user in users
+        for bid, criterion in ((evaluation.alpha, evaluation.criteria.api), (evaluation.bravo, evaluation.criteria.api),
+                               (evaluation.alpha, evaluation.criteria.export), (evaluation.charlie, evaluation.criteria.doc))
+    ]
+    assert len(cells) == 20
+    statuses = run_together([put_score(user, bid, criterion, {"value": 1}) for user, bid, criterion in cells])
+    assert statuses == [200] * 20
+    assert Score.objects.count() == 20
+    assert AuditEvent.objects.filter(action="score.set").count() == 20
