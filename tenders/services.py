@@ -169,10 +169,13 @@ def tender_publish(*, user, tender) -> Tender:
 def _check_criteria(tender):
     """The scoring app's weight checks, when it exists and the tender has criteria."""
     try:
+        from scoring.models import Criterion
         from scoring.services import criteria_check
     except ImportError:
         return
-    criteria_check(tender)
+    # A tender without a grid may be published (an annex alone); a grid must add up.
+    if Criterion.objects.filter(tender_id=tender.pk).exists():
+        criteria_check(tender)
 
 
 # ---------------------------------------------------------------------------
