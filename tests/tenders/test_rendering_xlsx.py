@@ -207,3 +207,15 @@ def test_it_reads_worksheets_through_defusedxml(form):
     bomb = b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>'
     with pytest.raises(EntitiesForbidden):
         list(iterparse(io.BytesIO(bomb)))
+
+
+def test_it_writes_and_reads_an_english_form():
+    doc = build_document(language="en")
+    workbook = reopen(render_questionnaire_xlsx(doc))
+    sheet = workbook["Questionnaire"]
+    assert sheet["G1"].value in ("Compliance", "Conformité")  # English once the locale is compiled
+    assert sheet.data_validations.dataValidation[0].formula1 == '"Yes,No,Partial"'
+    sheet["G2"] = "Yes"
+    sheet["G3"] = "Partial"
+    answers = read_questionnaire_xlsx(save(workbook))
+    assert [answer["compliance"] for answer in answers[:3]] == ["Oui", "Partiel", ""]
