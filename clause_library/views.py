@@ -316,6 +316,8 @@ def clause_detail(request, library_pk, pk):
         "diff": diff,
         "diff_from": diff_from,
         "diff_to": diff_to,
+        "select_from": diff_from if diff_from in by_number else version.number - 1,
+        "select_to": diff_to if diff_to in by_number else version.number,
         "diff_requested": "from" in request.GET or "to" in request.GET,
         "can_edit": _can_edit(request.user, library),
     })
