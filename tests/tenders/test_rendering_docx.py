@@ -135,3 +135,33 @@ def test_it_writes_the_questionnaire_as_one_table_per_section(doc):
     assert ids == [question["id"] for question in doc["questions"]]
     section = document.sections[0]
     assert section.page_width > section.page_height  # landscape
+
+
+def test_it_maps_richer_markdown_to_word_structures():
+    from tenders.rendering.docx import DocxBuilder
+
+    builder = DocxBuilder(title="t", author="a", date="2026-11-28")
+    builder.markdown(
+        "### Sous-titre\n\n"
+        "- un\n  - un bis\n- deux\n\n"
+        "3. trois\n4. quatre\n\n"
+        "> citée\n\n"
+        "| Colonne | Valeur |\n|---|---|\n| délai | 30 |\n\n"
+        "```\ncode brut\n```\n\n"
+        "Ligne avec `code` et <b>pas de HTML</b>."
+    )
+    document = docx.Document(io.BytesIO(builder.to_bytes()))
+    styled = [(p.style.name, p.text) for p in document.paragraphs]
+    assert ("Heading 3", "Sous-titre") in styled
+    assert ("List Bullet", "un") in styled and ("List Bullet 2", "un bis") in styled
+    assert ("List Number", "trois") in styled
+    assert ("Quote", "citée") in styled
+    assert ("No Spacing", "code brut") in styled
+    assert ("Normal", "Ligne avec code et <b>pas de HTML</b>.") in styled
+    number = next(p for p in document.paragraphs if p.text == "trois")._p.pPr.numPr.numId.val
+    numbering = document.part.numbering_part.element
+    num = next(n for n in numbering.findall(qn("w:num")) if n.get(qn("w:numId")) == str(number))
+    assert num.find(qn("w:lvlOverride")).find(qn("w:startOverride")).get(qn("w:val")) == "3"
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["Colonne", "Valeur"]
+    assert [c.text for c in table.rows[1].cells] == ["délai", "30"]
