@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Clause, ClauseVersion, Library
+from .models import Clause, ClauseSet, ClauseVersion, CoverageTopic, Library
 
 
 @admin.register(Library)
@@ -44,3 +44,17 @@ class ClauseVersionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CoverageTopic)
+class CoverageTopicAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "library", "recommended_clause", "position"]
+    list_select_related = ["library"]
+    list_filter = ["library"]
+
+
+@admin.register(ClauseSet)
+class ClauseSetAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "library", "software", "level", "position"]
+    list_select_related = ["library"]
+    list_filter = ["library", "software", "level"]

@@ -47,6 +47,29 @@ def validate_library_file(data):
         content = clause_defaults(clause, data.get("language", "fr"))
         for field, messages in validate_clause_content(content).items():
             errors.extend(f"$.clauses[{index}].{field}: {message}" for message in messages)
+    errors.extend(_check_topics_and_sets(data, seen))
+    return errors
+
+
+def _check_topics_and_sets(data, clause_keys):
+    errors = []
+    for name in ("topics", "sets"):
+        keys = [item["key"] for item in data.get(name, [])]
+        for index, key in enumerate(keys):
+            if keys.index(key) != index:
+                errors.append(f"$.{name}[{index}].key: " + _("clé « %(key)s » en double.") % {"key": key})
+    for index, topic in enumerate(data.get("topics", [])):
+        recommended = topic.get("recommended_clause")
+        if recommended and recommended not in clause_keys:
+            errors.append(
+                f"$.topics[{index}].recommended_clause: " + _("aucune clause n'a la clé « %(key)s ».") % {"key": recommended}
+            )
+    for index, clause_set in enumerate(data.get("sets", [])):
+        for position, key in enumerate(clause_set["clauses"]):
+            if key not in clause_keys:
+                errors.append(
+                    f"$.sets[{index}].clauses[{position}]: " + _("aucune clause n'a la clé « %(key)s ».") % {"key": key}
+                )
     return errors
 
 

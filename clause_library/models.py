@@ -123,3 +123,49 @@ class ClauseVersion(models.Model):
         weight = data["default_weight"]
         data["default_weight"] = None if weight is None else (int(weight) if weight == int(weight) else float(weight))
         return data
+
+
+class CoverageTopic(models.Model):
+    """Something a strong interoperability annex covers (seed §3.3 items, CLAUSES.md topics).
+
+    A clause covers a topic when its current version carries the tag `covers:<key>`.
+    """
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="topics")
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    recommended_clause = models.CharField(max_length=100, blank=True, help_text="key of the clause to add")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["library_id", "position", "key"]
+        constraints = [models.UniqueConstraint(fields=["library", "key"], name="topic_key_unique_in_library")]
+
+    def __str__(self):
+        return self.title
+
+
+class ClauseSet(models.Model):
+    """A recommended selection of clauses, by kind of software and level, to start a tender from."""
+
+    class Level(models.TextChoices):
+        ESSENTIAL = "essential", _("Essentiel")
+        RECOMMENDED = "recommended", _("Recommandé")
+        ADVANCED = "advanced", _("Avancé")
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="sets")
+    key = models.SlugField(max_length=100)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    software = models.CharField(max_length=50)
+    level = models.CharField(max_length=20, choices=Level.choices)
+    clause_keys = models.JSONField(default=list)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["library_id", "position", "key"]
+        constraints = [models.UniqueConstraint(fields=["library", "key"], name="set_key_unique_in_library")]
+
+    def __str__(self):
+        return self.title

@@ -11,7 +11,7 @@ from organizations.errors import ApplicationError
 
 from .content import validate_clause_content
 from .library_file import FORMAT, clause_defaults, validate_library_file
-from .models import Clause, ClauseVersion, Library
+from .models import Clause, ClauseSet, ClauseVersion, CoverageTopic, Library
 from .parameters import normalize_definition
 
 CONTENT_FIELDS = ClauseVersion.CONTENT_FIELDS
@@ -103,7 +103,50 @@ def library_export(library):
         "language": library.language,
         "exported_at": timezone.now().isoformat(),
         "clauses": [{"key": clause.key, **clause.current.content()} for clause in clauses],
+        "topics": [
+            {"key": t.key, "title": t.title, "description": t.description, "recommended_clause": t.recommended_clause}
+            for t in library.topics.all()
+        ],
+        "sets": [
+            {"key": s.key, "title": s.title, "description": s.description, "software": s.software, "level": s.level,
+             "clauses": s.clause_keys}
+            for s in library.sets.all()
+        ],
     }
+
+
+def _replace_topics_and_sets(library, topics, sets):
+    library.topics.all().delete()
+    library.sets.all().delete()
+    CoverageTopic.objects.bulk_create(
+        CoverageTopic(
+            library=library, key=t["key"], title=t["title"], description=t.get("description", ""),
+            recommended_clause=t.get("recommended_clause", ""), position=index,
+        )
+        for index, t in enumerate(topics)
+    )
+    ClauseSet.objects.bulk_create(
+        ClauseSet(
+            library=library, key=s["key"], title=s["title"], description=s.get("description", ""),
+            software=s["software"], level=s["level"], clause_keys=list(s["clauses"]), position=index,
+        )
+        for index, s in enumerate(sets)
+    )
+
+
+@transaction.atomic
+def library_guidance_update(*, user, library, topics, sets):
+    """Replace a library's coverage topics and recommended sets, checked against its clauses."""
+    ensure_can_edit(user, library.organization_id)
+    from .library_file import _check_topics_and_sets, _validator
+
+    document = {"format": FORMAT, "name": library.name, "clauses": [], "topics": topics, "sets": sets}
+    errors = [
+        f"$.{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in _validator().iter_errors(document)
+    ] or _check_topics_and_sets(document, set(library.clauses.values_list("key", flat=True)))
+    if errors:
+        raise ApplicationError({"guidance": errors})
+    _replace_topics_and_sets(library, topics, sets)
 
 
 @transaction.atomic
@@ -118,6 +161,7 @@ def library_import(*, user, organization, data):
         organization=organization, name=data["name"], description=data.get("description", ""), language=language
     )
     _bulk_create_clauses(library, user, [(c["key"], clause_defaults(c, language), None, None) for c in data["clauses"]])
+    _replace_topics_and_sets(library, data.get("topics", []), data.get("sets", []))
     return library
 
 
@@ -156,6 +200,8 @@ def library_fork(*, user, library, organization, name=None):
     _bulk_create_clauses(
         fork, user, [(c.key, c.current.content(), c, c.current.number) for c in upstream]
     )
+    exported = library_export(library)
+    _replace_topics_and_sets(fork, exported["topics"], exported["sets"])
     return fork
 
 

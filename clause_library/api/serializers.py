@@ -155,3 +155,8 @@ class UpdateSerializer(serializers.Serializer):
     based_on = serializers.IntegerField()
     upstream_version = serializers.IntegerField()
     upstream_clause = serializers.IntegerField()
+
+
+class GuidanceSerializer(serializers.Serializer):
+    topics = serializers.ListField(child=serializers.DictField(), max_length=200, help_text="[{key,title,description,recommended_clause}]")
+    sets = serializers.ListField(child=serializers.DictField(), max_length=200, help_text="[{key,title,description,software,level,clauses:[keys]}]")

@@ -18,6 +18,7 @@ from .serializers import (
     ClauseSerializer,
     ClauseVersionSerializer,
     ForkSerializer,
+    GuidanceSerializer,
     ImportSerializer,
     LibrarySerializer,
     LibraryUpdateSerializer,
@@ -41,7 +42,13 @@ class LibraryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):
-    http_method_names = ["get", "post", "patch", "delete"]
+    # PUT only for the guidance action: a library itself changes with PATCH.
+    http_method_names = ["get", "post", "put", "patch", "delete"]
+
+    def update(self, request, *args, **kwargs):
+        if not kwargs.get("partial"):
+            return Response({"detail": _("Utilisez PATCH pour modifier une bibliothèque.")}, status=405)
+        return super().update(request, *args, **kwargs)
 
     def get_queryset(self):
         return selectors.libraries_for_list(self.request.user)
@@ -111,6 +118,19 @@ class LibraryViewSet(
             user=request.user, library=library, organization=organization, name=serializer.validated_data.get("name")
         )
         return Response(LibrarySerializer(self.get_queryset().get(pk=fork.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GuidanceSerializer, responses={200: GuidanceSerializer})
+    @action(detail=True, methods=["get", "put"])
+    def guidance(self, request, pk=None):
+        """Coverage topics and recommended clause sets of the library (curators edit them with PUT)."""
+        library = self.get_object()
+        if request.method == "PUT":
+            check_editor(request.user, library.organization_id)
+            serializer = GuidanceSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.library_guidance_update(user=request.user, library=library, **serializer.validated_data)
+        exported = services.library_export(library)
+        return Response({"topics": exported["topics"], "sets": exported["sets"]})
 
     @extend_schema(responses={200: UpdateSerializer(many=True)})
     @action(detail=True, methods=["get"])
