@@ -165,6 +165,26 @@ class ClauseForm(BootstrapForm):
         """The clause content as the services take it (cleaned data minus the key)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "key"}
 
+    # When a field did not parse, a stand-in value lets the shared rules check the others; the
+    # fields whose rules depend on it (placeholders on parameters, rubric on scale) are skipped.
+    STAND_INS = {
+        "title": "-", "category": Category.API_ACCESS, "requirement": Requirement.INFORMATIVE, "language": "fr",
+        "body": "-", "question": "", "default_weight": None, "scale_max": 5, "parameters": [], "rubric": [],
+        "references": [], "checks": [], "tags": [],
+    }
+    DEPENDS_ON = {"body": "parameters", "rubric": "scale_max"}
+
+    def add_rule_errors(self):
+        """After a failed is_valid(): the content rules' errors on the fields that did parse."""
+        from .content import validate_clause_content
+
+        parsed = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
+        content = {**self.STAND_INS, **{k: v for k, v in parsed.items() if k != "key"}}
+        for field, messages in validate_clause_content(content).items():
+            if field in parsed and self.DEPENDS_ON.get(field, field) in parsed:
+                for message in messages:
+                    self.add_error(field, message)
+
     def add_service_errors(self, errors):
         """Put a service's {field: [messages]} next to the matching fields, the rest on top."""
         for field, messages in errors.items():

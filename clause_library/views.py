@@ -346,12 +346,20 @@ def _reference_row(reference):
     return {"label": reference.get("label") or url, "url": url if url.startswith(("https://", "http://")) else None, "text": url}
 
 
+def _checked(form):
+    """Parse the form; if something did not parse, still list every other problem at once."""
+    if form.is_valid():
+        return True
+    form.add_rule_errors()
+    return False
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def clause_create(request, library_pk):
     library = _editable_library(request, library_pk)
     form = ClauseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _checked(form):
         try:
             clause = services.clause_create(
                 user=request.user, library=library, key=form.cleaned_data["key"], content=form.content()
@@ -370,7 +378,7 @@ def clause_edit(request, library_pk, pk):
     library = _editable_library(request, library_pk)
     clause = _library_clause(library, pk)
     form = ClauseForm(request.POST or None, initial=clause.current.content(), with_key=False)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and _checked(form):
         before = clause.current.number
         try:
             clause = services.clause_update(user=request.user, clause=clause, changes=form.content())

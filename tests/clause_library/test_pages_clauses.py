@@ -309,3 +309,29 @@ def test_pages_are_available_in_english(clause, buyer):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.get(detail_url(clause))
     assert response.status_code == 200 and response["Content-Language"] == "en"
+
+
+def test_it_lists_every_problem_at_once_even_when_some_json_does_not_parse(clause, curator):
+    response = client_for(curator).post(
+        create_url(clause.library),
+        form_data(
+            key="autre", references="[oops", default_weight="150",
+            rubric=json.dumps([{"score": 9, "description": "trop"}]),
+            parameters=json.dumps([{"name": "fhir_version", "type": "text"},
+                                   {"name": "delai_jours", "type": "integer", "min": 9, "max": 1}]),
+            body="{{ fhir_version }} {{ delai_jours }} {{ absent }}",
+        ),
+    )
+    page = response.content.decode()
+    assert "JSON invalide" in field_error(page, "references")
+    assert "entre 0 et 100" in field_error(page, "default_weight")
+    assert "entre 0 et 5" in field_error(page, "rubric")
+    assert "min (9) est supérieur à max (1)" in field_error(page, "parameters")
+    assert "absent" in field_error(page, "body")
+    assert not Clause.objects.filter(key="autre").exists()
+
+
+def test_a_parameters_box_that_does_not_parse_does_not_blame_the_body(clause, curator):
+    page = client_for(curator).post(create_url(clause.library), form_data(key="autre", parameters="[")).content.decode()
+    assert "JSON invalide" in field_error(page, "parameters")
+    assert 'id="id_body_error"' not in page
