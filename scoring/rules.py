@@ -68,7 +68,7 @@ def as_number(value: Decimal | None):
     """A JSON-friendly number (float), rounded to PLACES, or None."""
     if value is None:
         return None
-    return float(rounded(value))
+    return round(float(value), PLACES)
 
 
 def format_number(value: Decimal) -> str:
@@ -318,14 +318,37 @@ def normalise_weights(raw: Sequence) -> list[Decimal]:
 # Scores
 
 
-def mean(values: Sequence) -> Decimal | None:
-    values = [to_decimal(v) for v in values if v is not None]
-    if not values:
-        return None
-    return sum(values, ZERO) / Decimal(len(values))
+@dataclass(frozen=True)
+class Summary:
+    """The evaluators' scores of one cell, summed up: what the arithmetic needs (a database can aggregate it)."""
+
+    total: Decimal
+    count: int
+    low: Decimal | None
+    high: Decimal | None
+
+    @classmethod
+    def of(cls, values) -> Summary:
+        if isinstance(values, Summary):
+            return values
+        values = [to_decimal(v) for v in values if v is not None]
+        if not values:
+            return EMPTY
+        return cls(sum(values, ZERO), len(values), min(values), max(values))
+
+    @property
+    def mean(self) -> Decimal | None:
+        return None if not self.count else self.total / Decimal(self.count)
 
 
-def criterion_score(evaluator_scores: Sequence, consensus=None) -> Decimal | None:
+EMPTY = Summary(ZERO, 0, None, None)
+
+
+def mean(values) -> Decimal | None:
+    return Summary.of(values).mean
+
+
+def criterion_score(evaluator_scores, consensus=None) -> Decimal | None:
     """The consensus when set, otherwise the mean of the evaluators' scores (None when nobody scored)."""
     if consensus is not None:
         return to_decimal(consensus)
@@ -344,12 +367,12 @@ def dispersion_threshold(scale_max) -> Decimal:
     return DISPERSION_RATIO * to_decimal(scale_max)
 
 
-def is_dispersed(evaluator_scores: Sequence, scale_max) -> bool:
+def is_dispersed(evaluator_scores, scale_max) -> bool:
     """True when two evaluators are 2 points apart or more on a 0–5 scale (2/5 of the scale otherwise)."""
-    values = [to_decimal(v) for v in evaluator_scores if v is not None]
-    if len(values) < 2:
+    summary = Summary.of(evaluator_scores)
+    if summary.count < 2:
         return False
-    return max(values) - min(values) >= dispersion_threshold(scale_max)
+    return summary.high - summary.low >= dispersion_threshold(scale_max)
 
 
 def price_points(price, *, formula: str, p_min, p_max, share) -> Decimal:
@@ -444,7 +467,7 @@ def compute_results(
 ) -> list[BidResult]:
     """Results of every bid, best first (eligible by rank, then the eliminated ones), ties by bid id.
 
-    `scores[(bid, criterion)]` lists the evaluators' values, `consensus[(bid, criterion)]` the agreed
+    `scores[(bid, criterion)]` lists the evaluators' values (or gives their Summary), `consensus[(bid, criterion)]` the agreed
     value, `compliance[(bid, criterion)]` the answer's `compliant` flag. Raises CriteriaError when the
     tree is not usable (a level that does not sum to 100…) and PriceError when an eligible bid's price
     is not strictly positive.
@@ -460,25 +483,36 @@ def compute_results(
     share = shares(criteria)
     price_criterion = next((c for c, _d in order if c.kind == PRICE), None)
 
+    # What each criterion is does not depend on the bid: work it out once.
+    plan = []
+    for criterion, _depth in reversed(order):  # children before parents: a parent sums its children's points
+        if criterion.kind == ELIMINATORY:
+            role, children = "eliminatory", ()
+        elif criterion.kind == SCORED and tree.is_scored_leaf(criterion):
+            role, children = "leaf", ()
+        elif criterion.kind == SCORED:
+            role, children = "parent", [c.id for c in tree.weighted_children(criterion.id)]
+        else:
+            role, children = "price", ()
+        plan.append((criterion.id, role, children, criterion.scale_max, share.get(criterion.id)))
+
     results: dict[int, BidResult] = {}
     for bid in bids:
         failed = eliminations(tree, bid.id, consensus, compliance)
         rows: dict[int, dict] = {}
-        # Children before parents so that a parent's points are the sum of its children's.
-        for criterion, _depth in reversed(order):
-            key = (bid.id, criterion.id)
-            values = scores.get(key, ())
-            row = {"criterion": criterion.id, "score": None, "points": None,
-                   "dispersion": is_dispersed(values, criterion.scale_max)}
-            if criterion.kind == ELIMINATORY:
+        for criterion_id, role, children, scale_max, criterion_share in plan:
+            key = (bid.id, criterion_id)
+            values = Summary.of(scores.get(key, ()))
+            row = {"criterion": criterion_id, "score": None, "points": None,
+                   "dispersion": is_dispersed(values, scale_max)}
+            if role == "eliminatory":
                 row["score"] = criterion_score(values, consensus.get(key))
-            elif criterion.kind == SCORED:
-                if tree.is_scored_leaf(criterion):
-                    row["score"] = criterion_score(values, consensus.get(key))
-                    row["points"] = leaf_points(row["score"], criterion.scale_max, share[criterion.id])
-                else:
-                    row["points"] = sum((rows[c.id]["points"] for c in tree.weighted_children(criterion.id)), ZERO)
-            rows[criterion.id] = row
+            elif role == "leaf":
+                row["score"] = criterion_score(values, consensus.get(key))
+                row["points"] = leaf_points(row["score"], scale_max, criterion_share)
+            elif role == "parent":
+                row["points"] = sum((rows[c]["points"] for c in children), ZERO)
+            rows[criterion_id] = row
         technical = sum((rows[c.id]["points"] for c in tree.weighted_children(None) if c.kind == SCORED), ZERO)
         results[bid.id] = BidResult(
             bid=bid.id, vendor=bid.vendor, eligible=not failed, eliminated_by=failed,

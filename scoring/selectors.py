@@ -2,6 +2,8 @@
 
 from collections import defaultdict
 
+from django.db.models import Count, Max, Min, Sum
+
 from . import rules
 from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
 
@@ -107,13 +109,20 @@ def audit_of(tender):
 
 
 def evaluation_inputs(tender) -> dict:
-    """Everything compute_results needs, in five queries (criteria, bids, scores, consensus, answers)."""
+    """Everything compute_results needs, in five queries (criteria, bids, score sums per cell, consensus, answers)."""
     criteria = rule_criteria(criteria_of(tender))
     bids = [rules.Bid(id=pk, vendor=vendor, price=price)
             for pk, vendor, price in Bid.objects.filter(tender=tender).values_list("pk", "vendor", "price")]
-    scores = defaultdict(list)
-    for bid_id, criterion_id, value in Score.objects.filter(bid__tender=tender).values_list("bid_id", "criterion_id", "value"):
-        scores[(bid_id, criterion_id)].append(value)
+    # The database sums each cell up (sum, count, lowest, highest): a row per cell rather than per evaluator.
+    cells = (
+        Score.objects.filter(bid__tender=tender).order_by().values("bid_id", "criterion_id")
+        .annotate(total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value"))
+        .values_list("bid_id", "criterion_id", "total", "count", "low", "high")
+    )
+    scores = {
+        (bid_id, criterion_id): rules.Summary(total, count, low, high)
+        for bid_id, criterion_id, total, count, low, high in cells
+    }
     consensus = {
         (bid_id, criterion_id): value
         for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender).values_list("bid_id", "criterion_id", "value")
@@ -123,7 +132,7 @@ def evaluation_inputs(tender) -> dict:
         for bid_id, criterion_id, compliant in Answer.objects.filter(bid__tender=tender, compliant__isnull=False)
         .values_list("bid_id", "criterion_id", "compliant")
     }
-    return {"criteria": criteria, "bids": bids, "scores": dict(scores), "consensus": consensus,
+    return {"criteria": criteria, "bids": bids, "scores": scores, "consensus": consensus,
             "compliance": compliance, "price_formula": tender.price_formula}
 
 
