@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "clause_library",
     "tenders",
     "scoring",
+    "conformance",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# Conformance probe: hosts whose addresses are not checked and that may use plain http (tests only).
+PROBE_ALLOWED_HOSTS = env_list("PROBE_ALLOWED_HOSTS", [])
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("clause_library.api.urls")),
     path("", include("tenders.api.urls")),
     path("", include("scoring.api.urls")),
+    path("", include("conformance.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,51 @@
+"""Thin HTTP layer of the probe: find the bid in the user's organisations, check the role, call, serialise."""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from organizations.access import organization_ids
+from scoring import access
+from scoring.models import Bid
+
+from .. import selectors, services
+from .serializers import ProbeQueuedSerializer, ProbeReportSerializer, ProbeRequestSerializer
+
+
+def bid_for(user, pk):
+    """A bid of a tender in the user's organisations, or 404."""
+    bid = (
+        Bid.objects.select_related("tender")
+        .filter(pk=pk, tender__organization_id__in=organization_ids(user))
+        .first()
+    )
+    if bid is None:
+        raise Http404
+    return bid
+
+
+class BidProbeView(GenericAPIView):
+    serializer_class = ProbeRequestSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(request=ProbeRequestSerializer, responses={202: ProbeQueuedSerializer})
+    def post(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.probe_request(user=request.user, bid=bid, files=dict(serializer.validated_data))
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={200: ProbeReportSerializer})
+    def get(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_reader(request.user, bid.tender)
+        report = selectors.latest_report(bid)
+        if report is None:
+            raise Http404(_("Aucun sondage de conformité pour cette offre."))
+        return Response(ProbeReportSerializer(selectors.report_payload(report, bid.tender)).data)

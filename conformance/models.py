@@ -1,0 +1,57 @@
+"""Probe reports: what a vendor's FHIR server declared, and how each clause check fared against it.
+
+A report is the job's state (queued → running → done | failed) and its result. The documents read are
+kept as text (size-capped) with their SHA-256, so a report can be re-read and its evidence re-checked.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
+
+
+class ProbeReport(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En file d'attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    class Source(models.TextChoices):
+        URL = "url", _("Lu sur le serveur du candidat")
+        UPLOAD = "upload", _("Documents téléversés")
+
+    bid = models.ForeignKey("scoring.Bid", on_delete=models.CASCADE, related_name="probe_reports")
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The base URL as it was when the probe was asked for (the bid's may change later).
+    base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
+    fetched_at = models.DateTimeField(_("lu le"), null=True, blank=True)
+    # The documents as read or uploaded: raw text; None (missing) differs from "" (an empty, invalid file).
+    capability_statement = models.TextField(null=True, blank=True)  # noqa: DJ001
+    smart_configuration = models.TextField(null=True, blank=True)  # noqa: DJ001
+    # [{"kind", "sha256", "valid", "errors"}]
+    documents = models.JSONField(default=list, blank=True)
+    # [{"tender_clause", "check", "outcome", "evidence"}]
+    results = models.JSONField(default=list, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["bid", "-created_at"], name="probe_bid_latest")]
+        verbose_name = _("rapport de sondage de conformité")
+        verbose_name_plural = _("rapports de sondage de conformité")
+
+    def __str__(self):
+        return f"probe #{self.pk} of bid {self.bid_id} ({self.status})"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

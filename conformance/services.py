@@ -1,0 +1,176 @@
+"""Writes of the conformance probe: ask for a probe, run it, fail it.
+
+The probe reads a vendor's CapabilityStatement (`[base]/metadata`) and SMART configuration
+(`[base]/.well-known/smart-configuration`) — fetched through conformance/fetch.py or uploaded —,
+validates them (conformance/validate.py) and evaluates every check of every clause of the tender
+(conformance/checks.py). Only buyers and admins of the tender's organisation may ask for one.
+"""
+
+import hashlib
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.access import BUYER_ROLES, has_role
+from organizations.errors import ApplicationError
+
+from . import checks, selectors
+from .fetch import FetchRefused, fetch_json
+from .models import MAX_DOCUMENT_BYTES, ProbeReport
+from .validate import CAPABILITY_STATEMENT, SMART_CONFIGURATION, VALIDATORS
+
+logger = logging.getLogger(__name__)
+
+KINDS = (CAPABILITY_STATEMENT, SMART_CONFIGURATION)
+PATHS = {CAPABILITY_STATEMENT: "/metadata", SMART_CONFIGURATION: "/.well-known/smart-configuration"}
+ACCEPT = {CAPABILITY_STATEMENT: "application/fhir+json, application/json", SMART_CONFIGURATION: "application/json"}
+BROKER_DOWN_NOTE = "La file de travaux est injoignable ; la demande est gardée et sera relancée."
+
+
+def ensure_can_probe(user, bid):
+    if not has_role(user, bid.tender.organization_id, BUYER_ROLES):
+        raise ApplicationError(
+            {"detail": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent lancer un sondage.")]},
+            status=403,
+        )
+
+
+def _read_upload(kind, upload):
+    """The uploaded document as text; too big or not UTF-8 is refused at once (400)."""
+    data = upload if isinstance(upload, bytes) else upload.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise ApplicationError({kind: [_("Fichier trop volumineux (%(max)s octets au plus).") % {"max": MAX_DOCUMENT_BYTES}]})
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ApplicationError({kind: [_("Le fichier doit être du JSON encodé en UTF-8.")]})
+
+
+def probe_request(*, user, bid, files=None) -> ProbeReport:
+    """Create a queued report for `bid` and queue its job after commit.
+
+    `files` ({"capability_statement": file, "smart_configuration": file}, either optional) makes it an
+    upload probe; without files the documents are fetched from the bid's FHIR base URL, which must
+    then be set. The caller has already checked the bid is in the user's organisations.
+    """
+    ensure_can_probe(user, bid)
+    files = {kind: upload for kind, upload in (files or {}).items() if upload is not None}
+    unknown = sorted(set(files) - set(KINDS))
+    if unknown:
+        raise ApplicationError({name: [_("Document inconnu (attendu : %(kinds)s).") % {"kinds": ", ".join(KINDS)}]
+                                for name in unknown})
+    texts = {kind: _read_upload(kind, upload) for kind, upload in files.items()}
+    if not texts and not bid.fhir_base_url:
+        raise ApplicationError({"fhir_base_url": [
+            _("L'offre n'a pas d'URL de base FHIR : renseignez-la ou téléversez les documents.")
+        ]})
+    with transaction.atomic():
+        report = ProbeReport.objects.create(
+            bid=bid,
+            source=ProbeReport.Source.UPLOAD if texts else ProbeReport.Source.URL,
+            base_url="" if texts else bid.fhir_base_url,
+            capability_statement=texts.get(CAPABILITY_STATEMENT),
+            smart_configuration=texts.get(SMART_CONFIGURATION),
+            created_by=user,
+        )
+        transaction.on_commit(lambda: probe_enqueue(report=report))
+    return report
+
+
+def probe_enqueue(*, report) -> bool:
+    """Hand the report's job to the broker; False (and a note on the row) when the broker is down."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import run_probe
+
+    try:
+        run_probe.apply_async(args=[report.pk], retry=False)
+    except OperationalError:
+        logger.exception("broker unavailable; probe report %s stays queued", report.pk)
+        ProbeReport.objects.filter(pk=report.pk, status=ProbeReport.Status.QUEUED).update(error=BROKER_DOWN_NOTE)
+        return False
+    return True
+
+
+def _sha256(text):
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _fetch_documents(base_url):
+    """{kind: text or None}, {kind: reason} for the documents that could not be fetched."""
+    texts, reasons = {}, {}
+    base = base_url.rstrip("/")
+    for kind in KINDS:
+        try:
+            fetched = fetch_json(base + PATHS[kind], accept=ACCEPT[kind])
+        except FetchRefused as exc:
+            texts[kind], reasons[kind] = None, exc.reason
+        else:
+            texts[kind] = fetched.body.decode("utf-8")
+    return texts, reasons
+
+
+def evaluate_documents(*, texts, reasons=None, clause_checks):
+    """Pure: (documents, results, usable) for the documents' texts and the tender's [(tender_clause_id, check)]."""
+    reasons = reasons or {}
+    documents, data = [], {}
+    for kind in KINDS:
+        text = texts.get(kind)
+        if text is None:
+            reason = reasons.get(kind) or _("Document non fourni.")
+            documents.append({"kind": kind, "sha256": None, "valid": False, "errors": [reason]})
+            data[kind] = None
+            continue
+        validation = VALIDATORS[kind](text)
+        documents.append({"kind": kind, "sha256": _sha256(text), "valid": validation.valid, "errors": validation.messages})
+        data[kind] = validation.data if validation.usable else None
+    results = []
+    for tender_clause_id, check in clause_checks:
+        outcome = checks.evaluate(check, data[CAPABILITY_STATEMENT], data[SMART_CONFIGURATION])
+        results.append({"tender_clause": tender_clause_id, "check": check, **outcome})
+    usable = any(value is not None for value in data.values())
+    return documents, results, usable
+
+
+def probe_run(*, report_id):
+    """Run the probe of report `report_id`; safe to run twice (a finished report is left as it is)."""
+    with transaction.atomic():
+        report = ProbeReport.objects.select_for_update().select_related("bid__tender").filter(pk=report_id).first()
+        if report is None or report.is_finished:
+            return report
+        report.status = ProbeReport.Status.RUNNING
+        report.attempts += 1
+        report.save(update_fields=["status", "attempts"])
+    # The network is read outside any transaction: a slow vendor must not hold database locks.
+    reasons = {}
+    if report.source == ProbeReport.Source.URL:
+        texts, reasons = _fetch_documents(report.base_url)
+        report.capability_statement = texts[CAPABILITY_STATEMENT]
+        report.smart_configuration = texts[SMART_CONFIGURATION]
+    texts = {CAPABILITY_STATEMENT: report.capability_statement, SMART_CONFIGURATION: report.smart_configuration}
+    documents, results, usable = evaluate_documents(
+        texts=texts, reasons=reasons, clause_checks=selectors.tender_checks(report.bid.tender)
+    )
+    report.documents, report.results = documents, results
+    report.fetched_at = report.finished_at = timezone.now()
+    if usable:
+        report.status, report.error = ProbeReport.Status.DONE, ""
+    else:
+        report.status = ProbeReport.Status.FAILED
+        report.error = " ".join(
+            f"{document['kind']} : {' '.join(document['errors'])}" for document in documents
+        )
+    report.save(update_fields=[
+        "capability_statement", "smart_configuration", "documents", "results", "fetched_at", "finished_at",
+        "status", "error",
+    ])
+    return report
+
+
+def probe_fail(*, report_id, message):
+    """The job gave up: the report ends failed with a readable note (unless it finished meanwhile)."""
+    ProbeReport.objects.filter(
+        pk=report_id, status__in=[ProbeReport.Status.QUEUED, ProbeReport.Status.RUNNING]
+    ).update(status=ProbeReport.Status.FAILED, error=message, finished_at=timezone.now())

@@ -1,0 +1,36 @@
+"""Celery task of the probe: thin, idempotent by the report row's state (see conformance/services.py)."""
+
+from celery import Task, shared_task
+from django.db import DatabaseError
+from django.utils.translation import gettext as _
+
+from . import services
+
+# Every countdown stays well below the Redis visibility timeout (1 h).
+MAX_RETRIES = 3
+
+
+class ProbeTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        """Retries exhausted (or an unexpected error): the report ends failed, readably."""
+        if args:
+            services.probe_fail(
+                report_id=args[0],
+                message=_("Le sondage a échoué ; relancez-le. (%(error)s)") % {"error": exc.__class__.__name__},
+            )
+
+
+@shared_task(
+    base=ProbeTask,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    max_retries=MAX_RETRIES,
+    retry_backoff=2,
+    retry_backoff_max=60,
+    retry_jitter=True,
+)
+def run_probe(self, report_id):
+    """Run the probe of ProbeReport `report_id`; a finished report is left as it is."""
+    services.probe_run(report_id=report_id)

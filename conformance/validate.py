@@ -1,0 +1,119 @@
+"""Validation of the two discovery documents a probe reads.
+
+- CapabilityStatement: parsed as JSON, then validated with fhir.resources. fhir.resources 8.x has no R4
+  (4.0.1) package; R4B is the closest for CapabilityStatement (PITFALLS.md). Real servers send elements
+  R4 does not know (`acceptUnknown`) or a Reference where a canonical is expected: those model errors
+  are warnings and the document is still checked. Only unparseable JSON, a non-object or a wrong
+  `resourceType` make it invalid.
+- SMART configuration (`.well-known/smart-configuration`): the fields SMART App Launch 2.x requires.
+  Missing fields are errors (the document is invalid) but it is still checked, since SMART 1.0 servers
+  are common and their capabilities remain worth reading.
+
+Each validator returns a `Validation(data, valid, messages, usable)`: `usable` says whether the checks
+may read `data`.
+"""
+
+import json
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+CAPABILITY_STATEMENT = "capability_statement"
+SMART_CONFIGURATION = "smart_configuration"
+MAX_MESSAGES = 50
+
+
+@dataclass
+class Validation:
+    data: dict | None
+    valid: bool
+    messages: list = field(default_factory=list)
+
+    @property
+    def usable(self):
+        return isinstance(self.data, dict)
+
+
+def _parse(text):
+    """(data, error message)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, _("Le document n'est pas encodé en UTF-8.")
+    try:
+        return json.loads(text), None
+    except (ValueError, RecursionError) as exc:
+        return None, _("JSON illisible : %(error)s") % {"error": exc}
+
+
+def _location(loc):
+    path = "$"
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def validate_capability_statement(text) -> Validation:
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+    from pydantic import ValidationError
+
+    data, error = _parse(text)
+    if error:
+        return Validation(None, False, [error])
+    if not isinstance(data, dict):
+        return Validation(None, False, [_("Le document doit être un objet JSON.")])
+    resource_type = data.get("resourceType")
+    if resource_type != "CapabilityStatement":
+        return Validation(
+            None, False,
+            [_("resourceType « %(type)s » au lieu de « CapabilityStatement ».") % {"type": resource_type}],
+        )
+    try:
+        CapabilityStatement.model_validate(data)
+    except ValidationError as exc:
+        warnings = [
+            _("Avertissement (modèle FHIR R4B) %(path)s : %(message)s") % {"path": _location(err["loc"]), "message": err["msg"]}
+            for err in exc.errors()[:MAX_MESSAGES]
+        ]
+        return Validation(data, True, warnings)
+    except Exception as exc:  # the model library may raise its own errors on odd input; still a warning
+        return Validation(data, True, [_("Avertissement (modèle FHIR R4B) : %(error)s") % {"error": exc}])
+    return Validation(data, True, [])
+
+
+SMART_REQUIRED = ("token_endpoint", "grant_types_supported", "capabilities", "code_challenge_methods_supported")
+SMART_LIST_FIELDS = ("grant_types_supported", "capabilities", "code_challenge_methods_supported")
+
+
+def validate_smart_configuration(text) -> Validation:
+    data, error = _parse(text)
+    if error:
+        return Validation(None, False, [error])
+    if not isinstance(data, dict):
+        return Validation(None, False, [_("Le document doit être un objet JSON.")])
+    errors = []
+    for key in SMART_REQUIRED:
+        if data.get(key) in (None, "", []):
+            errors.append(_("Champ requis par SMART App Launch 2 absent : %(field)s.") % {"field": key})
+    for key in SMART_LIST_FIELDS:
+        if key in data and not isinstance(data[key], list):
+            errors.append(_("Le champ %(field)s doit être une liste.") % {"field": key})
+    capabilities = data.get("capabilities") if isinstance(data.get("capabilities"), list) else []
+    launches = [c for c in capabilities if isinstance(c, str) and c.startswith("launch-")]
+    if launches and not data.get("authorization_endpoint"):
+        errors.append(
+            _("Champ requis par SMART App Launch 2 absent : authorization_endpoint (capacité %(capability)s annoncée).")
+            % {"capability": launches[0]}
+        )
+    if "sso-openid-connect" in capabilities:
+        for key in ("issuer", "jwks_uri"):
+            if not data.get(key):
+                errors.append(
+                    _("Champ requis par SMART App Launch 2 absent : %(field)s (capacité sso-openid-connect annoncée).")
+                    % {"field": key}
+                )
+    return Validation(data, not errors, errors)
+
+
+VALIDATORS = {CAPABILITY_STATEMENT: validate_capability_statement, SMART_CONFIGURATION: validate_smart_configuration}

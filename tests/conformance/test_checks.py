@@ -1,0 +1,208 @@
+"""The pure evaluation of clause checks against the real discovery documents and variants derived from them."""
+
+import pytest
+
+from conformance.checks import evaluate
+
+from .conftest import (
+    ANS,
+    BULK_SERVER,
+    INFERNO,
+    SMART_10,
+    SMART_22,
+    SMART_ISIK,
+    all_checks,
+    fixture_json,
+    with_fhir_version,
+    with_plain_pkce,
+    without_capability,
+    without_export,
+    without_search_type,
+)
+
+
+def outcomes(statement, smart, checks=None):
+    return [evaluate(check, statement, smart)["outcome"] for check in (checks or all_checks())]
+
+
+def failing(statement, smart):
+    return [check for check in all_checks() if evaluate(check, statement, smart)["outcome"] == "fail"]
+
+
+@pytest.fixture
+def inferno():
+    return fixture_json(INFERNO)
+
+
+@pytest.fixture
+def smart22():
+    return fixture_json(SMART_22)
+
+
+def test_it_passes_every_check_on_the_inferno_server_and_the_smart_2_2_example(inferno, smart22):
+    assert outcomes(inferno, smart22) == ["pass"] * len(all_checks())
+
+
+def test_it_reads_the_decisive_values_of_the_inferno_statement(inferno):
+    version = evaluate({"type": "fhir_version", "value": "4.0.1"}, inferno, None)
+    assert version["evidence"]["path"] == "$.fhirVersion" and version["evidence"]["excerpt"] == "4.0.1"
+    # Inferno lists MIME types, not the short code: application/fhir+json counts as json.
+    fmt = evaluate({"type": "fhir_format", "value": "json"}, inferno, None)
+    assert fmt["outcome"] == "pass" and fmt["evidence"]["excerpt"] == "application/fhir+json"
+    patient = evaluate({"type": "fhir_resource", "resource": "Patient", "interactions": ["read", "search-type"],
+                        "profiles": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]}, inferno, None)
+    assert patient["outcome"] == "pass"
+    assert patient["evidence"]["path"].startswith("$.rest[0].resource[")
+    assert {"read", "search-type"} <= set(patient["evidence"]["excerpt"]["interaction"])
+    system = evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, inferno, None)
+    assert system["outcome"] == "pass"
+    assert system["evidence"] == {
+        "path": "$.rest[0].operation[1]",
+        "excerpt": {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+        "message": system["evidence"]["message"],
+    }
+
+
+def test_it_matches_the_inferno_group_export_named_export_by_its_definition_or_name(inferno):
+    group = evaluate({"type": "fhir_operation", "name": "group-export", "level": "group"}, inferno, None)
+    assert group["outcome"] == "pass"
+    assert group["evidence"]["excerpt"]["definition"].endswith("/group-export")
+
+
+def test_it_matches_the_bulk_servers_patient_export_and_group_export():
+    statement = fixture_json(BULK_SERVER)
+    for level, name in (("patient", "patient-export"), ("group", "group-export"), ("system", "export")):
+        result = evaluate({"type": "fhir_operation", "name": "export", "level": level}, statement, None)
+        assert result["outcome"] == "pass", level
+        assert result["evidence"]["excerpt"]["name"] == name
+
+
+def test_it_matches_an_operation_by_its_canonical_definition_whatever_its_name():
+    statement = {"resourceType": "CapabilityStatement", "rest": [{"mode": "server", "resource": [
+        {"type": "Patient", "operation": [
+            {"name": "everything-export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export|2.0.0"},
+        ]},
+    ]}]}
+    assert evaluate({"type": "fhir_operation", "name": "export", "level": "patient"}, statement, None)["outcome"] == "pass"
+    assert evaluate({"type": "fhir_operation", "name": "export", "level": "group"}, statement, None)["outcome"] == "fail"
+
+
+def test_it_passes_the_smart_checks_of_the_isik_example_but_not_a_launch_capability():
+    smart = fixture_json(SMART_ISIK)
+    assert evaluate({"type": "smart_pkce", "value": "S256"}, None, smart)["outcome"] == "pass"
+    assert evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)["outcome"] == "pass"
+    launch = evaluate({"type": "smart_capability", "value": "launch-ehr"}, None, smart)
+    assert launch["outcome"] == "fail"
+    assert launch["evidence"] == {"path": "$.capabilities", "excerpt": ["permission-v2"],
+                                  "message": "Capacité SMART « launch-ehr » non annoncée."}
+
+
+def test_it_fails_pkce_and_grant_types_on_a_smart_1_0_document_but_reads_its_capabilities():
+    smart = fixture_json(SMART_10)
+    assert evaluate({"type": "smart_capability", "value": "launch-ehr"}, None, smart)["outcome"] == "pass"
+    pkce = evaluate({"type": "smart_pkce", "value": "S256"}, None, smart)
+    assert pkce["outcome"] == "fail" and pkce["evidence"]["excerpt"] is None
+    assert "code_challenge_methods_supported" in pkce["evidence"]["message"]
+    assert evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)["outcome"] == "fail"
+
+
+def test_it_checks_the_french_directory_statement_read_only_resources():
+    statement = fixture_json(ANS)
+    read = {"type": "fhir_resource", "resource": "Practitioner", "interactions": ["read", "search-type"]}
+    assert evaluate(read, statement, None)["outcome"] == "pass"
+    write = {"type": "fhir_resource", "resource": "Practitioner", "interactions": ["create"]}
+    result = evaluate(write, statement, None)
+    assert result["outcome"] == "fail" and "create" in result["evidence"]["message"]
+    assert evaluate({"type": "fhir_resource", "resource": "Patient"}, statement, None)["outcome"] == "fail"
+
+
+# Variants: exactly the matching checks fail, with evidence ---------------------------------------
+
+
+def test_it_fails_only_the_capability_check_when_a_capability_is_removed(inferno, smart22):
+    smart = without_capability(smart22)
+    assert failing(inferno, smart) == [{"type": "smart_capability", "value": "permission-v2"}]
+    evidence = evaluate({"type": "smart_capability", "value": "permission-v2"}, inferno, smart)["evidence"]
+    assert evidence["path"] == "$.capabilities"
+    assert "permission-v2" not in evidence["excerpt"] and "launch-ehr" in evidence["excerpt"]
+
+
+def test_it_fails_only_pkce_when_plain_is_added(inferno, smart22):
+    smart = with_plain_pkce(smart22)
+    assert failing(inferno, smart) == [{"type": "smart_pkce", "value": "S256"}]
+    evidence = evaluate({"type": "smart_pkce", "value": "S256"}, inferno, smart)["evidence"]
+    assert evidence["path"] == "$.code_challenge_methods_supported"
+    assert evidence["excerpt"] == ["S256", "plain"]
+    assert "plain" in evidence["message"]
+
+
+def test_it_fails_only_the_version_check_on_fhir_3_0_2(inferno, smart22):
+    statement = with_fhir_version(inferno)
+    assert failing(statement, smart22) == [{"type": "fhir_version", "value": "4.0.1"}]
+    evidence = evaluate({"type": "fhir_version", "value": "4.0.1"}, statement, smart22)["evidence"]
+    assert evidence["path"] == "$.fhirVersion" and evidence["excerpt"] == "3.0.2"
+    assert "3.0.2" in evidence["message"] and "4.0.1" in evidence["message"]
+
+
+def test_it_fails_only_the_patient_check_when_search_type_is_removed(inferno, smart22):
+    statement = without_search_type(inferno)
+    patient_check = all_checks()[2]
+    assert failing(statement, smart22) == [patient_check]
+    evidence = evaluate(patient_check, statement, smart22)["evidence"]
+    assert evidence["path"].endswith(".interaction")
+    assert "search-type" not in evidence["excerpt"] and "read" in evidence["excerpt"]
+    assert "search-type" in evidence["message"]
+
+
+def test_it_fails_only_the_three_export_checks_without_export(inferno, smart22):
+    statement = without_export(inferno)
+    assert failing(statement, smart22) == [check for check in all_checks() if check["type"] == "fhir_operation"]
+    evidence = evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, statement, None)["evidence"]
+    assert evidence["path"] == "$.rest[0].operation"
+    assert evidence["excerpt"] == [{"name": "get-resource-counts", "definition": "$HOST/OperationDefinition/-s-get-resource-counts"}]
+
+
+# Missing and untidy documents ------------------------------------------------------------------
+
+
+def test_it_is_unknown_when_the_needed_document_is_missing(inferno, smart22):
+    assert outcomes(None, smart22) == ["unknown"] * 6 + ["pass"] * 4
+    assert outcomes(inferno, None) == ["pass"] * 6 + ["unknown"] * 4
+    result = evaluate({"type": "smart_pkce", "value": "S256"}, inferno, None)
+    assert "configuration SMART" in result["evidence"]["message"]
+
+
+def test_it_treats_wrongly_typed_elements_as_absent():
+    statement = {"resourceType": "CapabilityStatement", "fhirVersion": 4, "format": "json",
+                 "rest": [{"mode": "server", "resource": {"type": "Patient"}, "operation": "export"}, "junk"]}
+    assert outcomes(statement, {"capabilities": "launch-ehr", "code_challenge_methods_supported": None,
+                                "token_endpoint": ""}) == ["fail"] * 10
+
+
+def test_it_fails_an_endpoint_absent_and_passes_one_present(smart22):
+    assert evaluate({"type": "smart_endpoint", "value": "introspection_endpoint"}, None, smart22)["outcome"] == "pass"
+    absent = evaluate({"type": "smart_endpoint", "value": "introspection_endpoint"}, None, fixture_json(SMART_ISIK) | {
+        "introspection_endpoint": ""})
+    assert absent["outcome"] == "fail"
+
+
+def test_it_accepts_profiles_with_or_without_version_and_as_a_reference():
+    statement = fixture_json(BULK_SERVER)
+    check = {"type": "fhir_resource", "resource": "OperationDefinition", "interactions": ["read"],
+             "profiles": ["http://hl7.org/fhir/Profile/OperationDefinition"]}
+    assert evaluate(check, statement, None)["outcome"] == "pass"
+    ans = fixture_json(ANS)
+    practitioner = next(r for r in ans["rest"][0]["resource"] if r["type"] == "Practitioner")
+    profile = (practitioner.get("supportedProfile") or [practitioner.get("profile")])[0]
+    unversioned = profile.split("|")[0]
+    check = {"type": "fhir_resource", "resource": "Practitioner", "profiles": [unversioned]}
+    assert evaluate(check, ans, None)["outcome"] == "pass"
+    assert evaluate({**check, "profiles": [unversioned + "|0.0.1"]}, ans, None)["outcome"] == "fail"
+
+
+def test_it_cuts_long_excerpts():
+    statement = {"resourceType": "CapabilityStatement", "rest": [{"mode": "server", "resource": [
+        {"type": f"R{index}"} for index in range(100)
+    ]}]}
+    result = evaluate({"type": "fhir_resource", "resource": "Patient"}, statement, None)
+    assert len(result["evidence"]["excerpt"]) == 41 and result["evidence"]["excerpt"][-1] == "… (+60)"
