@@ -208,9 +208,11 @@ def parameter_fields(tender_clause, tender):
         if inherited in (None, ""):
             inherited = definition["default"]
         value = own.get(name, "")
+        if isinstance(value, bool):
+            value = "true" if value else "false"
         fields.append({
             **definition,
-            "value": "" if value is None else value,
+            "value": "" if value is None else str(value),
             "inherited": "" if inherited is None else display_value(inherited, tender.language),
             "input_id": f"tc{tender_clause.pk}-{name}",
         })

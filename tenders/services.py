@@ -182,10 +182,10 @@ def _check_criteria(tender):
 # Clauses of a tender
 
 
-def _check_clause_values(version, values, tender):
+def _check_clause_values(version, values, tender, *, require=True):
     if not isinstance(values, dict):
         raise ApplicationError({"parameters": [_("Un objet {nom: valeur} est attendu.")]})
-    _resolved, errors = resolve_values(version.parameters, values, tender.parameters)
+    _resolved, errors = resolve_values(version.parameters, values, tender.parameters, require=require)
     if errors:
         raise ApplicationError({"parameters": errors})
     # Store the values as given but typed (what coerce_value made of them), only for names given.
@@ -209,15 +209,19 @@ def _renumber(tender):
 
 
 @transaction.atomic
-def tender_clause_add(*, user, tender, clause, parameters=None, position=None) -> TenderClause:
-    """Add a library clause to a draft tender, pinning its current version (library edits never reach it)."""
+def tender_clause_add(*, user, tender, clause, parameters=None, position=None, allow_incomplete=False) -> TenderClause:
+    """Add a library clause to a draft tender, pinning its current version (library edits never reach it).
+
+    `allow_incomplete` (the editor page) accepts required values still missing: the page then
+    asks for them, and publishing refuses until they are given. Wrong values are always refused.
+    """
     ensure_can_edit(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     version = clause.current
     if version is None:
         raise ApplicationError({"clause": [_("Cette clause n'a pas de version publiée.")]})
-    values = _check_clause_values(version, parameters or {}, tender)
+    values = _check_clause_values(version, parameters or {}, tender, require=not allow_incomplete)
     if position is not None and (not isinstance(position, int) or position < 0):
         raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
     position = _insert_at(tender, position)
@@ -229,7 +233,7 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None) -
 
 
 @transaction.atomic
-def tender_clause_update(*, user, tender_clause, parameters=None, position=None) -> TenderClause:
+def tender_clause_update(*, user, tender_clause, parameters=None, position=None, allow_incomplete=False) -> TenderClause:
     """Change a clause's values (replaced as a whole) and/or move it to `position`."""
     tender = tender_clause.tender
     ensure_can_edit(user, tender)
@@ -237,7 +241,9 @@ def tender_clause_update(*, user, tender_clause, parameters=None, position=None)
     ensure_draft(tender)
     tender_clause = TenderClause.objects.select_related("version").get(pk=tender_clause.pk)
     if parameters is not None:
-        tender_clause.parameters = _check_clause_values(tender_clause.version, parameters, tender)
+        tender_clause.parameters = _check_clause_values(
+            tender_clause.version, parameters, tender, require=not allow_incomplete
+        )
         tender_clause.save(update_fields=["parameters"])
     if position is not None:
         if not isinstance(position, int) or position < 0:

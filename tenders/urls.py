@@ -1,2 +1,17 @@
+from django.urls import path
+
+from . import views
+
 app_name = "tenders"
-urlpatterns = []
+urlpatterns = [
+    path("", views.tender_list, name="tender_list"),
+    path("new/", views.tender_create, name="tender_create"),
+    path("<int:pk>/", views.tender_editor, name="tender_editor"),
+    path("<int:pk>/preview/", views.tender_preview, name="tender_preview"),
+    path("<int:pk>/publish/", views.tender_publish, name="tender_publish"),
+    path("<int:pk>/documents/", views.tender_document_request, name="tender_document_request"),
+    path("<int:pk>/clauses/add/", views.tender_clause_add, name="tender_clause_add"),
+    path("<int:pk>/clauses/<int:tc_pk>/parameters/", views.tender_clause_parameters, name="tender_clause_parameters"),
+    path("<int:pk>/clauses/<int:tc_pk>/move/", views.tender_clause_move, name="tender_clause_move"),
+    path("<int:pk>/clauses/<int:tc_pk>/remove/", views.tender_clause_remove, name="tender_clause_remove"),
+]

@@ -1,0 +1,118 @@
+/* Tender editor: ask for documents through the API, follow their progress, offer the download.
+   Without JavaScript the forms still work (POST, then the page lists the document). */
+(function () {
+  "use strict";
+
+  var POLL_MS = 1000;
+  var labels = document.getElementById("document-labels");
+  var list = document.getElementById("document-list");
+  var statusBox = document.getElementById("documents-status");
+
+  function label(status) {
+    return (labels && labels.dataset[status]) || status;
+  }
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function announce(text) {
+    if (statusBox) { statusBox.textContent = text; }
+  }
+
+  function update(row, data) {
+    row.dataset.status = data.status;
+    var status = row.querySelector("[data-role=status]");
+    var progress = row.querySelector("[data-role=progress]");
+    var error = row.querySelector("[data-role=error]");
+    var download = row.querySelector("[data-role=download]");
+    status.textContent = label(data.status);
+    progress.value = data.progress;
+    progress.setAttribute("aria-valuenow", String(data.progress));
+    progress.textContent = data.progress + " %";
+    if (data.status === "done") {
+      progress.hidden = true;
+      download.href = data.download_url;
+      download.hidden = false;
+      announce(row.querySelector("[data-role=title], span").textContent + " — " + label("done"));
+    } else if (data.status === "failed") {
+      progress.hidden = true;
+      error.textContent = data.error;
+      error.hidden = false;
+      announce(data.error);
+    } else if (data.error) {
+      error.textContent = data.error;
+      error.hidden = false;
+    }
+  }
+
+  function poll(row) {
+    var url = row.dataset.documentUrl;
+    if (!url) { return; }
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response); })
+      .then(function (data) {
+        update(row, data);
+        if (data.status === "queued" || data.status === "running") {
+          window.setTimeout(function () { poll(row); }, POLL_MS);
+        }
+      })
+      .catch(function () { window.setTimeout(function () { poll(row); }, POLL_MS * 5); });
+  }
+
+  function addRow(id, title) {
+    var template = document.getElementById("document-row-template");
+    var row = template.content.firstElementChild.cloneNode(true);
+    row.id = "document-" + id;
+    row.dataset.documentUrl = "/api/v1/documents/" + id + "/";
+    row.querySelector("[data-role=title]").textContent = title + " n° " + id;
+    row.querySelector("[data-role=progress]").setAttribute("aria-label", title + " n° " + id);
+    list.insertBefore(row, list.firstChild);
+    return row;
+  }
+
+  document.querySelectorAll("form[data-document-form]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = form.querySelector("button");
+      var body = { kind: form.elements.kind.value, format: form.elements.format.value };
+      button.disabled = true;
+      fetch(form.dataset.apiUrl, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+        body: JSON.stringify(body)
+      })
+        .then(function (response) {
+          return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; });
+        })
+        .then(function (result) {
+          if (result.status === 202) {
+            var row = addRow(result.data.id, button.textContent.trim());
+            announce(button.textContent.trim() + " — " + label("queued"));
+            poll(row);
+          } else {
+            var message = result.data.detail || Object.values(result.data).join(" ");
+            if (result.data.id) { addRow(result.data.id, button.textContent.trim()); }
+            announce(message || (labels && labels.dataset.error));
+          }
+        })
+        .catch(function () { announce(labels && labels.dataset.error); })
+        .then(function () { button.disabled = false; });
+    });
+  });
+
+  if (list) {
+    list.querySelectorAll(".document-row").forEach(function (row) {
+      if (row.dataset.status === "queued" || row.dataset.status === "running") { poll(row); }
+    });
+  }
+
+  // After a move, save or add, bring keyboard focus back to the clause that changed.
+  if (window.location.hash) {
+    var target = document.getElementById(window.location.hash.slice(1) + "-title") ||
+      document.getElementById(window.location.hash.slice(1));
+    if (target) { target.focus(); }
+  }
+})();

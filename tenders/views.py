@@ -1,0 +1,272 @@
+"""Pages: the tender list, a new tender, and the editor. Thin: they call selectors and services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from clause_library.models import Category
+from clause_library.selectors import clauses_filtered
+from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
+from organizations.errors import ApplicationError
+
+from . import selectors, services
+from .forms import TenderForm, clause_parameter_values
+from .models import Document, TenderClause
+
+SEARCH_LIMIT = 25
+
+
+def _tender(request, pk):
+    return get_object_or_404(selectors.tenders_visible_to(request.user), pk=pk)
+
+
+def _editable(request, tender):
+    if not has_role(request.user, tender.organization_id, BUYER_ROLES):
+        raise PermissionDenied(_("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres."))
+
+
+def _editor_url(tender, anchor=None):
+    url = reverse("tenders:tender_editor", args=[tender.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _flash(request, error: ApplicationError):
+    for field, problems in error.errors.items():
+        if isinstance(problems, dict):
+            for name, texts in problems.items():
+                for text in texts:
+                    messages.error(request, f"{name} : {text}")
+        else:
+            for text in problems if isinstance(problems, list) else [problems]:
+                messages.error(request, text if field in ("detail", "clauses") else f"{field} : {text}")
+
+
+@login_required
+@require_GET
+def tender_list(request):
+    tenders = selectors.tenders_for_list(request.user)
+    can_create = bool(organization_ids_with_role(request.user, BUYER_ROLES))
+    return render(request, "tenders/tender_list.html", {"tenders": tenders, "can_create": can_create, "nav": "tenders"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_create(request):
+    if not organization_ids_with_role(request.user, BUYER_ROLES):
+        raise PermissionDenied(_("Seuls les acheteurs et administrateurs peuvent créer un appel d'offres."))
+    form = TenderForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tender = services.tender_create(user=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            for field, problems in error.errors.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, _("Appel d'offres créé. Ajoutez-lui des clauses."))
+            return redirect(_editor_url(tender))
+    return render(request, "tenders/tender_form.html", {"form": form, "nav": "tenders"}, status=400 if form.errors else 200)
+
+
+def _editor_context(request, tender, *, errors=None, submitted=None):
+    """Everything the editor shows, in a fixed number of queries whatever the number of clauses."""
+    from .rendering.html import render_tender_preview_fragment
+
+    can_edit = has_role(request.user, tender.organization_id, BUYER_ROLES)
+    errors = errors or {}
+    clauses = []
+    tender_clauses = list(selectors.tender_clauses(tender))
+    for index, tender_clause in enumerate(tender_clauses):
+        fields = selectors.parameter_fields(tender_clause, tender)
+        clause_errors = errors.get(tender_clause.pk)
+        if clause_errors is None:  # what publishing would refuse: required values still missing
+            clause_errors = selectors.clause_values(tender_clause, tender, require=True)[1]
+        for field in fields:
+            field["errors"] = clause_errors.get(field["name"], [])
+            if submitted and submitted[0] == tender_clause.pk:
+                field["value"] = submitted[1].get(f"p-{field['name']}", "")
+        clauses.append({
+            "object": tender_clause, "version": tender_clause.version, "fields": fields,
+            "errors": clause_errors, "first": index == 0, "last": index == len(tender_clauses) - 1,
+            "anchor": f"tc-{tender_clause.pk}",
+        })
+    doc = selectors.tender_document(tender)
+    q = request.GET.get("q", "").strip()[:200]
+    category = request.GET.get("category", "")
+    if category not in Category.values:
+        category = ""
+    results = []
+    if can_edit and tender.is_draft:
+        results = list(clauses_filtered(request.user, q=q or None, category=category or None)[:SEARCH_LIMIT])
+    return {
+        "tender": tender,
+        "clauses": clauses,
+        "can_edit": can_edit,
+        "editable": can_edit and tender.is_draft,
+        "preview": render_tender_preview_fragment(doc),
+        "inputs_digest": doc["inputs_digest"],
+        "documents": selectors.recent_documents(tender),
+        "q": q,
+        "category": category,
+        "categories": Category.choices,
+        "results": results,
+        "document_buttons": [
+            ("tender", "pdf", _("Générer le PDF")),
+            ("tender", "docx", _("Générer le DOCX")),
+            ("questionnaire", "xlsx", _("Générer le formulaire de réponse (XLSX)")),
+            ("questionnaire", "docx", _("Formulaire de réponse (DOCX)")),
+        ],
+        "nav": "tenders",
+    }
+
+
+@login_required
+@require_GET
+def tender_editor(request, pk):
+    tender = _tender(request, pk)
+    return render(request, "tenders/tender_editor.html", _editor_context(request, tender))
+
+
+@login_required
+@require_GET
+def tender_preview(request, pk):
+    """The live preview's HTML fragment (refreshed by static/js/tenders.js)."""
+    from .rendering.html import render_tender_preview_fragment
+
+    tender = _tender(request, pk)
+    return HttpResponse(render_tender_preview_fragment(selectors.tender_document(tender)))
+
+
+@login_required
+@require_POST
+def tender_clause_add(request, pk):
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    clause = selectors_clause_or_none(request)
+    if clause is None:
+        messages.error(request, _("Clause inconnue."))
+        return redirect(_editor_url(tender))
+    try:
+        # Values without a default are asked for next, in the clause's form (publish needs them).
+        tender_clause = services.tender_clause_add(
+            user=request.user, tender=tender, clause=clause, allow_incomplete=True
+        )
+    except ApplicationError as error:
+        _flash(request, error)
+        return redirect(_editor_url(tender))
+    messages.success(request, _("Clause « %(title)s » ajoutée.") % {"title": clause.current.title})
+    return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+
+
+def selectors_clause_or_none(request):
+    from clause_library.selectors import clauses_visible_to
+
+    raw = request.POST.get("clause", "")
+    if not raw.isdigit():
+        return None
+    return clauses_visible_to(request.user).filter(pk=int(raw)).first()
+
+
+def _tender_clause(request, pk, tc_pk):
+    tender = _tender(request, pk)
+    tender_clause = get_object_or_404(TenderClause.objects.select_related("version"), pk=tc_pk, tender=tender)
+    tender_clause.tender = tender
+    return tender, tender_clause
+
+
+@login_required
+@require_POST
+def tender_clause_parameters(request, pk, tc_pk):
+    tender, tender_clause = _tender_clause(request, pk, tc_pk)
+    _editable(request, tender)
+    fields = selectors.parameter_fields(tender_clause, tender)
+    try:
+        services.tender_clause_update(
+            user=request.user, tender_clause=tender_clause, parameters=clause_parameter_values(request.POST, fields),
+            allow_incomplete=False,
+        )
+    except ApplicationError as error:
+        problems = error.errors.get("parameters")
+        if error.status == 400 and isinstance(problems, dict):
+            context = _editor_context(request, tender, errors={tender_clause.pk: problems},
+                                      submitted=(tender_clause.pk, request.POST))
+            messages.error(request, _("Certains paramètres sont invalides : voir les messages sous les champs."))
+            return render(request, "tenders/tender_editor.html", context, status=400)
+        _flash(request, error)
+        return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+    messages.success(request, _("Paramètres de « %(title)s » enregistrés.") % {"title": tender_clause.version.title})
+    return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+
+
+@login_required
+@require_POST
+def tender_clause_move(request, pk, tc_pk):
+    tender, tender_clause = _tender_clause(request, pk, tc_pk)
+    _editable(request, tender)
+    direction = request.POST.get("direction")
+    position = tender_clause.position + (1 if direction == "down" else -1)
+    if direction in ("up", "down") and position >= 0:
+        try:
+            services.tender_clause_update(user=request.user, tender_clause=tender_clause, position=position)
+        except ApplicationError as error:
+            _flash(request, error)
+    return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+
+
+@login_required
+@require_POST
+def tender_clause_remove(request, pk, tc_pk):
+    tender, tender_clause = _tender_clause(request, pk, tc_pk)
+    _editable(request, tender)
+    title = tender_clause.version.title
+    try:
+        services.tender_clause_remove(user=request.user, tender_clause=tender_clause)
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Clause « %(title)s » retirée.") % {"title": title})
+    return redirect(_editor_url(tender, "clauses"))
+
+
+@login_required
+@require_POST
+def tender_document_request(request, pk):
+    """Without JavaScript: queue the document and come back to the editor, where its progress shows."""
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    try:
+        document = services.document_request(
+            user=request.user, tender=tender, kind=request.POST.get("kind", ""), format=request.POST.get("format", "")
+        )
+    except services.BrokerUnavailable:
+        messages.error(request, _("Le service de génération est momentanément injoignable ; votre demande est "
+                                  "gardée. Réessayez dans quelques minutes."))
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.info(request, _("Document n° %(id)s en préparation.") % {"id": document.pk})
+    return redirect(_editor_url(tender, "documents"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_publish(request, pk):
+    """A confirmation page, then the publication."""
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    if request.method == "POST":
+        try:
+            services.tender_publish(user=request.user, tender=tender)
+        except ApplicationError as error:
+            _flash(request, error)
+            return redirect(reverse("tenders:tender_publish", args=[tender.pk]))
+        messages.success(request, _("Appel d'offres publié : ses clauses et ses critères sont figés."))
+        return redirect(_editor_url(tender))
+    return render(request, "tenders/tender_publish.html", {
+        "tender": tender, "clause_count": tender.clauses.count(), "nav": "tenders",
+        "document_count": Document.objects.filter(tender=tender).count(),
+    })

@@ -1,0 +1,172 @@
+import pytest
+from django.urls import reverse
+
+from tenders.models import Tender, TenderClause
+
+from ..factories import make_clause
+from .conftest import add_clause, make_clauses
+
+pytestmark = pytest.mark.django_db
+
+
+def editor(tender):
+    return reverse("tenders:tender_editor", args=[tender.pk])
+
+
+def test_it_lists_my_organisations_tenders(client, buyer, tender, other_tender):
+    client.force_login(buyer)
+    response = client.get(reverse("tenders:tender_list"))
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert tender.reference in content and other_tender.reference not in content
+    assert reverse("tenders:tender_create") in content
+
+
+def test_it_creates_a_tender_from_the_form(client, buyer, hospital):
+    client.force_login(buyer)
+    assert client.get(reverse("tenders:tender_create")).status_code == 200
+    response = client.post(reverse("tenders:tender_create"), {
+        "organization": hospital.pk, "reference": "AO-1", "title": "DPI", "procedure": "adapted",
+        "price_formula": "range", "language": "fr",
+    })
+    tender = Tender.objects.get()
+    assert response.status_code == 302 and response["Location"] == editor(tender)
+    assert (tender.procedure, tender.price_formula, tender.created_by) == ("adapted", "range", buyer)
+
+
+def test_it_shows_form_errors_on_create(client, buyer, hospital):
+    client.force_login(buyer)
+    response = client.post(reverse("tenders:tender_create"), {"organization": hospital.pk, "procedure": "open"})
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire" in response.content.decode()
+
+
+def test_it_refuses_the_create_page_to_an_evaluator(client, evaluator):
+    client.force_login(evaluator)
+    assert client.get(reverse("tenders:tender_create")).status_code == 403
+
+
+def test_it_shows_the_editor_with_form_preview_and_search(client, buyer, tender, clause):
+    add_clause(tender, clause, delai_jours=45)
+    client.force_login(buyer)
+    response = client.get(editor(tender) + "?q=FHIR&category=api_access")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert 'name="p-delai_jours"' in content and 'type="number"' in content and 'max="365"' in content
+    assert 'value="45"' in content
+    assert '<span class="param">45</span>' in content  # the preview
+    assert "Générer le PDF" in content and "formulaire de réponse (XLSX)" in content
+    assert reverse("tenders:tender_clause_add", args=[tender.pk]) in content
+    assert "<script>" not in content and "style=" not in content
+
+
+def test_it_hides_another_organisations_tender(client, buyer, other_tender):
+    client.force_login(buyer)
+    for name in ("tender_editor", "tender_preview", "tender_publish"):
+        assert client.get(reverse(f"tenders:{name}", args=[other_tender.pk])).status_code == 404
+    assert client.post(reverse("tenders:tender_clause_add", args=[other_tender.pk]), {"clause": 1}).status_code == 404
+
+
+def test_it_shows_the_editor_read_only_to_an_evaluator(client, evaluator, tender, clause):
+    tender_clause = add_clause(tender, clause)
+    client.force_login(evaluator)
+    content = client.get(editor(tender)).content.decode()
+    assert "Enregistrer les paramètres" not in content and "Générer le PDF" not in content
+    url = reverse("tenders:tender_clause_remove", args=[tender.pk, tender_clause.pk])
+    assert client.post(url).status_code == 403
+    assert TenderClause.objects.filter(pk=tender_clause.pk).exists()
+
+
+def test_it_adds_moves_and_removes_clauses(client, buyer, tender, visible_library):
+    first, second = make_clauses(visible_library, 2)
+    client.force_login(buyer)
+    add = reverse("tenders:tender_clause_add", args=[tender.pk])
+    client.post(add, {"clause": first.pk})
+    response = client.post(add, {"clause": second.pk})
+    added = TenderClause.objects.get(clause=second)
+    assert response["Location"].endswith(f"#tc-{added.pk}")
+    client.post(reverse("tenders:tender_clause_move", args=[tender.pk, added.pk]), {"direction": "up"})
+    assert list(tender.clauses.order_by("position").values_list("clause", flat=True)) == [second.pk, first.pk]
+    client.post(reverse("tenders:tender_clause_remove", args=[tender.pk, added.pk]))
+    assert list(tender.clauses.values_list("clause", flat=True)) == [first.pk]
+
+
+def test_it_saves_parameters_from_the_form(client, buyer, tender, clause):
+    tender_clause = add_clause(tender, clause)
+    client.force_login(buyer)
+    url = reverse("tenders:tender_clause_parameters", args=[tender.pk, tender_clause.pk])
+    response = client.post(url, {"p-delai_jours": "60", "p-fhir_version": "5.0.0"})
+    assert response.status_code == 302
+    tender_clause.refresh_from_db()
+    assert tender_clause.parameters == {"delai_jours": 60, "fhir_version": "5.0.0"}
+
+
+@pytest.mark.parametrize(("value", "message"), [("400", "doit être au plus 365."), ("abc", "nombre entier attendu.")])
+def test_it_shows_an_inline_error_naming_the_parameter(client, buyer, tender, clause, value, message):
+    tender_clause = add_clause(tender, clause)
+    client.force_login(buyer)
+    url = reverse("tenders:tender_clause_parameters", args=[tender.pk, tender_clause.pk])
+    response = client.post(url, {"p-delai_jours": value})
+    assert response.status_code == 400
+    content = response.content.decode()
+    field_id = f"tc{tender_clause.pk}-delai_jours"
+    assert f'id="{field_id}-error"' in content
+    assert f"Délai (jours) (delai_jours) : {message}" in content
+    assert 'aria-invalid="true"' in content and f'value="{value}"' in content
+    tender_clause.refresh_from_db()
+    assert tender_clause.parameters == {}
+
+
+def test_it_asks_inline_for_a_required_value_without_default(client, buyer, tender, visible_library):
+    clause = make_clause(visible_library, key="sans-defaut", body="Pour {{ etablissement }}.", parameters=[
+        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True}])
+    client.force_login(buyer)
+    client.post(reverse("tenders:tender_clause_add", args=[tender.pk]), {"clause": clause.pk})
+    tender_clause = TenderClause.objects.get()
+    content = client.get(editor(tender)).content.decode()
+    assert f'id="tc{tender_clause.pk}-etablissement-error"' in content
+    assert "valeur obligatoire manquante." in content
+
+
+def test_it_publishes_after_confirmation(client, buyer, tender, clause):
+    add_clause(tender, clause)
+    client.force_login(buyer)
+    url = reverse("tenders:tender_publish", args=[tender.pk])
+    confirm = client.get(url)
+    assert "Oui, publier" in confirm.content.decode()
+    tender.refresh_from_db()
+    assert tender.status == "draft"
+    assert client.post(url).status_code == 302
+    tender.refresh_from_db()
+    assert tender.status == "published"
+    content = client.get(editor(tender)).content.decode()
+    assert "Enregistrer les paramètres" not in content and "est publié" in content
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_it_pins_the_editor_query_count(client, buyer, tender, visible_library, count, django_assert_num_queries):
+    for clause in make_clauses(visible_library, count):
+        add_clause(tender, clause)
+    client.force_login(buyer)
+    client.get(editor(tender))
+    # session, user, roles, tender, clauses (list), clauses (document), criteria (scoring),
+    # documents, search results: the same number at 5 and 100 clauses.
+    with django_assert_num_queries(EDITOR_QUERIES):
+        response = client.get(editor(tender) + "?q=Clause")
+    assert response.status_code == 200
+
+
+EDITOR_QUERIES = 9
+
+
+@pytest.mark.parametrize("count", [2, 40])
+def test_it_pins_the_list_query_count(client, buyer, hospital, count, django_assert_num_queries):
+    from .conftest import make_tender
+
+    for index in range(count):
+        make_tender(hospital, buyer, reference=f"AO-{index}")
+    client.force_login(buyer)
+    client.get(reverse("tenders:tender_list"))
+    with django_assert_num_queries(4):  # session, user, roles, tenders with their organisation
+        response = client.get(reverse("tenders:tender_list"))
+    assert response.content.decode().count("AO-") >= count
