@@ -12,17 +12,19 @@ evaluation report; `render_tender_docx` and `render_questionnaire_docx` only arr
 
 import datetime
 import io
+import re
+from xml.sax.saxutils import escape
 
 from django.utils import translation
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.table import Table
 from docx.text.run import Run
 
 from clause_library.markdown import tokens as markdown_tokens
@@ -44,6 +46,26 @@ _SETTINGS_AFTER_UPDATE_FIELDS = {
     "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType",
     "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
 }
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value):
+    """Text safe inside a WordprocessingML element (escaped, no characters XML forbids)."""
+    return escape(_XML_INVALID.sub("", "" if value is None else str(value)))
+
+
+def _cell_xml(text, width, *, bold=False, fill=None, color=None, indent=0):
+    cell_properties = f'<w:tcW w:w="{width}" w:type="dxa"/>'
+    if fill:
+        cell_properties += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    paragraph_properties = '<w:spacing w:after="0"/>' + (f'<w:ind w:left="{indent}"/>' if indent else "")
+    run_properties = ("<w:b/>" if bold else "") + (f'<w:color w:val="{color}"/>' if color else "") + '<w:sz w:val="18"/>'
+    return (
+        f"<w:tc><w:tcPr>{cell_properties}</w:tcPr><w:p><w:pPr>{paragraph_properties}</w:pPr>"
+        f'<w:r><w:rPr>{run_properties}</w:rPr><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
+    )
 
 
 def _local_name(element):
@@ -202,52 +224,38 @@ class DocxBuilder:
     def table(self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None):
         """A table whose first row is a header repeated on each page. `widths` are fractions of
         the usable width; `indents[i]` indents row i's second cell (tree levels); rows whose index
-        is in `bold_rows` are bold."""
-        table = self.document.add_table(rows=1, cols=len(header))
-        table._tbl.tblStyle_val = self._style_ids[style]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        header_row = table.rows[0]
-        self._mark_header_row(header_row)
-        for cell, text in zip(header_row.cells, header, strict=True):
-            self._fill_cell(cell, text, bold=True)
-            self._shade(cell, "1F3A5F")
-            for run in cell.paragraphs[0].runs:
-                run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+        is in `bold_rows` are bold.
+
+        Built as one XML string and parsed once: python-docx's cell-by-cell API costs ~1 ms per
+        cell, which made a 100-article tender take over a second.
+        """
+        columns = len(header)
+        fractions = widths or [1 / columns] * columns
+        twips = [int(self.usable_width * fraction / 635) for fraction in fractions]  # 635 EMU per twip
+        parts = [
+            f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{self._style_ids[style]}"/>'
+            '<w:tblW w:w="0" w:type="auto"/><w:jc w:val="center"/>'
+            '<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+            'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
+            *(f'<w:gridCol w:w="{width}"/>' for width in twips),
+            "</w:tblGrid>",
+            '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
+            *(_cell_xml(text, width, bold=True, fill="1F3A5F", color="FFFFFF") for text, width in zip(header, twips, strict=True)),
+            "</w:tr>",
+        ]
         for index, values in enumerate(rows):
-            cells = table.add_row().cells
-            for column, (cell, text) in enumerate(zip(cells, values, strict=True)):
-                self._fill_cell(cell, text, bold=bool(bold_rows and index in bold_rows))
-                if indents and column == 1 and indents[index]:
-                    cell.paragraphs[0].paragraph_format.left_indent = Cm(0.5 * indents[index])
-        if widths:
-            total = self.usable_width
-            for row in table.rows:
-                for cell, fraction in zip(row.cells, widths, strict=True):
-                    cell.width = int(total * fraction)
-        return table
-
-    @staticmethod
-    def _mark_header_row(row):
-        properties = row._tr.get_or_add_trPr()
-        for tag in ("w:cantSplit", "w:tblHeader"):
-            element = OxmlElement(tag)
-            element.set(qn("w:val"), "true")
-            properties.append(element)
-
-    @staticmethod
-    def _fill_cell(cell, text, *, bold=False):
-        paragraph = cell.paragraphs[0]
-        paragraph.paragraph_format.space_after = Pt(0)
-        run = DocxBuilder.add_run(paragraph, "" if text is None else str(text), bold=bold)
-        run.font.size = Pt(9)
-
-    @staticmethod
-    def _shade(cell, fill):
-        shading = OxmlElement("w:shd")
-        shading.set(qn("w:val"), "clear")
-        shading.set(qn("w:color"), "auto")
-        shading.set(qn("w:fill"), fill)
-        cell._tc.get_or_add_tcPr().append(shading)
+            bold = bool(bold_rows and index in bold_rows)
+            indent = int(indents[index] * 284) if indents and indents[index] else 0  # 0.5 cm per level
+            parts.append("<w:tr>")
+            parts.extend(
+                _cell_xml(text, width, bold=bold, indent=indent if column == 1 else 0)
+                for column, (text, width) in enumerate(zip(values, twips, strict=True))
+            )
+            parts.append("</w:tr>")
+        parts.append("</w:tbl>")
+        tbl = parse_xml("".join(parts))
+        self.document.element.body._insert_tbl(tbl)
+        return Table(tbl, self.document._body)
 
     # Markdown -------------------------------------------------------------------------------
 
