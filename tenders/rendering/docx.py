@@ -510,9 +510,12 @@ def _criteria(builder, doc):
     )
 
 
-def render_tender_docx(doc):
+def render_tender_docx(doc, *, progress=None):
     """The tender annex as DOCX bytes: cover, TOC field, sections (Heading 1), articles (Heading 2),
-    criteria table and questions; header with the reference, footer ``Page X / Y``."""
+    criteria table and questions; header with the reference, footer ``Page X / Y``.
+    `progress`, if given, is called with 0–100 as sections are written."""
+    report = progress or (lambda value: None)
+    sections = doc.get("sections", [])
     with translation.override(doc.get("language", "fr")):
         builder = DocxBuilder(title=f"{doc['reference']} — {doc['title']}", author=doc["organization"],
                               date=doc["generated_on"], language=doc.get("language", "fr"))
@@ -520,10 +523,11 @@ def render_tender_docx(doc):
         _cover(builder, doc, gettext("Annexe interopérabilité"))
         builder.page_break()
         builder.table_of_contents(gettext("Sommaire"))
-        for section in doc.get("sections", []):
+        for index, section in enumerate(sections, start=1):
             builder.heading(f"{section['number']}. {section['title']}", 1, page_break_before=True)
             for article in section.get("articles", []):
                 _article(builder, article)
+            report(int(80 * index / len(sections)))
         if doc.get("criteria"):
             _criteria(builder, doc)
         if doc.get("questions"):
@@ -533,7 +537,9 @@ def render_tender_docx(doc):
                 [[q["id"], q["article"], q.get("requirement_label", ""), q["question"]] for q in doc["questions"]],
                 widths=(0.12, 0.1, 0.2, 0.58),
             )
-        return builder.to_bytes()
+        data = builder.to_bytes()
+    report(100)
+    return data
 
 
 def questions_by_category(doc):
@@ -544,9 +550,10 @@ def questions_by_category(doc):
     return list(groups.items())
 
 
-def render_questionnaire_docx(doc):
+def render_questionnaire_docx(doc, *, progress=None):
     """The vendors' answer form as DOCX bytes (landscape): one table per section with id,
     requirement, question and empty answer, compliance and evidence columns."""
+    report = progress or (lambda value: None)
     with translation.override(doc.get("language", "fr")):
         builder = DocxBuilder(title=f"{doc['reference']} — {gettext('Formulaire de réponse')}",
                               author=doc["organization"], date=doc["generated_on"],
@@ -568,4 +575,7 @@ def render_questionnaire_docx(doc):
                  for q in questions],
                 widths=(0.09, 0.14, 0.27, 0.28, 0.1, 0.12),
             )
-        return builder.to_bytes()
+        report(80)
+        data = builder.to_bytes()
+    report(100)
+    return data

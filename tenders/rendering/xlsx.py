@@ -86,8 +86,10 @@ def _protect(sheet):
     sheet.protection.selectUnlockedCells = False
 
 
-def render_questionnaire_xlsx(doc):
-    """The answer form as XLSX bytes (see the module docstring for the layout)."""
+def render_questionnaire_xlsx(doc, *, progress=None):
+    """The answer form as XLSX bytes (see the module docstring for the layout); `progress`, if
+    given, is called with 50 then 100."""
+    report = progress or (lambda value: None)
     language = doc.get("language", "fr")
     with translation.override(language):
         workbook = Workbook()
@@ -163,9 +165,12 @@ def render_questionnaire_xlsx(doc):
         _protect(meta)
         workbook.security = WorkbookProtection(lockStructure=True)
 
+        report(50)
         buffer = io.BytesIO()
         workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), doc["generated_on"])
+    data = normalize_zip(buffer.getvalue(), doc["generated_on"])
+    report(100)
+    return data
 
 
 # Reading ------------------------------------------------------------------------------------

@@ -165,3 +165,12 @@ def test_it_maps_richer_markdown_to_word_structures():
     table = document.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["Colonne", "Valeur"]
     assert [c.text for c in table.rows[1].cells] == ["délai", "30"]
+
+
+def test_it_reports_progress_when_asked(doc):
+    from tenders.rendering.xlsx import render_questionnaire_xlsx
+
+    for render in (render_tender_docx, render_questionnaire_docx, render_questionnaire_xlsx):
+        seen = []
+        render(doc, progress=seen.append)
+        assert seen == sorted(seen) and seen[-1] == 100 and len(seen) >= 2
