@@ -253,6 +253,8 @@ class LibraryImportForm(BootstrapForm):
             return json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("Le fichier n'est pas du texte UTF-8.")) from exc
+        except RecursionError as exc:
+            raise forms.ValidationError(_("Le fichier JSON est imbriqué trop profondément.")) from exc
         except ValueError as exc:
             raise forms.ValidationError(
                 _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
