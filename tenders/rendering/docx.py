@@ -221,10 +221,10 @@ class DocxBuilder:
         for run in footer.runs:
             run.font.size = Pt(8.5)
 
-    def table(self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None):
+    def table(self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None, min_row_height=None):
         """A table whose first row is a header repeated on each page. `widths` are fractions of
         the usable width; `indents[i]` indents row i's second cell (tree levels); rows whose index
-        is in `bold_rows` are bold.
+        is in `bold_rows` are bold; `min_row_height` (a docx Length) leaves room to write.
 
         Built as one XML string and parsed once: python-docx's cell-by-cell API costs ~1 ms per
         cell, which made a 100-article tender take over a second.
@@ -246,7 +246,11 @@ class DocxBuilder:
         for index, values in enumerate(rows):
             bold = bool(bold_rows and index in bold_rows)
             indent = int(indents[index] * 284) if indents and indents[index] else 0  # 0.5 cm per level
-            parts.append("<w:tr>")
+            parts.append(
+                f'<w:tr><w:trPr><w:trHeight w:val="{int(min_row_height / 635)}" w:hRule="atLeast"/></w:trPr>'
+                if min_row_height
+                else "<w:tr>"
+            )
             parts.extend(
                 _cell_xml(text, width, bold=bold, indent=indent if column == 1 else 0)
                 for column, (text, width) in enumerate(zip(values, twips, strict=True))
@@ -574,6 +578,7 @@ def render_questionnaire_docx(doc, *, progress=None):
                 [[q["id"], f"{q['article']} — {q.get('requirement_label', '')}", q["question"], "", "", ""]
                  for q in questions],
                 widths=(0.09, 0.14, 0.27, 0.28, 0.1, 0.12),
+                min_row_height=Cm(2.5),
             )
         report(80)
         data = builder.to_bytes()

@@ -1,6 +1,8 @@
 """The DOCX writers, reopened with python-docx and read part by part."""
 
 import io
+import shutil
+import subprocess
 import zipfile
 
 import docx
@@ -174,3 +176,25 @@ def test_it_reports_progress_when_asked(doc):
         seen = []
         render(doc, progress=seen.append)
         assert seen == sorted(seen) and seen[-1] == 100 and len(seen) >= 2
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_it_converts_with_libreoffice(doc, tmp_path):
+    """A file python-docx reopens can still break elsewhere: let LibreOffice lay it out."""
+    for name, render in (("tender", render_tender_docx), ("questionnaire", render_questionnaire_docx)):
+        (tmp_path / f"{name}.docx").write_bytes(render(doc))
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+         "--convert-to", "pdf", "--outdir", str(tmp_path), "tender.docx", "questionnaire.docx"],
+        cwd=tmp_path, check=True, capture_output=True, timeout=120,
+    )
+    from pypdf import PdfReader
+
+    tender = PdfReader(tmp_path / "tender.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in tender.pages).split())
+    for article in all_articles(doc):
+        assert f"Article {article['number']} — {article['title']}" in text
+    total = len(tender.pages)
+    assert total > 3 and f"Page 2 / {total}" in text and "AO-2026-014" in text
+    questionnaire = " ".join(page.extract_text() for page in PdfReader(tmp_path / "questionnaire.pdf").pages)
+    assert all(question["id"] in questionnaire for question in doc["questions"])
