@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 
 STATIC_SCHEME = "clausier-static"
 STATIC_URL_PREFIX = f"{STATIC_SCHEME}:///"
@@ -71,7 +72,10 @@ def resolve_static_url(url):
     suffix = posixpath.splitext(normalised)[1].lower()
     if suffix not in ALLOWED_TYPES:
         raise RefusedURL(f"Type de fichier refusé : {url!r}")
-    found = finders.find(normalised)
+    try:
+        found = finders.find(normalised)
+    except SuspiciousFileOperation:
+        found = None
     if not found:
         raise RefusedURL(f"Fichier statique introuvable : {url!r}")
     path = Path(found).resolve()

@@ -18,6 +18,12 @@ from .fetcher import STATIC_URL_PREFIX, RefusedURL, resolve_static_url
 
 logger = logging.getLogger(__name__)
 
+# WeasyPrint logs every layout step and fontTools every font subset at INFO: thousands of lines
+# per document in the worker's log. Quiet them unless LOGGING in settings says otherwise.
+for _name in ("weasyprint.progress", "fontTools"):
+    if logging.getLogger(_name).level == logging.NOTSET:
+        logging.getLogger(_name).setLevel(logging.WARNING)
+
 
 class StaticOnlyURLFetcher(URLFetcher):
     """A WeasyPrint (≥ 68) URL fetcher that serves our static files and never opens anything else.
