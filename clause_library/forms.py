@@ -83,7 +83,11 @@ class JSONListField(forms.CharField):
         except ValueError as exc:
             raise forms.ValidationError(
                 _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
-                % {"line": getattr(exc, "lineno", "?"), "column": getattr(exc, "colno", "?"), "message": getattr(exc, "msg", exc)}
+                % {
+                    "line": getattr(exc, "lineno", "?"),
+                    "column": getattr(exc, "colno", "?"),
+                    "message": getattr(exc, "msg", exc),
+                }
             ) from exc
         if not isinstance(data, list):
             raise forms.ValidationError(_("Une liste JSON entre crochets [ … ] est attendue."))
@@ -108,15 +112,20 @@ class TagsField(forms.CharField):
 
 class ClauseForm(BootstrapForm):
     key = forms.SlugField(
-        label=gettext_lazy("Clé"), max_length=100,
-        help_text=gettext_lazy("Identifiant stable dans la bibliothèque : lettres, chiffres, tirets (ex. api-fhir-r4)."),
+        label=gettext_lazy("Clé"),
+        max_length=100,
+        help_text=gettext_lazy(
+            "Identifiant stable dans la bibliothèque : lettres, chiffres, tirets (ex. api-fhir-r4)."
+        ),
     )
     title = forms.CharField(label=gettext_lazy("Titre"), max_length=300)
     category = forms.ChoiceField(label=gettext_lazy("Catégorie"), choices=Category.choices)
     requirement = forms.ChoiceField(label=gettext_lazy("Exigence"), choices=Requirement.choices)
     language = forms.ChoiceField(label=gettext_lazy("Langue"), choices=Language.choices, initial=Language.FR)
     body = forms.CharField(
-        label=gettext_lazy("Texte de la clause"), max_length=50000, strip=False,
+        label=gettext_lazy("Texte de la clause"),
+        max_length=50000,
+        strip=False,
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text=gettext_lazy(
             "Markdown. Écrivez {{ nom_du_parametre }} à l'endroit où la valeur d'un paramètre déclaré "
@@ -124,18 +133,24 @@ class ClauseForm(BootstrapForm):
         ),
     )
     question = forms.CharField(
-        label=gettext_lazy("Question au candidat"), required=False, max_length=10000,
+        label=gettext_lazy("Question au candidat"),
+        required=False,
+        max_length=10000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     default_weight = forms.DecimalField(
-        label=gettext_lazy("Poids par défaut (%)"), required=False, max_digits=6, decimal_places=2,
+        label=gettext_lazy("Poids par défaut (%)"),
+        required=False,
+        max_digits=6,
+        decimal_places=2,
         help_text=gettext_lazy("Pour un critère noté : sa part, entre 0 et 100."),
     )
     scale_max = forms.IntegerField(label=gettext_lazy("Note maximale"), initial=5)
     parameters = JSONListField(
         label=gettext_lazy("Paramètres (JSON)"),
         help_text=format_lazy(
-            "{} {}", gettext_lazy("Une liste ; types : text, integer, decimal, boolean, date, choice. Exemple :"),
+            "{} {}",
+            gettext_lazy("Une liste ; types : text, integer, decimal, boolean, date, choice. Exemple :"),
             PARAMETERS_EXAMPLE,
         ),
     )
@@ -152,7 +167,9 @@ class ClauseForm(BootstrapForm):
         help_text=format_lazy("{} {}", gettext_lazy("Facultatif. Exemple :"), CHECKS_EXAMPLE),
     )
     tags = TagsField(
-        label=gettext_lazy("Étiquettes"), required=False, max_length=2000,
+        label=gettext_lazy("Étiquettes"),
+        required=False,
+        max_length=2000,
         help_text=gettext_lazy("Séparées par des virgules (ex. fhir, dpi)."),
     )
 
@@ -168,9 +185,19 @@ class ClauseForm(BootstrapForm):
     # When a field did not parse, a stand-in value lets the shared rules check the others; the
     # fields whose rules depend on it (placeholders on parameters, rubric on scale) are skipped.
     STAND_INS = {
-        "title": "-", "category": Category.API_ACCESS, "requirement": Requirement.INFORMATIVE, "language": "fr",
-        "body": "-", "question": "", "default_weight": None, "scale_max": 5, "parameters": [], "rubric": [],
-        "references": [], "checks": [], "tags": [],
+        "title": "-",
+        "category": Category.API_ACCESS,
+        "requirement": Requirement.INFORMATIVE,
+        "language": "fr",
+        "body": "-",
+        "question": "",
+        "default_weight": None,
+        "scale_max": 5,
+        "parameters": [],
+        "rubric": [],
+        "references": [],
+        "checks": [],
+        "tags": [],
     }
     DEPENDS_ON = {"body": "parameters", "rubric": "scale_max"}
 
@@ -212,8 +239,12 @@ class ClauseFilterForm(BootstrapForm):
 
 def _organization_field(organizations, label):
     field = forms.ModelChoiceField(
-        label=label, queryset=organizations, empty_label=None,
-        error_messages={"invalid_choice": gettext_lazy("Choisissez une organisation dont vous êtes curateur ou administrateur.")},
+        label=label,
+        queryset=organizations,
+        empty_label=None,
+        error_messages={
+            "invalid_choice": gettext_lazy("Choisissez une organisation dont vous êtes curateur ou administrateur.")
+        },
     )
     BootstrapForm._style(field)
     return field
@@ -226,7 +257,9 @@ class LibraryCreateForm(BootstrapForm):
         self.order_fields(["organization"])
 
     name = forms.CharField(label=gettext_lazy("Nom"), max_length=200)
-    description = forms.CharField(label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=gettext_lazy("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     language = forms.ChoiceField(label=gettext_lazy("Langue"), choices=Language.choices, initial=Language.FR)
 
 
@@ -246,7 +279,8 @@ class LibraryImportForm(BootstrapForm):
         limit = settings.MAX_UPLOAD_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                _("Fichier trop volumineux : %(size)s octets, %(limit)s au plus.") % {"size": upload.size, "limit": limit}
+                _("Fichier trop volumineux : %(size)s octets, %(limit)s au plus.")
+                % {"size": upload.size, "limit": limit}
             )
         raw = upload.read(limit + 1)
         try:
@@ -258,7 +292,11 @@ class LibraryImportForm(BootstrapForm):
         except ValueError as exc:
             raise forms.ValidationError(
                 _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
-                % {"line": getattr(exc, "lineno", "?"), "column": getattr(exc, "colno", "?"), "message": getattr(exc, "msg", exc)}
+                % {
+                    "line": getattr(exc, "lineno", "?"),
+                    "column": getattr(exc, "colno", "?"),
+                    "message": getattr(exc, "msg", exc),
+                }
             ) from exc
 
 
@@ -269,21 +307,27 @@ class LibraryForkForm(BootstrapForm):
         self.order_fields(["organization", "name"])
 
     name = forms.CharField(
-        label=gettext_lazy("Nom de la copie"), required=False, max_length=200,
+        label=gettext_lazy("Nom de la copie"),
+        required=False,
+        max_length=200,
         help_text=gettext_lazy("Laissez vide pour garder le nom d'origine."),
     )
 
 
 class LibraryShareForm(BootstrapForm):
     visibility = forms.ChoiceField(
-        label=gettext_lazy("Visibilité"), choices=Library.Visibility.choices, widget=forms.RadioSelect,
+        label=gettext_lazy("Visibilité"),
+        choices=Library.Visibility.choices,
+        widget=forms.RadioSelect,
         help_text=gettext_lazy(
             "Privée : votre organisation et les organisations cochées ci-dessous. "
             "Partagée : idem, affichée comme partagée. Publique : tous les utilisateurs de Clausier."
         ),
     )
     shared_with = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("Partagée avec"), required=False, queryset=Organization.objects.none(),
+        label=gettext_lazy("Partagée avec"),
+        required=False,
+        queryset=Organization.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
 

@@ -71,7 +71,11 @@ def _can_edit(user, library):
 def _editable_library(request, pk):
     library = _visible_library(request, pk)
     if not _can_edit(request.user, library):
-        raise PermissionDenied(_("Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."))
+        raise PermissionDenied(
+            _(
+                "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
+            )
+        )
     return library
 
 
@@ -97,10 +101,14 @@ def library_list(request):
     for library in libraries:
         # Name the upstream only when the user may see it too.
         library.visible_origin = library.origin if library.origin_id in visible else None
-    return _page(request, "clause_library/library_list.html", {
-        "libraries": libraries,
-        "can_create": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
-    })
+    return _page(
+        request,
+        "clause_library/library_list.html",
+        {
+            "libraries": libraries,
+            "can_create": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
+        },
+    )
 
 
 @login_required
@@ -108,14 +116,19 @@ def library_list(request):
 def library_create(request):
     organizations = _editor_organizations(request.user)
     if not organizations:
-        raise PermissionDenied(_("Seuls les curateurs et administrateurs d'une organisation peuvent créer une bibliothèque."))
+        raise PermissionDenied(
+            _("Seuls les curateurs et administrateurs d'une organisation peuvent créer une bibliothèque.")
+        )
     form = LibraryCreateForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             library = services.library_create(
-                user=request.user, organization=data["organization"], name=data["name"],
-                description=data["description"], language=data["language"],
+                user=request.user,
+                organization=data["organization"],
+                name=data["name"],
+                description=data["description"],
+                language=data["language"],
             )
         except ApplicationError as exc:
             _add_errors(form, exc.errors)
@@ -130,7 +143,9 @@ def library_create(request):
 def library_import(request):
     organizations = _editor_organizations(request.user)
     if not organizations:
-        raise PermissionDenied(_("Seuls les curateurs et administrateurs d'une organisation peuvent importer une bibliothèque."))
+        raise PermissionDenied(
+            _("Seuls les curateurs et administrateurs d'une organisation peuvent importer une bibliothèque.")
+        )
     form = LibraryImportForm(request.POST or None, request.FILES or None, organizations=organizations)
     file_errors = []
     if request.method == "POST" and form.is_valid():
@@ -144,12 +159,19 @@ def library_import(request):
         else:
             count = library.clauses.count()
             messages.success(
-                request, _("Bibliothèque « %(name)s » importée (%(count)s clauses).") % {"name": library.name, "count": count}
+                request,
+                _("Bibliothèque « %(name)s » importée (%(count)s clauses).") % {"name": library.name, "count": count},
             )
             return redirect("clause_library:library_detail", pk=library.pk)
-    return _page(request, "clause_library/library_import.html", {
-        "form": form, "file_errors": file_errors, "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
-    })
+    return _page(
+        request,
+        "clause_library/library_import.html",
+        {
+            "form": form,
+            "file_errors": file_errors,
+            "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        },
+    )
 
 
 def _split_path(message):
@@ -180,17 +202,21 @@ def library_detail(request, pk):
     clauses = selectors.clauses_filtered(request.user, library=library.pk, **filters)
     page = Paginator(clauses, CLAUSES_PER_PAGE).get_page(request.GET.get("page"))
     can_edit = _can_edit(request.user, library)
-    return _page(request, "clause_library/library_detail.html", {
-        "library": library,
-        "filter_form": filter_form,
-        "filtered": any(filters.values()),
-        "page": page,
-        "can_edit": can_edit,
-        "can_fork": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
-        "update_count": selectors.library_updates(library).count() if library.origin_id else 0,
-        "shared_with": list(library.shared_with.order_by("name")) if can_edit else [],
-        "origin": _visible_origin(request.user, library),
-    })
+    return _page(
+        request,
+        "clause_library/library_detail.html",
+        {
+            "library": library,
+            "filter_form": filter_form,
+            "filtered": any(filters.values()),
+            "page": page,
+            "can_edit": can_edit,
+            "can_fork": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
+            "update_count": selectors.library_updates(library).count() if library.origin_id else 0,
+            "shared_with": list(library.shared_with.order_by("name")) if can_edit else [],
+            "origin": _visible_origin(request.user, library),
+        },
+    )
 
 
 def _visible_origin(user, library):
@@ -217,11 +243,15 @@ def library_fork(request, pk):
     form = LibraryForkForm(request.POST or None, organizations=organizations)
     if request.method == "POST":
         if not organizations:
-            raise PermissionDenied(_("Seuls les curateurs et administrateurs d'une organisation peuvent copier une bibliothèque."))
+            raise PermissionDenied(
+                _("Seuls les curateurs et administrateurs d'une organisation peuvent copier une bibliothèque.")
+            )
         if form.is_valid():
             try:
                 fork = services.library_fork(
-                    user=request.user, library=library, organization=form.cleaned_data["organization"],
+                    user=request.user,
+                    library=library,
+                    organization=form.cleaned_data["organization"],
                     name=form.cleaned_data["name"] or None,
                 )
             except ApplicationError as exc:
@@ -229,9 +259,15 @@ def library_fork(request, pk):
             else:
                 messages.success(request, _("Copie « %(name)s » créée.") % {"name": fork.name})
                 return redirect("clause_library:library_detail", pk=fork.pk)
-    return _page(request, "clause_library/library_fork.html", {
-        "library": library, "form": form, "can_fork": bool(organizations),
-    })
+    return _page(
+        request,
+        "clause_library/library_fork.html",
+        {
+            "library": library,
+            "form": form,
+            "can_fork": bool(organizations),
+        },
+    )
 
 
 @login_required
@@ -241,7 +277,9 @@ def library_share(request, pk):
     initial = {"visibility": library.visibility, "shared_with": list(library.shared_with.all())}
     form = LibraryShareForm(request.POST or None, initial=initial, library=library)
     if request.method == "POST" and form.is_valid():
-        _library_share(library, visibility=form.cleaned_data["visibility"], shared_with=form.cleaned_data["shared_with"])
+        _library_share(
+            library, visibility=form.cleaned_data["visibility"], shared_with=form.cleaned_data["shared_with"]
+        )
         messages.success(request, _("Partage de la bibliothèque enregistré."))
         return redirect("clause_library:library_detail", pk=library.pk)
     return _page(request, "clause_library/library_share.html", {"library": library, "form": form})
@@ -264,7 +302,11 @@ def library_updates(request, pk):
     errors = []
     if request.method == "POST":
         if not can_edit:
-            raise PermissionDenied(_("Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."))
+            raise PermissionDenied(
+                _(
+                    "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
+                )
+            )
         clause_ids = [int(value) for value in request.POST.getlist("clauses") if value.isdigit()]
         if not clause_ids:
             errors.append(_("Cochez au moins une clause à mettre à jour."))
@@ -277,13 +319,24 @@ def library_updates(request, pk):
                 messages.success(request, _("%(count)s clause(s) mise(s) à jour.") % {"count": len(pulled)})
                 return redirect("clause_library:library_detail", pk=library.pk)
     rows = [
-        {"clause": clause, "upstream": clause.origin.current, "diff": _labelled(selectors.version_diff(clause.current, clause.origin.current))}
+        {
+            "clause": clause,
+            "upstream": clause.origin.current,
+            "diff": _labelled(selectors.version_diff(clause.current, clause.origin.current)),
+        }
         for clause in selectors.library_updates(library)
     ]
-    return _page(request, "clause_library/library_updates.html", {
-        "library": library, "rows": rows, "can_edit": can_edit, "errors": errors,
-        "checked": set(request.POST.getlist("clauses")),
-    })
+    return _page(
+        request,
+        "clause_library/library_updates.html",
+        {
+            "library": library,
+            "rows": rows,
+            "can_edit": can_edit,
+            "errors": errors,
+            "checked": set(request.POST.getlist("clauses")),
+        },
+    )
 
 
 def _labelled(diff):
@@ -304,23 +357,27 @@ def clause_detail(request, library_pk, pk):
     diff, diff_from, diff_to = None, _int(request.GET.get("from")), _int(request.GET.get("to"))
     if diff_from in by_number and diff_to in by_number:
         diff = _labelled(selectors.version_diff(by_number[diff_from], by_number[diff_to]))
-    return _page(request, "clause_library/clause_detail.html", {
-        "library": library,
-        "clause": clause,
-        "version": version,
-        # render_html escapes the Markdown's raw HTML and sanitises the result (nh3 allow-list).
-        "preview": render_html(version.body, values, version.language),
-        "parameters": [_parameter_row(p) for p in version.parameters],
-        "references": [_reference_row(r) for r in version.references],
-        "versions": versions,
-        "diff": diff,
-        "diff_from": diff_from,
-        "diff_to": diff_to,
-        "select_from": diff_from if diff_from in by_number else version.number - 1,
-        "select_to": diff_to if diff_to in by_number else version.number,
-        "diff_requested": "from" in request.GET or "to" in request.GET,
-        "can_edit": _can_edit(request.user, library),
-    })
+    return _page(
+        request,
+        "clause_library/clause_detail.html",
+        {
+            "library": library,
+            "clause": clause,
+            "version": version,
+            # render_html escapes the Markdown's raw HTML and sanitises the result (nh3 allow-list).
+            "preview": render_html(version.body, values, version.language),
+            "parameters": [_parameter_row(p) for p in version.parameters],
+            "references": [_reference_row(r) for r in version.references],
+            "versions": versions,
+            "diff": diff,
+            "diff_from": diff_from,
+            "diff_to": diff_to,
+            "select_from": diff_from if diff_from in by_number else version.number - 1,
+            "select_to": diff_to if diff_to in by_number else version.number,
+            "diff_requested": "from" in request.GET or "to" in request.GET,
+            "can_edit": _can_edit(request.user, library),
+        },
+    )
 
 
 def _int(value):
@@ -343,7 +400,11 @@ def _parameter_row(raw):
 def _reference_row(reference):
     url = str(reference.get("url") or "")
     # Only web addresses become links; anything else (javascript:, data:) stays text.
-    return {"label": reference.get("label") or url, "url": url if url.startswith(("https://", "http://")) else None, "text": url}
+    return {
+        "label": reference.get("label") or url,
+        "url": url if url.startswith(("https://", "http://")) else None,
+        "text": url,
+    }
 
 
 def _checked(form):

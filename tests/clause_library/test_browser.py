@@ -25,15 +25,27 @@ def page():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         # CSP violations and script errors show as console errors; missing files as failed responses.
         errors = []
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None)
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
+        page.on(
+            "console",
+            lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+        )
+        page.on(
+            "response",
+            lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+        )
         page.problems = errors
         yield page
         context.close()
@@ -45,15 +57,36 @@ def shared_library():
     group = OrganizationFactory(name="Groupement Achats", kind="purchasing_group")
     hospital = OrganizationFactory(name="CHU Démo")
     member(hospital, "buyer", username="buyer")
-    library = LibraryFactory(organization=group, name="Clauses d'interopérabilité", visibility=Library.Visibility.SHARED)
+    library = LibraryFactory(
+        organization=group, name="Clauses d'interopérabilité", visibility=Library.Visibility.SHARED
+    )
     library.shared_with.add(hospital)
     make_clause(library, key="api-fhir")
-    make_clause(library, key="journal-acces", category="security", requirement="mandatory", parameters=[],
-                title="Journal des accès", body="Le titulaire **journalise** chaque accès aux données de santé.")
-    make_clause(library, key="export-masse", category="bulk_export", parameters=[], title="Export de masse",
-                body="Export FHIR Bulk Data de l'entrepôt.")
-    make_clause(library, key="documentation-api", category="documentation", parameters=[],
-                title="Documentation publique", body="La documentation de l'API est publique.")
+    make_clause(
+        library,
+        key="journal-acces",
+        category="security",
+        requirement="mandatory",
+        parameters=[],
+        title="Journal des accès",
+        body="Le titulaire **journalise** chaque accès aux données de santé.",
+    )
+    make_clause(
+        library,
+        key="export-masse",
+        category="bulk_export",
+        parameters=[],
+        title="Export de masse",
+        body="Export FHIR Bulk Data de l'entrepôt.",
+    )
+    make_clause(
+        library,
+        key="documentation-api",
+        category="documentation",
+        parameters=[],
+        title="Documentation publique",
+        body="La documentation de l'API est publique.",
+    )
     return library
 
 

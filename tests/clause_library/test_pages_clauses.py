@@ -71,7 +71,11 @@ def form_data(**overrides):
 
 def field_error(page, field):
     """The inline error block of a field, checked to be tied to its input by aria-describedby."""
-    match = re.search(rf'<div class="invalid-feedback d-block" id="id_{field}_error">(.*?)</div>\s*(?:<div class="form-text"|</div>|</fieldset>)', page, re.S)
+    match = re.search(
+        rf'<div class="invalid-feedback d-block" id="id_{field}_error">(.*?)</div>\s*(?:<div class="form-text"|</div>|</fieldset>)',
+        page,
+        re.S,
+    )
     assert match, f"no inline error for {field}"
     input_tag = re.search(rf'<(?:input|textarea|select)[^>]*id="id_{field}"[^>]*>', page).group(0)
     assert f"id_{field}_error" in input_tag and 'aria-invalid="true"' in input_tag
@@ -99,22 +103,31 @@ def test_it_shows_a_clause_with_preview_parameters_rubric_and_references(clause,
 
 def test_editors_get_edit_and_delete_buttons(clause, curator):
     page = client_for(curator).get(detail_url(clause)).content.decode()
-    assert edit_url(clause) in page and reverse("clause_library:clause_delete", args=[clause.library_id, clause.pk]) in page
+    assert (
+        edit_url(clause) in page
+        and reverse("clause_library:clause_delete", args=[clause.library_id, clause.pk]) in page
+    )
 
 
 def test_a_clause_is_only_found_in_its_own_library(clause, curator, group):
     other = Library.objects.create(organization=group, name="Autre")
-    assert client_for(curator).get(reverse("clause_library:clause_detail", args=[other.pk, clause.pk])).status_code == 404
+    assert (
+        client_for(curator).get(reverse("clause_library:clause_detail", args=[other.pk, clause.pk])).status_code == 404
+    )
 
 
 def test_it_lists_versions_and_shows_a_diff_between_two(clause, curator, buyer):
-    clause_update(user=curator, clause=clause, changes={"title": "API FHIR ouverte", "body": clause.current.body + "\n\nSans frais."})
+    clause_update(
+        user=curator,
+        clause=clause,
+        changes={"title": "API FHIR ouverte", "body": clause.current.body + "\n\nSans frais."},
+    )
     client = client_for(buyer)
     page = client.get(detail_url(clause)).content.decode()
     assert "API FHIR ouverte" in page and "Accès à l&#x27;API FHIR" in page  # both versions listed
     assert "?from=1&amp;to=2" in page
     page = client.get(detail_url(clause), {"from": 1, "to": 2}).content.decode()
-    diff = page[page.index('id="diff-title"'):]
+    diff = page[page.index('id="diff-title"') :]
     assert '<span class="diff-del d-block">' in diff and '<span class="diff-add d-block">' in diff
     assert re.search(r'diff-del d-block">.*?Accès à l&#x27;API FHIR</span>', diff)
     assert re.search(r'diff-add d-block">.*?API FHIR ouverte</span>', diff)
@@ -147,21 +160,25 @@ HOSTILE_BODY = (
 def test_hostile_clause_text_renders_inert(shared_library, curator, buyer, settings):
     settings.SECRET_KEY = "the-real-secret-key-must-never-show"
     clause = make_clause(
-        shared_library, key="hostile", parameters=[],
-        body="Texte sûr.", title="<script>alert('titre')</script>",
-        question="<img src=x onerror=alert(2)>", tags=["<b>tag</b>"],
-        references=[{"label": "<script>x</script>", "url": "https://example.org/\" onmouseover=\"alert(1)"}],
+        shared_library,
+        key="hostile",
+        parameters=[],
+        body="Texte sûr.",
+        title="<script>alert('titre')</script>",
+        question="<img src=x onerror=alert(2)>",
+        tags=["<b>tag</b>"],
+        references=[{"label": "<script>x</script>", "url": 'https://example.org/" onmouseover="alert(1)'}],
     )
     # The services refuse undeclared placeholders, so a stored body like this can only come from
     # older data; write it straight into a version to check the page never executes it.
     ClauseVersion.objects.filter(pk=clause.current_id).update(body=HOSTILE_BODY)
     for user in (buyer, curator):
         page = client_for(user).get(detail_url(clause)).content.decode()
-        main = page[page.index('<main'):page.index('</main>')]
+        main = page[page.index("<main") : page.index("</main>")]
         assert "<script" not in main
         assert "onerror=" not in main.replace("onerror=alert(1)&gt;", "").replace("onerror=alert(2)&gt;", "")
         assert not re.search(r"<img", main)
-        assert 'href="javascript:' not in main and "href=\"data:" not in main
+        assert 'href="javascript:' not in main and 'href="data:' not in main
         assert 'onmouseover="' not in main
         assert "the-real-secret-key-must-never-show" not in page
         # The template syntax is shown as text (escaped), never evaluated.
@@ -202,21 +219,31 @@ def test_the_curator_creates_a_clause(shared_library, curator):
     [
         ({"body": "Délai de {{ inconnu }} jours. {{ fhir_version }} {{ delai_jours }}"}, "body", "inconnu"),
         (
-            {"parameters": json.dumps([
-                {"name": "fhir_version", "type": "text", "default": "4.0.1"},
-                {"name": "fhir_version", "type": "text"},
-                {"name": "delai_jours", "type": "integer"},
-            ])},
-            "parameters", "« fhir_version » : nom en double",
+            {
+                "parameters": json.dumps(
+                    [
+                        {"name": "fhir_version", "type": "text", "default": "4.0.1"},
+                        {"name": "fhir_version", "type": "text"},
+                        {"name": "delai_jours", "type": "integer"},
+                    ]
+                )
+            },
+            "parameters",
+            "« fhir_version » : nom en double",
         ),
         (
-            {"parameters": json.dumps([
-                {"name": "fhir_version", "type": "text"},
-                {"name": "delai_jours", "type": "integer", "min": 30, "max": 5},
-            ])},
-            "parameters", "« delai_jours » : min (30) est supérieur à max (5)",
+            {
+                "parameters": json.dumps(
+                    [
+                        {"name": "fhir_version", "type": "text"},
+                        {"name": "delai_jours", "type": "integer", "min": 30, "max": 5},
+                    ]
+                )
+            },
+            "parameters",
+            "« delai_jours » : min (30) est supérieur à max (5)",
         ),
-        ({"parameters": "[{\"name\": "}, "parameters", "JSON invalide"),
+        ({"parameters": '[{"name": '}, "parameters", "JSON invalide"),
         ({"rubric": "{}"}, "rubric", "Une liste JSON"),
         ({"rubric": json.dumps([{"score": 9, "description": "trop"}])}, "rubric", "entre 0 et 5"),
         ({"references": json.dumps([{"label": "x", "url": "javascript:alert(1)"}])}, "references", "https://"),
@@ -257,8 +284,14 @@ def test_editing_makes_a_new_version_and_keeps_the_old(clause, curator):
 def test_a_rejected_edit_changes_nothing(clause, curator):
     response = client_for(curator).post(
         edit_url(clause),
-        form_data(parameters=json.dumps([{"name": "fhir_version", "type": "integer", "min": 9, "max": 1},
-                                         {"name": "delai_jours", "type": "integer"}])),
+        form_data(
+            parameters=json.dumps(
+                [
+                    {"name": "fhir_version", "type": "integer", "min": 9, "max": 1},
+                    {"name": "delai_jours", "type": "integer"},
+                ]
+            )
+        ),
     )
     assert response.status_code == 200
     assert "min (9) est supérieur à max (1)" in field_error(response.content.decode(), "parameters")
@@ -315,10 +348,16 @@ def test_it_lists_every_problem_at_once_even_when_some_json_does_not_parse(claus
     response = client_for(curator).post(
         create_url(clause.library),
         form_data(
-            key="autre", references="[oops", default_weight="150",
+            key="autre",
+            references="[oops",
+            default_weight="150",
             rubric=json.dumps([{"score": 9, "description": "trop"}]),
-            parameters=json.dumps([{"name": "fhir_version", "type": "text"},
-                                   {"name": "delai_jours", "type": "integer", "min": 9, "max": 1}]),
+            parameters=json.dumps(
+                [
+                    {"name": "fhir_version", "type": "text"},
+                    {"name": "delai_jours", "type": "integer", "min": 9, "max": 1},
+                ]
+            ),
             body="{{ fhir_version }} {{ delai_jours }} {{ absent }}",
         ),
     )

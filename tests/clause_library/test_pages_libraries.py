@@ -29,10 +29,25 @@ def shared_library(library, hospital):
     library.save()
     library.shared_with.add(hospital)
     make_clause(library, key="api-fhir")
-    make_clause(library, key="journal", category="security", requirement="mandatory", parameters=[],
-                body="Journaliser les accès.", title="Journal des accès", tags=["audit", "securite"])
-    make_clause(library, key="export-masse", category="bulk_export", parameters=[],
-                body="Export FHIR Bulk Data du dossier.", title="Export de masse", tags=["fhir"])
+    make_clause(
+        library,
+        key="journal",
+        category="security",
+        requirement="mandatory",
+        parameters=[],
+        body="Journaliser les accès.",
+        title="Journal des accès",
+        tags=["audit", "securite"],
+    )
+    make_clause(
+        library,
+        key="export-masse",
+        category="bulk_export",
+        parameters=[],
+        body="Export FHIR Bulk Data du dossier.",
+        title="Export de masse",
+        tags=["fhir"],
+    )
     return library
 
 
@@ -113,7 +128,10 @@ def test_it_gives_edit_buttons_only_to_editors(shared_library, curator, hospital
     assert "Nouvelle clause" in page and "Partage" in page
     for user in (hospital_admin, buyer, evaluator):
         page = client_for(user).get(detail_url(shared_library)).content.decode()
-        assert "Nouvelle clause" not in page and reverse("clause_library:library_share", args=[shared_library.pk]) not in page
+        assert (
+            "Nouvelle clause" not in page
+            and reverse("clause_library:library_share", args=[shared_library.pk]) not in page
+        )
     # The hospital admin may copy it into the hospital; buyers and evaluators may not.
     fork_url = reverse("clause_library:library_fork", args=[shared_library.pk])
     assert fork_url in client_for(hospital_admin).get(detail_url(shared_library)).content.decode()
@@ -161,10 +179,17 @@ def _fill(library, start, stop, categories=("api_access", "security", "bulk_expo
         make_clause(library, key=f"clause-{n:03}", category=categories[n % len(categories)], tags=[f"t{n % 4}"])
 
 
-def test_list_and_detail_run_as_many_queries_with_200_clauses_as_with_5(shared_library, hospital, hospital_admin, group):
+def test_list_and_detail_run_as_many_queries_with_200_clauses_as_with_5(
+    shared_library, hospital, hospital_admin, group
+):
     fork = library_fork(user=hospital_admin, library=shared_library, organization=hospital)
     client = client_for(hospital_admin)
-    urls = ["/libraries/", detail_url(shared_library), detail_url(fork), detail_url(shared_library) + "?category=security&q=acc"]
+    urls = [
+        "/libraries/",
+        detail_url(shared_library),
+        detail_url(fork),
+        detail_url(shared_library) + "?category=security&q=acc",
+    ]
     _fill(shared_library, 0, 2)
     small = [_count_queries(client, url) for url in urls]
     _fill(shared_library, 2, 197)
@@ -251,7 +276,12 @@ def test_only_curators_and_admins_may_import_or_create(buyer, evaluator, hospita
     for user in (buyer, evaluator):
         client = client_for(user)
         assert client.get(reverse("clause_library:library_import")).status_code == 403
-        assert client.post(reverse("clause_library:library_create"), {"organization": hospital.pk, "name": "x"}).status_code == 403
+        assert (
+            client.post(
+                reverse("clause_library:library_create"), {"organization": hospital.pk, "name": "x"}
+            ).status_code
+            == 403
+        )
     assert Library.objects.count() == 0
 
 
@@ -296,7 +326,9 @@ def test_a_buyer_cannot_fork(shared_library, hospital, buyer, hospital_admin):
     assert not Library.objects.filter(origin=shared_library).exists()
 
 
-def test_the_curator_changes_sharing_and_others_cannot(shared_library, curator, hospital_admin, other_hospital, hospital):
+def test_the_curator_changes_sharing_and_others_cannot(
+    shared_library, curator, hospital_admin, other_hospital, hospital
+):
     url = reverse("clause_library:library_share", args=[shared_library.pk])
     assert client_for(hospital_admin).get(url).status_code == 403
     assert client_for(hospital_admin).post(url, {"visibility": "public"}).status_code == 403
@@ -309,11 +341,15 @@ def test_the_curator_changes_sharing_and_others_cannot(shared_library, curator, 
     assert list(shared_library.shared_with.all()) == [other_hospital]
 
 
-def test_a_fork_lists_upstream_updates_with_a_diff_and_pulls_the_checked_ones(shared_library, curator, hospital, hospital_admin, buyer):
+def test_a_fork_lists_upstream_updates_with_a_diff_and_pulls_the_checked_ones(
+    shared_library, curator, hospital, hospital_admin, buyer
+):
     fork = library_fork(user=hospital_admin, library=shared_library, organization=hospital)
     upstream = shared_library.clauses.get(key="journal")
     clause_update(user=curator, clause=upstream, changes={"body": "Journaliser tous les accès, 5 ans."})
-    clause_update(user=curator, clause=shared_library.clauses.get(key="export-masse"), changes={"title": "Export massif"})
+    clause_update(
+        user=curator, clause=shared_library.clauses.get(key="export-masse"), changes={"title": "Export massif"}
+    )
     url = reverse("clause_library:library_updates", args=[fork.pk])
     assert "2 mises à jour amont" in client_for(hospital_admin).get(detail_url(fork)).content.decode()
     page = client_for(hospital_admin).get(url).content.decode()
@@ -327,7 +363,9 @@ def test_a_fork_lists_upstream_updates_with_a_diff_and_pulls_the_checked_ones(sh
     response = client_for(hospital_admin).post(url, {"clauses": [local.pk]})
     assert response.status_code == 302
     local.refresh_from_db()
-    assert local.current.number == 2 and local.current.body == "Journaliser tous les accès, 5 ans." and local.based_on == 2
+    assert (
+        local.current.number == 2 and local.current.body == "Journaliser tous les accès, 5 ans." and local.based_on == 2
+    )
     assert fork.clauses.get(key="export-masse").current.title == "Export de masse"
     assert "1 mise à jour amont" in client_for(hospital_admin).get(detail_url(fork)).content.decode()
 
