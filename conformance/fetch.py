@@ -76,6 +76,8 @@ def resolve(host: str, port: int, *, allowed: bool) -> str:
 
 def _check_url(url, allowed_hosts):
     parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise FetchRefused(_("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"})
     host = (parts.hostname or "").lower()
     if not host:
         raise FetchRefused(_("URL sans nom d'hôte : %(url)s.") % {"url": url})
@@ -119,6 +121,8 @@ def fetch_json(url, *, allowed_hosts=None, max_bytes=MAX_BYTES, connect_timeout=
             body = _read(response, url, max_bytes, started, deadline)
         finally:
             response.release_conn()
+    except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError, but a refusal
+        raise FetchRefused(_("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__})
     except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         raise FetchRefused(_("Le serveur %(host)s n'a pas répondu à temps.") % {"host": host})
     except urllib3.exceptions.SSLError as exc:

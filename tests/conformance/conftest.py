@@ -149,7 +149,7 @@ class LocalServer:
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def url(self, path="", host="127.0.0.1", scheme="http"):
@@ -180,16 +180,26 @@ def listener():
     local.close()
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """The factories hash a password per user; nothing here signs in with one."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def allow_local(settings):
     settings.PROBE_ALLOWED_HOSTS = ["127.0.0.1"]
 
 
 @pytest.fixture
-def eager(monkeypatch):
+def eager():
+    """Tasks run in the calling thread (celery's conf is not a plain object: no monkeypatch)."""
     from config.celery import app
 
-    monkeypatch.setattr(app.conf, "task_always_eager", True)
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 # A tender whose clauses carry the checks -------------------------------------------------------
