@@ -156,3 +156,35 @@ def test_a_curator_fixes_a_form_error_and_saves_a_new_version(live_server, page,
     assert "Sans frais." in page.locator(".diff-add").first.inner_text()
     assert page.problems == []
     page.screenshot(path="/tmp/clausier-clause-diff.png", full_page=True)
+
+
+def test_a_hospital_admin_pulls_every_upstream_update(live_server, page, shared_library):
+    from clause_library.services import clause_update, library_fork
+
+    hospital = shared_library.shared_with.get()
+    admin = member(hospital, "admin", username="chu-admin")
+    curator = member(shared_library.organization, "curator", username="curator")
+    fork = library_fork(user=admin, library=shared_library, organization=hospital, name="Copie CHU")
+    for key in ("journal-acces", "export-masse"):
+        clause_update(
+            user=curator, clause=shared_library.clauses.get(key=key), changes={"question": "Nouvelle question"}
+        )
+
+    page.goto(f"{live_server.url}/login/?next=/libraries/{fork.pk}/")
+    page.get_by_label("Identifiant").fill("chu-admin")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"**/libraries/{fork.pk}/")
+    page.get_by_role("link", name="2 mises à jour amont").click()
+    page.wait_for_url("**/updates/")
+    assert page.locator(".diff-add").count() == 2
+    page.get_by_role("button", name="Tout cocher ou décocher").click()
+    assert page.locator('input[name="clauses"]:checked').count() == 2
+    page.get_by_role("button", name="Reprendre les clauses cochées").click()
+    page.wait_for_url(f"**/libraries/{fork.pk}/")
+    assert "2 clause(s) mise(s) à jour." in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="À jour de l'original").is_visible()
+    assert page.problems == []
+    assert {c.current.question for c in fork.clauses.filter(key__in=["journal-acces", "export-masse"])} == {
+        "Nouvelle question"
+    }
