@@ -137,7 +137,7 @@ def evaluate_documents(*, texts, reasons=None, clause_checks):
 def probe_run(*, report_id):
     """Run the probe of report `report_id`; safe to run twice (a finished report is left as it is)."""
     with transaction.atomic():
-        report = ProbeReport.objects.select_for_update().select_related("bid__tender").filter(pk=report_id).first()
+        report = ProbeReport.objects.select_for_update(of=("self",)).select_related("bid__tender").filter(pk=report_id).first()
         if report is None or report.is_finished:
             return report
         report.status = ProbeReport.Status.RUNNING
