@@ -1,2 +1,18 @@
+from django.urls import path
+
+from . import views
+
 app_name = "scoring"
-urlpatterns = []
+urlpatterns = [
+    path("tenders/<int:pk>/", views.evaluation_home, name="evaluation_home"),
+    path("tenders/<int:pk>/evaluators/", views.evaluator_add, name="evaluator_add"),
+    path("tenders/<int:pk>/declaration/", views.declaration, name="declaration"),
+    path("tenders/<int:pk>/reveal/", views.state_change, {"action": "reveal"}, name="reveal"),
+    path("tenders/<int:pk>/close-technical/", views.state_change, {"action": "close"}, name="close_technical"),
+    path("tenders/<int:pk>/criteria/", views.criteria_editor, name="criteria"),
+    path("tenders/<int:pk>/bids/", views.bids, name="bids"),
+    path("tenders/<int:pk>/grid/", views.grid, name="grid"),
+    path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
+    path("tenders/<int:pk>/results/", views.results, name="results"),
+    path("tenders/<int:pk>/report/", views.report_request, name="report_request"),
+]

@@ -1,0 +1,345 @@
+"""Pages of the evaluation: overview, criteria editor, bids, the evaluator's grid, consensus, results.
+
+Thin like the API: check who may (scoring/access.py), read through selectors, write through services.
+Each page runs a fixed number of queries whatever the number of bids or criteria.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+
+from organizations.errors import ApplicationError
+
+from . import access, rules, selectors, services
+from .models import Answer, Bid, Consensus, Criterion, Score
+
+
+def _tender(request, pk, *, lead=False, reader=False):
+    tender = access.tender_for(request.user, pk)
+    try:
+        if lead:
+            access.require_lead(request.user, tender)
+        elif reader:
+            access.require_reader(request.user, tender)
+    except ApiPermissionDenied as exc:
+        raise PermissionDenied(str(exc.detail))
+    return tender
+
+
+def _flash(request, error: ApplicationError):
+    for field, problems in error.errors.items():
+        if not isinstance(problems, list):
+            continue
+        for text in problems:
+            messages.error(request, text if field in ("detail", "criteria", "file", "non_field_errors") else f"{field} : {text}")
+
+
+def _decimal(value):
+    try:
+        return Decimal(str(value).replace(",", ".").strip())
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _url(name, tender, anchor=None):
+    url = reverse(f"scoring:{name}", args=[tender.pk])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _base(request, tender, page):
+    state = selectors.state_of(tender)
+    evaluator = access.evaluator_of(request.user, tender)
+    return {
+        "tender": tender, "page": page, "nav": "tenders", "state": state,
+        "is_lead": access.is_lead(request.user, tender), "evaluator": evaluator,
+        "is_draft": tender.status == "draft",
+    }
+
+
+# Overview -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evaluation_home(request, pk):
+    tender = _tender(request, pk)
+    context = _base(request, tender, "home")
+    context["evaluators"] = list(selectors.evaluators_of(tender))
+    context["bid_count"] = Bid.objects.filter(tender=tender).count()
+    return render(request, "scoring/home.html", context)
+
+
+@login_required
+@require_POST
+def evaluator_add(request, pk):
+    tender = _tender(request, pk, lead=True)
+    try:
+        services.evaluator_add(user=request.user, tender=tender, username=request.POST.get("username", "").strip())
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Évaluateur ajouté."))
+    return redirect(_url("evaluation_home", tender, "evaluators"))
+
+
+@login_required
+@require_POST
+def declaration(request, pk):
+    tender = _tender(request, pk)
+    try:
+        services.evaluator_declare(user=request.user, tender=tender, no_conflict=request.POST.get("no_conflict") == "on")
+    except ApplicationError as error:
+        _flash(request, error)
+        return redirect(_url("evaluation_home", tender))
+    messages.success(request, _("Déclaration enregistrée : vous pouvez noter les offres."))
+    return redirect(_url("grid", tender))
+
+
+@login_required
+@require_POST
+def state_change(request, pk, action):
+    tender = _tender(request, pk, lead=True)
+    if action == "reveal":
+        services.tender_reveal(user=request.user, tender=tender)
+        messages.success(request, _("Les notes de chaque évaluateur sont désormais visibles de tous."))
+    else:
+        services.tender_close_technical(user=request.user, tender=tender)
+        messages.success(request, _("Notation technique close : les prix sont visibles des évaluateurs."))
+    return redirect(_url("evaluation_home", tender))
+
+
+# Criteria -------------------------------------------------------------------------------------
+
+
+def _criteria_rows(tender):
+    tree = selectors.criteria_tree(tender)
+    plain = selectors.rule_criteria([c for c, _d, _n, _s in tree])
+    sums = {parent: total for parent, total in rules.level_sums(plain)}
+    rows = [{"criterion": c, "depth": d, "number": n, "share": s,
+             "indent": range(d), "level": c.parent_id or 0} for c, d, n, s in tree]
+    levels = [{"id": parent or 0, "name": _("Niveau supérieur") if parent is None else next(c.name for c, *_ in tree if c.pk == parent),
+               "total": total, "ok": rules.rounded(total, 2) == 100} for parent, total in sums.items()]
+    return rows, levels
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_editor(request, pk):
+    tender = _tender(request, pk)
+    if request.method == "POST":
+        tender = _tender(request, pk, lead=True)
+        try:
+            _criteria_post(request, tender)
+        except ApplicationError as error:
+            _flash(request, error)
+        return redirect(_url("criteria", tender))
+    rows, levels = _criteria_rows(tender)
+    context = _base(request, tender, "criteria")
+    context.update({"rows": rows, "levels": levels, "kinds": Criterion.Kind.choices,
+                    "parents": [r for r in rows if r["criterion"].kind == "scored"]})
+    return render(request, "scoring/criteria.html", context)
+
+
+def _criteria_post(request, tender):
+    action = request.POST.get("action")
+    if action == "from_clauses":
+        services.criteria_from_clauses(user=request.user, tender=tender, replace=request.POST.get("replace") == "on",
+                                       price_weight=_decimal(request.POST.get("price_weight") or "40"))
+        messages.success(request, _("Critères construits à partir des clauses."))
+    elif action == "add":
+        parent = Criterion.objects.filter(tender=tender, pk=request.POST.get("parent") or 0).first()
+        kind = request.POST.get("kind", "scored")
+        services.criterion_create(user=request.user, tender=tender, data={
+            "name": request.POST.get("name", "").strip(), "kind": kind, "parent": parent,
+            "weight": None if kind == "eliminatory" else _decimal(request.POST.get("weight") or ""),
+            "scale_max": int(request.POST.get("scale_max") or 5),
+        })
+        messages.success(request, _("Critère ajouté."))
+    elif action == "delete":
+        criterion = Criterion.objects.filter(tender=tender, pk=request.POST.get("criterion") or 0).first()
+        if criterion:
+            services.criterion_delete(user=request.user, criterion=criterion)
+            messages.success(request, _("Critère supprimé."))
+    elif action == "weights":
+        from django.db import transaction
+
+        with transaction.atomic():
+            for criterion in Criterion.objects.filter(tender=tender).exclude(kind="eliminatory"):
+                raw = request.POST.get(f"weight-{criterion.pk}")
+                if raw is None:
+                    continue
+                weight = _decimal(raw)
+                if weight is None:
+                    raise ApplicationError({"weight": [_("Poids invalide pour « %(name)s ».") % {"name": criterion.name}]})
+                if weight != criterion.weight:
+                    services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
+        messages.success(request, _("Pondérations enregistrées."))
+
+
+# Bids -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bids(request, pk):
+    tender = _tender(request, pk, reader=True)
+    if request.method == "POST":
+        tender = _tender(request, pk, lead=True)
+        try:
+            if request.POST.get("action") == "import":
+                bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
+                upload = request.FILES.get("file")
+                if bid is None or upload is None:
+                    raise ApplicationError({"file": [_("Choisissez une offre et un fichier.")]})
+                if upload.size > services.questionnaire_max_bytes():
+                    raise ApplicationError({"file": [_("Fichier trop volumineux.")]})
+                outcome = services.questionnaire_import(user=request.user, bid=bid,
+                                                        data=upload.read(services.questionnaire_max_bytes() + 1))
+                messages.success(request, _("%(count)d réponses importées pour %(vendor)s.") % {
+                    "count": outcome["imported"], "vendor": bid.vendor})
+            else:
+                services.bid_create(user=request.user, tender=tender, vendor=request.POST.get("vendor", "").strip(),
+                                    price=_decimal(request.POST.get("price") or ""))
+                messages.success(request, _("Offre enregistrée."))
+        except ApplicationError as error:
+            _flash(request, error)
+        return redirect(_url("bids", tender))
+    context = _base(request, tender, "bids")
+    context["bids"] = list(selectors.bids_of(tender))
+    context["sees_prices"] = access.sees_prices(request.user, tender)
+    return render(request, "scoring/bids.html", context)
+
+
+# The evaluator's grid ------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def grid(request, pk):
+    """Bid × criterion grid of the calling evaluator's own scores, with the rubric at hand."""
+    tender = _tender(request, pk, reader=True)
+    context = _base(request, tender, "grid")
+    tree = selectors.criteria_tree(tender)
+    plain = rules.Tree(selectors.rule_criteria([c for c, *_ in tree]))
+    leaves = [{"criterion": c, "number": n, "rubric": (c.tender_clause.version.rubric if c.tender_clause_id else [])}
+              for c, _d, n, _s in tree if c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk])]
+    bid_list = list(selectors.bids_of(tender))
+    mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=request.user)}
+    rows = [{**leaf, "cells": [{"bid": b, "score": mine.get((b.pk, leaf["criterion"].pk))} for b in bid_list]}
+            for leaf in leaves]
+    context.update({"rows": rows, "bids": bid_list,
+                    "closed": selectors.state_of(tender).technical_closed_at is not None})
+    return render(request, "scoring/grid.html", context)
+
+
+# Consensus ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consensus(request, pk):
+    tender = _tender(request, pk, lead=True)
+    if request.method == "POST":
+        bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
+        criterion = Criterion.objects.filter(tender=tender, pk=request.POST.get("criterion") or 0).first()
+        try:
+            if bid is None or criterion is None:
+                raise ApplicationError({"detail": [_("Offre ou critère inconnu.")]})
+            services.consensus_set(user=request.user, bid=bid, criterion=criterion,
+                                   value=_decimal(request.POST.get("value") or ""),
+                                   justification=request.POST.get("justification", "").strip())
+        except ApplicationError as error:
+            _flash(request, error)
+        else:
+            messages.success(request, _("Consensus enregistré."))
+        return redirect(_url("consensus", tender, f"bid-{request.POST.get('bid')}"))
+    context = _base(request, tender, "consensus")
+    tree = selectors.criteria_tree(tender)
+    plain = rules.Tree(selectors.rule_criteria([c for c, *_ in tree]))
+    judged = [(c, n) for c, _d, n, _s in tree
+              if c.kind == "eliminatory" or (c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk]))]
+    scores = {}
+    for score in selectors.scores_of_tender(tender):
+        scores.setdefault((score.bid_id, score.criterion_id), []).append(score)
+    agreed = {(c.bid_id, c.criterion_id): c for c in Consensus.objects.filter(bid__tender=tender)}
+    answers = {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
+    sections = []
+    for bid in selectors.bids_of(tender):
+        rows = []
+        for criterion, number in judged:
+            cell = scores.get((bid.pk, criterion.pk), [])
+            values = [s.value for s in cell]
+            rows.append({
+                "criterion": criterion, "number": number, "scores": cell,
+                "mean": rules.mean(values), "dispersed": rules.is_dispersed(values, criterion.scale_max),
+                "consensus": agreed.get((bid.pk, criterion.pk)), "answer": answers.get((bid.pk, criterion.pk)),
+            })
+        sections.append({"bid": bid, "rows": rows, "disagreements": sum(1 for r in rows if r["dispersed"])})
+    context["sections"] = sections
+    return render(request, "scoring/consensus.html", context)
+
+
+# Results --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def results(request, pk):
+    from .reports import chart_svg
+
+    tender = _tender(request, pk)
+    try:
+        access.require_results_reader(request.user, tender)
+    except ApiPermissionDenied as exc:
+        raise PermissionDenied(str(exc.detail))
+    context = _base(request, tender, "results")
+    try:
+        outcome = selectors.tender_results(tender)
+    except rules.CriteriaError as error:
+        context["problems"] = error.messages
+        return render(request, "scoring/results.html", context, status=400)
+    except rules.PriceError as error:
+        context["problems"] = [str(error)]
+        return render(request, "scoring/results.html", context, status=400)
+    names = {c.pk: c.name for c in Criterion.objects.filter(tender=tender)}
+    rows = [{"result": r, "eliminated_by": [names[c] for c in r.eliminated_by],
+             "technical": rules.as_number(r.technical_points), "price": rules.as_number(r.price_points),
+             "total": rules.as_number(r.total)} for r in outcome]
+    chart_data = {"language": "fr", "bids": [
+        {"vendor": r.vendor, "technical_points": rules.as_number(r.technical_points) or 0.0,
+         "price_points": rules.as_number(r.price_points) or 0.0, "eligible": r.eligible} for r in outcome]}
+    from tenders.models import Document
+
+    context.update({
+        "rows": rows, "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
+        "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
+        "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
+    })
+    return render(request, "scoring/results.html", context)
+
+
+@login_required
+@require_POST
+def report_request(request, pk):
+    """Without JavaScript: queue the evaluation report and come back to the results, where its progress shows."""
+    from tenders import services as tender_services
+
+    tender = _tender(request, pk, lead=True)
+    try:
+        tender_services.document_request(user=request.user, tender=tender, kind="evaluation_report",
+                                         format=request.POST.get("format", ""))
+    except tender_services.BrokerUnavailable:
+        messages.error(request, _("Le service de génération est momentanément injoignable. Réessayez dans quelques minutes."))
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.info(request, _("Rapport en préparation."))
+    return redirect(_url("results", tender, "documents"))
