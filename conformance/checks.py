@@ -304,3 +304,34 @@ EVALUATORS = {
     "smart_pkce": _smart_pkce,
     "smart_endpoint": _smart_endpoint,
 }
+
+
+def describe(check):
+    """A short French label of a check, for pages and reports."""
+    if not isinstance(check, dict):
+        return str(check)
+    kind = check.get("type")
+    if kind == "fhir_version":
+        return _("Version FHIR %(value)s") % {"value": check.get("value")}
+    if kind == "fhir_format":
+        return _("Format %(value)s") % {"value": check.get("value")}
+    if kind == "fhir_resource":
+        parts = [str(check.get("resource"))]
+        if check.get("interactions"):
+            parts.append(_("interactions %(list)s") % {"list": _joined(_strings(check["interactions"]))})
+        if check.get("search_params"):
+            parts.append(_("recherche par %(list)s") % {"list": _joined(_strings(check["search_params"]))})
+        if check.get("profiles"):
+            parts.append(_("profils %(list)s") % {"list": _joined(_strings(check["profiles"]))})
+        return _("Ressource %(detail)s") % {"detail": " — ".join(parts)}
+    if kind == "fhir_operation":
+        return _("Opération $%(name)s (niveau %(level)s)") % {"name": check.get("name"), "level": check.get("level")}
+    if kind == "smart_capability":
+        return _("Capacité SMART %(value)s") % {"value": check.get("value")}
+    if kind == "smart_grant_type":
+        return _("Autorisation OAuth %(value)s") % {"value": check.get("value")}
+    if kind == "smart_pkce":
+        return _("PKCE %(value)s (sans « plain »)") % {"value": check.get("value")}
+    if kind == "smart_endpoint":
+        return _("Point d'accès SMART %(value)s") % {"value": check.get("value")}
+    return str(kind)

@@ -2,22 +2,25 @@
 
 import json
 
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from .models import ProbeReport
 
 
-def tender_checks(tender):
-    """[(tender_clause_id, check)] for every check of every clause of the tender, in the tender's order."""
+def _tender_clauses(tender):
     from tenders.models import TenderClause
 
-    clauses = TenderClause.objects.filter(tender=tender).select_related("version").order_by("position", "id")
-    return [
-        (clause.pk, check)
-        for clause in clauses
-        for check in (clause.version.checks or [])
-        if isinstance(check, dict)
-    ]
+    return list(TenderClause.objects.filter(tender=tender).select_related("version").order_by("position", "id"))
+
+
+def _checks_of(clauses):
+    return [(clause.pk, check) for clause in clauses for check in (clause.version.checks or []) if isinstance(check, dict)]
+
+
+def tender_checks(tender):
+    """[(tender_clause_id, check)] for every check of every clause of the tender, in the tender's order."""
+    return _checks_of(_tender_clauses(tender))
 
 
 def latest_report(bid):
@@ -82,3 +85,49 @@ def latest_results_by_criterion(bid):
             {"check": result["check"], "outcome": result["outcome"], "evidence": result["evidence"]}
         )
     return grouped
+
+
+def latest_results_for_tender(tender):
+    """{bid_id: {tender_clause_id: [{"check", "outcome", "evidence"}]}} for every bid of the tender that was probed.
+
+    For a grid of all bids: three queries whatever the number of bids (latest report ids, the reports, the
+    tender's clauses).
+    """
+    from scoring.models import Bid
+
+    latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
+    ids = [pk for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True) if pk]
+    if not ids:
+        return {}
+    reports = ProbeReport.objects.filter(pk__in=ids)
+    clause_checks = tender_checks(tender)
+    by_bid = {}
+    for report in reports:
+        grouped = by_bid.setdefault(report.bid_id, {})
+        for result in report_results(report, clause_checks):
+            grouped.setdefault(result["tender_clause"], []).append(
+                {"check": result["check"], "outcome": result["outcome"], "evidence": result["evidence"]}
+            )
+    return by_bid
+
+
+def report_sections(report, tender):
+    """The report for a page: the payload plus its results grouped by clause, with the clause titles.
+
+    {"status", "fetched_at", "source", "base_url", "error", "documents", "sections": [{"tender_clause",
+    "title", "results": [...]}], "counts": {"pass", "fail", "unknown"}}. Two queries (none for the report).
+    """
+    clauses = _tender_clauses(tender)
+    results = report_results(report, _checks_of(clauses))
+    sections, by_clause = [], {}
+    for clause in clauses:
+        by_clause[clause.pk] = {"tender_clause": clause.pk, "title": clause.version.title, "results": []}
+    for result in results:
+        by_clause[result["tender_clause"]]["results"].append(result)
+    sections = [section for section in by_clause.values() if section["results"]]
+    counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")}
+    return {
+        "status": report.status, "status_label": report.get_status_display(), "fetched_at": report.fetched_at,
+        "source": report.source, "source_label": report.get_source_display(), "base_url": report.base_url,
+        "error": report.error, "documents": report.documents, "sections": sections, "counts": counts,
+    }
