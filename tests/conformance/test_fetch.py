@@ -161,3 +161,81 @@ def test_it_gives_up_on_a_server_that_trickles_its_answer(settings, server):
 
 def test_it_refuses_a_name_that_does_not_resolve(no_allowed_hosts):
     assert "ne se résout pas" in refused("https://nothing.invalid/metadata")
+
+
+def test_it_connects_to_a_public_ipv6_address_it_checked(no_allowed_hosts, connections, monkeypatch):
+    def resolve(host, port, *args, **kwargs):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2606:4700::1111", port, 0, 0))]
+
+    def refuse_to_connect(address, *args, **kwargs):
+        connections.append(address)
+        raise OSError("test: no outside network")
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", refuse_to_connect)
+    assert "Connexion impossible" in refused("https://fhir.example.org/metadata")
+    assert connections == [("2606:4700::1111", 443)]
+
+
+def test_it_refuses_a_compressed_answer_that_inflates_past_the_cap(settings, server):
+    import gzip
+
+    settings.PROBE_ALLOWED_HOSTS = ["127.0.0.1"]
+    bomb = gzip.compress(b'{"resourceType": "CapabilityStatement", "text": "' + b"x" * (fetch.MAX_BYTES * 4) + b'"}')
+    assert len(bomb) < fetch.MAX_BYTES / 50
+    server.routes["/bomb"] = json_route(bomb, headers={"Content-Encoding": "gzip"})
+    assert "trop volumineuse" in refused(server.url("/bomb"))
+
+
+# HTTPS: the certificate is checked against the URL's host name while connecting to the checked IP.
+
+
+@pytest.fixture
+def tls_server(tmp_path):
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=probe.test",
+         "-addext", "subjectAltName=DNS:probe.test", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    from .conftest import LocalServer
+
+    local = LocalServer()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    local.httpd.socket = context.wrap_socket(local.httpd.socket, server_side=True)
+    local.routes["/fhir/metadata"] = json_route({"resourceType": "CapabilityStatement", "fhirVersion": "4.0.1"})
+    local.cert = str(cert)
+    yield local
+    local.close()
+
+
+@pytest.fixture
+def probe_test_resolves_to_loopback(monkeypatch):
+    real = socket.getaddrinfo
+
+    def resolve(host, port, *args, **kwargs):
+        if host in ("probe.test", "other.test"):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+
+def test_it_verifies_the_certificate_against_the_host_name(settings, tls_server, probe_test_resolves_to_loopback):
+    settings.PROBE_ALLOWED_HOSTS = ["probe.test", "other.test"]
+    url = f"https://probe.test:{tls_server.port}/fhir/metadata"
+    # Self-signed, unknown to the system's authorities: refused.
+    assert "TLS" in refused(url)
+    # Trusted through PROBE_CA_FILE: read, with SNI and Host naming probe.test though the socket goes to 127.0.0.1.
+    settings.PROBE_CA_FILE = tls_server.cert
+    assert fetch_json(url).data["fhirVersion"] == "4.0.1"
+    # The same certificate for another name: refused.
+    assert "TLS" in refused(f"https://other.test:{tls_server.port}/fhir/metadata")
+    assert tls_server.received == ["/fhir/metadata"]
