@@ -117,7 +117,8 @@ def fetch_json(url, *, allowed_hosts=None, max_bytes=MAX_BYTES, connect_timeout=
     else:
         pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
     default_port = 443 if parts.scheme == "https" else 80
-    host_header = host if port == default_port else f"{host}:{port}"
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets in Host
+    host_header = named if port == default_port else f"{named}:{port}"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         response = pool.urlopen(
