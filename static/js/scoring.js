@@ -47,6 +47,7 @@
   var rubricCriterion = document.getElementById("rubric-criterion");
   var comment = document.getElementById("score-comment");
   var current = null;
+  var queue = Promise.resolve();
 
   function cells() { return Array.prototype.slice.call(grid.querySelectorAll(".score-input")); }
   function position(input) {
@@ -81,10 +82,16 @@
       setStatus(input, format(messages.invalid, { max: input.dataset.max }), "error");
       return;
     }
-    var body = { value: value, comment: input.dataset.comment || "", version: parseInt(input.dataset.version || "0", 10) };
     setStatus(input, messages.saving, "saving");
     input.dataset.pending = text;
-    fetch(input.dataset.url, {
+    // One request at a time, in the order the cells were left; the version is read when the request
+    // leaves, so two saves of one cell in a row do not trip over each other.
+    queue = queue.then(function () { return send(input, value, text); });
+  }
+
+  function send(input, value, text) {
+    var body = { value: value, comment: input.dataset.comment || "", version: parseInt(input.dataset.version || "0", 10) };
+    return fetch(input.dataset.url, {
       method: "PUT",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
@@ -123,7 +130,7 @@
     if (comment) {
       comment.disabled = false;
       comment.value = input.dataset.comment || "";
-      comment.setAttribute("aria-label", input.getAttribute("aria-label"));
+      comment.setAttribute("aria-label", (comment.dataset.prefix || "") + input.getAttribute("aria-label"));
     }
   }
 
