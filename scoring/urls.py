@@ -4,6 +4,7 @@ from . import views
 
 app_name = "scoring"
 urlpatterns = [
+    path("", views.evaluation_list, name="evaluation_list"),
     path("tenders/<int:pk>/", views.evaluation_home, name="evaluation_home"),
     path("tenders/<int:pk>/evaluators/", views.evaluator_add, name="evaluator_add"),
     path("tenders/<int:pk>/declaration/", views.declaration, name="declaration"),

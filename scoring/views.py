@@ -19,7 +19,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from organizations.errors import ApplicationError
 
 from . import access, rules, selectors, services
-from .models import Answer, Bid, Consensus, Criterion, Score
+from .models import Answer, Bid, Consensus, Criterion, Evaluator, Score
 
 
 def _tender(request, pk, *, lead=False, reader=False):
@@ -65,6 +65,21 @@ def _base(request, tender, page):
 
 
 # Overview -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def evaluation_list(request):
+    """Tenders the user evaluates (named evaluator) or leads (buyer or admin), published ones first."""
+    from organizations.access import BUYER_ROLES, organization_ids_with_role
+
+    led = access.visible_tenders(request.user).filter(organization_id__in=organization_ids_with_role(request.user, BUYER_ROLES))
+    named = access.visible_tenders(request.user).filter(evaluators__user=request.user)
+    tenders = (led | named).distinct().select_related("organization").order_by("status", "-created_at")[:200]
+    mine = dict(Evaluator.objects.filter(user=request.user).values_list("tender_id", "declared_at"))
+    rows = [{"tender": t, "evaluator": t.pk in mine, "declared_at": mine.get(t.pk)} for t in tenders]
+    return render(request, "scoring/list.html", {"rows": rows, "nav": "tenders"})
+
 
 
 @login_required

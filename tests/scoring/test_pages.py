@@ -144,3 +144,14 @@ def test_it_renders_pages_in_a_fixed_number_of_queries(evaluation, name, who, dj
     small = count()
     grow(evaluation, 8)
     assert count() == small
+
+
+def test_it_lists_the_evaluations_of_each_person(evaluation, outsider, hospital):
+    from .conftest import make_tender
+
+    make_tender(hospital, reference="AO-SANS-MOI")
+    assert "AO-2026-001" in browser(evaluation.eval1).get("/evaluation/").content.decode()
+    assert "AO-SANS-MOI" not in browser(evaluation.eval1).get("/evaluation/").content.decode()
+    lead_page = browser(evaluation.lead).get("/evaluation/").content.decode()
+    assert "AO-2026-001" in lead_page and "AO-SANS-MOI" in lead_page
+    assert "AO-2026-001" not in browser(outsider).get("/evaluation/").content.decode()
