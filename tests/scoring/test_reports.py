@@ -87,3 +87,14 @@ def test_it_fails_readably_when_weights_do_not_add_up(report):
     Criterion.objects.filter(pk=report.criteria.price.pk).update(weight=30)
     with pytest.raises(RenderError, match="niveau supérieur"):
         build(report, "xlsx")
+
+
+@pytest.mark.parametrize("format", ["pdf", "docx", "xlsx"])
+def test_it_runs_through_the_tenders_document_job(report, format, monkeypatch):
+    from tenders import documents, services
+
+    monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)  # no broker in unit tests
+    document = services.document_request(user=report.lead, tender=report.tender, kind="evaluation_report", format=format)
+    assert documents.document_render(document_id=document.pk) == Document.Status.DONE
+    document.refresh_from_db()
+    assert document.size > 0 and len(document.inputs_digest) == 64 and document.file.name.endswith(f".{format}")
