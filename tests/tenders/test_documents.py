@@ -215,7 +215,9 @@ def test_it_lets_an_evaluator_read_a_document(api, evaluator, filled_tender):
 def broker_down():
     """CELERY_BROKER_URL pointing at a closed port (nothing listens on port 1)."""
     _reset_producers()
-    with celery_conf(broker_url="redis://127.0.0.1:1/0", broker_transport_options={}, task_always_eager=False):
+    closed = "redis://127.0.0.1:1/0"
+    with celery_conf(broker_url=closed, broker_write_url=closed, broker_read_url=closed, broker_transport_options={},
+                     task_always_eager=False):
         yield
     _reset_producers()
 
