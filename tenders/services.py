@@ -8,6 +8,7 @@ Rules kept here:
 - documents are queued after commit; a broker that is down leaves the row queued with a note.
 """
 
+import datetime
 import logging
 
 from django.db import transaction
@@ -330,3 +331,39 @@ def document_enqueue(*, document) -> bool:
         Document.objects.filter(pk=document.pk, error=BROKER_DOWN_NOTE).update(error="")
         document.error = ""
     return True
+
+
+def document_retry(*, user, document) -> Document:
+    """Queue again a document that failed or never reached the broker (a fresh attempt, same row).
+
+    A document that is running or done is left as it is (409): its job is alive or finished.
+    Raises BrokerUnavailable as `document_request` does.
+    """
+    ensure_can_edit(user, document.tender)
+    with transaction.atomic():
+        locked = Document.objects.select_for_update().get(pk=document.pk)
+        if locked.status in (Document.Status.RUNNING, Document.Status.DONE):
+            raise ConflictError({"detail": [_("Ce document est en cours ou terminé : rien à relancer.")]})
+        locked.status = Document.Status.QUEUED
+        locked.progress = 0
+        locked.finished_at = None
+        locked.save(update_fields=["status", "progress", "finished_at"])
+        failures = []
+        transaction.on_commit(lambda: failures.append(not document_enqueue(document=locked)))
+    if failures and failures[0]:
+        raise BrokerUnavailable(locked)
+    return locked
+
+
+def documents_requeue(*, older_than_seconds=60) -> int:
+    """Hand again to the broker the documents still queued (e.g. requested while it was down).
+
+    Safe to run at any time: the job is idempotent by the row's state. Returns how many were sent.
+    """
+    limit = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    sent = 0
+    for document in Document.objects.filter(status=Document.Status.QUEUED, created_at__lt=limit).order_by("id"):
+        if not document_enqueue(document=document):
+            break
+        sent += 1
+    return sent

@@ -82,18 +82,7 @@ class TenderViewSet(
         try:
             document = services.document_request(user=request.user, tender=tender, **serializer.validated_data)
         except services.BrokerUnavailable as exc:
-            return Response(
-                {
-                    "detail": _(
-                        "Le service de génération des documents est momentanément injoignable. Votre demande est "
-                        "enregistrée (document n° %(id)s) et pourra être relancée ; réessayez dans quelques minutes."
-                    ) % {"id": exc.document.pk},
-                    "id": exc.document.pk,
-                    "status": exc.document.status,
-                },
-                status=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": "60"},
-            )
+            return broker_down_response(exc.document)
         return Response({"id": document.pk, "status": document.status}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: DocumentSerializer(many=True)})
@@ -169,6 +158,21 @@ class TenderClauseViewSet(
         services.tender_clause_remove(user=self.request.user, tender_clause=instance)
 
 
+def broker_down_response(document):
+    return Response(
+        {
+            "detail": _(
+                "Le service de génération des documents est momentanément injoignable. Votre demande est "
+                "enregistrée (document n° %(id)s) et pourra être relancée ; réessayez dans quelques minutes."
+            ) % {"id": document.pk},
+            "id": document.pk,
+            "status": document.status,
+        },
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        headers={"Retry-After": "60"},
+    )
+
+
 class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """A generated document's state (poll it) and its file once done."""
 
@@ -177,6 +181,16 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.documents_visible_to(self.request.user)
+
+    @extend_schema(request=None, responses={202: DocumentQueuedSerializer, 503: BROKER_DOWN})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Queue again a failed document, or one the broker never received."""
+        try:
+            document = services.document_retry(user=request.user, document=self.get_object())
+        except services.BrokerUnavailable as exc:
+            return broker_down_response(exc.document)
+        return Response({"id": document.pk, "status": document.status}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     @action(detail=True, methods=["get"])

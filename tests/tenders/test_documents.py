@@ -162,17 +162,15 @@ def test_it_fails_readably_when_rendering_breaks(api, buyer, filled_tender, eage
     assert client.get(f"/api/v1/documents/{body['id']}/download/").status_code == 404
 
 
-def test_it_fails_the_evaluation_report_readably_until_scoring_provides_it(api, buyer, filled_tender, eager,
-                                                                           django_capture_on_commit_callbacks):
-    import importlib.util
-
-    if importlib.util.find_spec("scoring.reports") is not None:
-        pytest.skip("scoring.reports exists: the report is the scoring app's to test")
+def test_it_fails_an_evaluation_report_without_bids_readably(api, buyer, filled_tender, eager,
+                                                             django_capture_on_commit_callbacks):
     client = api(buyer)
     response = request_document(client, filled_tender, "evaluation_report", "pdf", django_capture_on_commit_callbacks)
+    assert response.status_code == 202
     body = client.get(f"/api/v1/documents/{response.json()['id']}/").json()
     assert body["status"] == "failed"
-    assert "pas encore disponible" in body["error"]
+    # scoring.reports says there is nothing to analyse (or, without it, that the report is not available).
+    assert "offre" in body["error"] or "pas encore disponible" in body["error"]
 
 
 def test_it_retries_a_transient_error_then_completes_once(filled_tender, monkeypatch, eager):
@@ -240,3 +238,43 @@ def test_it_answers_503_and_keeps_the_request_when_the_broker_is_down(api, buyer
     assert body["id"] == document.pk and body["status"] == "queued"
     assert document.status == "queued"
     assert "injoignable" in document.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_retries_the_kept_request_once_the_broker_is_back(api, buyer, tender, visible_library):
+    for clause in make_clauses(visible_library, 2):
+        add_clause(tender, clause)
+    client = api(buyer)
+    _reset_producers()
+    closed = "redis://127.0.0.1:1/0"
+    with celery_conf(broker_url=closed, broker_write_url=closed, broker_read_url=closed, broker_transport_options={},
+                     task_always_eager=False):
+        response = client.post(f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "docx"},
+                               format="json")
+        assert response.status_code == 503
+        assert client.post(f"/api/v1/documents/{response.json()['id']}/retry/").status_code == 503
+    _reset_producers()
+    with celery_conf(task_always_eager=True, task_eager_propagates=False):
+        retried = client.post(f"/api/v1/documents/{response.json()['id']}/retry/")
+    assert retried.status_code == 202
+    document = Document.objects.get()
+    assert document.status == "done" and document.error == ""
+    # Nothing left to retry once done.
+    assert client.post(f"/api/v1/documents/{document.pk}/retry/").status_code == 409
+
+
+def test_it_requeues_waiting_documents_with_the_command(filled_tender, eager):
+    from django.core.management import call_command
+
+    document = Document.objects.create(tender=filled_tender, kind="questionnaire", format="xlsx",
+                                       error="La file de travaux est injoignable")
+    out = io.StringIO()
+    call_command("requeue_documents", "--older-than=0", stdout=out)
+    assert "1 document(s)" in out.getvalue()
+    document.refresh_from_db()
+    assert document.status == "done"
+
+
+def test_it_refuses_a_retry_to_an_evaluator(api, evaluator, filled_tender):
+    document = Document.objects.create(tender=filled_tender, kind="tender", format="docx", status="failed")
+    assert api(evaluator).post(f"/api/v1/documents/{document.pk}/retry/").status_code == 403
