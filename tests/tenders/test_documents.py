@@ -169,8 +169,9 @@ def test_it_fails_an_evaluation_report_without_bids_readably(api, buyer, filled_
     assert response.status_code == 202
     body = client.get(f"/api/v1/documents/{response.json()['id']}/").json()
     assert body["status"] == "failed"
-    # scoring.reports says there is nothing to analyse (or, without it, that the report is not available).
-    assert "offre" in body["error"] or "pas encore disponible" in body["error"]
+    # scoring.reports says why (no grid, no bids) in a sentence; never a traceback nor a generic failure.
+    assert body["error"] and "Traceback" not in body["error"] and len(body["error"]) < 300
+    assert not body["error"].startswith("Le rendu du document a échoué")
 
 
 def test_it_retries_a_transient_error_then_completes_once(filled_tender, monkeypatch, eager):
