@@ -112,3 +112,19 @@ def test_every_clause_is_complete_and_renders_with_its_defaults(language):
         assert not re.search(r"\{%|\{#", clause["body"]), key
         assert any(t.startswith("software:") for t in clause["tags"]), key
         assert any(t.startswith("level:") for t in clause["tags"]), key
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_library_declares_every_topic_and_a_set_per_software_and_level(language):
+    data = load(language)
+    assert [topic["key"] for topic in data["topics"]] == list(TOPICS)
+    clause_tags = {c["key"]: c["tags"] for c in data["clauses"]}
+    for topic in data["topics"]:
+        assert f"covers:{topic['key']}" in clause_tags[topic["recommended_clause"]], topic
+    combos = {(s["software"], s["level"]) for s in data["sets"]}
+    softwares = {"patient_record", "lab", "imaging", "pharmacy", "telemonitoring", "any"}
+    assert combos == {(s, lv) for s in softwares for lv in ("essential", "recommended", "advanced")}
+    essentials = {c["key"] for c in data["clauses"] if "level:essential" in c["tags"] and "software:any" in c["tags"]}
+    for clause_set in data["sets"]:
+        # Every set, whatever its software, holds every universal essential clause.
+        assert essentials <= set(clause_set["clauses"]), clause_set["key"]
