@@ -38,3 +38,18 @@ def clause_parameter_values(post, fields):
         if raw != "":
             values[field["name"]] = raw
     return values
+
+
+class TenderSettingsForm(TenderForm):
+    """The tender's own fields, once created (its organisation does not change)."""
+
+    class Meta(TenderForm.Meta):
+        fields = ["reference", "title", "procedure", "price_formula", "sealed_price", "language"]
+
+    def __init__(self, *args, user, **kwargs):
+        forms.ModelForm.__init__(self, *args, **kwargs)
+        for field in self.fields.values():
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else (
+                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            )
+            field.widget.attrs["class"] = css

@@ -218,3 +218,24 @@ def parameter_fields(tender_clause, tender):
         })
     return fields
 
+
+
+def tender_parameter_fields(tender, tender_clauses):
+    """The tender-wide values form: every parameter the clauses declare, once (first declaration wins)."""
+    fields, seen = [], set()
+    for tender_clause in tender_clauses:
+        for definition in map(normalize_definition, tender_clause.version.parameters):
+            if definition["name"] in seen:
+                continue
+            seen.add(definition["name"])
+            value = tender.parameters.get(definition["name"], "")
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            fields.append({
+                **definition,
+                "value": "" if value is None else str(value),
+                "inherited": "" if definition["default"] in (None, "") else display_value(definition["default"], tender.language),
+                "input_id": f"tender-{definition['name']}",
+                "errors": [],
+            })
+    return fields

@@ -15,7 +15,7 @@ from organizations.access import BUYER_ROLES, has_role, organization_ids_with_ro
 from organizations.errors import ApplicationError
 
 from . import selectors, services
-from .forms import TenderForm, clause_parameter_values
+from .forms import TenderForm, TenderSettingsForm, clause_parameter_values
 from .models import Document, TenderClause
 
 SEARCH_LIMIT = 25
@@ -72,7 +72,7 @@ def tender_create(request):
     return render(request, "tenders/tender_form.html", {"form": form, "nav": "tenders"}, status=400 if form.errors else 200)
 
 
-def _editor_context(request, tender, *, errors=None, submitted=None):
+def _editor_context(request, tender, *, errors=None, submitted=None, tender_errors=None, tender_submitted=None):
     """Everything the editor shows, in a fixed number of queries whatever the number of clauses."""
     from .rendering.html import render_tender_preview_fragment
 
@@ -94,6 +94,11 @@ def _editor_context(request, tender, *, errors=None, submitted=None):
             "errors": clause_errors, "first": index == 0, "last": index == len(tender_clauses) - 1,
             "anchor": f"tc-{tender_clause.pk}",
         })
+    tender_fields = selectors.tender_parameter_fields(tender, tender_clauses)
+    for field in tender_fields:
+        field["errors"] = (tender_errors or {}).get(field["name"], [])
+        if tender_submitted is not None:
+            field["value"] = tender_submitted.get(f"p-{field['name']}", "")
     doc = selectors.tender_document(tender)
     q = request.GET.get("q", "").strip()[:200]
     category = request.GET.get("category", "")
@@ -105,6 +110,8 @@ def _editor_context(request, tender, *, errors=None, submitted=None):
     return {
         "tender": tender,
         "clauses": clauses,
+        "tender_fields": tender_fields,
+        "tender_errors_shown": bool(tender_errors),
         "can_edit": can_edit,
         "editable": can_edit and tender.is_draft,
         "preview": render_tender_preview_fragment(doc),
@@ -270,3 +277,62 @@ def tender_publish(request, pk):
         "tender": tender, "clause_count": tender.clauses.count(), "nav": "tenders",
         "document_count": Document.objects.filter(tender=tender).count(),
     })
+
+
+@login_required
+@require_POST
+def tender_parameters(request, pk):
+    """Tender-wide values: they fill what each clause leaves open. Blank removes the value."""
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    fields = selectors.tender_parameter_fields(tender, selectors.tender_clauses(tender))
+    parameters = {k: v for k, v in tender.parameters.items() if k not in {f["name"] for f in fields}}
+    parameters.update(clause_parameter_values(request.POST, fields))
+    try:
+        services.tender_update(user=request.user, tender=tender, changes={"parameters": parameters})
+    except ApplicationError as error:
+        problems = error.errors.get("parameters")
+        if error.status == 400 and isinstance(problems, dict):
+            context = _editor_context(request, tender, tender_errors=problems, tender_submitted=request.POST)
+            messages.error(request, _("Certains paramètres sont invalides : voir les messages sous les champs."))
+            return render(request, "tenders/tender_editor.html", context, status=400)
+        _flash(request, error)
+        return redirect(_editor_url(tender, "tender-parameters"))
+    messages.success(request, _("Paramètres de l'appel d'offres enregistrés."))
+    return redirect(_editor_url(tender, "tender-parameters"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tender_settings(request, pk):
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    form = TenderSettingsForm(request.POST or None, instance=tender, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.tender_update(user=request.user, tender=tender, changes=form.cleaned_data)
+        except ApplicationError as error:
+            for field, problems in error.errors.items():
+                form.add_error(field if field in form.fields else None, problems)
+        else:
+            messages.success(request, _("Appel d'offres mis à jour."))
+            return redirect(_editor_url(tender))
+    return render(request, "tenders/tender_form.html", {"form": form, "tender": tender, "nav": "tenders"},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def tender_document_retry(request, pk, document_pk):
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    document = get_object_or_404(Document.objects.select_related("tender"), pk=document_pk, tender=tender)
+    try:
+        services.document_retry(user=request.user, document=document)
+    except services.BrokerUnavailable:
+        messages.error(request, _("Le service de génération est toujours injoignable ; réessayez dans quelques minutes."))
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.info(request, _("Document n° %(id)s relancé.") % {"id": document.pk})
+    return redirect(_editor_url(tender, "documents"))

@@ -113,6 +113,7 @@
   if (window.location.hash) {
     var target = document.getElementById(window.location.hash.slice(1) + "-title") ||
       document.getElementById(window.location.hash.slice(1));
+    if (target && target.tagName === "DETAILS") { target.open = true; }
     if (target) { target.focus(); }
   }
 })();

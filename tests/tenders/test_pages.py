@@ -170,3 +170,64 @@ def test_it_pins_the_list_query_count(client, buyer, hospital, count, django_ass
     with django_assert_num_queries(4):  # session, user, roles, tenders with their organisation
         response = client.get(reverse("tenders:tender_list"))
     assert response.content.decode().count("AO-") >= count
+
+
+def test_it_saves_tender_wide_values_that_fill_the_clauses(client, buyer, tender, visible_library):
+    clause = make_clause(visible_library, key="sans-defaut", body="Pour {{ etablissement }}.", parameters=[
+        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True}])
+    add_clause(tender, clause)
+    tender.parameters = {"autre": "gardé"}
+    tender.save()
+    client.force_login(buyer)
+    assert 'id="tender-etablissement"' in client.get(editor(tender)).content.decode()
+    response = client.post(reverse("tenders:tender_parameters", args=[tender.pk]), {"p-etablissement": "CHU Démo"})
+    assert response.status_code == 302
+    tender.refresh_from_db()
+    assert tender.parameters == {"autre": "gardé", "etablissement": "CHU Démo"}
+    content = client.get(editor(tender)).content.decode()
+    assert '<span class="param">CHU Démo</span>' in content
+    assert "valeur obligatoire manquante." not in content
+
+
+def test_it_shows_an_inline_error_on_a_wrong_tender_wide_value(client, buyer, tender, clause):
+    add_clause(tender, clause)
+    client.force_login(buyer)
+    response = client.post(reverse("tenders:tender_parameters", args=[tender.pk]), {"p-delai_jours": "999"})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'id="tender-delai_jours-error"' in content and "doit être au plus 365." in content
+    tender.refresh_from_db()
+    assert tender.parameters == {}
+
+
+def test_it_edits_the_tender_settings(client, buyer, evaluator, tender):
+    url = reverse("tenders:tender_settings", args=[tender.pk])
+    client.force_login(evaluator)
+    assert client.get(url).status_code == 403
+    client.force_login(buyer)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"reference": "AO-2", "title": "Nouveau", "procedure": "restricted",
+                                 "price_formula": "linear", "language": "fr"})
+    assert response.status_code == 302
+    tender.refresh_from_db()
+    assert (tender.reference, tender.procedure, tender.price_formula) == ("AO-2", "restricted", "linear")
+
+
+def test_it_retries_a_failed_document_from_the_page(client, buyer, tender, clause, django_capture_on_commit_callbacks):
+    from config.celery import app as celery_app
+    from tenders.models import Document
+
+    add_clause(tender, clause)
+    document = Document.objects.create(tender=tender, kind="tender", format="docx", status="failed", error="Échec")
+    client.force_login(buyer)
+    content = client.get(editor(tender)).content.decode()
+    retry = reverse("tenders:tender_document_retry", args=[tender.pk, document.pk])
+    assert retry in content and "Relancer" in content
+    celery_app.conf.update(task_always_eager=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(retry).status_code == 302
+    finally:
+        celery_app.conf.update(task_always_eager=False)
+    document.refresh_from_db()
+    assert document.status == "done"
