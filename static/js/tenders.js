@@ -109,6 +109,90 @@
     });
   }
 
+  // Clause parameters: save through the API, show errors inline, refresh the preview in place.
+  var editorLabels = document.getElementById("editor-labels");
+  var editorStatus = document.getElementById("editor-status");
+  var preview = document.getElementById("tender-preview");
+
+  function say(text) {
+    if (editorStatus) { editorStatus.textContent = text || ""; }
+  }
+
+  function refreshPreview() {
+    if (!preview) { return; }
+    fetch(preview.dataset.previewUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
+      .then(function (html) { preview.innerHTML = html; })
+      .catch(function () { /* the next page load shows it */ });
+  }
+
+  function clearErrors(form) {
+    form.querySelectorAll("[data-role=param-error]").forEach(function (node) { node.remove(); });
+    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
+      input.removeAttribute("aria-invalid");
+      input.classList.remove("is-invalid");
+      input.setAttribute("aria-describedby", input.id + "-help");
+    });
+  }
+
+  function showErrors(form, errors) {
+    var first = null;
+    var unplaced = [];
+    Object.keys(errors).forEach(function (name) {
+      var wrapper = form.querySelector('[data-parameter="' + window.CSS.escape(name) + '"]');
+      var messages = [].concat(errors[name]);
+      if (!wrapper) { unplaced.push(name + " : " + messages.join(" ")); return; }
+      var input = wrapper.querySelector("input, select");
+      var node = document.createElement("div");
+      node.className = "invalid-feedback d-block";
+      node.id = input.id + "-error";
+      node.setAttribute("role", "alert");
+      node.dataset.role = "param-error";
+      node.textContent = wrapper.dataset.label + " (" + name + ") : " + messages.join(" ");
+      wrapper.appendChild(node);
+      input.classList.add("is-invalid");
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", input.id + "-help " + node.id);
+      first = first || input;
+    });
+    if (first) { first.focus(); }
+    return unplaced.join(" ");
+  }
+
+  document.querySelectorAll("form.clause-parameters[data-api-url]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var parameters = {};
+      form.querySelectorAll("[data-parameter]").forEach(function (wrapper) {
+        var input = wrapper.querySelector("input, select");
+        var value = input.value.trim();
+        if (value !== "") { parameters[wrapper.dataset.parameter] = value; }
+      });
+      fetch(form.dataset.apiUrl, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(form) },
+        body: JSON.stringify({ parameters: parameters })
+      })
+        .then(function (response) {
+          return response.json().then(function (data) { return { status: response.status, data: data }; });
+        })
+        .then(function (result) {
+          clearErrors(form);
+          if (result.status === 200) {
+            say(editorLabels.dataset.saved);
+            refreshPreview();
+          } else if (result.status === 400 && result.data.parameters && !Array.isArray(result.data.parameters)) {
+            var rest = showErrors(form, result.data.parameters);
+            say(editorLabels.dataset.invalid + (rest ? " " + rest : ""));
+          } else {
+            say(result.data.detail || JSON.stringify(result.data));
+          }
+        })
+        .catch(function () { form.submit(); });  // fall back to the plain form
+    });
+  });
+
   // After a move, save or add, bring keyboard focus back to the clause that changed.
   if (window.location.hash) {
     var target = document.getElementById(window.location.hash.slice(1) + "-title") ||

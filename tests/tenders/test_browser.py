@@ -81,6 +81,8 @@ def setup():
 
 def test_it_drafts_a_tender_and_downloads_its_pdf(page, live_server, setup, documents_worker):
     buyer, hospital, titles = setup
+    from playwright.sync_api import expect
+
     page.goto(live_server.url + "/login/")
     page.fill("#id_username", buyer.username)
     page.fill("#id_password", PASSWORD)
@@ -106,9 +108,13 @@ def test_it_drafts_a_tender_and_downloads_its_pdf(page, live_server, setup, docu
     page.problems.clear()  # the 400 of the refused form is expected
     page.locator(f"#tc{clause.pk}-delai_jours").fill("90")
     page.locator(f"#tc-{clause.pk}").get_by_role("button", name="Enregistrer les paramètres").click()
-    page.get_by_text("Paramètres de « Export FHIR Bulk » enregistrés.").wait_for()
-    assert "90" in page.locator("#tender-preview").inner_text()
+    # Saved in place: the inline error goes, the preview shows the new value without a reload.
+    expect(page.locator("#editor-status")).to_contain_text("Paramètres enregistrés")
+    expect(page.locator("#tender-preview")).to_contain_text("90")
+    assert page.locator(f"#tc{clause.pk}-delai_jours-error").count() == 0
 
+    page.reload()  # the value is stored, not only shown
+    assert page.locator(f"#tc{clause.pk}-delai_jours").input_value() == "90"
     page.get_by_role("button", name="Générer le PDF").click()
     row = page.locator("#document-list .document-row").first
     progress = row.locator("progress")
