@@ -37,13 +37,17 @@ def build(bids=50, criteria=100, evaluators=5, seed=7):
     Membership.objects.create(user=lead, organization=organization, role="buyer")
     tender = Tender.objects.create(organization=organization, reference="BENCH", title="Bench", status="published")
     price = Criterion.objects.create(tender=tender, name="Prix", kind="price", weight=40, position=0)
-    eliminatory = [Criterion.objects.create(tender=tender, name=f"E{i}", kind="eliminatory", position=100 + i) for i in range(3)]
+    eliminatory = [
+        Criterion.objects.create(tender=tender, name=f"E{i}", kind="eliminatory", position=100 + i) for i in range(3)
+    ]
     remaining = criteria - 1 - len(eliminatory)
-    parents_count = max(1, round(remaining ** 0.5) - 1)
+    parents_count = max(1, round(remaining**0.5) - 1)
     leaves_count = remaining - parents_count
     top = rules.normalise_weights([rnd.randint(1, 10) for _ in range(parents_count)])
-    parents = [Criterion.objects.create(tender=tender, name=f"P{i}", kind="scored", weight=w * 60 / 100, position=i + 1)
-               for i, w in enumerate(top)]
+    parents = [
+        Criterion.objects.create(tender=tender, name=f"P{i}", kind="scored", weight=w * 60 / 100, position=i + 1)
+        for i, w in enumerate(top)
+    ]
     # Fix the top level to sum to exactly 100 with the price.
     rounded = [p.weight.quantize(rules.WEIGHT_QUANTUM) for p in parents]
     rounded[0] += 60 - sum(rounded)
@@ -54,25 +58,46 @@ def build(bids=50, criteria=100, evaluators=5, seed=7):
     for index, parent in enumerate(parents):
         count = leaves_count // parents_count + (1 if index < leaves_count % parents_count else 0)
         for position, weight in enumerate(rules.normalise_weights([rnd.randint(1, 10) for _ in range(count)])):
-            leaves.append(Criterion(tender=tender, parent=parent, name=f"L{index}.{position}", kind="scored",
-                                    weight=weight, scale_max=5, position=position))
+            leaves.append(
+                Criterion(
+                    tender=tender,
+                    parent=parent,
+                    name=f"L{index}.{position}",
+                    kind="scored",
+                    weight=weight,
+                    scale_max=5,
+                    position=position,
+                )
+            )
     leaves = Criterion.objects.bulk_create(leaves)
     users = User.objects.bulk_create([User(username=f"e{organization.pk}-{i}") for i in range(evaluators)])
     Evaluator.objects.bulk_create([Evaluator(tender=tender, user=u, declared_at=timezone.now()) for u in users])
-    bid_rows = Bid.objects.bulk_create([Bid(tender=tender, vendor=f"Candidat {i}", price=rnd.randint(50_000, 500_000))
-                                        for i in range(bids)])
-    Score.objects.bulk_create([
-        Score(bid=bid, criterion=leaf, evaluator=user, value=rnd.randint(0, 5))
-        for bid in bid_rows for leaf in leaves for user in users
-    ], batch_size=5000)
-    Consensus.objects.bulk_create([
-        Consensus(bid=bid, criterion=leaf, value=rnd.randint(0, 5), justification="bench", set_by=lead)
-        for bid in bid_rows for leaf in rnd.sample(leaves, min(5, len(leaves)))
-    ])
-    Answer.objects.bulk_create([
-        Answer(bid=bid, criterion=criterion, compliant=rnd.random() > 0.05)
-        for bid in bid_rows for criterion in eliminatory
-    ])
+    bid_rows = Bid.objects.bulk_create(
+        [Bid(tender=tender, vendor=f"Candidat {i}", price=rnd.randint(50_000, 500_000)) for i in range(bids)]
+    )
+    Score.objects.bulk_create(
+        [
+            Score(bid=bid, criterion=leaf, evaluator=user, value=rnd.randint(0, 5))
+            for bid in bid_rows
+            for leaf in leaves
+            for user in users
+        ],
+        batch_size=5000,
+    )
+    Consensus.objects.bulk_create(
+        [
+            Consensus(bid=bid, criterion=leaf, value=rnd.randint(0, 5), justification="bench", set_by=lead)
+            for bid in bid_rows
+            for leaf in rnd.sample(leaves, min(5, len(leaves)))
+        ]
+    )
+    Answer.objects.bulk_create(
+        [
+            Answer(bid=bid, criterion=criterion, compliant=rnd.random() > 0.05)
+            for bid in bid_rows
+            for criterion in eliminatory
+        ]
+    )
     assert Criterion.objects.filter(tender=tender).count() == criteria, "criteria count"
     return tender, lead, price
 

@@ -69,4 +69,6 @@ def require_results_reader(user, tender):
         return
     require_reader(user, tender)
     if not sees_all_scores(user, tender) or not sees_prices(user, tender):
-        raise PermissionDenied(_("Les résultats seront visibles après la levée de l'anonymat des notes et l'ouverture des prix."))
+        raise PermissionDenied(
+            _("Les résultats seront visibles après la levée de l'anonymat des notes et l'ouverture des prix.")
+        )

@@ -32,7 +32,9 @@ class Criterion(models.Model):
     class Meta:
         ordering = ["tender_id", "position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["tender"], condition=Q(kind="price"), name="one_price_criterion_per_tender"),
+            models.UniqueConstraint(
+                fields=["tender"], condition=Q(kind="price"), name="one_price_criterion_per_tender"
+            ),
         ]
         verbose_name = _("critère")
 

@@ -33,18 +33,40 @@ def render_report_xlsx(doc) -> bytes:
 
     with translation.override(doc["language"]):
         workbook = Workbook()
-        moment = datetime.datetime.combine(datetime.date.fromisoformat(doc["generated_on"] or "2000-01-01"), datetime.time())
+        moment = datetime.datetime.combine(
+            datetime.date.fromisoformat(doc["generated_on"] or "2000-01-01"), datetime.time()
+        )
         workbook.properties.created = workbook.properties.modified = moment
         workbook.properties.creator = workbook.properties.lastModifiedBy = doc["organization"]
         workbook.properties.title = f"{doc['reference']} — {_('Rapport d’analyse des offres')}"
 
         ranking = workbook.active
         ranking.title = _("Classement")
-        _header(ranking, [_("Rang"), _("Candidat"), _("Prix"), _("Valeur technique"), _("Prix (points)"),
-                          _("Total / 100"), _("Recevable")], [8, 32, 14, 16, 14, 12, 12])
+        _header(
+            ranking,
+            [
+                _("Rang"),
+                _("Candidat"),
+                _("Prix"),
+                _("Valeur technique"),
+                _("Prix (points)"),
+                _("Total / 100"),
+                _("Recevable"),
+            ],
+            [8, 32, 14, 16, 14, 12, 12],
+        )
         for bid in doc["bids"]:
-            ranking.append([bid["rank"], bid["vendor"], bid["price"], bid["technical_points"], bid["price_points"],
-                            bid["total"], _("oui") if bid["eligible"] else _("non")])
+            ranking.append(
+                [
+                    bid["rank"],
+                    bid["vendor"],
+                    bid["price"],
+                    bid["technical_points"],
+                    bid["price_points"],
+                    bid["total"],
+                    _("oui") if bid["eligible"] else _("non"),
+                ]
+            )
         count = len(doc["bids"])
         chart = BarChart()
         chart.type = "bar"
@@ -59,13 +81,24 @@ def render_report_xlsx(doc) -> bytes:
         ranking.add_chart(chart, f"A{count + 4}")
 
         detail = workbook.create_sheet(_("Détail par critère"))
-        _header(detail, [_("Candidat"), _("N°"), _("Critère"), _("Note"), _("Points"), _("Écart entre évaluateurs")],
-                [28, 8, 44, 10, 10, 14])
+        _header(
+            detail,
+            [_("Candidat"), _("N°"), _("Critère"), _("Note"), _("Points"), _("Écart entre évaluateurs")],
+            [28, 8, 44, 10, 10, 14],
+        )
         names = {c["id"]: c["name"] for c in doc["criteria"]}
         for bid in doc["bids"]:
             for cell in bid["criteria"]:
-                detail.append([bid["vendor"], cell["number"], names[cell["criterion"]], cell["score"], cell["points"],
-                               _("oui") if cell["dispersion"] else ""])
+                detail.append(
+                    [
+                        bid["vendor"],
+                        cell["number"],
+                        names[cell["criterion"]],
+                        cell["score"],
+                        cell["points"],
+                        _("oui") if cell["dispersion"] else "",
+                    ]
+                )
 
         rejected = workbook.create_sheet(_("Offres écartées"))
         _header(rejected, [_("Candidat"), _("N°"), _("Critère éliminatoire"), _("Motif")], [28, 8, 40, 60])
@@ -93,10 +126,15 @@ def render_report_xlsx(doc) -> bytes:
             people.append([evaluator["name"], evaluator["declared_at"] or _("non déclarée")])
 
         agreed = workbook.create_sheet(_("Consensus"))
-        _header(agreed, [_("Candidat"), _("N°"), _("Critère"), _("Note"), _("Justification"), _("Par")],
-                [28, 8, 40, 8, 60, 14])
+        _header(
+            agreed,
+            [_("Candidat"), _("N°"), _("Critère"), _("Note"), _("Justification"), _("Par")],
+            [28, 8, 40, 8, 60, 14],
+        )
         for row in doc["consensus"]:
-            agreed.append([row["vendor"], row["number"], row["criterion"], row["value"], row["justification"], row["set_by"]])
+            agreed.append(
+                [row["vendor"], row["number"], row["criterion"], row["value"], row["justification"], row["set_by"]]
+            )
 
         buffer = io.BytesIO()
         workbook.save(buffer)

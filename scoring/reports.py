@@ -47,8 +47,16 @@ def report_document(tender) -> dict:
         names = {c.pk: c.name for c, _d, _n, _s in tree}
         numbers = {c.pk: number for c, _d, number, _s in tree}
         criteria = [
-            {"id": c.pk, "number": number, "name": c.name, "kind": c.kind, "depth": depth,
-             "weight": _number(c.weight), "global_weight": _number(share), "scale_max": c.scale_max}
+            {
+                "id": c.pk,
+                "number": number,
+                "name": c.name,
+                "kind": c.kind,
+                "depth": depth,
+                "weight": _number(c.weight),
+                "global_weight": _number(share),
+                "scale_max": c.scale_max,
+            }
             for c, depth, number, share in tree
         ]
         consensus_rows = list(selectors.consensus_of_tender(tender).select_related("bid", "criterion"))
@@ -61,26 +69,38 @@ def report_document(tender) -> dict:
         }
         bids = []
         for result in results:
-            bids.append({
-                "id": result.bid,
-                "vendor": result.vendor,
-                "price": _number(result.price),
-                "eligible": result.eligible,
-                "rank": result.rank,
-                "technical_points": _number(result.technical_points),
-                "price_points": _number(result.price_points),
-                "total": _number(result.total),
-                "criteria": [
-                    {"criterion": row["criterion"], "number": numbers[row["criterion"]],
-                     "score": _number(row["score"]), "points": _number(row["points"]), "dispersion": row["dispersion"]}
-                    for row in result.criteria
-                ],
-                "eliminated_by": [
-                    {"criterion": names[cid], "number": numbers[cid],
-                     "reason": reasons.get((result.bid, cid)) or answers.get((result.bid, cid)) or _("Déclarée non conforme par le candidat.")}
-                    for cid in result.eliminated_by
-                ],
-            })
+            bids.append(
+                {
+                    "id": result.bid,
+                    "vendor": result.vendor,
+                    "price": _number(result.price),
+                    "eligible": result.eligible,
+                    "rank": result.rank,
+                    "technical_points": _number(result.technical_points),
+                    "price_points": _number(result.price_points),
+                    "total": _number(result.total),
+                    "criteria": [
+                        {
+                            "criterion": row["criterion"],
+                            "number": numbers[row["criterion"]],
+                            "score": _number(row["score"]),
+                            "points": _number(row["points"]),
+                            "dispersion": row["dispersion"],
+                        }
+                        for row in result.criteria
+                    ],
+                    "eliminated_by": [
+                        {
+                            "criterion": names[cid],
+                            "number": numbers[cid],
+                            "reason": reasons.get((result.bid, cid))
+                            or answers.get((result.bid, cid))
+                            or _("Déclarée non conforme par le candidat."),
+                        }
+                        for cid in result.eliminated_by
+                    ],
+                }
+            )
         ranked = [b for b in bids if b["eligible"]]
         winners = [b for b in ranked if b["rank"] == 1]
         awardee = None
@@ -93,19 +113,31 @@ def report_document(tender) -> dict:
                 "reason": _(
                     "Offre économiquement la plus avantageuse au regard des critères annoncés : "
                     "%(total)s points sur 100 (valeur technique %(technical)s, prix %(price)s)."
-                ) % {"total": _fmt(first["total"], language), "technical": _fmt(first["technical_points"], language),
-                     "price": _fmt(first["price_points"], language)},
+                )
+                % {
+                    "total": _fmt(first["total"], language),
+                    "technical": _fmt(first["technical_points"], language),
+                    "price": _fmt(first["price_points"], language),
+                },
                 "tie": len(winners) > 1,
             }
         evaluators = [
-            {"name": e.user.get_full_name() or e.user.get_username(), "username": e.user.get_username(),
-             "declared_at": _date(e.declared_at)}
+            {
+                "name": e.user.get_full_name() or e.user.get_username(),
+                "username": e.user.get_username(),
+                "declared_at": _date(e.declared_at),
+            }
             for e in selectors.evaluators_of(tender)
         ]
         consensus = [
-            {"vendor": c.bid.vendor, "criterion": c.criterion.name, "number": numbers.get(c.criterion_id),
-             "value": _number(c.value), "justification": c.justification,
-             "set_by": c.set_by.get_username() if c.set_by else ""}
+            {
+                "vendor": c.bid.vendor,
+                "criterion": c.criterion.name,
+                "number": numbers.get(c.criterion_id),
+                "value": _number(c.value),
+                "justification": c.justification,
+                "set_by": c.set_by.get_username() if c.set_by else "",
+            }
             for c in consensus_rows
         ]
         last_change = AuditEvent.objects.filter(tender=tender).order_by("-at").values_list("at", flat=True).first()
@@ -115,7 +147,9 @@ def report_document(tender) -> dict:
             "reference": tender.reference,
             "title": tender.title,
             "procedure": tender.procedure,
-            "procedure_label": str(Procedure(tender.procedure).label) if tender.procedure in Procedure.values else tender.procedure,
+            "procedure_label": str(Procedure(tender.procedure).label)
+            if tender.procedure in Procedure.values
+            else tender.procedure,
             "price_formula": tender.price_formula,
             "price_formula_label": str(PriceFormula(tender.price_formula).label),
             "generated_on": _date(last_change or tender.published_at or tender.updated_at),
@@ -174,18 +208,28 @@ def chart_svg(doc) -> str:
         colour = CHART_COLOURS["technical"] if eligible else CHART_COLOURS["eliminated"]
         tech_w = bar_width * technical / 100
         price_w = bar_width * price / 100
-        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" font-size="10" text-anchor="end">{escape(label[:30])}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" font-size="10" text-anchor="end">{escape(label[:30])}</text>'
+        )
         parts.append(f'<rect x="{label_width}" y="{y + 3}" width="{tech_w:.1f}" height="16" fill="{colour}"/>')
         if eligible:
-            parts.append(f'<rect x="{label_width + tech_w:.1f}" y="{y + 3}" width="{price_w:.1f}" height="16" fill="{CHART_COLOURS["price"]}"/>')
+            parts.append(
+                f'<rect x="{label_width + tech_w:.1f}" y="{y + 3}" width="{price_w:.1f}" height="16" fill="{CHART_COLOURS["price"]}"/>'
+            )
         total = technical + (price if eligible else 0)
         suffix = "" if eligible else " " + _("(éliminée)")
-        parts.append(f'<text x="{label_width + tech_w + (price_w if eligible else 0) + 4:.1f}" y="{y + 15}" font-size="10">'
-                     f'{escape(_fmt(total, doc["language"]) + suffix)}</text>')
+        parts.append(
+            f'<text x="{label_width + tech_w + (price_w if eligible else 0) + 4:.1f}" y="{y + 15}" font-size="10">'
+            f"{escape(_fmt(total, doc['language']) + suffix)}</text>"
+        )
     legend_y = top + row * len(bars) + 14
-    parts.append(f'<rect x="{label_width}" y="{legend_y - 9}" width="10" height="10" fill="{CHART_COLOURS["technical"]}"/>')
+    parts.append(
+        f'<rect x="{label_width}" y="{legend_y - 9}" width="10" height="10" fill="{CHART_COLOURS["technical"]}"/>'
+    )
     parts.append(f'<text x="{label_width + 14}" y="{legend_y}" font-size="10">{escape(_("Valeur technique"))}</text>')
-    parts.append(f'<rect x="{label_width + 130}" y="{legend_y - 9}" width="10" height="10" fill="{CHART_COLOURS["price"]}"/>')
+    parts.append(
+        f'<rect x="{label_width + 130}" y="{legend_y - 9}" width="10" height="10" fill="{CHART_COLOURS["price"]}"/>'
+    )
     parts.append(f'<text x="{label_width + 144}" y="{legend_y}" font-size="10">{escape(_("Prix"))}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -215,8 +259,10 @@ def chart_png(doc) -> bytes:
         draw.text((label_width - 6 * scale, y + 4 * scale), label[:30], fill="black", font=font, anchor="ra")
         draw.rectangle([label_width, y + 3 * scale, label_width + tech_w, y + 19 * scale], fill=colour)
         if price_w:
-            draw.rectangle([label_width + tech_w, y + 3 * scale, label_width + tech_w + price_w, y + 19 * scale],
-                           fill=CHART_COLOURS["price"])
+            draw.rectangle(
+                [label_width + tech_w, y + 3 * scale, label_width + tech_w + price_w, y + 19 * scale],
+                fill=CHART_COLOURS["price"],
+            )
         total = technical + (price if eligible else 0)
         text = _fmt(total, doc["language"]) + ("" if eligible else " " + _("(éliminée)"))
         draw.text((label_width + tech_w + price_w + 4 * scale, y + 4 * scale), text, fill="black", font=font)
@@ -247,13 +293,24 @@ def render_report_html(doc, *, for_print=True) -> str:
     with translation.override(language):
         names = {c["id"]: c for c in doc["criteria"]}
         bids = [
-            {**b, "price_display": fmt["money"](b["price"]), "technical_display": fmt["points"](b["technical_points"]),
-             "price_points_display": fmt["points"](b["price_points"]), "total_display": fmt["points"](b["total"]),
-             "cells": [{**cell, "name": names[cell["criterion"]]["name"], "kind": names[cell["criterion"]]["kind"],
+            {
+                **b,
+                "price_display": fmt["money"](b["price"]),
+                "technical_display": fmt["points"](b["technical_points"]),
+                "price_points_display": fmt["points"](b["price_points"]),
+                "total_display": fmt["points"](b["total"]),
+                "cells": [
+                    {
+                        **cell,
+                        "name": names[cell["criterion"]]["name"],
+                        "kind": names[cell["criterion"]]["kind"],
                         "depth": names[cell["criterion"]]["depth"],
                         "score_display": "" if cell["score"] is None else fmt["points"](cell["score"]),
-                        "points_display": "" if cell["points"] is None else fmt["points"](cell["points"])}
-                       for cell in b["criteria"]]}
+                        "points_display": "" if cell["points"] is None else fmt["points"](cell["points"]),
+                    }
+                    for cell in b["criteria"]
+                ],
+            }
             for b in doc["bids"]
         ]
         context = {
@@ -280,8 +337,12 @@ def render_report_docx(doc) -> bytes:
     language = doc["language"]
     fmt = _labels(doc)
     with translation.override(language):
-        builder = DocxBuilder(title=f"{doc['reference']} — {_('Rapport d’analyse des offres')}",
-                              author=doc["organization"], date=doc["generated_on"] or "2000-01-01", language=language)
+        builder = DocxBuilder(
+            title=f"{doc['reference']} — {_('Rapport d’analyse des offres')}",
+            author=doc["organization"],
+            date=doc["generated_on"] or "2000-01-01",
+            language=language,
+        )
         builder.heading(_("Rapport d’analyse des offres"), 0)
         builder.paragraph(f"{doc['reference']} — {doc['title']}", "Subtitle")
         builder.header_footer(f"{doc['organization']} — {doc['reference']}")
@@ -296,9 +357,17 @@ def render_report_docx(doc) -> bytes:
         builder.heading(_("2. Classement des offres"), 1)
         builder.table(
             [_("Rang"), _("Candidat"), _("Prix"), _("Valeur technique"), _("Prix (points)"), _("Total / 100")],
-            [[b["rank"] if b["rank"] else _("éliminée"), b["vendor"], fmt["money"](b["price"]),
-              fmt["points"](b["technical_points"]), fmt["points"](b["price_points"]), fmt["points"](b["total"])]
-             for b in doc["bids"]],
+            [
+                [
+                    b["rank"] if b["rank"] else _("éliminée"),
+                    b["vendor"],
+                    fmt["money"](b["price"]),
+                    fmt["points"](b["technical_points"]),
+                    fmt["points"](b["price_points"]),
+                    fmt["points"](b["total"]),
+                ]
+                for b in doc["bids"]
+            ],
             widths=[0.09, 0.31, 0.17, 0.15, 0.14, 0.14],
         )
         builder.paragraph(_("Points par offre (sur 100)"), "Caption")
@@ -308,44 +377,68 @@ def render_report_docx(doc) -> bytes:
         names = {c["id"]: c for c in doc["criteria"]}
         for bid in doc["bids"]:
             builder.heading(bid["vendor"], 2)
-            rows = [[cell["number"], names[cell["criterion"]]["name"],
-                     "" if cell["score"] is None else fmt["points"](cell["score"]),
-                     "" if cell["points"] is None else fmt["points"](cell["points"]),
-                     _("écart entre évaluateurs") if cell["dispersion"] else ""]
-                    for cell in bid["criteria"]]
-            builder.table([_("N°"), _("Critère"), _("Note"), _("Points"), _("Remarque")], rows,
-                          widths=[0.08, 0.47, 0.12, 0.12, 0.21],
-                          indents=[names[cell["criterion"]]["depth"] for cell in bid["criteria"]])
+            rows = [
+                [
+                    cell["number"],
+                    names[cell["criterion"]]["name"],
+                    "" if cell["score"] is None else fmt["points"](cell["score"]),
+                    "" if cell["points"] is None else fmt["points"](cell["points"]),
+                    _("écart entre évaluateurs") if cell["dispersion"] else "",
+                ]
+                for cell in bid["criteria"]
+            ]
+            builder.table(
+                [_("N°"), _("Critère"), _("Note"), _("Points"), _("Remarque")],
+                rows,
+                widths=[0.08, 0.47, 0.12, 0.12, 0.21],
+                indents=[names[cell["criterion"]]["depth"] for cell in bid["criteria"]],
+            )
 
         builder.heading(_("4. Offres écartées et motifs"), 1)
         if not doc["rejected"]:
             builder.paragraph(_("Aucune offre n’a été écartée."))
         for bid in doc["rejected"]:
             for reason in bid["eliminated_by"]:
-                builder.paragraph(f"{bid['vendor']} — {reason['number']} {reason['criterion']} : {reason['reason']}", "List Bullet")
+                builder.paragraph(
+                    f"{bid['vendor']} — {reason['number']} {reason['criterion']} : {reason['reason']}", "List Bullet"
+                )
 
         builder.heading(_("5. Attributaire pressenti et motifs"), 1)
         if doc["awardee"]:
             builder.paragraph(", ".join(doc["awardee"]["vendors"]), label=_("Attributaire : "))
             builder.paragraph(doc["awardee"]["reason"])
             if doc["awardee"]["tie"]:
-                builder.paragraph(_("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."), italic=True)
+                builder.paragraph(
+                    _("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."), italic=True
+                )
         else:
             builder.paragraph(_("Aucune offre recevable : pas d’attributaire."))
 
         builder.heading(_("6. Évaluateurs et déclarations d’absence de conflit d’intérêts"), 1)
-        builder.table([_("Évaluateur"), _("Déclaration")],
-                      [[e["name"], e["declared_at"] or _("non déclarée")] for e in doc["evaluators"]],
-                      widths=[0.6, 0.4])
+        builder.table(
+            [_("Évaluateur"), _("Déclaration")],
+            [[e["name"], e["declared_at"] or _("non déclarée")] for e in doc["evaluators"]],
+            widths=[0.6, 0.4],
+        )
 
         builder.heading(_("7. Notes de consensus et justifications"), 1)
         if not doc["consensus"]:
             builder.paragraph(_("Aucune note de consensus."))
         else:
-            builder.table([_("Candidat"), _("Critère"), _("Note"), _("Justification"), _("Par")],
-                          [[c["vendor"], f"{c['number']} {c['criterion']}", fmt["points"](c["value"]), c["justification"],
-                            c["set_by"]] for c in doc["consensus"]],
-                          widths=[0.18, 0.25, 0.09, 0.36, 0.12])
+            builder.table(
+                [_("Candidat"), _("Critère"), _("Note"), _("Justification"), _("Par")],
+                [
+                    [
+                        c["vendor"],
+                        f"{c['number']} {c['criterion']}",
+                        fmt["points"](c["value"]),
+                        c["justification"],
+                        c["set_by"],
+                    ]
+                    for c in doc["consensus"]
+                ],
+                widths=[0.18, 0.25, 0.09, 0.36, 0.12],
+            )
         return builder.to_bytes()
 
 
@@ -376,4 +469,3 @@ def build_report(document):
     if writer is None:
         raise RenderError(_("Ce type de document n'existe pas dans ce format."))
     return writer(doc), doc["inputs_digest"]
-

@@ -203,28 +203,79 @@ def validate_structure(criteria: Iterable[Criterion]) -> list[Problem]:
     for criterion in sorted(criteria, key=lambda c: c.id):
         name = criterion.name
         if criterion.kind not in KINDS:
-            problems.append(Problem("kind", _("Critère « %(name)s » : type inconnu « %(kind)s ».") % {"name": name, "kind": criterion.kind}, criterion.id))
+            problems.append(
+                Problem(
+                    "kind",
+                    _("Critère « %(name)s » : type inconnu « %(kind)s ».") % {"name": name, "kind": criterion.kind},
+                    criterion.id,
+                )
+            )
             continue
         if criterion.parent is not None and criterion.parent not in ids:
-            problems.append(Problem("parent", _("Critère « %(name)s » : critère parent inconnu.") % {"name": name}, criterion.id))
+            problems.append(
+                Problem("parent", _("Critère « %(name)s » : critère parent inconnu.") % {"name": name}, criterion.id)
+            )
         if criterion.parent is not None and any(a.id == criterion.id for a in _ancestors_raw(tree, criterion)):
-            problems.append(Problem("cycle", _("Critère « %(name)s » : il ne peut pas être son propre ancêtre.") % {"name": name}, criterion.id))
+            problems.append(
+                Problem(
+                    "cycle",
+                    _("Critère « %(name)s » : il ne peut pas être son propre ancêtre.") % {"name": name},
+                    criterion.id,
+                )
+            )
         if criterion.kind == ELIMINATORY:
             if criterion.weight is not None:
-                problems.append(Problem("weight", _("Critère éliminatoire « %(name)s » : il ne porte pas de poids.") % {"name": name}, criterion.id))
+                problems.append(
+                    Problem(
+                        "weight",
+                        _("Critère éliminatoire « %(name)s » : il ne porte pas de poids.") % {"name": name},
+                        criterion.id,
+                    )
+                )
         else:
             if criterion.weight is None:
-                problems.append(Problem("weight", _("Critère « %(name)s » : le poids est obligatoire.") % {"name": name}, criterion.id))
+                problems.append(
+                    Problem(
+                        "weight", _("Critère « %(name)s » : le poids est obligatoire.") % {"name": name}, criterion.id
+                    )
+                )
             elif not ZERO < criterion.weight <= HUNDRED:
-                problems.append(Problem("weight", _("Critère « %(name)s » : le poids doit être compris entre 0 (exclu) et 100.") % {"name": name}, criterion.id))
+                problems.append(
+                    Problem(
+                        "weight",
+                        _("Critère « %(name)s » : le poids doit être compris entre 0 (exclu) et 100.") % {"name": name},
+                        criterion.id,
+                    )
+                )
         if criterion.kind in (PRICE, ELIMINATORY) and tree.children.get(criterion.id):
-            problems.append(Problem("parent", _("Critère « %(name)s » : un critère de prix ou éliminatoire n'a pas de sous-critères.") % {"name": name}, criterion.id))
+            problems.append(
+                Problem(
+                    "parent",
+                    _("Critère « %(name)s » : un critère de prix ou éliminatoire n'a pas de sous-critères.")
+                    % {"name": name},
+                    criterion.id,
+                )
+            )
         if criterion.kind == PRICE and criterion.parent is not None:
-            problems.append(Problem("price", _("Le critère de prix « %(name)s » doit être au niveau supérieur.") % {"name": name}, criterion.id))
+            problems.append(
+                Problem(
+                    "price",
+                    _("Le critère de prix « %(name)s » doit être au niveau supérieur.") % {"name": name},
+                    criterion.id,
+                )
+            )
         if criterion.scale_max is None or criterion.scale_max <= 0:
-            problems.append(Problem("scale_max", _("Critère « %(name)s » : l'échelle doit être positive.") % {"name": name}, criterion.id))
+            problems.append(
+                Problem(
+                    "scale_max",
+                    _("Critère « %(name)s » : l'échelle doit être positive.") % {"name": name},
+                    criterion.id,
+                )
+            )
     if len(prices) > 1:
-        problems.append(Problem("price", _("Un seul critère de prix est permis (%(count)d trouvés).") % {"count": len(prices)}))
+        problems.append(
+            Problem("price", _("Un seul critère de prix est permis (%(count)d trouvés).") % {"count": len(prices)})
+        )
     return problems
 
 
@@ -243,7 +294,9 @@ def _ancestors_raw(tree: Tree, criterion: Criterion) -> list[Criterion]:
 def level_sums(criteria: Iterable[Criterion]) -> list[tuple[int | None, Decimal]]:
     """(parent id or None for the top, sum of the weighted children) for the top and every parent with weighted children."""
     tree = Tree(criteria)
-    levels: list[tuple[int | None, Decimal]] = [(None, sum((c.weight or ZERO for c in tree.weighted_children(None)), ZERO))]
+    levels: list[tuple[int | None, Decimal]] = [
+        (None, sum((c.weight or ZERO for c in tree.weighted_children(None)), ZERO))
+    ]
     for criterion, _depth in tree.depth_first():
         children = tree.weighted_children(criterion.id)
         if children:
@@ -261,10 +314,12 @@ def validate_weights(criteria: Iterable[Criterion]) -> list[Problem]:
             level = _level_name(tree, parent_id)
             if level is None:
                 message = _("Les poids du niveau supérieur totalisent %(total)s %% au lieu de 100 %%.") % {
-                    "total": format_number(total)}
+                    "total": format_number(total)
+                }
             else:
-                message = _("Les poids des sous-critères de « %(name)s » totalisent %(total)s %% au lieu de 100 %%.") % {
-                    "name": level, "total": format_number(total)}
+                message = _(
+                    "Les poids des sous-critères de « %(name)s » totalisent %(total)s %% au lieu de 100 %%."
+                ) % {"name": level, "total": format_number(total)}
             problems.append(Problem("sum", message, parent_id, level, total))
     return problems
 
@@ -503,8 +558,12 @@ def compute_results(
         for criterion_id, role, children, scale_max, criterion_share in plan:
             key = (bid.id, criterion_id)
             values = Summary.of(scores.get(key, ()))
-            row = {"criterion": criterion_id, "score": None, "points": None,
-                   "dispersion": is_dispersed(values, scale_max)}
+            row = {
+                "criterion": criterion_id,
+                "score": None,
+                "points": None,
+                "dispersion": is_dispersed(values, scale_max),
+            }
             if role == "eliminatory":
                 row["score"] = criterion_score(values, consensus.get(key))
             elif role == "leaf":
@@ -515,9 +574,15 @@ def compute_results(
             rows[criterion_id] = row
         technical = sum((rows[c.id]["points"] for c in tree.weighted_children(None) if c.kind == SCORED), ZERO)
         results[bid.id] = BidResult(
-            bid=bid.id, vendor=bid.vendor, eligible=not failed, eliminated_by=failed,
-            criteria=[rows[c.id] for c, _d in order], technical_points=technical,
-            price_points=None, total=technical, price=bid.price,
+            bid=bid.id,
+            vendor=bid.vendor,
+            eligible=not failed,
+            eliminated_by=failed,
+            criteria=[rows[c.id] for c, _d in order],
+            technical_points=technical,
+            price_points=None,
+            total=technical,
+            price=bid.price,
             dispersed=[c.id for c, _d in order if rows[c.id]["dispersion"]],
         )
 

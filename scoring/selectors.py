@@ -14,8 +14,15 @@ def criteria_of(tender):
 
 def rule_criteria(criteria) -> list[rules.Criterion]:
     return [
-        rules.Criterion(id=c.pk, name=c.name, kind=c.kind, weight=c.weight, parent=c.parent_id,
-                        scale_max=c.scale_max, position=c.position)
+        rules.Criterion(
+            id=c.pk,
+            name=c.name,
+            kind=c.kind,
+            weight=c.weight,
+            parent=c.parent_id,
+            scale_max=c.scale_max,
+            position=c.position,
+        )
         for c in criteria
     ]
 
@@ -53,16 +60,18 @@ def criteria_for_document(tender, articles=None) -> list[dict]:
     articles = articles or {}
     rows = []
     for criterion, depth, number, share in criteria_tree(tender):
-        rows.append({
-            "number": number,
-            "name": criterion.name,
-            "kind": criterion.kind,
-            "weight": None if criterion.weight is None else float(criterion.weight),
-            "global_weight": None if share is None else float(rules.rounded(share, 2)),
-            "depth": depth,
-            "article": articles.get(criterion.tender_clause_id),
-            "tender_clause": criterion.tender_clause_id,
-        })
+        rows.append(
+            {
+                "number": number,
+                "name": criterion.name,
+                "kind": criterion.kind,
+                "weight": None if criterion.weight is None else float(criterion.weight),
+                "global_weight": None if share is None else float(rules.rounded(share, 2)),
+                "depth": depth,
+                "article": articles.get(criterion.tender_clause_id),
+                "tender_clause": criterion.tender_clause_id,
+            }
+        )
     return rows
 
 
@@ -94,7 +103,11 @@ def scores_of(bid, *, only_user=None):
 
 
 def scores_of_tender(tender, *, only_user=None):
-    queryset = Score.objects.filter(bid__tender=tender).select_related("evaluator").order_by("bid_id", "criterion_id", "evaluator__username")
+    queryset = (
+        Score.objects.filter(bid__tender=tender)
+        .select_related("evaluator")
+        .order_by("bid_id", "criterion_id", "evaluator__username")
+    )
     if only_user is not None:
         queryset = queryset.filter(evaluator=only_user)
     return queryset
@@ -111,11 +124,15 @@ def audit_of(tender):
 def evaluation_inputs(tender) -> dict:
     """Everything compute_results needs, in five queries (criteria, bids, score sums per cell, consensus, answers)."""
     criteria = rule_criteria(criteria_of(tender))
-    bids = [rules.Bid(id=pk, vendor=vendor, price=price)
-            for pk, vendor, price in Bid.objects.filter(tender=tender).values_list("pk", "vendor", "price")]
+    bids = [
+        rules.Bid(id=pk, vendor=vendor, price=price)
+        for pk, vendor, price in Bid.objects.filter(tender=tender).values_list("pk", "vendor", "price")
+    ]
     # The database sums each cell up (sum, count, lowest, highest): a row per cell rather than per evaluator.
     cells = (
-        Score.objects.filter(bid__tender=tender).order_by().values("bid_id", "criterion_id")
+        Score.objects.filter(bid__tender=tender)
+        .order_by()
+        .values("bid_id", "criterion_id")
         .annotate(total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value"))
         .values_list("bid_id", "criterion_id", "total", "count", "low", "high")
     )
@@ -125,15 +142,24 @@ def evaluation_inputs(tender) -> dict:
     }
     consensus = {
         (bid_id, criterion_id): value
-        for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender).values_list("bid_id", "criterion_id", "value")
+        for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender).values_list(
+            "bid_id", "criterion_id", "value"
+        )
     }
     compliance = {
         (bid_id, criterion_id): compliant
-        for bid_id, criterion_id, compliant in Answer.objects.filter(bid__tender=tender, compliant__isnull=False)
-        .values_list("bid_id", "criterion_id", "compliant")
+        for bid_id, criterion_id, compliant in Answer.objects.filter(
+            bid__tender=tender, compliant__isnull=False
+        ).values_list("bid_id", "criterion_id", "compliant")
     }
-    return {"criteria": criteria, "bids": bids, "scores": scores, "consensus": consensus,
-            "compliance": compliance, "price_formula": tender.price_formula}
+    return {
+        "criteria": criteria,
+        "bids": bids,
+        "scores": scores,
+        "consensus": consensus,
+        "compliance": compliance,
+        "price_formula": tender.price_formula,
+    }
 
 
 def tender_results(tender) -> list[rules.BidResult]:

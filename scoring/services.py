@@ -51,8 +51,14 @@ def _plain(value):
 def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
     """Record one change. Called inside the transaction of the change it records."""
     return AuditEvent.objects.create(
-        tender_id=tender_id, user=user if user and user.is_authenticated else None, action=action,
-        object_type=obj._meta.model_name, object_id=obj.pk, field=field, old=_plain(old), new=_plain(new),
+        tender_id=tender_id,
+        user=user if user and user.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        field=field,
+        old=_plain(old),
+        new=_plain(new),
     )
 
 
@@ -69,13 +75,24 @@ def ensure_draft(tender):
 
 def _as_rule(criterion: Criterion) -> rules.Criterion:
     return rules.Criterion(
-        id=criterion.pk, name=criterion.name, kind=criterion.kind, weight=criterion.weight,
-        parent=criterion.parent_id, scale_max=criterion.scale_max, position=criterion.position,
+        id=criterion.pk,
+        name=criterion.name,
+        kind=criterion.kind,
+        weight=criterion.weight,
+        parent=criterion.parent_id,
+        scale_max=criterion.scale_max,
+        position=criterion.position,
     )
 
 
-PROBLEM_FIELDS = {"weight": "weight", "price": "kind", "kind": "kind", "parent": "parent", "cycle": "parent",
-                  "scale_max": "scale_max"}
+PROBLEM_FIELDS = {
+    "weight": "weight",
+    "price": "kind",
+    "kind": "kind",
+    "parent": "parent",
+    "cycle": "parent",
+    "scale_max": "scale_max",
+}
 
 
 def _check_structure(tender, changed: Criterion, *, deleted=False):
@@ -83,10 +100,19 @@ def _check_structure(tender, changed: Criterion, *, deleted=False):
     others = [_as_rule(c) for c in Criterion.objects.filter(tender=tender).exclude(pk=changed.pk)]
     if not deleted:
         # An unsaved criterion gets a temporary id that no saved one has.
-        others.append(_as_rule(changed) if changed.pk else rules.Criterion(
-            id=-1, name=changed.name, kind=changed.kind, weight=changed.weight, parent=changed.parent_id,
-            scale_max=changed.scale_max, position=changed.position,
-        ))
+        others.append(
+            _as_rule(changed)
+            if changed.pk
+            else rules.Criterion(
+                id=-1,
+                name=changed.name,
+                kind=changed.kind,
+                weight=changed.weight,
+                parent=changed.parent_id,
+                scale_max=changed.scale_max,
+                position=changed.position,
+            )
+        )
     errors = {}
     for problem in rules.validate_structure(others):
         errors.setdefault(PROBLEM_FIELDS.get(problem.code, "non_field_errors"), []).append(problem.message)
@@ -119,8 +145,14 @@ def criterion_create(*, user, tender, data: dict) -> Criterion:
     _criterion_clean(tender, criterion)
     _check_structure(tender, criterion)
     criterion.save()
-    audit(tender_id=tender.pk, user=user, action="criterion.create", obj=criterion, field="weight",
-          new={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight})
+    audit(
+        tender_id=tender.pk,
+        user=user,
+        action="criterion.create",
+        obj=criterion,
+        field="weight",
+        new={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
+    )
     return criterion
 
 
@@ -140,16 +172,29 @@ def criterion_update(*, user, criterion: Criterion, changes: dict) -> Criterion:
     after = {f: getattr(criterion, f + "_id" if f in ("parent", "tender_clause") else f) for f in CRITERION_FIELDS}
     for field in CRITERION_FIELDS:
         if before[field] != after[field]:
-            audit(tender_id=criterion.tender_id, user=user, action="criterion.update", obj=criterion, field=field,
-                  old=before[field], new=after[field])
+            audit(
+                tender_id=criterion.tender_id,
+                user=user,
+                action="criterion.update",
+                obj=criterion,
+                field=field,
+                old=before[field],
+                new=after[field],
+            )
     return criterion
 
 
 @transaction.atomic
 def criterion_delete(*, user, criterion: Criterion):
     ensure_draft(criterion.tender)
-    audit(tender_id=criterion.tender_id, user=user, action="criterion.delete", obj=criterion, field="weight",
-          old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight})
+    audit(
+        tender_id=criterion.tender_id,
+        user=user,
+        action="criterion.delete",
+        obj=criterion,
+        field="weight",
+        old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
+    )
     criterion.delete()
 
 
@@ -180,10 +225,18 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     existing = Criterion.objects.filter(tender=tender)
     if existing.exists():
         if not replace:
-            raise ConflictError({"detail": [_("Ce marché a déjà des critères : demandez leur remplacement (« replace »).")]})
+            raise ConflictError(
+                {"detail": [_("Ce marché a déjà des critères : demandez leur remplacement (« replace »).")]}
+            )
         for criterion in existing.filter(parent__isnull=True):
-            audit(tender_id=tender.pk, user=user, action="criterion.delete", obj=criterion, field="weight",
-                  old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight})
+            audit(
+                tender_id=tender.pk,
+                user=user,
+                action="criterion.delete",
+                obj=criterion,
+                field="weight",
+                old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
+            )
         existing.delete()
     clauses = list(TenderClause.objects.filter(tender=tender).select_related("version").order_by("position", "id"))
     scored = [tc for tc in clauses if tc.version.requirement == "scored"]
@@ -194,29 +247,58 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     created = []
     position = 1
     if technical_weight > 0:
-        parent = Criterion.objects.create(tender=tender, name=TECHNICAL_PARENT_NAME, kind=Criterion.Kind.SCORED,
-                                          weight=technical_weight, position=position)
+        parent = Criterion.objects.create(
+            tender=tender,
+            name=TECHNICAL_PARENT_NAME,
+            kind=Criterion.Kind.SCORED,
+            weight=technical_weight,
+            position=position,
+        )
         created.append(parent)
         position += 1
         weights = rules.normalise_weights([tc.version.default_weight or 1 for tc in scored])
         for index, (tc, weight) in enumerate(zip(scored, weights, strict=True), start=1):
-            created.append(Criterion.objects.create(
-                tender=tender, parent=parent, name=tc.version.title[:300], kind=Criterion.Kind.SCORED,
-                weight=weight, scale_max=tc.version.scale_max or 5, tender_clause=tc, position=index,
-            ))
+            created.append(
+                Criterion.objects.create(
+                    tender=tender,
+                    parent=parent,
+                    name=tc.version.title[:300],
+                    kind=Criterion.Kind.SCORED,
+                    weight=weight,
+                    scale_max=tc.version.scale_max or 5,
+                    tender_clause=tc,
+                    position=index,
+                )
+            )
     if price_weight > 0:
-        created.append(Criterion.objects.create(tender=tender, name=PRICE_NAME, kind=Criterion.Kind.PRICE,
-                                                weight=price_weight, position=position))
+        created.append(
+            Criterion.objects.create(
+                tender=tender, name=PRICE_NAME, kind=Criterion.Kind.PRICE, weight=price_weight, position=position
+            )
+        )
         position += 1
     for tc in mandatory:
-        created.append(Criterion.objects.create(
-            tender=tender, name=tc.version.title[:300], kind=Criterion.Kind.ELIMINATORY, weight=None,
-            scale_max=1, tender_clause=tc, position=position,
-        ))
+        created.append(
+            Criterion.objects.create(
+                tender=tender,
+                name=tc.version.title[:300],
+                kind=Criterion.Kind.ELIMINATORY,
+                weight=None,
+                scale_max=1,
+                tender_clause=tc,
+                position=position,
+            )
+        )
         position += 1
     for criterion in created:
-        audit(tender_id=tender.pk, user=user, action="criterion.create", obj=criterion, field="weight",
-              new={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight})
+        audit(
+            tender_id=tender.pk,
+            user=user,
+            action="criterion.create",
+            obj=criterion,
+            field="weight",
+            new={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
+        )
     return created
 
 
@@ -234,7 +316,14 @@ def evaluator_add(*, user, tender, username: str) -> Evaluator:
     """Name a member of the tender's organisation as an evaluator of the tender (idempotent)."""
     person = get_user_model().objects.filter(username=username).first()
     if person is None or not Membership.objects.filter(user=person, organization_id=tender.organization_id).exists():
-        raise ApplicationError({"user": [_("Aucun membre de l'organisation ne porte l'identifiant « %(username)s ».") % {"username": username}]})
+        raise ApplicationError(
+            {
+                "user": [
+                    _("Aucun membre de l'organisation ne porte l'identifiant « %(username)s ».")
+                    % {"username": username}
+                ]
+            }
+        )
     evaluator, created = Evaluator.objects.get_or_create(tender=tender, user=person)
     if created:
         audit(tender_id=tender.pk, user=user, action="evaluator.add", obj=evaluator, field="user", new=username)
@@ -248,12 +337,20 @@ def evaluator_declare(*, user, tender, no_conflict: bool) -> Evaluator:
     if evaluator is None:
         raise ForbiddenError(_("Vous n'êtes pas évaluateur de ce marché."))
     if not no_conflict:
-        raise ApplicationError({"no_conflict": [_("Seule une déclaration d'absence de conflit d'intérêts permet de noter.")]})
+        raise ApplicationError(
+            {"no_conflict": [_("Seule une déclaration d'absence de conflit d'intérêts permet de noter.")]}
+        )
     if evaluator.declared_at is None:
         evaluator.declared_at = timezone.now()
         evaluator.save(update_fields=["declared_at"])
-        audit(tender_id=tender.pk, user=user, action="evaluator.declare", obj=evaluator, field="declared_at",
-              new=evaluator.declared_at)
+        audit(
+            tender_id=tender.pk,
+            user=user,
+            action="evaluator.declare",
+            obj=evaluator,
+            field="declared_at",
+            new=evaluator.declared_at,
+        )
     return evaluator
 
 
@@ -264,7 +361,14 @@ def tender_reveal(*, user, tender) -> EvaluationState:
     if state.revealed_at is None:
         state.revealed_at, state.revealed_by = timezone.now(), user
         state.save(update_fields=["revealed_at", "revealed_by"])
-        audit(tender_id=tender.pk, user=user, action="tender.reveal", obj=state, field="revealed_at", new=state.revealed_at)
+        audit(
+            tender_id=tender.pk,
+            user=user,
+            action="tender.reveal",
+            obj=state,
+            field="revealed_at",
+            new=state.revealed_at,
+        )
     return state
 
 
@@ -275,8 +379,14 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
     if state.technical_closed_at is None:
         state.technical_closed_at, state.technical_closed_by = timezone.now(), user
         state.save(update_fields=["technical_closed_at", "technical_closed_by"])
-        audit(tender_id=tender.pk, user=user, action="tender.close_technical", obj=state,
-              field="technical_closed_at", new=state.technical_closed_at)
+        audit(
+            tender_id=tender.pk,
+            user=user,
+            action="tender.close_technical",
+            obj=state,
+            field="technical_closed_at",
+            new=state.technical_closed_at,
+        )
     return state
 
 
@@ -286,7 +396,15 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
 
 def ensure_published(tender):
     if tender.status == DRAFT:
-        raise ConflictError({"detail": [_("Le marché n'est pas publié : les critères doivent être figés (publication) avant d'enregistrer des offres, réponses ou notes.")]})
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "Le marché n'est pas publié : les critères doivent être figés (publication) avant d'enregistrer des offres, réponses ou notes."
+                    )
+                ]
+            }
+        )
 
 
 def _check_price(price):
@@ -298,10 +416,21 @@ def _check_price(price):
 def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "") -> Bid:
     ensure_published(tender)
     _check_price(price)
-    bid = Bid.objects.create(tender=tender, vendor=vendor, price=price, fhir_base_url=fhir_base_url or "",
-                             submitted_at=submitted_at or timezone.now())
-    audit(tender_id=tender.pk, user=user, action="bid.create", obj=bid, field="price",
-          new={"vendor": vendor, "price": price})
+    bid = Bid.objects.create(
+        tender=tender,
+        vendor=vendor,
+        price=price,
+        fhir_base_url=fhir_base_url or "",
+        submitted_at=submitted_at or timezone.now(),
+    )
+    audit(
+        tender_id=tender.pk,
+        user=user,
+        action="bid.create",
+        obj=bid,
+        field="price",
+        new={"vendor": vendor, "price": price},
+    )
     return bid
 
 
@@ -316,8 +445,15 @@ def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
         _check_price(changes["price"])
     for field in BID_FIELDS:
         if field in changes and getattr(bid, field) != changes[field]:
-            audit(tender_id=bid.tender_id, user=user, action="bid.update", obj=bid, field=field,
-                  old=getattr(bid, field), new=changes[field])
+            audit(
+                tender_id=bid.tender_id,
+                user=user,
+                action="bid.update",
+                obj=bid,
+                field=field,
+                old=getattr(bid, field),
+                new=changes[field],
+            )
             setattr(bid, field, changes[field])
     bid.save()
     return bid
@@ -325,8 +461,14 @@ def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
 
 @transaction.atomic
 def bid_delete(*, user, bid: Bid):
-    audit(tender_id=bid.tender_id, user=user, action="bid.delete", obj=bid, field="",
-          old={"vendor": bid.vendor, "price": bid.price})
+    audit(
+        tender_id=bid.tender_id,
+        user=user,
+        action="bid.delete",
+        obj=bid,
+        field="",
+        old={"vendor": bid.vendor, "price": bid.price},
+    )
     bid.delete()
 
 
@@ -355,9 +497,20 @@ def answer_set(*, user, bid: Bid, criterion: Criterion, text="", compliant=None,
 
 # The reader returns "Oui", "Non", "Partiel" or "": partial compliance is left for the lead to judge.
 COMPLIANCE_VALUES = {
-    "oui": True, "yes": True, "true": True, "conforme": True, "1": True, "vrai": True,
-    "non": False, "no": False, "false": False, "non conforme": False, "0": False, "faux": False,
-    "partiel": None, "partial": None,
+    "oui": True,
+    "yes": True,
+    "true": True,
+    "conforme": True,
+    "1": True,
+    "vrai": True,
+    "non": False,
+    "no": False,
+    "false": False,
+    "non conforme": False,
+    "0": False,
+    "faux": False,
+    "partiel": None,
+    "partial": None,
 }
 
 
@@ -395,8 +548,7 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     except QuestionnaireError as error:
         raise ApplicationError({"file": [str(error)]})
     criteria_by_clause = {
-        c.tender_clause_id: c
-        for c in Criterion.objects.filter(tender_id=bid.tender_id, tender_clause__isnull=False)
+        c.tender_clause_id: c for c in Criterion.objects.filter(tender_id=bid.tender_id, tender_clause__isnull=False)
     }
     from tenders.models import TenderClause
 
@@ -406,11 +558,25 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
         where = {"sheet": row.get("sheet") or SHEET, "row": row.get("row") or index}
         raw_id = str(row.get("id") or "").strip()
         if not raw_id.startswith("TC-") or not raw_id[3:].isdigit() or int(raw_id[3:]) not in clause_ids:
-            raise ApplicationError({"file": [_("Feuille « %(sheet)s », ligne %(row)s : identifiant « %(id)s » inconnu pour ce marché.") % {**where, "id": raw_id}]})
+            raise ApplicationError(
+                {
+                    "file": [
+                        _("Feuille « %(sheet)s », ligne %(row)s : identifiant « %(id)s » inconnu pour ce marché.")
+                        % {**where, "id": raw_id}
+                    ]
+                }
+            )
         criterion = criteria_by_clause.get(int(raw_id[3:]))
         compliant = _compliance(row.get("compliance"))
         if compliant == "invalid":
-            raise ApplicationError({"file": [_("Feuille « %(sheet)s », ligne %(row)s : conformité « %(value)s » non reconnue (Oui ou Non).") % {**where, "value": row.get("compliance")}]})
+            raise ApplicationError(
+                {
+                    "file": [
+                        _("Feuille « %(sheet)s », ligne %(row)s : conformité « %(value)s » non reconnue (Oui ou Non).")
+                        % {**where, "value": row.get("compliance")}
+                    ]
+                }
+            )
         if criterion is None:
             skipped += 1
             continue
@@ -419,8 +585,6 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
         for criterion, text, compliant, evidence in plan:
             answer_set(user=user, bid=bid, criterion=criterion, text=text, compliant=compliant, evidence=evidence)
     return {"imported": len(plan), "skipped": skipped}
-
-
 
 
 # ---------------------------------------------------------------------------
@@ -439,11 +603,20 @@ def _is_scored_leaf(criterion) -> bool:
 
 
 def _score_conflict(score):
-    return ConflictError({
-        "version": [_("Cette note a été modifiée entre-temps (version %(version)d) : rechargez-la avant de la changer.") % {"version": score.version}],
-        "current": {"value": float(score.value), "comment": score.comment, "version": score.version,
-                    "updated_at": score.updated_at.isoformat()},
-    })
+    return ConflictError(
+        {
+            "version": [
+                _("Cette note a été modifiée entre-temps (version %(version)d) : rechargez-la avant de la changer.")
+                % {"version": score.version}
+            ],
+            "current": {
+                "value": float(score.value),
+                "comment": score.comment,
+                "version": score.version,
+                "updated_at": score.updated_at.isoformat(),
+            },
+        }
+    )
 
 
 def score_set(*, user, bid: Bid, criterion: Criterion, value, comment: str = "", version: int | None = None) -> Score:
@@ -474,15 +647,23 @@ def score_set(*, user, bid: Bid, criterion: Criterion, value, comment: str = "",
             try:
                 # A savepoint: a concurrent first write of the same cell makes this insert fail.
                 with transaction.atomic():
-                    score = Score.objects.create(bid=bid, criterion=criterion, evaluator=user, value=value,
-                                                 comment=comment, version=1)
+                    score = Score.objects.create(
+                        bid=bid, criterion=criterion, evaluator=user, value=value, comment=comment, version=1
+                    )
             except IntegrityError:
                 score = Score.objects.select_for_update().get(bid=bid, criterion=criterion, evaluator=user)
                 if version is not None:
                     raise _score_conflict(score)
             else:
-                audit(tender_id=tender.pk, user=user, action="score.set", obj=score, field="value",
-                      old=None, new={"value": value, "comment": comment})
+                audit(
+                    tender_id=tender.pk,
+                    user=user,
+                    action="score.set",
+                    obj=score,
+                    field="value",
+                    old=None,
+                    new={"value": value, "comment": comment},
+                )
                 return score
         if version is not None and version != score.version:
             raise _score_conflict(score)
@@ -492,8 +673,15 @@ def score_set(*, user, bid: Bid, criterion: Criterion, value, comment: str = "",
         field = "value" if score.value != value else "comment"
         score.value, score.comment, score.version = value, comment, score.version + 1
         score.save(update_fields=["value", "comment", "version", "updated_at"])
-        audit(tender_id=tender.pk, user=user, action="score.set", obj=score, field=field,
-              old=old, new={"value": value, "comment": comment})
+        audit(
+            tender_id=tender.pk,
+            user=user,
+            action="score.set",
+            obj=score,
+            field=field,
+            old=old,
+            new={"value": value, "comment": comment},
+        )
         return score
 
 
@@ -503,7 +691,13 @@ def consensus_set(*, user, bid: Bid, criterion: Criterion, value, justification:
     _check_same_tender(bid, criterion)
     ensure_published(bid.tender)
     if not (criterion.kind == Criterion.Kind.ELIMINATORY or _is_scored_leaf(criterion)):
-        raise ApplicationError({"criterion": [_("Un consensus porte sur un critère noté sans sous-critères ou sur un critère éliminatoire.")]})
+        raise ApplicationError(
+            {
+                "criterion": [
+                    _("Un consensus porte sur un critère noté sans sous-critères ou sur un critère éliminatoire.")
+                ]
+            }
+        )
     _check_value(value, criterion.scale_max)
     if not (justification or "").strip():
         raise ApplicationError({"justification": [_("Justifiez la note de consensus.")]})

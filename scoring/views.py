@@ -39,7 +39,9 @@ def _flash(request, error: ApplicationError):
         if not isinstance(problems, list):
             continue
         for text in problems:
-            messages.error(request, text if field in ("detail", "criteria", "file", "non_field_errors") else f"{field} : {text}")
+            messages.error(
+                request, text if field in ("detail", "criteria", "file", "non_field_errors") else f"{field} : {text}"
+            )
 
 
 def _decimal(value):
@@ -58,8 +60,12 @@ def _base(request, tender, page):
     state = selectors.state_of(tender)
     evaluator = access.evaluator_of(request.user, tender)
     return {
-        "tender": tender, "page": page, "nav": "tenders", "state": state,
-        "is_lead": access.is_lead(request.user, tender), "evaluator": evaluator,
+        "tender": tender,
+        "page": page,
+        "nav": "tenders",
+        "state": state,
+        "is_lead": access.is_lead(request.user, tender),
+        "evaluator": evaluator,
         "is_draft": tender.status == "draft",
     }
 
@@ -73,13 +79,14 @@ def evaluation_list(request):
     """Tenders the user evaluates (named evaluator) or leads (buyer or admin), published ones first."""
     from organizations.access import BUYER_ROLES, organization_ids_with_role
 
-    led = access.visible_tenders(request.user).filter(organization_id__in=organization_ids_with_role(request.user, BUYER_ROLES))
+    led = access.visible_tenders(request.user).filter(
+        organization_id__in=organization_ids_with_role(request.user, BUYER_ROLES)
+    )
     named = access.visible_tenders(request.user).filter(evaluators__user=request.user)
     tenders = (led | named).distinct().select_related("organization").order_by("status", "-created_at")[:200]
     mine = dict(Evaluator.objects.filter(user=request.user).values_list("tender_id", "declared_at"))
     rows = [{"tender": t, "evaluator": t.pk in mine, "declared_at": mine.get(t.pk)} for t in tenders]
     return render(request, "scoring/list.html", {"rows": rows, "nav": "tenders"})
-
 
 
 @login_required
@@ -110,7 +117,9 @@ def evaluator_add(request, pk):
 def declaration(request, pk):
     tender = _tender(request, pk)
     try:
-        services.evaluator_declare(user=request.user, tender=tender, no_conflict=request.POST.get("no_conflict") == "on")
+        services.evaluator_declare(
+            user=request.user, tender=tender, no_conflict=request.POST.get("no_conflict") == "on"
+        )
     except ApplicationError as error:
         _flash(request, error)
         return redirect(_url("evaluation_home", tender))
@@ -138,10 +147,19 @@ def _criteria_rows(tender):
     tree = selectors.criteria_tree(tender)
     plain = selectors.rule_criteria([c for c, _d, _n, _s in tree])
     sums = {parent: total for parent, total in rules.level_sums(plain)}
-    rows = [{"criterion": c, "depth": d, "number": n, "share": s,
-             "indent": range(d), "level": c.parent_id or 0} for c, d, n, s in tree]
-    levels = [{"id": parent or 0, "name": _("Niveau supérieur") if parent is None else next(c.name for c, *_ in tree if c.pk == parent),
-               "total": total, "ok": rules.rounded(total, 2) == 100} for parent, total in sums.items()]
+    rows = [
+        {"criterion": c, "depth": d, "number": n, "share": s, "indent": range(d), "level": c.parent_id or 0}
+        for c, d, n, s in tree
+    ]
+    levels = [
+        {
+            "id": parent or 0,
+            "name": _("Niveau supérieur") if parent is None else next(c.name for c, *_ in tree if c.pk == parent),
+            "total": total,
+            "ok": rules.rounded(total, 2) == 100,
+        }
+        for parent, total in sums.items()
+    ]
     return rows, levels
 
 
@@ -158,25 +176,41 @@ def criteria_editor(request, pk):
         return redirect(_url("criteria", tender))
     rows, levels = _criteria_rows(tender)
     context = _base(request, tender, "criteria")
-    context.update({"rows": rows, "levels": levels, "kinds": Criterion.Kind.choices,
-                    "parents": [r for r in rows if r["criterion"].kind == "scored"]})
+    context.update(
+        {
+            "rows": rows,
+            "levels": levels,
+            "kinds": Criterion.Kind.choices,
+            "parents": [r for r in rows if r["criterion"].kind == "scored"],
+        }
+    )
     return render(request, "scoring/criteria.html", context)
 
 
 def _criteria_post(request, tender):
     action = request.POST.get("action")
     if action == "from_clauses":
-        services.criteria_from_clauses(user=request.user, tender=tender, replace=request.POST.get("replace") == "on",
-                                       price_weight=_decimal(request.POST.get("price_weight") or "40"))
+        services.criteria_from_clauses(
+            user=request.user,
+            tender=tender,
+            replace=request.POST.get("replace") == "on",
+            price_weight=_decimal(request.POST.get("price_weight") or "40"),
+        )
         messages.success(request, _("Critères construits à partir des clauses."))
     elif action == "add":
         parent = Criterion.objects.filter(tender=tender, pk=request.POST.get("parent") or 0).first()
         kind = request.POST.get("kind", "scored")
-        services.criterion_create(user=request.user, tender=tender, data={
-            "name": request.POST.get("name", "").strip(), "kind": kind, "parent": parent,
-            "weight": None if kind == "eliminatory" else _decimal(request.POST.get("weight") or ""),
-            "scale_max": int(request.POST.get("scale_max") or 5),
-        })
+        services.criterion_create(
+            user=request.user,
+            tender=tender,
+            data={
+                "name": request.POST.get("name", "").strip(),
+                "kind": kind,
+                "parent": parent,
+                "weight": None if kind == "eliminatory" else _decimal(request.POST.get("weight") or ""),
+                "scale_max": int(request.POST.get("scale_max") or 5),
+            },
+        )
         messages.success(request, _("Critère ajouté."))
     elif action == "delete":
         criterion = Criterion.objects.filter(tender=tender, pk=request.POST.get("criterion") or 0).first()
@@ -193,7 +227,9 @@ def _criteria_post(request, tender):
                     continue
                 weight = _decimal(raw)
                 if weight is None:
-                    raise ApplicationError({"weight": [_("Poids invalide pour « %(name)s ».") % {"name": criterion.name}]})
+                    raise ApplicationError(
+                        {"weight": [_("Poids invalide pour « %(name)s ».") % {"name": criterion.name}]}
+                    )
                 if weight != criterion.weight:
                     services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
         messages.success(request, _("Pondérations enregistrées."))
@@ -216,13 +252,21 @@ def bids(request, pk):
                     raise ApplicationError({"file": [_("Choisissez une offre et un fichier.")]})
                 if upload.size > services.questionnaire_max_bytes():
                     raise ApplicationError({"file": [_("Fichier trop volumineux.")]})
-                outcome = services.questionnaire_import(user=request.user, bid=bid,
-                                                        data=upload.read(services.questionnaire_max_bytes() + 1))
-                messages.success(request, _("%(count)d réponses importées pour %(vendor)s.") % {
-                    "count": outcome["imported"], "vendor": bid.vendor})
+                outcome = services.questionnaire_import(
+                    user=request.user, bid=bid, data=upload.read(services.questionnaire_max_bytes() + 1)
+                )
+                messages.success(
+                    request,
+                    _("%(count)d réponses importées pour %(vendor)s.")
+                    % {"count": outcome["imported"], "vendor": bid.vendor},
+                )
             else:
-                services.bid_create(user=request.user, tender=tender, vendor=request.POST.get("vendor", "").strip(),
-                                    price=_decimal(request.POST.get("price") or ""))
+                services.bid_create(
+                    user=request.user,
+                    tender=tender,
+                    vendor=request.POST.get("vendor", "").strip(),
+                    price=_decimal(request.POST.get("price") or ""),
+                )
                 messages.success(request, _("Offre enregistrée."))
         except ApplicationError as error:
             _flash(request, error)
@@ -244,14 +288,20 @@ def grid(request, pk):
     context = _base(request, tender, "grid")
     tree = selectors.criteria_tree(tender)
     plain = rules.Tree(selectors.rule_criteria([c for c, *_ in tree]))
-    leaves = [{"criterion": c, "number": n, "rubric": (c.tender_clause.version.rubric if c.tender_clause_id else [])}
-              for c, _d, n, _s in tree if c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk])]
+    leaves = [
+        {"criterion": c, "number": n, "rubric": (c.tender_clause.version.rubric if c.tender_clause_id else [])}
+        for c, _d, n, _s in tree
+        if c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk])
+    ]
     bid_list = list(selectors.bids_of(tender))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=request.user)}
-    rows = [{**leaf, "cells": [{"bid": b, "score": mine.get((b.pk, leaf["criterion"].pk))} for b in bid_list]}
-            for leaf in leaves]
-    context.update({"rows": rows, "bids": bid_list,
-                    "closed": selectors.state_of(tender).technical_closed_at is not None})
+    rows = [
+        {**leaf, "cells": [{"bid": b, "score": mine.get((b.pk, leaf["criterion"].pk))} for b in bid_list]}
+        for leaf in leaves
+    ]
+    context.update(
+        {"rows": rows, "bids": bid_list, "closed": selectors.state_of(tender).technical_closed_at is not None}
+    )
     return render(request, "scoring/grid.html", context)
 
 
@@ -268,9 +318,13 @@ def consensus(request, pk):
         try:
             if bid is None or criterion is None:
                 raise ApplicationError({"detail": [_("Offre ou critère inconnu.")]})
-            services.consensus_set(user=request.user, bid=bid, criterion=criterion,
-                                   value=_decimal(request.POST.get("value") or ""),
-                                   justification=request.POST.get("justification", "").strip())
+            services.consensus_set(
+                user=request.user,
+                bid=bid,
+                criterion=criterion,
+                value=_decimal(request.POST.get("value") or ""),
+                justification=request.POST.get("justification", "").strip(),
+            )
         except ApplicationError as error:
             _flash(request, error)
         else:
@@ -279,8 +333,11 @@ def consensus(request, pk):
     context = _base(request, tender, "consensus")
     tree = selectors.criteria_tree(tender)
     plain = rules.Tree(selectors.rule_criteria([c for c, *_ in tree]))
-    judged = [(c, n) for c, _d, n, _s in tree
-              if c.kind == "eliminatory" or (c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk]))]
+    judged = [
+        (c, n)
+        for c, _d, n, _s in tree
+        if c.kind == "eliminatory" or (c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk]))
+    ]
     scores = {}
     for score in selectors.scores_of_tender(tender):
         scores.setdefault((score.bid_id, score.criterion_id), []).append(score)
@@ -292,11 +349,17 @@ def consensus(request, pk):
         for criterion, number in judged:
             cell = scores.get((bid.pk, criterion.pk), [])
             values = [s.value for s in cell]
-            rows.append({
-                "criterion": criterion, "number": number, "scores": cell,
-                "mean": rules.mean(values), "dispersed": rules.is_dispersed(values, criterion.scale_max),
-                "consensus": agreed.get((bid.pk, criterion.pk)), "answer": answers.get((bid.pk, criterion.pk)),
-            })
+            rows.append(
+                {
+                    "criterion": criterion,
+                    "number": number,
+                    "scores": cell,
+                    "mean": rules.mean(values),
+                    "dispersed": rules.is_dispersed(values, criterion.scale_max),
+                    "consensus": agreed.get((bid.pk, criterion.pk)),
+                    "answer": answers.get((bid.pk, criterion.pk)),
+                }
+            )
         sections.append({"bid": bid, "rows": rows, "disagreements": sum(1 for r in rows if r["dispersed"])})
     context["sections"] = sections
     return render(request, "scoring/consensus.html", context)
@@ -325,19 +388,38 @@ def results(request, pk):
         context["problems"] = [str(error)]
         return render(request, "scoring/results.html", context, status=400)
     names = {c.pk: c.name for c in Criterion.objects.filter(tender=tender)}
-    rows = [{"result": r, "eliminated_by": [names[c] for c in r.eliminated_by],
-             "technical": rules.as_number(r.technical_points), "price": rules.as_number(r.price_points),
-             "total": rules.as_number(r.total)} for r in outcome]
-    chart_data = {"language": "fr", "bids": [
-        {"vendor": r.vendor, "technical_points": rules.as_number(r.technical_points) or 0.0,
-         "price_points": rules.as_number(r.price_points) or 0.0, "eligible": r.eligible} for r in outcome]}
+    rows = [
+        {
+            "result": r,
+            "eliminated_by": [names[c] for c in r.eliminated_by],
+            "technical": rules.as_number(r.technical_points),
+            "price": rules.as_number(r.price_points),
+            "total": rules.as_number(r.total),
+        }
+        for r in outcome
+    ]
+    chart_data = {
+        "language": "fr",
+        "bids": [
+            {
+                "vendor": r.vendor,
+                "technical_points": rules.as_number(r.technical_points) or 0.0,
+                "price_points": rules.as_number(r.price_points) or 0.0,
+                "eligible": r.eligible,
+            }
+            for r in outcome
+        ],
+    }
     from tenders.models import Document
 
-    context.update({
-        "rows": rows, "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
-        "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
-        "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
-    })
+    context.update(
+        {
+            "rows": rows,
+            "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
+            "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
+            "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
+        }
+    )
     return render(request, "scoring/results.html", context)
 
 
@@ -349,10 +431,13 @@ def report_request(request, pk):
 
     tender = _tender(request, pk, lead=True)
     try:
-        tender_services.document_request(user=request.user, tender=tender, kind="evaluation_report",
-                                         format=request.POST.get("format", ""))
+        tender_services.document_request(
+            user=request.user, tender=tender, kind="evaluation_report", format=request.POST.get("format", "")
+        )
     except tender_services.BrokerUnavailable:
-        messages.error(request, _("Le service de génération est momentanément injoignable. Réessayez dans quelques minutes."))
+        messages.error(
+            request, _("Le service de génération est momentanément injoignable. Réessayez dans quelques minutes.")
+        )
     except ApplicationError as error:
         _flash(request, error)
     else:

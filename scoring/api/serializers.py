@@ -7,8 +7,9 @@ from ..models import Answer, AuditEvent, Bid, Criterion, Evaluator
 class CriterionSerializer(serializers.ModelSerializer):
     parent = serializers.IntegerField(source="parent_id", allow_null=True, required=False)
     tender_clause = serializers.IntegerField(source="tender_clause_id", allow_null=True, required=False)
-    weight = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True, required=False,
-                                      coerce_to_string=False)
+    weight = serializers.DecimalField(
+        max_digits=5, decimal_places=2, allow_null=True, required=False, coerce_to_string=False
+    )
     scale_max = serializers.IntegerField(min_value=1, max_value=100, required=False)
     position = serializers.IntegerField(min_value=0, required=False)
 
@@ -18,8 +19,9 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class FromClausesSerializer(serializers.Serializer):
-    price_weight = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=100,
-                                            required=False, default=40, coerce_to_string=False)
+    price_weight = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False, default=40, coerce_to_string=False
+    )
     replace = serializers.BooleanField(required=False, default=False)
 
 

@@ -4,13 +4,20 @@ from . import views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
-    path("tenders/<int:tender_id>/criteria/from-clauses/", views.CriteriaFromClausesView.as_view(),
-         name="api-tender-criteria-from-clauses"),
+    path(
+        "tenders/<int:tender_id>/criteria/from-clauses/",
+        views.CriteriaFromClausesView.as_view(),
+        name="api-tender-criteria-from-clauses",
+    ),
     path("criteria/<int:pk>/", views.CriterionDetailView.as_view(), name="api-criterion"),
     path("tenders/<int:tender_id>/evaluators/", views.TenderEvaluatorsView.as_view(), name="api-tender-evaluators"),
     path("tenders/<int:tender_id>/declaration/", views.DeclarationView.as_view(), name="api-tender-declaration"),
     path("tenders/<int:tender_id>/reveal/", views.RevealView.as_view(), name="api-tender-reveal"),
-    path("tenders/<int:tender_id>/close-technical/", views.CloseTechnicalView.as_view(), name="api-tender-close-technical"),
+    path(
+        "tenders/<int:tender_id>/close-technical/",
+        views.CloseTechnicalView.as_view(),
+        name="api-tender-close-technical",
+    ),
     path("tenders/<int:tender_id>/bids/", views.TenderBidsView.as_view(), name="api-tender-bids"),
     path("tenders/<int:tender_id>/results/", views.ResultsView.as_view(), name="api-tender-results"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),

@@ -39,7 +39,9 @@ def bid_for(user, pk):
 
 
 def criterion_for(user, pk):
-    criterion = Criterion.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
+    criterion = (
+        Criterion.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
+    )
     if criterion is None:
         raise Http404
     return criterion
@@ -88,8 +90,9 @@ class TenderCriteriaView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        criterion = services.criterion_create(user=request.user, tender=tender,
-                                              data=_references(tender, serializer.validated_data))
+        criterion = services.criterion_create(
+            user=request.user, tender=tender, data=_references(tender, serializer.validated_data)
+        )
         return Response(self.get_serializer(criterion).data, status=status.HTTP_201_CREATED)
 
 
@@ -104,8 +107,9 @@ class CriterionDetailView(GenericAPIView):
         access.require_lead(request.user, criterion.tender)
         serializer = self.get_serializer(criterion, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        criterion = services.criterion_update(user=request.user, criterion=criterion,
-                                              changes=_references(criterion.tender, serializer.validated_data))
+        criterion = services.criterion_update(
+            user=request.user, criterion=criterion, changes=_references(criterion.tender, serializer.validated_data)
+        )
         return Response(self.get_serializer(criterion).data)
 
     def delete(self, request, pk):
@@ -127,8 +131,10 @@ class CriteriaFromClausesView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         services.criteria_from_clauses(user=request.user, tender=tender, **serializer.validated_data)
         criteria = selectors.criteria_of(tender)
-        return Response({"count": len(criteria), "results": CriterionSerializer(criteria, many=True).data},
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            {"count": len(criteria), "results": CriterionSerializer(criteria, many=True).data},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class TenderEvaluatorsView(GenericAPIView):
@@ -146,8 +152,9 @@ class TenderEvaluatorsView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        evaluator = services.evaluator_add(user=request.user, tender=tender,
-                                           username=serializer.validated_data["user"]["username"])
+        evaluator = services.evaluator_add(
+            user=request.user, tender=tender, username=serializer.validated_data["user"]["username"]
+        )
         return Response(self.get_serializer(evaluator).data, status=status.HTTP_201_CREATED)
 
 
@@ -246,8 +253,14 @@ class BidAnswersView(GenericAPIView):
         criterion = Criterion.objects.filter(tender_id=bid.tender_id, pk=data["criterion_id"]).first()
         if criterion is None:
             raise ValidationError({"criterion": [_("Critère inconnu pour ce marché.")]})
-        answer = services.answer_set(user=request.user, bid=bid, criterion=criterion, text=data.get("text", ""),
-                                     compliant=data.get("compliant"), evidence=data.get("evidence", ""))
+        answer = services.answer_set(
+            user=request.user,
+            bid=bid,
+            criterion=criterion,
+            text=data.get("text", ""),
+            compliant=data.get("compliant"),
+            evidence=data.get("evidence", ""),
+        )
         return Response(self.get_serializer(answer).data, status=status.HTTP_201_CREATED)
 
 
@@ -264,7 +277,9 @@ class QuestionnaireImportView(GenericAPIView):
         upload = serializer.validated_data["file"]
         limit = services.questionnaire_max_bytes()
         if upload.size > limit:
-            raise ValidationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
+            raise ValidationError(
+                {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
+            )
         outcome = services.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
         return Response(outcome)
 
@@ -331,5 +346,3 @@ class AuditView(GenericAPIView):
         access.require_lead(request.user, tender)
         page = self.paginate_queryset(selectors.audit_of(tender))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-

@@ -47,13 +47,19 @@ def build_tree(tender):
     technical = Criterion.objects.create(tender=tender, name="Valeur technique", kind="scored", weight=60, position=1)
     return SimpleNamespace(
         technical=technical,
-        api=Criterion.objects.create(tender=tender, parent=technical, name="API FHIR", kind="scored", weight=50, position=1),
-        export=Criterion.objects.create(tender=tender, parent=technical, name="Export", kind="scored", weight=30, position=2),
-        doc=Criterion.objects.create(tender=tender, parent=technical, name="Documentation", kind="scored", weight=20,
-                                     scale_max=10, position=3),
+        api=Criterion.objects.create(
+            tender=tender, parent=technical, name="API FHIR", kind="scored", weight=50, position=1
+        ),
+        export=Criterion.objects.create(
+            tender=tender, parent=technical, name="Export", kind="scored", weight=30, position=2
+        ),
+        doc=Criterion.objects.create(
+            tender=tender, parent=technical, name="Documentation", kind="scored", weight=20, scale_max=10, position=3
+        ),
         price=Criterion.objects.create(tender=tender, name="Prix", kind="price", weight=40, position=2),
-        hds=Criterion.objects.create(tender=tender, name="Hébergement HDS", kind="eliminatory", weight=None,
-                                     scale_max=1, position=3),
+        hds=Criterion.objects.create(
+            tender=tender, name="Hébergement HDS", kind="eliminatory", weight=None, scale_max=1, position=3
+        ),
     )
 
 
@@ -66,7 +72,11 @@ def evaluation(tender, buyer, evaluator, second_evaluator):
     Evaluator.objects.create(tender=tender, user=evaluator, declared_at=now)
     Evaluator.objects.create(tender=tender, user=second_evaluator, declared_at=now)
     return SimpleNamespace(
-        tender=tender, criteria=criteria, lead=buyer, eval1=evaluator, eval2=second_evaluator,
+        tender=tender,
+        criteria=criteria,
+        lead=buyer,
+        eval1=evaluator,
+        eval2=second_evaluator,
         alpha=Bid.objects.create(tender=tender, vendor="Alpha", price=100000),
         bravo=Bid.objects.create(tender=tender, vendor="Bravo", price=125000),
         charlie=Bid.objects.create(tender=tender, vendor="Charlie", price=80000),

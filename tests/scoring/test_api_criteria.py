@@ -18,11 +18,20 @@ def test_it_creates_a_criteria_tree_as_the_buyer(api, buyer, tender):
     client = api(buyer)
     top = client.post(url(tender), {"name": "Valeur technique", "kind": "scored", "weight": 60}, format="json")
     assert top.status_code == 201, top.json()
-    child = client.post(url(tender), {"name": "API", "kind": "scored", "weight": 100, "parent": top.json()["id"]},
-                        format="json")
+    child = client.post(
+        url(tender), {"name": "API", "kind": "scored", "weight": 100, "parent": top.json()["id"]}, format="json"
+    )
     assert child.status_code == 201
-    assert child.json() == {"id": child.json()["id"], "parent": top.json()["id"], "name": "API", "kind": "scored",
-                            "weight": 100.0, "scale_max": 5, "tender_clause": None, "position": 1}
+    assert child.json() == {
+        "id": child.json()["id"],
+        "parent": top.json()["id"],
+        "name": "API",
+        "kind": "scored",
+        "weight": 100.0,
+        "scale_max": 5,
+        "tender_clause": None,
+        "position": 1,
+    }
     listing = client.get(url(tender)).json()
     assert listing["count"] == 2
     assert [c["name"] for c in listing["results"]] == ["Valeur technique", "API"]
@@ -57,8 +66,9 @@ def test_it_refuses_a_second_price_criterion_and_a_nested_one(api, buyer, tender
     client = api(buyer)
     second = client.post(url(tender), {"name": "Prix 2", "kind": "price", "weight": 10}, format="json")
     assert second.status_code == 400 and "kind" in second.json()
-    nested = client.post(url(tender), {"name": "Prix", "kind": "price", "weight": 10, "parent": criteria.technical.pk},
-                         format="json")
+    nested = client.post(
+        url(tender), {"name": "Prix", "kind": "price", "weight": 10, "parent": criteria.technical.pk}, format="json"
+    )
     assert nested.status_code == 400
 
 
@@ -66,8 +76,9 @@ def test_it_refuses_a_parent_from_another_tender(api, buyer, tender, hospital):
     from .conftest import make_tender
 
     foreign = build_tree(make_tender(hospital, reference="AO-2"))
-    response = api(buyer).post(url(tender), {"name": "x", "kind": "scored", "weight": 10, "parent": foreign.technical.pk},
-                               format="json")
+    response = api(buyer).post(
+        url(tender), {"name": "x", "kind": "scored", "weight": 10, "parent": foreign.technical.pk}, format="json"
+    )
     assert response.status_code == 400 and "parent" in response.json()
 
 
@@ -111,8 +122,12 @@ def test_it_lists_criteria_in_a_fixed_number_of_queries(api, buyer, tender, djan
 def add_clause(tender, library, key, **content):
     clause = make_clause(library, key=key, **content)
     clause = Clause.objects.select_related("current").get(pk=clause.pk)
-    return TenderClause.objects.create(tender=tender, version=clause.current, clause=clause,
-                                       position=TenderClause.objects.filter(tender=tender).count() + 1)
+    return TenderClause.objects.create(
+        tender=tender,
+        version=clause.current,
+        clause=clause,
+        position=TenderClause.objects.filter(tender=tender).count() + 1,
+    )
 
 
 def test_it_builds_the_default_tree_from_the_clauses(api, buyer, tender, library):

@@ -33,8 +33,14 @@ def test_it_refuses_an_evaluator_outside_the_organisation(api, buyer, outsider, 
 
 
 def test_it_lets_only_the_lead_name_evaluators(api, evaluator, outsider, tender):
-    assert api(evaluator).post(f"/api/v1/tenders/{tender.pk}/evaluators/", {"user": "eval1"}, format="json").status_code == 403
-    assert api(outsider).post(f"/api/v1/tenders/{tender.pk}/evaluators/", {"user": "eval1"}, format="json").status_code == 404
+    assert (
+        api(evaluator).post(f"/api/v1/tenders/{tender.pk}/evaluators/", {"user": "eval1"}, format="json").status_code
+        == 403
+    )
+    assert (
+        api(outsider).post(f"/api/v1/tenders/{tender.pk}/evaluators/", {"user": "eval1"}, format="json").status_code
+        == 404
+    )
 
 
 def test_it_refuses_a_declaration_from_someone_not_named(api, evaluator, tender):
@@ -44,7 +50,9 @@ def test_it_refuses_a_declaration_from_someone_not_named(api, evaluator, tender)
 
 def test_it_refuses_scoring_before_the_declaration(api, evaluation):
     Evaluator.objects.filter(user=evaluation.eval1).update(declared_at=None)
-    response = api(evaluation.eval1).put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": 3}, format="json")
+    response = api(evaluation.eval1).put(
+        score_url(evaluation.alpha, evaluation.criteria.api), {"value": 3}, format="json"
+    )
     assert response.status_code == 403
     assert "conflit d'intérêts" in response.json()["detail"]
     assert not Score.objects.exists()
@@ -62,15 +70,17 @@ def test_it_refuses_bids_before_publish(api, buyer, tender):
 
 
 def test_it_records_a_bid_on_a_published_tender(api, evaluation):
-    response = api(evaluation.lead).post(f"/api/v1/tenders/{evaluation.tender.pk}/bids/",
-                                         {"vendor": "Delta", "price": "99000.50"}, format="json")
+    response = api(evaluation.lead).post(
+        f"/api/v1/tenders/{evaluation.tender.pk}/bids/", {"vendor": "Delta", "price": "99000.50"}, format="json"
+    )
     assert response.status_code == 201, response.json()
     assert response.json()["price"] == 99000.5 and response.json()["submitted_at"]
 
 
 def test_it_refuses_a_price_that_is_not_positive(api, evaluation):
-    response = api(evaluation.lead).post(f"/api/v1/tenders/{evaluation.tender.pk}/bids/",
-                                         {"vendor": "Delta", "price": 0}, format="json")
+    response = api(evaluation.lead).post(
+        f"/api/v1/tenders/{evaluation.tender.pk}/bids/", {"vendor": "Delta", "price": 0}, format="json"
+    )
     assert response.status_code == 400 and "price" in response.json()
 
 
@@ -123,9 +133,13 @@ def test_it_updates_a_bid_price_and_audits_it(api, evaluation):
 def test_it_records_answers_and_audits_a_change_of_compliance(api, evaluation):
     url = f"/api/v1/bids/{evaluation.alpha.pk}/answers/"
     client = api(evaluation.lead)
-    first = client.post(url, {"criterion": evaluation.criteria.hds.pk, "text": "Hébergé HDS", "compliant": True}, format="json")
+    first = client.post(
+        url, {"criterion": evaluation.criteria.hds.pk, "text": "Hébergé HDS", "compliant": True}, format="json"
+    )
     assert first.status_code == 201
-    client.post(url, {"criterion": evaluation.criteria.hds.pk, "text": "Hébergé HDS", "compliant": False}, format="json")
+    client.post(
+        url, {"criterion": evaluation.criteria.hds.pk, "text": "Hébergé HDS", "compliant": False}, format="json"
+    )
     listing = api(evaluation.eval1).get(url).json()
     assert listing["count"] == 1 and listing["results"][0]["compliant"] is False
     event = AuditEvent.objects.filter(action="answer.set").latest("id")
@@ -134,8 +148,9 @@ def test_it_records_answers_and_audits_a_change_of_compliance(api, evaluation):
 
 def test_it_refuses_an_answer_to_a_criterion_of_another_tender(api, evaluation, other_tender):
     foreign = build_tree(other_tender)
-    response = api(evaluation.lead).post(f"/api/v1/bids/{evaluation.alpha.pk}/answers/",
-                                         {"criterion": foreign.api.pk, "text": "x"}, format="json")
+    response = api(evaluation.lead).post(
+        f"/api/v1/bids/{evaluation.alpha.pk}/answers/", {"criterion": foreign.api.pk, "text": "x"}, format="json"
+    )
     assert response.status_code == 400
 
 
@@ -149,8 +164,13 @@ def test_it_stores_a_score_and_increments_its_version(api, evaluation):
     assert first.status_code == 200, first.json()
     body = first.json()
     assert {k: body[k] for k in ("bid", "criterion", "evaluator", "value", "comment", "version")} == {
-        "bid": evaluation.alpha.pk, "criterion": evaluation.criteria.api.pk, "evaluator": "eval1",
-        "value": 3.0, "comment": "Correct", "version": 1}
+        "bid": evaluation.alpha.pk,
+        "criterion": evaluation.criteria.api.pk,
+        "evaluator": "eval1",
+        "value": 3.0,
+        "comment": "Correct",
+        "version": 1,
+    }
     second = client.put(url, {"value": 4, "comment": "Bien", "version": 1}, format="json")
     assert second.json()["version"] == 2 and second.json()["value"] == 4.0
 
@@ -168,20 +188,37 @@ def test_it_answers_409_to_a_stale_version_and_loses_nothing(api, evaluation):
 
 def test_it_refuses_a_value_outside_the_scale(api, evaluation):
     client = api(evaluation.eval1)
-    assert client.put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": 6}, format="json").status_code == 400
-    assert client.put(score_url(evaluation.alpha, evaluation.criteria.doc), {"value": 10}, format="json").status_code == 200
-    assert client.put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": -1}, format="json").status_code == 400
+    assert (
+        client.put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": 6}, format="json").status_code == 400
+    )
+    assert (
+        client.put(score_url(evaluation.alpha, evaluation.criteria.doc), {"value": 10}, format="json").status_code
+        == 200
+    )
+    assert (
+        client.put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": -1}, format="json").status_code
+        == 400
+    )
 
 
 def test_it_refuses_a_score_on_a_parent_or_price_criterion(api, evaluation):
     client = api(evaluation.eval1)
-    assert client.put(score_url(evaluation.alpha, evaluation.criteria.technical), {"value": 3}, format="json").status_code == 400
-    assert client.put(score_url(evaluation.alpha, evaluation.criteria.price), {"value": 3}, format="json").status_code == 400
+    assert (
+        client.put(score_url(evaluation.alpha, evaluation.criteria.technical), {"value": 3}, format="json").status_code
+        == 400
+    )
+    assert (
+        client.put(score_url(evaluation.alpha, evaluation.criteria.price), {"value": 3}, format="json").status_code
+        == 400
+    )
 
 
 def test_it_refuses_a_criterion_of_another_tender_in_the_score_url(api, evaluation, other_tender):
     foreign = build_tree(other_tender)
-    assert api(evaluation.eval1).put(score_url(evaluation.alpha, foreign.api), {"value": 3}, format="json").status_code == 404
+    assert (
+        api(evaluation.eval1).put(score_url(evaluation.alpha, foreign.api), {"value": 3}, format="json").status_code
+        == 404
+    )
 
 
 def test_it_refuses_scores_from_the_lead_and_strangers(api, evaluation, hospital, outsider):
@@ -205,7 +242,9 @@ def test_it_keeps_scores_blind_until_reveal(api, evaluation):
 
 def test_it_freezes_scores_once_technical_scoring_is_closed(api, evaluation):
     api(evaluation.lead).post(f"/api/v1/tenders/{evaluation.tender.pk}/close-technical/")
-    response = api(evaluation.eval1).put(score_url(evaluation.alpha, evaluation.criteria.api), {"value": 3}, format="json")
+    response = api(evaluation.eval1).put(
+        score_url(evaluation.alpha, evaluation.criteria.api), {"value": 3}, format="json"
+    )
     assert response.status_code == 409
 
 
@@ -235,10 +274,16 @@ def test_it_lists_every_change_with_user_time_old_and_new(api, evaluation):
     url = score_url(evaluation.alpha, evaluation.criteria.api)
     client.put(url, {"value": 3}, format="json")
     client.put(url, {"value": 4, "version": 1}, format="json")
-    api(evaluation.lead).put(f"/api/v1/bids/{evaluation.alpha.pk}/consensus/{evaluation.criteria.api.pk}/",
-                             {"value": 5, "justification": "Démonstration convaincante"}, format="json")
-    api(evaluation.lead).put(f"/api/v1/bids/{evaluation.bravo.pk}/consensus/{evaluation.criteria.hds.pk}/",
-                             {"value": 0, "justification": "Pas d'hébergement HDS"}, format="json")
+    api(evaluation.lead).put(
+        f"/api/v1/bids/{evaluation.alpha.pk}/consensus/{evaluation.criteria.api.pk}/",
+        {"value": 5, "justification": "Démonstration convaincante"},
+        format="json",
+    )
+    api(evaluation.lead).put(
+        f"/api/v1/bids/{evaluation.bravo.pk}/consensus/{evaluation.criteria.hds.pk}/",
+        {"value": 0, "justification": "Pas d'hébergement HDS"},
+        format="json",
+    )
     response = api(evaluation.lead).get(f"/api/v1/tenders/{evaluation.tender.pk}/audit/")
     assert response.status_code == 200
     events = response.json()["results"]

@@ -29,11 +29,18 @@ def add_rows(evaluation, hospital, n):
     for criterion in criteria:
         Answer.objects.get_or_create(bid=evaluation.alpha, criterion=criterion, defaults={"text": "x"})
     for i in range(n):
-        services.consensus_set(user=evaluation.lead, bid=evaluation.alpha, criterion=evaluation.criteria.api,
-                               value=i % 5, justification=f"tour {i}")
+        services.consensus_set(
+            user=evaluation.lead,
+            bid=evaluation.alpha,
+            criterion=evaluation.criteria.api,
+            value=i % 5,
+            justification=f"tour {i}",
+        )
 
 
-@pytest.mark.parametrize("path", ["tenders/{t}/evaluators/", "bids/{a}/answers/", "bids/{a}/scores/", "tenders/{t}/audit/"])
+@pytest.mark.parametrize(
+    "path", ["tenders/{t}/evaluators/", "bids/{a}/answers/", "bids/{a}/scores/", "tenders/{t}/audit/"]
+)
 def test_it_lists_in_a_number_of_queries_that_does_not_grow(api, evaluation, hospital, path):
     url = "/api/v1/" + path.format(t=evaluation.tender.pk, a=evaluation.alpha.pk)
     add_rows(evaluation, hospital, 1)

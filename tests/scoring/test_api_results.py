@@ -37,13 +37,26 @@ def test_it_answers_the_ranked_results_in_the_contract_shape(api, evaluation):
     c = evaluation.criteria
     assert body["price_formula"] == "proportional"
     alpha, bravo, charlie = body["bids"]
-    assert {k: alpha[k] for k in ("bid", "vendor", "eligible", "eliminated_by", "technical_points", "price_points", "total", "rank")} == {
-        "bid": evaluation.alpha.pk, "vendor": "Alpha", "eligible": True, "eliminated_by": [],
-        "technical_points": 46.2, "price_points": 40.0, "total": 86.2, "rank": 1,
+    assert {
+        k: alpha[k]
+        for k in ("bid", "vendor", "eligible", "eliminated_by", "technical_points", "price_points", "total", "rank")
+    } == {
+        "bid": evaluation.alpha.pk,
+        "vendor": "Alpha",
+        "eligible": True,
+        "eliminated_by": [],
+        "technical_points": 46.2,
+        "price_points": 40.0,
+        "total": 86.2,
+        "rank": 1,
     }
     assert [(row["criterion"], row["score"], row["points"]) for row in alpha["criteria"]] == [
-        (c.technical.pk, None, 46.2), (c.api.pk, 4.5, 27.0), (c.export.pk, 3.0, 10.8), (c.doc.pk, 7.0, 8.4),
-        (c.price.pk, None, 40.0), (c.hds.pk, None, None),
+        (c.technical.pk, None, 46.2),
+        (c.api.pk, 4.5, 27.0),
+        (c.export.pk, 3.0, 10.8),
+        (c.doc.pk, 7.0, 8.4),
+        (c.price.pk, None, 40.0),
+        (c.hds.pk, None, None),
     ]
     assert (bravo["technical_points"], bravo["price_points"], bravo["total"], bravo["rank"]) == (42.0, 32.0, 74.0, 2)
     assert (charlie["eligible"], charlie["eliminated_by"], charlie["rank"]) == (False, [c.hds.pk], None)
@@ -61,7 +74,9 @@ def test_it_names_the_level_and_its_sum_when_weights_do_not_add_up(api, evaluati
     Criterion.objects.filter(pk=evaluation.criteria.export.pk).update(weight=25)
     response = api(evaluation.lead).get(url(evaluation.tender), HTTP_ACCEPT_LANGUAGE="fr")
     assert response.status_code == 400
-    assert response.json() == {"criteria": ["Les poids des sous-critères de « Valeur technique » totalisent 95 % au lieu de 100 %."]}
+    assert response.json() == {
+        "criteria": ["Les poids des sous-critères de « Valeur technique » totalisent 95 % au lieu de 100 %."]
+    }
 
 
 def test_it_names_the_top_level_when_it_does_not_add_up(api, evaluation):

@@ -41,7 +41,9 @@ def test_it_answers_404_to_another_organisation_everywhere(api, evaluation, outs
     client = api(outsider)
     before = [m.objects.count() for m in (Criterion, Evaluator, Bid, Score, Consensus, AuditEvent, EvaluationState)]
     for method, url, body in endpoints(evaluation):
-        response = getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+        response = (
+            getattr(client, method)(url, body, format="json") if body is not None else getattr(client, method)(url)
+        )
         assert response.status_code == 404, (method, url, response.status_code)
     after = [m.objects.count() for m in (Criterion, Evaluator, Bid, Score, Consensus, AuditEvent, EvaluationState)]
     assert after == before

@@ -22,8 +22,14 @@ def chromium():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -37,10 +43,16 @@ def open_as(browser, live_server, user):
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     page = context.new_page()
     page.problems = []
-    page.on("console", lambda m: page.problems.append(m.text)
-            if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: page.problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "favicon" not in r.url else None)
+    page.on(
+        "console",
+        lambda m: (
+            page.problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: page.problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+    )
     return page
 
 
@@ -58,13 +70,21 @@ def test_it_lets_an_evaluator_score_with_the_keyboard_and_the_lead_see_results(c
     page.keyboard.press("ArrowUp")  # Bravo × API FHIR
     page.keyboard.type("2")
     page.keyboard.press("Tab")
-    for label in ("Note de Alpha pour API FHIR", "Note de Alpha pour Export", "Note de Bravo pour Export",
-                  "Note de Bravo pour API FHIR"):
+    for label in (
+        "Note de Alpha pour API FHIR",
+        "Note de Alpha pour Export",
+        "Note de Bravo pour Export",
+        "Note de Bravo pour API FHIR",
+    ):
         status = page.get_by_label(label, exact=True).locator("xpath=following-sibling::span[@data-role='status']")
         status.get_by_text("Enregistré").wait_for(timeout=5000)
     stored = {(s.bid.vendor, s.criterion.name): str(s.value) for s in Score.objects.select_related("bid", "criterion")}
-    assert stored == {("Alpha", "API FHIR"): "4.00", ("Alpha", "Export"): "3.50", ("Bravo", "Export"): "5.00",
-                      ("Bravo", "API FHIR"): "2.00"}
+    assert stored == {
+        ("Alpha", "API FHIR"): "4.00",
+        ("Alpha", "Export"): "3.50",
+        ("Bravo", "Export"): "5.00",
+        ("Bravo", "API FHIR"): "2.00",
+    }
     # A value out of the scale is refused in place, nothing is sent.
     page.get_by_label("Note de Charlie pour API FHIR", exact=True).fill("9")
     page.keyboard.press("Enter")

@@ -44,16 +44,19 @@ def put_score(user, bid, criterion, body):
         client = APIClient()
         client.force_authenticate(user)
         return client.put(f"/api/v1/bids/{bid.pk}/scores/{criterion.pk}/", body, format="json").status_code
+
     return call
 
 
 def test_it_answers_409_to_exactly_one_of_two_writers_with_the_same_version(evaluation):
     criterion = evaluation.criteria.api
     Score.objects.create(bid=evaluation.alpha, criterion=criterion, evaluator=evaluation.eval1, value=2, version=1)
-    statuses = run_together([
-        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "comment": "onglet 1", "version": 1}),
-        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "comment": "onglet 2", "version": 1}),
-    ])
+    statuses = run_together(
+        [
+            put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "comment": "onglet 1", "version": 1}),
+            put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "comment": "onglet 2", "version": 1}),
+        ]
+    )
     assert sorted(statuses) == [200, 409]
     score = Score.objects.get(bid=evaluation.alpha, criterion=criterion, evaluator=evaluation.eval1)
     winner = "onglet 1" if statuses[0] == 200 else "onglet 2"
@@ -65,10 +68,12 @@ def test_it_answers_409_to_exactly_one_of_two_writers_with_the_same_version(eval
 
 def test_it_answers_409_to_one_of_two_first_writers_of_a_cell(evaluation):
     criterion = evaluation.criteria.export
-    statuses = run_together([
-        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "version": 0}),
-        put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "version": 0}),
-    ])
+    statuses = run_together(
+        [
+            put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 3, "version": 0}),
+            put_score(evaluation.eval1, evaluation.alpha, criterion, {"value": 4, "version": 0}),
+        ]
+    )
     assert sorted(statuses) == [200, 409]
     assert Score.objects.filter(bid=evaluation.alpha, criterion=criterion).count() == 1
 
@@ -84,8 +89,12 @@ def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
     cells = [
         (user, bid, criterion)
         for user in users
-        for bid, criterion in ((evaluation.alpha, evaluation.criteria.api), (evaluation.bravo, evaluation.criteria.api),
-                               (evaluation.alpha, evaluation.criteria.export), (evaluation.charlie, evaluation.criteria.doc))
+        for bid, criterion in (
+            (evaluation.alpha, evaluation.criteria.api),
+            (evaluation.bravo, evaluation.criteria.api),
+            (evaluation.alpha, evaluation.criteria.export),
+            (evaluation.charlie, evaluation.criteria.doc),
+        )
     ]
     assert len(cells) == 20
     statuses = run_together([put_score(user, bid, criterion, {"value": 1}) for user, bid, criterion in cells])

@@ -37,8 +37,10 @@ def test_it_shows_every_page_to_the_lead(evaluation, name):
     assert response.status_code == 200, name
 
 
-@pytest.mark.parametrize(("name", "status"), [("", 200), ("criteria/", 200), ("bids/", 200), ("grid/", 200),
-                                              ("consensus/", 403), ("results/", 403)])
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("", 200), ("criteria/", 200), ("bids/", 200), ("grid/", 200), ("consensus/", 403), ("results/", 403)],
+)
 def test_it_shows_an_evaluator_only_what_is_theirs(evaluation, name, status):
     assert browser(evaluation.eval1).get(page(evaluation.tender, name)).status_code == status
 
@@ -50,8 +52,12 @@ def test_it_refuses_members_who_are_not_named(evaluation, hospital, name, status
 
 
 def test_it_shows_the_evaluator_their_own_scores_only(evaluation):
-    Score.objects.create(bid=evaluation.alpha, criterion=evaluation.criteria.api, evaluator=evaluation.eval1, value="3.5")
-    Score.objects.create(bid=evaluation.alpha, criterion=evaluation.criteria.export, evaluator=evaluation.eval2, value="1.25")
+    Score.objects.create(
+        bid=evaluation.alpha, criterion=evaluation.criteria.api, evaluator=evaluation.eval1, value="3.5"
+    )
+    Score.objects.create(
+        bid=evaluation.alpha, criterion=evaluation.criteria.export, evaluator=evaluation.eval2, value="1.25"
+    )
     content = browser(evaluation.eval1).get(page(evaluation.tender, "grid/")).content.decode()
     assert 'value="3.50"' in content and "1.25" not in content
 
@@ -74,17 +80,26 @@ def test_it_shows_running_sums_in_the_criteria_editor(api, tender, buyer):
     Criterion.objects.filter(name="Export").update(weight=25)
     content = browser(buyer).get(page(tender, "criteria/")).content.decode()
     assert 'data-level-sum="0" class="sum-ok"' in content
-    assert "sum-bad" in content and "<strong data-role=\"total\">95</strong>" in content
+    assert "sum-bad" in content and '<strong data-role="total">95</strong>' in content
 
 
 def test_it_saves_weights_from_the_criteria_editor(tender, buyer):
     criteria = build_tree(tender)
-    response = browser(buyer).post(page(tender, "criteria/"), {
-        "action": "weights", f"weight-{criteria.api.pk}": "40", f"weight-{criteria.export.pk}": "40,5",
-        f"weight-{criteria.doc.pk}": "19.5", f"weight-{criteria.technical.pk}": "60", f"weight-{criteria.price.pk}": "40",
-    })
+    response = browser(buyer).post(
+        page(tender, "criteria/"),
+        {
+            "action": "weights",
+            f"weight-{criteria.api.pk}": "40",
+            f"weight-{criteria.export.pk}": "40,5",
+            f"weight-{criteria.doc.pk}": "19.5",
+            f"weight-{criteria.technical.pk}": "60",
+            f"weight-{criteria.price.pk}": "40",
+        },
+    )
     assert response.status_code == 302
-    assert [str(c.weight) for c in Criterion.objects.filter(pk__in=[criteria.api.pk, criteria.export.pk]).order_by("pk")] == ["40.00", "40.50"]
+    assert [
+        str(c.weight) for c in Criterion.objects.filter(pk__in=[criteria.api.pk, criteria.export.pk]).order_by("pk")
+    ] == ["40.00", "40.50"]
 
 
 def test_it_highlights_disagreements_on_the_consensus_page(evaluation):
@@ -94,8 +109,10 @@ def test_it_highlights_disagreements_on_the_consensus_page(evaluation):
 
 
 def test_it_sets_a_consensus_from_the_page(evaluation):
-    response = browser(evaluation.lead).post(page(evaluation.tender, "consensus/"), {
-        "bid": evaluation.alpha.pk, "criterion": evaluation.criteria.api.pk, "value": "4", "justification": "Accord"})
+    response = browser(evaluation.lead).post(
+        page(evaluation.tender, "consensus/"),
+        {"bid": evaluation.alpha.pk, "criterion": evaluation.criteria.api.pk, "value": "4", "justification": "Accord"},
+    )
     assert response.status_code == 302
     assert Consensus.objects.get().value == 4
 
@@ -126,8 +143,17 @@ def grow(evaluation, n):
         Consensus.objects.create(bid=bid, criterion=criteria.api, value=3, justification="x")
 
 
-@pytest.mark.parametrize(("name", "who"), [("grid/", "eval1"), ("consensus/", "lead"), ("results/", "lead"),
-                                           ("bids/", "lead"), ("criteria/", "lead"), ("", "lead")])
+@pytest.mark.parametrize(
+    ("name", "who"),
+    [
+        ("grid/", "eval1"),
+        ("consensus/", "lead"),
+        ("results/", "lead"),
+        ("bids/", "lead"),
+        ("criteria/", "lead"),
+        ("", "lead"),
+    ],
+)
 def test_it_renders_pages_in_a_fixed_number_of_queries(evaluation, name, who, django_assert_max_num_queries):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

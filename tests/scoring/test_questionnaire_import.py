@@ -20,12 +20,33 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def setup(tender, library, buyer):
-    api_clause = add_clause(tender, library, "api", title="API FHIR", requirement="scored", default_weight=10,
-                            question="Décrivez votre API FHIR.")
-    hds = add_clause(tender, library, "hds", title="Hébergement HDS", requirement="mandatory", default_weight=None,
-                     question="Êtes-vous certifié HDS ?")
-    info = add_clause(tender, library, "info", title="Contexte", requirement="informative", default_weight=None,
-                      question="Remarques ?")
+    api_clause = add_clause(
+        tender,
+        library,
+        "api",
+        title="API FHIR",
+        requirement="scored",
+        default_weight=10,
+        question="Décrivez votre API FHIR.",
+    )
+    hds = add_clause(
+        tender,
+        library,
+        "hds",
+        title="Hébergement HDS",
+        requirement="mandatory",
+        default_weight=None,
+        question="Êtes-vous certifié HDS ?",
+    )
+    info = add_clause(
+        tender,
+        library,
+        "info",
+        title="Contexte",
+        requirement="informative",
+        default_weight=None,
+        question="Remarques ?",
+    )
     criteria_from_clauses(user=buyer, tender=tender)
     form = render_questionnaire_xlsx(tender_document(tender))
     publish(tender)
@@ -46,23 +67,35 @@ def filled(form, answers):
 
 
 def upload(client, bid, content, name="reponse.xlsx"):
-    return client.post(f"/api/v1/bids/{bid.pk}/questionnaire/",
-                       {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
-                       format="multipart")
+    return client.post(
+        f"/api/v1/bids/{bid.pk}/questionnaire/",
+        {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
+        format="multipart",
+    )
 
 
 def test_it_imports_the_filled_form_back_exactly(api, buyer, setup):
-    content = filled(setup["form"], {
-        f"TC-{setup['api'].pk}": ("Serveur HAPI FHIR R4, documentation publique.", "Oui", "https://example.org/doc"),
-        f"TC-{setup['hds'].pk}": ("Certifié HDS depuis 2021.", "Non", "certificat.pdf"),
-        f"TC-{setup['info'].pk}": ("Rien à signaler", "", ""),
-    })
+    content = filled(
+        setup["form"],
+        {
+            f"TC-{setup['api'].pk}": (
+                "Serveur HAPI FHIR R4, documentation publique.",
+                "Oui",
+                "https://example.org/doc",
+            ),
+            f"TC-{setup['hds'].pk}": ("Certifié HDS depuis 2021.", "Non", "certificat.pdf"),
+            f"TC-{setup['info'].pk}": ("Rien à signaler", "", ""),
+        },
+    )
     response = upload(api(buyer), setup["bid"], content)
     assert response.status_code == 200, response.json()
     assert response.json() == {"imported": 2, "skipped": 1}
     answers = {a.criterion.tender_clause_id: a for a in Answer.objects.select_related("criterion")}
     assert (answers[setup["api"].pk].text, answers[setup["api"].pk].compliant, answers[setup["api"].pk].evidence) == (
-        "Serveur HAPI FHIR R4, documentation publique.", True, "https://example.org/doc")
+        "Serveur HAPI FHIR R4, documentation publique.",
+        True,
+        "https://example.org/doc",
+    )
     assert (answers[setup["hds"].pk].text, answers[setup["hds"].pk].compliant) == ("Certifié HDS depuis 2021.", False)
 
 

@@ -32,7 +32,10 @@ def build(evaluation, format):
 def test_it_builds_the_plain_report_with_ranking_eliminations_and_awardee(report):
     doc = reports.report_document(report.tender)
     assert [(b["vendor"], b["rank"], b["total"]) for b in doc["bids"]] == [
-        ("Alpha", 1, 86.2), ("Bravo", 2, 74.0), ("Charlie", None, 95.2)]
+        ("Alpha", 1, 86.2),
+        ("Bravo", 2, 74.0),
+        ("Charlie", None, 95.2),
+    ]
     assert doc["rejected"][0]["vendor"] == "Charlie"
     assert doc["rejected"][0]["eliminated_by"][0]["criterion"] == "Hébergement HDS"
     assert doc["awardee"]["vendors"] == ["Alpha"] and "86,20" in doc["awardee"]["reason"]
@@ -46,8 +49,19 @@ def test_it_writes_a_pdf_with_the_ranking_every_bid_and_a_chart(report):
     assert "<svg" in html and "Points par offre" in html
     content, digest = build(report, "pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    for expected in ("Rapport d’analyse des offres", "Classement des offres", "Alpha", "Bravo", "Charlie",
-                     "Hébergement HDS", "Attributaire", "Démo décevante", "eval1", "CHU", "86,20"):
+    for expected in (
+        "Rapport d’analyse des offres",
+        "Classement des offres",
+        "Alpha",
+        "Bravo",
+        "Charlie",
+        "Hébergement HDS",
+        "Attributaire",
+        "Démo décevante",
+        "eval1",
+        "CHU",
+        "86,20",
+    ):
         assert expected in text, expected
     assert len(digest) == 64
 
@@ -57,7 +71,11 @@ def test_it_writes_a_docx_with_tables_and_the_chart_as_an_image(report):
     word = WordDocument(io.BytesIO(content))
     ranking = word.tables[0]
     assert [[cell.text for cell in row.cells][:2] for row in ranking.rows] == [
-        ["Rang", "Candidat"], ["1", "Alpha"], ["2", "Bravo"], ["éliminée", "Charlie"]]
+        ["Rang", "Candidat"],
+        ["1", "Alpha"],
+        ["2", "Bravo"],
+        ["éliminée", "Charlie"],
+    ]
     assert len(word.inline_shapes) == 1
     names = zipfile.ZipFile(io.BytesIO(content)).namelist()
     assert any(name.startswith("word/media/") and name.endswith(".png") for name in names)
@@ -94,7 +112,9 @@ def test_it_runs_through_the_tenders_document_job(report, format, monkeypatch):
     from tenders import documents, services
 
     monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)  # no broker in unit tests
-    document = services.document_request(user=report.lead, tender=report.tender, kind="evaluation_report", format=format)
+    document = services.document_request(
+        user=report.lead, tender=report.tender, kind="evaluation_report", format=format
+    )
     assert documents.document_render(document_id=document.pk) == Document.Status.DONE
     document.refresh_from_db()
     assert document.size > 0 and len(document.inputs_digest) == 64 and document.file.name.endswith(f".{format}")

@@ -33,19 +33,31 @@ def tree():
 BIDS = [Bid(101, "Alpha", 100_000), Bid(102, "Bravo", 125_000), Bid(103, "Charlie", 80_000)]
 SCORES = {
     # Alpha: API (4+5)/2 = 4.5 → 4.5/5 × 30 = 27; Export 3 → 3/5 × 18 = 10.8; Doc (8+6)/2 = 7 → 7/10 × 12 = 8.4
-    (101, 11): [4, 5], (101, 12): [3, 3], (101, 13): [8, 6],
+    (101, 11): [4, 5],
+    (101, 12): [3, 3],
+    (101, 13): [8, 6],
     # Bravo: API mean 3 but consensus 2 → 2/5 × 30 = 12; Export 5 → 18; Doc 10 → 12
-    (102, 11): [5, 1], (102, 12): [5, 5], (102, 13): [10, 10],
+    (102, 11): [5, 1],
+    (102, 12): [5, 5],
+    (102, 13): [10, 10],
     # Charlie: API 5 → 30; Export 4 → 14.4; Doc 9 → 10.8 (but eliminated: not compliant with HDS)
-    (103, 11): [5, 5], (103, 12): [4, 4], (103, 13): [9, 9],
+    (103, 11): [5, 5],
+    (103, 12): [4, 4],
+    (103, 13): [9, 9],
 }
 CONSENSUS = {(102, 11): D(2)}
 COMPLIANCE = {(101, 3): True, (102, 3): True, (103, 3): False}
 
 
 def results(formula, **overrides):
-    arguments = {"criteria": tree(), "bids": BIDS, "scores": SCORES, "consensus": CONSENSUS,
-                 "compliance": COMPLIANCE, "price_formula": formula}
+    arguments = {
+        "criteria": tree(),
+        "bids": BIDS,
+        "scores": SCORES,
+        "consensus": CONSENSUS,
+        "compliance": COMPLIANCE,
+        "price_formula": formula,
+    }
     arguments.update(overrides)
     body = rules.results_as_dict(rules.compute_results(**arguments), formula)
     return {row["vendor"]: row for row in body["bids"]}, body
@@ -137,7 +149,10 @@ def test_it_shares_ranks_on_ties_and_skips_the_next():
     scores = {(1, 1): [5], (2, 1): [4], (3, 1): [4, 4], (4, 1): [3]}
     out = rules.compute_results(criteria=criteria, bids=bids, scores=scores)
     assert [(r.vendor, r.rank, rules.as_number(r.total)) for r in out] == [
-        ("W", 1, 100.0), ("X", 2, 80.0), ("Y", 2, 80.0), ("Z", 4, 60.0),
+        ("W", 1, 100.0),
+        ("X", 2, 80.0),
+        ("Y", 2, 80.0),
+        ("Z", 4, 60.0),
     ]
 
 
@@ -208,7 +223,8 @@ def test_it_refuses_a_missing_weight_on_a_scored_criterion():
 
 def test_it_refuses_two_price_criteria_and_a_nested_price():
     criteria = [
-        Criterion(1, "Prix", "price", 50), Criterion(2, "Technique", "scored", 50),
+        Criterion(1, "Prix", "price", 50),
+        Criterion(2, "Technique", "scored", 50),
         Criterion(3, "Prix bis", "price", 100, parent=2),
     ]
     codes = sorted(p.code for p in rules.validate_structure(criteria))
@@ -240,8 +256,16 @@ def test_it_ignores_a_missing_price_of_an_eliminated_bid():
 
 @pytest.mark.parametrize(
     ("values", "scale_max", "flagged"),
-    [([1, 3], 5, True), ([1, 2.9], 5, False), ([4], 5, False), ([2, 5, 3], 5, True), ([2, 5], 10, False), ([2, 6], 10, True),
-     ([0, 8], 20, True), ([0, 7.9], 20, False)],
+    [
+        ([1, 3], 5, True),
+        ([1, 2.9], 5, False),
+        ([4], 5, False),
+        ([2, 5, 3], 5, True),
+        ([2, 5], 10, False),
+        ([2, 6], 10, True),
+        ([0, 8], 20, True),
+        ([0, 7.9], 20, False),
+    ],
 )
 def test_it_flags_dispersion_at_two_fifths_of_the_scale(values, scale_max, flagged):
     assert rules.is_dispersed(values, scale_max) is flagged
@@ -255,8 +279,13 @@ def test_it_flags_dispersion_in_results():
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [([1, 1, 1], ["33.34", "33.33", "33.33"]), ([10, 20], ["33.33", "66.67"]), ([0, 0], ["50.00", "50.00"]),
-     ([5], ["100.00"]), ([1] * 7, ["14.29"] * 4 + ["14.28"] * 3)],
+    [
+        ([1, 1, 1], ["33.34", "33.33", "33.33"]),
+        ([10, 20], ["33.33", "66.67"]),
+        ([0, 0], ["50.00", "50.00"]),
+        ([5], ["100.00"]),
+        ([1] * 7, ["14.29"] * 4 + ["14.28"] * 3),
+    ],
 )
 def test_it_normalises_weights_to_exactly_100(raw, expected):
     weights = rules.normalise_weights(raw)
@@ -272,7 +301,9 @@ def test_it_normalises_weights_to_exactly_100(raw, expected):
 def evaluations(draw):
     criteria, next_id = [], 1
     top_kinds = ["scored"] * draw(st.integers(1, 3)) + (["price"] if draw(st.booleans()) else [])
-    top_weights = rules.normalise_weights(draw(st.lists(st.integers(1, 100), min_size=len(top_kinds), max_size=len(top_kinds))))
+    top_weights = rules.normalise_weights(
+        draw(st.lists(st.integers(1, 100), min_size=len(top_kinds), max_size=len(top_kinds)))
+    )
     for position, (kind, weight) in enumerate(zip(top_kinds, top_weights, strict=True)):
         scale = draw(st.sampled_from([5, 10, 20])) if kind == "scored" else 5
         parent = Criterion(next_id, f"c{next_id}", kind, weight, scale_max=scale, position=position)
@@ -280,10 +311,21 @@ def evaluations(draw):
         next_id += 1
         if kind == "scored":
             children = draw(st.integers(0, 3))
-            child_weights = rules.normalise_weights(draw(st.lists(st.integers(1, 100), min_size=children, max_size=children)))
+            child_weights = rules.normalise_weights(
+                draw(st.lists(st.integers(1, 100), min_size=children, max_size=children))
+            )
             for child_position, child_weight in enumerate(child_weights):
-                criteria.append(Criterion(next_id, f"c{next_id}", "scored", child_weight, parent=parent.id,
-                                          scale_max=draw(st.sampled_from([5, 10])), position=child_position))
+                criteria.append(
+                    Criterion(
+                        next_id,
+                        f"c{next_id}",
+                        "scored",
+                        child_weight,
+                        parent=parent.id,
+                        scale_max=draw(st.sampled_from([5, 10])),
+                        position=child_position,
+                    )
+                )
                 next_id += 1
     if draw(st.booleans()):
         criteria.append(Criterion(next_id, f"c{next_id}", "eliminatory", None, position=99))
@@ -302,8 +344,14 @@ def evaluations(draw):
                 if draw(st.booleans()):
                     consensus[key] = draw(halves)
     formula = draw(st.sampled_from(rules.PRICE_FORMULAS))
-    return {"criteria": criteria, "bids": bids, "scores": scores, "consensus": consensus,
-            "compliance": compliance, "price_formula": formula}
+    return {
+        "criteria": criteria,
+        "bids": bids,
+        "scores": scores,
+        "consensus": consensus,
+        "compliance": compliance,
+        "price_formula": formula,
+    }
 
 
 @settings(max_examples=150, deadline=None)
@@ -341,7 +389,9 @@ def test_it_does_not_depend_on_the_order_of_criteria_or_bids(evaluation, rnd: ra
     before = summary(evaluation)
     # Same criteria and bids, created in another order: other ids, other list order.
     criterion_ids = [c.id for c in evaluation["criteria"]]
-    new_ids = dict(zip(criterion_ids, rnd.sample(range(500, 500 + len(criterion_ids)), len(criterion_ids)), strict=True))
+    new_ids = dict(
+        zip(criterion_ids, rnd.sample(range(500, 500 + len(criterion_ids)), len(criterion_ids)), strict=True)
+    )
     bid_ids = [b.id for b in evaluation["bids"]]
     new_bids = dict(zip(bid_ids, rnd.sample(range(5000, 5000 + len(bid_ids)), len(bid_ids)), strict=True))
     criteria = [
@@ -357,9 +407,14 @@ def test_it_does_not_depend_on_the_order_of_criteria_or_bids(evaluation, rnd: ra
         rnd.shuffle(items)
         return {(new_bids[b], new_ids[c]): v for (b, c), v in items}
 
-    after = summary({
-        "criteria": criteria, "bids": bids, "scores": remap(evaluation["scores"]),
-        "consensus": remap(evaluation["consensus"]), "compliance": remap(evaluation["compliance"]),
-        "price_formula": evaluation["price_formula"],
-    })
+    after = summary(
+        {
+            "criteria": criteria,
+            "bids": bids,
+            "scores": remap(evaluation["scores"]),
+            "consensus": remap(evaluation["consensus"]),
+            "compliance": remap(evaluation["compliance"]),
+            "price_formula": evaluation["price_formula"],
+        }
+    )
     assert after == before

@@ -16,7 +16,11 @@ from tenders import services as tender_services
 from tenders.models import Tender
 
 REFERENCE = "AO-DEMO-EVAL"
-BIDS = [("Éditeur Alpha", Decimal("480000")), ("Éditeur Bravo", Decimal("395000")), ("Éditeur Charlie", Decimal("520000"))]
+BIDS = [
+    ("Éditeur Alpha", Decimal("480000")),
+    ("Éditeur Bravo", Decimal("395000")),
+    ("Éditeur Charlie", Decimal("520000")),
+]
 
 
 class Command(BaseCommand):
@@ -38,10 +42,17 @@ class Command(BaseCommand):
         if Tender.objects.filter(organization=chu, reference=REFERENCE).exists():
             self.stdout.write("Demo evaluation already there.")
             return
-        tender = tender_services.tender_create(user=buyer, organization=chu, reference=REFERENCE,
-                                               title="Dossier patient informatisé — démonstration de l'évaluation")
-        clauses = (Clause.objects.filter(library__shared_with=chu, current__requirement__in=["scored", "mandatory"])
-                   .select_related("current").order_by("library_id", "key"))
+        tender = tender_services.tender_create(
+            user=buyer,
+            organization=chu,
+            reference=REFERENCE,
+            title="Dossier patient informatisé — démonstration de l'évaluation",
+        )
+        clauses = (
+            Clause.objects.filter(library__shared_with=chu, current__requirement__in=["scored", "mandatory"])
+            .select_related("current")
+            .order_by("library_id", "key")
+        )
         scored = [c for c in clauses if c.current.requirement == "scored"][:5]
         mandatory = [c for c in clauses if c.current.requirement == "mandatory"][:2]
         if not scored:
@@ -54,12 +65,16 @@ class Command(BaseCommand):
         for person in (eval1, eval2):
             services.evaluator_add(user=buyer, tender=tender, username=person.username)
         services.evaluator_declare(user=eval1, tender=tender, no_conflict=True)
-        leaves = [c for c in Criterion.objects.filter(tender=tender, kind="scored", parent__isnull=False).order_by("position")]
+        leaves = [
+            c for c in Criterion.objects.filter(tender=tender, kind="scored", parent__isnull=False).order_by("position")
+        ]
         for b_index, bid in enumerate(bids):
             for c_index, criterion in enumerate(leaves):
                 value = Decimal((b_index + c_index) % (criterion.scale_max + 1))
                 services.score_set(user=eval1, bid=bid, criterion=criterion, value=value, comment="")
         assert Evaluator.objects.filter(tender=tender).count() == 2 and Bid.objects.filter(tender=tender).count() == 3
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo evaluation ready: tender {REFERENCE} (/evaluation/tenders/{tender.pk}/); eval2 still has to declare and score."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo evaluation ready: tender {REFERENCE} (/evaluation/tenders/{tender.pk}/); eval2 still has to declare and score."
+            )
+        )
