@@ -62,7 +62,7 @@ def _base(request, tender, page):
     return {
         "tender": tender,
         "page": page,
-        "nav": "tenders",
+        "nav": "evaluation",
         "state": state,
         "is_lead": access.is_lead(request.user, tender),
         "evaluator": evaluator,
@@ -86,7 +86,7 @@ def evaluation_list(request):
     tenders = (led | named).distinct().select_related("organization").order_by("status", "-created_at")[:200]
     mine = dict(Evaluator.objects.filter(user=request.user).values_list("tender_id", "declared_at"))
     rows = [{"tender": t, "evaluator": t.pk in mine, "declared_at": mine.get(t.pk)} for t in tenders]
-    return render(request, "scoring/list.html", {"rows": rows, "nav": "tenders"})
+    return render(request, "scoring/list.html", {"rows": rows, "nav": "evaluation"})
 
 
 @login_required
