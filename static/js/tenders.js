@@ -193,11 +193,48 @@
     });
   });
 
+  // Drag and drop to reorder (the ↑ ↓ buttons do the same from the keyboard).
+  var dragged = null;
+  document.querySelectorAll(".tender-clause[draggable=true]").forEach(function (item) {
+    item.addEventListener("dragstart", function (event) {
+      if (event.target.closest("input, select, button, textarea")) { event.preventDefault(); return; }
+      dragged = item;
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", item.dataset.tenderClause);
+    });
+    item.addEventListener("dragover", function (event) {
+      if (dragged && dragged !== item) { event.preventDefault(); }
+    });
+    item.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (!dragged || dragged === item) { return; }
+      var items = Array.prototype.slice.call(document.querySelectorAll(".tender-clause"));
+      var position = items.indexOf(item);
+      var form = document.querySelector("form input[name=csrfmiddlewaretoken]");
+      fetch(dragged.dataset.moveUrl, {
+        method: "PATCH",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json",
+                   "X-CSRFToken": form ? form.value : "" },
+        body: JSON.stringify({ position: position })
+      }).then(function (response) {
+        if (response.ok) {
+          window.location.hash = dragged.id;
+          window.location.reload();
+        } else {
+          response.json().then(function (data) { say(data.detail || ""); });
+        }
+      });
+    });
+  });
+
   // After a move, save or add, bring keyboard focus back to the clause that changed.
-  if (window.location.hash) {
-    var target = document.getElementById(window.location.hash.slice(1) + "-title") ||
-      document.getElementById(window.location.hash.slice(1));
+  // (after "load": the browser's own fragment scrolling would otherwise reset it)
+  window.addEventListener("load", function () {
+    if (!window.location.hash) { return; }
+    var id = window.location.hash.slice(1);
+    var target = document.getElementById(id + "-title") || document.getElementById(id);
     if (target && target.tagName === "DETAILS") { target.open = true; }
-    if (target) { target.focus(); }
-  }
+    if (target) { window.setTimeout(function () { target.focus(); }, 0); }
+  });
 })();

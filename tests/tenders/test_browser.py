@@ -135,3 +135,39 @@ def test_it_drafts_a_tender_and_downloads_its_pdf(page, live_server, setup, docu
     document = Document.objects.get()
     assert document.status == "done" and document.size == len(data)
     assert page.problems == []
+
+
+def test_it_reorders_clauses_with_the_keyboard_and_by_dragging(page, live_server, setup):
+    from playwright.sync_api import expect
+
+    from tests.tenders.conftest import add_clause, make_tender
+
+    buyer, hospital, titles = setup
+    tender = make_tender(hospital, buyer, reference="AO-ORDRE")
+    for clause in hospital.shared_libraries.get().clauses.order_by("key"):
+        add_clause(tender, clause)
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", buyer.username)
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.goto(live_server.url + f"/tenders/{tender.pk}/")
+
+    # Keyboard: Tab to "Descendre « API FHIR ouverte »" and press Enter; focus comes back to the clause.
+    page.get_by_role("button", name=f"Descendre « {titles[0]} »").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state()
+    headings = page.locator(".tender-clauses h3")
+    expect(headings.nth(0)).to_contain_text(titles[1])
+    expect(headings.nth(1)).to_contain_text(titles[0])
+    moved = tender.clauses.get(version__title=titles[0])
+    expect(page.locator(f"#tc-{moved.pk}-title")).to_be_focused()
+
+    # Drag the last clause onto the first one.
+    page.set_viewport_size({"width": 1280, "height": 2400})  # both cards on screen while dragging
+    page.locator(".tender-clause").nth(2).drag_to(
+        page.locator(".tender-clause").nth(0), source_position={"x": 30, "y": 12}, target_position={"x": 30, "y": 12}
+    )
+    expect(headings.nth(0)).to_contain_text(titles[2])
+    order = list(tender.clauses.order_by("position").values_list("version__title", flat=True))
+    assert order == [titles[2], titles[1], titles[0]]
+    assert page.problems == []
