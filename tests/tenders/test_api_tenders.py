@@ -130,3 +130,24 @@ def test_it_pins_the_tender_list_query_count(api, buyer, hospital, django_assert
         make_tender(hospital, buyer, reference=f"AO-{index}")
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get("/api/v1/tenders/").json()["count"] == 31
+
+
+def test_it_enforces_csrf_for_session_writes(buyer, hospital):
+    from rest_framework.test import APIClient
+
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(buyer)
+    response = client.post("/api/v1/tenders/", payload(hospital), format="json")
+    assert response.status_code == 403 and "CSRF" in response.json()["detail"]
+    assert not Tender.objects.exists()
+
+
+def test_it_describes_the_tender_endpoints_in_the_schema(api, buyer):
+    schema = api(buyer).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+    for path in ("/api/v1/tenders/", "/api/v1/tenders/{id}/", "/api/v1/tenders/{id}/publish/",
+                 "/api/v1/tenders/{id}/documents/", "/api/v1/tenders/{tender_pk}/clauses/",
+                 "/api/v1/tenders/{tender_pk}/clauses/{id}/", "/api/v1/documents/{id}/",
+                 "/api/v1/documents/{id}/download/", "/api/v1/documents/{id}/retry/"):
+        assert path in paths, path
+    assert "503" in paths["/api/v1/tenders/{id}/documents/"]["post"]["responses"]
