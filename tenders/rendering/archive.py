@@ -7,6 +7,7 @@ with one fixed timestamp (the document's date) and fixed permissions.
 
 import datetime
 import io
+import re
 import zipfile
 
 
@@ -14,6 +15,9 @@ def zip_date_time(iso_date):
     """ZIP's (Y, M, D, h, m, s) for a document date; ZIP cannot store dates before 1980."""
     day = datetime.date.fromisoformat(str(iso_date)[:10])
     return (max(day.year, 1980), day.month, day.day, 0, 0, 0)
+
+
+_MODIFIED_RE = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def normalize_zip(data, iso_date):
@@ -26,5 +30,11 @@ def normalize_zip(data, iso_date):
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 0
-            target.writestr(info, source.read(entry.filename))
+            content = source.read(entry.filename)
+            if entry.filename == "docProps/core.xml":
+                # openpyxl stamps `modified` with the current time on save, whatever was set.
+                content = _MODIFIED_RE.sub(
+                    rb"\g<1>" + f"{iso_date}T00:00:00Z".encode() + rb"\g<2>", content
+                )
+            target.writestr(info, content)
     return output.getvalue()
