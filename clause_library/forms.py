@@ -320,8 +320,9 @@ class LibraryShareForm(BootstrapForm):
         choices=Library.Visibility.choices,
         widget=forms.RadioSelect,
         help_text=gettext_lazy(
-            "Privée : votre organisation et les organisations cochées ci-dessous. "
-            "Partagée : idem, affichée comme partagée. Publique : tous les utilisateurs de Clausier."
+            "Privée : votre organisation seulement. "
+            "Partagée : votre organisation et les organisations cochées ci-dessous. "
+            "Publique : tous les utilisateurs de Clausier."
         ),
     )
     shared_with = forms.ModelMultipleChoiceField(

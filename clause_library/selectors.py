@@ -13,7 +13,10 @@ def libraries_visible_to(user):
     orgs = organization_ids(user)
     return (
         Library.objects.filter(
-            Q(organization_id__in=orgs) | Q(shared_with__in=orgs) | Q(visibility=Library.Visibility.PUBLIC)
+            Q(organization_id__in=orgs)
+            # shared_with counts only while the library is "shared": making it private withdraws it.
+            | Q(visibility=Library.Visibility.SHARED, shared_with__in=orgs)
+            | Q(visibility=Library.Visibility.PUBLIC)
         )
         .distinct()
         .select_related("organization")

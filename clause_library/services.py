@@ -93,6 +93,23 @@ def library_create(*, user, organization, name, description="", language="fr", v
     return library
 
 
+@transaction.atomic
+def library_update(*, user, library, changes):
+    """Change a library's name, description, language, visibility or sharing."""
+    ensure_can_edit(user, library.organization_id)
+    shared_with = changes.pop("shared_with", None)
+    allowed = {"name", "description", "language", "visibility"}
+    for field, value in changes.items():
+        if field not in allowed:
+            raise ApplicationError({field: [_("Ce champ ne peut pas être modifié.")]})
+        setattr(library, field, value)
+    library.updated_at = timezone.now()
+    library.save()
+    if shared_with is not None:
+        library.shared_with.set(shared_with)
+    return library
+
+
 def library_export(library):
     """The library as a `clausier-library/1` document (plain data, JSON-ready)."""
     clauses = library.clauses.select_related("current").order_by("key")

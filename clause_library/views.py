@@ -12,10 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -277,21 +275,13 @@ def library_share(request, pk):
     initial = {"visibility": library.visibility, "shared_with": list(library.shared_with.all())}
     form = LibraryShareForm(request.POST or None, initial=initial, library=library)
     if request.method == "POST" and form.is_valid():
-        _library_share(
-            library, visibility=form.cleaned_data["visibility"], shared_with=form.cleaned_data["shared_with"]
+        services.library_update(
+            user=request.user, library=library,
+            changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.cleaned_data["shared_with"]},
         )
         messages.success(request, _("Partage de la bibliothèque enregistré."))
         return redirect("clause_library:library_detail", pk=library.pk)
     return _page(request, "clause_library/library_share.html", {"library": library, "form": form})
-
-
-@transaction.atomic
-def _library_share(library, *, visibility, shared_with):
-    # No library_update service exists yet; the API writes through its serializer the same way.
-    library.visibility = visibility
-    library.updated_at = timezone.now()
-    library.save(update_fields=["visibility", "updated_at"])
-    library.shared_with.set(shared_with)
 
 
 @login_required

@@ -78,7 +78,7 @@ class LibraryViewSet(
 
     def perform_update(self, serializer):
         check_editor(self.request.user, serializer.instance.organization_id)
-        serializer.save()
+        services.library_update(user=self.request.user, library=serializer.instance, changes=dict(serializer.validated_data))
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):

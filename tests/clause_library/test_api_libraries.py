@@ -214,3 +214,10 @@ def test_list_endpoints_run_the_same_queries_at_any_size(api, library, curator, 
         counts.append(len(context))
     assert counts[0] == counts[1], counts
     assert counts[0] <= 6
+
+
+def test_making_a_shared_library_private_withdraws_it(api, shared_library, curator, buyer):
+    assert api(buyer).get(f"/api/v1/libraries/{shared_library.pk}/").status_code == 200
+    response = api(curator).patch(f"/api/v1/libraries/{shared_library.pk}/", {"visibility": "private"}, format="json")
+    assert response.status_code == 200
+    assert api(type(buyer).objects.get(pk=buyer.pk)).get(f"/api/v1/libraries/{shared_library.pk}/").status_code == 404
