@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 
 from tenders.models import Tender, TenderClause
@@ -57,3 +59,29 @@ def visible_library(library, hospital):
     library.visibility = "shared"
     library.save()
     return library
+
+
+@contextmanager
+def in_process_worker(app):
+    """A Celery worker in a thread of this process (tests need `transaction=True`).
+
+    Each task closes its thread's database connections when it ends, so the test database can be
+    dropped at the end of the session (the worker thread's connection would otherwise linger).
+    """
+    from celery.contrib.testing.worker import start_worker
+    from celery.signals import task_postrun
+    from django.db import connections
+
+    import tenders.tasks  # noqa: F401  (registers the task on the app)
+
+    def close_connections(**kwargs):
+        connections.close_all()
+
+    task_postrun.connect(close_connections, weak=False)
+    app.conf.update(task_always_eager=False)
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                          shutdown_timeout=30):
+            yield
+    finally:
+        task_postrun.disconnect(close_connections)

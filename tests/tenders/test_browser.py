@@ -50,12 +50,9 @@ def page():
 @pytest.fixture
 def documents_worker():
     if settings.CELERY_BROKER_URL.startswith("redis"):
-        from celery.contrib.testing.worker import start_worker
+        from .conftest import in_process_worker
 
-        import tenders.tasks  # noqa: F401
-
-        celery_app.conf.update(task_always_eager=False)
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
+        with in_process_worker(celery_app):
             yield "worker"
     else:
         celery_app.conf.update(task_always_eager=True)
@@ -168,6 +165,7 @@ def test_it_reorders_clauses_with_the_keyboard_and_by_dragging(page, live_server
         page.locator(".tender-clause").nth(0), source_position={"x": 30, "y": 12}, target_position={"x": 30, "y": 12}
     )
     expect(headings.nth(0)).to_contain_text(titles[2])
+    page.wait_for_load_state("networkidle")
     order = list(tender.clauses.order_by("position").values_list("version__title", flat=True))
     assert order == [titles[2], titles[1], titles[0]]
     assert page.problems == []

@@ -21,7 +21,7 @@ from django.db import connection
 from config.celery import app as celery_app
 from tenders.models import Document
 
-from .conftest import add_clause, make_clauses, make_tender
+from .conftest import add_clause, in_process_worker, make_clauses, make_tender
 
 ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 ON_REDIS = settings.CELERY_BROKER_URL.startswith("redis")
@@ -40,14 +40,8 @@ TIMEOUT = 90
 
 @pytest.fixture
 def worker():
-    from celery.contrib.testing.worker import start_worker
-
-    import tenders.tasks  # noqa: F401  (registers the task on the app)
-
-    celery_app.conf.update(task_always_eager=False)
     _purge()
-    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=30):
+    with in_process_worker(celery_app):
         yield
     _purge()
 
