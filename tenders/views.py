@@ -122,10 +122,13 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "categories": Category.choices,
         "results": results,
         "document_buttons": [
-            ("tender", "pdf", _("Générer le PDF")),
-            ("tender", "docx", _("Générer le DOCX")),
-            ("questionnaire", "xlsx", _("Générer le formulaire de réponse (XLSX)")),
-            ("questionnaire", "docx", _("Formulaire de réponse (DOCX)")),
+            (kind, fmt, label, f"{Document.Kind(kind).label} — {fmt.upper()}")
+            for kind, fmt, label in (
+                ("tender", "pdf", _("Générer le PDF")),
+                ("tender", "docx", _("Générer le DOCX")),
+                ("questionnaire", "xlsx", _("Générer le formulaire de réponse (XLSX)")),
+                ("questionnaire", "docx", _("Formulaire de réponse (DOCX)")),
+            )
         ],
         "nav": "tenders",
     }

@@ -89,12 +89,12 @@
         })
         .then(function (result) {
           if (result.status === 202) {
-            var row = addRow(result.data.id, button.textContent.trim());
-            announce(button.textContent.trim() + " — " + label("queued"));
+            var row = addRow(result.data.id, form.dataset.rowLabel || button.textContent.trim());
+            announce((form.dataset.rowLabel || button.textContent.trim()) + " — " + label("queued"));
             poll(row);
           } else {
             var message = result.data.detail || Object.values(result.data).join(" ");
-            if (result.data.id) { addRow(result.data.id, button.textContent.trim()); }
+            if (result.data.id) { addRow(result.data.id, form.dataset.rowLabel || button.textContent.trim()); }
             announce(message || (labels && labels.dataset.error));
           }
         })
