@@ -279,3 +279,35 @@ def test_it_requeues_waiting_documents_with_the_command(filled_tender, eager):
 def test_it_refuses_a_retry_to_an_evaluator(api, evaluator, filled_tender):
     document = Document.objects.create(tender=filled_tender, kind="tender", format="docx", status="failed")
     assert api(evaluator).post(f"/api/v1/documents/{document.pk}/retry/").status_code == 403
+
+
+def test_it_fails_readably_when_a_render_takes_too_long(filled_tender, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def slow(doc):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", slow)
+    document = Document.objects.create(tender=filled_tender, kind="tender", format="docx")
+    assert jobs.document_render(document_id=document.pk) == "failed"
+    document.refresh_from_db()
+    assert document.error == "Le rendu a pris trop de temps et a été interrompu."
+
+
+def test_it_fails_the_document_once_retries_are_exhausted(filled_tender, monkeypatch, eager):
+    from tenders.tasks import MAX_RETRIES, render_document
+
+    calls = []
+
+    def always_down(doc):
+        calls.append(1)
+        raise jobs.TransientError("stockage indisponible")
+
+    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", always_down)
+    monkeypatch.setattr(render_document, "retry_backoff", False)
+    document = Document.objects.create(tender=filled_tender, kind="tender", format="docx")
+    render_document.apply(args=[document.pk])
+    document.refresh_from_db()
+    assert len(calls) == MAX_RETRIES + 1
+    assert document.status == "failed" and "plusieurs essais" in document.error
+    assert not document.file
