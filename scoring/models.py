@@ -54,6 +54,11 @@ class EvaluationState(models.Model):
     technical_closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Abnormally low offers (CCP R2152-3): a bid is flagged when its price is MORE than this
+    # percentage below the mean of the other eligible bids (exactly this percentage: not flagged).
+    low_offer_threshold = models.DecimalField(
+        _("seuil d'offre anormalement basse (%)"), max_digits=5, decimal_places=2, default=20
+    )
 
     class Meta:
         verbose_name = _("état de l'évaluation")
@@ -170,3 +175,36 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.action} {self.object_type}#{self.object_id}"
+
+
+class LowOfferReview(models.Model):
+    """The lead's handling of an abnormally low offer (CCP L2152-5/-6, R2152-3 to R2152-5).
+
+    The request for justification comes first; the decision keeps the bid or rejects it (with a
+    reason), and a rejected bid is no longer eligible. Every change is in the audit trail.
+    """
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("En attente")
+        KEPT = "kept", _("Maintenue")
+        REJECTED = "rejected", _("Rejetée")
+
+    bid = models.OneToOneField(Bid, on_delete=models.CASCADE, related_name="low_offer_review")
+    requested_at = models.DateTimeField(_("demande de justification"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    request_note = models.TextField(_("objet de la demande"), blank=True)
+    decision = models.CharField(_("décision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    reason = models.TextField(_("motif"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("date de la décision"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["bid_id"]
+        verbose_name = _("examen d'offre anormalement basse")
+
+    def __str__(self):
+        return f"low offer {self.bid_id}: {self.decision}"
