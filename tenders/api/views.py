@@ -3,7 +3,7 @@
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -14,7 +14,7 @@ from organizations.access import organization_ids
 
 from .. import selectors, services
 from ..documents import MEDIA_TYPES, download_name
-from ..models import Document
+from ..models import Document, Tender
 from .serializers import (
     DocumentQueuedSerializer,
     DocumentRequestSerializer,
@@ -31,6 +31,12 @@ BROKER_DOWN = inline_serializer(
 )
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[
+        OpenApiParameter("status", str, enum=[value for value, _label in Tender.Status.choices]),
+        OpenApiParameter("organization", int),
+    ])
+)
 class TenderViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
@@ -41,7 +47,19 @@ class TenderViewSet(
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.tenders_for_list(self.request.user)
+        queryset = selectors.tenders_for_list(self.request.user)
+        if self.action != "list":
+            return queryset
+        params = self.request.query_params
+        if params.get("status"):
+            if params["status"] not in Tender.Status.values:
+                raise ValidationError({"status": [_("Statut inconnu.")]})
+            queryset = queryset.filter(status=params["status"])
+        if params.get("organization"):
+            if not params["organization"].isdigit():
+                raise ValidationError({"organization": [_("Identifiant d'organisation attendu (entier).")]})
+            queryset = queryset.filter(organization_id=int(params["organization"]))
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "partial_update":

@@ -151,3 +151,11 @@ def test_it_describes_the_tender_endpoints_in_the_schema(api, buyer):
                  "/api/v1/documents/{id}/download/", "/api/v1/documents/{id}/retry/"):
         assert path in paths, path
     assert "503" in paths["/api/v1/tenders/{id}/documents/"]["post"]["responses"]
+
+
+def test_it_filters_the_list_by_status_and_organisation(api, buyer, hospital, tender):
+    published = make_tender(hospital, buyer, reference="AO-PUB", status="published")
+    client = api(buyer)
+    assert [t["id"] for t in client.get("/api/v1/tenders/?status=published").json()["results"]] == [published.pk]
+    assert client.get(f"/api/v1/tenders/?organization={hospital.pk}").json()["count"] == 2
+    assert client.get("/api/v1/tenders/?status=nope").status_code == 400
