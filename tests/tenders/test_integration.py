@@ -110,6 +110,7 @@ def test_it_generates_pdf_docx_and_xlsx_with_a_real_worker(api, buyer, ten_claus
     for tc in tender_clauses:
         assert tc.version.title in text
         assert str(tc.parameters["delai_jours"]) in text
+    assert "4.0.1" in text  # the default value of the other parameter
     assert "{{" not in text
     assert f"Page 1 / {len(pages)}" in pages[0] or f"Page 2 / {len(pages)}" in pages[1]
 
