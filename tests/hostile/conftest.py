@@ -1,0 +1,67 @@
+"""A complete data set for one organisation (A), and a member of another one (B).
+
+Built through the apps' services, as users would build it: library, clause, tender, tender clause,
+criteria, published tender, bid, answer, evaluator, score, consensus, document, probe report.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from clause_library.models import Library
+from conformance.models import ProbeReport
+from organizations.models import Organization
+from scoring import services as scoring
+from scoring.models import Criterion
+from tenders import services as tenders
+from tenders.models import Document
+
+from ..factories import OrganizationFactory, make_clause, member
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def org_a():
+    return OrganizationFactory(name="CHU A", kind=Organization.Kind.HOSPITAL)
+
+
+@pytest.fixture
+def org_b():
+    return OrganizationFactory(name="CH B", kind=Organization.Kind.HOSPITAL)
+
+
+@pytest.fixture
+def member_b(org_b):
+    """An administrator of B: the most powerful role, in the wrong organisation."""
+    return member(org_b, "admin", username="admin-b")
+
+
+@pytest.fixture
+def dataset_a(org_a):
+    admin = member(org_a, "admin", username="admin-a")
+    evaluator = member(org_a, "evaluator", username="eval-a")
+    library = Library.objects.create(organization=org_a, name="Bibliothèque privée de A", visibility="private")
+    clause = make_clause(library, key="api-fhir", user=admin)
+    tender = tenders.tender_create(user=admin, organization=org_a, reference="AO-A-1", title="DPI de A")
+    tender_clause = tenders.tender_clause_add(user=admin, tender=tender, clause=clause, parameters={})
+    scoring.criteria_from_clauses(user=admin, tender=tender)
+    tender = tenders.tender_publish(user=admin, tender=tender)
+    criterion = Criterion.objects.get(tender=tender, tender_clause=tender_clause)
+    bid = scoring.bid_create(user=admin, tender=tender, vendor="Éditeur A", price=100000)
+    scoring.answer_set(user=admin, bid=bid, criterion=criterion, text="Réponse de A", compliant=True)
+    scoring.evaluator_add(user=admin, tender=tender, username=evaluator.username)
+    scoring.evaluator_declare(user=evaluator, tender=tender, no_conflict=True)
+    scoring.score_set(user=evaluator, bid=bid, criterion=criterion, value=3, comment="Correct")
+    scoring.consensus_set(user=admin, bid=bid, criterion=criterion, value=4, justification="Accord")
+    document = Document.objects.create(
+        tender=tender, kind="tender", format="pdf", status=Document.Status.FAILED, error="Échec simulé", created_by=admin
+    )
+    probe = ProbeReport.objects.create(bid=bid, source=ProbeReport.Source.UPLOAD, status=ProbeReport.Status.DONE)
+    return SimpleNamespace(
+        organization=org_a, admin=admin, evaluator=evaluator, library=library, clause=clause, tender=tender,
+        tender_clause=tender_clause, criterion=criterion, bid=bid, document=document, probe=probe,
+    )

@@ -1,0 +1,140 @@
+"""Cross-tenant id guessing, on every route: walks Django's URL map, fills each id with one of
+organisation A's objects, and calls every method as an administrator of organisation B.
+
+Every answer must be 404 (or 405): never 200, 403 (an existence leak) or 500; nothing of A changes.
+"""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver
+
+from clause_library.models import Clause, ClauseVersion, Library
+from conformance.models import ProbeReport
+from scoring.models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
+from tenders.models import Document, Tender, TenderClause
+
+pytestmark = pytest.mark.django_db
+
+WATCHED = [Library, Clause, ClauseVersion, Tender, TenderClause, Document, Criterion, EvaluationState, Evaluator,
+           Bid, Answer, Score, Consensus, AuditEvent, ProbeReport]
+METHODS = ("get", "post", "put", "patch", "delete")
+KWARG_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
+NAME_RE = re.compile(r"<(\w+)>")
+# A body that gets past any validation a view might (wrongly) run before its tenancy check.
+BODY = {
+    "name": "x", "title": "x", "key": "x", "body": "x", "vendor": "x", "price": 1, "value": 1, "weight": 1,
+    "kind": "scored", "format": "pdf", "comment": "x", "justification": "x", "text": "x", "criterion": 1,
+    "clause": 1, "parameters": {}, "user": "admin-b", "no_conflict": True, "organization": 1, "clauses": [1],
+    "reference": "x", "category": "api_access", "requirement": "scored", "language": "fr",
+}
+
+
+def walk(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern
+
+
+def methods_of(pattern):
+    actions = getattr(pattern.callback, "actions", None)
+    if actions:
+        return [m for m in METHODS if m in actions]
+    view_class = getattr(pattern.callback, "view_class", None)
+    if view_class is not None:
+        return [m for m in METHODS if hasattr(view_class, m)]
+    return ["get", "post"]  # function views: try both
+
+
+def routes_with_ids():
+    for route, pattern in walk(get_resolver().url_patterns):
+        route = KWARG_RE.sub(lambda m: "<" + (m.group(1) or m.group(2)) + ">", route.replace("^", "").replace("$", ""))
+        names = NAME_RE.findall(route)
+        if names and not route.startswith(("admin/", "media/")):
+            yield route, names, methods_of(pattern)
+
+
+def object_for(route, name, data):
+    by_name = {
+        "tender_pk": data.tender, "tender_id": data.tender, "bid_id": data.bid, "criterion_id": data.criterion,
+        "library_pk": data.library, "document_pk": data.document, "tc_pk": data.tender_clause,
+    }
+    if name in by_name:
+        return by_name[name].pk
+    if name == "number":
+        return 1
+    assert name == "pk", f"unknown id kwarg {name} in {route}: teach this test what it names"
+    before = route[: route.index("<pk>")].rstrip("/").split("/")[-1]
+    if before == "clauses":
+        return (data.tender_clause if route.startswith(("api/v1/tenders/", "tenders/")) else data.clause).pk
+    return {
+        "libraries": data.library, "tenders": data.tender, "documents": data.document, "criteria": data.criterion,
+        "bids": data.bid,
+    }[before].pk
+
+
+def url_for(route, data):
+    return "/" + NAME_RE.sub(lambda m: str(object_for(route, m.group(1), data)), route)
+
+
+def snapshot():
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in WATCHED}
+
+
+def test_it_walks_enough_of_the_url_map():
+    routes = {route for route, _names, _methods in routes_with_ids()}
+    api = {r for r in routes if r.startswith("api/v1/")}
+    assert len(api) >= 25 and len(routes) - len(api) >= 20, sorted(routes)
+
+
+def test_every_route_answers_404_to_another_organisation(dataset_a, member_b, django_user_model):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(member_b)
+    pages = Client()
+    pages.force_login(member_b)
+    before = snapshot()
+    failures = []
+    calls = 0
+    for route, _names, methods in routes_with_ids():
+        url = url_for(route, dataset_a)
+        for method in methods:
+            if route.startswith("api/"):
+                if route.endswith(("questionnaire/", "probe/")) and method == "post":
+                    body = {"file": SimpleUploadedFile("a.xlsx", b"PK"), "capability_statement": SimpleUploadedFile(
+                        "c.json", b"{}")}
+                    response = getattr(api, method)(url, body, format="multipart")
+                else:
+                    response = getattr(api, method)(url, BODY if method != "get" else None, format="json")
+            else:
+                response = getattr(pages, method)(url, {k: str(v) for k, v in BODY.items()} if method == "post" else None)
+            calls += 1
+            if response.status_code not in (404, 405):
+                failures.append((method.upper(), url, response.status_code))
+    assert not failures, failures
+    assert calls >= 60
+    assert snapshot() == before
+
+
+def test_the_same_ids_are_found_by_their_own_organisation(dataset_a):
+    """The control: the walk's ids are real, so the 404s above come from tenancy, not from bad ids."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(dataset_a.admin)
+    pages = Client()
+    pages.force_login(dataset_a.admin)
+    missing = []
+    for route, _names, methods in routes_with_ids():
+        if "get" not in methods or route.endswith(("/download/", "/export/")):
+            continue
+        client = api if route.startswith("api/") else pages
+        response = client.get(url_for(route, dataset_a))
+        if response.status_code == 404:
+            missing.append(route)
+    assert not missing, missing
