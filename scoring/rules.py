@@ -475,6 +475,8 @@ class BidResult:
     rank: int | None = None
     price: Decimal | None = None
     dispersed: list[int] = field(default_factory=list)
+    # Rejected as an abnormally low offer (CCP R2152-3): not eligible, though no criterion eliminated it.
+    rejected: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -519,15 +521,18 @@ def compute_results(
     consensus: Mapping[tuple[int, int], object] | None = None,
     compliance: Mapping[tuple[int, int], bool | None] | None = None,
     price_formula: str = PROPORTIONAL,
+    rejected: Iterable[int] = (),
 ) -> list[BidResult]:
     """Results of every bid, best first (eligible by rank, then the eliminated ones), ties by bid id.
 
     `scores[(bid, criterion)]` lists the evaluators' values (or gives their Summary), `consensus[(bid, criterion)]` the agreed
     value, `compliance[(bid, criterion)]` the answer's `compliant` flag. Raises CriteriaError when the
     tree is not usable (a level that does not sum to 100…) and PriceError when an eligible bid's price
-    is not strictly positive.
+    is not strictly positive. Bids in `rejected` (abnormally low offers the lead rejected) are not
+    eligible: no rank, no part in P_min and P_max.
     """
     criteria = list(criteria)
+    rejected = set(rejected or ())
     bids = sorted(bids, key=lambda b: b.id)
     scores, consensus, compliance = scores or {}, consensus or {}, compliance or {}
     if price_formula not in PRICE_FORMULAS:
@@ -576,8 +581,9 @@ def compute_results(
         results[bid.id] = BidResult(
             bid=bid.id,
             vendor=bid.vendor,
-            eligible=not failed,
+            eligible=not failed and bid.id not in rejected,
             eliminated_by=failed,
+            rejected=bid.id in rejected,
             criteria=[rows[c.id] for c, _d in order],
             technical_points=technical,
             price_points=None,
@@ -619,3 +625,70 @@ def compute_results(
 def results_as_dict(results: Sequence[BidResult], price_formula: str) -> dict:
     """The body of GET /api/v1/tenders/{id}/results/."""
     return {"price_formula": price_formula, "bids": [r.as_dict() for r in results]}
+
+
+# ---------------------------------------------------------------------------
+# Abnormally low offers (Code de la commande publique L2152-5/-6, R2152-3 to R2152-5)
+
+DEFAULT_LOW_OFFER_THRESHOLD = Decimal(20)
+
+
+@dataclass(frozen=True)
+class LowOffer:
+    """A bid's price against the mean of the other eligible bids; `gap` is the percentage below that mean."""
+
+    bid: int
+    price: Decimal
+    mean_of_others: Decimal
+    gap: Decimal
+    flagged: bool
+
+
+def is_abnormally_low(price, others: Sequence, threshold) -> bool:
+    """True when `price` is MORE than `threshold` % below the mean of `others` (exactly threshold %: False).
+
+    Compared without division (price × 100 × n < Σothers × (100 − threshold)), so 20 % below a mean
+    is never flagged by a rounding error, while 20.01 % below is.
+    """
+    price, threshold = to_decimal(price), to_decimal(threshold)
+    others = [to_decimal(o) for o in others]
+    if not others or price is None:
+        return False
+    return price * HUNDRED * len(others) < sum(others, ZERO) * (HUNDRED - threshold)
+
+
+def low_offer_flags(
+    *,
+    criteria: Iterable[Criterion],
+    bids: Iterable[Bid],
+    consensus: Mapping | None = None,
+    compliance: Mapping | None = None,
+    rejected: Iterable[int] = (),
+    threshold=DEFAULT_LOW_OFFER_THRESHOLD,
+) -> dict[int, LowOffer]:
+    """{bid id: LowOffer} for every bid that no eliminatory criterion excludes, when it has others to compare with.
+
+    The others are the *eligible* bids: not eliminated, not already rejected as abnormally low. A
+    rejected bid is still measured against them (its row stays in the report).
+    """
+    tree = Tree(list(criteria))
+    consensus, compliance = consensus or {}, compliance or {}
+    rejected = set(rejected or ())
+    admissible = [
+        b for b in bids if b.price is not None and b.price > 0 and not eliminations(tree, b.id, consensus, compliance)
+    ]
+    pool = [b for b in admissible if b.id not in rejected]
+    out = {}
+    for bid in admissible:
+        others = [b.price for b in pool if b.id != bid.id]
+        if not others:
+            continue
+        mean_of_others = sum(others, ZERO) / len(others)
+        out[bid.id] = LowOffer(
+            bid=bid.id,
+            price=bid.price,
+            mean_of_others=mean_of_others,
+            gap=(mean_of_others - bid.price) / mean_of_others * HUNDRED,
+            flagged=is_abnormally_low(bid.price, others, threshold),
+        )
+    return out

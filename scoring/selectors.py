@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 
 from . import rules
 from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
@@ -121,13 +121,51 @@ def audit_of(tender):
     return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
 
 
-def evaluation_inputs(tender) -> dict:
-    """Everything compute_results needs, in five queries (criteria, bids, score sums per cell, consensus, answers)."""
+REVIEW_FIELDS = (
+    "decision",
+    "reason",
+    "request_note",
+    "requested_at",
+    "requested_by__username",
+    "decided_at",
+    "decided_by__username",
+)
+
+
+def _bids_with_reviews(tender):
+    """One query: each bid with its abnormally-low-offer review (LEFT JOIN) and the tender's threshold (subquery)."""
+    threshold = EvaluationState.objects.filter(tender=OuterRef("tender")).values("low_offer_threshold")[:1]
+    rows = (
+        Bid.objects.filter(tender=tender)
+        .annotate(threshold=Subquery(threshold))
+        .order_by("id")
+        .values_list("pk", "vendor", "price", "threshold", *(f"low_offer_review__{f}" for f in REVIEW_FIELDS))
+    )
+    bids, reviews, threshold_value = [], {}, None
+    for pk, vendor, price, row_threshold, *review in rows:
+        bids.append(rules.Bid(id=pk, vendor=vendor, price=price))
+        threshold_value = row_threshold
+        if review[0] is not None:
+            reviews[pk] = dict(
+                zip(
+                    ("decision", "reason", "request_note", "requested_at", "requested_by", "decided_at", "decided_by"),
+                    review,
+                    strict=True,
+                )
+            )
+    return bids, reviews, threshold_value
+
+
+def evaluation_inputs(tender, *, _extra=None) -> dict:
+    """Everything compute_results needs, in five queries (criteria, bids, score sums per cell, consensus, answers).
+
+    Bids rejected as abnormally low offers come in `rejected`; `_extra`, when given, receives the
+    reviews and the threshold read by the same bids query.
+    """
     criteria = rule_criteria(criteria_of(tender))
-    bids = [
-        rules.Bid(id=pk, vendor=vendor, price=price)
-        for pk, vendor, price in Bid.objects.filter(tender=tender).values_list("pk", "vendor", "price")
-    ]
+    bids, reviews, threshold = _bids_with_reviews(tender)
+    if _extra is not None:
+        _extra.update({"reviews": reviews, "threshold": threshold})
     # The database sums each cell up (sum, count, lowest, highest): a row per cell rather than per evaluator.
     cells = (
         Score.objects.filter(bid__tender=tender)
@@ -159,9 +197,82 @@ def evaluation_inputs(tender) -> dict:
         "consensus": consensus,
         "compliance": compliance,
         "price_formula": tender.price_formula,
+        "rejected": {pk for pk, review in reviews.items() if review["decision"] == "rejected"},
     }
 
 
 def tender_results(tender) -> list[rules.BidResult]:
     """The ranked results; raises rules.CriteriaError / rules.PriceError when they cannot be computed."""
     return rules.compute_results(**evaluation_inputs(tender))
+
+
+def _review_as_dict(review: dict | None) -> dict | None:
+    if review is None:
+        return None
+    return {
+        "decision": review["decision"],
+        "request_note": review["request_note"],
+        "requested_at": review["requested_at"],
+        "requested_by": review["requested_by"],
+        "reason": review["reason"],
+        "decided_at": review["decided_at"],
+        "decided_by": review["decided_by"],
+    }
+
+
+def low_offer_rows(inputs: dict, reviews: dict, threshold) -> dict[int, dict]:
+    """{bid id: its abnormally-low-offer object} for bids that are flagged or have a review (plain data)."""
+    threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
+    flags = rules.low_offer_flags(
+        criteria=inputs["criteria"],
+        bids=inputs["bids"],
+        consensus=inputs["consensus"],
+        compliance=inputs["compliance"],
+        rejected=inputs["rejected"],
+        threshold=threshold,
+    )
+    out = {}
+    for bid in inputs["bids"]:
+        flag, review = flags.get(bid.id), reviews.get(bid.id)
+        if review is None and (flag is None or not flag.flagged):
+            continue
+        decision = review["decision"] if review else "pending"
+        out[bid.id] = {
+            "bid": bid.id,
+            "vendor": bid.vendor,
+            "price": bid.price,
+            "flagged": bool(flag and flag.flagged),
+            "threshold": threshold,
+            "mean_of_others": None if flag is None else flag.mean_of_others,
+            "gap_percent": None if flag is None else flag.gap,
+            "decision": decision,
+            # Results stay provisional while a flagged bid waits for the lead's decision.
+            "pending": bool(flag and flag.flagged) and decision == "pending",
+            "review": _review_as_dict(review),
+        }
+    return out
+
+
+class Outcome:
+    """The ranked results plus the abnormally low offers and whether the results are provisional."""
+
+    def __init__(self, results, low_offers, threshold):
+        self.results = results
+        self.low_offers = low_offers
+        self.threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
+        self.provisional = any(row["pending"] for row in low_offers.values())
+
+
+def low_offers_of(tender) -> Outcome:
+    """The abnormally low offers without the results (no score query): five queries."""
+    extra = {}
+    inputs = evaluation_inputs(tender, _extra=extra)
+    return Outcome([], low_offer_rows(inputs, extra["reviews"], extra["threshold"]), extra["threshold"])
+
+
+def tender_outcome(tender) -> Outcome:
+    """Results, abnormally low offers, provisional flag; raises like tender_results. Same queries as tender_results."""
+    extra = {}
+    inputs = evaluation_inputs(tender, _extra=extra)
+    results = rules.compute_results(**inputs)
+    return Outcome(results, low_offer_rows(inputs, extra["reviews"], extra["threshold"]), extra["threshold"])

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -129,11 +131,17 @@ class ResultBidSerializer(serializers.Serializer):
     price_points = serializers.FloatField(allow_null=True)
     total = serializers.FloatField()
     rank = serializers.IntegerField(allow_null=True)
+    abnormally_low = serializers.DictField(
+        allow_null=True, help_text="extension: the bid's abnormally-low-offer flag and review, or null"
+    )
 
 
 class ResultsSerializer(serializers.Serializer):
     price_formula = serializers.ChoiceField(choices=["proportional", "linear", "range"])
     bids = ResultBidSerializer(many=True)
+    provisional = serializers.BooleanField(
+        help_text="extension: true while an abnormally low offer awaits the lead's decision"
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
@@ -142,3 +150,89 @@ class AuditEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = AuditEvent
         fields = ["id", "at", "user", "action", "object_type", "object_id", "field", "old", "new"]
+
+
+# Abnormally low offers ----------------------------------------------------------------------------
+
+
+def _iso(moment):
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def low_offer_as_dict(row: dict | None) -> dict | None:
+    """A bid's abnormally-low-offer object (GET /tenders/{id}/low-offers/ and the results' `abnormally_low`)."""
+    from .. import rules
+
+    if row is None:
+        return None
+    review = row["review"]
+    return {
+        "bid": row["bid"],
+        "vendor": row["vendor"],
+        "price": rules.as_number(row["price"]),
+        "flagged": row["flagged"],
+        "threshold": rules.as_number(row["threshold"]),
+        "mean_of_others": rules.as_number(rules.rounded(row["mean_of_others"], 2)),
+        "gap_percent": rules.as_number(rules.rounded(row["gap_percent"], 2)),
+        "decision": row["decision"],
+        "review": None
+        if review is None
+        else {
+            **review,
+            "requested_at": _iso(review["requested_at"]),
+            "decided_at": _iso(review["decided_at"]),
+        },
+    }
+
+
+class LowOfferThresholdSerializer(serializers.Serializer):
+    threshold = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, coerce_to_string=False
+    )
+
+
+class LowOfferRequestSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=5000)
+
+
+class LowOfferDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["kept", "rejected"])
+    reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class LowOfferReviewSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    decision = serializers.CharField()
+    request_note = serializers.CharField()
+    requested_at = serializers.DateTimeField(allow_null=True)
+    requested_by = serializers.CharField(source="requested_by.username", allow_null=True, default=None)
+    reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+
+
+# Simulation ---------------------------------------------------------------------------------------
+
+
+class SimulatedBidSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    price = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=Decimal("0.01"), coerce_to_string=False)
+    scores = serializers.DictField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        default=dict,
+        help_text='{"<criterion id>": level (0..scale_max) or "60%"}; a scored leaf left out scores 0',
+    )
+
+
+class SimulationInputSerializer(serializers.Serializer):
+    bids = SimulatedBidSerializer(many=True, required=False, default=list, max_length=10)
+    step = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=50,
+        required=False,
+        default=5,
+        coerce_to_string=False,
+    )

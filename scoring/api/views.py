@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
 
-from .. import access, rules, selectors, services
+from .. import access, rules, selectors, services, simulation
 from ..models import Bid, Criterion
 from .serializers import (
     AnswerSerializer,
@@ -23,11 +23,17 @@ from .serializers import (
     DeclarationSerializer,
     EvaluatorSerializer,
     FromClausesSerializer,
+    LowOfferDecisionSerializer,
+    LowOfferRequestSerializer,
+    LowOfferReviewSerializer,
+    LowOfferThresholdSerializer,
     QuestionnaireSerializer,
     ResultsSerializer,
     ScoreInputSerializer,
     ScoreSerializer,
+    SimulationInputSerializer,
     StateSerializer,
+    low_offer_as_dict,
 )
 
 
@@ -330,12 +336,17 @@ class ResultsView(GenericAPIView):
         tender = access.tender_for(request.user, tender_id)
         access.require_results_reader(request.user, tender)
         try:
-            results = selectors.tender_results(tender)
+            outcome = selectors.tender_outcome(tender)
         except rules.CriteriaError as error:
             raise ApplicationError({"criteria": error.messages})
         except rules.PriceError as error:
             raise ApplicationError({"price": [str(error)]})
-        return Response(rules.results_as_dict(results, tender.price_formula))
+        body = rules.results_as_dict(outcome.results, tender.price_formula)
+        # Extensions (additive): abnormally low offers, and results provisional until each flag is decided.
+        body["provisional"] = outcome.provisional
+        for row in body["bids"]:
+            row["abnormally_low"] = low_offer_as_dict(outcome.low_offers.get(row["bid"]))
+        return Response(body)
 
 
 class AuditView(GenericAPIView):
@@ -346,3 +357,91 @@ class AuditView(GenericAPIView):
         access.require_lead(request.user, tender)
         page = self.paginate_queryset(selectors.audit_of(tender))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+# Abnormally low offers ------------------------------------------------------------------------
+
+
+def _low_offers_body(tender):
+    outcome = selectors.low_offers_of(tender)
+    rows = [low_offer_as_dict(row) for row in outcome.low_offers.values()]
+    return {
+        "threshold": rules.as_number(outcome.threshold),
+        "provisional": outcome.provisional,
+        "count": len(rows),
+        "results": rows,
+    }
+
+
+class LowOffersView(GenericAPIView):
+    """Bids whose price is more than `threshold` % below the mean of the other eligible bids, with their review."""
+
+    serializer_class = LowOfferThresholdSerializer
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_results_reader(request.user, tender)
+        return Response(_low_offers_body(tender))
+
+    @extend_schema(request=LowOfferThresholdSerializer, responses={200: dict})
+    def patch(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.low_offer_threshold_set(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(_low_offers_body(tender))
+
+
+class LowOfferRequestView(GenericAPIView):
+    serializer_class = LowOfferRequestSerializer
+
+    @extend_schema(request=LowOfferRequestSerializer, responses={200: LowOfferReviewSerializer})
+    def post(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.low_offer_request(user=request.user, bid=bid, **serializer.validated_data)
+        return Response(LowOfferReviewSerializer(review).data)
+
+
+class LowOfferDecisionView(GenericAPIView):
+    serializer_class = LowOfferDecisionSerializer
+
+    @extend_schema(request=LowOfferDecisionSerializer, responses={200: LowOfferReviewSerializer})
+    def post(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        review = services.low_offer_decide(user=request.user, bid=bid, **serializer.validated_data)
+        return Response(LowOfferReviewSerializer(review).data)
+
+
+# Simulation -----------------------------------------------------------------------------------
+
+
+class SimulateView(GenericAPIView):
+    """Rank hypothetical bids under each price formula and weight move; writes nothing (draft or published)."""
+
+    serializer_class = SimulationInputSerializer
+
+    @extend_schema(request=SimulationInputSerializer, responses={200: dict})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        criteria = selectors.rule_criteria(selectors.criteria_of(tender))
+        bids = serializer.validated_data["bids"] or simulation.profiles(criteria)
+        try:
+            outcome = simulation.simulate(
+                criteria=criteria, bids=bids, formula=tender.price_formula, step=serializer.validated_data["step"]
+            )
+        except rules.CriteriaError as error:
+            raise ApplicationError({"criteria": error.messages})
+        except simulation.SimulationError as error:
+            raise ApplicationError(error.errors)
+        return Response(simulation.as_json(outcome))
