@@ -121,6 +121,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "category": category,
         "categories": Category.choices,
         "results": results,
+        "taken": {tender_clause.clause_id for tender_clause in tender_clauses},
         "document_buttons": [
             (kind, fmt, label, f"{Document.Kind(kind).label} — {fmt.upper()}")
             for kind, fmt, label in (
