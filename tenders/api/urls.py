@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from .guidance import CompletenessView, SetApplyView
 from .views import DocumentViewSet, TenderClauseViewSet, TenderViewSet
 
 app_name = "tenders-api"
@@ -15,5 +16,7 @@ clause_detail = TenderClauseViewSet.as_view({"get": "retrieve", "patch": "partia
 urlpatterns = [
     path("tenders/<int:tender_pk>/clauses/", clause_list, name="tender-clause-list"),
     path("tenders/<int:tender_pk>/clauses/<int:pk>/", clause_detail, name="tender-clause-detail"),
+    path("tenders/<int:tender_pk>/completeness/", CompletenessView.as_view(), name="tender-completeness"),
+    path("tenders/<int:tender_pk>/apply-set/", SetApplyView.as_view(), name="tender-apply-set"),
     *router.urls,
 ]
