@@ -16,4 +16,5 @@ urlpatterns = [
     path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
     path("tenders/<int:pk>/results/", views.results, name="results"),
     path("tenders/<int:pk>/report/", views.report_request, name="report_request"),
+    path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
 ]

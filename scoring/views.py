@@ -18,7 +18,7 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
 from organizations.errors import ApplicationError
 
-from . import access, rules, selectors, services
+from . import access, rules, selectors, services, simulation
 from .models import Answer, Bid, Consensus, Criterion, Evaluator, Score
 
 
@@ -443,3 +443,98 @@ def report_request(request, pk):
     else:
         messages.info(request, _("Rapport en préparation."))
     return redirect(_url("results", tender, "documents"))
+
+
+# Simulation before publishing ----------------------------------------------------------------------
+
+SIMULATION_ROWS = 6
+
+
+def _simulation_leaves(tender):
+    tree = selectors.criteria_tree(tender)
+    criteria = selectors.rule_criteria([c for c, *_ in tree])
+    plain = rules.Tree(criteria)
+    leaves = [
+        {"criterion": c, "number": n}
+        for c, _d, n, _s in tree
+        if c.kind == "scored" and plain.is_scored_leaf(plain.by_id[c.pk])
+    ]
+    return criteria, leaves
+
+
+def _simulation_rows(request, leaves, criteria):
+    """The form's rows: posted values, generated profiles (?profiles=1) or blanks; always SIMULATION_ROWS."""
+    rows = []
+    if request.method == "POST":
+        for index in range(SIMULATION_ROWS):
+            prefix = f"bid-{index}-"
+            rows.append(
+                {
+                    "name": request.POST.get(prefix + "name", "").strip(),
+                    "price": request.POST.get(prefix + "price", "").strip(),
+                    "scores": {
+                        str(leaf["criterion"].pk): request.POST.get(f"{prefix}c{leaf['criterion'].pk}", "").strip()
+                        for leaf in leaves
+                    },
+                }
+            )
+    elif request.GET.get("profiles"):
+        for profile in simulation.profiles(criteria):
+            rows.append({"name": profile["name"], "price": f"{profile['price']:f}", "scores": profile["scores"]})
+    while len(rows) < SIMULATION_ROWS:
+        rows.append({"name": "", "price": "", "scores": {}})
+    return [
+        {
+            "index": index,
+            "name": row["name"],
+            "price": row["price"],
+            "cells": [{"leaf": leaf, "value": row["scores"].get(str(leaf["criterion"].pk), "")} for leaf in leaves],
+        }
+        for index, row in enumerate(rows)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def simulation_page(request, pk):
+    """Try the scoring method on hypothetical bids before publishing it; nothing is stored."""
+    tender = _tender(request, pk, lead=True)
+    criteria, leaves = _simulation_leaves(tender)
+    rows = _simulation_rows(request, leaves, criteria)
+    context = _base(request, tender, "simulation")
+    context.update(
+        {
+            "rows": rows,
+            "leaves": leaves,
+            "step": request.POST.get("step", "5"),
+            "formula_labels": simulation.FORMULA_LABELS,
+        }
+    )
+    status = 200
+    if request.method == "POST":
+        bids = [
+            {
+                "name": r["name"],
+                "price": _decimal(r["price"]),
+                "scores": {str(c["leaf"]["criterion"].pk): c["value"] for c in r["cells"]},
+            }
+            for r in rows
+            if r["name"] or r["price"]
+        ]
+        step = _decimal(context["step"])
+        try:
+            if step is None or not 0 < step <= 50:
+                raise simulation.SimulationError({"step": [_("Le pas doit être compris entre 0 et 50 points.")]})
+            outcome = simulation.simulate(criteria=criteria, bids=bids, formula=tender.price_formula, step=step)
+        except rules.CriteriaError as error:
+            context["problems"], status = error.messages, 400
+        except simulation.SimulationError as error:
+            context["problems"], status = [m for ms in error.errors.values() for m in ms], 400
+        else:
+            context["outcome"] = simulation.as_json(outcome)
+            names = {c.id: c.name for c in criteria}
+            for change, raw in zip(context["outcome"]["weight_changes"], outcome["weight_changes"], strict=True):
+                change["weights_label"] = " · ".join(
+                    f"{names[cid]} {rules.format_number(weight)} %" for cid, weight in raw["weights"].items()
+                )
+    return render(request, "scoring/simulation.html", context, status=status)
