@@ -202,6 +202,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    "DEFAULT_METADATA_CLASS": "organizations.api.metadata.Metadata",  # OPTIONS never looks objects up
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "organizations.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},

@@ -71,8 +71,8 @@ class ClauseSerializer(serializers.Serializer):
     checks = serializers.JSONField(required=False, default=list, help_text="conformance checks")
     preview = serializers.SerializerMethodField()
     version = serializers.SerializerMethodField()
-    origin = serializers.PrimaryKeyRelatedField(read_only=True)
-    based_on = serializers.IntegerField(read_only=True)
+    origin = serializers.IntegerField(read_only=True, allow_null=True, help_text="id of the clause it was copied from")
+    based_on = serializers.IntegerField(read_only=True, allow_null=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
     def to_representation(self, clause):
