@@ -17,4 +17,22 @@ urlpatterns = [
     path("tenders/<int:pk>/results/", views.results, name="results"),
     path("tenders/<int:pk>/report/", views.report_request, name="report_request"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
+    path(
+        "tenders/<int:pk>/low-offers/request/",
+        views.low_offer_action,
+        {"action": "request"},
+        name="low_offer_request",
+    ),
+    path(
+        "tenders/<int:pk>/low-offers/decision/",
+        views.low_offer_action,
+        {"action": "decision"},
+        name="low_offer_decision",
+    ),
+    path(
+        "tenders/<int:pk>/low-offers/threshold/",
+        views.low_offer_action,
+        {"action": "threshold"},
+        name="low_offer_threshold",
+    ),
 ]

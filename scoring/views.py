@@ -380,7 +380,8 @@ def results(request, pk):
         raise PermissionDenied(str(exc.detail))
     context = _base(request, tender, "results")
     try:
-        outcome = selectors.tender_results(tender)
+        full = selectors.tender_outcome(tender)
+        outcome = full.results
     except rules.CriteriaError as error:
         context["problems"] = error.messages
         return render(request, "scoring/results.html", context, status=400)
@@ -395,6 +396,7 @@ def results(request, pk):
             "technical": rules.as_number(r.technical_points),
             "price": rules.as_number(r.price_points),
             "total": rules.as_number(r.total),
+            "low_offer": full.low_offers.get(r.bid),
         }
         for r in outcome
     ]
@@ -418,6 +420,9 @@ def results(request, pk):
             "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
             "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
+            "provisional": full.provisional,
+            "low_offer_threshold": full.threshold,
+            "low_offers": [row for row in rows if row["low_offer"]],
         }
     )
     return render(request, "scoring/results.html", context)
@@ -538,3 +543,39 @@ def simulation_page(request, pk):
                     f"{names[cid]} {rules.format_number(weight)} %" for cid, weight in raw["weights"].items()
                 )
     return render(request, "scoring/simulation.html", context, status=status)
+
+
+# Abnormally low offers -----------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def low_offer_action(request, pk, action):
+    """The lead's request for justification, decision (kept / rejected with a reason) or new threshold."""
+    tender = _tender(request, pk, lead=True)
+    try:
+        if action == "threshold":
+            services.low_offer_threshold_set(
+                user=request.user, tender=tender, threshold=_decimal(request.POST.get("threshold") or "")
+            )
+            messages.success(request, _("Seuil des offres anormalement basses enregistré."))
+        else:
+            bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
+            if bid is None:
+                raise ApplicationError({"detail": [_("Offre inconnue.")]})
+            if action == "request":
+                services.low_offer_request(user=request.user, bid=bid, note=request.POST.get("note", ""))
+                messages.success(
+                    request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": bid.vendor}
+                )
+            else:
+                services.low_offer_decide(
+                    user=request.user,
+                    bid=bid,
+                    decision=request.POST.get("decision", ""),
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": bid.vendor})
+    except ApplicationError as error:
+        _flash(request, error)
+    return redirect(_url("results", tender, "low-offers"))

@@ -233,3 +233,60 @@ def test_it_lists_low_offers_in_a_number_of_queries_that_does_not_grow(api, eval
         Answer.objects.create(bid=bid, criterion=evaluation.criteria.hds, compliant=True)
     assert count_queries(api, evaluation.lead, url) == small
     assert len(api(evaluation.lead).get(url).json()["results"]) == 9
+
+
+# The results page ---------------------------------------------------------------------------------
+
+
+def browser(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(tender, name="results/"):
+    return f"/evaluation/tenders/{tender.pk}/{name}"
+
+
+def test_it_highlights_the_flagged_bid_and_records_request_and_decision_from_the_results_page(evaluation):
+    client = browser(evaluation.lead)
+    html = client.get(page(evaluation.tender)).content.decode()
+    assert 'id="results-provisional"' in html and "low-offer-flagged" in html
+    assert "28,89 % sous la moyenne" in html
+    assert 'id="low-offer-note-%d"' % evaluation.charlie.pk in html
+    response = client.post(
+        page(evaluation.tender, "low-offers/request/"), {"bid": evaluation.charlie.pk, "note": "Décomposez le prix."}
+    )
+    assert response.status_code == 302 and response["Location"].endswith("results/#low-offers")
+    html = client.get(page(evaluation.tender)).content.decode()
+    assert "Décomposez le prix." in html and 'id="low-offer-rejected-%d"' % evaluation.charlie.pk in html
+    # A rejection without a reason is refused with the reason why; nothing changes.
+    client.post(page(evaluation.tender, "low-offers/decision/"), {"bid": evaluation.charlie.pk, "decision": "rejected"})
+    assert LowOfferReview.objects.get().decision == "pending"
+    assert "Motivez le rejet" in client.get(page(evaluation.tender)).content.decode()
+    client.post(
+        page(evaluation.tender, "low-offers/decision/"),
+        {"bid": evaluation.charlie.pk, "decision": "rejected", "reason": "Prix intenable."},
+    )
+    html = client.get(page(evaluation.tender)).content.decode()
+    assert 'id="results-provisional"' not in html and "low-offer-rejected" in html
+    assert "Rejetée : offre anormalement basse — Prix intenable." in html
+
+
+def test_it_changes_the_threshold_from_the_results_page(evaluation):
+    browser(evaluation.lead).post(page(evaluation.tender, "low-offers/threshold/"), {"threshold": "30"})
+    html = browser(evaluation.lead).get(page(evaluation.tender)).content.decode()
+    assert 'id="results-provisional"' not in html and "Aucune offre signalée." in html
+
+
+def test_it_keeps_the_low_offer_forms_to_the_lead(evaluation, outsider):
+    data = {"bid": evaluation.charlie.pk, "note": "x"}
+    assert browser(outsider).post(page(evaluation.tender, "low-offers/request/"), data).status_code == 404
+    assert browser(evaluation.eval1).post(page(evaluation.tender, "low-offers/request/"), data).status_code == 403
+    assert (
+        browser(evaluation.eval1).post(page(evaluation.tender, "low-offers/threshold/"), {"threshold": 5}).status_code
+        == 403
+    )
+    assert not LowOfferReview.objects.exists()
