@@ -136,6 +136,39 @@ def render_report_xlsx(doc) -> bytes:
                 [row["vendor"], row["number"], row["criterion"], row["value"], row["justification"], row["set_by"]]
             )
 
+        low = workbook.create_sheet(_("Offres anormalement basses"))
+        _header(
+            low,
+            [
+                _("Candidat"),
+                _("Prix"),
+                _("Moyenne des autres offres"),
+                _("Écart (%)"),
+                _("Justification demandée le"),
+                _("Objet de la demande"),
+                _("Décision"),
+                _("Décidée le"),
+                _("Par"),
+                _("Motif"),
+            ],
+            [28, 14, 16, 10, 14, 40, 12, 14, 14, 50],
+        )
+        for row in doc.get("low_offers", []):
+            low.append(
+                [
+                    row["vendor"],
+                    row["price"],
+                    row["mean_of_others"],
+                    row["gap_percent"],
+                    row["requested_on"],
+                    row["request_note"],
+                    row["decision_label"],
+                    row["decided_on"],
+                    row["decided_by"],
+                    row["reason"],
+                ]
+            )
+
         buffer = io.BytesIO()
         workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), doc["generated_on"] or "2000-01-01")

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from . import rules, selectors
 from .models import Answer, AuditEvent, Criterion
@@ -42,7 +43,8 @@ def report_document(tender) -> dict:
 
     language = getattr(tender, "language", "fr") or "fr"
     with translation.override(language):
-        results = selectors.tender_results(tender)
+        outcome = selectors.tender_outcome(tender)
+        results = outcome.results
         tree = selectors.criteria_tree(tender)
         names = {c.pk: c.name for c, _d, _n, _s in tree}
         numbers = {c.pk: number for c, _d, number, _s in tree}
@@ -98,7 +100,8 @@ def report_document(tender) -> dict:
                             or _("Déclarée non conforme par le candidat."),
                         }
                         for cid in result.eliminated_by
-                    ],
+                    ]
+                    + _low_offer_rejection(outcome.low_offers.get(result.bid)),
                 }
             )
         ranked = [b for b in bids if b["eligible"]]
@@ -160,11 +163,83 @@ def report_document(tender) -> dict:
             "value": awardee["price"] if awardee else None,
             "evaluators": evaluators,
             "consensus": consensus,
+            # Abnormally low offers (CCP R2152-3 to R2152-5): each flag, the request and the decision.
+            "provisional": outcome.provisional,
+            "low_offer_threshold": _number(outcome.threshold),
+            "low_offers": [_low_offer_entry(row, language) for row in outcome.low_offers.values()],
         }
     doc["inputs_digest"] = hashlib.sha256(
         json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
     ).hexdigest()
     return doc
+
+
+def _low_offer_rejection(row) -> list[dict]:
+    """A rejected abnormally low offer, as one more reason in the bid's `eliminated_by`."""
+    if not row or row["decision"] != "rejected":
+        return []
+    return [
+        {
+            "criterion": _("Offre anormalement basse"),
+            "number": "",
+            "reason": (row["review"] or {}).get("reason") or "",
+        }
+    ]
+
+
+DECISION_LABELS = {
+    "pending": gettext_noop("en attente"),
+    "kept": gettext_noop("maintenue"),
+    "rejected": gettext_noop("rejetée"),
+}
+
+
+def _low_offer_entry(row, language) -> dict:
+    review = row["review"] or {}
+    return {
+        "vendor": row["vendor"],
+        "price": _number(row["price"]),
+        "mean_of_others": _number(row["mean_of_others"]),
+        "gap_percent": _number(row["gap_percent"]),
+        "flagged": row["flagged"],
+        "decision": row["decision"],
+        "decision_label": _(DECISION_LABELS[row["decision"]]),
+        "requested_on": _date(review.get("requested_at")),
+        "request_note": review.get("request_note") or "",
+        "decided_on": _date(review.get("decided_at")),
+        "decided_by": review.get("decided_by") or "",
+        "reason": review.get("reason") or "",
+    }
+
+
+def _threshold(doc) -> str:
+    with translation.override(doc["language"]):
+        return rules.format_number(rules.to_decimal(doc["low_offer_threshold"]))
+
+
+def low_offer_lines(doc) -> list[str]:
+    """One sentence per abnormally low offer, the same in every format."""
+    language = doc["language"]
+    lines = []
+    for row in doc["low_offers"]:
+        text = _("%(vendor)s — %(price)s, %(gap)s %% sous la moyenne des autres offres (%(mean)s)") % {
+            "vendor": row["vendor"],
+            "price": _money(row["price"], language),
+            "gap": _fmt(row["gap_percent"], language),
+            "mean": _money(row["mean_of_others"], language),
+        }
+        if row["requested_on"]:
+            text += _(" ; justification demandée le %(date)s : %(note)s") % {
+                "date": row["requested_on"],
+                "note": row["request_note"],
+            }
+        text += _(" ; décision : %(decision)s") % {"decision": row["decision_label"]}
+        if row["decided_on"]:
+            text += _(" le %(date)s par %(user)s") % {"date": row["decided_on"], "user": row["decided_by"]}
+        if row["reason"]:
+            text += _(" — motif : %(reason)s") % {"reason": row["reason"]}
+        lines.append(text + ".")
+    return lines
 
 
 def _fmt(value, language="fr", places=2):
@@ -319,6 +394,8 @@ def render_report_html(doc, *, for_print=True) -> str:
             "chart": mark_safe(chart_svg(doc)),  # built here from escaped values only
             "generated_on": format_date(doc["generated_on"]) if doc["generated_on"] else None,
             "value_display": fmt["money"](doc["value"]),
+            "low_offer_lines": low_offer_lines(doc),
+            "low_offer_threshold_display": _threshold(doc),
             "print_css_url": static_print_url(PRINT_CSS),
             "report_css_url": static_print_url("css/scoring-print.css"),
         }
@@ -439,6 +516,18 @@ def render_report_docx(doc) -> bytes:
                 ],
                 widths=[0.18, 0.25, 0.09, 0.36, 0.12],
             )
+
+        builder.heading(_("8. Offres anormalement basses"), 1)
+        builder.paragraph(
+            _("Seuil : prix inférieur de plus de %(threshold)s %% à la moyenne des autres offres recevables.")
+            % {"threshold": _threshold(doc)}
+        )
+        if doc["provisional"]:
+            builder.paragraph(_("Résultats provisoires : une décision est encore attendue."), italic=True)
+        if not doc["low_offers"]:
+            builder.paragraph(_("Aucune offre anormalement basse."))
+        for line in low_offer_lines(doc):
+            builder.paragraph(line, "List Bullet")
         return builder.to_bytes()
 
 

@@ -290,3 +290,52 @@ def test_it_keeps_the_low_offer_forms_to_the_lead(evaluation, outsider):
         == 403
     )
     assert not LowOfferReview.objects.exists()
+
+
+# The evaluation report ----------------------------------------------------------------------------
+
+
+def test_it_lists_the_abnormally_low_offer_and_its_decision_in_every_report_format(api, evaluation):
+    import io
+
+    from docx import Document as WordDocument
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    from scoring import reports
+    from tenders.models import Document
+
+    client = api(evaluation.lead)
+    client.post(request_url(evaluation.charlie), {"note": "Décomposez le prix."}, format="json")
+    client.post(decision_url(evaluation.charlie), {"decision": "rejected", "reason": "Prix intenable."}, format="json")
+    evaluation.tender.refresh_from_db()
+    doc = reports.report_document(evaluation.tender)
+    assert doc["provisional"] is False and doc["low_offer_threshold"] == 20.0
+    (row,) = doc["low_offers"]
+    assert (row["vendor"], row["gap_percent"], row["decision"], row["reason"], row["decided_by"]) == (
+        "Charlie",
+        28.89,
+        "rejected",
+        "Prix intenable.",
+        evaluation.lead.username,
+    )
+    assert [b["vendor"] for b in doc["rejected"]] == ["Charlie"]
+    assert doc["rejected"][0]["eliminated_by"][-1]["criterion"] == "Offre anormalement basse"
+
+    def build(format):
+        document = Document.objects.create(tender=evaluation.tender, kind="evaluation_report", format=format)
+        return reports.build_report(document)[0]
+
+    pdf = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(build("pdf"))).pages)
+    for expected in ("8. Offres anormalement basses", "Décomposez le prix.", "Prix intenable.", "rejetée", "28,89"):
+        assert expected in " ".join(pdf.split()), expected
+    word = "\n".join(p.text for p in WordDocument(io.BytesIO(build("docx"))).paragraphs)
+    assert (
+        "8. Offres anormalement basses" in word
+        and "Prix intenable." in word
+        and "Seuil : prix inférieur de plus de 20 %" in word
+    )
+    sheet = load_workbook(io.BytesIO(build("xlsx")))["Offres anormalement basses"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][0] == "Charlie" and rows[1][6] == "rejetée" and rows[1][9] == "Prix intenable."
+    assert rows[1][5] == "Décomposez le prix." and rows[1][8] == evaluation.lead.username
