@@ -242,3 +242,19 @@ def test_it_links_the_simulation_from_the_overview_and_hides_it_from_others(
     assert page_client(evaluator).get(page_url(tender)).status_code == 403
     assert page_client(outsider).get(page_url(tender)).status_code == 404
     assert page_client(outsider).post(page_url(tender), form(tender_criteria.pk)).status_code == 404
+
+
+def test_it_shows_the_conseil_d_etat_banner_when_price_does_not_count(tender, buyer):
+    technical = Criterion.objects.create(tender=tender, name="Valeur technique", kind="scored", weight=100)
+    html = page_client(buyer).post(page_url(tender), form(technical.pk)).content.decode()
+    assert 'id="simulation-ce2013"' in html and "Aucun critère de prix pondéré" in html
+
+
+def test_it_explains_on_the_page_why_a_simulation_cannot_run(tender, buyer, tender_criteria):
+    data = {**form(tender_criteria.pk), f"bid-0-c{tender_criteria.pk}": "7"}
+    response = page_client(buyer).post(page_url(tender), data)
+    assert response.status_code == 400
+    assert (
+        "Offre « A », critère « Valeur technique » : La note doit être comprise entre 0 et 5."
+        in response.content.decode()
+    )
