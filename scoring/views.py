@@ -537,6 +537,7 @@ def simulation_page(request, pk):
             context["problems"], status = [m for ms in error.errors.values() for m in ms], 400
         else:
             context["outcome"] = simulation.as_json(outcome)
+            context["step_display"] = rules.format_number(step)
             names = {c.id: c.name for c in criteria}
             for change, raw in zip(context["outcome"]["weight_changes"], outcome["weight_changes"], strict=True):
                 change["weights_label"] = " · ".join(
