@@ -4,7 +4,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -38,6 +38,7 @@ def check_editor(user, organization_id):
         raise PermissionDenied(_("Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."))
 
 
+@extend_schema_view(update=extend_schema(exclude=True))  # PUT on a library is a 405: keep it out of the schema
 class LibraryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,

@@ -31,3 +31,14 @@ def test_the_schema_says_a_clause_may_have_no_origin(dataset_a):
         assert properties[name]["type"] == "integer" and properties[name]["nullable"] is True, properties[name]
     clause = client.get(f"/api/v1/clauses/{dataset_a.clause.pk}/").json()
     assert clause["origin"] is None and clause["based_on"] is None
+
+
+def test_the_schema_does_not_offer_put_on_a_library(dataset_a):
+    """The schema listed PUT /libraries/{id}/ while the server always answers 405 (PATCH changes a library)."""
+    client = APIClient()
+    client.force_authenticate(dataset_a.admin)
+    schema = client.get("/api/schema/?format=json").json()
+    operations = schema["paths"]["/api/v1/libraries/{id}/"]
+    assert "put" not in operations and {"get", "patch", "delete"} <= set(operations)
+    assert "put" in schema["paths"]["/api/v1/libraries/{id}/guidance/"]
+    assert client.put(f"/api/v1/libraries/{dataset_a.library.pk}/", {"name": "x"}, format="json").status_code == 405

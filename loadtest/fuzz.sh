@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# API fuzzing: schemathesis against our own OpenAPI schema, authenticated with a demo user's token,
+# against gunicorn on loopback with a fresh PostgreSQL database (never another address).
+# Usage: loadtest/fuzz.sh [max-examples per operation]   (make fuzz)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+PORT=${FUZZ_PORT:-8765}
+DB=${FUZZ_DB:-clausier_fuzz}
+EXAMPLES=${1:-${FUZZ_EXAMPLES:-60}}
+OUT=${FUZZ_OUT:-var/fuzz}
+export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DEBUG=True
+export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/6}
+export AXES_ENABLED=False LOG_LEVEL=WARNING
+export MEDIA_ROOT="$PWD/$OUT/media"
+mkdir -p "$OUT"
+
+psql -q -h 127.0.0.1 -U postgres -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB"
+$BIN/python manage.py migrate --noinput -v0
+$BIN/python manage.py load_demo >/dev/null
+$BIN/python manage.py load_demo_evaluation >/dev/null
+
+# Real ids for the path parameters (random ids would only ever meet 404s): the demo evaluation's
+# tender, its clauses, criteria and bids, a clause of the shared library.
+$BIN/python manage.py shell -v0 -c '
+from clause_library.models import Clause, Library
+from scoring.models import Bid, Criterion
+from tenders.models import Tender, TenderClause
+tender = Tender.objects.order_by("-pk").first()
+ids = {
+    "library": Library.objects.order_by("pk").first().pk, "clause": Clause.objects.order_by("pk").first().pk,
+    "tender": tender.pk, "tender_clause": TenderClause.objects.filter(tender=tender).first().pk,
+    "criterion": Criterion.objects.filter(tender=tender, kind="scored", children__isnull=True).first().pk,
+    "bid": Bid.objects.filter(tender=tender).first().pk,
+}
+rows = [
+    ("^/api/v1/libraries/\\\\{id\\\\}", {"path.id": ids["library"]}),
+    ("^/api/v1/clauses/\\\\{id\\\\}", {"path.id": ids["clause"], "path.number": 1}),
+    ("^/api/v1/tenders/\\\\{tender_pk\\\\}/clauses/\\\\{id\\\\}", {"path.tender_pk": ids["tender"], "path.id": ids["tender_clause"]}),
+    ("^/api/v1/tenders/\\\\{tender_pk\\\\}/clauses/$", {"path.tender_pk": ids["tender"]}),
+    ("^/api/v1/tenders/\\\\{id\\\\}", {"path.id": ids["tender"]}),
+    ("^/api/v1/tenders/\\\\{tender_id\\\\}", {"path.tender_id": ids["tender"]}),
+    ("^/api/v1/criteria/\\\\{id\\\\}", {"path.id": ids["criterion"]}),
+    ("^/api/v1/bids/\\\\{id\\\\}", {"path.id": ids["bid"]}),
+    ("^/api/v1/bids/\\\\{bid_id\\\\}", {"path.bid_id": ids["bid"], "path.criterion_id": ids["criterion"]}),
+]
+with open("'"$OUT"'/schemathesis.toml", "w") as out:
+    for regex, parameters in rows:
+        values = ", ".join(f"\"{k}\" = {v}" for k, v in parameters.items())
+        out.write(f"[[operations]]\ninclude-path-regex = \"{regex}\"\nparameters = {{ {values} }}\n\n")
+'
+
+$BIN/gunicorn config.wsgi -b "127.0.0.1:$PORT" -w 2 --timeout 60 --log-level warning \
+  >"$OUT/gunicorn.log" 2>&1 &
+GUNICORN=$!
+trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/login/" >/dev/null && break; sleep 0.2; done
+
+TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token/" -H 'Content-Type: application/json' \
+  -d '{"username": "chu-admin", "password": "clausier-demo"}' | $BIN/python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+set +e
+$BIN/schemathesis --config-file "$OUT/schemathesis.toml" run "http://127.0.0.1:$PORT/api/schema/" \
+  -H "Authorization: Token $TOKEN" -H "Accept-Language: fr" \
+  --checks not_a_server_error,response_schema_conformance,content_type_conformance \
+  --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" --workers 2 \
+  --exclude-path /api/v1/auth/token/ \
+  --request-timeout 30 --report ndjson --report-dir "$OUT" --seed "${FUZZ_SEED:-20261128}" \
+  --continue-on-failure --suppress-health-check all 2>&1 | tee "$OUT/schemathesis.txt"
+STATUS=${PIPESTATUS[0]}
+set -e
+REQUESTS=$(grep -c '"ScenarioFinished"\|"http_interaction"\|"request":' "$OUT"/*.ndjson 2>/dev/null | tail -1 || true)
+echo "schemathesis exit status: $STATUS"
+echo "server errors in the gunicorn log: $(grep -c 'Internal Server Error' "$OUT/gunicorn.log" || true)"
+exit "$STATUS"
