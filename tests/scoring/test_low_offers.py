@@ -339,3 +339,16 @@ def test_it_lists_the_abnormally_low_offer_and_its_decision_in_every_report_form
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] == "Charlie" and rows[1][6] == "rejetée" and rows[1][9] == "Prix intenable."
     assert rows[1][5] == "Décomposez le prix." and rows[1][8] == evaluation.lead.username
+
+
+def test_it_shows_evaluators_the_flags_but_not_the_lead_s_forms(evaluation):
+    from django.utils import timezone
+
+    from scoring.models import EvaluationState
+
+    EvaluationState.objects.create(
+        tender=evaluation.tender, revealed_at=timezone.now(), technical_closed_at=timezone.now()
+    )
+    html = browser(evaluation.eval1).get(page(evaluation.tender)).content.decode()
+    assert "low-offer-flagged" in html and 'id="low-offer-%d"' % evaluation.charlie.pk in html
+    assert "low-offers/request/" not in html and "low-offers/threshold/" not in html

@@ -258,3 +258,19 @@ def test_it_explains_on_the_page_why_a_simulation_cannot_run(tender, buyer, tend
         "Offre « A », critère « Valeur technique » : La note doit être comprise entre 0 et 5."
         in response.content.decode()
     )
+
+
+def test_it_simulates_in_a_number_of_queries_that_does_not_grow_with_the_bids(api, tender, buyer, tender_criteria):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(bids):
+        client = api(type(buyer).objects.get(pk=buyer.pk))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(url(tender), {"bids": bids}, format="json").status_code == 200
+        return len(captured)
+
+    three = example_bids(tender_criteria.pk)
+    assert (
+        count(three) == count(three + [{**b, "name": b["name"] + "2"} for b in three]) == 3
+    )  # roles, tender, criteria
