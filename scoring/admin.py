@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
+from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, LowOfferReview, Score
 
 
 @admin.register(Criterion)
@@ -70,3 +70,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "tender", "user", "action", "object_type", "object_id", "field")
     list_filter = ("action",)
     list_select_related = ("tender", "user")
+
+
+@admin.register(LowOfferReview)
+class LowOfferReviewAdmin(ReadOnlyAdmin):
+    """Decisions go through the results page or the API, which keep the audit trail."""
+
+    list_display = ("bid", "decision", "requested_at", "decided_by", "decided_at")
+    list_filter = ("decision",)
+    list_select_related = ("bid", "decided_by")
