@@ -1,10 +1,69 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from clause_library.models import ClauseSet
+from clause_library.selectors import libraries_visible_to
 from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
 from .models import Tender
+
+# The kinds of software a library's sets are tagged with, in the order the buyer sees them.
+SOFTWARE_LABELS = {
+    "patient_record": _("Dossier patient"),
+    "lab": _("Laboratoire"),
+    "imaging": _("Imagerie"),
+    "pharmacy": _("Pharmacie"),
+    "telemonitoring": _("Télésurveillance"),
+    "any": _("Tout logiciel"),
+}
+LEVEL_ORDER = [value for value, _label in ClauseSet.Level.choices]
+
+
+def set_choices(user):
+    """The recommended sets of the libraries the user sees, as select choices `<library id>:<set key>`.
+
+    Grouped by library when several libraries hold sets. One query.
+    """
+    sets = ClauseSet.objects.filter(library__in=libraries_visible_to(user).values("pk")).select_related("library")
+    software = list(SOFTWARE_LABELS)
+
+    def order(clause_set):
+        kind = software.index(clause_set.software) if clause_set.software in software else len(software)
+        level = LEVEL_ORDER.index(clause_set.level) if clause_set.level in LEVEL_ORDER else len(LEVEL_ORDER)
+        return (clause_set.library.name.lower(), clause_set.library_id, kind, level, clause_set.position, clause_set.key)
+
+    groups = {}
+    for clause_set in sorted(sets, key=order):
+        label = clause_set.title
+        if clause_set.software in SOFTWARE_LABELS:
+            label = f"{SOFTWARE_LABELS[clause_set.software]} — {clause_set.get_level_display()}"
+        groups.setdefault(clause_set.library, []).append((f"{clause_set.library_id}:{clause_set.key}", label))
+    if len(groups) == 1:
+        return next(iter(groups.values()))
+    return [(library.name, choices) for library, choices in groups.items()]
+
+
+def parse_set_choice(value):
+    """`"12:patient-record-recommended"` → `(12, "patient-record-recommended")`; blank → None."""
+    if not value:
+        return None
+    library_id, _sep, key = value.partition(":")
+    return int(library_id), key
+
+
+class SetApplyForm(forms.Form):
+    """Add a recommended set to a draft tender, from the editor."""
+
+    set = forms.ChoiceField(label=_("Ensemble recommandé"))
+
+    def __init__(self, *args, user, choices=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["set"].choices = set_choices(user) if choices is None else choices
+        self.fields["set"].widget.attrs["class"] = "form-select form-select-sm"
+
+    def clean_set(self):
+        return parse_set_choice(self.cleaned_data["set"])
 
 
 class TenderForm(forms.ModelForm):
@@ -23,11 +82,23 @@ class TenderForm(forms.ModelForm):
         allowed = organization_ids_with_role(user, BUYER_ROLES)
         self.fields["organization"].queryset = Organization.objects.filter(pk__in=allowed).order_by("name")
         self.fields["organization"].empty_label = None
+        choices = set_choices(user)
+        if choices:
+            self.fields["start_set"] = forms.ChoiceField(
+                label=_("Partir d'un ensemble recommandé"), required=False,
+                choices=[("", _("Aucun : commencer sans clause"))] + choices,
+                help_text=_("Type de logiciel et niveau : les clauses de l'ensemble sont ajoutées d'un coup, avec "
+                            "leurs valeurs par défaut ; vous pourrez ensuite en retirer ou les ajuster."),
+            )
+            self.fields["start_set"].widget.attrs["aria-describedby"] = "id_start_set-help"
         for field in self.fields.values():
             css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else (
                 "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             )
             field.widget.attrs["class"] = css
+
+    def clean_start_set(self):
+        return parse_set_choice(self.cleaned_data.get("start_set"))
 
 
 def clause_parameter_values(post, fields):

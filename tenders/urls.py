@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/publish/", views.tender_publish, name="tender_publish"),
     path("<int:pk>/documents/", views.tender_document_request, name="tender_document_request"),
     path("<int:pk>/documents/<int:document_pk>/retry/", views.tender_document_retry, name="tender_document_retry"),
+    path("<int:pk>/sets/apply/", views.tender_set_apply, name="tender_set_apply"),
     path("<int:pk>/clauses/add/", views.tender_clause_add, name="tender_clause_add"),
     path("<int:pk>/clauses/<int:tc_pk>/parameters/", views.tender_clause_parameters, name="tender_clause_parameters"),
     path("<int:pk>/clauses/<int:tc_pk>/move/", views.tender_clause_move, name="tender_clause_move"),

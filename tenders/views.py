@@ -3,10 +3,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clause_library.models import Category
@@ -14,8 +16,8 @@ from clause_library.selectors import clauses_filtered
 from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
 from organizations.errors import ApplicationError
 
-from . import selectors, services
-from .forms import TenderForm, TenderSettingsForm, clause_parameter_values
+from . import guidance, selectors, services
+from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
 from .models import Document, TenderClause
 
 SEARCH_LIMIT = 25
@@ -61,15 +63,37 @@ def tender_create(request):
         raise PermissionDenied(_("Seuls les acheteurs et administrateurs peuvent créer un appel d'offres."))
     form = TenderForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        start_set = changes.pop("start_set", None)
         try:
-            tender = services.tender_create(user=request.user, **form.cleaned_data)
+            # One request, one transaction: a set that cannot be applied leaves no empty tender behind.
+            with transaction.atomic():
+                tender = services.tender_create(user=request.user, **changes)
+                added = []
+                if start_set:
+                    added = guidance.tender_set_apply(
+                        user=request.user, tender=tender, library_id=start_set[0], set_key=start_set[1]
+                    )
         except ApplicationError as error:
             for field, problems in error.errors.items():
-                form.add_error(field if field in form.fields else None, problems)
+                form.add_error(field if field in form.fields else "start_set" if field in ("set", "library") else None,
+                               problems)
         else:
+            if start_set:
+                messages.success(request, _set_added_message(len(added)))
+                return redirect(_editor_url(tender, "completeness"))
             messages.success(request, _("Appel d'offres créé. Ajoutez-lui des clauses."))
             return redirect(_editor_url(tender))
     return render(request, "tenders/tender_form.html", {"form": form, "nav": "tenders"}, status=400 if form.errors else 200)
+
+
+def _set_added_message(count):
+    return ngettext(
+        "Ensemble appliqué : %(count)s clause ajoutée, avec ses valeurs par défaut. Retirez ou ajustez ce qui ne convient pas.",
+        "Ensemble appliqué : %(count)s clauses ajoutées, avec leurs valeurs par défaut. Retirez ou ajustez ce qui ne "
+        "convient pas.",
+        count,
+    ) % {"count": count}
 
 
 def _editor_context(request, tender, *, errors=None, submitted=None, tender_errors=None, tender_submitted=None):
@@ -105,8 +129,11 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
     if category not in Category.values:
         category = ""
     results = []
+    set_form = None
     if can_edit and tender.is_draft:
         results = list(clauses_filtered(request.user, q=q or None, category=category or None)[:SEARCH_LIMIT])
+        choices = set_choices(request.user)
+        set_form = SetApplyForm(user=request.user, choices=choices, auto_id="set-apply-%s") if choices else None
     return {
         "tender": tender,
         "clauses": clauses,
@@ -121,6 +148,9 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "category": category,
         "categories": Category.choices,
         "results": results,
+        # The same summary as GET /api/v1/tenders/{id}/completeness/.
+        "completeness": guidance.tender_completeness(request.user, tender),
+        "set_form": set_form,
         "taken": {tender_clause.clause_id for tender_clause in tender_clauses},
         "document_buttons": [
             (kind, fmt, label, f"{Document.Kind(kind).label} — {fmt.upper()}")
@@ -170,7 +200,32 @@ def tender_clause_add(request, pk):
         _flash(request, error)
         return redirect(_editor_url(tender))
     messages.success(request, _("Clause « %(title)s » ajoutée.") % {"title": clause.current.title})
+    if request.POST.get("next") == "completeness":  # the one-click add of the completeness panel
+        return redirect(_editor_url(tender, "completeness"))
     return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+
+
+@login_required
+@require_POST
+def tender_set_apply(request, pk):
+    """Add a recommended set to a draft tender (the clauses it already holds are kept as they are)."""
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    form = SetApplyForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _("Choisissez un ensemble recommandé parmi ceux proposés."))
+        return redirect(_editor_url(tender, "completeness"))
+    library_id, set_key = form.cleaned_data["set"]
+    try:
+        added = guidance.tender_set_apply(user=request.user, tender=tender, library_id=library_id, set_key=set_key)
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        if added:
+            messages.success(request, _set_added_message(len(added)))
+        else:
+            messages.info(request, _("Toutes les clauses de cet ensemble sont déjà dans l'appel d'offres."))
+    return redirect(_editor_url(tender, "completeness"))
 
 
 def selectors_clause_or_none(request):
