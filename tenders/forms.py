@@ -59,7 +59,8 @@ class SetApplyForm(forms.Form):
 
     def __init__(self, *args, user, choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["set"].choices = set_choices(user) if choices is None else choices
+        choices = set_choices(user) if choices is None else choices
+        self.fields["set"].choices = [("", _("Choisissez un ensemble…"))] + choices
         self.fields["set"].widget.attrs["class"] = "form-select form-select-sm"
 
     def clean_set(self):

@@ -134,6 +134,8 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         results = list(clauses_filtered(request.user, q=q or None, category=category or None)[:SEARCH_LIMIT])
         choices = set_choices(request.user)
         set_form = SetApplyForm(user=request.user, choices=choices, auto_id="set-apply-%s") if choices else None
+    # The same summary as GET /api/v1/tenders/{id}/completeness/.
+    completeness = guidance.tender_completeness(request.user, tender)
     return {
         "tender": tender,
         "clauses": clauses,
@@ -148,8 +150,8 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "category": category,
         "categories": Category.choices,
         "results": results,
-        # The same summary as GET /api/v1/tenders/{id}/completeness/.
-        "completeness": guidance.tender_completeness(request.user, tender),
+        "completeness": completeness,
+        "gaps": [topic for topic in completeness["topics"] if not topic["covered"]],
         "set_form": set_form,
         "taken": {tender_clause.clause_id for tender_clause in tender_clauses},
         "document_buttons": [

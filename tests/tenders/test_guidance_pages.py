@@ -127,6 +127,7 @@ def test_the_one_click_add_closes_the_gap(client, api, buyer, default_library, d
 
     topics, summary, aside = panel(client.get(editor(draft)).content.decode())
     assert topics[topic["key"]] is False and summary == "30 / 31 thèmes couverts"
+    assert f'À compléter :\n      <a href="#topic-{topic["key"]}">{escape(topic["title"])}</a></p>' in aside
     assert aside.count("Ajouter la clause recommandée") == 1
 
     response = client.post(reverse("tenders:tender_clause_add", args=[draft.pk]),
@@ -148,10 +149,13 @@ def test_it_adds_a_set_from_the_editor(client, buyer, default_library, draft):
     # Again: nothing new, and the page says so.
     client.post(url, {"set": f"{default_library.pk}:any-essential"})
     assert "déjà dans l&#x27;appel d&#x27;offres" in client.get(editor(draft)).content.decode()
-    # A set outside the choices is refused without touching the tender.
+    # A set outside the choices, or none, is refused without touching the tender.
     count = draft.clauses.count()
-    client.post(url, {"set": "999:nope"})
-    assert draft.clauses.count() == count
+    assert 'value="" selected>Choisissez un ensemble' in client.get(editor(draft)).content.decode()
+    for value in ("999:nope", ""):
+        assert client.post(url, {"set": value}).status_code == 302
+        assert draft.clauses.count() == count
+    assert "Choisissez un ensemble recommandé parmi ceux proposés." in client.get(editor(draft)).content.decode()
 
 
 def test_another_organisation_gets_404(client, outsider, default_library, draft):
