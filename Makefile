@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker web test lint migrations-check bench clean
+.PHONY: install run worker web test lint migrations-check bench clean fuzz load drills hostile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,20 @@ migrations-check: lint
 
 bench: install
 	$(BIN)/python -m bench
+
+# Proof under load, faults and hostile input (docs/QUALITY.md). All of them use 127.0.0.1 only,
+# PostgreSQL and Redis running locally, and a database of their own (dropped and recreated).
+hostile: install
+	$(BIN)/python -m pytest -q tests/hostile
+
+fuzz: install
+	loadtest/fuzz.sh $(FUZZ_EXAMPLES)
+
+load: install
+	loadtest/run.sh
+
+drills: install
+	loadtest/drills.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var media staticfiles
