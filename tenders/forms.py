@@ -72,7 +72,10 @@ class TenderForm(forms.ModelForm):
 
     class Meta:
         model = Tender
-        fields = ["organization", "reference", "title", "procedure", "price_formula", "sealed_price", "language"]
+        fields = [
+            "organization", "reference", "title", "procedure", "price_formula", "sealed_price", "language",
+            "completeness_annex",
+        ]
         help_texts = {
             "reference": _("Par exemple AO-2026-014."),
             "sealed_price": _("Les évaluateurs ne voient le prix qu'après la clôture de l'analyse technique."),
@@ -116,7 +119,7 @@ class TenderSettingsForm(TenderForm):
     """The tender's own fields, once created (its organisation does not change)."""
 
     class Meta(TenderForm.Meta):
-        fields = ["reference", "title", "procedure", "price_formula", "sealed_price", "language"]
+        fields = ["reference", "title", "procedure", "price_formula", "sealed_price", "language", "completeness_annex"]
 
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)

@@ -38,6 +38,46 @@ def guidance_library(user, tender, library_id=None):
     return candidates.order_by("id").first()
 
 
+def _organization_libraries(organization_id):
+    from django.db.models import Q
+
+    from clause_library.models import Library
+
+    return Library.objects.filter(
+        Q(organization_id=organization_id)
+        | Q(visibility=Library.Visibility.SHARED, shared_with=organization_id)
+        | Q(visibility=Library.Visibility.PUBLIC)
+    ).distinct()
+
+
+def completeness_for_document(tender, numbering):
+    """The completeness annex of a generated tender: topics with the articles covering them.
+
+    The library judged is the one most of the tender's clauses come from, among those the
+    tender's organisation may see. `numbering` maps tender clause ids to article numbers.
+    """
+    pinned = list(
+        TenderClause.objects.filter(tender=tender, clause__isnull=False).values_list("id", "version__tags", "clause__library_id")
+    )
+    counts = {}
+    for _pk, _tags, library_pk in pinned:
+        counts[library_pk] = counts.get(library_pk, 0) + 1
+    candidates = set(_organization_libraries(tender.organization_id).filter(pk__in=counts, topics__isnull=False).values_list("pk", flat=True))
+    ranked = [pk for pk in sorted(counts, key=lambda pk: (-counts[pk], pk)) if pk in candidates]
+    if not ranked:
+        return None
+    topics = CoverageTopic.objects.filter(library_id=ranked[0]).order_by("position", "key")
+    rows = []
+    for topic in topics:
+        tag = f"covers:{topic.key}"
+        articles = sorted(
+            (numbering[pk] for pk, tags, _library in pinned if tag in (tags or []) and pk in numbering),
+            key=lambda number: [int(part) for part in number.split(".")],
+        )
+        rows.append({"key": topic.key, "title": topic.title, "covered": bool(articles), "articles": articles})
+    return {"covered": sum(row["covered"] for row in rows), "total": len(rows), "topics": rows}
+
+
 def tender_completeness(user, tender, library_id=None):
     """Which of the library's topics the tender covers, with the clause to add for each gap.
 

@@ -49,6 +49,10 @@ class Tender(models.Model):
         _("formule de prix"), max_length=20, choices=PriceFormula.choices, default=PriceFormula.PROPORTIONAL
     )
     sealed_price = models.BooleanField(_("prix sous pli scellé"), default=False)
+    completeness_annex = models.BooleanField(
+        _("annexe de complétude"), default=False,
+        help_text=_("Joindre au document le bilan des thèmes d'interopérabilité couverts."),
+    )
     language = models.CharField(_("langue des documents"), max_length=2, choices=Language.choices, default="fr")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

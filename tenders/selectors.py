@@ -189,6 +189,10 @@ def tender_document(tender) -> dict:
             "criteria": criteria,
             "questions": questions,
         }
+        if tender.completeness_annex:
+            from .guidance import completeness_for_document
+
+            doc["completeness"] = completeness_for_document(tender, numbering)
     doc["inputs_digest"] = inputs_digest(doc)
     return doc
 

@@ -23,7 +23,7 @@ from .models import Document, Tender, TenderClause
 
 logger = logging.getLogger(__name__)
 
-TENDER_FIELDS = ("reference", "title", "procedure", "parameters", "price_formula", "sealed_price", "language")
+TENDER_FIELDS = ("reference", "title", "procedure", "parameters", "price_formula", "sealed_price", "completeness_annex", "language")
 MAX_TENDER_PARAMETERS = 200
 
 
@@ -88,7 +88,8 @@ def _check_clauses_resolve(tender, tender_parameters, *, require):
 
 @transaction.atomic
 def tender_create(*, user, organization, reference, title, procedure="open",
-                  parameters=None, price_formula="proportional", sealed_price=False, language="fr") -> Tender:
+                  parameters=None, price_formula="proportional", sealed_price=False, language="fr",
+                  completeness_annex=False) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
         raise ApplicationError(
@@ -100,6 +101,7 @@ def tender_create(*, user, organization, reference, title, procedure="open",
     return Tender.objects.create(
         organization=organization, reference=reference, title=title, procedure=procedure, parameters=parameters,
         price_formula=price_formula, sealed_price=sealed_price, language=language, created_by=user,
+        completeness_annex=completeness_annex,
     )
 
 

@@ -17,7 +17,7 @@ class TenderSerializer(serializers.ModelSerializer):
         model = Tender
         fields = [
             "id", "organization", "reference", "title", "procedure", "status", "parameters", "price_formula",
-            "sealed_price", "language", "created_at", "updated_at", "published_at",
+            "sealed_price", "language", "completeness_annex", "created_at", "updated_at", "published_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at", "published_at"]
 

@@ -541,6 +541,17 @@ def render_tender_docx(doc, *, progress=None):
                 [[q["id"], q["article"], q.get("requirement_label", ""), q["question"]] for q in doc["questions"]],
                 widths=(0.12, 0.1, 0.2, 0.58),
             )
+        if doc.get("completeness"):
+            completeness = doc["completeness"]
+            builder.heading(gettext("Annexe — Complétude de l'interopérabilité"), 1, page_break_before=True)
+            builder.table(
+                [gettext("Thème"), gettext("Couvert"), gettext("Articles")],
+                [
+                    [topic["title"], gettext("Oui") if topic["covered"] else gettext("Non"), ", ".join(topic["articles"])]
+                    for topic in completeness["topics"]
+                ],
+                widths=(0.6, 0.12, 0.28),
+            )
         data = builder.to_bytes()
     report(100)
     return data

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.django_db
 
 TENDER_FIELDS = {
     "id", "organization", "reference", "title", "procedure", "status", "parameters", "price_formula",
-    "sealed_price", "language", "created_at", "updated_at", "published_at",
+    "sealed_price", "language", "completeness_annex", "created_at", "updated_at", "published_at",
 }
 
 

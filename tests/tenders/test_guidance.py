@@ -111,3 +111,39 @@ def test_completeness_runs_the_same_queries_at_any_size(api, default_library, dr
             assert client.get(f"/api/v1/tenders/{draft.pk}/completeness/").status_code == 200
         counts.append(len(context))
     assert counts[0] == counts[1], counts
+
+
+def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, default_library, draft, buyer):
+    import io
+
+    from docx import Document as WordDocument
+    from pypdf import PdfReader
+
+    from tenders.rendering.docx import render_tender_docx
+    from tenders.rendering.html import render_tender_html
+    from tenders.rendering.pdf import render_pdf
+    from tenders.selectors import tender_document
+
+    client = api(buyer)
+    client.post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "any-essential"}, format="json")
+    draft.refresh_from_db()
+    assert "completeness" not in tender_document(draft)
+
+    response = client.patch(f"/api/v1/tenders/{draft.pk}/", {"completeness_annex": True}, format="json")
+    assert response.status_code == 200 and response.data["completeness_annex"] is True
+    draft.refresh_from_db()
+    doc = tender_document(draft)
+    api_view = client.get(f"/api/v1/tenders/{draft.pk}/completeness/").data
+    annex = doc["completeness"]
+    assert (annex["covered"], annex["total"]) == (api_view["covered"], api_view["total"])
+    assert [t["covered"] for t in annex["topics"]] == [t["covered"] for t in api_view["topics"]]
+    assert 0 < annex["covered"] < annex["total"]  # the essentials leave some topics open
+    covered = next(t for t in annex["topics"] if t["covered"])
+    assert covered["articles"] and all(a.count(".") == 1 for a in covered["articles"])
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(render_tender_html(doc, for_print=True)))).pages)
+    assert "Complétude de l'interopérabilité" in text and f"{annex['covered']} thèmes couverts sur {annex['total']}" in text
+    word = WordDocument(io.BytesIO(render_tender_docx(doc)))
+    assert any(p.text == "Annexe — Complétude de l'interopérabilité" and p.style.name == "Heading 1" for p in word.paragraphs)
+    table = word.tables[-1]
+    assert table.rows[0].cells[0].text == "Thème" and len(table.rows) == annex["total"] + 1
