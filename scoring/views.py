@@ -8,7 +8,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
@@ -277,6 +279,79 @@ def bids(request, pk):
     return render(request, "scoring/bids.html", context)
 
 
+# One bid: its FHIR base URL and the conformance probe -----------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bid_detail(request, pk, bid_pk):
+    """A bid's page: the lead sets its FHIR base URL, runs the probe or uploads the documents; readers see the report."""
+    from conformance import selectors as probe_selectors
+    from conformance.models import MAX_DOCUMENT_BYTES
+
+    tender = _tender(request, pk, reader=True)
+    bid = Bid.objects.filter(tender=tender, pk=bid_pk).first()
+    if bid is None:
+        raise Http404
+    bid.tender = tender
+    if request.method == "POST":
+        _tender(request, pk, lead=True)
+        try:
+            _bid_post(request, bid)
+        except ApplicationError as error:
+            _flash(request, error)
+        return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + "#probe")
+    report = probe_selectors.latest_report(bid)
+    context = _base(request, tender, "bids")
+    context.update(
+        {
+            "bid": bid,
+            "sees_prices": access.sees_prices(request.user, tender),
+            "report": report,
+            "probe": probe_selectors.report_sections(report, tender) if report else None,
+            "max_document_kib": MAX_DOCUMENT_BYTES // 1024,
+        }
+    )
+    return render(request, "scoring/bid_detail.html", context)
+
+
+def _bid_post(request, bid):
+    from conformance import services as probe_services
+    from conformance.models import MAX_DOCUMENT_BYTES
+
+    action = request.POST.get("action")
+    if action == "fhir_base_url":
+        url = request.POST.get("fhir_base_url", "").strip()
+        if url:
+            try:
+                URLValidator(schemes=["https"])(url)
+            except ValidationError:
+                raise ApplicationError(
+                    {"fhir_base_url": [_("L'URL de base FHIR doit être une adresse https:// valide.")]}
+                )
+            if len(url) > 500:
+                raise ApplicationError({"fhir_base_url": [_("URL trop longue (500 caractères au plus).")]})
+        services.bid_update(user=request.user, bid=bid, changes={"fhir_base_url": url})
+        messages.success(request, _("URL de base FHIR enregistrée."))
+    elif action == "probe":
+        probe_services.probe_request(user=request.user, bid=bid)
+        messages.success(request, _("Vérification demandée : elle s'exécute en arrière-plan."))
+    elif action == "upload":
+        files = {kind: request.FILES.get(kind) for kind in probe_services.KINDS}
+        files = {kind: upload for kind, upload in files.items() if upload is not None}
+        if not files:
+            raise ApplicationError({"detail": [_("Choisissez au moins un document à téléverser.")]})
+        for upload in files.values():
+            if upload.size > MAX_DOCUMENT_BYTES:
+                raise ApplicationError(
+                    {"detail": [_("Fichier trop volumineux (%(max)s octets au plus).") % {"max": MAX_DOCUMENT_BYTES}]}
+                )
+        probe_services.probe_request(user=request.user, bid=bid, files=files)
+        messages.success(request, _("Documents reçus : la vérification s'exécute en arrière-plan."))
+    else:
+        raise ApplicationError({"detail": [_("Action inconnue.")]})
+
+
 # The evaluator's grid ------------------------------------------------------------------------------
 
 
@@ -302,7 +377,22 @@ def grid(request, pk):
     context.update(
         {"rows": rows, "bids": bid_list, "closed": selectors.state_of(tender).technical_closed_at is not None}
     )
+    _attach_probe_outcomes(tender, rows)
     return render(request, "scoring/grid.html", context)
+
+
+def _attach_probe_outcomes(tender, rows):
+    """Each cell of a criterion drawn from a clause gets that bid's latest probe outcomes for the clause.
+
+    One query when no bid of the tender was probed, three otherwise, whatever the number of bids.
+    """
+    from conformance.selectors import latest_results_for_tender
+
+    by_bid = latest_results_for_tender(tender)
+    for row in rows:
+        clause_id = row["criterion"].tender_clause_id
+        for cell in row["cells"]:
+            cell["probe"] = (by_bid.get(cell["bid"].pk) or {}).get(clause_id, []) if clause_id else []
 
 
 # Consensus ------------------------------------------------------------------------------------
