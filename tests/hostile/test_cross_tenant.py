@@ -59,22 +59,20 @@ def routes_with_ids():
 
 
 def object_for(route, name, data):
-    by_name = {
-        "tender_pk": data.tender, "tender_id": data.tender, "bid_id": data.bid, "criterion_id": data.criterion,
-        "library_pk": data.library, "document_pk": data.document, "tc_pk": data.tender_clause,
-    }
-    if name in by_name:
-        return by_name[name].pk
+    """The object of A that the id kwarg `name` of `route` names (`tender_pk`, `bid_id`, `pk` after `bids/`…)."""
     if name == "number":
         return 1
-    assert name == "pk", f"unknown id kwarg {name} in {route}: teach this test what it names"
-    before = route[: route.index("<pk>")].rstrip("/").split("/")[-1]
-    if before == "clauses":
-        return (data.tender_clause if route.startswith(("api/v1/tenders/", "tenders/")) else data.clause).pk
-    return {
-        "libraries": data.library, "tenders": data.tender, "documents": data.document, "criteria": data.criterion,
-        "bids": data.bid,
-    }[before].pk
+    base = name[:-3] if name.endswith(("_pk", "_id")) else name
+    if base == "pk":
+        base = {"libraries": "library", "tenders": "tender", "documents": "document", "criteria": "criterion",
+                "bids": "bid", "clauses": "clause"}[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
+    if base in ("clause", "tc"):
+        in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
+        return (data.tender_clause if in_tender else data.clause).pk
+    objects = {"tender": data.tender, "bid": data.bid, "criterion": data.criterion, "library": data.library,
+               "document": data.document, "probe": data.probe, "report": data.probe}
+    assert base in objects, f"unknown id kwarg {name} in {route}: teach this test what it names"
+    return objects[base].pk
 
 
 def url_for(route, data):
