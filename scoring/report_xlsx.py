@@ -169,6 +169,67 @@ def render_report_xlsx(doc) -> bytes:
                 ]
             )
 
+        probes = workbook.create_sheet(_("Sondage de conformité"))
+        _header(
+            probes,
+            [
+                _("Candidat"),
+                _("Élément"),
+                _("Libellé"),
+                _("Résultat"),
+                _("Détail"),
+                _("Chemin"),
+                _("Extrait"),
+            ],
+            [24, 22, 40, 18, 50, 30, 50],
+        )
+        for entry in doc.get("probes", []):
+            if not entry["probed"]:
+                probes.append([entry["vendor"], _("Sondage"), "", _("aucun"), "", "", ""])
+                continue
+            counts = entry["counts"]
+            probes.append(
+                [
+                    entry["vendor"],
+                    _("Sondage"),
+                    entry["source_label"] + (f" ({entry['base_url']})" if entry["base_url"] else ""),
+                    entry["status_label"],
+                    _("lu le %(date)s ; %(passed)d conformes, %(failed)d non conformes, %(unknown)d non vérifiables")
+                    % {
+                        "date": entry["fetched_at"] or "—",
+                        "passed": counts["pass"],
+                        "failed": counts["fail"],
+                        "unknown": counts["unknown"],
+                    },
+                    "",
+                    entry["error"],
+                ]
+            )
+            for document in entry["documents"]:
+                probes.append(
+                    [
+                        entry["vendor"],
+                        _("Document"),
+                        document["label"],
+                        _("valide") if document["valid"] else _("invalide ou absent"),
+                        " ".join(document["errors"]),
+                        "",
+                        document["sha256"],
+                    ]
+                )
+            for row in entry["failed"]:
+                probes.append(
+                    [
+                        entry["vendor"],
+                        _("Vérification non conforme"),
+                        f"{row['clause']} — {row['check']}",
+                        _("non conforme"),
+                        row["message"],
+                        row["path"],
+                        row["excerpt"],
+                    ]
+                )
+
         buffer = io.BytesIO()
         workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), doc["generated_on"] or "2000-01-01")

@@ -167,11 +167,112 @@ def report_document(tender) -> dict:
             "provisional": outcome.provisional,
             "low_offer_threshold": _number(outcome.threshold),
             "low_offers": [_low_offer_entry(row, language) for row in outcome.low_offers.values()],
+            # The conformance probe of each bid (FHIR / SMART discovery documents against the clauses' checks).
+            "probes": probe_entries(tender, bids),
         }
     doc["inputs_digest"] = hashlib.sha256(
         json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
     ).hexdigest()
     return doc
+
+
+MAX_PROBE_EXCERPT = 300
+
+
+def probe_entries(tender, bids) -> list[dict]:
+    """Each bid's latest conformance probe, in the report's bid order, as plain data.
+
+    Source, when the documents were read, each document's validity and SHA-256, the pass / fail /
+    unknown counts and the failed checks with the clause they belong to and their evidence.
+    Four queries whatever the number of bids.
+    """
+    from django.db.models import OuterRef, Subquery
+
+    from conformance import selectors as probe_selectors
+    from conformance.checks import describe
+    from conformance.models import ProbeReport
+    from conformance.templatetags.conformance_tags import DOCUMENT_LABELS
+    from tenders.models import TenderClause
+
+    from .models import Bid
+
+    latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
+    ids = [pk for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True) if pk]
+    reports = {report.bid_id: report for report in ProbeReport.objects.filter(pk__in=ids)} if ids else {}
+    clause_checks = probe_selectors.tender_checks(tender) if reports else []
+    titles = dict(TenderClause.objects.filter(tender=tender).values_list("pk", "version__title")) if reports else {}
+    entries = []
+    for bid in bids:
+        report = reports.get(bid["id"])
+        if report is None:
+            entries.append({"bid": bid["id"], "vendor": bid["vendor"], "probed": False})
+            continue
+        results = probe_selectors.report_results(report, clause_checks)
+        entries.append(
+            {
+                "bid": bid["id"],
+                "vendor": bid["vendor"],
+                "probed": True,
+                "status": report.status,
+                "status_label": str(report.get_status_display()),
+                "source": report.source,
+                "source_label": str(report.get_source_display()),
+                "base_url": report.base_url,
+                "fetched_at": timezone.localtime(report.fetched_at).strftime("%Y-%m-%d %H:%M")
+                if report.fetched_at
+                else None,
+                "error": report.error,
+                "documents": [
+                    {
+                        "kind": document.get("kind"),
+                        "label": str(DOCUMENT_LABELS.get(document.get("kind"), document.get("kind"))),
+                        "valid": bool(document.get("valid")),
+                        "sha256": document.get("sha256") or "",
+                        "errors": [str(error) for error in document.get("errors") or []],
+                    }
+                    for document in report.documents or []
+                ],
+                "counts": {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")},
+                "failed": [
+                    {
+                        "clause": titles.get(result["tender_clause"], ""),
+                        "check": describe(result["check"]),
+                        "message": (result["evidence"] or {}).get("message") or "",
+                        "path": (result["evidence"] or {}).get("path") or "",
+                        "excerpt": _excerpt((result["evidence"] or {}).get("excerpt")),
+                    }
+                    for result in results
+                    if result["outcome"] == "fail"
+                ],
+            }
+        )
+    return entries
+
+
+def _excerpt(value) -> str:
+    if value is None:
+        return ""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text if len(text) <= MAX_PROBE_EXCERPT else text[: MAX_PROBE_EXCERPT - 1] + "…"
+
+
+def probe_summary(entry) -> str:
+    """One sentence on a bid's probe, the same in every format."""
+    if not entry["probed"]:
+        return _("Aucun sondage de conformité.")
+    text = _("%(source)s%(url)s ; statut : %(status)s") % {
+        "source": entry["source_label"],
+        "url": f" ({entry['base_url']})" if entry["base_url"] else "",
+        "status": entry["status_label"],
+    }
+    if entry["fetched_at"]:
+        text += _(" ; lu le %(date)s") % {"date": entry["fetched_at"]}
+    text += _(" ; %(passed)d conformes, %(failed)d non conformes, %(unknown)d non vérifiables.") % {
+        "passed": entry["counts"]["pass"],
+        "failed": entry["counts"]["fail"],
+        "unknown": entry["counts"]["unknown"],
+    }
+    return text
 
 
 def _low_offer_rejection(row) -> list[dict]:
@@ -396,6 +497,7 @@ def render_report_html(doc, *, for_print=True) -> str:
             "value_display": fmt["money"](doc["value"]),
             "low_offer_lines": low_offer_lines(doc),
             "low_offer_threshold_display": _threshold(doc),
+            "probes": [{**entry, "summary": probe_summary(entry)} for entry in doc.get("probes", [])],
             "print_css_url": static_print_url(PRINT_CSS),
             "report_css_url": static_print_url("css/scoring-print.css"),
         }
@@ -528,6 +630,45 @@ def render_report_docx(doc) -> bytes:
             builder.paragraph(_("Aucune offre anormalement basse."))
         for line in low_offer_lines(doc):
             builder.paragraph(line, "List Bullet")
+
+        builder.heading(_("9. Sondage de conformité FHIR / SMART"), 1)
+        builder.paragraph(
+            _(
+                "Déclaration de capacités (/metadata) et configuration SMART de chaque candidat, "
+                "confrontées aux vérifications des clauses du marché."
+            )
+        )
+        for entry in doc.get("probes", []):
+            builder.heading(entry["vendor"], 2)
+            builder.paragraph(probe_summary(entry))
+            if not entry["probed"]:
+                continue
+            if entry["error"]:
+                builder.paragraph(entry["error"], italic=True)
+            if entry["documents"]:
+                builder.table(
+                    [_("Document"), _("Validité"), _("Empreinte SHA-256"), _("Erreurs et avertissements")],
+                    [
+                        [
+                            document["label"],
+                            _("valide") if document["valid"] else _("invalide ou absent"),
+                            document["sha256"] or "—",
+                            " ".join(document["errors"]) or "—",
+                        ]
+                        for document in entry["documents"]
+                    ],
+                    widths=[0.22, 0.13, 0.35, 0.30],
+                )
+            if entry["failed"]:
+                builder.paragraph(_("Vérifications non conformes"), bold=True)
+                builder.table(
+                    [_("Clause"), _("Vérification"), _("Constat"), _("Chemin"), _("Extrait")],
+                    [
+                        [row["clause"], row["check"], row["message"], row["path"], row["excerpt"] or "—"]
+                        for row in entry["failed"]
+                    ],
+                    widths=[0.18, 0.2, 0.24, 0.16, 0.22],
+                )
         return builder.to_bytes()
 
 
