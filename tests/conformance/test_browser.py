@@ -92,3 +92,24 @@ def test_it_shows_the_evaluator_a_failed_check_beside_its_criterion(chromium, li
     assert page.get_by_label("Note de Alpha Santé pour Accès aux patients", exact=True).is_visible()
     page.screenshot(path=SCREENSHOT, full_page=True)
     assert not page.problems
+
+
+def test_it_lets_the_lead_upload_the_documents_and_read_the_report(chromium, live_server, probed, eager, tmp_path):
+    statement = tmp_path / "metadata.json"
+    statement.write_text(json.dumps(without_search_type(fixture_json(INFERNO))), encoding="utf-8")
+    smart = tmp_path / "smart-configuration.json"
+    smart.write_text(fixture_text(SMART_22), encoding="utf-8")
+    page = open_as(chromium, live_server, probed.lead)
+    page.goto(f"{live_server.url}/evaluation/tenders/{probed.tender.pk}/bids/")
+    page.get_by_role("link", name="Alpha Santé").click()
+    assert page.get_by_role("button", name="Lancer la vérification").is_disabled()  # no FHIR base URL yet
+    page.get_by_label("CapabilityStatement (JSON, réponse de /metadata)").set_input_files(str(statement))
+    page.get_by_label("Configuration SMART (JSON, réponse de /.well-known/smart-configuration)").set_input_files(str(smart))
+    page.get_by_role("button", name="Téléverser et vérifier").click()
+    page.get_by_role("status").filter(has_text="Terminé").wait_for(timeout=5000)
+    report = page.locator(".probe-report")
+    assert "9 conformes, 1 non conformes, 0 non vérifiables" in report.inner_text()
+    assert report.locator(".probe-outcome-fail").count() == 1
+    assert "Ressource Patient" in report.locator(".probe-outcome-fail").inner_text()
+    page.screenshot(path="/tmp/conformance-bid.png", full_page=True)
+    assert not page.problems
