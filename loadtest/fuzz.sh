@@ -25,21 +25,24 @@ $BIN/python manage.py load_demo_evaluation >/dev/null
 $BIN/python manage.py shell -v0 -c '
 from clause_library.models import Clause, Library
 from scoring.models import Bid, Criterion
-from tenders.models import Tender, TenderClause
+from tenders.models import Document, Tender, TenderClause
 tender = Tender.objects.order_by("-pk").first()
+document = Document.objects.create(tender=tender, kind="tender", format="pdf", status="failed", error="fuzz")
 ids = {
     "library": Library.objects.order_by("pk").first().pk, "clause": Clause.objects.order_by("pk").first().pk,
     "tender": tender.pk, "tender_clause": TenderClause.objects.filter(tender=tender).first().pk,
     "criterion": Criterion.objects.filter(tender=tender, kind="scored", children__isnull=True).first().pk,
-    "bid": Bid.objects.filter(tender=tender).first().pk,
+    "bid": Bid.objects.filter(tender=tender).first().pk, "document": document.pk,
 }
 rows = [
     ("^/api/v1/libraries/\\\\{id\\\\}", {"path.id": ids["library"]}),
     ("^/api/v1/clauses/\\\\{id\\\\}", {"path.id": ids["clause"], "path.number": 1}),
     ("^/api/v1/tenders/\\\\{tender_pk\\\\}/clauses/\\\\{id\\\\}", {"path.tender_pk": ids["tender"], "path.id": ids["tender_clause"]}),
     ("^/api/v1/tenders/\\\\{tender_pk\\\\}/clauses/$", {"path.tender_pk": ids["tender"]}),
+    ("^/api/v1/tenders/\\\\{tender_pk\\\\}", {"path.tender_pk": ids["tender"]}),
     ("^/api/v1/tenders/\\\\{id\\\\}", {"path.id": ids["tender"]}),
     ("^/api/v1/tenders/\\\\{tender_id\\\\}", {"path.tender_id": ids["tender"]}),
+    ("^/api/v1/documents/\\\\{id\\\\}", {"path.id": ids["document"]}),
     ("^/api/v1/criteria/\\\\{id\\\\}", {"path.id": ids["criterion"]}),
     ("^/api/v1/bids/\\\\{id\\\\}", {"path.id": ids["bid"]}),
     ("^/api/v1/bids/\\\\{bid_id\\\\}", {"path.bid_id": ids["bid"], "path.criterion_id": ids["criterion"]}),
