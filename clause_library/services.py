@@ -248,14 +248,36 @@ def library_pull(*, user, library, clause_ids):
 
 
 @transaction.atomic
+def library_delete(*, user, library):
+    """Delete a library with its clauses and versions, unless a tender still pins one of them (409)."""
+    from django.db.models import ProtectedError
+
+    try:
+        with transaction.atomic():
+            # Clause.current protects its version: unpin first, inside the transaction a refusal undoes.
+            Clause.objects.filter(library=library).update(current=None)
+            ClauseVersion.objects.filter(clause__library=library).delete()
+            library.delete()
+    except ProtectedError as exc:
+        raise ApplicationError(
+            {
+                "detail": [
+                    _("Une clause de cette bibliothèque est utilisée par un appel d'offres : "
+                      "la bibliothèque ne peut pas être supprimée.")
+                ]
+            },
+            status=409,
+        ) from exc
+
+
 def clause_delete(*, user, clause):
     """Delete a clause and its versions, unless a tender still pins one of them."""
     from django.db.models import ProtectedError
 
     library_id = clause.library_id
-    Clause.objects.filter(pk=clause.pk).update(current=None)
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # a refusal rolls back the unpinning too: the clause stays whole
+            Clause.objects.filter(pk=clause.pk).update(current=None)
             ClauseVersion.objects.filter(clause=clause).delete()
             Clause.objects.filter(pk=clause.pk).delete()
     except ProtectedError as exc:

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 PORT=${FUZZ_PORT:-8765}
 DB=${FUZZ_DB:-clausier_fuzz}
-EXAMPLES=${1:-${FUZZ_EXAMPLES:-60}}
+EXAMPLES=${1:-${FUZZ_EXAMPLES:-40}}
 OUT=${FUZZ_OUT:-var/fuzz}
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DEBUG=True
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/6}
@@ -59,20 +59,26 @@ GUNICORN=$!
 trap 'kill $GUNICORN 2>/dev/null; wait $GUNICORN 2>/dev/null || true' EXIT
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/login/" >/dev/null && break; sleep 0.2; done
 
-TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token/" -H 'Content-Type: application/json' \
-  -d '{"username": "chu-admin", "password": "clausier-demo"}' | $BIN/python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-
-set +e
-$BIN/schemathesis --config-file "$OUT/schemathesis.toml" run "http://127.0.0.1:$PORT/api/schema/" \
-  -H "Authorization: Token $TOKEN" -H "Accept-Language: fr" \
-  --checks not_a_server_error,response_schema_conformance,content_type_conformance \
-  --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" --workers 2 \
-  --exclude-path /api/v1/auth/token/ \
-  --request-timeout 30 --report ndjson --report-dir "$OUT" --seed "${FUZZ_SEED:-20261128}" \
-  --continue-on-failure --suppress-health-check all 2>&1 | tee "$OUT/schemathesis.txt"
-STATUS=${PIPESTATUS[0]}
-set -e
-REQUESTS=$(grep -c '"ScenarioFinished"\|"http_interaction"\|"request":' "$OUT"/*.ndjson 2>/dev/null | tail -1 || true)
+# Two people in turn: a hospital administrator (tenders, evaluation) and the group's curator (libraries).
+STATUS=0
+for FUZZ_USER in ${FUZZ_USERS:-chu-admin curator}; do
+  TOKEN=$(curl -fs -X POST "http://127.0.0.1:$PORT/api/v1/auth/token/" -H 'Content-Type: application/json' \
+    -d "{\"username\": \"$FUZZ_USER\", \"password\": \"clausier-demo\"}" \
+    | $BIN/python -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  echo "=== schemathesis as $FUZZ_USER"
+  set +e
+  $BIN/schemathesis --config-file "$OUT/schemathesis.toml" run "http://127.0.0.1:$PORT/api/schema/" \
+    -H "Authorization: Token $TOKEN" -H "Accept-Language: fr" \
+    --checks not_a_server_error,response_schema_conformance,content_type_conformance \
+    --phases examples,coverage,fuzzing --max-examples "$EXAMPLES" --workers 2 \
+    --exclude-path /api/v1/auth/token/ \
+    --request-timeout 30 --report ndjson --report-dir "$OUT" --seed "${FUZZ_SEED:-20261128}" \
+    --continue-on-failure --suppress-health-check all 2>&1 | tee "$OUT/schemathesis-$FUZZ_USER.txt"
+  RESULT=${PIPESTATUS[0]}
+  set -e
+  [ "$RESULT" -eq 0 ] || STATUS=$RESULT
+done
+echo "test cases generated: $(grep -h ' generated' "$OUT"/schemathesis-*.txt | tr '\n' ' ')"
 echo "schemathesis exit status: $STATUS"
 echo "server errors in the gunicorn log: $(grep -c 'Internal Server Error' "$OUT/gunicorn.log" || true)"
 exit "$STATUS"

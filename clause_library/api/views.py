@@ -84,7 +84,7 @@ class LibraryViewSet(
 
     def perform_destroy(self, instance):
         check_editor(self.request.user, instance.organization_id)
-        instance.delete()
+        services.library_delete(user=self.request.user, library=instance)
 
     @extend_schema(responses={(200, "application/json"): dict})
     @action(detail=True, methods=["get"])
