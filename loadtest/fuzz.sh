@@ -78,7 +78,16 @@ for FUZZ_USER in ${FUZZ_USERS:-chu-admin curator}; do
   set -e
   [ "$RESULT" -eq 0 ] || STATUS=$RESULT
 done
-echo "test cases generated: $(grep -h ' generated' "$OUT"/schemathesis-*.txt | tr '\n' ' ')"
+echo "test cases generated: $(grep -h ' generated, ' "$OUT"/schemathesis-*.txt | tr '\n' ' ')"
+$BIN/python - "$OUT" "${FUZZ_USERS:-chu-admin curator}" <<'PY'
+import collections, glob, os, re, sys
+runs = len(sys.argv[2].split())
+counts = collections.Counter()
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "ndjson-*.ndjson")), key=os.path.getmtime)[-runs:]:
+    for line in open(path):
+        counts.update(re.findall(r'"status_code": ?(\d{3})', line))
+print(f"responses: {sum(counts.values())}, by status: {dict(sorted(counts.items()))}")
+PY
 echo "schemathesis exit status: $STATUS"
 echo "server errors in the gunicorn log: $(grep -c 'Internal Server Error' "$OUT/gunicorn.log" || true)"
 exit "$STATUS"
