@@ -128,11 +128,20 @@ def _store(name, content):
         path = default_storage.path(name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{uuid.uuid4().hex}.part"
-        with open(temporary, "wb") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)  # atomic on one filesystem
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)  # atomic on one filesystem
+        except BaseException:
+            # A full disk (or any failed write) must not leave half a file behind, nor eat the space
+            # the next attempt needs.
+            try:
+                os.remove(temporary)
+            except OSError:
+                pass
+            raise
         return name
     # Object stores write an object in one request: replace it whole.
     if default_storage.exists(name):

@@ -11,7 +11,9 @@ Rules kept here:
 import datetime
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -357,14 +359,24 @@ def document_retry(*, user, document) -> Document:
     return locked
 
 
-def documents_requeue(*, older_than_seconds=60) -> int:
-    """Hand again to the broker the documents still queued (e.g. requested while it was down).
+def documents_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -> int:
+    """Hand again to the broker the documents still queued (e.g. requested while it was down), and
+    those left running by a worker that died whole.
 
     Safe to run at any time: the job is idempotent by the row's state. Returns how many were sent.
     """
-    limit = timezone.now() - datetime.timedelta(seconds=older_than_seconds)
+    now = timezone.now()
+    limit = now - datetime.timedelta(seconds=older_than_seconds)
+    # Running for longer than the hard time limit: no live attempt is that old, its worker died whole
+    # (SIGKILL, power loss) and Redis would redeliver the job only after its visibility timeout (1 h).
+    if running_longer_than_seconds is None:
+        running_longer_than_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
+    stale = now - datetime.timedelta(seconds=running_longer_than_seconds)
+    waiting = Document.objects.filter(
+        Q(status=Document.Status.QUEUED, created_at__lt=limit) | Q(status=Document.Status.RUNNING, started_at__lt=stale)
+    )
     sent = 0
-    for document in Document.objects.filter(status=Document.Status.QUEUED, created_at__lt=limit).order_by("id"):
+    for document in waiting.order_by("id"):
         if not document_enqueue(document=document):
             break
         sent += 1
