@@ -29,7 +29,7 @@ class FromClausesSerializer(serializers.Serializer):
 
 class EvaluatorSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", max_length=150)
-    declared_at = serializers.DateTimeField(read_only=True)
+    declared_at = serializers.DateTimeField(read_only=True, allow_null=True)  # null until the declaration
 
     class Meta:
         model = Evaluator

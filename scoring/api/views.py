@@ -85,6 +85,7 @@ def _references(tender, data):
 class TenderCriteriaView(GenericAPIView):
     serializer_class = CriterionSerializer
 
+    @extend_schema(responses=CriterionSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         page = self.paginate_queryset(selectors.criteria_of(tender))
@@ -146,6 +147,7 @@ class CriteriaFromClausesView(GenericAPIView):
 class TenderEvaluatorsView(GenericAPIView):
     serializer_class = EvaluatorSerializer
 
+    @extend_schema(responses=EvaluatorSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_reader(request.user, tender)
@@ -199,6 +201,7 @@ class CloseTechnicalView(GenericAPIView):
 class TenderBidsView(GenericAPIView):
     serializer_class = BidSerializer
 
+    @extend_schema(responses=BidSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_reader(request.user, tender)
@@ -243,6 +246,7 @@ class BidDetailView(GenericAPIView):
 class BidAnswersView(GenericAPIView):
     serializer_class = AnswerSerializer
 
+    @extend_schema(responses=AnswerSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):
         bid = bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
@@ -293,6 +297,7 @@ class QuestionnaireImportView(GenericAPIView):
 class BidScoresView(GenericAPIView):
     serializer_class = ScoreSerializer
 
+    @extend_schema(responses=ScoreSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):
         bid = bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
@@ -352,6 +357,7 @@ class ResultsView(GenericAPIView):
 class AuditView(GenericAPIView):
     serializer_class = AuditEventSerializer
 
+    @extend_schema(responses=AuditEventSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_lead(request.user, tender)

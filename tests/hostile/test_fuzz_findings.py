@@ -42,3 +42,40 @@ def test_the_schema_does_not_offer_put_on_a_library(dataset_a):
     assert "put" not in operations and {"get", "patch", "delete"} <= set(operations)
     assert "put" in schema["paths"]["/api/v1/libraries/{id}/guidance/"]
     assert client.put(f"/api/v1/libraries/{dataset_a.library.pk}/", {"name": "x"}, format="json").status_code == 405
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/tenders/{tender_id}/criteria/", "/api/v1/tenders/{tender_id}/evaluators/",
+        "/api/v1/tenders/{tender_id}/bids/", "/api/v1/bids/{id}/answers/", "/api/v1/bids/{id}/scores/",
+        "/api/v1/tenders/{tender_id}/audit/",
+    ],
+)
+def test_the_schema_of_the_evaluation_lists_is_a_paginated_list(dataset_a, path):
+    """These six GETs answer {"count","next","previous","results"}; the schema described one object."""
+    client = APIClient()
+    client.force_authenticate(dataset_a.admin)
+    schema = client.get("/api/schema/?format=json").json()
+    response = schema["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    component = schema["components"]["schemas"][response["$ref"].rsplit("/", 1)[1]]
+    assert {"count", "results"} <= set(component["properties"]), component
+    assert component["properties"]["results"]["type"] == "array"
+
+
+def test_the_schema_says_an_evaluator_may_not_have_declared_yet(dataset_a):
+    """`declared_at` is null until the evaluator declares no conflict; the schema said a date-time, not null."""
+    from scoring import services as scoring
+
+    from ..factories import member
+
+    late = member(dataset_a.organization, "evaluator", username="eval-late")
+    scoring.evaluator_add(user=dataset_a.admin, tender=dataset_a.tender, username=late.username)
+    client = APIClient()
+    client.force_authenticate(dataset_a.admin)
+    field = client.get("/api/schema/?format=json").json()["components"]["schemas"]["Evaluator"]["properties"][
+        "declared_at"
+    ]
+    assert field["nullable"] is True
+    listed = client.get(f"/api/v1/tenders/{dataset_a.tender.pk}/evaluators/").json()["results"]
+    assert {e["user"]: e["declared_at"] is None for e in listed} == {"eval-a": False, "eval-late": True}
