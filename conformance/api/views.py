@@ -5,10 +5,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from organizations.access import organization_ids
+from organizations.api.parsers import JSONParser  # refuses too-deep JSON with a 400
 from scoring import access
 from scoring.models import Bid
 

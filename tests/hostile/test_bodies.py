@@ -105,3 +105,12 @@ def test_pathological_markdown_renders_quickly_and_bounded(curator_api, dataset_
     assert elapsed < 5, elapsed
     if response.status_code == 201:
         assert len(response.json()["preview"]) < 20 * len(body)
+
+
+def test_deeply_nested_json_to_the_probe_is_a_400(curator_api, dataset_a):
+    """The probe view names its own parsers: it must use the project's JSON parser too."""
+    depth = 100_000
+    response = curator_api.post(
+        f"/api/v1/bids/{dataset_a.bid.pk}/probe/", "[" * depth + "]" * depth, content_type="application/json"
+    )
+    assert response.status_code == 400
