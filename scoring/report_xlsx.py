@@ -30,6 +30,7 @@ def _header(sheet, titles, widths):
 
 def render_report_xlsx(doc) -> bytes:
     from tenders.rendering.archive import normalize_zip
+    from tenders.rendering.xlsx import keep_text
 
     with translation.override(doc["language"]):
         workbook = Workbook()
@@ -230,6 +231,7 @@ def render_report_xlsx(doc) -> bytes:
                     ]
                 )
 
+        keep_text(workbook)  # vendor names, answers, comments: text, never formulas
         buffer = io.BytesIO()
         workbook.save(buffer)
     return normalize_zip(buffer.getvalue(), doc["generated_on"] or "2000-01-01")

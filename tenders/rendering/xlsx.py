@@ -86,6 +86,17 @@ def _protect(sheet):
     sheet.protection.selectUnlockedCells = False
 
 
+def keep_text(workbook):
+    """Text that people typed stays text: openpyxl writes any string starting with "=" as a formula,
+    which Excel or LibreOffice would evaluate (=HYPERLINK exfiltration, DDE). Our writers put no
+    formula in cells, so every one found is typed text."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
 def render_questionnaire_xlsx(doc, *, progress=None):
     """The answer form as XLSX bytes (see the module docstring for the layout); `progress`, if
     given, is called with 50 then 100."""
@@ -166,6 +177,7 @@ def render_questionnaire_xlsx(doc, *, progress=None):
         workbook.security = WorkbookProtection(lockStructure=True)
 
         report(50)
+        keep_text(workbook)
         buffer = io.BytesIO()
         workbook.save(buffer)
     data = normalize_zip(buffer.getvalue(), doc["generated_on"])
