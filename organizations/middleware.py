@@ -23,3 +23,31 @@ class RequestSizeLimitMiddleware:
 
             return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses the database (PostgreSQL restarting, connection refused) answers 503 "try again"
+    instead of a 500. No template: rendering one would need the database too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError
+        from django.http import HttpResponse
+
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        import logging
+
+        logging.getLogger(__name__).error("database unavailable: %s", exception)
+        message = _("La base de données est momentanément indisponible. Réessayez dans quelques instants.")
+        if request.path.startswith("/api/"):
+            response = JsonResponse({"detail": message}, status=503)
+        else:
+            response = HttpResponse(f"<!doctype html><title>503</title><p>{message}</p>", status=503)
+        response["Retry-After"] = "5"
+        return response

@@ -60,3 +60,28 @@ def test_requeue_hands_again_a_document_whose_worker_was_killed(dataset_a, setti
     assert (stuck.status, stuck.attempts) == ("done", 2)
     assert alive.status == "running"
     assert Document.objects.filter(tender=dataset_a.tender).count() == 3  # no duplicate row
+
+
+def test_a_request_that_loses_the_database_answers_503(dataset_a, monkeypatch):
+    """PostgreSQL drill: requests caught by the outage answered 500; they now say 503, try again."""
+    from django.db import OperationalError
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    from organizations.api import views as api_views
+    from tenders import views as pages
+
+    def lost(*args, **kwargs):
+        raise OperationalError("connection to server at 127.0.0.1, port 5432 failed: Connection refused")
+
+    monkeypatch.setattr(api_views.MeView, "get", lost)
+    api = APIClient(raise_request_exception=False)
+    api.force_authenticate(dataset_a.admin)
+    response = api.get("/api/v1/me/")
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "indisponible" in response.json()["detail"]
+    monkeypatch.setattr(pages.selectors, "tenders_for_list", lost)
+    client = Client(raise_request_exception=False)
+    client.force_login(dataset_a.admin)
+    page = client.get("/tenders/")
+    assert page.status_code == 503 and "indisponible" in page.content.decode()
