@@ -83,12 +83,16 @@ def main(argv=None):
     results = interleaved(functions, args.runs)
 
     articles = sum(len(section["articles"]) for section in doc["sections"])
-    medians = {name: (statistics.median(walls), statistics.median(cpus), value)
-               for name, (walls, cpus, value) in results.items()}
+    medians = {
+        name: (statistics.median(walls), statistics.median(cpus), value)
+        for name, (walls, cpus, value) in results.items()
+    }
     pipe, alone = medians["PDF pipeline (HTML + PDF)"], medians["WeasyPrint alone, same HTML"]
     ratio = pipe[0] / alone[0]
-    rows = [(f"{name} ({articles} articles)", f"{wall:.3f} s", f"CPU {cpu:.3f} s, {len(value) // 1024} KiB", "")
-            for name, (wall, cpu, value) in medians.items()]
+    rows = [
+        (f"{name} ({articles} articles)", f"{wall:.3f} s", f"CPU {cpu:.3f} s, {len(value) // 1024} KiB", "")
+        for name, (wall, cpu, value) in medians.items()
+    ]
     rows.append(("PDF pipeline / WeasyPrint alone", f"{ratio:.3f}", "goal ≤ 1.2", "OK" if ratio <= 1.2 else "OVER"))
     docx_time = medians["DOCX"][0]
     rows.append(("DOCX writer", f"{docx_time:.3f} s", "goal ≤ 1 s", "OK" if docx_time <= 1 else "OVER"))
@@ -97,14 +101,23 @@ def main(argv=None):
 
         for name, seconds, queries in scoring_results.run(runs=args.runs):
             big = "50 bids" in name
-            rows.append((name, f"{seconds:.3f} s", f"{queries} queries" + (", goal ≤ 0.3 s" if big else ""),
-                         ("OK" if seconds <= 0.3 else "OVER") if big else ""))
-    print(f"Speed figures: median of {args.runs} interleaved runs (Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs)")
+            rows.append(
+                (
+                    name,
+                    f"{seconds:.3f} s",
+                    f"{queries} queries" + (", goal ≤ 0.3 s" if big else ""),
+                    ("OK" if seconds <= 0.3 else "OVER") if big else "",
+                )
+            )
+    print(
+        f"Speed figures: median of {args.runs} interleaved runs (Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs)"
+    )
     width = max(len(row[0]) for row in rows)
     print(f"{'figure':<{width}}  {'median':>9}  {'detail':<34} result")
     for name, value, detail, verdict in rows:
         print(f"{name:<{width}}  {value:>9}  {detail:<34} {verdict}")
+
 
 if __name__ == "__main__":
     main()

@@ -47,8 +47,17 @@ def build_tender_document(articles=100, language="fr"):
     """`articles` articles spread over the ten categories, with criteria and questions."""
     sections = []
     questions = []
-    criteria = [{"number": "1", "name": "Valeur technique", "kind": "scored", "weight": 60.0,
-                 "global_weight": 60.0, "depth": 0, "article": None}]
+    criteria = [
+        {
+            "number": "1",
+            "name": "Valeur technique",
+            "kind": "scored",
+            "weight": 60.0,
+            "global_weight": 60.0,
+            "depth": 0,
+            "article": None,
+        }
+    ]
     scored = []
     per_section = max(1, -(-articles // len(CATEGORIES)))
     counter = 0
@@ -59,8 +68,12 @@ def build_tender_document(articles=100, language="fr"):
                 break
             counter += 1
             number = f"{index}.{position}"
-            values = {"etablissement": "CHU Démo", "version_fhir": "R4 (4.0.1)",
-                      "delai_jours": 30 + counter, "penalite": 150 + counter}
+            values = {
+                "etablissement": "CHU Démo",
+                "version_fhir": "R4 (4.0.1)",
+                "delai_jours": 30 + counter,
+                "penalite": 150 + counter,
+            }
             requirement = ("mandatory", "scored", "informative")[counter % 3]
             article = {
                 "number": number,
@@ -68,8 +81,11 @@ def build_tender_document(articles=100, language="fr"):
                 "key": f"clause-{counter}",
                 "title": f"Exigence d'interopérabilité n° {counter} — {title.split(' (')[0]}",
                 "requirement": requirement,
-                "requirement_label": {"mandatory": "Exigence éliminatoire", "scored": "Critère noté — 2 %",
-                                      "informative": "Information"}[requirement],
+                "requirement_label": {
+                    "mandatory": "Exigence éliminatoire",
+                    "scored": "Critère noté — 2 %",
+                    "informative": "Information",
+                }[requirement],
                 "weight": 2.0 if requirement == "scored" else None,
                 "body_html": render_html(BODY, values),
                 "body_markdown": fill_text(BODY, values),
@@ -81,24 +97,60 @@ def build_tender_document(articles=100, language="fr"):
                 "references": [{"label": "HL7 FHIR R4", "url": "https://hl7.org/fhir/R4/"}],
             }
             section["articles"].append(article)
-            questions.append({"id": article["id"], "article": number, "category": title,
-                              "requirement": requirement, "requirement_label": article["requirement_label"],
-                              "question": article["question"]})
+            questions.append(
+                {
+                    "id": article["id"],
+                    "article": number,
+                    "category": title,
+                    "requirement": requirement,
+                    "requirement_label": article["requirement_label"],
+                    "question": article["question"],
+                }
+            )
             if requirement == "scored":
                 scored.append(number)
             elif requirement == "mandatory":
-                criteria.append({"number": f"E{len(criteria)}", "name": article["title"], "kind": "eliminatory",
-                                 "weight": None, "global_weight": None, "depth": 0, "article": number})
+                criteria.append(
+                    {
+                        "number": f"E{len(criteria)}",
+                        "name": article["title"],
+                        "kind": "eliminatory",
+                        "weight": None,
+                        "global_weight": None,
+                        "depth": 0,
+                        "article": number,
+                    }
+                )
         if section["articles"]:
             sections.append(section)
     share = round(100 / max(1, len(scored)), 2)
-    subcriteria = [{"number": f"1.{i}", "name": f"Article {number}", "kind": "scored", "weight": share,
-                    "global_weight": round(share * 0.6, 2), "depth": 1, "article": number}
-                   for i, number in enumerate(scored, start=1)]
+    subcriteria = [
+        {
+            "number": f"1.{i}",
+            "name": f"Article {number}",
+            "kind": "scored",
+            "weight": share,
+            "global_weight": round(share * 0.6, 2),
+            "depth": 1,
+            "article": number,
+        }
+        for i, number in enumerate(scored, start=1)
+    ]
     eliminatory = [c for c in criteria if c["kind"] == "eliminatory"]
-    criteria = [criteria[0], *subcriteria,
-                {"number": "2", "name": "Prix", "kind": "price", "weight": 40.0, "global_weight": 40.0,
-                 "depth": 0, "article": None}, *eliminatory]
+    criteria = [
+        criteria[0],
+        *subcriteria,
+        {
+            "number": "2",
+            "name": "Prix",
+            "kind": "price",
+            "weight": 40.0,
+            "global_weight": 40.0,
+            "depth": 0,
+            "article": None,
+        },
+        *eliminatory,
+    ]
     doc = {
         "language": language,
         "organization": "CHU Démo",

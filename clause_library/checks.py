@@ -35,18 +35,30 @@ def validate_checks(checks):
             continue
         fields = CHECK_FIELDS[kind]
         for key in sorted(set(check) - set(fields) - {"type"}):
-            errors.append(_("%(where)s (%(type)s) : champ inconnu « %(field)s ».") % {"where": where, "type": kind, "field": key})
+            errors.append(
+                _("%(where)s (%(type)s) : champ inconnu « %(field)s ».") % {"where": where, "type": kind, "field": key}
+            )
         required = REQUIRED.get(kind, {"value"})
         for key, expected in fields.items():
             value = check.get(key)
             if value is None:
                 if key in required:
-                    errors.append(_("%(where)s (%(type)s) : « %(field)s » manquant.") % {"where": where, "type": kind, "field": key})
+                    errors.append(
+                        _("%(where)s (%(type)s) : « %(field)s » manquant.")
+                        % {"where": where, "type": kind, "field": key}
+                    )
                 continue
             if not isinstance(value, expected) or (expected is str and not value.strip()):
-                errors.append(_("%(where)s (%(type)s) : « %(field)s » mal formé.") % {"where": where, "type": kind, "field": key})
+                errors.append(
+                    _("%(where)s (%(type)s) : « %(field)s » mal formé.") % {"where": where, "type": kind, "field": key}
+                )
             elif expected is list and not all(isinstance(item, str) and item for item in value):
-                errors.append(_("%(where)s (%(type)s) : « %(field)s » doit être une liste de textes.") % {"where": where, "type": kind, "field": key})
+                errors.append(
+                    _("%(where)s (%(type)s) : « %(field)s » doit être une liste de textes.")
+                    % {"where": where, "type": kind, "field": key}
+                )
         if kind == "fhir_operation" and check.get("level") not in OPERATION_LEVELS:
-            errors.append(_("%(where)s (fhir_operation) : niveau attendu parmi system, patient, group.") % {"where": where})
+            errors.append(
+                _("%(where)s (fhir_operation) : niveau attendu parmi system, patient, group.") % {"where": where}
+            )
     return errors

@@ -48,7 +48,11 @@ def validate_clause_content(data):
     for index, level in enumerate(rubric):
         score = level.get("score") if isinstance(level, dict) else None
         if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= scale_max:
-            add("rubric", _("Niveau %(n)s : la note doit être un entier entre 0 et %(max)s.") % {"n": index + 1, "max": scale_max})
+            add(
+                "rubric",
+                _("Niveau %(n)s : la note doit être un entier entre 0 et %(max)s.")
+                % {"n": index + 1, "max": scale_max},
+            )
         elif not (level.get("description") or "").strip():
             add("rubric", _("Niveau %(n)s : la description est obligatoire.") % {"n": index + 1})
         scores.append(score)

@@ -12,8 +12,20 @@ from .content import validate_clause_content
 FORMAT = "clausier-library/1"
 SCHEMA_PATH = Path(__file__).parent / "schema" / "clausier-library-1.schema.json"
 CLAUSE_FIELDS = (
-    "key", "title", "category", "language", "body", "parameters", "requirement", "question",
-    "default_weight", "scale_max", "rubric", "references", "tags", "checks",
+    "key",
+    "title",
+    "category",
+    "language",
+    "body",
+    "parameters",
+    "requirement",
+    "question",
+    "default_weight",
+    "scale_max",
+    "rubric",
+    "references",
+    "tags",
+    "checks",
 )
 
 
@@ -62,7 +74,8 @@ def _check_topics_and_sets(data, clause_keys):
         recommended = topic.get("recommended_clause")
         if recommended and recommended not in clause_keys:
             errors.append(
-                f"$.topics[{index}].recommended_clause: " + _("aucune clause n'a la clé « %(key)s ».") % {"key": recommended}
+                f"$.topics[{index}].recommended_clause: "
+                + _("aucune clause n'a la clé « %(key)s ».") % {"key": recommended}
             )
     for index, clause_set in enumerate(data.get("sets", [])):
         for position, key in enumerate(clause_set["clauses"]):

@@ -60,9 +60,7 @@ class Clause(models.Model):
 
     library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="clauses")
     key = models.SlugField(_("clé"), max_length=100)
-    current = models.ForeignKey(
-        "ClauseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    current = models.ForeignKey("ClauseVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # A forked clause remembers the upstream clause and the upstream version it was based on.
     origin = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies")
     based_on = models.PositiveIntegerField(null=True, blank=True)
@@ -100,8 +98,19 @@ class ClauseVersion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     CONTENT_FIELDS = (
-        "title", "category", "language", "body", "parameters", "requirement", "question",
-        "default_weight", "scale_max", "rubric", "references", "tags", "checks",
+        "title",
+        "category",
+        "language",
+        "body",
+        "parameters",
+        "requirement",
+        "question",
+        "default_weight",
+        "scale_max",
+        "rubric",
+        "references",
+        "tags",
+        "checks",
     )
 
     class Meta:

@@ -62,9 +62,7 @@ def validate_definitions(definitions, body):
             continue
         unknown = sorted(set(raw) - set(FIELDS))
         if unknown:
-            param_errors.append(
-                _("%(where)s : champ inconnu « %(field)s ».") % {"where": where, "field": unknown[0]}
-            )
+            param_errors.append(_("%(where)s : champ inconnu « %(field)s ».") % {"where": where, "field": unknown[0]})
         definition = normalize_definition(raw)
         name = definition["name"]
         if not isinstance(name, str) or not NAME_RE.match(name):
@@ -88,8 +86,7 @@ def validate_definitions(definitions, body):
             choices = definition["choices"]
             if not choices or not all(isinstance(c, str) and c for c in choices):
                 param_errors.append(
-                    _("%(where)s : un paramètre « choice » demande une liste de choix non vide.")
-                    % {"where": where}
+                    _("%(where)s : un paramètre « choice » demande une liste de choix non vide.") % {"where": where}
                 )
             elif len(set(choices)) != len(choices):
                 param_errors.append(_("%(where)s : choix en double.") % {"where": where})
@@ -97,8 +94,7 @@ def validate_definitions(definitions, body):
             value = definition[bound]
             if value is not None and (kind not in ("integer", "decimal") or not _is_number(value)):
                 param_errors.append(
-                    _("%(where)s : « %(bound)s » n'a de sens que pour un nombre.")
-                    % {"where": where, "bound": bound}
+                    _("%(where)s : « %(bound)s » n'a de sens que pour un nombre.") % {"where": where, "bound": bound}
                 )
         low, high = definition["min"], definition["max"]
         if _is_number(low) and _is_number(high) and low > high:

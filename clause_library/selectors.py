@@ -47,12 +47,18 @@ def clauses_filtered(user, *, library=None, category=None, requirement=None, q=N
     if requirement:
         queryset = queryset.filter(current__requirement=requirement)
     if tag:
-        queryset = queryset.filter(current__tags__contains=[tag]) if _json_contains_supported() else queryset.filter(current__tags__icontains=f'"{tag}"')
+        queryset = (
+            queryset.filter(current__tags__contains=[tag])
+            if _json_contains_supported()
+            else queryset.filter(current__tags__icontains=f'"{tag}"')
+        )
     if q:
         for word in q.split()[:10]:
             queryset = queryset.filter(
-                Q(current__title__icontains=word) | Q(current__body__icontains=word)
-                | Q(current__question__icontains=word) | Q(key__icontains=word)
+                Q(current__title__icontains=word)
+                | Q(current__body__icontains=word)
+                | Q(current__question__icontains=word)
+                | Q(key__icontains=word)
             )
     return queryset.order_by("library_id", "current__category", "key")
 

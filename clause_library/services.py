@@ -52,7 +52,9 @@ def clause_create(*, user, library, key, content, origin=None, based_on=None):
     if not key:
         errors.setdefault("key", []).append(_("La clé est obligatoire."))
     elif Clause.objects.filter(library=library, key=key).exists():
-        errors.setdefault("key", []).append(_("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key})
+        errors.setdefault("key", []).append(
+            _("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key}
+        )
     if errors:
         raise ApplicationError(errors)
     clause = Clause.objects.create(library=library, key=key, origin=origin, based_on=based_on)
@@ -70,7 +72,9 @@ def clause_update(*, user, clause, changes, key=None):
     errors = validate_clause_content(content)
     if key is not None and key != clause.key:
         if Clause.objects.filter(library_id=clause.library_id, key=key).exists():
-            errors.setdefault("key", []).append(_("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key})
+            errors.setdefault("key", []).append(
+                _("Une clause de cette bibliothèque a déjà la clé « %(key)s ».") % {"key": key}
+            )
     if errors:
         raise ApplicationError(errors)
     if key is not None and key != clause.key:
@@ -125,8 +129,14 @@ def library_export(library):
             for t in library.topics.all()
         ],
         "sets": [
-            {"key": s.key, "title": s.title, "description": s.description, "software": s.software, "level": s.level,
-             "clauses": s.clause_keys}
+            {
+                "key": s.key,
+                "title": s.title,
+                "description": s.description,
+                "software": s.software,
+                "level": s.level,
+                "clauses": s.clause_keys,
+            }
             for s in library.sets.all()
         ],
     }
@@ -137,15 +147,25 @@ def _replace_topics_and_sets(library, topics, sets):
     library.sets.all().delete()
     CoverageTopic.objects.bulk_create(
         CoverageTopic(
-            library=library, key=t["key"], title=t["title"], description=t.get("description", ""),
-            recommended_clause=t.get("recommended_clause", ""), position=index,
+            library=library,
+            key=t["key"],
+            title=t["title"],
+            description=t.get("description", ""),
+            recommended_clause=t.get("recommended_clause", ""),
+            position=index,
         )
         for index, t in enumerate(topics)
     )
     ClauseSet.objects.bulk_create(
         ClauseSet(
-            library=library, key=s["key"], title=s["title"], description=s.get("description", ""),
-            software=s["software"], level=s["level"], clause_keys=list(s["clauses"]), position=index,
+            library=library,
+            key=s["key"],
+            title=s["title"],
+            description=s.get("description", ""),
+            software=s["software"],
+            level=s["level"],
+            clause_keys=list(s["clauses"]),
+            position=index,
         )
         for index, s in enumerate(sets)
     )
@@ -214,9 +234,7 @@ def library_fork(*, user, library, organization, name=None):
         origin=library,
     )
     upstream = list(library.clauses.select_related("current").order_by("key"))
-    _bulk_create_clauses(
-        fork, user, [(c.key, c.current.content(), c, c.current.number) for c in upstream]
-    )
+    _bulk_create_clauses(fork, user, [(c.key, c.current.content(), c, c.current.number) for c in upstream])
     exported = library_export(library)
     _replace_topics_and_sets(fork, exported["topics"], exported["sets"])
     return fork
@@ -236,7 +254,11 @@ def library_pull(*, user, library, clause_ids):
     stale = [c.pk for c in clauses if not (c.origin_id and c.origin.current.number > (c.based_on or 0))]
     if missing or stale:
         raise ApplicationError(
-            {"clauses": [_("Pas de mise à jour disponible pour la clause %(id)s.") % {"id": pk} for pk in missing + stale]}
+            {
+                "clauses": [
+                    _("Pas de mise à jour disponible pour la clause %(id)s.") % {"id": pk} for pk in missing + stale
+                ]
+            }
         )
     for clause in clauses:
         upstream = clause.origin.current
@@ -262,8 +284,10 @@ def library_delete(*, user, library):
         raise ApplicationError(
             {
                 "detail": [
-                    _("Une clause de cette bibliothèque est utilisée par un appel d'offres : "
-                      "la bibliothèque ne peut pas être supprimée.")
+                    _(
+                        "Une clause de cette bibliothèque est utilisée par un appel d'offres : "
+                        "la bibliothèque ne peut pas être supprimée."
+                    )
                 ]
             },
             status=409,

@@ -276,7 +276,8 @@ def library_share(request, pk):
     form = LibraryShareForm(request.POST or None, initial=initial, library=library)
     if request.method == "POST" and form.is_valid():
         services.library_update(
-            user=request.user, library=library,
+            user=request.user,
+            library=library,
             changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.cleaned_data["shared_with"]},
         )
         messages.success(request, _("Partage de la bibliothèque enregistré."))

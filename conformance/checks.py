@@ -40,7 +40,12 @@ def evaluate(check, capability_statement, smart_configuration):
     document = smart_configuration if kind.startswith("smart_") else capability_statement
     if not isinstance(document, dict):
         name = _("configuration SMART") if kind.startswith("smart_") else _("CapabilityStatement")
-        return _result(UNKNOWN, "$", None, _("Impossible de vérifier : document %(document)s absent ou invalide.") % {"document": name})
+        return _result(
+            UNKNOWN,
+            "$",
+            None,
+            _("Impossible de vérifier : document %(document)s absent ou invalide.") % {"document": name},
+        )
     return evaluator(check, document)
 
 
@@ -132,7 +137,9 @@ def _fhir_version(check, statement):
     if actual == expected or actual.startswith(expected + "."):
         return _result(PASS, "$.fhirVersion", actual, _("Version FHIR %(actual)s déclarée.") % {"actual": actual})
     return _result(
-        FAIL, "$.fhirVersion", actual,
+        FAIL,
+        "$.fhirVersion",
+        actual,
         _("Version FHIR %(actual)s déclarée, %(expected)s attendue.") % {"actual": actual, "expected": expected},
     )
 
@@ -145,7 +152,9 @@ def _fhir_format(check, statement):
         if value.split(";", 1)[0].strip().lower() in accepted:
             return _result(PASS, f"$.format[{index}]", value, _("Format %(value)s déclaré.") % {"value": value})
     return _result(
-        FAIL, "$.format", statement.get("format"),
+        FAIL,
+        "$.format",
+        statement.get("format"),
         _("Le format %(expected)s n'est pas déclaré (formats : %(formats)s).")
         % {"expected": expected, "formats": _joined(formats) or _("aucun")},
     )
@@ -156,37 +165,52 @@ def _fhir_resource(check, statement):
     path, resource, rest = _find_resource(statement, resource_type)
     if resource is None:
         declared = [
-            item.get("type") for _index, rest in _server_rests(statement)
-            for item in _list(rest.get("resource")) if isinstance(item, dict)
+            item.get("type")
+            for _index, rest in _server_rests(statement)
+            for item in _list(rest.get("resource"))
+            if isinstance(item, dict)
         ]
         return _result(
-            FAIL, "$.rest[?(@.mode=='server')].resource[*].type", [t for t in declared if isinstance(t, str)],
+            FAIL,
+            "$.rest[?(@.mode=='server')].resource[*].type",
+            [t for t in declared if isinstance(t, str)],
             _("La ressource %(resource)s n'est pas déclarée par le serveur.") % {"resource": resource_type},
         )
     problems = []
     interactions = _codes(resource.get("interaction"), "code")
     missing = [code for code in _strings(check.get("interactions")) if code not in interactions]
     if missing:
-        problems.append((
-            f"{path}.interaction", interactions,
-            _("Interactions manquantes sur %(resource)s : %(missing)s.") % {"resource": resource_type, "missing": _joined(missing)},
-        ))
+        problems.append(
+            (
+                f"{path}.interaction",
+                interactions,
+                _("Interactions manquantes sur %(resource)s : %(missing)s.")
+                % {"resource": resource_type, "missing": _joined(missing)},
+            )
+        )
     # Search parameters common to all resources (e.g. _id) may be declared once at the rest level.
     params = _codes(resource.get("searchParam"), "name") + _codes(rest.get("searchParam"), "name")
     missing = [name for name in _strings(check.get("search_params")) if name not in params]
     if missing:
-        problems.append((
-            f"{path}.searchParam", _codes(resource.get("searchParam"), "name"),
-            _("Paramètres de recherche manquants sur %(resource)s : %(missing)s.")
-            % {"resource": resource_type, "missing": _joined(missing)},
-        ))
+        problems.append(
+            (
+                f"{path}.searchParam",
+                _codes(resource.get("searchParam"), "name"),
+                _("Paramètres de recherche manquants sur %(resource)s : %(missing)s.")
+                % {"resource": resource_type, "missing": _joined(missing)},
+            )
+        )
     profiles = _profiles(resource)
     missing = [url for url in _strings(check.get("profiles")) if not _profile_declared(url, profiles)]
     if missing:
-        problems.append((
-            f"{path}.supportedProfile", profiles,
-            _("Profils non déclarés sur %(resource)s : %(missing)s.") % {"resource": resource_type, "missing": _joined(missing)},
-        ))
+        problems.append(
+            (
+                f"{path}.supportedProfile",
+                profiles,
+                _("Profils non déclarés sur %(resource)s : %(missing)s.")
+                % {"resource": resource_type, "missing": _joined(missing)},
+            )
+        )
     if problems:
         return _result(FAIL, problems[0][0], problems[0][1], " ".join(message for _p, _e, message in problems))
     summary = {"type": resource_type, "interaction": interactions}
@@ -194,7 +218,12 @@ def _fhir_resource(check, statement):
         summary["searchParam"] = _codes(resource.get("searchParam"), "name")
     if check.get("profiles"):
         summary["supportedProfile"] = profiles
-    return _result(PASS, path, summary, _("La ressource %(resource)s est déclarée avec ce qui est demandé.") % {"resource": resource_type})
+    return _result(
+        PASS,
+        path,
+        summary,
+        _("La ressource %(resource)s est déclarée avec ce qui est demandé.") % {"resource": resource_type},
+    )
 
 
 def _operation_matches(operation, name, level):
@@ -225,16 +254,28 @@ def _fhir_operation(check, statement):
             if isinstance(operation, dict) and _operation_matches(operation, name, level):
                 excerpt = {key: operation.get(key) for key in ("name", "definition") if key in operation}
                 return _result(
-                    PASS, f"{path}[{index}]", excerpt,
-                    _("Opération $%(name)s déclarée au niveau %(level)s.") % {"name": excerpt.get("name", name), "level": level},
+                    PASS,
+                    f"{path}[{index}]",
+                    excerpt,
+                    _("Opération $%(name)s déclarée au niveau %(level)s.")
+                    % {"name": excerpt.get("name", name), "level": level},
                 )
-    path, operations = places[0] if places else (
-        "$.rest[?(@.mode=='server')]" + ("" if level == "system" else f".resource[?(@.type=='{LEVEL_RESOURCE.get(level)}')]"),
-        [],
+    path, operations = (
+        places[0]
+        if places
+        else (
+            "$.rest[?(@.mode=='server')]"
+            + ("" if level == "system" else f".resource[?(@.type=='{LEVEL_RESOURCE.get(level)}')]"),
+            [],
+        )
     )
-    declared = [{key: op.get(key) for key in ("name", "definition") if key in op} for op in operations if isinstance(op, dict)]
+    declared = [
+        {key: op.get(key) for key in ("name", "definition") if key in op} for op in operations if isinstance(op, dict)
+    ]
     return _result(
-        FAIL, path, declared,
+        FAIL,
+        path,
+        declared,
         _("Opération $%(name)s non déclarée au niveau %(level)s.") % {"name": name, "level": level},
     )
 
@@ -254,7 +295,9 @@ def _listed(check, config, key, found_message, missing_message, absent_message):
 
 def _smart_capability(check, config):
     return _listed(
-        check, config, "capabilities",
+        check,
+        config,
+        "capabilities",
         _("Capacité SMART « %(value)s » annoncée."),
         _("Capacité SMART « %(value)s » non annoncée."),
         _("La configuration SMART n'a pas de liste « capabilities »."),
@@ -263,7 +306,9 @@ def _smart_capability(check, config):
 
 def _smart_grant_type(check, config):
     return _listed(
-        check, config, "grant_types_supported",
+        check,
+        config,
+        "grant_types_supported",
         _("Type d'autorisation « %(value)s » pris en charge."),
         _("Type d'autorisation « %(value)s » non pris en charge."),
         _("La configuration SMART n'a pas de liste « grant_types_supported »."),
@@ -275,7 +320,12 @@ def _smart_pkce(check, config):
     methods = config.get("code_challenge_methods_supported")
     path = "$.code_challenge_methods_supported"
     if not isinstance(methods, list):
-        return _result(FAIL, path, methods, _("La configuration SMART n'annonce pas PKCE (« code_challenge_methods_supported » absent)."))
+        return _result(
+            FAIL,
+            path,
+            methods,
+            _("La configuration SMART n'annonce pas PKCE (« code_challenge_methods_supported » absent)."),
+        )
     if value not in methods:
         return _result(FAIL, path, methods, _("Méthode PKCE %(value)s non annoncée.") % {"value": value})
     if "plain" in methods:

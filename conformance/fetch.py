@@ -77,13 +77,17 @@ def resolve(host: str, port: int, *, allowed: bool) -> str:
 def _check_url(url, allowed_hosts):
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
-        raise FetchRefused(_("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"})
+        raise FetchRefused(
+            _("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"}
+        )
     host = (parts.hostname or "").lower()
     if not host:
         raise FetchRefused(_("URL sans nom d'hôte : %(url)s.") % {"url": url})
     allowed = host in {item.lower() for item in allowed_hosts}
     if parts.scheme != "https" and not (parts.scheme == "http" and allowed):
-        raise FetchRefused(_("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"})
+        raise FetchRefused(
+            _("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"}
+        )
     if parts.username or parts.password:
         raise FetchRefused(_("Les identifiants dans l'URL sont refusés."))
     try:
@@ -93,8 +97,17 @@ def _check_url(url, allowed_hosts):
     return parts, host, port, allowed
 
 
-def fetch_json(url, *, allowed_hosts=None, max_bytes=MAX_BYTES, connect_timeout=CONNECT_TIMEOUT,
-               read_timeout=READ_TIMEOUT, deadline=TOTAL_DEADLINE, accept="application/json", ca_file=None) -> Fetched:
+def fetch_json(
+    url,
+    *,
+    allowed_hosts=None,
+    max_bytes=MAX_BYTES,
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    deadline=TOTAL_DEADLINE,
+    accept="application/json",
+    ca_file=None,
+) -> Fetched:
     """GET `url` and return its JSON answer, or raise FetchRefused with the reason.
 
     Certificates are verified against the system's authorities, or `ca_file` (default: the optional
@@ -111,8 +124,15 @@ def fetch_json(url, *, allowed_hosts=None, max_bytes=MAX_BYTES, connect_timeout=
     if parts.scheme == "https":
         # Connect to the checked IP while verifying the certificate against the URL's host name.
         pool = urllib3.HTTPSConnectionPool(
-            address, port, timeout=timeout, retries=False, maxsize=1,
-            server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED", ca_certs=ca_file,
+            address,
+            port,
+            timeout=timeout,
+            retries=False,
+            maxsize=1,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_file,
         )
     else:
         pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
@@ -122,21 +142,30 @@ def fetch_json(url, *, allowed_hosts=None, max_bytes=MAX_BYTES, connect_timeout=
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         response = pool.urlopen(
-            "GET", path, headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
-            redirect=False, retries=False, preload_content=False, assert_same_host=False,
+            "GET",
+            path,
+            headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
         )
         try:
             body = _read(response, url, max_bytes, started, deadline)
         finally:
             response.release_conn()
     except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError, but a refusal
-        raise FetchRefused(_("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__})
+        raise FetchRefused(
+            _("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__}
+        )
     except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         raise FetchRefused(_("Le serveur %(host)s n'a pas répondu à temps.") % {"host": host})
     except urllib3.exceptions.SSLError as exc:
         raise FetchRefused(_("Connexion TLS refusée avec %(host)s : %(error)s") % {"host": host, "error": exc})
     except (urllib3.exceptions.HTTPError, OSError) as exc:
-        raise FetchRefused(_("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__})
+        raise FetchRefused(
+            _("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__}
+        )
     finally:
         pool.close()
     try:

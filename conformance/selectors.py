@@ -15,7 +15,9 @@ def _tender_clauses(tender):
 
 
 def _checks_of(clauses):
-    return [(clause.pk, check) for clause in clauses for check in (clause.version.checks or []) if isinstance(check, dict)]
+    return [
+        (clause.pk, check) for clause in clauses for check in (clause.version.checks or []) if isinstance(check, dict)
+    ]
 
 
 def tender_checks(tender):
@@ -48,10 +50,14 @@ def report_results(report, clause_checks):
     results = []
     for tender_clause_id, check in clause_checks:
         found = stored.get((tender_clause_id, _key(check))) or missing
-        results.append({
-            "tender_clause": tender_clause_id, "check": check,
-            "outcome": found["outcome"], "evidence": found["evidence"],
-        })
+        results.append(
+            {
+                "tender_clause": tender_clause_id,
+                "check": check,
+                "outcome": found["outcome"],
+                "evidence": found["evidence"],
+            }
+        )
     return results
 
 
@@ -96,7 +102,11 @@ def latest_results_for_tender(tender):
     from scoring.models import Bid
 
     latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
-    ids = [pk for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True) if pk]
+    ids = [
+        pk
+        for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True)
+        if pk
+    ]
     if not ids:
         return {}
     reports = ProbeReport.objects.filter(pk__in=ids)
@@ -127,7 +137,14 @@ def report_sections(report, tender):
     sections = [section for section in by_clause.values() if section["results"]]
     counts = {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")}
     return {
-        "status": report.status, "status_label": report.get_status_display(), "fetched_at": report.fetched_at,
-        "source": report.source, "source_label": report.get_source_display(), "base_url": report.base_url,
-        "error": report.error, "documents": report.documents, "sections": sections, "counts": counts,
+        "status": report.status,
+        "status_label": report.get_status_display(),
+        "fetched_at": report.fetched_at,
+        "source": report.source,
+        "source_label": report.get_source_display(),
+        "base_url": report.base_url,
+        "error": report.error,
+        "documents": report.documents,
+        "sections": sections,
+        "counts": counts,
     }

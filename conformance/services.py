@@ -41,7 +41,9 @@ def _read_upload(kind, upload):
     """The uploaded document as text; too big or not UTF-8 is refused at once (400)."""
     data = upload if isinstance(upload, bytes) else upload.read(MAX_DOCUMENT_BYTES + 1)
     if len(data) > MAX_DOCUMENT_BYTES:
-        raise ApplicationError({kind: [_("Fichier trop volumineux (%(max)s octets au plus).") % {"max": MAX_DOCUMENT_BYTES}]})
+        raise ApplicationError(
+            {kind: [_("Fichier trop volumineux (%(max)s octets au plus).") % {"max": MAX_DOCUMENT_BYTES}]}
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -59,13 +61,14 @@ def probe_request(*, user, bid, files=None) -> ProbeReport:
     files = {kind: upload for kind, upload in (files or {}).items() if upload is not None}
     unknown = sorted(set(files) - set(KINDS))
     if unknown:
-        raise ApplicationError({name: [_("Document inconnu (attendu : %(kinds)s).") % {"kinds": ", ".join(KINDS)}]
-                                for name in unknown})
+        raise ApplicationError(
+            {name: [_("Document inconnu (attendu : %(kinds)s).") % {"kinds": ", ".join(KINDS)}] for name in unknown}
+        )
     texts = {kind: _read_upload(kind, upload) for kind, upload in files.items()}
     if not texts and not bid.fhir_base_url:
-        raise ApplicationError({"fhir_base_url": [
-            _("L'offre n'a pas d'URL de base FHIR : renseignez-la ou téléversez les documents.")
-        ]})
+        raise ApplicationError(
+            {"fhir_base_url": [_("L'offre n'a pas d'URL de base FHIR : renseignez-la ou téléversez les documents.")]}
+        )
     with transaction.atomic():
         report = ProbeReport.objects.create(
             bid=bid,
@@ -124,7 +127,9 @@ def evaluate_documents(*, texts, reasons=None, clause_checks):
             data[kind] = None
             continue
         validation = VALIDATORS[kind](text)
-        documents.append({"kind": kind, "sha256": _sha256(text), "valid": validation.valid, "errors": validation.messages})
+        documents.append(
+            {"kind": kind, "sha256": _sha256(text), "valid": validation.valid, "errors": validation.messages}
+        )
         data[kind] = validation.data if validation.usable else None
     results = []
     for tender_clause_id, check in clause_checks:
@@ -137,7 +142,12 @@ def evaluate_documents(*, texts, reasons=None, clause_checks):
 def probe_run(*, report_id):
     """Run the probe of report `report_id`; safe to run twice (a finished report is left as it is)."""
     with transaction.atomic():
-        report = ProbeReport.objects.select_for_update(of=("self",)).select_related("bid__tender").filter(pk=report_id).first()
+        report = (
+            ProbeReport.objects.select_for_update(of=("self",))
+            .select_related("bid__tender")
+            .filter(pk=report_id)
+            .first()
+        )
         if report is None or report.is_finished:
             return report
         report.status = ProbeReport.Status.RUNNING
@@ -159,18 +169,24 @@ def probe_run(*, report_id):
         report.status, report.error = ProbeReport.Status.DONE, ""
     else:
         report.status = ProbeReport.Status.FAILED
-        report.error = " ".join(
-            f"{document['kind']} : {' '.join(document['errors'])}" for document in documents
-        )
-    report.save(update_fields=[
-        "capability_statement", "smart_configuration", "documents", "results", "fetched_at", "finished_at",
-        "status", "error",
-    ])
+        report.error = " ".join(f"{document['kind']} : {' '.join(document['errors'])}" for document in documents)
+    report.save(
+        update_fields=[
+            "capability_statement",
+            "smart_configuration",
+            "documents",
+            "results",
+            "fetched_at",
+            "finished_at",
+            "status",
+            "error",
+        ]
+    )
     return report
 
 
 def probe_fail(*, report_id, message):
     """The job gave up: the report ends failed with a readable note (unless it finished meanwhile)."""
-    ProbeReport.objects.filter(
-        pk=report_id, status__in=[ProbeReport.Status.QUEUED, ProbeReport.Status.RUNNING]
-    ).update(status=ProbeReport.Status.FAILED, error=message, finished_at=timezone.now())
+    ProbeReport.objects.filter(pk=report_id, status__in=[ProbeReport.Status.QUEUED, ProbeReport.Status.RUNNING]).update(
+        status=ProbeReport.Status.FAILED, error=message, finished_at=timezone.now()
+    )

@@ -66,14 +66,16 @@ def validate_capability_statement(text) -> Validation:
     resource_type = data.get("resourceType")
     if resource_type != "CapabilityStatement":
         return Validation(
-            None, False,
+            None,
+            False,
             [_("resourceType « %(type)s » au lieu de « CapabilityStatement ».") % {"type": resource_type}],
         )
     try:
         CapabilityStatement.model_validate(data)
     except ValidationError as exc:
         warnings = [
-            _("Avertissement (modèle FHIR R4B) %(path)s : %(message)s") % {"path": _location(err["loc"]), "message": err["msg"]}
+            _("Avertissement (modèle FHIR R4B) %(path)s : %(message)s")
+            % {"path": _location(err["loc"]), "message": err["msg"]}
             for err in exc.errors()[:MAX_MESSAGES]
         ]
         return Validation(data, True, warnings)

@@ -35,8 +35,21 @@ OUT = ROOT / "var" / "drills"
 MEDIA = OUT / "media"
 FULL_DISK = Path("/tmp/clausier-full")
 PG = ["pg_ctlcluster", "--skip-systemctl-redirect", "15", "main"]
-REDIS_START = ["redis-server", "--bind", "127.0.0.1", "--port", "6379", "--save", "", "--appendonly", "no",
-               "--dir", "/var/lib/redis", "--daemonize", "yes"]
+REDIS_START = [
+    "redis-server",
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    "6379",
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    "/var/lib/redis",
+    "--daemonize",
+    "yes",
+]
 
 ENV = {
     **os.environ,
@@ -87,19 +100,47 @@ class Stack:
 
     def _spawn(self, args, logname):
         handle = open(OUT / f"{logname}.log", "a")
-        return subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def start_web(self):
-        self.web = self._spawn([str(BIN / "gunicorn"), "config.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "2",
-                                "--timeout", "60", "--access-logfile", str(OUT / "access.log"),
-                                "--access-logformat", "%(t)s %(s)s %(m)s %(U)s"], "gunicorn")
+        self.web = self._spawn(
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "-w",
+                "2",
+                "--timeout",
+                "60",
+                "--access-logfile",
+                str(OUT / "access.log"),
+                "--access-logformat",
+                "%(t)s %(s)s %(m)s %(U)s",
+            ],
+            "gunicorn",
+        )
         if not wait_until(lambda: http("GET", "/login/")[0] == 200, 30):
             raise RuntimeError("gunicorn did not start")
 
     def start_worker(self, name):
-        self.workers[name] = self._spawn([str(BIN / "celery"), "-A", "config", "worker", "-n", f"{name}@drill",
-                                          "--concurrency", "1", "--loglevel", "WARNING"], name)
+        self.workers[name] = self._spawn(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "-n",
+                f"{name}@drill",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "WARNING",
+            ],
+            name,
+        )
         time.sleep(4)  # ready to consume
 
     def stop(self, process, sig=signal.SIGTERM):
@@ -155,18 +196,35 @@ def prepare():
     OUT.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(MEDIA, ignore_errors=True)
     MEDIA.mkdir(parents=True)
-    run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-c", f"DROP DATABASE IF EXISTS {DB}",
-         "-c", f"CREATE DATABASE {DB}"])
+    run(
+        [
+            "psql",
+            "-q",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-c",
+            f"DROP DATABASE IF EXISTS {DB}",
+            "-c",
+            f"CREATE DATABASE {DB}",
+        ]
+    )
     manage("migrate", "--noinput", "-v0")
     manage("load_demo")
     manage("load_demo_evaluation")
     run(["redis-cli", "-n", ENV["CELERY_BROKER_URL"].rsplit("/", 1)[1], "flushdb"])
-    tokens = manage("shell", "-v0", "-c", (
-        "import json\nfrom django.contrib.auth import get_user_model\n"
-        "from rest_framework.authtoken.models import Token\n"
-        "users = get_user_model().objects.filter(username__in=['buyer', 'chu-admin', 'eval1', 'eval2', 'curator'])\n"
-        "print(json.dumps({u.username: Token.objects.get_or_create(user=u)[0].key for u in users}))"
-    ))
+    tokens = manage(
+        "shell",
+        "-v0",
+        "-c",
+        (
+            "import json\nfrom django.contrib.auth import get_user_model\n"
+            "from rest_framework.authtoken.models import Token\n"
+            "users = get_user_model().objects.filter(username__in=['buyer', 'chu-admin', 'eval1', 'eval2', 'curator'])\n"
+            "print(json.dumps({u.username: Token.objects.get_or_create(user=u)[0].key for u in users}))"
+        ),
+    )
     TOKEN.update(json.loads(tokens))
     (OUT / "tokens.json").write_text(json.dumps(TOKEN))
 
@@ -175,8 +233,11 @@ def big_tender(clauses=40):
     """A draft tender of `clauses` default clauses: its PDF takes a few seconds, long enough to interrupt."""
     me = http("GET", "/api/v1/me/")[1]
     organization = next(o["id"] for o in me["organizations"] if o["role"] in ("buyer", "admin"))
-    status, tender = http("POST", "/api/v1/tenders/", {"organization": organization, "reference": "AO-DRILL",
-                                                      "title": "Exercice de panne"})
+    status, tender = http(
+        "POST",
+        "/api/v1/tenders/",
+        {"organization": organization, "reference": "AO-DRILL", "title": "Exercice de panne"},
+    )
     assert status == 201, tender
     listed = http("GET", "/api/v1/clauses/?page_size=100")[1]["results"]
     added = 0
@@ -194,8 +255,10 @@ def request_document(tender, kind="tender", format="pdf"):
 
 
 def state(document):
-    row = sql(f"select status, attempts, coalesce(sha256, ''), coalesce(file, ''), coalesce(error, '') "
-              f"from tenders_document where id = {int(document)}")
+    row = sql(
+        f"select status, attempts, coalesce(sha256, ''), coalesce(file, ''), coalesce(error, '') "
+        f"from tenders_document where id = {int(document)}"
+    )
     status, attempts, sha256, file, error = row.split("|", 4)
     return {"status": status, "attempts": int(attempts), "sha256": sha256, "file": file, "error": error}
 
@@ -222,8 +285,13 @@ def audit(document, media=MEDIA):
             problems.append("file does not match its digest")
     if row["status"] == "failed" and not row["error"]:
         problems.append("failed without a readable reason")
-    return {"document": document, **{k: row[k] for k in ("status", "attempts")}, "files": files,
-            "error": row["error"][:160], "problems": problems}
+    return {
+        "document": document,
+        **{k: row[k] for k in ("status", "attempts")},
+        "files": files,
+        "error": row["error"][:160],
+        "problems": problems,
+    }
 
 
 def serving():
@@ -262,8 +330,13 @@ def drill_worker_child(stack, tender):
         outcome = audit(document)
         count = int(sql(f"select count(*) from tenders_document where tender_id = {tender}"))
         outcome["duplicates"] = count - documents_before - 1
-        ok = (outcome["status"] == "done" and outcome["attempts"] >= 2 and not outcome["problems"]
-              and outcome["duplicates"] == 0 and serving())
+        ok = (
+            outcome["status"] == "done"
+            and outcome["attempts"] >= 2
+            and not outcome["problems"]
+            and outcome["duplicates"] == 0
+            and serving()
+        )
         return {"result": "PASS" if ok else "FAIL", **outcome}
     finally:
         stack.start_worker("worker2")
@@ -294,8 +367,12 @@ def drill_worker_whole(stack, tender, wait=60):
             wait_until(lambda: finished(document), 120)
         outcome = audit(document)
         ok = outcome["status"] == "done" and outcome["attempts"] >= 2 and not outcome["problems"]
-        return {"result": "PASS" if ok else "FAIL", "status_before_requeue": before_requeue,
-                "requeue_output": requeued, **outcome}
+        return {
+            "result": "PASS" if ok else "FAIL",
+            "status_before_requeue": before_requeue,
+            "requeue_output": requeued,
+            **outcome,
+        }
     finally:
         for name in ("worker1", "worker2"):
             if name not in stack.workers:
@@ -304,8 +381,10 @@ def drill_worker_whole(stack, tender, wait=60):
 
 def drill_redis(stack, tender):
     """Redis (the broker) restarts while documents are generated; one document is asked for while it is down."""
-    documents = [request_document(tender, *spec)[1]["id"] for spec in
-                 (("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx"), ("tender", "pdf"))]
+    documents = [
+        request_document(tender, *spec)[1]["id"]
+        for spec in (("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx"), ("tender", "pdf"))
+    ]
     wait_running(documents[0], 30)
     log("redis: shutdown nosave")
     run(["redis-cli", "shutdown", "nosave"], check=False)
@@ -330,21 +409,49 @@ def drill_redis(stack, tender):
         wait_until(lambda: all(finished(d) for d in documents), 120)
     outcomes = [audit(d) for d in documents]
     ok = all(o["status"] == "done" and not o["problems"] for o in outcomes) and serving()
-    return {"result": "PASS" if ok else "FAIL", "asked_while_down": during[0], "served_while_down": app_during,
-            "needed_requeue": len(stuck), "requeue_output": requeued, "documents": outcomes}
+    return {
+        "result": "PASS" if ok else "FAIL",
+        "asked_while_down": during[0],
+        "served_while_down": app_during,
+        "needed_requeue": len(stuck),
+        "requeue_output": requeued,
+        "documents": outcomes,
+    }
 
 
 def drill_postgres(stack, tender, seconds=5, load_seconds=60):
     """PostgreSQL stops for a few seconds while 20 simulated people work and documents render."""
     documents = [request_document(tender)[1]["id"], request_document(tender, "tender", "docx")[1]["id"]]
-    env = {**stack.env, "LOAD_TOKENS": str(OUT / "tokens.json"),
-           "LOAD_EVALUATION_TENDER": sql("select id from tenders_tender where status = 'published' limit 1")}
+    env = {
+        **stack.env,
+        "LOAD_TOKENS": str(OUT / "tokens.json"),
+        "LOAD_EVALUATION_TENDER": sql("select id from tenders_tender where status = 'published' limit 1"),
+    }
     access = OUT / "access.log"
     offset = access.stat().st_size if access.exists() else 0
     locust = subprocess.Popen(
-        [str(BIN / "locust"), "-f", "loadtest/locustfile.py", "--headless", "--host", HOST, "-u", "20", "-r", "10",
-         "--run-time", f"{load_seconds}s", "--csv", str(OUT / "pg-locust"), "--only-summary"],
-        cwd=ROOT, env=env, stdout=open(OUT / "pg-locust.txt", "w"), stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(BIN / "locust"),
+            "-f",
+            "loadtest/locustfile.py",
+            "--headless",
+            "--host",
+            HOST,
+            "-u",
+            "20",
+            "-r",
+            "10",
+            "--run-time",
+            f"{load_seconds}s",
+            "--csv",
+            str(OUT / "pg-locust"),
+            "--only-summary",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=open(OUT / "pg-locust.txt", "w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         time.sleep(20)
@@ -374,8 +481,13 @@ def drill_postgres(stack, tender, seconds=5, load_seconds=60):
     outcomes = [audit(d) for d in documents]
     back = serving()
     ok = back and all(not o["problems"] for o in outcomes)
-    return {"result": "PASS" if ok else "FAIL", "api_during_outage": during[0], "http_statuses": statuses,
-            "serving_after_without_restart": back, "documents": outcomes}
+    return {
+        "result": "PASS" if ok else "FAIL",
+        "api_during_outage": during[0],
+        "http_statuses": statuses,
+        "serving_after_without_restart": back,
+        "documents": outcomes,
+    }
 
 
 def drill_disk(stack, tender):
@@ -400,10 +512,21 @@ def drill_disk(stack, tender):
         retry = http("POST", f"/api/v1/documents/{document}/retry/")
         wait_until(lambda: finished(document), 120)
         second = audit(document, FULL_DISK)
-        ok = (first["status"] == "failed" and not first["problems"] and not leftovers
-              and second["status"] == "done" and not second["problems"] and serving())
-        return {"result": "PASS" if ok else "FAIL", "while_full": first, "files_left_while_full": leftovers,
-                "retry_http": retry[0], "after_freeing": second}
+        ok = (
+            first["status"] == "failed"
+            and not first["problems"]
+            and not leftovers
+            and second["status"] == "done"
+            and not second["problems"]
+            and serving()
+        )
+        return {
+            "result": "PASS" if ok else "FAIL",
+            "while_full": first,
+            "files_left_while_full": leftovers,
+            "retry_http": retry[0],
+            "after_freeing": second,
+        }
     finally:
         stack.stop_all()
         stack.env = dict(ENV)

@@ -41,8 +41,11 @@ class Person(HttpUser):
         self.client.get("/login/", name=f"{self.flow}: setup, sign-in page")
         token = self.client.cookies.get("csrftoken", "")
         self.client.post(
-            "/login/", {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": self.host + "/login/"}, name=f"{self.flow}: setup, sign in", allow_redirects=False,
+            "/login/",
+            {"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": self.host + "/login/"},
+            name=f"{self.flow}: setup, sign in",
+            allow_redirects=False,
         )
 
     def api(self, method, url, name, expect=(200,), **kwargs):
@@ -77,10 +80,18 @@ class Buyer(Person):
 
     def on_start(self):
         super().on_start()
-        tender = self.api("post", "/api/v1/tenders/", "create tender", expect=(201,), json={
-            "organization": self.organization(), "reference": f"AO-LOAD-{uuid.uuid4().hex[:8]}",
-            "title": "Dossier patient informatisé (charge)", "procedure": "open",
-        }).json()
+        tender = self.api(
+            "post",
+            "/api/v1/tenders/",
+            "create tender",
+            expect=(201,),
+            json={
+                "organization": self.organization(),
+                "reference": f"AO-LOAD-{uuid.uuid4().hex[:8]}",
+                "title": "Dossier patient informatisé (charge)",
+                "procedure": "open",
+            },
+        ).json()
         self.tender = tender["id"]
         clauses = self.api("get", "/api/v1/clauses/?page_size=60", "list clauses").json()["results"]
         self.clauses = [c["id"] for c in clauses]
@@ -94,8 +105,13 @@ class Buyer(Person):
         return next(o["id"] for o in me["organizations"] if o["role"] in ("buyer", "admin"))
 
     def add_clause(self, clause):
-        response = self.api("post", f"/api/v1/tenders/{self.tender}/clauses/", "add clause", expect=(201,),
-                            json={"clause": clause, "parameters": {}})
+        response = self.api(
+            "post",
+            f"/api/v1/tenders/{self.tender}/clauses/",
+            "add clause",
+            expect=(201,),
+            json={"clause": clause, "parameters": {}},
+        )
         if response.status_code == 201:
             self.tender_clauses.append(response.json()["id"])
 
@@ -105,16 +121,24 @@ class Buyer(Person):
 
     @task(3)
     def edit_tender(self):
-        self.api("patch", f"/api/v1/tenders/{self.tender}/", "edit tender",
-                 json={"title": f"Dossier patient informatisé — version {random.randint(1, 999)}"})
+        self.api(
+            "patch",
+            f"/api/v1/tenders/{self.tender}/",
+            "edit tender",
+            json={"title": f"Dossier patient informatisé — version {random.randint(1, 999)}"},
+        )
 
     @task(2)
     def add_or_move_clause(self):
         if len(self.tender_clauses) < 12:
             self.add_clause(random.choice(self.clauses))
         else:
-            self.api("patch", f"/api/v1/tenders/{self.tender}/clauses/{random.choice(self.tender_clauses)}/",
-                     "move clause", json={"position": random.randint(0, len(self.tender_clauses) - 1)})
+            self.api(
+                "patch",
+                f"/api/v1/tenders/{self.tender}/clauses/{random.choice(self.tender_clauses)}/",
+                "move clause",
+                json={"position": random.randint(0, len(self.tender_clauses) - 1)},
+            )
 
     @task(2)
     def read_tender_clauses(self):
@@ -127,8 +151,13 @@ class Buyer(Person):
     @task(1)
     def generate_document(self):
         kind, format = random.choice([("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx")])
-        response = self.api("post", f"/api/v1/tenders/{self.tender}/documents/", "request document",
-                            expect=(202,), json={"kind": kind, "format": format})
+        response = self.api(
+            "post",
+            f"/api/v1/tenders/{self.tender}/documents/",
+            "request document",
+            expect=(202,),
+            json={"kind": kind, "format": format},
+        )
         if response.status_code != 202:
             return
         DOCUMENTS["requested"] += 1
@@ -156,19 +185,30 @@ class Evaluator(Person):
         super().on_start()
         self.api("get", "/api/v1/tenders/", "list tenders")
         self.tender = int(os.environ["LOAD_EVALUATION_TENDER"])  # the demo evaluation (run.sh finds it)
-        self.api("post", f"/api/v1/tenders/{self.tender}/declaration/", "declare no conflict",
-                 expect=(200, 201, 409), json={"no_conflict": True})
+        self.api(
+            "post",
+            f"/api/v1/tenders/{self.tender}/declaration/",
+            "declare no conflict",
+            expect=(200, 201, 409),
+            json={"no_conflict": True},
+        )
         self.bids = [b["id"] for b in self.api("get", f"/api/v1/tenders/{self.tender}/bids/", "bids").json()["results"]]
         criteria = self.api("get", f"/api/v1/tenders/{self.tender}/criteria/", "criteria").json()["results"]
         parents = {c["parent"] for c in criteria}
-        self.criteria = [(c["id"], c["scale_max"]) for c in criteria if c["kind"] == "scored" and c["id"] not in parents]
+        self.criteria = [
+            (c["id"], c["scale_max"]) for c in criteria if c["kind"] == "scored" and c["id"] not in parents
+        ]
         self.setting_up = False
 
     @task(5)
     def score(self):
         criterion, scale_max = random.choice(self.criteria)
-        self.api("put", f"/api/v1/bids/{random.choice(self.bids)}/scores/{criterion}/", "score",
-                 json={"value": random.randint(0, int(scale_max)), "comment": "Vu en séance"})
+        self.api(
+            "put",
+            f"/api/v1/bids/{random.choice(self.bids)}/scores/{criterion}/",
+            "score",
+            json={"value": random.randint(0, int(scale_max)), "comment": "Vu en séance"},
+        )
 
     @task(2)
     def my_scores(self):
@@ -195,8 +235,11 @@ class Curator(Person):
         libraries = self.api("get", "/api/v1/libraries/", "list libraries").json()["results"]
         self.library = next(lib["id"] for lib in libraries if lib["clause_count"])
         source = self.api("get", f"/api/v1/clauses/?library={self.library}&page_size=1", "list clauses").json()
-        content = {k: v for k, v in source["results"][0].items()
-                   if k not in ("id", "preview", "version", "origin", "based_on", "updated_at")}
+        content = {
+            k: v
+            for k, v in source["results"][0].items()
+            if k not in ("id", "preview", "version", "origin", "based_on", "updated_at")
+        }
         content["key"] = f"charge-{uuid.uuid4().hex[:10]}"
         self.clause = self.api("post", "/api/v1/clauses/", "create clause", expect=(201,), json=content).json()["id"]
         self.body = content["body"]
@@ -204,8 +247,12 @@ class Curator(Person):
 
     @task(3)
     def edit_clause(self):
-        self.api("patch", f"/api/v1/clauses/{self.clause}/", "edit clause",
-                 json={"body": self.body + f"\n\nRévision {random.randint(1, 9999)}.", "title": "Clause en révision"})
+        self.api(
+            "patch",
+            f"/api/v1/clauses/{self.clause}/",
+            "edit clause",
+            json={"body": self.body + f"\n\nRévision {random.randint(1, 9999)}.", "title": "Clause en révision"},
+        )
 
     @task(3)
     def read_clause(self):
@@ -226,5 +273,3 @@ class Curator(Person):
     @task(1)
     def library_page(self):
         self.page(f"/libraries/{self.library}/", "library page")
-
-

@@ -16,7 +16,10 @@ class RequestSizeLimitMiddleware:
             length = 0
         limit = settings.MAX_UPLOAD_BYTES
         if length > limit:
-            message = _("Requête trop volumineuse : %(size)s octets, %(limit)s au plus.") % {"size": length, "limit": limit}
+            message = _("Requête trop volumineuse : %(size)s octets, %(limit)s au plus.") % {
+                "size": length,
+                "limit": limit,
+            }
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=413)
             from django.shortcuts import render

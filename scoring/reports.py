@@ -197,7 +197,11 @@ def probe_entries(tender, bids) -> list[dict]:
     from .models import Bid
 
     latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
-    ids = [pk for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True) if pk]
+    ids = [
+        pk
+        for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True)
+        if pk
+    ]
     reports = {report.bid_id: report for report in ProbeReport.objects.filter(pk__in=ids)} if ids else {}
     clause_checks = probe_selectors.tender_checks(tender) if reports else []
     titles = dict(TenderClause.objects.filter(tender=tender).values_list("pk", "version__title")) if reports else {}
@@ -232,7 +236,9 @@ def probe_entries(tender, bids) -> list[dict]:
                     }
                     for document in report.documents or []
                 ],
-                "counts": {outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")},
+                "counts": {
+                    outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")
+                },
                 "failed": [
                     {
                         "clause": titles.get(result["tender_clause"], ""),

@@ -178,8 +178,14 @@ def document_render(*, document_id):
     report(92)
     name = _store(document_file_name(document), bytes(content))
     updated = Document.objects.filter(pk=document.pk, status=Document.Status.RUNNING).update(
-        status=Document.Status.DONE, progress=100, file=name, sha256=hashlib.sha256(content).hexdigest(),
-        size=len(content), inputs_digest=digest or "", error="", finished_at=timezone.now(),
+        status=Document.Status.DONE,
+        progress=100,
+        file=name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        inputs_digest=digest or "",
+        error="",
+        finished_at=timezone.now(),
     )
     if not updated:
         logger.info("document %s was finished by another attempt", document.pk)

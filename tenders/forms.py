@@ -31,7 +31,14 @@ def set_choices(user):
     def order(clause_set):
         kind = software.index(clause_set.software) if clause_set.software in software else len(software)
         level = LEVEL_ORDER.index(clause_set.level) if clause_set.level in LEVEL_ORDER else len(LEVEL_ORDER)
-        return (clause_set.library.name.lower(), clause_set.library_id, kind, level, clause_set.position, clause_set.key)
+        return (
+            clause_set.library.name.lower(),
+            clause_set.library_id,
+            kind,
+            level,
+            clause_set.position,
+            clause_set.key,
+        )
 
     groups = {}
     for clause_set in sorted(sets, key=order):
@@ -73,7 +80,13 @@ class TenderForm(forms.ModelForm):
     class Meta:
         model = Tender
         fields = [
-            "organization", "reference", "title", "procedure", "price_formula", "sealed_price", "language",
+            "organization",
+            "reference",
+            "title",
+            "procedure",
+            "price_formula",
+            "sealed_price",
+            "language",
             "completeness_annex",
         ]
         help_texts = {
@@ -89,15 +102,20 @@ class TenderForm(forms.ModelForm):
         choices = set_choices(user)
         if choices:
             self.fields["start_set"] = forms.ChoiceField(
-                label=_("Partir d'un ensemble recommandé"), required=False,
+                label=_("Partir d'un ensemble recommandé"),
+                required=False,
                 choices=[("", _("Aucun : commencer sans clause"))] + choices,
-                help_text=_("Type de logiciel et niveau : les clauses de l'ensemble sont ajoutées d'un coup, avec "
-                            "leurs valeurs par défaut ; vous pourrez ensuite en retirer ou les ajuster."),
+                help_text=_(
+                    "Type de logiciel et niveau : les clauses de l'ensemble sont ajoutées d'un coup, avec "
+                    "leurs valeurs par défaut ; vous pourrez ensuite en retirer ou les ajuster."
+                ),
             )
             self.fields["start_set"].widget.attrs["aria-describedby"] = "id_start_set-help"
         for field in self.fields.values():
-            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else (
-                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            css = (
+                "form-check-input"
+                if isinstance(field.widget, forms.CheckboxInput)
+                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
             )
             field.widget.attrs["class"] = css
 
@@ -124,7 +142,9 @@ class TenderSettingsForm(TenderForm):
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
         for field in self.fields.values():
-            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else (
-                "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            css = (
+                "form-check-input"
+                if isinstance(field.widget, forms.CheckboxInput)
+                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
             )
             field.widget.attrs["class"] = css

@@ -57,12 +57,18 @@ def completeness_for_document(tender, numbering):
     tender's organisation may see. `numbering` maps tender clause ids to article numbers.
     """
     pinned = list(
-        TenderClause.objects.filter(tender=tender, clause__isnull=False).values_list("id", "version__tags", "clause__library_id")
+        TenderClause.objects.filter(tender=tender, clause__isnull=False).values_list(
+            "id", "version__tags", "clause__library_id"
+        )
     )
     counts = {}
     for _pk, _tags, library_pk in pinned:
         counts[library_pk] = counts.get(library_pk, 0) + 1
-    candidates = set(_organization_libraries(tender.organization_id).filter(pk__in=counts, topics__isnull=False).values_list("pk", flat=True))
+    candidates = set(
+        _organization_libraries(tender.organization_id)
+        .filter(pk__in=counts, topics__isnull=False)
+        .values_list("pk", flat=True)
+    )
     ranked = [pk for pk in sorted(counts, key=lambda pk: (-counts[pk], pk)) if pk in candidates]
     if not ranked:
         return None
@@ -89,9 +95,7 @@ def tender_completeness(user, tender, library_id=None):
     pinned = list(TenderClause.objects.filter(tender=tender).values_list("id", "version__tags", "clause_id"))
     topics = list(CoverageTopic.objects.filter(library=library).order_by("position", "key"))
     recommended_keys = {topic.recommended_clause for topic in topics if topic.recommended_clause}
-    recommended = dict(
-        Clause.objects.filter(library=library, key__in=recommended_keys).values_list("key", "id")
-    )
+    recommended = dict(Clause.objects.filter(library=library, key__in=recommended_keys).values_list("key", "id"))
     in_tender = {clause_id for _pk, _tags, clause_id in pinned}
     rows = []
     for topic in topics:
@@ -132,7 +136,10 @@ def tender_set_apply(*, user, tender, library_id, set_key):
     clause_set = ClauseSet.objects.filter(library=library, key=set_key).first()
     if clause_set is None:
         raise ApplicationError({"set": [_("Ensemble de clauses inconnu : « %(key)s ».") % {"key": set_key}]})
-    clauses = {c.key: c for c in Clause.objects.filter(library=library, key__in=clause_set.clause_keys).select_related("current")}
+    clauses = {
+        c.key: c
+        for c in Clause.objects.filter(library=library, key__in=clause_set.clause_keys).select_related("current")
+    }
     present = set(TenderClause.objects.filter(tender=tender).values_list("clause_id", flat=True))
     added = []
     for key in clause_set.clause_keys:

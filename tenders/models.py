@@ -50,7 +50,8 @@ class Tender(models.Model):
     )
     sealed_price = models.BooleanField(_("prix sous pli scellé"), default=False)
     completeness_annex = models.BooleanField(
-        _("annexe de complétude"), default=False,
+        _("annexe de complétude"),
+        default=False,
         help_text=_("Joindre au document le bilan des thèmes d'interopérabilité couverts."),
     )
     language = models.CharField(_("langue des documents"), max_length=2, choices=Language.choices, default="fr")

@@ -30,9 +30,7 @@ def tenders_for_list(user):
 def tender_clauses(tender):
     """The tender's clauses in order, with the pinned version and the library clause: one query."""
     return (
-        TenderClause.objects.filter(tender_id=tender.pk)
-        .select_related("version", "clause")
-        .order_by("position", "id")
+        TenderClause.objects.filter(tender_id=tender.pk).select_related("version", "clause").order_by("position", "id")
     )
 
 
@@ -52,7 +50,9 @@ def recent_documents(tender, limit=10):
 
 def clause_values(tender_clause, tender, *, require=False):
     """(values, errors) of one tender clause: its own values, then the tender's, then defaults."""
-    return resolve_values(tender_clause.version.parameters, tender_clause.parameters, tender.parameters, require=require)
+    return resolve_values(
+        tender_clause.version.parameters, tender_clause.parameters, tender.parameters, require=require
+    )
 
 
 def rendered_body(tender_clause, tender):
@@ -164,14 +164,16 @@ def tender_document(tender) -> dict:
                 }
                 articles.append(article)
                 if version.question:
-                    questions.append({
-                        "id": article["id"],
-                        "article": number,
-                        "category": title,
-                        "requirement": version.requirement,
-                        "requirement_label": requirement_label,
-                        "question": version.question,
-                    })
+                    questions.append(
+                        {
+                            "id": article["id"],
+                            "article": number,
+                            "category": title,
+                            "requirement": version.requirement,
+                            "requirement_label": requirement_label,
+                            "question": version.question,
+                        }
+                    )
             sections.append({"number": section_number, "category": category, "title": title, "articles": articles})
 
         doc = {
@@ -180,11 +182,14 @@ def tender_document(tender) -> dict:
             "reference": tender.reference,
             "title": tender.title,
             "procedure": tender.procedure,
-            "procedure_label": str(Procedure(tender.procedure).label) if tender.procedure in Procedure.values else tender.procedure,
+            "procedure_label": str(Procedure(tender.procedure).label)
+            if tender.procedure in Procedure.values
+            else tender.procedure,
             "generated_on": document_date(tender),
             "price_formula": tender.price_formula,
             "price_formula_label": str(PriceFormula(tender.price_formula).label)
-            if tender.price_formula in PriceFormula.values else tender.price_formula,
+            if tender.price_formula in PriceFormula.values
+            else tender.price_formula,
             "sections": sections,
             "criteria": criteria,
             "questions": questions,
@@ -214,14 +219,15 @@ def parameter_fields(tender_clause, tender):
         value = own.get(name, "")
         if isinstance(value, bool):
             value = "true" if value else "false"
-        fields.append({
-            **definition,
-            "value": "" if value is None else str(value),
-            "inherited": "" if inherited is None else display_value(inherited, tender.language),
-            "input_id": f"tc{tender_clause.pk}-{name}",
-        })
+        fields.append(
+            {
+                **definition,
+                "value": "" if value is None else str(value),
+                "inherited": "" if inherited is None else display_value(inherited, tender.language),
+                "input_id": f"tc{tender_clause.pk}-{name}",
+            }
+        )
     return fields
-
 
 
 def tender_parameter_fields(tender, tender_clauses):
@@ -235,11 +241,15 @@ def tender_parameter_fields(tender, tender_clauses):
             value = tender.parameters.get(definition["name"], "")
             if isinstance(value, bool):
                 value = "true" if value else "false"
-            fields.append({
-                **definition,
-                "value": "" if value is None else str(value),
-                "inherited": "" if definition["default"] in (None, "") else display_value(definition["default"], tender.language),
-                "input_id": f"tender-{definition['name']}",
-                "errors": [],
-            })
+            fields.append(
+                {
+                    **definition,
+                    "value": "" if value is None else str(value),
+                    "inherited": ""
+                    if definition["default"] in (None, "")
+                    else display_value(definition["default"], tender.language),
+                    "input_id": f"tender-{definition['name']}",
+                    "errors": [],
+                }
+            )
     return fields

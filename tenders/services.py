@@ -25,7 +25,16 @@ from .models import Document, Tender, TenderClause
 
 logger = logging.getLogger(__name__)
 
-TENDER_FIELDS = ("reference", "title", "procedure", "parameters", "price_formula", "sealed_price", "completeness_annex", "language")
+TENDER_FIELDS = (
+    "reference",
+    "title",
+    "procedure",
+    "parameters",
+    "price_formula",
+    "sealed_price",
+    "completeness_annex",
+    "language",
+)
 MAX_TENDER_PARAMETERS = 200
 
 
@@ -41,7 +50,11 @@ def ensure_can_edit(user, tender):
     """Buyers and admins of the organisation change tenders; anyone else who can see it gets 403."""
     if not has_role(user, tender.organization_id, BUYER_ROLES):
         raise ApplicationError(
-            {"detail": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")]},
+            {
+                "detail": [
+                    _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
+                ]
+            },
             status=403,
         )
 
@@ -50,7 +63,11 @@ def ensure_draft(tender):
     """Raise ConflictError (409) unless the tender is still a draft. Scoring calls it for criteria."""
     if tender.status != Tender.Status.DRAFT:
         raise ConflictError(
-            {"detail": [_("L'appel d'offres est publié : ses clauses, ses paramètres et ses critères ne changent plus.")]}
+            {
+                "detail": [
+                    _("L'appel d'offres est publié : ses clauses, ses paramètres et ses critères ne changent plus.")
+                ]
+            }
         )
 
 
@@ -63,7 +80,9 @@ def _check_tender_parameters(parameters):
     if not isinstance(parameters, dict):
         raise ApplicationError({"parameters": [_("Un objet {nom: valeur} est attendu.")]})
     if len(parameters) > MAX_TENDER_PARAMETERS:
-        raise ApplicationError({"parameters": [_("Trop de paramètres (%(max)s au plus).") % {"max": MAX_TENDER_PARAMETERS}]})
+        raise ApplicationError(
+            {"parameters": [_("Trop de paramètres (%(max)s au plus).") % {"max": MAX_TENDER_PARAMETERS}]}
+        )
     errors = {}
     for name, value in parameters.items():
         if value is not None and not isinstance(value, (str, int, float, bool)):
@@ -82,27 +101,51 @@ def _check_clauses_resolve(tender, tender_parameters, *, require):
         for name, messages in clause_errors.items():
             errors.setdefault(name, [])
             for message in messages:
-                text = _("%(message)s (clause « %(title)s »)") % {"message": message, "title": tender_clause.version.title}
+                text = _("%(message)s (clause « %(title)s »)") % {
+                    "message": message,
+                    "title": tender_clause.version.title,
+                }
                 if text not in errors[name]:
                     errors[name].append(text)
     return errors
 
 
 @transaction.atomic
-def tender_create(*, user, organization, reference, title, procedure="open",
-                  parameters=None, price_formula="proportional", sealed_price=False, language="fr",
-                  completeness_annex=False) -> Tender:
+def tender_create(
+    *,
+    user,
+    organization,
+    reference,
+    title,
+    procedure="open",
+    parameters=None,
+    price_formula="proportional",
+    sealed_price=False,
+    language="fr",
+    completeness_annex=False,
+) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
         raise ApplicationError(
-            {"organization": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")]},
+            {
+                "organization": [
+                    _("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")
+                ]
+            },
             status=403,
         )
     parameters = parameters or {}
     _check_tender_parameters(parameters)
     return Tender.objects.create(
-        organization=organization, reference=reference, title=title, procedure=procedure, parameters=parameters,
-        price_formula=price_formula, sealed_price=sealed_price, language=language, created_by=user,
+        organization=organization,
+        reference=reference,
+        title=title,
+        procedure=procedure,
+        parameters=parameters,
+        price_formula=price_formula,
+        sealed_price=sealed_price,
+        language=language,
+        created_by=user,
         completeness_annex=completeness_annex,
     )
 
@@ -238,7 +281,9 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
 
 
 @transaction.atomic
-def tender_clause_update(*, user, tender_clause, parameters=None, position=None, allow_incomplete=False) -> TenderClause:
+def tender_clause_update(
+    *, user, tender_clause, parameters=None, position=None, allow_incomplete=False
+) -> TenderClause:
     """Change a clause's values (replaced as a whole) and/or move it to `position`."""
     tender = tender_clause.tender
     ensure_can_edit(user, tender)
@@ -260,7 +305,9 @@ def tender_clause_update(*, user, tender_clause, parameters=None, position=None,
 
 
 def _move(tender, tender_clause, position):
-    ordered = [pk for pk in tender.clauses.order_by("position", "id").values_list("pk", flat=True) if pk != tender_clause.pk]
+    ordered = [
+        pk for pk in tender.clauses.order_by("position", "id").values_list("pk", flat=True) if pk != tender_clause.pk
+    ]
     position = min(position, len(ordered))
     ordered.insert(position, tender_clause.pk)
     current = dict(tender.clauses.values_list("pk", "position"))
@@ -293,7 +340,11 @@ def _check_document_request(kind, format):
         )
     if format not in formats:
         raise ApplicationError(
-            {"format": [_("Le document « %(kind)s » existe en %(formats)s.") % {"kind": kind, "formats": ", ".join(formats)}]}
+            {
+                "format": [
+                    _("Le document « %(kind)s » existe en %(formats)s.") % {"kind": kind, "formats": ", ".join(formats)}
+                ]
+            }
         )
 
 

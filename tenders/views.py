@@ -29,7 +29,9 @@ def _tender(request, pk):
 
 def _editable(request, tender):
     if not has_role(request.user, tender.organization_id, BUYER_ROLES):
-        raise PermissionDenied(_("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres."))
+        raise PermissionDenied(
+            _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
+        )
 
 
 def _editor_url(tender, anchor=None):
@@ -76,15 +78,18 @@ def tender_create(request):
                     )
         except ApplicationError as error:
             for field, problems in error.errors.items():
-                form.add_error(field if field in form.fields else "start_set" if field in ("set", "library") else None,
-                               problems)
+                form.add_error(
+                    field if field in form.fields else "start_set" if field in ("set", "library") else None, problems
+                )
         else:
             if start_set:
                 messages.success(request, _set_added_message(len(added)))
                 return redirect(_editor_url(tender, "completeness"))
             messages.success(request, _("Appel d'offres créé. Ajoutez-lui des clauses."))
             return redirect(_editor_url(tender))
-    return render(request, "tenders/tender_form.html", {"form": form, "nav": "tenders"}, status=400 if form.errors else 200)
+    return render(
+        request, "tenders/tender_form.html", {"form": form, "nav": "tenders"}, status=400 if form.errors else 200
+    )
 
 
 def _set_added_message(count):
@@ -113,11 +118,17 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
             field["errors"] = clause_errors.get(field["name"], [])
             if submitted and submitted[0] == tender_clause.pk:
                 field["value"] = submitted[1].get(f"p-{field['name']}", "")
-        clauses.append({
-            "object": tender_clause, "version": tender_clause.version, "fields": fields,
-            "errors": clause_errors, "first": index == 0, "last": index == len(tender_clauses) - 1,
-            "anchor": f"tc-{tender_clause.pk}",
-        })
+        clauses.append(
+            {
+                "object": tender_clause,
+                "version": tender_clause.version,
+                "fields": fields,
+                "errors": clause_errors,
+                "first": index == 0,
+                "last": index == len(tender_clauses) - 1,
+                "anchor": f"tc-{tender_clause.pk}",
+            }
+        )
     tender_fields = selectors.tender_parameter_fields(tender, tender_clauses)
     for field in tender_fields:
         field["errors"] = (tender_errors or {}).get(field["name"], [])
@@ -254,14 +265,17 @@ def tender_clause_parameters(request, pk, tc_pk):
     fields = selectors.parameter_fields(tender_clause, tender)
     try:
         services.tender_clause_update(
-            user=request.user, tender_clause=tender_clause, parameters=clause_parameter_values(request.POST, fields),
+            user=request.user,
+            tender_clause=tender_clause,
+            parameters=clause_parameter_values(request.POST, fields),
             allow_incomplete=False,
         )
     except ApplicationError as error:
         problems = error.errors.get("parameters")
         if error.status == 400 and isinstance(problems, dict):
-            context = _editor_context(request, tender, errors={tender_clause.pk: problems},
-                                      submitted=(tender_clause.pk, request.POST))
+            context = _editor_context(
+                request, tender, errors={tender_clause.pk: problems}, submitted=(tender_clause.pk, request.POST)
+            )
             messages.error(request, _("Certains paramètres sont invalides : voir les messages sous les champs."))
             return render(request, "tenders/tender_editor.html", context, status=400)
         _flash(request, error)
@@ -311,8 +325,13 @@ def tender_document_request(request, pk):
             user=request.user, tender=tender, kind=request.POST.get("kind", ""), format=request.POST.get("format", "")
         )
     except services.BrokerUnavailable:
-        messages.error(request, _("Le service de génération est momentanément injoignable ; votre demande est "
-                                  "gardée. Réessayez dans quelques minutes."))
+        messages.error(
+            request,
+            _(
+                "Le service de génération est momentanément injoignable ; votre demande est "
+                "gardée. Réessayez dans quelques minutes."
+            ),
+        )
     except ApplicationError as error:
         _flash(request, error)
     else:
@@ -334,10 +353,16 @@ def tender_publish(request, pk):
             return redirect(reverse("tenders:tender_publish", args=[tender.pk]))
         messages.success(request, _("Appel d'offres publié : ses clauses et ses critères sont figés."))
         return redirect(_editor_url(tender))
-    return render(request, "tenders/tender_publish.html", {
-        "tender": tender, "clause_count": tender.clauses.count(), "nav": "tenders",
-        "document_count": Document.objects.filter(tender=tender).count(),
-    })
+    return render(
+        request,
+        "tenders/tender_publish.html",
+        {
+            "tender": tender,
+            "clause_count": tender.clauses.count(),
+            "nav": "tenders",
+            "document_count": Document.objects.filter(tender=tender).count(),
+        },
+    )
 
 
 @login_required
@@ -378,8 +403,12 @@ def tender_settings(request, pk):
         else:
             messages.success(request, _("Appel d'offres mis à jour."))
             return redirect(_editor_url(tender))
-    return render(request, "tenders/tender_form.html", {"form": form, "tender": tender, "nav": "tenders"},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "tenders/tender_form.html",
+        {"form": form, "tender": tender, "nav": "tenders"},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -391,7 +420,9 @@ def tender_document_retry(request, pk, document_pk):
     try:
         services.document_retry(user=request.user, document=document)
     except services.BrokerUnavailable:
-        messages.error(request, _("Le service de génération est toujours injoignable ; réessayez dans quelques minutes."))
+        messages.error(
+            request, _("Le service de génération est toujours injoignable ; réessayez dans quelques minutes.")
+        )
     except ApplicationError as error:
         _flash(request, error)
     else:

@@ -17,8 +17,16 @@ class LibrarySerializer(serializers.ModelSerializer):
     class Meta:
         model = Library
         fields = [
-            "id", "name", "description", "organization", "language", "visibility", "shared_with",
-            "origin", "clause_count", "updated_at",
+            "id",
+            "name",
+            "description",
+            "organization",
+            "language",
+            "visibility",
+            "shared_with",
+            "origin",
+            "clause_count",
+            "updated_at",
         ]
         read_only_fields = ["id", "origin", "clause_count", "updated_at"]
 
@@ -60,10 +68,14 @@ class ClauseSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices)
     language = serializers.ChoiceField(choices=Language.choices, default="fr")
     body = serializers.CharField(max_length=50000, trim_whitespace=False)
-    parameters = serializers.JSONField(required=False, default=list, help_text="[{name,label,type,default,required,choices,min,max,help}]")
+    parameters = serializers.JSONField(
+        required=False, default=list, help_text="[{name,label,type,default,required,choices,min,max,help}]"
+    )
     requirement = serializers.ChoiceField(choices=Requirement.choices)
     question = serializers.CharField(required=False, allow_blank=True, default="", max_length=10000)
-    default_weight = serializers.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True, coerce_to_string=False)
+    default_weight = serializers.DecimalField(
+        max_digits=6, decimal_places=2, required=False, allow_null=True, coerce_to_string=False
+    )
     scale_max = serializers.IntegerField(required=False, default=5, min_value=1, max_value=100)
     rubric = serializers.JSONField(required=False, default=list, help_text="[{score, description}]")
     references = serializers.JSONField(required=False, default=list, help_text="[{label, url}]")
@@ -158,5 +170,11 @@ class UpdateSerializer(serializers.Serializer):
 
 
 class GuidanceSerializer(serializers.Serializer):
-    topics = serializers.ListField(child=serializers.DictField(), max_length=200, help_text="[{key,title,description,recommended_clause}]")
-    sets = serializers.ListField(child=serializers.DictField(), max_length=200, help_text="[{key,title,description,software,level,clauses:[keys]}]")
+    topics = serializers.ListField(
+        child=serializers.DictField(), max_length=200, help_text="[{key,title,description,recommended_clause}]"
+    )
+    sets = serializers.ListField(
+        child=serializers.DictField(),
+        max_length=200,
+        help_text="[{key,title,description,software,level,clauses:[keys]}]",
+    )

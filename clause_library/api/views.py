@@ -35,13 +35,21 @@ def check_member(user, organization):
 
 def check_editor(user, organization_id):
     if not has_role(user, organization_id, EDITOR_ROLES):
-        raise PermissionDenied(_("Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."))
+        raise PermissionDenied(
+            _(
+                "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
+            )
+        )
 
 
 @extend_schema_view(update=extend_schema(exclude=True))  # PUT on a library is a 405: keep it out of the schema
 class LibraryViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     # PUT only for the guidance action: a library itself changes with PATCH.
     http_method_names = ["get", "post", "put", "patch", "delete"]
@@ -58,7 +66,9 @@ class LibraryViewSet(
         if self.action == "partial_update":
             return LibraryUpdateSerializer
         return {
-            "import_file": ImportSerializer, "fork": ForkSerializer, "pull": PullSerializer,
+            "import_file": ImportSerializer,
+            "fork": ForkSerializer,
+            "pull": PullSerializer,
             "updates": UpdateSerializer,
         }.get(self.action, LibrarySerializer)
 
@@ -79,7 +89,9 @@ class LibraryViewSet(
 
     def perform_update(self, serializer):
         check_editor(self.request.user, serializer.instance.organization_id)
-        services.library_update(user=self.request.user, library=serializer.instance, changes=dict(serializer.validated_data))
+        services.library_update(
+            user=self.request.user, library=serializer.instance, changes=dict(serializer.validated_data)
+        )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):
@@ -103,7 +115,9 @@ class LibraryViewSet(
         organization = serializer.validated_data["organization"]
         check_member(request.user, organization)
         check_editor(request.user, organization.pk)
-        library = services.library_import(user=request.user, organization=organization, data=serializer.validated_data["file"])
+        library = services.library_import(
+            user=request.user, organization=organization, data=serializer.validated_data["file"]
+        )
         return Response(LibrarySerializer(self.get_queryset().get(pk=library.pk)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ForkSerializer, responses={201: LibrarySerializer})
@@ -139,9 +153,13 @@ class LibraryViewSet(
         library = self.get_object()
         rows = [
             {
-                "id": clause.pk, "key": clause.key, "title": clause.origin.current.title,
-                "local_version": clause.current.number, "based_on": clause.based_on,
-                "upstream_version": clause.origin.current.number, "upstream_clause": clause.origin_id,
+                "id": clause.pk,
+                "key": clause.key,
+                "title": clause.origin.current.title,
+                "local_version": clause.current.number,
+                "based_on": clause.based_on,
+                "upstream_version": clause.origin.current.number,
+                "upstream_clause": clause.origin_id,
             }
             for clause in selectors.library_updates(library)
         ]
@@ -154,20 +172,29 @@ class LibraryViewSet(
         check_editor(request.user, library.organization_id)
         serializer = PullSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        clauses = services.library_pull(user=request.user, library=library, clause_ids=serializer.validated_data["clauses"])
+        clauses = services.library_pull(
+            user=request.user, library=library, clause_ids=serializer.validated_data["clauses"]
+        )
         fresh = Clause.objects.select_related("current").filter(pk__in=[c.pk for c in clauses]).order_by("key")
         return Response({"pulled": ClauseSerializer(fresh, many=True).data})
 
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("library", int), OpenApiParameter("category", str), OpenApiParameter("requirement", str),
-        OpenApiParameter("q", str, description="full-text search"), OpenApiParameter("tag", str),
+        OpenApiParameter("library", int),
+        OpenApiParameter("category", str),
+        OpenApiParameter("requirement", str),
+        OpenApiParameter("q", str, description="full-text search"),
+        OpenApiParameter("tag", str),
     ]
 )
 class ClauseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = ClauseSerializer
     http_method_names = ["get", "post", "patch", "delete"]
@@ -181,8 +208,12 @@ class ClauseViewSet(
         if self.action != "list":
             return selectors.clauses_visible_to(self.request.user)
         return selectors.clauses_filtered(
-            self.request.user, library=library, category=params.get("category"),
-            requirement=params.get("requirement"), q=params.get("q"), tag=params.get("tag"),
+            self.request.user,
+            library=library,
+            category=params.get("category"),
+            requirement=params.get("requirement"),
+            q=params.get("q"),
+            tag=params.get("tag"),
         )
 
     def perform_create(self, serializer):

@@ -19,11 +19,7 @@ from .serializers import ProbeQueuedSerializer, ProbeReportSerializer, ProbeRequ
 
 def bid_for(user, pk):
     """A bid of a tender in the user's organisations, or 404."""
-    bid = (
-        Bid.objects.select_related("tender")
-        .filter(pk=pk, tender__organization_id__in=organization_ids(user))
-        .first()
-    )
+    bid = Bid.objects.select_related("tender").filter(pk=pk, tender__organization_id__in=organization_ids(user)).first()
     if bid is None:
         raise Http404
     return bid

@@ -10,8 +10,10 @@ from .. import checks
 register = template.Library()
 
 OUTCOME_LABELS = {"pass": _("Conforme"), "fail": _("Non conforme"), "unknown": _("Non vérifiable")}
-DOCUMENT_LABELS = {"capability_statement": _("CapabilityStatement (/metadata)"),
-                   "smart_configuration": _("Configuration SMART (/.well-known/smart-configuration)")}
+DOCUMENT_LABELS = {
+    "capability_statement": _("CapabilityStatement (/metadata)"),
+    "smart_configuration": _("Configuration SMART (/.well-known/smart-configuration)"),
+}
 OUTCOME_CLASSES = {"pass": "text-bg-success", "fail": "text-bg-danger", "unknown": "text-bg-secondary"}
 
 

@@ -19,15 +19,21 @@ class MeView(APIView):
                 "username": serializers.CharField(),
                 "organizations": inline_serializer(
                     "MyOrganization",
-                    {"id": serializers.IntegerField(), "name": serializers.CharField(),
-                     "kind": serializers.CharField(), "role": serializers.CharField()},
+                    {
+                        "id": serializers.IntegerField(),
+                        "name": serializers.CharField(),
+                        "kind": serializers.CharField(),
+                        "role": serializers.CharField(),
+                    },
                     many=True,
                 ),
             },
         )
     )
     def get(self, request):
-        memberships = Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
+        memberships = (
+            Membership.objects.filter(user=request.user).select_related("organization").order_by("organization__name")
+        )
         return Response(
             {
                 "username": request.user.get_username(),
@@ -52,7 +58,9 @@ class TokenView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=TokenRequestSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    @extend_schema(
+        request=TokenRequestSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()})
+    )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -19,8 +19,11 @@ class SetApplySerializer(serializers.Serializer):
 TopicSerializer = inline_serializer(
     "CompletenessTopic",
     {
-        "key": serializers.CharField(), "title": serializers.CharField(), "description": serializers.CharField(),
-        "covered": serializers.BooleanField(), "tender_clauses": serializers.ListField(child=serializers.IntegerField()),
+        "key": serializers.CharField(),
+        "title": serializers.CharField(),
+        "description": serializers.CharField(),
+        "covered": serializers.BooleanField(),
+        "tender_clauses": serializers.ListField(child=serializers.IntegerField()),
         "recommended_clause": serializers.IntegerField(allow_null=True),
         "recommended_clause_in_tender": serializers.BooleanField(),
     },
@@ -35,8 +38,12 @@ class CompletenessView(APIView):
         parameters=[OpenApiParameter("library", int, description="library whose topics are used")],
         responses=inline_serializer(
             "Completeness",
-            {"library": serializers.IntegerField(allow_null=True), "covered": serializers.IntegerField(),
-             "total": serializers.IntegerField(), "topics": TopicSerializer},
+            {
+                "library": serializers.IntegerField(allow_null=True),
+                "covered": serializers.IntegerField(),
+                "total": serializers.IntegerField(),
+                "topics": TopicSerializer,
+            },
         ),
     )
     def get(self, request, tender_pk):
@@ -52,14 +59,18 @@ class SetApplyView(APIView):
 
     @extend_schema(
         request=SetApplySerializer,
-        responses={201: inline_serializer("SetApplied", {"added": serializers.ListField(child=serializers.IntegerField())})},
+        responses={
+            201: inline_serializer("SetApplied", {"added": serializers.ListField(child=serializers.IntegerField())})
+        },
     )
     def post(self, request, tender_pk):
         tender = get_or_404(tenders_visible_to(request.user), pk=tender_pk)
         serializer = SetApplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         added = guidance.tender_set_apply(
-            user=request.user, tender=tender, library_id=serializer.validated_data["library"],
+            user=request.user,
+            tender=tender,
+            library_id=serializer.validated_data["library"],
             set_key=serializer.validated_data["set"],
         )
         return Response({"added": [tc.pk for tc in added]}, status=status.HTTP_201_CREATED)

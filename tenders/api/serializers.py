@@ -16,8 +16,20 @@ class TenderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tender
         fields = [
-            "id", "organization", "reference", "title", "procedure", "status", "parameters", "price_formula",
-            "sealed_price", "language", "completeness_annex", "created_at", "updated_at", "published_at",
+            "id",
+            "organization",
+            "reference",
+            "title",
+            "procedure",
+            "status",
+            "parameters",
+            "price_formula",
+            "sealed_price",
+            "language",
+            "completeness_annex",
+            "created_at",
+            "updated_at",
+            "published_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at", "published_at"]
 
@@ -42,7 +54,14 @@ class TenderClauseSerializer(serializers.ModelSerializer):
     class Meta:
         model = TenderClause
         fields = [
-            "id", "clause", "clause_version", "position", "title", "category", "requirement", "parameters",
+            "id",
+            "clause",
+            "clause_version",
+            "position",
+            "title",
+            "category",
+            "requirement",
+            "parameters",
             "rendered_body",
         ]
 
@@ -86,8 +105,21 @@ class DocumentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Document
         fields = [
-            "id", "tender", "kind", "format", "status", "progress", "error", "sha256", "size", "inputs_digest",
-            "attempts", "download_url", "created_at", "started_at", "finished_at",
+            "id",
+            "tender",
+            "kind",
+            "format",
+            "status",
+            "progress",
+            "error",
+            "sha256",
+            "size",
+            "inputs_digest",
+            "attempts",
+            "download_url",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))

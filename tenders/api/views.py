@@ -27,19 +27,26 @@ from .serializers import (
 )
 
 BROKER_DOWN = inline_serializer(
-    "BrokerDown", {"detail": serializers.CharField(), "id": serializers.IntegerField(), "status": serializers.CharField()}
+    "BrokerDown",
+    {"detail": serializers.CharField(), "id": serializers.IntegerField(), "status": serializers.CharField()},
 )
 
 
 @extend_schema_view(
-    list=extend_schema(parameters=[
-        OpenApiParameter("status", str, enum=[value for value, _label in Tender.Status.choices]),
-        OpenApiParameter("organization", int),
-    ])
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=[value for value, _label in Tender.Status.choices]),
+            OpenApiParameter("organization", int),
+        ]
+    )
 )
 class TenderViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Tenders of the caller's organisations. Buyers and admins write; every member reads."""
 
@@ -112,8 +119,12 @@ class TenderViewSet(
 
 
 class TenderClauseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
 ):
     """`/tenders/{tender}/clauses/`: the clauses a tender took, in order, with their filled text."""
 
@@ -123,7 +134,9 @@ class TenderClauseViewSet(
 
     def get_tender(self):
         if not hasattr(self, "_tender"):
-            self._tender = get_object_or_404(selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"])
+            self._tender = get_object_or_404(
+                selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"]
+            )
         return self._tender
 
     def get_queryset(self):
@@ -154,7 +167,10 @@ class TenderClauseViewSet(
         if clause is None:
             raise ValidationError({"clause": [_("Clause inconnue.")]})
         tender_clause = services.tender_clause_add(
-            user=request.user, tender=tender, clause=clause, parameters=data.get("parameters") or {},
+            user=request.user,
+            tender=tender,
+            clause=clause,
+            parameters=data.get("parameters") or {},
             position=data.get("position"),
         )
         return self._out(tender_clause, status.HTTP_201_CREATED)
@@ -182,7 +198,8 @@ def broker_down_response(document):
             "detail": _(
                 "Le service de génération des documents est momentanément injoignable. Votre demande est "
                 "enregistrée (document n° %(id)s) et pourra être relancée ; réessayez dans quelques minutes."
-            ) % {"id": document.pk},
+            )
+            % {"id": document.pk},
             "id": document.pk,
             "status": document.status,
         },

@@ -33,8 +33,6 @@ def normalize_zip(data, iso_date):
             content = source.read(entry.filename)
             if entry.filename == "docProps/core.xml":
                 # openpyxl stamps `modified` with the current time on save, whatever was set.
-                content = _MODIFIED_RE.sub(
-                    rb"\g<1>" + f"{iso_date}T00:00:00Z".encode() + rb"\g<2>", content
-                )
+                content = _MODIFIED_RE.sub(rb"\g<1>" + f"{iso_date}T00:00:00Z".encode() + rb"\g<2>", content)
             target.writestr(info, content)
     return output.getvalue()

@@ -33,18 +33,53 @@ from .archive import normalize_zip
 from .html import format_date, format_percent, kind_label
 
 STYLES_USED = (
-    "Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3", "Heading 4", "TOC Heading",
-    "List Bullet", "List Bullet 2", "List Bullet 3", "List Number", "List Number 2", "List Number 3",
-    "List Continue", "Quote", "No Spacing", "Table Grid", "Header", "Footer", "Caption",
+    "Normal",
+    "Title",
+    "Subtitle",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "Heading 4",
+    "TOC Heading",
+    "List Bullet",
+    "List Bullet 2",
+    "List Bullet 3",
+    "List Number",
+    "List Number 2",
+    "List Number 3",
+    "List Continue",
+    "Quote",
+    "No Spacing",
+    "Table Grid",
+    "Header",
+    "Footer",
+    "Caption",
 )
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 MONO_FONT = "DejaVu Sans Mono"
 # CT_Settings children that must come after w:updateFields (ECMA-376 element order).
 _SETTINGS_AFTER_UPDATE_FIELDS = {
-    "hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids", "mathPr",
-    "attachedSchema", "themeFontLang", "clrSchemeMapping", "doNotIncludeSubdocsInStats",
-    "doNotAutoCompressPictures", "forceUpgrade", "captions", "readModeInkLockDown", "smartTagType",
-    "schemaLibrary", "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator",
+    "hdrShapeDefaults",
+    "footnotePr",
+    "endnotePr",
+    "compat",
+    "docVars",
+    "rsids",
+    "mathPr",
+    "attachedSchema",
+    "themeFontLang",
+    "clrSchemeMapping",
+    "doNotIncludeSubdocsInStats",
+    "doNotAutoCompressPictures",
+    "forceUpgrade",
+    "captions",
+    "readModeInkLockDown",
+    "smartTagType",
+    "schemaLibrary",
+    "shapeDefaults",
+    "doNotEmbedSmartTags",
+    "decimalSymbol",
+    "listSeparator",
 }
 
 
@@ -61,7 +96,9 @@ def _cell_xml(text, width, *, bold=False, fill=None, color=None, indent=0):
     if fill:
         cell_properties += f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
     paragraph_properties = '<w:spacing w:after="0"/>' + (f'<w:ind w:left="{indent}"/>' if indent else "")
-    run_properties = ("<w:b/>" if bold else "") + (f'<w:color w:val="{color}"/>' if color else "") + '<w:sz w:val="18"/>'
+    run_properties = (
+        ("<w:b/>" if bold else "") + (f'<w:color w:val="{color}"/>' if color else "") + '<w:sz w:val="18"/>'
+    )
     return (
         f"<w:tc><w:tcPr>{cell_properties}</w:tcPr><w:p><w:pPr>{paragraph_properties}</w:pPr>"
         f'<w:r><w:rPr>{run_properties}</w:rPr><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r></w:p></w:tc>'
@@ -168,6 +205,7 @@ class DocxBuilder:
 
     def add_field(self, paragraph, instruction, placeholder=""):
         """A Word field (PAGE, NUMPAGES, TOC…) as raw w:fldChar / w:instrText runs."""
+
         def field_char(kind):
             char = OxmlElement("w:fldChar")
             char.set(qn("w:fldCharType"), kind)
@@ -221,7 +259,9 @@ class DocxBuilder:
         for run in footer.runs:
             run.font.size = Pt(8.5)
 
-    def table(self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None, min_row_height=None):
+    def table(
+        self, header, rows, *, widths=None, style="Table Grid", indents=None, bold_rows=None, min_row_height=None
+    ):
         """A table whose first row is a header repeated on each page. `widths` are fractions of
         the usable width; `indents[i]` indents row i's second cell (tree levels); rows whose index
         is in `bold_rows` are bold; `min_row_height` (a docx Length) leaves room to write.
@@ -239,8 +279,11 @@ class DocxBuilder:
             'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>',
             *(f'<w:gridCol w:w="{width}"/>' for width in twips),
             "</w:tblGrid>",
-            '<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>',
-            *(_cell_xml(text, width, bold=True, fill="1F3A5F", color="FFFFFF") for text, width in zip(header, twips, strict=True)),
+            "<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>",
+            *(
+                _cell_xml(text, width, bold=True, fill="1F3A5F", color="FFFFFF")
+                for text, width in zip(header, twips, strict=True)
+            ),
             "</w:tr>",
         ]
         for index, values in enumerate(rows):
@@ -496,7 +539,14 @@ def _criteria(builder, doc):
     )
     criteria = doc["criteria"]
     builder.table(
-        [gettext("N°"), gettext("Critère"), gettext("Nature"), gettext("Pondération"), gettext("Poids dans la note"), gettext("Article")],
+        [
+            gettext("N°"),
+            gettext("Critère"),
+            gettext("Nature"),
+            gettext("Pondération"),
+            gettext("Poids dans la note"),
+            gettext("Article"),
+        ],
         [
             [
                 criterion["number"],
@@ -521,8 +571,12 @@ def render_tender_docx(doc, *, progress=None):
     report = progress or (lambda value: None)
     sections = doc.get("sections", [])
     with translation.override(doc.get("language", "fr")):
-        builder = DocxBuilder(title=f"{doc['reference']} — {doc['title']}", author=doc["organization"],
-                              date=doc["generated_on"], language=doc.get("language", "fr"))
+        builder = DocxBuilder(
+            title=f"{doc['reference']} — {doc['title']}",
+            author=doc["organization"],
+            date=doc["generated_on"],
+            language=doc.get("language", "fr"),
+        )
         builder.header_footer(f"{doc['reference']} — {doc['title']}")
         _cover(builder, doc, gettext("Annexe interopérabilité"))
         builder.page_break()
@@ -547,7 +601,11 @@ def render_tender_docx(doc, *, progress=None):
             builder.table(
                 [gettext("Thème"), gettext("Couvert"), gettext("Articles")],
                 [
-                    [topic["title"], gettext("Oui") if topic["covered"] else gettext("Non"), ", ".join(topic["articles"])]
+                    [
+                        topic["title"],
+                        gettext("Oui") if topic["covered"] else gettext("Non"),
+                        ", ".join(topic["articles"]),
+                    ]
                     for topic in completeness["topics"]
                 ],
                 widths=(0.6, 0.12, 0.28),
@@ -570,9 +628,13 @@ def render_questionnaire_docx(doc, *, progress=None):
     requirement, question and empty answer, compliance and evidence columns."""
     report = progress or (lambda value: None)
     with translation.override(doc.get("language", "fr")):
-        builder = DocxBuilder(title=f"{doc['reference']} — {gettext('Formulaire de réponse')}",
-                              author=doc["organization"], date=doc["generated_on"],
-                              language=doc.get("language", "fr"), landscape=True)
+        builder = DocxBuilder(
+            title=f"{doc['reference']} — {gettext('Formulaire de réponse')}",
+            author=doc["organization"],
+            date=doc["generated_on"],
+            language=doc.get("language", "fr"),
+            landscape=True,
+        )
         builder.header_footer(f"{doc['reference']} — {gettext('Formulaire de réponse')}")
         _cover(builder, doc, gettext("Formulaire de réponse du candidat"))
         builder.paragraph(
@@ -584,10 +646,18 @@ def render_questionnaire_docx(doc, *, progress=None):
         for index, (category, questions) in enumerate(questions_by_category(doc)):
             builder.heading(category, 1, page_break_before=index == 0)
             builder.table(
-                [gettext("Identifiant"), gettext("Exigence"), gettext("Question"), gettext("Réponse"),
-                 gettext("Conformité (Oui / Non / Partiel)"), gettext("Preuves")],
-                [[q["id"], f"{q['article']} — {q.get('requirement_label', '')}", q["question"], "", "", ""]
-                 for q in questions],
+                [
+                    gettext("Identifiant"),
+                    gettext("Exigence"),
+                    gettext("Question"),
+                    gettext("Réponse"),
+                    gettext("Conformité (Oui / Non / Partiel)"),
+                    gettext("Preuves"),
+                ],
+                [
+                    [q["id"], f"{q['article']} — {q.get('requirement_label', '')}", q["question"], "", "", ""]
+                    for q in questions
+                ],
                 widths=(0.09, 0.14, 0.27, 0.28, 0.1, 0.12),
                 min_row_height=Cm(2.5),
             )

@@ -58,7 +58,11 @@ def document_context(doc, *, for_print):
     sections = []
     for section in doc.get("sections", []):
         articles = [
-            {**article, "anchor": article_anchor(article["number"]), "body_safe": mark_safe(article.get("body_html") or "")}
+            {
+                **article,
+                "anchor": article_anchor(article["number"]),
+                "body_safe": mark_safe(article.get("body_html") or ""),
+            }
             for article in section.get("articles", [])
         ]
         sections.append({**section, "anchor": f"section-{section['number']}", "articles": articles})

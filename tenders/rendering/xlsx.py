@@ -120,16 +120,18 @@ def render_questionnaire_xlsx(doc, *, progress=None):
         wrap = Alignment(vertical="top", wrap_text=True)
         unlocked = Protection(locked=False)
         for question in doc.get("questions", []):
-            sheet.append([
-                question["id"],
-                question["article"],
-                question.get("category", ""),
-                question.get("requirement_label", ""),
-                question["question"],
-                None,
-                None,
-                None,
-            ])
+            sheet.append(
+                [
+                    question["id"],
+                    question["article"],
+                    question.get("category", ""),
+                    question.get("requirement_label", ""),
+                    question["question"],
+                    None,
+                    None,
+                    None,
+                ]
+            )
             row = sheet.max_row
             for column in range(1, 9):
                 cell = sheet.cell(row=row, column=column)
@@ -193,7 +195,9 @@ def _check_archive(data, max_bytes):
         raise QuestionnaireError(None, None, gettext("Aucun fichier reçu."))
     if len(data) > max_bytes:
         raise QuestionnaireError(
-            None, None, gettext("Le fichier dépasse la taille maximale de %(size)s Mo.") % {"size": max_bytes // (1024 * 1024)}
+            None,
+            None,
+            gettext("Le fichier dépasse la taille maximale de %(size)s Mo.") % {"size": max_bytes // (1024 * 1024)},
         )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -219,7 +223,9 @@ def _check_archive(data, max_bytes):
             if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
                 content = archive.read(entry)
                 if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-                    raise QuestionnaireError(None, None, gettext("Le classeur contient des déclarations XML interdites."))
+                    raise QuestionnaireError(
+                        None, None, gettext("Le classeur contient des déclarations XML interdites.")
+                    )
 
 
 def _text(value):
@@ -255,8 +261,10 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
                 expected.append(headers())
         if header not in expected:
             raise QuestionnaireError(
-                SHEET, 1, gettext("L'en-tête ne correspond pas au formulaire (attendu : %(columns)s).")
-                % {"columns": ", ".join(expected[0])}
+                SHEET,
+                1,
+                gettext("L'en-tête ne correspond pas au formulaire (attendu : %(columns)s).")
+                % {"columns": ", ".join(expected[0])},
             )
         answers = []
         seen = set()
@@ -277,18 +285,22 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
             seen.add(identifier)
             if compliance and compliance.casefold() not in _COMPLIANCE_VALUES:
                 raise QuestionnaireError(
-                    SHEET, number,
-                    gettext("Conformité « %(value)s » inconnue : choisissez Oui, Non ou Partiel.") % {"value": compliance[:40]},
+                    SHEET,
+                    number,
+                    gettext("Conformité « %(value)s » inconnue : choisissez Oui, Non ou Partiel.")
+                    % {"value": compliance[:40]},
                 )
             for value in (answer, evidence):
                 if len(value) > MAX_CELL_CHARS:
                     raise QuestionnaireError(SHEET, number, gettext("Une cellule dépasse la longueur maximale."))
-            answers.append({
-                "id": identifier,
-                "answer": answer,
-                "compliance": _COMPLIANCE_VALUES.get(compliance.casefold(), ""),
-                "evidence": evidence,
-            })
+            answers.append(
+                {
+                    "id": identifier,
+                    "answer": answer,
+                    "compliance": _COMPLIANCE_VALUES.get(compliance.casefold(), ""),
+                    "evidence": evidence,
+                }
+            )
         return answers
     finally:
         workbook.close()

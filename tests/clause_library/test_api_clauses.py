@@ -16,9 +16,25 @@ def test_it_creates_a_clause_with_every_field(api, library, curator):
     assert response.status_code == 201, response.data
     data = response.data
     assert set(data) >= {
-        "id", "library", "key", "title", "category", "language", "body", "parameters", "requirement",
-        "question", "default_weight", "scale_max", "rubric", "references", "tags", "checks", "preview",
-        "version", "updated_at",
+        "id",
+        "library",
+        "key",
+        "title",
+        "category",
+        "language",
+        "body",
+        "parameters",
+        "requirement",
+        "question",
+        "default_weight",
+        "scale_max",
+        "rubric",
+        "references",
+        "tags",
+        "checks",
+        "preview",
+        "version",
+        "updated_at",
     }
     assert data["version"] == 1
     assert data["library"] == library.pk
@@ -57,8 +73,13 @@ def test_it_never_changes_a_stored_version(library):
     [
         ({"body": "Délai {{ inconnu }} jours."}, "body", "inconnu"),
         (
-            {"parameters": [{"name": "a", "type": "text", "default": "x"}, {"name": "a", "type": "text", "default": "y"}],
-             "body": "{{ a }}"},
+            {
+                "parameters": [
+                    {"name": "a", "type": "text", "default": "x"},
+                    {"name": "a", "type": "text", "default": "y"},
+                ],
+                "body": "{{ a }}",
+            },
             "parameters",
             "double",
         ),
@@ -100,7 +121,9 @@ def test_it_answers_in_english_when_asked(api, library, curator):
 
 def test_it_filters_and_searches(api, library, curator):
     make_clause(library, key="a")
-    make_clause(library, key="b", category="security", title="Journalisation des accès", body="Tracer les accès.", parameters=[])
+    make_clause(
+        library, key="b", category="security", title="Journalisation des accès", body="Tracer les accès.", parameters=[]
+    )
     make_clause(library, key="c", requirement="mandatory", default_weight=None, tags=["software:lab"])
     client = api(curator)
     assert [c["key"] for c in client.get("/api/v1/clauses/?category=security").data["results"]] == ["b"]

@@ -26,9 +26,16 @@ def test_it_lists_libraries_with_every_field(api, shared_library, curator, buyer
     assert data["count"] == 1 and {"count", "next", "previous", "results"} <= set(data)
     row = data["results"][0]
     assert row == {
-        "id": shared_library.pk, "name": "Référence", "description": "", "organization": shared_library.organization_id,
-        "language": "fr", "visibility": "shared", "shared_with": [buyer.memberships.get().organization_id],
-        "origin": None, "clause_count": 2, "updated_at": row["updated_at"],
+        "id": shared_library.pk,
+        "name": "Référence",
+        "description": "",
+        "organization": shared_library.organization_id,
+        "language": "fr",
+        "visibility": "shared",
+        "shared_with": [buyer.memberships.get().organization_id],
+        "origin": None,
+        "clause_count": 2,
+        "updated_at": row["updated_at"],
     }
     assert api(buyer).get("/api/v1/libraries/").data["count"] == 1
     assert api(outsider).get("/api/v1/libraries/").data["count"] == 0
@@ -66,7 +73,9 @@ def test_it_hides_private_libraries_from_other_organisations(api, library, outsi
     assert Library.objects.get(pk=library.pk).name == "Référence"
 
 
-def test_a_hospital_cannot_change_a_library_merely_shared_with_it(api, shared_library, hospital_admin, buyer, evaluator):
+def test_a_hospital_cannot_change_a_library_merely_shared_with_it(
+    api, shared_library, hospital_admin, buyer, evaluator
+):
     clause = shared_library.clauses.get(key="api-fhir")
     for user in (hospital_admin, buyer, evaluator):
         client = api(user)
@@ -100,7 +109,9 @@ def test_it_creates_and_changes_a_library(api, group, curator, hospital):
     pk = response.data["id"]
     response = client.patch(f"/api/v1/libraries/{pk}/", {"description": "Desc", "visibility": "private"}, format="json")
     assert response.status_code == 200 and response.data["description"] == "Desc"
-    assert client.post("/api/v1/libraries/", {"organization": hospital.pk, "name": "X"}, format="json").status_code == 400
+    assert (
+        client.post("/api/v1/libraries/", {"organization": hospital.pk, "name": "X"}, format="json").status_code == 400
+    )
 
 
 def test_fork_updates_and_pull(api, shared_library, hospital_admin, hospital, curator):
@@ -131,7 +142,9 @@ def test_fork_updates_and_pull(api, shared_library, hospital_admin, hospital, cu
 
 
 def test_it_refuses_to_fork_into_someone_elses_organisation(api, shared_library, hospital_admin, group):
-    response = api(hospital_admin).post(f"/api/v1/libraries/{shared_library.pk}/fork/", {"organization": group.pk}, format="json")
+    response = api(hospital_admin).post(
+        f"/api/v1/libraries/{shared_library.pk}/fork/", {"organization": group.pk}, format="json"
+    )
     assert response.status_code == 400 and "organization" in response.data
     assert Library.objects.count() == 1
 
@@ -170,7 +183,9 @@ def test_a_bad_import_names_the_json_path_and_creates_nothing(api, shared_librar
     document = copy.deepcopy(library_export(shared_library))
     mutate(document)
     before = (Library.objects.count(), Clause.objects.count(), ClauseVersion.objects.count())
-    response = api(curator).post("/api/v1/libraries/import/", {"organization": group.pk, "file": document}, format="json")
+    response = api(curator).post(
+        "/api/v1/libraries/import/", {"organization": group.pk, "file": document}, format="json"
+    )
     assert response.status_code == 400
     assert any(message.startswith(path) for message in response.data["file"]), response.data
     assert (Library.objects.count(), Clause.objects.count(), ClauseVersion.objects.count()) == before
@@ -184,7 +199,10 @@ def test_a_truncated_import_is_a_clear_400(api, curator, group):
 
 
 def test_a_20_mb_import_is_refused_with_413(api, curator, group):
-    huge = {"organization": group.pk, "file": {"format": "clausier-library/1", "name": "x" * (20 * 1024 * 1024), "clauses": []}}
+    huge = {
+        "organization": group.pk,
+        "file": {"format": "clausier-library/1", "name": "x" * (20 * 1024 * 1024), "clauses": []},
+    }
     response = api(curator).post("/api/v1/libraries/import/", huge, format="json")
     assert response.status_code == 413 and "octets" in response.json()["detail"]
     assert Library.objects.count() == 0
@@ -192,8 +210,18 @@ def test_a_20_mb_import_is_refused_with_413(api, curator, group):
 
 def test_import_and_fork_need_an_editor(api, shared_library, buyer, hospital):
     document = library_export(shared_library)
-    assert api(buyer).post("/api/v1/libraries/import/", {"organization": hospital.pk, "file": document}, format="json").status_code == 403
-    assert api(buyer).post(f"/api/v1/libraries/{shared_library.pk}/fork/", {"organization": hospital.pk}, format="json").status_code == 403
+    assert (
+        api(buyer)
+        .post("/api/v1/libraries/import/", {"organization": hospital.pk, "file": document}, format="json")
+        .status_code
+        == 403
+    )
+    assert (
+        api(buyer)
+        .post(f"/api/v1/libraries/{shared_library.pk}/fork/", {"organization": hospital.pk}, format="json")
+        .status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize("url", ["/api/v1/libraries/", "/api/v1/clauses/"])

@@ -86,7 +86,10 @@ def test_french_and_english_files_have_the_same_clauses():
     assert fr["language"] == "fr" and en["language"] == "en"
     for a, b in zip(fr["clauses"], en["clauses"], strict=True):
         assert (a["category"], a["requirement"], a.get("default_weight"), a.get("checks")) == (
-            b["category"], b["requirement"], b.get("default_weight"), b.get("checks")
+            b["category"],
+            b["requirement"],
+            b.get("default_weight"),
+            b.get("checks"),
         ), a["key"]
         assert [(p["name"], p["type"], p.get("min"), p.get("max")) for p in a["parameters"]] == [
             (p["name"], p["type"], p.get("min"), p.get("max")) for p in b["parameters"]

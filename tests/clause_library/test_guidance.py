@@ -15,10 +15,22 @@ GUIDANCE = {
         {"key": "audit-logging", "title": "Journalisation", "description": "Traces", "recommended_clause": "journal"},
     ],
     "sets": [
-        {"key": "dpi-essential", "title": "DPI — essentiel", "description": "", "software": "patient_record",
-         "level": "essential", "clauses": ["api-fhir"]},
-        {"key": "dpi-recommended", "title": "DPI — recommandé", "description": "", "software": "patient_record",
-         "level": "recommended", "clauses": ["api-fhir", "journal"]},
+        {
+            "key": "dpi-essential",
+            "title": "DPI — essentiel",
+            "description": "",
+            "software": "patient_record",
+            "level": "essential",
+            "clauses": ["api-fhir"],
+        },
+        {
+            "key": "dpi-recommended",
+            "title": "DPI — recommandé",
+            "description": "",
+            "software": "patient_record",
+            "level": "recommended",
+            "clauses": ["api-fhir", "journal"],
+        },
     ],
 }
 
@@ -64,7 +76,9 @@ def test_only_editors_change_guidance(api, guided_library, hospital, buyer):
 
 def test_a_fork_keeps_the_guidance(api, guided_library, curator, group):
     api(curator).put(f"/api/v1/libraries/{guided_library.pk}/guidance/", GUIDANCE, format="json")
-    response = api(curator).post(f"/api/v1/libraries/{guided_library.pk}/fork/", {"organization": group.pk, "name": "Copie"}, format="json")
+    response = api(curator).post(
+        f"/api/v1/libraries/{guided_library.pk}/fork/", {"organization": group.pk, "name": "Copie"}, format="json"
+    )
     assert response.status_code == 201
     assert api(curator).get(f"/api/v1/libraries/{response.data['id']}/guidance/").data == GUIDANCE
 
@@ -72,6 +86,8 @@ def test_a_fork_keeps_the_guidance(api, guided_library, curator, group):
 def test_an_import_with_a_set_naming_an_unknown_clause_names_the_path(api, guided_library, curator, group):
     document = library_export(guided_library)
     document["sets"] = [{**GUIDANCE["sets"][0], "clauses": ["api-fhir", "inconnue"]}]
-    response = api(curator).post("/api/v1/libraries/import/", {"organization": group.pk, "file": document}, format="json")
+    response = api(curator).post(
+        "/api/v1/libraries/import/", {"organization": group.pk, "file": document}, format="json"
+    )
     assert response.status_code == 400
     assert response.data["file"] == ["$.sets[0].clauses[1]: aucune clause n'a la clé « inconnue »."]

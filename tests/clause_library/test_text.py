@@ -35,13 +35,15 @@ def test_template_syntax_is_never_executed():
 
 
 def test_parameter_values_are_escaped():
-    html = render_html("Éditeur : **{{ nom }}**", {"nom": '<img src=x onerror=alert(1)> & *gras*'})
+    html = render_html("Éditeur : **{{ nom }}**", {"nom": "<img src=x onerror=alert(1)> & *gras*"})
     assert "&lt;img src=x onerror=alert(1)&gt; &amp; *gras*" in html
     assert "<img" not in html and "<em>" not in html
 
 
 def test_markdown_is_rendered():
-    html = render_html("Le titulaire :\n\n- ouvre l'API\n- publie la **documentation**\n\n[FHIR](https://hl7.org/fhir/)", {})
+    html = render_html(
+        "Le titulaire :\n\n- ouvre l'API\n- publie la **documentation**\n\n[FHIR](https://hl7.org/fhir/)", {}
+    )
     assert "<li>ouvre l'API</li>" in html.replace("&#x27;", "'")
     assert "<strong>documentation</strong>" in html
     assert 'href="https://hl7.org/fhir/"' in html and "noopener" in html

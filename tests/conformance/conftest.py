@@ -41,15 +41,25 @@ def fixture_json(name):
 # The checks a tender on interoperability would carry, grouped as clauses.
 CLAUSE_CHECKS = {
     "fhir-base": [{"type": "fhir_version", "value": "4.0.1"}, {"type": "fhir_format", "value": "json"}],
-    "patient": [{"type": "fhir_resource", "resource": "Patient", "interactions": ["read", "search-type"],
-                 "search_params": ["identifier"]}],
-    "bulk": [{"type": "fhir_operation", "name": "export", "level": "system"},
-             {"type": "fhir_operation", "name": "export", "level": "patient"},
-             {"type": "fhir_operation", "name": "export", "level": "group"}],
-    "smart": [{"type": "smart_capability", "value": "permission-v2"},
-              {"type": "smart_grant_type", "value": "client_credentials"},
-              {"type": "smart_pkce", "value": "S256"},
-              {"type": "smart_endpoint", "value": "token_endpoint"}],
+    "patient": [
+        {
+            "type": "fhir_resource",
+            "resource": "Patient",
+            "interactions": ["read", "search-type"],
+            "search_params": ["identifier"],
+        }
+    ],
+    "bulk": [
+        {"type": "fhir_operation", "name": "export", "level": "system"},
+        {"type": "fhir_operation", "name": "export", "level": "patient"},
+        {"type": "fhir_operation", "name": "export", "level": "group"},
+    ],
+    "smart": [
+        {"type": "smart_capability", "value": "permission-v2"},
+        {"type": "smart_grant_type", "value": "client_credentials"},
+        {"type": "smart_pkce", "value": "S256"},
+        {"type": "smart_endpoint", "value": "token_endpoint"},
+    ],
 }
 
 
@@ -103,8 +113,12 @@ class Route(SimpleNamespace):
 
 def json_route(data, status=200, content_type="application/fhir+json", delay=0.0, headers=None):
     body = data if isinstance(data, bytes) else json.dumps(data).encode()
-    return Route(status=status, body=body, delay=delay,
-                 headers={"Content-Type": content_type, "Content-Length": str(len(body)), **(headers or {})})
+    return Route(
+        status=status,
+        body=body,
+        delay=delay,
+        headers={"Content-Type": content_type, "Content-Length": str(len(body)), **(headers or {})},
+    )
 
 
 class LocalServer:
@@ -206,12 +220,19 @@ def eager():
 
 
 def make_probe_tender(organization, library, clause_checks=None, reference="AO-2026-077", key_prefix=""):
-    tender = Tender.objects.create(organization=organization, reference=reference, title="Entrepôt de données de santé",
-                                   status=Tender.Status.PUBLISHED, published_at=timezone.now())
+    tender = Tender.objects.create(
+        organization=organization,
+        reference=reference,
+        title="Entrepôt de données de santé",
+        status=Tender.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
     clauses = {}
     for position, (key, checks) in enumerate((clause_checks or CLAUSE_CHECKS).items()):
         clause = make_clause(library, key=f"{key_prefix}{key}", title=f"Clause {key}", checks=checks)
-        clauses[key] = TenderClause.objects.create(tender=tender, clause=clause, version=clause.current, position=position)
+        clauses[key] = TenderClause.objects.create(
+            tender=tender, clause=clause, version=clause.current, position=position
+        )
     return tender, clauses
 
 

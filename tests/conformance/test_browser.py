@@ -29,8 +29,14 @@ def chromium():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -44,28 +50,42 @@ def open_as(browser, live_server, user):
     page = context.new_page()
     page.problems = []
     # A missing resource is reported by the response listener (the favicon aside), not twice.
-    page.on("console", lambda m: page.problems.append(m.text)
-            if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: page.problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None)
+    page.on(
+        "console",
+        lambda m: (
+            page.problems.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: page.problems.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+    )
     return page
 
 
-def test_it_shows_the_evaluator_a_failed_check_beside_its_criterion(chromium, live_server, hospital, library, buyer,
-                                                                    evaluator):
+def test_it_shows_the_evaluator_a_failed_check_beside_its_criterion(
+    chromium, live_server, hospital, library, buyer, evaluator
+):
     evaluator.first_name, evaluator.last_name = "Élise", "Martin"
     evaluator.save()
     tender, clauses = make_probe_tender(hospital, library)
     Evaluator.objects.create(tender=tender, user=evaluator, declared_at=timezone.now())
-    Criterion.objects.create(tender=tender, name="Accès aux patients", kind="scored", weight=50, position=1,
-                             tender_clause=clauses["patient"])
-    Criterion.objects.create(tender=tender, name="Autorisation SMART", kind="scored", weight=50, position=2,
-                             tender_clause=clauses["smart"])
+    Criterion.objects.create(
+        tender=tender, name="Accès aux patients", kind="scored", weight=50, position=1, tender_clause=clauses["patient"]
+    )
+    Criterion.objects.create(
+        tender=tender, name="Autorisation SMART", kind="scored", weight=50, position=2, tender_clause=clauses["smart"]
+    )
     bid = Bid.objects.create(tender=tender, vendor="Alpha Santé", price=100000)
     # The vendor's own document with `search-type` taken off Patient; the probe's job runs here, synchronously.
-    report = services.probe_request(user=buyer, bid=bid, files={
-        "capability_statement": json.dumps(without_search_type(fixture_json(INFERNO))).encode(),
-        "smart_configuration": fixture_text(SMART_22).encode(),
-    })
+    report = services.probe_request(
+        user=buyer,
+        bid=bid,
+        files={
+            "capability_statement": json.dumps(without_search_type(fixture_json(INFERNO))).encode(),
+            "smart_configuration": fixture_text(SMART_22).encode(),
+        },
+    )
     from conformance.tasks import run_probe
 
     run_probe.apply(args=[report.pk])
@@ -87,7 +107,9 @@ def test_it_shows_the_evaluator_a_failed_check_beside_its_criterion(chromium, li
     assert "$.rest[0].resource" in evidence.inner_text()
     # The other clause's checks all pass, beside their own criterion.
     smart_row = page.locator("tr", has=page.get_by_role("rowheader", name="Autorisation SMART"))
-    assert smart_row.locator(".probe-outcome-pass").count() == 4 and smart_row.locator(".probe-outcome-fail").count() == 0
+    assert (
+        smart_row.locator(".probe-outcome-pass").count() == 4 and smart_row.locator(".probe-outcome-fail").count() == 0
+    )
     # The score input still sits first in the cell, labelled as before.
     assert page.get_by_label("Note de Alpha Santé pour Accès aux patients", exact=True).is_visible()
     page.screenshot(path=SCREENSHOT, full_page=True)
@@ -104,7 +126,9 @@ def test_it_lets_the_lead_upload_the_documents_and_read_the_report(chromium, liv
     page.get_by_role("link", name="Alpha Santé").click()
     assert page.get_by_role("button", name="Lancer la vérification").is_disabled()  # no FHIR base URL yet
     page.get_by_label("CapabilityStatement (JSON, réponse de /metadata)").set_input_files(str(statement))
-    page.get_by_label("Configuration SMART (JSON, réponse de /.well-known/smart-configuration)").set_input_files(str(smart))
+    page.get_by_label("Configuration SMART (JSON, réponse de /.well-known/smart-configuration)").set_input_files(
+        str(smart)
+    )
     page.get_by_role("button", name="Téléverser et vérifier").click()
     page.get_by_role("status").filter(has_text="Terminé").wait_for(timeout=5000)
     report = page.locator(".probe-report")

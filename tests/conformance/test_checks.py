@@ -49,8 +49,16 @@ def test_it_reads_the_decisive_values_of_the_inferno_statement(inferno):
     # Inferno lists MIME types, not the short code: application/fhir+json counts as json.
     fmt = evaluate({"type": "fhir_format", "value": "json"}, inferno, None)
     assert fmt["outcome"] == "pass" and fmt["evidence"]["excerpt"] == "application/fhir+json"
-    patient = evaluate({"type": "fhir_resource", "resource": "Patient", "interactions": ["read", "search-type"],
-                        "profiles": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"]}, inferno, None)
+    patient = evaluate(
+        {
+            "type": "fhir_resource",
+            "resource": "Patient",
+            "interactions": ["read", "search-type"],
+            "profiles": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"],
+        },
+        inferno,
+        None,
+    )
     assert patient["outcome"] == "pass"
     assert patient["evidence"]["path"].startswith("$.rest[0].resource[")
     assert {"read", "search-type"} <= set(patient["evidence"]["excerpt"]["interaction"])
@@ -78,13 +86,31 @@ def test_it_matches_the_bulk_servers_patient_export_and_group_export():
 
 
 def test_it_matches_an_operation_by_its_canonical_definition_whatever_its_name():
-    statement = {"resourceType": "CapabilityStatement", "rest": [{"mode": "server", "resource": [
-        {"type": "Patient", "operation": [
-            {"name": "everything-export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export|2.0.0"},
-        ]},
-    ]}]}
-    assert evaluate({"type": "fhir_operation", "name": "export", "level": "patient"}, statement, None)["outcome"] == "pass"
-    assert evaluate({"type": "fhir_operation", "name": "export", "level": "group"}, statement, None)["outcome"] == "fail"
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "rest": [
+            {
+                "mode": "server",
+                "resource": [
+                    {
+                        "type": "Patient",
+                        "operation": [
+                            {
+                                "name": "everything-export",
+                                "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export|2.0.0",
+                            },
+                        ],
+                    },
+                ],
+            }
+        ],
+    }
+    assert (
+        evaluate({"type": "fhir_operation", "name": "export", "level": "patient"}, statement, None)["outcome"] == "pass"
+    )
+    assert (
+        evaluate({"type": "fhir_operation", "name": "export", "level": "group"}, statement, None)["outcome"] == "fail"
+    )
 
 
 def test_it_passes_the_smart_checks_of_the_isik_example_but_not_a_launch_capability():
@@ -93,8 +119,11 @@ def test_it_passes_the_smart_checks_of_the_isik_example_but_not_a_launch_capabil
     assert evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)["outcome"] == "pass"
     launch = evaluate({"type": "smart_capability", "value": "launch-ehr"}, None, smart)
     assert launch["outcome"] == "fail"
-    assert launch["evidence"] == {"path": "$.capabilities", "excerpt": ["permission-v2"],
-                                  "message": "Capacité SMART « launch-ehr » non annoncée."}
+    assert launch["evidence"] == {
+        "path": "$.capabilities",
+        "excerpt": ["permission-v2"],
+        "message": "Capacité SMART « launch-ehr » non annoncée.",
+    }
 
 
 def test_it_fails_pkce_and_grant_types_on_a_smart_1_0_document_but_reads_its_capabilities():
@@ -159,7 +188,9 @@ def test_it_fails_only_the_three_export_checks_without_export(inferno, smart22):
     assert failing(statement, smart22) == [check for check in all_checks() if check["type"] == "fhir_operation"]
     evidence = evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, statement, None)["evidence"]
     assert evidence["path"] == "$.rest[0].operation"
-    assert evidence["excerpt"] == [{"name": "get-resource-counts", "definition": "$HOST/OperationDefinition/-s-get-resource-counts"}]
+    assert evidence["excerpt"] == [
+        {"name": "get-resource-counts", "definition": "$HOST/OperationDefinition/-s-get-resource-counts"}
+    ]
 
 
 # Missing and untidy documents ------------------------------------------------------------------
@@ -173,23 +204,38 @@ def test_it_is_unknown_when_the_needed_document_is_missing(inferno, smart22):
 
 
 def test_it_treats_wrongly_typed_elements_as_absent():
-    statement = {"resourceType": "CapabilityStatement", "fhirVersion": 4, "format": "json",
-                 "rest": [{"mode": "server", "resource": {"type": "Patient"}, "operation": "export"}, "junk"]}
-    assert outcomes(statement, {"capabilities": "launch-ehr", "code_challenge_methods_supported": None,
-                                "token_endpoint": ""}) == ["fail"] * 10
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "fhirVersion": 4,
+        "format": "json",
+        "rest": [{"mode": "server", "resource": {"type": "Patient"}, "operation": "export"}, "junk"],
+    }
+    assert (
+        outcomes(
+            statement, {"capabilities": "launch-ehr", "code_challenge_methods_supported": None, "token_endpoint": ""}
+        )
+        == ["fail"] * 10
+    )
 
 
 def test_it_fails_an_endpoint_absent_and_passes_one_present(smart22):
     assert evaluate({"type": "smart_endpoint", "value": "introspection_endpoint"}, None, smart22)["outcome"] == "pass"
-    absent = evaluate({"type": "smart_endpoint", "value": "introspection_endpoint"}, None, fixture_json(SMART_ISIK) | {
-        "introspection_endpoint": ""})
+    absent = evaluate(
+        {"type": "smart_endpoint", "value": "introspection_endpoint"},
+        None,
+        fixture_json(SMART_ISIK) | {"introspection_endpoint": ""},
+    )
     assert absent["outcome"] == "fail"
 
 
 def test_it_accepts_profiles_with_or_without_version_and_as_a_reference():
     statement = fixture_json(BULK_SERVER)
-    check = {"type": "fhir_resource", "resource": "OperationDefinition", "interactions": ["read"],
-             "profiles": ["http://hl7.org/fhir/Profile/OperationDefinition"]}
+    check = {
+        "type": "fhir_resource",
+        "resource": "OperationDefinition",
+        "interactions": ["read"],
+        "profiles": ["http://hl7.org/fhir/Profile/OperationDefinition"],
+    }
     assert evaluate(check, statement, None)["outcome"] == "pass"
     ans = fixture_json(ANS)
     practitioner = next(r for r in ans["rest"][0]["resource"] if r["type"] == "Practitioner")
@@ -201,8 +247,9 @@ def test_it_accepts_profiles_with_or_without_version_and_as_a_reference():
 
 
 def test_it_cuts_long_excerpts():
-    statement = {"resourceType": "CapabilityStatement", "rest": [{"mode": "server", "resource": [
-        {"type": f"R{index}"} for index in range(100)
-    ]}]}
+    statement = {
+        "resourceType": "CapabilityStatement",
+        "rest": [{"mode": "server", "resource": [{"type": f"R{index}"} for index in range(100)]}],
+    }
     result = evaluate({"type": "fhir_resource", "resource": "Patient"}, statement, None)
     assert len(result["evidence"]["excerpt"]) == 41 and result["evidence"]["excerpt"][-1] == "… (+60)"

@@ -15,19 +15,29 @@ pytestmark = pytest.mark.django_db
 
 
 def probe(bid, user, statement, smart):
-    report = services.probe_request(user=user, bid=bid, files={
-        "capability_statement": (statement if isinstance(statement, str) else json.dumps(statement)).encode(),
-        "smart_configuration": (smart if isinstance(smart, str) else json.dumps(smart)).encode(),
-    })
+    report = services.probe_request(
+        user=user,
+        bid=bid,
+        files={
+            "capability_statement": (statement if isinstance(statement, str) else json.dumps(statement)).encode(),
+            "smart_configuration": (smart if isinstance(smart, str) else json.dumps(smart)).encode(),
+        },
+    )
     return services.probe_run(report_id=report.pk)
 
 
 def test_it_labels_every_check_type_in_french():
     labels = [describe(check) for check in all_checks()]
     assert labels == [
-        "Version FHIR 4.0.1", "Format json", "Ressource Patient — interactions read, search-type — recherche par identifier",
-        "Opération $export (niveau system)", "Opération $export (niveau patient)", "Opération $export (niveau group)",
-        "Capacité SMART permission-v2", "Autorisation OAuth client_credentials", "PKCE S256 (sans « plain »)",
+        "Version FHIR 4.0.1",
+        "Format json",
+        "Ressource Patient — interactions read, search-type — recherche par identifier",
+        "Opération $export (niveau system)",
+        "Opération $export (niveau patient)",
+        "Opération $export (niveau group)",
+        "Capacité SMART permission-v2",
+        "Autorisation OAuth client_credentials",
+        "PKCE S256 (sans « plain »)",
         "Point d'accès SMART token_endpoint",
     ]
 
@@ -45,7 +55,9 @@ def test_it_shows_a_failed_check_with_its_evidence_beside_its_clause(probed, buy
 
 def test_it_renders_the_report_with_documents_sections_and_counts(probed, buyer):
     report = probe(probed.bid, buyer, {"resourceType": "Patient"}, fixture_text(SMART_22))
-    html = render_to_string("conformance/_probe_report.html", {"probe": selectors.report_sections(report, probed.tender)})
+    html = render_to_string(
+        "conformance/_probe_report.html", {"probe": selectors.report_sections(report, probed.tender)}
+    )
     assert "resourceType « Patient » au lieu de « CapabilityStatement »." in html
     assert "4 conformes, 0 non conformes, 6 non vérifiables" in html
     for clause in probed.clauses.values():

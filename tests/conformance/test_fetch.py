@@ -49,15 +49,29 @@ def test_it_refuses_loopback_addresses_and_names_and_sends_nothing(no_allowed_ho
     assert listener.received == [] and connections == []
 
 
-@pytest.mark.parametrize("address", ["10.0.0.1", "192.168.1.10", "172.16.0.1", "169.254.169.254", "100.64.0.1",
-                                     "224.0.0.1", "240.0.0.1", "[fe80::1]", "[fc00::1]"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.1",
+        "192.168.1.10",
+        "172.16.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "224.0.0.1",
+        "240.0.0.1",
+        "[fe80::1]",
+        "[fc00::1]",
+    ],
+)
 def test_it_refuses_private_link_local_shared_multicast_and_reserved_addresses(no_allowed_hosts, connections, address):
     reason = refused(f"https://{address}/latest/meta-data/")
     assert "réseau local, privé ou réservé" in reason
     assert connections == []
 
 
-def test_it_refuses_a_name_that_resolves_to_a_private_address_among_public_ones(no_allowed_hosts, connections, monkeypatch):
+def test_it_refuses_a_name_that_resolves_to_a_private_address_among_public_ones(
+    no_allowed_hosts, connections, monkeypatch
+):
     def resolve(host, port, *args, **kwargs):
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, port)) for ip in ("93.184.216.34", "10.1.2.3")]
 
@@ -109,7 +123,9 @@ def test_it_allows_plain_http_to_listed_hosts_only(settings, server):
     assert json.loads(fetched.body) == fetched.data
     assert server.received == ["/metadata"]
     # localhost is another name: not listed, so refused although it is the same server.
-    assert "réseau local" in refused(server.url("/metadata", host="localhost", scheme="https"), allowed_hosts=["127.0.0.1"])
+    assert "réseau local" in refused(
+        server.url("/metadata", host="localhost", scheme="https"), allowed_hosts=["127.0.0.1"]
+    )
     assert server.received == ["/metadata"]
 
 
@@ -200,9 +216,26 @@ def tls_server(tmp_path):
         pytest.skip("openssl is needed to make a test certificate")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=probe.test",
-         "-addext", "subjectAltName=DNS:probe.test", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=probe.test",
+            "-addext",
+            "subjectAltName=DNS:probe.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
     )
     from .conftest import LocalServer
 

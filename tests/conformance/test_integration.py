@@ -38,8 +38,9 @@ def worker():
 
     celery_app.conf.update(task_always_eager=False)
     _purge()
-    with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                      shutdown_timeout=30):
+    with start_worker(
+        celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+    ):
         yield
     _purge()
 

@@ -52,8 +52,9 @@ def test_it_lets_the_lead_set_the_url_and_run_the_probe(probed, django_capture_o
     assert "Lancer la vérification" in page and "Aucune vérification n'a encore été lancée" in page
     assert 'name="capability_statement"' in page and 'enctype="multipart/form-data"' in page
 
-    refused = client.post(bid_page(probed.bid), {"action": "fhir_base_url", "fhir_base_url": "http://10.0.0.1/fhir"},
-                          follow=True)
+    refused = client.post(
+        bid_page(probed.bid), {"action": "fhir_base_url", "fhir_base_url": "http://10.0.0.1/fhir"}, follow=True
+    )
     assert "adresse https:// valide" in refused.content.decode()
     probed.bid.refresh_from_db()
     assert probed.bid.fhir_base_url == ""
@@ -72,19 +73,23 @@ def test_it_lets_the_lead_set_the_url_and_run_the_probe(probed, django_capture_o
     assert "En file d&#x27;attente" in page and "Actualiser" in page
 
 
-def test_it_runs_the_probe_on_uploaded_documents_and_shows_the_report(probed, django_capture_on_commit_callbacks,
-                                                                      monkeypatch):
+def test_it_runs_the_probe_on_uploaded_documents_and_shows_the_report(
+    probed, django_capture_on_commit_callbacks, monkeypatch
+):
     monkeypatch.setattr(
         "conformance.services.probe_enqueue",
         lambda *, report: __import__("conformance.services").services.probe_run(report_id=report.pk) and True,
     )
     client = browser(probed.lead)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(bid_page(probed.bid), {
-            "action": "upload",
-            "capability_statement": upload("metadata.json", fixture_text(INFERNO)),
-            "smart_configuration": upload("smart.json", with_plain_pkce(fixture_json(SMART_22))),
-        })
+        client.post(
+            bid_page(probed.bid),
+            {
+                "action": "upload",
+                "capability_statement": upload("metadata.json", fixture_text(INFERNO)),
+                "smart_configuration": upload("smart.json", with_plain_pkce(fixture_json(SMART_22))),
+            },
+        )
     report = ProbeReport.objects.get(bid=probed.bid)
     assert report.status == "done" and report.source == "upload"
     page = client.get(bid_page(probed.bid)).content.decode()
@@ -153,12 +158,25 @@ def graded(probed):
     """Criteria drawn from the probed tender's clauses (and one that is not), for the evaluator's grid."""
     clauses = probed.clauses
     criteria = SimpleNamespace(
-        patient=Criterion.objects.create(tender=probed.tender, name="Accès aux patients", kind="scored", weight=40,
-                                         position=1, tender_clause=clauses["patient"]),
-        smart=Criterion.objects.create(tender=probed.tender, name="Autorisation SMART", kind="scored", weight=40,
-                                       position=2, tender_clause=clauses["smart"]),
-        support=Criterion.objects.create(tender=probed.tender, name="Accompagnement", kind="scored", weight=20,
-                                         position=3),
+        patient=Criterion.objects.create(
+            tender=probed.tender,
+            name="Accès aux patients",
+            kind="scored",
+            weight=40,
+            position=1,
+            tender_clause=clauses["patient"],
+        ),
+        smart=Criterion.objects.create(
+            tender=probed.tender,
+            name="Autorisation SMART",
+            kind="scored",
+            weight=40,
+            position=2,
+            tender_clause=clauses["smart"],
+        ),
+        support=Criterion.objects.create(
+            tender=probed.tender, name="Accompagnement", kind="scored", weight=20, position=3
+        ),
     )
     return criteria
 
@@ -166,7 +184,7 @@ def graded(probed):
 def row_of(html, criterion):
     start = html.index(f'data-criterion="{criterion.pk}"')
     end = html.find("data-criterion=", start + 20)
-    return html[start:end if end != -1 else len(html)]
+    return html[start : end if end != -1 else len(html)]
 
 
 def test_it_shows_a_failed_check_beside_its_criterion_in_the_grid(probed):

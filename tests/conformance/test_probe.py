@@ -61,8 +61,9 @@ def failed_checks(report_json):
 # Fetched from the vendor's server ---------------------------------------------------------------
 
 
-def test_it_fetches_both_documents_and_passes_every_check(api, probed, server, allow_local, eager,
-                                                          django_capture_on_commit_callbacks):
+def test_it_fetches_both_documents_and_passes_every_check(
+    api, probed, server, allow_local, eager, django_capture_on_commit_callbacks
+):
     server.serve_fhir(fixture_json(INFERNO), fixture_json(SMART_22))
     Bid.objects.filter(pk=probed.bid.pk).update(fhir_base_url=server.url("/fhir/"))
     response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks)
@@ -76,29 +77,50 @@ def test_it_fetches_both_documents_and_passes_every_check(api, probed, server, a
     assert (body["status"], body["source"]) == ("done", "url")
     assert body["fetched_at"]
     assert [(d["kind"], d["valid"], d["errors"]) for d in body["documents"]] == [
-        ("capability_statement", True, []), ("smart_configuration", True, []),
+        ("capability_statement", True, []),
+        ("smart_configuration", True, []),
     ]
     served = [server.routes[path].body for path in ("/fhir/metadata", "/fhir/.well-known/smart-configuration")]
     assert [d["sha256"] for d in body["documents"]] == [hashlib.sha256(data).hexdigest() for data in served]
     assert [r["check"] for r in body["results"]] == all_checks()
     assert outcomes(body) == ["pass"] * len(all_checks())
     clause_ids = [r["tender_clause"] for r in body["results"]]
-    assert clause_ids == [probed.clauses["fhir-base"].pk] * 2 + [probed.clauses["patient"].pk] + \
-        [probed.clauses["bulk"].pk] * 3 + [probed.clauses["smart"].pk] * 4
+    assert (
+        clause_ids
+        == [probed.clauses["fhir-base"].pk] * 2
+        + [probed.clauses["patient"].pk]
+        + [probed.clauses["bulk"].pk] * 3
+        + [probed.clauses["smart"].pk] * 4
+    )
     assert all(set(r["evidence"]) == {"path", "excerpt", "message"} for r in body["results"])
 
 
 VARIANTS = [
-    ("capability removed", lambda cs, smart: (cs, without_capability(smart)),
-     [{"type": "smart_capability", "value": "permission-v2"}], "$.capabilities"),
-    ("plain added to PKCE", lambda cs, smart: (cs, with_plain_pkce(smart)),
-     [{"type": "smart_pkce", "value": "S256"}], "$.code_challenge_methods_supported"),
-    ("FHIR 3.0.2", lambda cs, smart: (with_fhir_version(cs), smart),
-     [{"type": "fhir_version", "value": "4.0.1"}], "$.fhirVersion"),
-    ("search-type removed", lambda cs, smart: (without_search_type(cs), smart),
-     [all_checks()[2]], ".interaction"),
-    ("no $export", lambda cs, smart: (without_export(cs), smart),
-     [c for c in all_checks() if c["type"] == "fhir_operation"], "$.rest[0]"),
+    (
+        "capability removed",
+        lambda cs, smart: (cs, without_capability(smart)),
+        [{"type": "smart_capability", "value": "permission-v2"}],
+        "$.capabilities",
+    ),
+    (
+        "plain added to PKCE",
+        lambda cs, smart: (cs, with_plain_pkce(smart)),
+        [{"type": "smart_pkce", "value": "S256"}],
+        "$.code_challenge_methods_supported",
+    ),
+    (
+        "FHIR 3.0.2",
+        lambda cs, smart: (with_fhir_version(cs), smart),
+        [{"type": "fhir_version", "value": "4.0.1"}],
+        "$.fhirVersion",
+    ),
+    ("search-type removed", lambda cs, smart: (without_search_type(cs), smart), [all_checks()[2]], ".interaction"),
+    (
+        "no $export",
+        lambda cs, smart: (without_export(cs), smart),
+        [c for c in all_checks() if c["type"] == "fhir_operation"],
+        "$.rest[0]",
+    ),
 ]
 
 
@@ -125,9 +147,14 @@ def test_it_fails_exactly_the_matching_checks_of_an_uploaded_variant(
     api, probed, eager, django_capture_on_commit_callbacks, label, derive, expected, path
 ):
     statement, smart = derive(fixture_json(INFERNO), fixture_json(SMART_22))
-    response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-                    capability_statement=upload("metadata.json", statement),
-                    smart_configuration=upload("smart.json", smart))
+    response = post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", statement),
+        smart_configuration=upload("smart.json", smart),
+    )
     assert response.status_code == 202
     body = api(probed.lead).get(url(probed.bid)).json()
     assert (body["status"], body["source"]) == ("done", "upload")
@@ -137,8 +164,13 @@ def test_it_fails_exactly_the_matching_checks_of_an_uploaded_variant(
 def test_it_probes_the_bulk_servers_statement_with_warnings_and_matches_its_exports(
     api, probed, eager, django_capture_on_commit_callbacks
 ):
-    response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-                    capability_statement=upload("metadata.json", fixture_text(BULK_SERVER)))
+    response = post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", fixture_text(BULK_SERVER)),
+    )
     assert response.status_code == 202
     body = api(probed.lead).get(url(probed.bid)).json()
     statement, smart = body["documents"]
@@ -153,16 +185,24 @@ def test_it_probes_the_bulk_servers_statement_with_warnings_and_matches_its_expo
     assert body["status"] == "done"
 
 
-@pytest.mark.parametrize("content,message", [
-    ({"resourceType": "Patient", "id": "p1"}, "resourceType « Patient » au lieu de « CapabilityStatement »."),
-    ("ceci n'est pas du JSON", "JSON illisible"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ({"resourceType": "Patient", "id": "p1"}, "resourceType « Patient » au lieu de « CapabilityStatement »."),
+        ("ceci n'est pas du JSON", "JSON illisible"),
+    ],
+)
 def test_it_reports_an_invalid_statement_invalid_with_the_validators_message(
     api, probed, eager, django_capture_on_commit_callbacks, content, message
 ):
-    response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-                    capability_statement=upload("metadata.json", content),
-                    smart_configuration=upload("smart.json", fixture_text(SMART_22)))
+    response = post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", content),
+        smart_configuration=upload("smart.json", fixture_text(SMART_22)),
+    )
     assert response.status_code == 202
     body = api(probed.lead).get(url(probed.bid)).json()
     statement = body["documents"][0]
@@ -173,8 +213,13 @@ def test_it_reports_an_invalid_statement_invalid_with_the_validators_message(
 
 
 def test_it_fails_the_report_when_no_document_can_be_read(api, probed, eager, django_capture_on_commit_callbacks):
-    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-         capability_statement=upload("metadata.json", "<html>"))
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", "<html>"),
+    )
     body = api(probed.lead).get(url(probed.bid)).json()
     assert body["status"] == "failed"
     assert outcomes(body) == ["unknown"] * len(all_checks())
@@ -183,11 +228,21 @@ def test_it_fails_the_report_when_no_document_can_be_read(api, probed, eager, dj
 
 def test_it_refuses_an_upload_that_is_too_big_or_not_utf8(api, probed, django_capture_on_commit_callbacks, monkeypatch):
     monkeypatch.setattr(services, "MAX_DOCUMENT_BYTES", 100)
-    response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-                    capability_statement=upload("metadata.json", fixture_text(INFERNO)))
+    response = post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", fixture_text(INFERNO)),
+    )
     assert response.status_code == 400 and "capability_statement" in response.json()
-    response = post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-                    smart_configuration=upload("smart.json", b"\xff\xfe{}"))
+    response = post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        smart_configuration=upload("smart.json", b"\xff\xfe{}"),
+    )
     assert response.status_code == 400 and "smart_configuration" in response.json()
     assert ProbeReport.objects.count() == 0
 
@@ -202,8 +257,9 @@ def test_it_asks_for_a_base_url_or_files(api, probed, django_capture_on_commit_c
 # Outbound safety through the whole probe --------------------------------------------------------
 
 
-@pytest.mark.parametrize("base", ["https://127.0.0.1:{port}/fhir", "https://localhost:{port}/fhir",
-                                  "http://127.0.0.1:{port}/fhir"])
+@pytest.mark.parametrize(
+    "base", ["https://127.0.0.1:{port}/fhir", "https://localhost:{port}/fhir", "http://127.0.0.1:{port}/fhir"]
+)
 def test_it_refuses_a_local_base_url_and_the_listener_receives_nothing(
     api, probed, listener, eager, settings, django_capture_on_commit_callbacks, base
 ):
@@ -220,8 +276,9 @@ def test_it_refuses_a_local_base_url_and_the_listener_receives_nothing(
     assert listener.received == []
 
 
-def test_it_reports_a_redirect_as_a_failure_with_its_reason(api, probed, server, allow_local, eager,
-                                                              django_capture_on_commit_callbacks):
+def test_it_reports_a_redirect_as_a_failure_with_its_reason(
+    api, probed, server, allow_local, eager, django_capture_on_commit_callbacks
+):
     from .conftest import json_route
 
     server.routes["/fhir/metadata"] = json_route(b"", status=302, headers={"Location": "http://10.0.0.1/metadata"})
@@ -267,8 +324,9 @@ def test_it_queues_the_job_only_after_commit(probed, buyer, django_capture_on_co
     assert queued == [[report.pk]]
 
 
-def test_it_keeps_the_report_queued_with_a_note_when_the_broker_is_down(probed, buyer, django_capture_on_commit_callbacks,
-                                                                         monkeypatch):
+def test_it_keeps_the_report_queued_with_a_note_when_the_broker_is_down(
+    probed, buyer, django_capture_on_commit_callbacks, monkeypatch
+):
     from kombu.exceptions import OperationalError
 
     def down(*args, **kwargs):
@@ -284,8 +342,9 @@ def test_it_keeps_the_report_queued_with_a_note_when_the_broker_is_down(probed, 
 # Who may --------------------------------------------------------------------------------------------
 
 
-def test_it_lets_buyers_and_admins_of_the_organisation_run_a_probe(api, probed, hospital_admin, eager,
-                                                                   django_capture_on_commit_callbacks):
+def test_it_lets_buyers_and_admins_of_the_organisation_run_a_probe(
+    api, probed, hospital_admin, eager, django_capture_on_commit_callbacks
+):
     files = {"capability_statement": upload("m.json", fixture_text(INFERNO))}
     assert post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks, **files).status_code == 202
     files = {"capability_statement": upload("m.json", fixture_text(INFERNO))}
@@ -293,18 +352,25 @@ def test_it_lets_buyers_and_admins_of_the_organisation_run_a_probe(api, probed, 
     assert ProbeReport.objects.count() == 2
 
 
-def test_it_refuses_evaluators_and_other_members_to_run_a_probe(api, probed, hospital, eager,
-                                                                django_capture_on_commit_callbacks):
+def test_it_refuses_evaluators_and_other_members_to_run_a_probe(
+    api, probed, hospital, eager, django_capture_on_commit_callbacks
+):
     curator = member(hospital, "curator", username="curator-chu")
     for user in (probed.evaluator, curator):
-        response = post(api, user, probed.bid, django_capture_on_commit_callbacks,
-                        capability_statement=upload("m.json", fixture_text(INFERNO)))
+        response = post(
+            api,
+            user,
+            probed.bid,
+            django_capture_on_commit_callbacks,
+            capability_statement=upload("m.json", fixture_text(INFERNO)),
+        )
         assert response.status_code == 403
     assert ProbeReport.objects.count() == 0
 
 
-def test_it_never_runs_a_probe_for_another_organisations_tender(api, buyer, outsider, other_hospital, group, listener,
-                                                               allow_local, eager, django_capture_on_commit_callbacks):
+def test_it_never_runs_a_probe_for_another_organisations_tender(
+    api, buyer, outsider, other_hospital, group, listener, allow_local, eager, django_capture_on_commit_callbacks
+):
     from ..factories import LibraryFactory
 
     library = LibraryFactory(organization=group, name="Autre")
@@ -329,8 +395,13 @@ def test_it_never_runs_a_probe_for_another_organisations_tender(api, buyer, outs
 def test_it_hides_the_report_from_other_organisations_and_lets_named_evaluators_read_it(
     api, probed, outsider, hospital, eager, django_capture_on_commit_callbacks
 ):
-    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-         capability_statement=upload("m.json", fixture_text(INFERNO)))
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("m.json", fixture_text(INFERNO)),
+    )
     assert api(probed.lead).get(url(probed.bid)).status_code == 200
     assert api(probed.evaluator).get(url(probed.bid)).status_code == 200
     unnamed = member(hospital, "evaluator", username="eval-not-named")
@@ -349,16 +420,27 @@ def test_it_answers_404_before_any_probe(api, probed):
 # Reading ----------------------------------------------------------------------------------------
 
 
-def test_it_returns_the_latest_report_and_lists_checks_added_since_as_unknown(api, probed, library, eager,
-                                                                              django_capture_on_commit_callbacks):
+def test_it_returns_the_latest_report_and_lists_checks_added_since_as_unknown(
+    api, probed, library, eager, django_capture_on_commit_callbacks
+):
     from tenders.models import TenderClause
 
     from ..factories import make_clause
 
-    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-         capability_statement=upload("m.json", with_fhir_version(fixture_json(INFERNO))))
-    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks,
-         capability_statement=upload("m.json", fixture_text(INFERNO)))
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("m.json", with_fhir_version(fixture_json(INFERNO))),
+    )
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("m.json", fixture_text(INFERNO)),
+    )
     body = api(probed.lead).get(url(probed.bid)).json()
     assert body["results"][0]["outcome"] == "pass"  # the second report, not the first
     clause = make_clause(library, key="late", checks=[{"type": "fhir_format", "value": "xml"}])
@@ -371,8 +453,10 @@ def test_it_returns_the_latest_report_and_lists_checks_added_since_as_unknown(ap
 
 @pytest.mark.parametrize("size", [2, 8])
 def test_it_reads_a_report_in_a_fixed_number_of_queries(api, hospital, library, buyer, size, django_assert_num_queries):
-    checks = {f"c{index}": [{"type": "fhir_version", "value": "4.0.1"}, {"type": "fhir_format", "value": "json"}]
-              for index in range(size)}
+    checks = {
+        f"c{index}": [{"type": "fhir_version", "value": "4.0.1"}, {"type": "fhir_format", "value": "json"}]
+        for index in range(size)
+    }
     tender, _clauses = make_probe_tender(hospital, library, clause_checks=checks)
     bid = Bid.objects.create(tender=tender, vendor="Alpha", price=1)
     report = services.probe_request(user=buyer, bid=bid, files={"capability_statement": fixture_text(INFERNO).encode()})
@@ -386,10 +470,14 @@ def test_it_reads_a_report_in_a_fixed_number_of_queries(api, hospital, library, 
 
 def test_it_groups_the_latest_results_by_tender_clause_for_the_scoring_grid(probed, buyer):
     assert selectors.latest_results_by_criterion(probed.bid) == {}
-    report = services.probe_request(user=buyer, bid=probed.bid, files={
-        "capability_statement": json.dumps(without_export(fixture_json(INFERNO))).encode(),
-        "smart_configuration": fixture_text(SMART_22).encode(),
-    })
+    report = services.probe_request(
+        user=buyer,
+        bid=probed.bid,
+        files={
+            "capability_statement": json.dumps(without_export(fixture_json(INFERNO))).encode(),
+            "smart_configuration": fixture_text(SMART_22).encode(),
+        },
+    )
     services.probe_run(report_id=report.pk)
     grouped = selectors.latest_results_by_criterion(probed.bid)
     assert list(grouped) == [clause.pk for clause in probed.clauses.values()]

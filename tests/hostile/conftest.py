@@ -58,10 +58,24 @@ def dataset_a(org_a):
     scoring.score_set(user=evaluator, bid=bid, criterion=criterion, value=3, comment="Correct")
     scoring.consensus_set(user=admin, bid=bid, criterion=criterion, value=4, justification="Accord")
     document = Document.objects.create(
-        tender=tender, kind="tender", format="pdf", status=Document.Status.FAILED, error="Échec simulé", created_by=admin
+        tender=tender,
+        kind="tender",
+        format="pdf",
+        status=Document.Status.FAILED,
+        error="Échec simulé",
+        created_by=admin,
     )
     probe = ProbeReport.objects.create(bid=bid, source=ProbeReport.Source.UPLOAD, status=ProbeReport.Status.DONE)
     return SimpleNamespace(
-        organization=org_a, admin=admin, evaluator=evaluator, library=library, clause=clause, tender=tender,
-        tender_clause=tender_clause, criterion=criterion, bid=bid, document=document, probe=probe,
+        organization=org_a,
+        admin=admin,
+        evaluator=evaluator,
+        library=library,
+        clause=clause,
+        tender=tender,
+        tender_clause=tender_clause,
+        criterion=criterion,
+        bid=bid,
+        document=document,
+        probe=probe,
     )

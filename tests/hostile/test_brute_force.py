@@ -26,7 +26,7 @@ def test_a_password_guessing_run_on_the_page_locks_the_account_for_the_token_end
     page = Client(REMOTE_ADDR="203.0.113.7")
     statuses = [page.post("/login/", {"username": "victime", "password": f"guess-{n}"}).status_code for n in range(20)]
     assert statuses[: settings.AXES_FAILURE_LIMIT - 1] == [200] * (settings.AXES_FAILURE_LIMIT - 1)
-    assert set(statuses[settings.AXES_FAILURE_LIMIT:]) <= {403, 429}
+    assert set(statuses[settings.AXES_FAILURE_LIMIT :]) <= {403, 429}
     # The right password, found at last, is refused from that address, on the page and on the API.
     assert page.post("/login/", {"username": "victime", "password": PASSWORD}).status_code in (403, 429)
     assert "_auth_user_id" not in page.session

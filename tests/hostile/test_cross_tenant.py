@@ -18,17 +18,52 @@ from tenders.models import Document, Tender, TenderClause
 
 pytestmark = pytest.mark.django_db
 
-WATCHED = [Library, Clause, ClauseVersion, Tender, TenderClause, Document, Criterion, EvaluationState, Evaluator,
-           Bid, Answer, Score, Consensus, AuditEvent, ProbeReport]
+WATCHED = [
+    Library,
+    Clause,
+    ClauseVersion,
+    Tender,
+    TenderClause,
+    Document,
+    Criterion,
+    EvaluationState,
+    Evaluator,
+    Bid,
+    Answer,
+    Score,
+    Consensus,
+    AuditEvent,
+    ProbeReport,
+]
 METHODS = ("get", "post", "put", "patch", "delete")
 KWARG_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 NAME_RE = re.compile(r"<(\w+)>")
 # A body that gets past any validation a view might (wrongly) run before its tenancy check.
 BODY = {
-    "name": "x", "title": "x", "key": "x", "body": "x", "vendor": "x", "price": 1, "value": 1, "weight": 1,
-    "kind": "scored", "format": "pdf", "comment": "x", "justification": "x", "text": "x", "criterion": 1,
-    "clause": 1, "parameters": {}, "user": "admin-b", "no_conflict": True, "organization": 1, "clauses": [1],
-    "reference": "x", "category": "api_access", "requirement": "scored", "language": "fr",
+    "name": "x",
+    "title": "x",
+    "key": "x",
+    "body": "x",
+    "vendor": "x",
+    "price": 1,
+    "value": 1,
+    "weight": 1,
+    "kind": "scored",
+    "format": "pdf",
+    "comment": "x",
+    "justification": "x",
+    "text": "x",
+    "criterion": 1,
+    "clause": 1,
+    "parameters": {},
+    "user": "admin-b",
+    "no_conflict": True,
+    "organization": 1,
+    "clauses": [1],
+    "reference": "x",
+    "category": "api_access",
+    "requirement": "scored",
+    "language": "fr",
 }
 
 
@@ -64,13 +99,26 @@ def object_for(route, name, data):
         return 1
     base = name[:-3] if name.endswith(("_pk", "_id")) else name
     if base == "pk":
-        base = {"libraries": "library", "tenders": "tender", "documents": "document", "criteria": "criterion",
-                "bids": "bid", "clauses": "clause"}[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
+        base = {
+            "libraries": "library",
+            "tenders": "tender",
+            "documents": "document",
+            "criteria": "criterion",
+            "bids": "bid",
+            "clauses": "clause",
+        }[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
     if base in ("clause", "tc"):
         in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
         return (data.tender_clause if in_tender else data.clause).pk
-    objects = {"tender": data.tender, "bid": data.bid, "criterion": data.criterion, "library": data.library,
-               "document": data.document, "probe": data.probe, "report": data.probe}
+    objects = {
+        "tender": data.tender,
+        "bid": data.bid,
+        "criterion": data.criterion,
+        "library": data.library,
+        "document": data.document,
+        "probe": data.probe,
+        "report": data.probe,
+    }
     assert base in objects, f"unknown id kwarg {name} in {route}: teach this test what it names"
     return objects[base].pk
 
@@ -104,13 +152,17 @@ def test_every_route_answers_404_to_another_organisation(dataset_a, member_b, dj
         for method in methods:
             if route.startswith("api/"):
                 if route.endswith(("questionnaire/", "probe/")) and method == "post":
-                    body = {"file": SimpleUploadedFile("a.xlsx", b"PK"), "capability_statement": SimpleUploadedFile(
-                        "c.json", b"{}")}
+                    body = {
+                        "file": SimpleUploadedFile("a.xlsx", b"PK"),
+                        "capability_statement": SimpleUploadedFile("c.json", b"{}"),
+                    }
                     response = getattr(api, method)(url, body, format="multipart")
                 else:
                     response = getattr(api, method)(url, BODY if method != "get" else None, format="json")
             else:
-                response = getattr(pages, method)(url, {k: str(v) for k, v in BODY.items()} if method == "post" else None)
+                response = getattr(pages, method)(
+                    url, {k: str(v) for k, v in BODY.items()} if method == "post" else None
+                )
             calls += 1
             if response.status_code not in (404, 405):
                 failures.append((method.upper(), url, response.status_code))

@@ -39,8 +39,11 @@ def test_session_api_writes_without_csrf_token_are_refused(dataset_a, method):
     client = Client(enforce_csrf_checks=True, raise_request_exception=False)
     client.force_login(dataset_a.admin)
     before = snapshot()
-    for url in (f"/api/v1/tenders/{dataset_a.tender.pk}/", f"/api/v1/clauses/{dataset_a.clause.pk}/",
-                f"/api/v1/bids/{dataset_a.bid.pk}/scores/{dataset_a.criterion.pk}/"):
+    for url in (
+        f"/api/v1/tenders/{dataset_a.tender.pk}/",
+        f"/api/v1/clauses/{dataset_a.clause.pk}/",
+        f"/api/v1/bids/{dataset_a.bid.pk}/scores/{dataset_a.criterion.pk}/",
+    ):
         response = getattr(client, method)(url, '{"title": "x", "value": 1}', content_type="application/json")
         assert response.status_code in (403, 405), (url, response.status_code)
         if response.status_code == 403:

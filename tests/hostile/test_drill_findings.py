@@ -43,10 +43,12 @@ def test_requeue_hands_again_a_document_whose_worker_was_killed(dataset_a, setti
     from config.celery import app
 
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
-    stuck = Document.objects.create(tender=dataset_a.tender, kind="tender", format="docx", status="running",
-                                    attempts=1, started_at=long_ago)
-    alive = Document.objects.create(tender=dataset_a.tender, kind="tender", format="docx", status="running",
-                                    attempts=1, started_at=timezone.now())
+    stuck = Document.objects.create(
+        tender=dataset_a.tender, kind="tender", format="docx", status="running", attempts=1, started_at=long_ago
+    )
+    alive = Document.objects.create(
+        tender=dataset_a.tender, kind="tender", format="docx", status="running", attempts=1, started_at=timezone.now()
+    )
     previous = app.conf.task_always_eager, app.conf.task_eager_propagates
     app.conf.update(task_always_eager=True, task_eager_propagates=False)
     try:

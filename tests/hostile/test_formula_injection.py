@@ -35,8 +35,9 @@ def test_the_answer_form_writes_hostile_clause_text_as_text(dataset_a):
     from ..factories import make_clause
 
     clause = make_clause(dataset_a.library, key="formule", title=PAYLOADS[0], question=PAYLOADS[1])
-    tender = tenders.tender_create(user=dataset_a.admin, organization=dataset_a.organization, reference=PAYLOADS[4],
-                                   title=PAYLOADS[2])
+    tender = tenders.tender_create(
+        user=dataset_a.admin, organization=dataset_a.organization, reference=PAYLOADS[4], title=PAYLOADS[2]
+    )
     tenders.tender_clause_add(user=dataset_a.admin, tender=tender, clause=clause, parameters={})
     assert formulas(render_questionnaire_xlsx(tender_document(tender))) == []
 
@@ -45,6 +46,7 @@ def test_the_evaluation_report_writes_hostile_vendor_text_as_text(dataset_a):
     bid = scoring.bid_create(user=dataset_a.admin, tender=dataset_a.tender, vendor=PAYLOADS[0], price=90000)
     scoring.answer_set(user=dataset_a.admin, bid=bid, criterion=dataset_a.criterion, text=PAYLOADS[1], compliant=True)
     scoring.score_set(user=dataset_a.evaluator, bid=bid, criterion=dataset_a.criterion, value=2, comment=PAYLOADS[2])
-    scoring.consensus_set(user=dataset_a.admin, bid=bid, criterion=dataset_a.criterion, value=2,
-                          justification=PAYLOADS[3])
+    scoring.consensus_set(
+        user=dataset_a.admin, bid=bid, criterion=dataset_a.criterion, value=2, justification=PAYLOADS[3]
+    )
     assert formulas(render_report_xlsx(report_document(dataset_a.tender))) == []

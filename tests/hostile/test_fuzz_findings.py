@@ -47,8 +47,11 @@ def test_the_schema_does_not_offer_put_on_a_library(dataset_a):
 @pytest.mark.parametrize(
     "path",
     [
-        "/api/v1/tenders/{tender_id}/criteria/", "/api/v1/tenders/{tender_id}/evaluators/",
-        "/api/v1/tenders/{tender_id}/bids/", "/api/v1/bids/{id}/answers/", "/api/v1/bids/{id}/scores/",
+        "/api/v1/tenders/{tender_id}/criteria/",
+        "/api/v1/tenders/{tender_id}/evaluators/",
+        "/api/v1/tenders/{tender_id}/bids/",
+        "/api/v1/bids/{id}/answers/",
+        "/api/v1/bids/{id}/scores/",
         "/api/v1/tenders/{tender_id}/audit/",
     ],
 )

@@ -11,25 +11,50 @@ from ..factories import clause_content
 
 pytestmark = pytest.mark.django_db
 
-TRICKS = "\n\n".join([
-    "<script>alert('script')</script>",
-    '<img src=x onerror="alert(1)">',
-    "<svg onload=alert(2)><circle r=1/></svg>",
-    "[lien](javascript:alert(3)) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==)",
-    "[vb](vbscript:msgbox(5)) [spaced](  JaVaScRiPt:alert(6)) [entity](&#106;avascript:alert(7))",
-    "![image](javascript:alert(8)) ![pixel](http://127.0.0.1:9/track.png)",
-    "<a href=\"javascript:alert(9)\">a</a> <iframe src=//evil></iframe> <object data=x></object>",
-    "<style>body{background:url(http://127.0.0.1:9/css)}</style> <link rel=stylesheet href=http://127.0.0.1:9/x.css>",
-    '<p style="background:url(http://127.0.0.1:9/bg)">styled</p> <div style="font-size:1e9px">big</div>',
-    "@import url(http://127.0.0.1:9/i.css); {% load static %}{% debug %} {# c #}",
-    "<form action=http://127.0.0.1:9><input name=p></form> <base href=http://127.0.0.1:9/> <meta http-equiv=refresh>",
-    '"><script>alert(10)</script> \'-alert(11)-\' </textarea><script>alert(12)</script>',
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(13)>",
-    "{{ valeur }}",
-])
+TRICKS = "\n\n".join(
+    [
+        "<script>alert('script')</script>",
+        '<img src=x onerror="alert(1)">',
+        "<svg onload=alert(2)><circle r=1/></svg>",
+        "[lien](javascript:alert(3)) [data](data:text/html;base64,PHNjcmlwdD5hbGVydCg0KTwvc2NyaXB0Pg==)",
+        "[vb](vbscript:msgbox(5)) [spaced](  JaVaScRiPt:alert(6)) [entity](&#106;avascript:alert(7))",
+        "![image](javascript:alert(8)) ![pixel](http://127.0.0.1:9/track.png)",
+        '<a href="javascript:alert(9)">a</a> <iframe src=//evil></iframe> <object data=x></object>',
+        "<style>body{background:url(http://127.0.0.1:9/css)}</style> <link rel=stylesheet href=http://127.0.0.1:9/x.css>",
+        '<p style="background:url(http://127.0.0.1:9/bg)">styled</p> <div style="font-size:1e9px">big</div>',
+        "@import url(http://127.0.0.1:9/i.css); {% load static %}{% debug %} {# c #}",
+        "<form action=http://127.0.0.1:9><input name=p></form> <base href=http://127.0.0.1:9/> <meta http-equiv=refresh>",
+        "\"><script>alert(10)</script> '-alert(11)-' </textarea><script>alert(12)</script>",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(13)>",
+        "{{ valeur }}",
+    ]
+)
 VALUE = "<script>alert('param')</script>\"><img src=x onerror=alert(14)>{% debug %}"
-SAFE_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "pre", "hr", "h3", "h4", "h5", "h6",
-             "a", "table", "thead", "tbody", "tr", "th", "td", "span"}
+SAFE_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "hr",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+}
 
 
 class _Tags(HTMLParser):
@@ -93,13 +118,23 @@ def admin_api(dataset_a):
 @pytest.fixture
 def hostile_clause(admin_api, dataset_a):
     content = clause_content(
-        body=TRICKS, title="<script>alert('title')</script>", question="<img src=x onerror=alert(15)>",
-        parameters=[{"name": "valeur", "label": "<b onmouseover=alert(16)>V</b>", "type": "text", "default": VALUE,
-                     "required": True}],
-        references=[{"label": "<script>r</script>", "url": "https://example.org/\"><script>alert(17)</script>"}],
+        body=TRICKS,
+        title="<script>alert('title')</script>",
+        question="<img src=x onerror=alert(15)>",
+        parameters=[
+            {
+                "name": "valeur",
+                "label": "<b onmouseover=alert(16)>V</b>",
+                "type": "text",
+                "default": VALUE,
+                "required": True,
+            }
+        ],
+        references=[{"label": "<script>r</script>", "url": 'https://example.org/"><script>alert(17)</script>'}],
     )
-    response = admin_api.post("/api/v1/clauses/", {"library": dataset_a.library.pk, "key": "hostile", **content},
-                              format="json")
+    response = admin_api.post(
+        "/api/v1/clauses/", {"library": dataset_a.library.pk, "key": "hostile", **content}, format="json"
+    )
     assert response.status_code == 201, response.content
     return response.json()
 
@@ -116,17 +151,27 @@ def test_the_clause_preview_is_inert(hostile_clause):
 def test_the_tender_s_rendered_clause_and_pages_are_inert(admin_api, hostile_clause, dataset_a):
     from tenders import services
 
-    tender = services.tender_create(user=dataset_a.admin, organization=dataset_a.organization, reference="AO-X",
-                                    title="<script>alert('tender')</script>")
-    response = admin_api.post(f"/api/v1/tenders/{tender.pk}/clauses/",
-                              {"clause": hostile_clause["id"], "parameters": {"valeur": VALUE}}, format="json")
+    tender = services.tender_create(
+        user=dataset_a.admin,
+        organization=dataset_a.organization,
+        reference="AO-X",
+        title="<script>alert('tender')</script>",
+    )
+    response = admin_api.post(
+        f"/api/v1/tenders/{tender.pk}/clauses/",
+        {"clause": hostile_clause["id"], "parameters": {"valeur": VALUE}},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert dangerous(response.json()["rendered_body"]) == []
     pages = Client()
     pages.force_login(dataset_a.admin)
-    for url in (f"/tenders/{tender.pk}/", f"/tenders/{tender.pk}/preview/",
-                f"/libraries/{dataset_a.library.pk}/clauses/{hostile_clause['id']}/",
-                f"/libraries/{dataset_a.library.pk}/"):
+    for url in (
+        f"/tenders/{tender.pk}/",
+        f"/tenders/{tender.pk}/preview/",
+        f"/libraries/{dataset_a.library.pk}/clauses/{hostile_clause['id']}/",
+        f"/libraries/{dataset_a.library.pk}/",
+    ):
         page = pages.get(url)
         assert page.status_code == 200, url
         html = page.content.decode()
@@ -138,8 +183,14 @@ def test_the_tender_s_rendered_clause_and_pages_are_inert(admin_api, hostile_cla
 
 
 def test_template_expressions_naming_no_parameter_are_refused(admin_api, dataset_a):
-    for body in ("{{ settings.SECRET_KEY }}", "{{ request.user.password }}", "{{ valeur.__class__.__mro__ }}", "{{valeur|safe}}"):
+    for body in (
+        "{{ settings.SECRET_KEY }}",
+        "{{ request.user.password }}",
+        "{{ valeur.__class__.__mro__ }}",
+        "{{valeur|safe}}",
+    ):
         content = clause_content(body=body, parameters=[])
-        response = admin_api.post("/api/v1/clauses/", {"library": dataset_a.library.pk, "key": "t", **content},
-                                  format="json")
+        response = admin_api.post(
+            "/api/v1/clauses/", {"library": dataset_a.library.pk, "key": "t", **content}, format="json"
+        )
         assert response.status_code == 400 and "body" in response.json(), body

@@ -90,7 +90,9 @@ def test_the_untouched_form_imports(lead_api, dataset_a, form):
 
 
 @pytest.mark.parametrize("prolog", [XXE, LAUGHS], ids=["external-entity", "billion-laughs"])
-@pytest.mark.parametrize("part", ["sheet1.xml", "styles.xml", "workbook.xml", "workbook.xml.rels", "[Content_Types].xml"])
+@pytest.mark.parametrize(
+    "part", ["sheet1.xml", "styles.xml", "workbook.xml", "workbook.xml.rels", "[Content_Types].xml"]
+)
 def test_it_refuses_xml_entities_in_any_part(lead_api, dataset_a, form, prolog, part):
     before = answers(dataset_a.bid)
     response = upload(lead_api, dataset_a.bid, with_prolog(form, prolog, part))
@@ -145,7 +147,8 @@ def test_it_answers_400_to_truncated_or_empty_files(lead_api, dataset_a, content
 
 
 @pytest.mark.parametrize(
-    "name", ["../../../../tmp/clausier-evil.xlsx", "..\\..\\..\\evil.xlsx", "/etc/passwd", "a\0b.xlsx", "é" * 300 + ".xlsx"]
+    "name",
+    ["../../../../tmp/clausier-evil.xlsx", "..\\..\\..\\evil.xlsx", "/etc/passwd", "a\0b.xlsx", "é" * 300 + ".xlsx"],
 )
 def test_traversal_in_the_questionnaire_file_name_is_harmless(lead_api, dataset_a, form, name, tmp_path, settings):
     response = upload(lead_api, dataset_a.bid, form, name=name)

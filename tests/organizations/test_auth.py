@@ -55,10 +55,14 @@ def test_anonymous_requests_are_refused():
 def test_session_writes_need_csrf(buyer, hospital):
     client = Client(enforce_csrf_checks=True)
     client.force_login(buyer)
-    response = client.post("/api/v1/libraries/", {"organization": hospital.pk, "name": "x"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/libraries/", {"organization": hospital.pk, "name": "x"}, content_type="application/json"
+    )
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
     # The sign-in form too.
-    assert Client(enforce_csrf_checks=True).post("/login/", {"username": "buyer", "password": PASSWORD}).status_code == 403
+    assert (
+        Client(enforce_csrf_checks=True).post("/login/", {"username": "buyer", "password": PASSWORD}).status_code == 403
+    )
 
 
 def test_pages_send_security_headers(buyer):

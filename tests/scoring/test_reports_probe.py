@@ -18,8 +18,12 @@ from .test_api_results import fill
 
 pytestmark = pytest.mark.django_db
 
-PATIENT_CHECK = {"type": "fhir_resource", "resource": "Patient", "interactions": ["read", "search-type"],
-                 "search_params": ["identifier"]}
+PATIENT_CHECK = {
+    "type": "fhir_resource",
+    "resource": "Patient",
+    "interactions": ["read", "search-type"],
+    "search_params": ["identifier"],
+}
 SMART_CHECKS = [{"type": "smart_grant_type", "value": "client_credentials"}, {"type": "smart_pkce", "value": "S256"}]
 
 
@@ -32,10 +36,14 @@ def probed_report(evaluation, library):
     ):
         clause = make_clause(library, key=key, title=title, checks=checks)
         TenderClause.objects.create(tender=evaluation.tender, clause=clause, version=clause.current, position=position)
-    request = probe_services.probe_request(user=evaluation.lead, bid=evaluation.alpha, files={
-        "capability_statement": json.dumps(without_search_type(fixture_json(INFERNO))).encode(),
-        "smart_configuration": fixture_text(SMART_22).encode(),
-    })
+    request = probe_services.probe_request(
+        user=evaluation.lead,
+        bid=evaluation.alpha,
+        files={
+            "capability_statement": json.dumps(without_search_type(fixture_json(INFERNO))).encode(),
+            "smart_configuration": fixture_text(SMART_22).encode(),
+        },
+    )
     evaluation.probe = probe_services.probe_run(report_id=request.pk)
     evaluation.tender.refresh_from_db()
     return evaluation

@@ -7,8 +7,16 @@ from tenders.models import Tender, TenderClause
 from ..factories import make_clause
 
 CATEGORIES = [
-    "api_access", "bulk_export", "standards", "replication", "anti_blocking",
-    "documentation", "roadmap", "national_framework", "security", "portability",
+    "api_access",
+    "bulk_export",
+    "standards",
+    "replication",
+    "anti_blocking",
+    "documentation",
+    "roadmap",
+    "national_framework",
+    "security",
+    "portability",
 ]
 
 
@@ -29,7 +37,9 @@ def add_clause(tender, clause, position=None, **parameters):
 def make_clauses(library, count, prefix="clause"):
     return [
         make_clause(
-            library, key=f"{prefix}-{index}", title=f"Clause numéro {index}",
+            library,
+            key=f"{prefix}-{index}",
+            title=f"Clause numéro {index}",
             category=CATEGORIES[index % len(CATEGORIES)],
             requirement=("mandatory", "scored", "informative")[index % 3],
             question=f"Question {index} au candidat ?",
@@ -80,8 +90,9 @@ def in_process_worker(app):
     task_postrun.connect(close_connections, weak=False)
     app.conf.update(task_always_eager=False)
     try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=30):
+        with start_worker(
+            app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        ):
             yield
     finally:
         task_postrun.disconnect(close_connections)

@@ -9,7 +9,15 @@ from .conftest import add_clause, make_clauses
 pytestmark = pytest.mark.django_db
 
 CLAUSE_FIELDS = {
-    "id", "clause", "clause_version", "position", "title", "category", "requirement", "parameters", "rendered_body",
+    "id",
+    "clause",
+    "clause_version",
+    "position",
+    "title",
+    "category",
+    "requirement",
+    "parameters",
+    "rendered_body",
 }
 
 
@@ -54,7 +62,8 @@ def test_it_inserts_at_a_position_and_reorders(api, buyer, tender, visible_libra
     assert [row["id"] for row in client.get(url(tender)).json()["results"]] == [*ids, inserted["id"]]
     assert client.delete(url(tender, f"{ids[0]}/")).status_code == 204
     assert [(row["id"], row["position"]) for row in client.get(url(tender)).json()["results"]] == [
-        (ids[1], 0), (inserted["id"], 1)
+        (ids[1], 0),
+        (inserted["id"], 1),
     ]
 
 
@@ -78,18 +87,28 @@ def test_it_refuses_a_wrong_value_naming_the_parameter(api, buyer, tender, claus
 
 
 def test_it_refuses_a_missing_required_value(api, buyer, tender, visible_library):
-    clause = make_clause(visible_library, key="sans-defaut", parameters=[
-        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
-    ], body="Le titulaire livre {{ etablissement }}.")
+    clause = make_clause(
+        visible_library,
+        key="sans-defaut",
+        parameters=[
+            {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
+        ],
+        body="Le titulaire livre {{ etablissement }}.",
+    )
     response = api(buyer).post(url(tender), {"clause": clause.pk}, format="json")
     assert response.status_code == 400
     assert response.json() == {"parameters": {"etablissement": ["valeur obligatoire manquante."]}}
 
 
 def test_it_takes_a_missing_value_from_the_tender(api, buyer, tender, visible_library):
-    clause = make_clause(visible_library, key="sans-defaut", parameters=[
-        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
-    ], body="Le titulaire livre {{ etablissement }}.")
+    clause = make_clause(
+        visible_library,
+        key="sans-defaut",
+        parameters=[
+            {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
+        ],
+        body="Le titulaire livre {{ etablissement }}.",
+    )
     tender.parameters = {"etablissement": "CHU Démo"}
     tender.save()
     response = api(buyer).post(url(tender), {"clause": clause.pk}, format="json")
@@ -110,7 +129,9 @@ def test_it_refuses_an_unknown_parameter_and_a_hidden_clause(api, buyer, tender,
 
 def test_it_refuses_a_wrong_value_on_patch(api, buyer, tender, clause):
     tender_clause = add_clause(tender, clause)
-    response = api(buyer).patch(url(tender, f"{tender_clause.pk}/"), {"parameters": {"delai_jours": 999}}, format="json")
+    response = api(buyer).patch(
+        url(tender, f"{tender_clause.pk}/"), {"parameters": {"delai_jours": 999}}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"parameters": {"delai_jours": ["doit être au plus 365."]}}
 

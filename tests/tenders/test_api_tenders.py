@@ -7,15 +7,31 @@ from .conftest import make_tender
 pytestmark = pytest.mark.django_db
 
 TENDER_FIELDS = {
-    "id", "organization", "reference", "title", "procedure", "status", "parameters", "price_formula",
-    "sealed_price", "language", "completeness_annex", "created_at", "updated_at", "published_at",
+    "id",
+    "organization",
+    "reference",
+    "title",
+    "procedure",
+    "status",
+    "parameters",
+    "price_formula",
+    "sealed_price",
+    "language",
+    "completeness_annex",
+    "created_at",
+    "updated_at",
+    "published_at",
 }
 
 
 def payload(organization, **overrides):
     data = {
-        "organization": organization.pk, "reference": "AO-2026-014", "title": "Dossier patient informatisé",
-        "procedure": "open", "parameters": {"etablissement": "CHU Démo"}, "price_formula": "linear",
+        "organization": organization.pk,
+        "reference": "AO-2026-014",
+        "title": "Dossier patient informatisé",
+        "procedure": "open",
+        "parameters": {"etablissement": "CHU Démo"},
+        "price_formula": "linear",
         "sealed_price": True,
     }
     data.update(overrides)
@@ -145,10 +161,17 @@ def test_it_enforces_csrf_for_session_writes(buyer, hospital):
 def test_it_describes_the_tender_endpoints_in_the_schema(api, buyer):
     schema = api(buyer).get("/api/schema/", HTTP_ACCEPT="application/json").json()
     paths = schema["paths"]
-    for path in ("/api/v1/tenders/", "/api/v1/tenders/{id}/", "/api/v1/tenders/{id}/publish/",
-                 "/api/v1/tenders/{id}/documents/", "/api/v1/tenders/{tender_pk}/clauses/",
-                 "/api/v1/tenders/{tender_pk}/clauses/{id}/", "/api/v1/documents/{id}/",
-                 "/api/v1/documents/{id}/download/", "/api/v1/documents/{id}/retry/"):
+    for path in (
+        "/api/v1/tenders/",
+        "/api/v1/tenders/{id}/",
+        "/api/v1/tenders/{id}/publish/",
+        "/api/v1/tenders/{id}/documents/",
+        "/api/v1/tenders/{tender_pk}/clauses/",
+        "/api/v1/tenders/{tender_pk}/clauses/{id}/",
+        "/api/v1/documents/{id}/",
+        "/api/v1/documents/{id}/download/",
+        "/api/v1/documents/{id}/retry/",
+    ):
         assert path in paths, path
     assert "503" in paths["/api/v1/tenders/{id}/documents/"]["post"]["responses"]
 

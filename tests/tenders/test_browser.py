@@ -31,16 +31,26 @@ def page():
     with playwright_sync.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=executable,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page = context.new_page()
         errors = []
-        page.on("console", lambda m: errors.append(m.text)
-                if m.type == "error" and "Failed to load resource" not in m.text else None)
-        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-                if r.status >= 400 and "favicon" not in r.url else None)
+        page.on(
+            "console",
+            lambda m: errors.append(m.text) if m.type == "error" and "Failed to load resource" not in m.text else None,
+        )
+        page.on(
+            "response",
+            lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
+        )
         page.problems = errors
         yield page
         context.close()
@@ -71,8 +81,9 @@ def setup():
     library.shared_with.add(hospital)
     titles = ["API FHIR ouverte", "Export FHIR Bulk", "Journal des accès"]
     for index, title in enumerate(titles):
-        make_clause(library, key=f"clause-{index}", title=title,
-                    category=["api_access", "bulk_export", "security"][index])
+        make_clause(
+            library, key=f"clause-{index}", title=title, category=["api_access", "bulk_export", "security"][index]
+        )
     return buyer, hospital, titles
 
 

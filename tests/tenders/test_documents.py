@@ -16,8 +16,21 @@ from .conftest import add_clause, make_clauses
 pytestmark = pytest.mark.django_db
 
 DOCUMENT_FIELDS = {
-    "id", "tender", "kind", "format", "status", "progress", "error", "sha256", "size", "inputs_digest", "attempts",
-    "download_url", "created_at", "started_at", "finished_at",
+    "id",
+    "tender",
+    "kind",
+    "format",
+    "status",
+    "progress",
+    "error",
+    "sha256",
+    "size",
+    "inputs_digest",
+    "attempts",
+    "download_url",
+    "created_at",
+    "started_at",
+    "finished_at",
 }
 
 
@@ -53,8 +66,9 @@ def request_document(client, tender, kind, fmt, capture):
 
 def test_it_queues_a_document_and_answers_202(api, buyer, tender, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        response = api(buyer).post(f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "pdf"},
-                                   format="json")
+        response = api(buyer).post(
+            f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "pdf"}, format="json"
+        )
     assert response.status_code == 202
     document = Document.objects.get()
     assert response.json() == {"id": document.pk, "status": "queued"}
@@ -62,8 +76,9 @@ def test_it_queues_a_document_and_answers_202(api, buyer, tender, django_capture
     assert (document.kind, document.format, document.status, document.created_by) == ("tender", "pdf", "queued", buyer)
 
 
-@pytest.mark.parametrize(("kind", "fmt"), [("tender", "xlsx"), ("questionnaire", "pdf"), ("rapport", "pdf"),
-                                            ("tender", "odt")])
+@pytest.mark.parametrize(
+    ("kind", "fmt"), [("tender", "xlsx"), ("questionnaire", "pdf"), ("rapport", "pdf"), ("tender", "odt")]
+)
 def test_it_refuses_kind_and_format_that_do_not_go_together(api, buyer, tender, kind, fmt):
     response = api(buyer).post(f"/api/v1/tenders/{tender.pk}/documents/", {"kind": kind, "format": fmt}, format="json")
     assert response.status_code == 400
@@ -71,10 +86,13 @@ def test_it_refuses_kind_and_format_that_do_not_go_together(api, buyer, tender, 
     assert not Document.objects.exists()
 
 
-@pytest.mark.parametrize(("kind", "fmt", "magic"), [("tender", "docx", b"PK"), ("questionnaire", "xlsx", b"PK"),
-                                                     ("questionnaire", "docx", b"PK")])
-def test_it_generates_documents_and_serves_them(api, buyer, filled_tender, eager, django_capture_on_commit_callbacks,
-                                                 kind, fmt, magic):
+@pytest.mark.parametrize(
+    ("kind", "fmt", "magic"),
+    [("tender", "docx", b"PK"), ("questionnaire", "xlsx", b"PK"), ("questionnaire", "docx", b"PK")],
+)
+def test_it_generates_documents_and_serves_them(
+    api, buyer, filled_tender, eager, django_capture_on_commit_callbacks, kind, fmt, magic
+):
     client = api(buyer)
     response = request_document(client, filled_tender, kind, fmt, django_capture_on_commit_callbacks)
     assert response.status_code == 202
@@ -101,8 +119,12 @@ def test_it_reads_back_the_questionnaire_ids(api, buyer, filled_tender, eager, d
     response = request_document(client, filled_tender, "questionnaire", "xlsx", django_capture_on_commit_callbacks)
     document = Document.objects.get(pk=response.json()["id"])
     rows = read_questionnaire_xlsx(document.file.read())
-    assert [row["id"] for row in rows] == [f"TC-{pk}" for pk in filled_tender.clauses.order_by("version__category", "position").values_list("pk", flat=True)] or \
-        sorted(row["id"] for row in rows) == sorted(f"TC-{pk}" for pk in filled_tender.clauses.values_list("pk", flat=True))
+    assert [row["id"] for row in rows] == [
+        f"TC-{pk}"
+        for pk in filled_tender.clauses.order_by("version__category", "position").values_list("pk", flat=True)
+    ] or sorted(row["id"] for row in rows) == sorted(
+        f"TC-{pk}" for pk in filled_tender.clauses.values_list("pk", flat=True)
+    )
 
 
 def test_it_gives_the_same_bytes_for_the_same_inputs(buyer, filled_tender):
@@ -128,12 +150,17 @@ def test_it_does_nothing_when_a_finished_document_is_delivered_again(filled_tend
     assert jobs.document_render(document_id=document.pk) is None
     again = Document.objects.get(pk=document.pk)
     assert (again.status, again.sha256, again.attempts, again.file.name) == (
-        "done", document.sha256, 1, document.file.name)
+        "done",
+        document.sha256,
+        1,
+        document.file.name,
+    )
 
 
 def test_it_renders_again_a_document_left_running_by_a_dead_worker(filled_tender):
-    document = Document.objects.create(tender=filled_tender, kind="tender", format="docx", status="running",
-                                       attempts=1, progress=40)
+    document = Document.objects.create(
+        tender=filled_tender, kind="tender", format="docx", status="running", attempts=1, progress=40
+    )
     # What a killed worker may leave behind: a temporary file, never the final one.
     name = jobs.document_file_name(document)
     default_storage.save(name + ".dead.part", io.BytesIO(b"half"))
@@ -147,8 +174,9 @@ def test_it_renders_again_a_document_left_running_by_a_dead_worker(filled_tender
     assert finals == [os.path.basename(name)]
 
 
-def test_it_fails_readably_when_rendering_breaks(api, buyer, filled_tender, eager, monkeypatch,
-                                                  django_capture_on_commit_callbacks):
+def test_it_fails_readably_when_rendering_breaks(
+    api, buyer, filled_tender, eager, monkeypatch, django_capture_on_commit_callbacks
+):
     def broken(doc):
         raise ValueError("table trop large pour la page")
 
@@ -162,8 +190,9 @@ def test_it_fails_readably_when_rendering_breaks(api, buyer, filled_tender, eage
     assert client.get(f"/api/v1/documents/{body['id']}/download/").status_code == 404
 
 
-def test_it_fails_an_evaluation_report_without_bids_readably(api, buyer, filled_tender, eager,
-                                                             django_capture_on_commit_callbacks):
+def test_it_fails_an_evaluation_report_without_bids_readably(
+    api, buyer, filled_tender, eager, django_capture_on_commit_callbacks
+):
     client = api(buyer)
     response = request_document(client, filled_tender, "evaluation_report", "pdf", django_capture_on_commit_callbacks)
     assert response.status_code == 202
@@ -215,8 +244,13 @@ def broker_down():
     """CELERY_BROKER_URL pointing at a closed port (nothing listens on port 1)."""
     _reset_producers()
     closed = "redis://127.0.0.1:1/0"
-    with celery_conf(broker_url=closed, broker_write_url=closed, broker_read_url=closed, broker_transport_options={},
-                     task_always_eager=False):
+    with celery_conf(
+        broker_url=closed,
+        broker_write_url=closed,
+        broker_read_url=closed,
+        broker_transport_options={},
+        task_always_eager=False,
+    ):
         yield
     _reset_producers()
 
@@ -229,8 +263,9 @@ def _reset_producers():
 
 @pytest.mark.django_db(transaction=True)
 def test_it_answers_503_and_keeps_the_request_when_the_broker_is_down(api, buyer, tender, broker_down):
-    response = api(buyer).post(f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "pdf"},
-                               format="json")
+    response = api(buyer).post(
+        f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "pdf"}, format="json"
+    )
     assert response.status_code == 503
     body = response.json()
     assert "injoignable" in body["detail"] and "enregistrée" in body["detail"]
@@ -248,10 +283,16 @@ def test_it_retries_the_kept_request_once_the_broker_is_back(api, buyer, tender,
     client = api(buyer)
     _reset_producers()
     closed = "redis://127.0.0.1:1/0"
-    with celery_conf(broker_url=closed, broker_write_url=closed, broker_read_url=closed, broker_transport_options={},
-                     task_always_eager=False):
-        response = client.post(f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "docx"},
-                               format="json")
+    with celery_conf(
+        broker_url=closed,
+        broker_write_url=closed,
+        broker_read_url=closed,
+        broker_transport_options={},
+        task_always_eager=False,
+    ):
+        response = client.post(
+            f"/api/v1/tenders/{tender.pk}/documents/", {"kind": "tender", "format": "docx"}, format="json"
+        )
         assert response.status_code == 503
         assert client.post(f"/api/v1/documents/{response.json()['id']}/retry/").status_code == 503
     _reset_producers()
@@ -267,8 +308,9 @@ def test_it_retries_the_kept_request_once_the_broker_is_back(api, buyer, tender,
 def test_it_requeues_waiting_documents_with_the_command(filled_tender, eager):
     from django.core.management import call_command
 
-    document = Document.objects.create(tender=filled_tender, kind="questionnaire", format="xlsx",
-                                       error="La file de travaux est injoignable")
+    document = Document.objects.create(
+        tender=filled_tender, kind="questionnaire", format="xlsx", error="La file de travaux est injoignable"
+    )
     out = io.StringIO()
     call_command("requeue_documents", "--older-than=0", stdout=out)
     assert "1 document(s)" in out.getvalue()

@@ -34,7 +34,9 @@ def test_a_recommended_set_fills_the_completeness_panel(api, default_library, dr
     assert empty["covered"] == 0 and empty["total"] == 31
 
     response = client.post(
-        f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "patient-record-recommended"}, format="json"
+        f"/api/v1/tenders/{draft.pk}/apply-set/",
+        {"library": default_library.pk, "set": "patient-record-recommended"},
+        format="json",
     )
     assert response.status_code == 201, response.data
     data = json.loads(DEFAULT_LIBRARY_FR.read_text(encoding="utf-8"))
@@ -69,9 +71,13 @@ def test_applying_a_set_twice_adds_nothing_new(api, default_library, draft, buye
     assert client.post(f"/api/v1/tenders/{draft.pk}/apply-set/", body, format="json").data["added"] == []
 
 
-def test_unknown_sets_and_hidden_libraries_are_clear_errors(api, default_library, draft, buyer, outsider, other_hospital):
+def test_unknown_sets_and_hidden_libraries_are_clear_errors(
+    api, default_library, draft, buyer, outsider, other_hospital
+):
     client = api(buyer)
-    response = client.post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "nope"}, format="json")
+    response = client.post(
+        f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "nope"}, format="json"
+    )
     assert response.status_code == 400 and "nope" in str(response.data["set"])
     private = Library.objects.create(organization=other_hospital, name="Privée")
     response = client.post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": private.pk, "set": "x"}, format="json")
@@ -105,7 +111,9 @@ def test_completeness_runs_the_same_queries_at_any_size(api, default_library, dr
 
     counts = []
     for set_key in ("any-essential", "patient-record-advanced"):
-        api(buyer).post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": set_key}, format="json")
+        api(buyer).post(
+            f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": set_key}, format="json"
+        )
         client = api(type(buyer).objects.get(pk=buyer.pk))
         with CaptureQueriesContext(connection) as context:
             assert client.get(f"/api/v1/tenders/{draft.pk}/completeness/").status_code == 200
@@ -125,7 +133,9 @@ def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, 
     from tenders.selectors import tender_document
 
     client = api(buyer)
-    client.post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "any-essential"}, format="json")
+    client.post(
+        f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "any-essential"}, format="json"
+    )
     draft.refresh_from_db()
     assert "completeness" not in tender_document(draft)
 
@@ -141,9 +151,16 @@ def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, 
     covered = next(t for t in annex["topics"] if t["covered"])
     assert covered["articles"] and all(a.count(".") == 1 for a in covered["articles"])
 
-    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(render_tender_html(doc, for_print=True)))).pages)
-    assert "Complétude de l'interopérabilité" in text and f"{annex['covered']} thèmes couverts sur {annex['total']}" in text
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(render_tender_html(doc, for_print=True)))).pages
+    )
+    assert (
+        "Complétude de l'interopérabilité" in text
+        and f"{annex['covered']} thèmes couverts sur {annex['total']}" in text
+    )
     word = WordDocument(io.BytesIO(render_tender_docx(doc)))
-    assert any(p.text == "Annexe — Complétude de l'interopérabilité" and p.style.name == "Heading 1" for p in word.paragraphs)
+    assert any(
+        p.text == "Annexe — Complétude de l'interopérabilité" and p.style.name == "Heading 1" for p in word.paragraphs
+    )
     table = word.tables[-1]
     assert table.rows[0].cells[0].text == "Thème" and len(table.rows) == annex["total"] + 1

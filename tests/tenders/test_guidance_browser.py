@@ -27,8 +27,9 @@ def setup():
     hospital = OrganizationFactory(name="CHU Démo")
     curator = member(group, "curator", username="curatrice")
     buyer = member(hospital, "buyer", username="acheteuse")
-    library = library_import(user=curator, organization=group,
-                             data=json.loads(DEFAULT_LIBRARY_FR.read_text(encoding="utf-8")))
+    library = library_import(
+        user=curator, organization=group, data=json.loads(DEFAULT_LIBRARY_FR.read_text(encoding="utf-8"))
+    )
     library.visibility = "shared"
     library.save()
     library.shared_with.add(hospital)
@@ -51,8 +52,12 @@ def test_it_starts_from_a_set_and_closes_a_gap_in_one_click(page, live_server, s
     page.get_by_role("button", name="Créer l'appel d'offres").click()
     page.wait_for_url("**/tenders/*/#completeness")
     tender = Tender.objects.get(reference="AO-DPI-ENS")
-    expected = [key for s in json.loads(DEFAULT_LIBRARY_FR.read_text(encoding="utf-8"))["sets"]
-                if s["key"] == "patient-record-recommended" for key in s["clauses"]]
+    expected = [
+        key
+        for s in json.loads(DEFAULT_LIBRARY_FR.read_text(encoding="utf-8"))["sets"]
+        if s["key"] == "patient-record-recommended"
+        for key in s["clauses"]
+    ]
     assert list(tender.clauses.order_by("position").values_list("clause__key", flat=True)) == expected
 
     panel = page.get_by_role("complementary", name="Complétude de l'interopérabilité")

@@ -57,10 +57,18 @@ def test_it_creates_a_tender_from_a_recommended_set(client, buyer, hospital, def
     for label in ("Laboratoire — Essentiel", "Imagerie — Avancé", "Pharmacie", "Télésurveillance", "Tout logiciel"):
         assert label in form
 
-    response = client.post(reverse("tenders:tender_create"), {
-        "organization": hospital.pk, "reference": "AO-SET", "title": "DPI", "procedure": "open",
-        "price_formula": "linear", "language": "fr", "start_set": value,
-    })
+    response = client.post(
+        reverse("tenders:tender_create"),
+        {
+            "organization": hospital.pk,
+            "reference": "AO-SET",
+            "title": "DPI",
+            "procedure": "open",
+            "price_formula": "linear",
+            "language": "fr",
+            "start_set": value,
+        },
+    )
     tender = Tender.objects.get(reference="AO-SET")
     assert response.status_code == 302 and response["Location"] == editor(tender, "completeness")
     keys = set_keys("patient-record-recommended")
@@ -74,8 +82,14 @@ def test_it_creates_a_tender_from_a_recommended_set(client, buyer, hospital, def
 
 def test_it_creates_an_empty_tender_without_a_set_and_refuses_an_unknown_one(client, buyer, hospital, default_library):
     client.force_login(buyer)
-    base = {"organization": hospital.pk, "reference": "AO-VIDE", "title": "DPI", "procedure": "open",
-            "price_formula": "linear", "language": "fr"}
+    base = {
+        "organization": hospital.pk,
+        "reference": "AO-VIDE",
+        "title": "DPI",
+        "procedure": "open",
+        "price_formula": "linear",
+        "language": "fr",
+    }
     assert client.post(reverse("tenders:tender_create"), {**base, "start_set": ""}).status_code == 302
     assert Tender.objects.get(reference="AO-VIDE").clauses.count() == 0
     response = client.post(reverse("tenders:tender_create"), {**base, "reference": "AO-X", "start_set": "999:nope"})
@@ -91,12 +105,15 @@ def test_it_groups_the_sets_by_library_when_several_hold_some(client, buyer, hos
     other.shared_with.add(hospital)
     client.force_login(buyer)
     form = client.get(reverse("tenders:tender_create")).content.decode()
-    assert f'<optgroup label="{escape(default_library.name)}">' in form and '<optgroup label="Autre bibliothèque">' in form
+    assert (
+        f'<optgroup label="{escape(default_library.name)}">' in form and '<optgroup label="Autre bibliothèque">' in form
+    )
 
 
 def test_the_panel_lists_every_topic_as_the_api_does(client, api, buyer, default_library, draft):
-    api(buyer).post(f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "lab-essential"},
-                    format="json")
+    api(buyer).post(
+        f"/api/v1/tenders/{draft.pk}/apply-set/", {"library": default_library.pk, "set": "lab-essential"}, format="json"
+    )
     data = api(buyer).get(f"/api/v1/tenders/{draft.pk}/completeness/").data
     client.force_login(buyer)
     topics, summary, aside = panel(client.get(editor(draft)).content.decode())
@@ -109,16 +126,22 @@ def test_the_panel_lists_every_topic_as_the_api_does(client, api, buyer, default
     assert aside.count("Manquant :") == data["total"] - data["covered"]
     assert aside.count('aria-hidden="true">✓') == data["covered"]
     # Every gap with a recommended clause not yet in the tender has its one-click button.
-    addable = [t for t in data["topics"] if not t["covered"] and t["recommended_clause"]
-               and not t["recommended_clause_in_tender"]]
+    addable = [
+        t
+        for t in data["topics"]
+        if not t["covered"] and t["recommended_clause"] and not t["recommended_clause_in_tender"]
+    ]
     assert addable and aside.count("Ajouter la clause recommandée") == len(addable)
     for topic in addable:
         assert f'name="clause" value="{topic["recommended_clause"]}"' in aside
 
 
 def test_the_one_click_add_closes_the_gap(client, api, buyer, default_library, draft):
-    api(buyer).post(f"/api/v1/tenders/{draft.pk}/apply-set/",
-                    {"library": default_library.pk, "set": "patient-record-recommended"}, format="json")
+    api(buyer).post(
+        f"/api/v1/tenders/{draft.pk}/apply-set/",
+        {"library": default_library.pk, "set": "patient-record-recommended"},
+        format="json",
+    )
     full = api(buyer).get(f"/api/v1/tenders/{draft.pk}/completeness/").data
     topic = next(t for t in full["topics"] if len(t["tender_clauses"]) == 1)
     client.force_login(buyer)
@@ -130,8 +153,10 @@ def test_the_one_click_add_closes_the_gap(client, api, buyer, default_library, d
     assert f'À compléter :\n      <a href="#topic-{topic["key"]}">{escape(topic["title"])}</a></p>' in aside
     assert aside.count("Ajouter la clause recommandée") == 1
 
-    response = client.post(reverse("tenders:tender_clause_add", args=[draft.pk]),
-                           {"clause": topic["recommended_clause"], "next": "completeness"})
+    response = client.post(
+        reverse("tenders:tender_clause_add", args=[draft.pk]),
+        {"clause": topic["recommended_clause"], "next": "completeness"},
+    )
     assert response.status_code == 302 and response["Location"] == editor(draft, "completeness")
     topics, summary, aside = panel(client.get(response["Location"]).content.decode())
     assert all(topics.values()) and summary == "31 / 31 thèmes couverts"
@@ -162,10 +187,18 @@ def test_another_organisation_gets_404(client, outsider, default_library, draft)
     client.force_login(outsider)
     assert client.get(editor(draft)).status_code == 404
     clause = default_library.clauses.get(key="fhir-api-rest-r4")
-    assert client.post(reverse("tenders:tender_clause_add", args=[draft.pk]),
-                       {"clause": clause.pk, "next": "completeness"}).status_code == 404
-    assert client.post(reverse("tenders:tender_set_apply", args=[draft.pk]),
-                       {"set": f"{default_library.pk}:any-essential"}).status_code == 404
+    assert (
+        client.post(
+            reverse("tenders:tender_clause_add", args=[draft.pk]), {"clause": clause.pk, "next": "completeness"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            reverse("tenders:tender_set_apply", args=[draft.pk]), {"set": f"{default_library.pk}:any-essential"}
+        ).status_code
+        == 404
+    )
     assert draft.clauses.count() == 0
 
 
@@ -176,10 +209,18 @@ def test_an_evaluator_sees_the_panel_without_buttons_and_cannot_add(client, eval
     assert len(topics) == 31 and summary == "0 / 31 thèmes couverts"
     assert "Ajouter la clause recommandée" not in aside and "Ajouter un ensemble" not in content
     clause = default_library.clauses.get(key="fhir-api-rest-r4")
-    assert client.post(reverse("tenders:tender_clause_add", args=[draft.pk]),
-                       {"clause": clause.pk, "next": "completeness"}).status_code == 403
-    assert client.post(reverse("tenders:tender_set_apply", args=[draft.pk]),
-                       {"set": f"{default_library.pk}:any-essential"}).status_code == 403
+    assert (
+        client.post(
+            reverse("tenders:tender_clause_add", args=[draft.pk]), {"clause": clause.pk, "next": "completeness"}
+        ).status_code
+        == 403
+    )
+    assert (
+        client.post(
+            reverse("tenders:tender_set_apply", args=[draft.pk]), {"set": f"{default_library.pk}:any-essential"}
+        ).status_code
+        == 403
+    )
     assert draft.clauses.count() == 0
 
 
@@ -195,8 +236,9 @@ def test_a_published_tender_shows_no_add_buttons(client, buyer, default_library,
 
 
 @pytest.mark.parametrize("set_key", ["any-essential", "patient-record-advanced"])
-def test_it_pins_the_editor_query_count_with_the_panel(client, buyer, default_library, draft, set_key,
-                                                       django_assert_num_queries):
+def test_it_pins_the_editor_query_count_with_the_panel(
+    client, buyer, default_library, draft, set_key, django_assert_num_queries
+):
     from tenders.guidance import tender_set_apply
 
     tender_set_apply(user=buyer, tender=draft, library_id=default_library.pk, set_key=set_key)

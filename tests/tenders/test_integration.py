@@ -73,8 +73,15 @@ def ten_clause_tender(hospital, buyer, visible_library):
     scored = [tc for tc in tender_clauses if tc.version.requirement == "scored"]
     for position, tc in enumerate(scored):
         weight = 100 // len(scored) + (100 % len(scored) if position == 0 else 0)
-        Criterion.objects.create(tender=tender, parent=technical, name=f"Critère {tc.version.title}", kind="scored",
-                                 weight=weight, tender_clause=tc, position=position)
+        Criterion.objects.create(
+            tender=tender,
+            parent=technical,
+            name=f"Critère {tc.version.title}",
+            kind="scored",
+            weight=weight,
+            tender_clause=tc,
+            position=position,
+        )
     Criterion.objects.create(tender=tender, name="Prix", kind="price", weight=40, position=2)
     return tender
 
@@ -93,8 +100,10 @@ def download(api, user, document_id):
 
 def test_it_generates_pdf_docx_and_xlsx_with_a_real_worker(api, buyer, ten_clause_tender, worker):
     tender = ten_clause_tender
-    ids = {fmt: ask(api, buyer, tender, kind, fmt)
-           for kind, fmt in (("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx"))}
+    ids = {
+        fmt: ask(api, buyer, tender, kind, fmt)
+        for kind, fmt in (("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx"))
+    }
     documents = {fmt: wait_until_finished(pk) for fmt, pk in ids.items()}
     for document in documents.values():
         assert document.status == "done", document.error
@@ -158,8 +167,9 @@ def test_it_retries_a_task_that_crashed_once_and_completes_once(api, buyer, ten_
     assert [p.name for p in folder.iterdir()] == [Path(document.file.name).name]  # one file, no leftovers
 
 
-def test_it_ends_a_rendering_error_as_failed_with_a_readable_message(api, buyer, ten_clause_tender, worker,
-                                                                     monkeypatch):
+def test_it_ends_a_rendering_error_as_failed_with_a_readable_message(
+    api, buyer, ten_clause_tender, worker, monkeypatch
+):
     def broken(doc):
         raise ValueError("style « Titre 9 » introuvable")
 
@@ -170,8 +180,9 @@ def test_it_ends_a_rendering_error_as_failed_with_a_readable_message(api, buyer,
     assert document.attempts == 1 and not document.file
 
 
-def test_it_completes_once_when_the_worker_process_is_killed_mid_render(api, buyer, hospital, visible_library,
-                                                                          tmp_path):
+def test_it_completes_once_when_the_worker_process_is_killed_mid_render(
+    api, buyer, hospital, visible_library, tmp_path
+):
     tender = make_tender(hospital, buyer, reference="AO-KILL")
     for clause in make_clauses(visible_library, 120):
         add_clause(tender, clause)
@@ -184,9 +195,24 @@ def test_it_completes_once_when_the_worker_process_is_killed_mid_render(api, buy
     celery_app.conf.update(task_always_eager=False)
     _purge()
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=1",
-         "--loglevel=WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=settings.BASE_DIR, env=env, stdout=open(tmp_path / "worker.log", "wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=prefork",
+            "--concurrency=1",
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=open(tmp_path / "worker.log", "wb"),
+        stderr=subprocess.STDOUT,
     )
     try:
         document_id = ask(api, buyer, tender, "tender", "pdf")

@@ -25,10 +25,17 @@ def test_it_lists_my_organisations_tenders(client, buyer, tender, other_tender):
 def test_it_creates_a_tender_from_the_form(client, buyer, hospital):
     client.force_login(buyer)
     assert client.get(reverse("tenders:tender_create")).status_code == 200
-    response = client.post(reverse("tenders:tender_create"), {
-        "organization": hospital.pk, "reference": "AO-1", "title": "DPI", "procedure": "adapted",
-        "price_formula": "range", "language": "fr",
-    })
+    response = client.post(
+        reverse("tenders:tender_create"),
+        {
+            "organization": hospital.pk,
+            "reference": "AO-1",
+            "title": "DPI",
+            "procedure": "adapted",
+            "price_formula": "range",
+            "language": "fr",
+        },
+    )
     tender = Tender.objects.get()
     assert response.status_code == 302 and response["Location"] == editor(tender)
     assert (tender.procedure, tender.price_formula, tender.created_by) == ("adapted", "range", buyer)
@@ -118,8 +125,12 @@ def test_it_shows_an_inline_error_naming_the_parameter(client, buyer, tender, cl
 
 
 def test_it_asks_inline_for_a_required_value_without_default(client, buyer, tender, visible_library):
-    clause = make_clause(visible_library, key="sans-defaut", body="Pour {{ etablissement }}.", parameters=[
-        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True}])
+    clause = make_clause(
+        visible_library,
+        key="sans-defaut",
+        body="Pour {{ etablissement }}.",
+        parameters=[{"name": "etablissement", "label": "Établissement", "type": "text", "required": True}],
+    )
     client.force_login(buyer)
     client.post(reverse("tenders:tender_clause_add", args=[tender.pk]), {"clause": clause.pk})
     tender_clause = TenderClause.objects.get()
@@ -174,8 +185,12 @@ def test_it_pins_the_list_query_count(client, buyer, hospital, count, django_ass
 
 
 def test_it_saves_tender_wide_values_that_fill_the_clauses(client, buyer, tender, visible_library):
-    clause = make_clause(visible_library, key="sans-defaut", body="Pour {{ etablissement }}.", parameters=[
-        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True}])
+    clause = make_clause(
+        visible_library,
+        key="sans-defaut",
+        body="Pour {{ etablissement }}.",
+        parameters=[{"name": "etablissement", "label": "Établissement", "type": "text", "required": True}],
+    )
     add_clause(tender, clause)
     tender.parameters = {"autre": "gardé"}
     tender.save()
@@ -207,8 +222,16 @@ def test_it_edits_the_tender_settings(client, buyer, evaluator, tender):
     assert client.get(url).status_code == 403
     client.force_login(buyer)
     assert client.get(url).status_code == 200
-    response = client.post(url, {"reference": "AO-2", "title": "Nouveau", "procedure": "restricted",
-                                 "price_formula": "linear", "language": "fr"})
+    response = client.post(
+        url,
+        {
+            "reference": "AO-2",
+            "title": "Nouveau",
+            "procedure": "restricted",
+            "price_formula": "linear",
+            "language": "fr",
+        },
+    )
     assert response.status_code == 302
     tender.refresh_from_db()
     assert (tender.reference, tender.procedure, tender.price_formula) == ("AO-2", "restricted", "linear")

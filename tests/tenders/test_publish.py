@@ -26,9 +26,14 @@ def test_it_refuses_to_publish_an_empty_tender(api, buyer, tender):
 def test_it_refuses_to_publish_with_a_required_value_missing(api, buyer, tender, visible_library):
     from ..factories import make_clause
 
-    clause = make_clause(visible_library, key="k", body="Pour {{ etablissement }}.", parameters=[
-        {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
-    ])
+    clause = make_clause(
+        visible_library,
+        key="k",
+        body="Pour {{ etablissement }}.",
+        parameters=[
+            {"name": "etablissement", "label": "Établissement", "type": "text", "required": True},
+        ],
+    )
     add_clause(tender, clause)  # written directly, as an older row could be
     response = api(buyer).post(f"/api/v1/tenders/{tender.pk}/publish/")
     assert response.status_code == 400
@@ -46,7 +51,9 @@ def test_it_answers_409_to_every_change_after_publish(api, buyer, tender, clause
         "delete tender": client.delete(base),
         "publish again": client.post(base + "publish/"),
         "add clause": client.post(base + "clauses/", {"clause": clause.pk}, format="json"),
-        "change values": client.patch(base + f"clauses/{tender_clause.pk}/", {"parameters": {"delai_jours": 10}}, format="json"),
+        "change values": client.patch(
+            base + f"clauses/{tender_clause.pk}/", {"parameters": {"delai_jours": 10}}, format="json"
+        ),
         "move clause": client.patch(base + f"clauses/{tender_clause.pk}/", {"position": 0}, format="json"),
         "remove clause": client.delete(base + f"clauses/{tender_clause.pk}/"),
         "add criterion": client.post(base + "criteria/", {"name": "X", "kind": "scored", "weight": 100}, format="json"),

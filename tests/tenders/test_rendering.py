@@ -31,8 +31,11 @@ def build_document(language="fr"):
             counter += 1
             values = {"etablissement": f"CHU Valeur{counter}", "delai": 30 + counter}
             requirement = ("mandatory", "scored", "informative")[counter % 3]
-            label = {"mandatory": "Exigence éliminatoire", "scored": "Critère noté — 10 %",
-                     "informative": "Information"}[requirement]
+            label = {
+                "mandatory": "Exigence éliminatoire",
+                "scored": "Critère noté — 10 %",
+                "informative": "Information",
+            }[requirement]
             number = f"{index}.{position}"
             article = {
                 "number": number,
@@ -49,8 +52,16 @@ def build_document(language="fr"):
                 "references": [{"label": f"Référence {counter}", "url": "https://example.org/ref"}],
             }
             articles.append(article)
-            questions.append({"id": article["id"], "article": number, "category": title, "requirement": requirement,
-                              "requirement_label": label, "question": article["question"]})
+            questions.append(
+                {
+                    "id": article["id"],
+                    "article": number,
+                    "category": title,
+                    "requirement": requirement,
+                    "requirement_label": label,
+                    "question": article["question"],
+                }
+            )
         sections.append({"number": index, "category": category, "title": title, "articles": articles})
     return {
         "language": language,
@@ -65,18 +76,60 @@ def build_document(language="fr"):
         "price_formula_label": "Proportionnelle : P_min / P",
         "sections": sections,
         "criteria": [
-            {"number": "1", "name": "Valeur technique", "kind": "scored", "weight": 60.0, "global_weight": 60.0,
-             "depth": 0, "article": None},
-            {"number": "1.1", "name": "Sous-critère API FHIR", "kind": "scored", "weight": 50.0,
-             "global_weight": 30.0, "depth": 1, "article": "1.2"},
-            {"number": "1.1.1", "name": "Sous-sous-critère SMART", "kind": "scored", "weight": 100.0,
-             "global_weight": 30.0, "depth": 2, "article": "1.2"},
-            {"number": "1.2", "name": "Sous-critère export", "kind": "scored", "weight": 50.0,
-             "global_weight": 30.0, "depth": 1, "article": "2.2"},
-            {"number": "2", "name": "Prix", "kind": "price", "weight": 40.0, "global_weight": 40.0, "depth": 0,
-             "article": None},
-            {"number": "E1", "name": "Exigence éliminatoire API", "kind": "eliminatory", "weight": None,
-             "global_weight": None, "depth": 0, "article": "1.3"},
+            {
+                "number": "1",
+                "name": "Valeur technique",
+                "kind": "scored",
+                "weight": 60.0,
+                "global_weight": 60.0,
+                "depth": 0,
+                "article": None,
+            },
+            {
+                "number": "1.1",
+                "name": "Sous-critère API FHIR",
+                "kind": "scored",
+                "weight": 50.0,
+                "global_weight": 30.0,
+                "depth": 1,
+                "article": "1.2",
+            },
+            {
+                "number": "1.1.1",
+                "name": "Sous-sous-critère SMART",
+                "kind": "scored",
+                "weight": 100.0,
+                "global_weight": 30.0,
+                "depth": 2,
+                "article": "1.2",
+            },
+            {
+                "number": "1.2",
+                "name": "Sous-critère export",
+                "kind": "scored",
+                "weight": 50.0,
+                "global_weight": 30.0,
+                "depth": 1,
+                "article": "2.2",
+            },
+            {
+                "number": "2",
+                "name": "Prix",
+                "kind": "price",
+                "weight": 40.0,
+                "global_weight": 40.0,
+                "depth": 0,
+                "article": None,
+            },
+            {
+                "number": "E1",
+                "name": "Exigence éliminatoire API",
+                "kind": "eliminatory",
+                "weight": None,
+                "global_weight": None,
+                "depth": 0,
+                "article": "1.3",
+            },
         ],
         "questions": questions,
     }
@@ -94,7 +147,13 @@ def doc():
 def test_it_renders_cover_toc_sections_and_articles(doc):
     html = render_tender_html(doc, for_print=True)
     assert html.startswith("<!DOCTYPE html>")
-    for text in ("CHU Démo", "AO-2026-014", "Dossier patient informatisé", "Appel d&#x27;offres ouvert", "28 novembre 2026"):
+    for text in (
+        "CHU Démo",
+        "AO-2026-014",
+        "Dossier patient informatisé",
+        "Appel d&#x27;offres ouvert",
+        "28 novembre 2026",
+    ):
         assert text in html
     assert 'class="doc-toc"' in html
     for article in all_articles(doc):
@@ -102,7 +161,7 @@ def test_it_renders_cover_toc_sections_and_articles(doc):
         assert f'id="article-{article["number"].replace(".", "-")}"' in html
         assert article["title"] in html
         assert article["requirement_label"] in html
-        assert f'Question au candidat ({article["id"]})' in html
+        assert f"Question au candidat ({article['id']})" in html
     assert "<strong>CHU Valeur1</strong>" not in html  # placeholders come filled from render_html
     assert '<span class="param">CHU Valeur1</span>' in html
     assert "{{" not in html

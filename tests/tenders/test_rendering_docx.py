@@ -74,7 +74,12 @@ def test_it_has_the_criteria_table_with_a_repeated_header_row(doc, tender):
     table = next(t for t in tender.tables if t.rows[0].cells[1].text == "Critère")
     assert table.style.name == "Table Grid"
     assert [cell.text for cell in table.rows[0].cells] == [
-        "N°", "Critère", "Nature", "Pondération", "Poids dans la note", "Article"
+        "N°",
+        "Critère",
+        "Nature",
+        "Pondération",
+        "Poids dans la note",
+        "Article",
     ]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
     names = [row.cells[1].text for row in table.rows[1:]]
@@ -128,7 +133,12 @@ def test_it_writes_the_questionnaire_as_one_table_per_section(doc):
     ids = []
     for table in document.tables:
         assert [cell.text for cell in table.rows[0].cells] == [
-            "Identifiant", "Exigence", "Question", "Réponse", "Conformité (Oui / Non / Partiel)", "Preuves"
+            "Identifiant",
+            "Exigence",
+            "Question",
+            "Réponse",
+            "Conformité (Oui / Non / Partiel)",
+            "Preuves",
         ]
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
         for row in table.rows[1:]:
@@ -184,9 +194,21 @@ def test_it_converts_with_libreoffice(doc, tmp_path):
     for name, render in (("tender", render_tender_docx), ("questionnaire", render_questionnaire_docx)):
         (tmp_path / f"{name}.docx").write_bytes(render(doc))
     subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
-         "--convert-to", "pdf", "--outdir", str(tmp_path), "tender.docx", "questionnaire.docx"],
-        cwd=tmp_path, check=True, capture_output=True, timeout=120,
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            "tender.docx",
+            "questionnaire.docx",
+        ],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     from pypdf import PdfReader
 

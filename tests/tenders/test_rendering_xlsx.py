@@ -49,7 +49,14 @@ def rezip(data, *, add=None, replace=None):
 def test_it_writes_one_row_per_question_with_the_ids_in_a_hidden_locked_column(doc, form):
     sheet = reopen(form)["Questionnaire"]
     assert [cell.value for cell in sheet[1]] == [
-        "Identifiant", "Article", "Catégorie", "Exigence", "Question", "Réponse", "Conformité", "Preuves"
+        "Identifiant",
+        "Article",
+        "Catégorie",
+        "Exigence",
+        "Question",
+        "Réponse",
+        "Conformité",
+        "Preuves",
     ]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == [question["id"] for question in doc["questions"]]
@@ -108,8 +115,12 @@ def test_it_reads_back_exactly_what_the_vendor_filled(doc, form):
     sheet["F5"] = 42
     answers = read_questionnaire_xlsx(save(workbook))
     assert [answer["id"] for answer in answers] == [question["id"] for question in doc["questions"]]
-    assert answers[0] == {"id": "TC-101", "answer": "Oui, API FHIR R4 en production", "compliance": "Oui",
-                          "evidence": "Annexe 3, p. 12"}
+    assert answers[0] == {
+        "id": "TC-101",
+        "answer": "Oui, API FHIR R4 en production",
+        "compliance": "Oui",
+        "evidence": "Annexe 3, p. 12",
+    }
     assert answers[1]["compliance"] == "Partiel" and answers[1]["answer"] == "Partiellement : export en cours"
     assert answers[2]["compliance"] == "Non"
     assert answers[3]["answer"] == "42"
@@ -150,9 +161,15 @@ def test_it_refuses_a_zip_with_too_many_entries(form):
 
 def test_it_refuses_macro_enabled_workbooks(form):
     assert_refused(rezip(form, add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"}), contains="macros")
-    macro_type = rezip(form, replace={"[Content_Types].xml": lambda content: content.replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")})
+    macro_type = rezip(
+        form,
+        replace={
+            "[Content_Types].xml": lambda content: content.replace(
+                b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+            )
+        },
+    )
     assert_refused(macro_type, contains="macros")
 
 

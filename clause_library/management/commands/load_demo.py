@@ -47,7 +47,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(PASSWORD)
                 user.save()
-            Membership.objects.update_or_create(user=user, organization=organizations[org_name], defaults={"role": role})
+            Membership.objects.update_or_create(
+                user=user, organization=organizations[org_name], defaults={"role": role}
+            )
             users[username] = user
         group = organizations[GROUP[0]]
         if not DEFAULT_LIBRARY_FR.exists():
@@ -63,4 +65,6 @@ class Command(BaseCommand):
                 library.save(update_fields=["visibility"])
                 library.shared_with.set([organizations[CHU[0]], organizations[NEIGHBOUR[0]]])
                 self.stdout.write(f"Loaded default library ({library.clauses.count()} clauses).")
-        self.stdout.write(self.style.SUCCESS("Demo data ready: users " + ", ".join(users) + f" / password '{PASSWORD}'."))
+        self.stdout.write(
+            self.style.SUCCESS("Demo data ready: users " + ", ".join(users) + f" / password '{PASSWORD}'.")
+        )

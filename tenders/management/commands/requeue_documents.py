@@ -4,13 +4,17 @@ from tenders.services import documents_requeue
 
 
 class Command(BaseCommand):
-    help = ("Queue again the documents still waiting (for instance requested while the broker was down) "
-            "and those left running by a dead worker.")
+    help = (
+        "Queue again the documents still waiting (for instance requested while the broker was down) "
+        "and those left running by a dead worker."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--older-than", type=int, default=60, help="seconds since the request (default 60)")
         parser.add_argument(
-            "--running-longer-than", type=int, default=None,
+            "--running-longer-than",
+            type=int,
+            default=None,
             help="also documents running for this many seconds (default: the hard time limit + 60 s)",
         )
 
