@@ -54,11 +54,11 @@ def main(argv=None):
     from weasyprint import HTML
 
     from bench.sample_document import build_tender_document
-    from tenders.rendering.docx import render_tender_docx
-    from tenders.rendering.fetcher import STATIC_URL_PREFIX
-    from tenders.rendering.html import render_tender_html
-    from tenders.rendering.pdf import StaticOnlyURLFetcher, render_pdf
-    from tenders.rendering.xlsx import render_questionnaire_xlsx
+    from documents.rendering.docx import render_tender_docx
+    from documents.rendering.fetcher import STATIC_URL_PREFIX
+    from documents.rendering.html import render_tender_html
+    from documents.rendering.pdf import StaticOnlyURLFetcher, render_pdf
+    from documents.rendering.xlsx import render_questionnaire_xlsx
 
     doc = build_tender_document(args.articles)
     final_html = render_tender_html(doc, for_print=True)

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "bootstrap",
     "organizations",
     "clause_library",
+    "documents",
     "tenders",
     "scoring",
     "conformance",

@@ -5,12 +5,13 @@ import json
 from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
+from scoring.models import Bid
+from tenders.models import TenderClause
+
 from .models import ProbeReport
 
 
 def _tender_clauses(tender):
-    from tenders.models import TenderClause
-
     return list(TenderClause.objects.filter(tender=tender).select_related("version").order_by("position", "id"))
 
 
@@ -99,8 +100,6 @@ def latest_results_for_tender(tender):
     For a grid of all bids: three queries whatever the number of bids (latest report ids, the reports, the
     tender's clauses).
     """
-    from scoring.models import Bid
-
     latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
     ids = [
         pk

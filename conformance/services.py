@@ -6,17 +6,21 @@ validates them (conformance/validate.py) and evaluates every check of every clau
 (conformance/checks.py). Only buyers and admins of the tender's organisation may ask for one.
 """
 
+import datetime
 import hashlib
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents import jobs
 from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError
 
-from . import checks, selectors
+from . import checks, selectors, tasks
 from .fetch import FetchRefused, fetch_json
 from .models import MAX_DOCUMENT_BYTES, ProbeReport
 from .validate import CAPABILITY_STATEMENT, SMART_CONFIGURATION, VALIDATORS
@@ -26,7 +30,7 @@ logger = logging.getLogger(__name__)
 KINDS = (CAPABILITY_STATEMENT, SMART_CONFIGURATION)
 PATHS = {CAPABILITY_STATEMENT: "/metadata", SMART_CONFIGURATION: "/.well-known/smart-configuration"}
 ACCEPT = {CAPABILITY_STATEMENT: "application/fhir+json, application/json", SMART_CONFIGURATION: "application/json"}
-BROKER_DOWN_NOTE = "La file de travaux est injoignable ; la demande est gardée et sera relancée."
+BROKER_DOWN_NOTE = jobs.BROKER_DOWN_NOTE
 
 
 def ensure_can_probe(user, bid):
@@ -84,17 +88,24 @@ def probe_request(*, user, bid, files=None) -> ProbeReport:
 
 def probe_enqueue(*, report) -> bool:
     """Hand the report's job to the broker; False (and a note on the row) when the broker is down."""
-    from kombu.exceptions import OperationalError
+    return jobs.enqueue(tasks.run_probe, report, queued_status=ProbeReport.Status.QUEUED)
 
-    from .tasks import run_probe
 
-    try:
-        run_probe.apply_async(args=[report.pk], retry=False)
-    except OperationalError:
-        logger.exception("broker unavailable; probe report %s stays queued", report.pk)
-        ProbeReport.objects.filter(pk=report.pk, status=ProbeReport.Status.QUEUED).update(error=BROKER_DOWN_NOTE)
-        return False
-    return True
+def probes_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -> int:
+    """Hand again to the broker the probes still queued (requested while it was down: their note
+    promises a retry) and those left running by a worker that died whole. Returns how many were sent.
+    """
+    now = timezone.now()
+    if running_longer_than_seconds is None:
+        running_longer_than_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
+    waiting = ProbeReport.objects.filter(
+        Q(status=ProbeReport.Status.QUEUED, created_at__lt=now - datetime.timedelta(seconds=older_than_seconds))
+        | Q(
+            status=ProbeReport.Status.RUNNING,
+            created_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds),
+        )
+    )
+    return jobs.requeue(waiting, lambda report: probe_enqueue(report=report))
 
 
 def _sha256(text):

@@ -21,6 +21,7 @@ class ProbeTask(Task):
 
 
 @shared_task(
+    name="conformance.tasks.run_probe",
     base=ProbeTask,
     bind=True,
     acks_late=True,
@@ -34,3 +35,9 @@ class ProbeTask(Task):
 def run_probe(self, report_id):
     """Run the probe of ProbeReport `report_id`; a finished report is left as it is."""
     services.probe_run(report_id=report_id)
+
+
+@shared_task(name="conformance.tasks.requeue_stale_probes", ignore_result=True)
+def requeue_stale_probes():
+    """For the beat schedule: requeue probes left queued (broker down) or running (worker died)."""
+    return services.probes_requeue()

@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import PermissionDenied
 
 from organizations.access import BUYER_ROLES, has_role, organization_ids
+from tenders.models import Tender
 
 from .models import Evaluator
 from .selectors import state_of
 
 
 def visible_tenders(user):
-    from tenders.models import Tender
-
     return Tender.objects.filter(organization_id__in=organization_ids(user))
 
 

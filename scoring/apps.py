@@ -5,3 +5,15 @@ from django.utils.translation import gettext_lazy as _
 class ScoringConfig(AppConfig):
     name = "scoring"
     verbose_name = _("Évaluation des offres")
+
+    def ready(self):
+        # Imported now, not at module level: models and the other apps are loaded only at ready().
+        from documents import registry
+        from tenders import hooks
+
+        from . import publish, reports, selectors
+
+        for format in ("pdf", "docx", "xlsx"):
+            registry.register("evaluation_report", format, reports.build_report)
+        hooks.register_publish_check(publish.criteria_publish_check)
+        hooks.register_criteria_provider(selectors.criteria_for_document)

@@ -1,8 +1,8 @@
 """The evaluation report as XLSX, with a native Excel bar chart.
 
-The report's own writer: the tenders rendering module `tenders/rendering/xlsx.py` is the
+The report's own writer: the tenders rendering module `documents/rendering/xlsx.py` is the
 questionnaire's. Same input → same bytes (fixed workbook dates, ZIP normalised by
-`tenders.rendering.archive.normalize_zip`).
+`documents.rendering.archive.normalize_zip`).
 """
 
 import datetime
@@ -13,6 +13,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
+
+from documents.rendering.archive import normalize_zip
+from documents.rendering.xlsx import keep_text
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 
@@ -29,9 +32,6 @@ def _header(sheet, titles, widths):
 
 
 def render_report_xlsx(doc) -> bytes:
-    from tenders.rendering.archive import normalize_zip
-    from tenders.rendering.xlsx import keep_text
-
     with translation.override(doc["language"]):
         workbook = Workbook()
         moment = datetime.datetime.combine(

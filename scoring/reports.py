@@ -3,8 +3,8 @@
 One pipeline, as for the tender: `report_document(tender)` builds plain data from the database
 (no ORM object leaves it), then a writer turns it into bytes:
 - PDF: HTML from templates/scoring/documents/report.html (with an inline SVG bar chart) through
-  `tenders.rendering.pdf.render_pdf` (WeasyPrint, static-only fetcher);
-- DOCX: `tenders.rendering.docx.DocxBuilder` (real Word styles) with the chart as a PNG drawn by Pillow;
+  `documents.rendering.pdf.render_pdf` (WeasyPrint, static-only fetcher);
+- DOCX: `documents.rendering.docx.DocxBuilder` (real Word styles) with the chart as a PNG drawn by Pillow;
 - XLSX: scoring/report_xlsx.py, with a native Excel bar chart.
 
 The report carries what article R2184-1 of the Code de la commande publique asks for: the buyer,
@@ -20,10 +20,16 @@ import json
 from xml.sax.saxutils import escape
 
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from . import rules, selectors
+from documents.rendering.fetcher import static_print_url
+from documents.rendering.html import PRINT_CSS, format_date, render_document
+from documents.services import RenderError
+from tenders.models import PriceFormula, Procedure, Tender
+
+from . import extensions, rules, selectors
 from .models import Answer, AuditEvent, Criterion
 
 CHART_COLOURS = {"technical": "#1F3A5F", "price": "#D98E04", "eliminated": "#9AA5B1"}
@@ -39,8 +45,6 @@ def _date(moment):
 
 def report_document(tender) -> dict:
     """The report as plain, JSON-serialisable data. Raises rules.CriteriaError / rules.PriceError."""
-    from tenders.models import PriceFormula, Procedure
-
     language = getattr(tender, "language", "fr") or "fr"
     with translation.override(language):
         outcome = selectors.tender_outcome(tender)
@@ -167,99 +171,13 @@ def report_document(tender) -> dict:
             "provisional": outcome.provisional,
             "low_offer_threshold": _number(outcome.threshold),
             "low_offers": [_low_offer_entry(row, language) for row in outcome.low_offers.values()],
-            # The conformance probe of each bid (FHIR / SMART discovery documents against the clauses' checks).
-            "probes": probe_entries(tender, bids),
+            # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.
+            **extensions.report_sections(tender, bids),
         }
     doc["inputs_digest"] = hashlib.sha256(
         json.dumps(doc, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
     ).hexdigest()
     return doc
-
-
-MAX_PROBE_EXCERPT = 300
-
-
-def probe_entries(tender, bids) -> list[dict]:
-    """Each bid's latest conformance probe, in the report's bid order, as plain data.
-
-    Source, when the documents were read, each document's validity and SHA-256, the pass / fail /
-    unknown counts and the failed checks with the clause they belong to and their evidence.
-    Four queries whatever the number of bids.
-    """
-    from django.db.models import OuterRef, Subquery
-
-    from conformance import selectors as probe_selectors
-    from conformance.checks import describe
-    from conformance.models import ProbeReport
-    from conformance.templatetags.conformance_tags import DOCUMENT_LABELS
-    from tenders.models import TenderClause
-
-    from .models import Bid
-
-    latest = ProbeReport.objects.filter(bid=OuterRef("pk")).order_by("-created_at", "-id").values("pk")[:1]
-    ids = [
-        pk
-        for pk in Bid.objects.filter(tender=tender).annotate(latest=Subquery(latest)).values_list("latest", flat=True)
-        if pk
-    ]
-    reports = {report.bid_id: report for report in ProbeReport.objects.filter(pk__in=ids)} if ids else {}
-    clause_checks = probe_selectors.tender_checks(tender) if reports else []
-    titles = dict(TenderClause.objects.filter(tender=tender).values_list("pk", "version__title")) if reports else {}
-    entries = []
-    for bid in bids:
-        report = reports.get(bid["id"])
-        if report is None:
-            entries.append({"bid": bid["id"], "vendor": bid["vendor"], "probed": False})
-            continue
-        results = probe_selectors.report_results(report, clause_checks)
-        entries.append(
-            {
-                "bid": bid["id"],
-                "vendor": bid["vendor"],
-                "probed": True,
-                "status": report.status,
-                "status_label": str(report.get_status_display()),
-                "source": report.source,
-                "source_label": str(report.get_source_display()),
-                "base_url": report.base_url,
-                "fetched_at": timezone.localtime(report.fetched_at).strftime("%Y-%m-%d %H:%M")
-                if report.fetched_at
-                else None,
-                "error": report.error,
-                "documents": [
-                    {
-                        "kind": document.get("kind"),
-                        "label": str(DOCUMENT_LABELS.get(document.get("kind"), document.get("kind"))),
-                        "valid": bool(document.get("valid")),
-                        "sha256": document.get("sha256") or "",
-                        "errors": [str(error) for error in document.get("errors") or []],
-                    }
-                    for document in report.documents or []
-                ],
-                "counts": {
-                    outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")
-                },
-                "failed": [
-                    {
-                        "clause": titles.get(result["tender_clause"], ""),
-                        "check": describe(result["check"]),
-                        "message": (result["evidence"] or {}).get("message") or "",
-                        "path": (result["evidence"] or {}).get("path") or "",
-                        "excerpt": _excerpt((result["evidence"] or {}).get("excerpt")),
-                    }
-                    for result in results
-                    if result["outcome"] == "fail"
-                ],
-            }
-        )
-    return entries
-
-
-def _excerpt(value) -> str:
-    if value is None:
-        return ""
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return text if len(text) <= MAX_PROBE_EXCERPT else text[: MAX_PROBE_EXCERPT - 1] + "…"
 
 
 def probe_summary(entry) -> str:
@@ -419,7 +337,7 @@ def chart_svg(doc) -> str:
 
 def chart_png(doc) -> bytes:
     """The same chart as a PNG (for Word), drawn with Pillow."""
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFont  # only the DOCX writer draws it, in the worker
 
     bars = chart_bars(doc)
     scale = 2
@@ -465,11 +383,6 @@ def _labels(doc):
 
 
 def render_report_html(doc, *, for_print=True) -> str:
-    from django.utils.safestring import mark_safe
-
-    from tenders.rendering.fetcher import static_print_url
-    from tenders.rendering.html import PRINT_CSS, format_date, render_document
-
     language = doc["language"]
     fmt = _labels(doc)
     with translation.override(language):
@@ -511,13 +424,13 @@ def render_report_html(doc, *, for_print=True) -> str:
 
 
 def render_report_pdf(doc) -> bytes:
-    from tenders.rendering.pdf import render_pdf
+    from documents.rendering.pdf import render_pdf  # heavy writer (WeasyPrint), loaded in the worker only
 
     return render_pdf(render_report_html(doc))
 
 
 def render_report_docx(doc) -> bytes:
-    from tenders.rendering.docx import DocxBuilder
+    from documents.rendering.docx import DocxBuilder  # heavy writer (python-docx), loaded in the worker only
 
     language = doc["language"]
     fmt = _labels(doc)
@@ -679,7 +592,7 @@ def render_report_docx(doc) -> bytes:
 
 
 def render_report_xlsx(doc) -> bytes:
-    from .report_xlsx import render_report_xlsx as write
+    from .report_xlsx import render_report_xlsx as write  # heavy writer (openpyxl), loaded in the worker only
 
     return write(doc)
 
@@ -687,11 +600,8 @@ def render_report_xlsx(doc) -> bytes:
 WRITERS = {"pdf": render_report_pdf, "docx": render_report_docx, "xlsx": render_report_xlsx}
 
 
-def build_report(document):
-    """(bytes, inputs digest) of an evaluation_report Document row (called by the tenders document job)."""
-    from tenders.documents import RenderError
-    from tenders.models import Tender
-
+def build_report(document, progress=None):
+    """(bytes, inputs digest) of an evaluation_report Document row: its builder in documents/registry.py."""
     tender = Tender.objects.select_related("organization").get(pk=document.tender_id)
     try:
         doc = report_document(tender)

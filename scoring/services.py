@@ -13,8 +13,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from documents.rendering.xlsx import SHEET, QuestionnaireError, read_questionnaire_xlsx
 from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
+from tenders.models import TenderClause
+from tenders.services import ensure_draft as tender_ensure_draft
 
 from . import rules
 from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, LowOfferReview, Score
@@ -68,8 +71,6 @@ def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
 
 def ensure_draft(tender):
     """Criteria are fixed at publish: changes afterwards are a 409 (the tender app's rule)."""
-    from tenders.services import ensure_draft as tender_ensure_draft
-
     tender_ensure_draft(tender)
 
 
@@ -216,8 +217,6 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     exactly 100); plus a price criterion weighing `price_weight`. Existing criteria are replaced
     only when `replace` is true (otherwise 409).
     """
-    from tenders.models import TenderClause
-
     ensure_draft(tender)
     price_weight = rules.to_decimal(price_weight)
     if price_weight is None or not 0 <= price_weight <= 100:
@@ -537,8 +536,6 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     informative clauses (no criterion) are skipped. A malformed file → 400 saying sheet, row and
     what is wrong, with nothing stored. Returns {"imported": n, "skipped": n}.
     """
-    from tenders.rendering.xlsx import SHEET, QuestionnaireError, read_questionnaire_xlsx
-
     ensure_published(bid.tender)
     limit = questionnaire_max_bytes()
     if len(data) > limit:
@@ -550,8 +547,6 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     criteria_by_clause = {
         c.tender_clause_id: c for c in Criterion.objects.filter(tender_id=bid.tender_id, tender_clause__isnull=False)
     }
-    from tenders.models import TenderClause
-
     clause_ids = set(TenderClause.objects.filter(tender_id=bid.tender_id).values_list("pk", flat=True))
     plan, skipped = [], 0
     for index, row in enumerate(rows, start=2):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,10 +19,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
+from documents.models import Document
+from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.errors import ApplicationError
+from tenders import services as tender_services
 
-from . import access, rules, selectors, services, simulation
+from . import access, extensions, rules, selectors, services, simulation
 from .models import Answer, Bid, Consensus, Criterion, Evaluator, Score
+from .reports import chart_svg
 
 
 def _tender(request, pk, *, lead=False, reader=False):
@@ -79,8 +84,6 @@ def _base(request, tender, page):
 @require_GET
 def evaluation_list(request):
     """Tenders the user evaluates (named evaluator) or leads (buyer or admin), published ones first."""
-    from organizations.access import BUYER_ROLES, organization_ids_with_role
-
     led = access.visible_tenders(request.user).filter(
         organization_id__in=organization_ids_with_role(request.user, BUYER_ROLES)
     )
@@ -220,8 +223,6 @@ def _criteria_post(request, tender):
             services.criterion_delete(user=request.user, criterion=criterion)
             messages.success(request, _("Critère supprimé."))
     elif action == "weights":
-        from django.db import transaction
-
         with transaction.atomic():
             for criterion in Criterion.objects.filter(tender=tender).exclude(kind="eliminatory"):
                 raw = request.POST.get(f"weight-{criterion.pk}")
@@ -286,9 +287,6 @@ def bids(request, pk):
 @require_http_methods(["GET", "POST"])
 def bid_detail(request, pk, bid_pk):
     """A bid's page: the lead sets its FHIR base URL, runs the probe or uploads the documents; readers see the report."""
-    from conformance import selectors as probe_selectors
-    from conformance.models import MAX_DOCUMENT_BYTES
-
     tender = _tender(request, pk, reader=True)
     bid = Bid.objects.filter(tender=tender, pk=bid_pk).first()
     if bid is None:
@@ -301,24 +299,13 @@ def bid_detail(request, pk, bid_pk):
         except ApplicationError as error:
             _flash(request, error)
         return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + "#probe")
-    report = probe_selectors.latest_report(bid)
     context = _base(request, tender, "bids")
-    context.update(
-        {
-            "bid": bid,
-            "sees_prices": access.sees_prices(request.user, tender),
-            "report": report,
-            "probe": probe_selectors.report_sections(report, tender) if report else None,
-            "max_document_kib": MAX_DOCUMENT_BYTES // 1024,
-        }
-    )
+    context.update({"bid": bid, "sees_prices": access.sees_prices(request.user, tender)})
+    context.update(extensions.bid_panels(request, tender, bid))  # the probe section (conformance)
     return render(request, "scoring/bid_detail.html", context)
 
 
 def _bid_post(request, bid):
-    from conformance import services as probe_services
-    from conformance.models import MAX_DOCUMENT_BYTES
-
     action = request.POST.get("action")
     if action == "fhir_base_url":
         url = request.POST.get("fhir_base_url", "").strip()
@@ -333,21 +320,8 @@ def _bid_post(request, bid):
                 raise ApplicationError({"fhir_base_url": [_("URL trop longue (500 caractères au plus).")]})
         services.bid_update(user=request.user, bid=bid, changes={"fhir_base_url": url})
         messages.success(request, _("URL de base FHIR enregistrée."))
-    elif action == "probe":
-        probe_services.probe_request(user=request.user, bid=bid)
-        messages.success(request, _("Vérification demandée : elle s'exécute en arrière-plan."))
-    elif action == "upload":
-        files = {kind: request.FILES.get(kind) for kind in probe_services.KINDS}
-        files = {kind: upload for kind, upload in files.items() if upload is not None}
-        if not files:
-            raise ApplicationError({"detail": [_("Choisissez au moins un document à téléverser.")]})
-        for upload in files.values():
-            if upload.size > MAX_DOCUMENT_BYTES:
-                raise ApplicationError(
-                    {"detail": [_("Fichier trop volumineux (%(max)s octets au plus).") % {"max": MAX_DOCUMENT_BYTES}]}
-                )
-        probe_services.probe_request(user=request.user, bid=bid, files=files)
-        messages.success(request, _("Documents reçus : la vérification s'exécute en arrière-plan."))
+    elif extensions.bid_action(action) is not None:  # the probe's actions (conformance)
+        extensions.bid_action(action)(request, bid)
     else:
         raise ApplicationError({"detail": [_("Action inconnue.")]})
 
@@ -377,22 +351,8 @@ def grid(request, pk):
     context.update(
         {"rows": rows, "bids": bid_list, "closed": selectors.state_of(tender).technical_closed_at is not None}
     )
-    _attach_probe_outcomes(tender, rows)
+    extensions.annotate_grid(tender, rows)  # the probe outcomes (conformance)
     return render(request, "scoring/grid.html", context)
-
-
-def _attach_probe_outcomes(tender, rows):
-    """Each cell of a criterion drawn from a clause gets that bid's latest probe outcomes for the clause.
-
-    One query when no bid of the tender was probed, three otherwise, whatever the number of bids.
-    """
-    from conformance.selectors import latest_results_for_tender
-
-    by_bid = latest_results_for_tender(tender)
-    for row in rows:
-        clause_id = row["criterion"].tender_clause_id
-        for cell in row["cells"]:
-            cell["probe"] = (by_bid.get(cell["bid"].pk) or {}).get(clause_id, []) if clause_id else []
 
 
 # Consensus ------------------------------------------------------------------------------------
@@ -461,8 +421,6 @@ def consensus(request, pk):
 @login_required
 @require_GET
 def results(request, pk):
-    from .reports import chart_svg
-
     tender = _tender(request, pk)
     try:
         access.require_results_reader(request.user, tender)
@@ -502,8 +460,6 @@ def results(request, pk):
             for r in outcome
         ],
     }
-    from tenders.models import Document
-
     context.update(
         {
             "rows": rows,
@@ -522,8 +478,6 @@ def results(request, pk):
 @require_POST
 def report_request(request, pk):
     """Without JavaScript: queue the evaluation report and come back to the results, where its progress shows."""
-    from tenders import services as tender_services
-
     tender = _tender(request, pk, lead=True)
     try:
         tender_services.document_request(

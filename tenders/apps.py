@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class TendersConfig(AppConfig):
     name = "tenders"
     verbose_name = _("Appels d'offres")
+
+    def ready(self):
+        from documents import registry  # apps are loaded only now
+
+        from . import builders
+
+        registry.register("tender", "pdf", builders.tender_pdf)
+        registry.register("tender", "docx", builders.tender_docx)
+        registry.register("questionnaire", "xlsx", builders.questionnaire_xlsx)
+        registry.register("questionnaire", "docx", builders.questionnaire_docx)

@@ -5,9 +5,10 @@ covered when a clause pinned in the tender carries the tag `covers:<topic key>`.
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from clause_library.models import Clause, ClauseSet, CoverageTopic
+from clause_library.models import Clause, ClauseSet, CoverageTopic, Library
 from clause_library.selectors import libraries_visible_to
 from organizations.errors import ApplicationError
 
@@ -39,10 +40,6 @@ def guidance_library(user, tender, library_id=None):
 
 
 def _organization_libraries(organization_id):
-    from django.db.models import Q
-
-    from clause_library.models import Library
-
     return Library.objects.filter(
         Q(organization_id=organization_id)
         | Q(visibility=Library.Visibility.SHARED, shared_with=organization_id)

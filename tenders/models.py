@@ -6,7 +6,6 @@ tender. Writes go through tenders/services.py; reads with their joins through te
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,70 +99,3 @@ class TenderClause(models.Model):
     def stable_id(self):
         """The id that the questionnaire carries and the import maps back."""
         return f"TC-{self.pk}"
-
-
-class Document(models.Model):
-    """One requested file. The row is the job's state; the file is saved once, then the row commits."""
-
-    class Kind(models.TextChoices):
-        TENDER = "tender", _("Dossier de l'appel d'offres")
-        QUESTIONNAIRE = "questionnaire", _("Formulaire de réponse")
-        EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
-
-    class Format(models.TextChoices):
-        PDF = "pdf", "PDF"
-        DOCX = "docx", "DOCX"
-        XLSX = "xlsx", "XLSX"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("En file d'attente")
-        RUNNING = "running", _("En cours")
-        DONE = "done", _("Terminé")
-        FAILED = "failed", _("Échec")
-
-    # Which formats each kind comes in (API.md).
-    FORMATS = {
-        "tender": ("pdf", "docx"),
-        "questionnaire": ("xlsx", "docx"),
-        "evaluation_report": ("pdf", "docx", "xlsx"),
-    }
-
-    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="documents")
-    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
-    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
-    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(_("avancement"), default=0)
-    error = models.TextField(_("erreur"), blank=True)
-    file = models.FileField(_("fichier"), upload_to="documents/%Y/%m/", blank=True, max_length=300)
-    sha256 = models.CharField(max_length=64, blank=True)
-    size = models.PositiveBigIntegerField(null=True, blank=True)
-    # SHA-256 of the canonical JSON of what went in: same digest, same bytes.
-    inputs_digest = models.CharField(max_length=64, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            # A redelivered task can never leave two files for one document, nor a "done"
-            # row without its file: the final row update is the commit point.
-            models.UniqueConstraint(fields=["file"], condition=~Q(file=""), name="document_file_unique"),
-            models.CheckConstraint(
-                condition=~Q(status="done") | (~Q(file="") & ~Q(sha256="") & Q(progress=100)),
-                name="document_done_has_file",
-            ),
-            models.CheckConstraint(condition=Q(progress__lte=100), name="document_progress_at_most_100"),
-        ]
-        verbose_name = _("document")
-
-    def __str__(self):
-        return f"{self.get_kind_display()} ({self.format}) #{self.pk}"
-
-    @property
-    def is_finished(self):
-        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -11,9 +11,11 @@ from django.utils import timezone, translation
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
 from clause_library.parameters import display_value, normalize_definition, resolve_values
+from documents.models import Document
 from organizations.access import organization_ids
 
-from .models import Document, PriceFormula, Procedure, Tender, TenderClause
+from . import hooks
+from .models import PriceFormula, Procedure, Tender, TenderClause
 
 CATEGORY_ORDER = [value for value, _label in Category.choices]
 
@@ -76,12 +78,8 @@ def _requirement_label(requirement, weight, language):
 
 
 def _criteria(tender, articles):
-    """The scoring app's criteria rows (empty until it exists), plus {tender clause id: global weight}."""
-    try:
-        from scoring.selectors import criteria_for_document
-    except ImportError:
-        return [], {}
-    rows = criteria_for_document(tender, articles)
+    """The criteria rows other apps provide (tenders/hooks.py; scoring's grid), plus {tender clause id: global weight}."""
+    rows = hooks.criteria_rows(tender, articles)
     weights = {}
     criteria = []
     for row in rows:

@@ -8,20 +8,21 @@ Rules kept here:
 - documents are queued after commit; a broker that is down leaves the row queued with a note.
 """
 
-import datetime
 import logging
 
-from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clause_library.parameters import resolve_values
+from documents.models import Document
+from documents.tasks import document_enqueue
 from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError, ConflictError
 
-from .models import Document, Tender, TenderClause
+from . import hooks
+from .models import Tender, TenderClause
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +185,6 @@ def tender_delete(*, user, tender):
 
 
 def _delete_files(names):
-    from django.core.files.storage import default_storage
-
     for name in names:
         try:
             default_storage.delete(name)
@@ -215,15 +214,9 @@ def tender_publish(*, user, tender) -> Tender:
 
 
 def _check_criteria(tender):
-    """The scoring app's weight checks, when it exists and the tender has criteria."""
-    try:
-        from scoring.models import Criterion
-        from scoring.services import criteria_check
-    except ImportError:
-        return
-    # A tender without a grid may be published (an annex alone); a grid must add up.
-    if Criterion.objects.filter(tender_id=tender.pk).exists():
-        criteria_check(tender)
+    """The checks other apps registered (tenders/hooks.py): each raises ApplicationError to refuse."""
+    for check in hooks.publish_checks():
+        check(tender)
 
 
 # ---------------------------------------------------------------------------
@@ -366,28 +359,6 @@ def document_request(*, user, tender, kind, format) -> Document:
     return document
 
 
-BROKER_DOWN_NOTE = "La file de travaux est injoignable ; la demande est gardée et sera relancée."
-
-
-def document_enqueue(*, document) -> bool:
-    """Hand the document's job to the broker. False (and a note on the row) when the broker is down."""
-    from kombu.exceptions import OperationalError
-
-    from .tasks import render_document
-
-    try:
-        render_document.apply_async(args=[document.pk], retry=False)
-    except OperationalError:
-        logger.exception("broker unavailable; document %s stays queued", document.pk)
-        Document.objects.filter(pk=document.pk, status=Document.Status.QUEUED).update(error=BROKER_DOWN_NOTE)
-        document.error = BROKER_DOWN_NOTE
-        return False
-    if document.error == BROKER_DOWN_NOTE:
-        Document.objects.filter(pk=document.pk, error=BROKER_DOWN_NOTE).update(error="")
-        document.error = ""
-    return True
-
-
 def document_retry(*, user, document) -> Document:
     """Queue again a document that failed or never reached the broker (a fresh attempt, same row).
 
@@ -408,27 +379,3 @@ def document_retry(*, user, document) -> Document:
     if failures and failures[0]:
         raise BrokerUnavailable(locked)
     return locked
-
-
-def documents_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -> int:
-    """Hand again to the broker the documents still queued (e.g. requested while it was down), and
-    those left running by a worker that died whole.
-
-    Safe to run at any time: the job is idempotent by the row's state. Returns how many were sent.
-    """
-    now = timezone.now()
-    limit = now - datetime.timedelta(seconds=older_than_seconds)
-    # Running for longer than the hard time limit: no live attempt is that old, its worker died whole
-    # (SIGKILL, power loss) and Redis would redeliver the job only after its visibility timeout (1 h).
-    if running_longer_than_seconds is None:
-        running_longer_than_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
-    stale = now - datetime.timedelta(seconds=running_longer_than_seconds)
-    waiting = Document.objects.filter(
-        Q(status=Document.Status.QUEUED, created_at__lt=limit) | Q(status=Document.Status.RUNNING, started_at__lt=stale)
-    )
-    sent = 0
-    for document in waiting.order_by("id"):
-        if not document_enqueue(document=document):
-            break
-        sent += 1
-    return sent

@@ -12,13 +12,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from clause_library.models import Category
-from clause_library.selectors import clauses_filtered
+from clause_library.selectors import clauses_filtered, clauses_visible_to
+from documents.models import Document
+from documents.rendering.html import render_tender_preview_fragment
 from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
 from organizations.errors import ApplicationError
 
 from . import guidance, selectors, services
 from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
-from .models import Document, TenderClause
+from .models import TenderClause
 
 SEARCH_LIMIT = 25
 
@@ -103,8 +105,6 @@ def _set_added_message(count):
 
 def _editor_context(request, tender, *, errors=None, submitted=None, tender_errors=None, tender_submitted=None):
     """Everything the editor shows, in a fixed number of queries whatever the number of clauses."""
-    from .rendering.html import render_tender_preview_fragment
-
     can_edit = has_role(request.user, tender.organization_id, BUYER_ROLES)
     errors = errors or {}
     clauses = []
@@ -189,8 +189,6 @@ def tender_editor(request, pk):
 @require_GET
 def tender_preview(request, pk):
     """The live preview's HTML fragment (refreshed by static/js/tenders.js)."""
-    from .rendering.html import render_tender_preview_fragment
-
     tender = _tender(request, pk)
     return HttpResponse(render_tender_preview_fragment(selectors.tender_document(tender)))
 
@@ -242,8 +240,6 @@ def tender_set_apply(request, pk):
 
 
 def selectors_clause_or_none(request):
-    from clause_library.selectors import clauses_visible_to
-
     raw = request.POST.get("clause", "")
     if not raw.isdigit():
         return None

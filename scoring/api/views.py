@@ -10,6 +10,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
+from tenders.models import TenderClause
 
 from .. import access, rules, selectors, services, simulation
 from ..models import Bid, Criterion
@@ -63,8 +64,6 @@ def criterion_of_tender(tender, pk):
 
 def _references(tender, data):
     """Turn the ids of `parent` and `tender_clause` into objects of this tender, or say which is unknown."""
-    from tenders.models import TenderClause
-
     resolved = {}
     for key, value in data.items():
         if key == "parent_id":

@@ -3,10 +3,11 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from documents.models import Document
 from organizations.models import Organization
 
 from .. import selectors
-from ..models import Document, Tender, TenderClause
+from ..models import Tender, TenderClause
 
 
 class TenderSerializer(serializers.ModelSerializer):

@@ -10,11 +10,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from clause_library.selectors import clauses_visible_to
+from documents.models import Document
+from documents.services import MEDIA_TYPES, download_name
 from organizations.access import organization_ids
 
 from .. import selectors, services
-from ..documents import MEDIA_TYPES, download_name
-from ..models import Document, Tender
+from ..models import Tender
 from .serializers import (
     DocumentQueuedSerializer,
     DocumentRequestSerializer,

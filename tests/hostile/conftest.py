@@ -10,11 +10,11 @@ import pytest
 
 from clause_library.models import Library
 from conformance.models import ProbeReport
+from documents.models import Document
 from organizations.models import Organization
 from scoring import services as scoring
 from scoring.models import Criterion
 from tenders import services as tenders
-from tenders.models import Document
 
 from ..factories import OrganizationFactory, make_clause, member
 

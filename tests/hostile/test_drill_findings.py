@@ -1,31 +1,38 @@
 """Bugs the fault drills found (loadtest/drills.py), each pinned by a test."""
 
 import errno
+import os
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 
-from tenders import documents
-from tenders.models import Document
+from documents import services as documents
+from documents.models import Document
 
 pytestmark = pytest.mark.django_db
 
 
 def test_a_full_disk_leaves_no_half_written_file(dataset_a, settings, monkeypatch):
-    """Disk drill: each attempt on a full disk left its `.part` file behind (six of them), eating the
-    space the next attempt needed. A failed write must remove its temporary file."""
+    """Disk drill: each attempt on a full disk left its partial file behind, eating the space the next
+    attempt needed. A failed write (through the storage API) must remove what it wrote."""
     document = Document.objects.create(tender=dataset_a.tender, kind="tender", format="docx")
-    real_fsync = documents.os.fsync
+    real_save = FileSystemStorage._save
 
-    def disk_full(fd):
+    def disk_full(self, name, content):
+        # Half the bytes reach the disk, then the device is full.
+        path = self.path(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as handle:
+            handle.write(content.read()[:100])
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(documents.os, "fsync", disk_full)
+    monkeypatch.setattr(FileSystemStorage, "_save", disk_full)
     with pytest.raises(OSError):
         documents.document_render(document_id=document.pk)
     folder = settings.MEDIA_ROOT / "documents" / str(dataset_a.tender.pk) / str(document.pk)
     assert not folder.exists() or list(folder.iterdir()) == []
     # Space back: the next attempt stores the one whole file.
-    monkeypatch.setattr(documents.os, "fsync", real_fsync)
+    monkeypatch.setattr(FileSystemStorage, "_save", real_save)
     assert documents.document_render(document_id=document.pk) == Document.Status.DONE
     assert [p.name for p in folder.iterdir()] == ["dossier.docx"]
 

@@ -7,10 +7,10 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring import services as scoring
 from scoring.report_xlsx import render_report_xlsx
 from scoring.reports import report_document
-from tenders.rendering.xlsx import render_questionnaire_xlsx
 from tenders.selectors import tender_document
 
 pytestmark = pytest.mark.django_db

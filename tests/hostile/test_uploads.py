@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from clause_library.models import Library
+from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring.models import Answer
-from tenders.rendering.xlsx import render_questionnaire_xlsx
 from tenders.selectors import tender_document
 
 pytestmark = pytest.mark.django_db

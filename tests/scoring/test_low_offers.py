@@ -302,8 +302,8 @@ def test_it_lists_the_abnormally_low_offer_and_its_decision_in_every_report_form
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
+    from documents.models import Document
     from scoring import reports
-    from tenders.models import Document
 
     client = api(evaluation.lead)
     client.post(request_url(evaluation.charlie), {"note": "Décomposez le prix."}, format="json")

@@ -7,9 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
+from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring.models import Answer, Bid
 from scoring.services import criteria_from_clauses
-from tenders.rendering.xlsx import render_questionnaire_xlsx
 from tenders.selectors import tender_document
 
 from .conftest import publish

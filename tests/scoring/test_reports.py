@@ -8,9 +8,9 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from documents.models import Document
+from documents.services import RenderError
 from scoring import reports
-from tenders.documents import RenderError
-from tenders.models import Document
 
 from .test_api_results import fill
 
@@ -109,7 +109,8 @@ def test_it_fails_readably_when_weights_do_not_add_up(report):
 
 @pytest.mark.parametrize("format", ["pdf", "docx", "xlsx"])
 def test_it_runs_through_the_tenders_document_job(report, format, monkeypatch):
-    from tenders import documents, services
+    from documents import services as documents
+    from tenders import services
 
     monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)  # no broker in unit tests
     document = services.document_request(

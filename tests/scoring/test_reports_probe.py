@@ -8,9 +8,11 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from conformance import report as probe_report
 from conformance import services as probe_services
+from documents.models import Document
 from scoring import reports
-from tenders.models import Document, TenderClause
+from tenders.models import TenderClause
 
 from ..conformance.conftest import INFERNO, SMART_22, fixture_json, fixture_text, without_search_type
 from ..factories import make_clause
@@ -72,7 +74,7 @@ def test_it_puts_each_bids_probe_in_the_plain_report(probed_report, django_asser
     assert by_vendor["Bravo"] == {"bid": probed_report.bravo.pk, "vendor": "Bravo", "probed": False}
     bids = doc["bids"]
     with django_assert_num_queries(4):
-        reports.probe_entries(probed_report.tender, bids)
+        probe_report.probe_entries(probed_report.tender, bids)
 
 
 def test_it_writes_the_probe_section_in_the_pdf(probed_report):

@@ -82,7 +82,7 @@ def in_process_worker(app):
     from celery.signals import task_postrun
     from django.db import connections
 
-    import tenders.tasks  # noqa: F401  (registers the task on the app)
+    import documents.tasks  # noqa: F401  (registers the task on the app)
 
     def close_connections(**kwargs):
         connections.close_all()

@@ -13,7 +13,8 @@ import pytest
 from django.conf import settings
 
 from config.celery import app as celery_app
-from tenders.models import Document, Tender
+from documents.models import Document
+from tenders.models import Tender
 
 from ..factories import PASSWORD, LibraryFactory, OrganizationFactory, make_clause, member
 

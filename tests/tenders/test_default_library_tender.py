@@ -10,9 +10,9 @@ from pypdf import PdfReader
 
 from clause_library.defaults import DEFAULT_LIBRARY_FR
 from clause_library.services import library_import
-from tenders.rendering.docx import render_tender_docx
-from tenders.rendering.html import render_tender_html
-from tenders.rendering.pdf import render_pdf
+from documents.rendering.docx import render_tender_docx
+from documents.rendering.html import render_tender_html
+from documents.rendering.pdf import render_pdf
 from tenders.selectors import tender_document
 from tenders.services import tender_clause_add, tender_create
 

@@ -8,8 +8,8 @@ import pytest
 from django.core.files.storage import default_storage
 
 from config.celery import app as celery_app
-from tenders import documents as jobs
-from tenders.models import Document
+from documents import services as jobs
+from documents.models import Document
 
 from .conftest import add_clause, make_clauses
 
@@ -113,7 +113,7 @@ def test_it_generates_documents_and_serves_them(
 
 
 def test_it_reads_back_the_questionnaire_ids(api, buyer, filled_tender, eager, django_capture_on_commit_callbacks):
-    from tenders.rendering.xlsx import read_questionnaire_xlsx
+    from documents.rendering.xlsx import read_questionnaire_xlsx
 
     client = api(buyer)
     response = request_document(client, filled_tender, "questionnaire", "xlsx", django_capture_on_commit_callbacks)
@@ -146,7 +146,7 @@ def test_it_does_nothing_when_a_finished_document_is_delivered_again(filled_tend
     def boom(*args, **kwargs):
         raise AssertionError("rendered twice")
 
-    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", boom)
+    monkeypatch.setattr("documents.rendering.docx.render_tender_docx", boom)
     assert jobs.document_render(document_id=document.pk) is None
     again = Document.objects.get(pk=document.pk)
     assert (again.status, again.sha256, again.attempts, again.file.name) == (
@@ -180,7 +180,7 @@ def test_it_fails_readably_when_rendering_breaks(
     def broken(doc):
         raise ValueError("table trop large pour la page")
 
-    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", broken)
+    monkeypatch.setattr("documents.rendering.docx.render_tender_docx", broken)
     client = api(buyer)
     response = request_document(client, filled_tender, "tender", "docx", django_capture_on_commit_callbacks)
     body = client.get(f"/api/v1/documents/{response.json()['id']}/").json()
@@ -204,8 +204,8 @@ def test_it_fails_an_evaluation_report_without_bids_readably(
 
 
 def test_it_retries_a_transient_error_then_completes_once(filled_tender, monkeypatch, eager):
-    from tenders.rendering import docx
-    from tenders.tasks import render_document
+    from documents.rendering import docx
+    from documents.tasks import render_document
 
     real = docx.render_tender_docx
     calls = []
@@ -329,7 +329,7 @@ def test_it_fails_readably_when_a_render_takes_too_long(filled_tender, monkeypat
     def slow(doc):
         raise SoftTimeLimitExceeded()
 
-    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", slow)
+    monkeypatch.setattr("documents.rendering.docx.render_tender_docx", slow)
     document = Document.objects.create(tender=filled_tender, kind="tender", format="docx")
     assert jobs.document_render(document_id=document.pk) == "failed"
     document.refresh_from_db()
@@ -337,7 +337,7 @@ def test_it_fails_readably_when_a_render_takes_too_long(filled_tender, monkeypat
 
 
 def test_it_fails_the_document_once_retries_are_exhausted(filled_tender, monkeypatch, eager):
-    from tenders.tasks import MAX_RETRIES, render_document
+    from documents.tasks import MAX_RETRIES, render_document
 
     calls = []
 
@@ -345,7 +345,7 @@ def test_it_fails_the_document_once_retries_are_exhausted(filled_tender, monkeyp
         calls.append(1)
         raise jobs.TransientError("stockage indisponible")
 
-    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", always_down)
+    monkeypatch.setattr("documents.rendering.docx.render_tender_docx", always_down)
     monkeypatch.setattr(render_document, "retry_backoff", False)
     document = Document.objects.create(tender=filled_tender, kind="tender", format="docx")
     render_document.apply(args=[document.pk])

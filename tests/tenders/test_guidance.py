@@ -127,9 +127,9 @@ def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, 
     from docx import Document as WordDocument
     from pypdf import PdfReader
 
-    from tenders.rendering.docx import render_tender_docx
-    from tenders.rendering.html import render_tender_html
-    from tenders.rendering.pdf import render_pdf
+    from documents.rendering.docx import render_tender_docx
+    from documents.rendering.html import render_tender_html
+    from documents.rendering.pdf import render_pdf
     from tenders.selectors import tender_document
 
     client = api(buyer)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
-from tenders.models import Document
+from documents.models import Document
 
 from .conftest import add_clause, in_process_worker, make_clauses, make_tender
 
@@ -147,8 +147,8 @@ def test_it_generates_pdf_docx_and_xlsx_with_a_real_worker(api, buyer, ten_claus
 
 
 def test_it_retries_a_task_that_crashed_once_and_completes_once(api, buyer, ten_clause_tender, worker, monkeypatch):
-    from tenders import documents as jobs
-    from tenders.rendering import docx
+    from documents import services as jobs
+    from documents.rendering import docx
 
     real = docx.render_tender_docx
     calls = []
@@ -173,7 +173,7 @@ def test_it_ends_a_rendering_error_as_failed_with_a_readable_message(
     def broken(doc):
         raise ValueError("style « Titre 9 » introuvable")
 
-    monkeypatch.setattr("tenders.rendering.docx.render_tender_docx", broken)
+    monkeypatch.setattr("documents.rendering.docx.render_tender_docx", broken)
     document = wait_until_finished(ask(api, buyer, ten_clause_tender, "tender", "docx"))
     assert document.status == "failed"
     assert document.error == "Le rendu du document a échoué : style « Titre 9 » introuvable"

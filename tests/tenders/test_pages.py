@@ -239,7 +239,7 @@ def test_it_edits_the_tender_settings(client, buyer, evaluator, tender):
 
 def test_it_retries_a_failed_document_from_the_page(client, buyer, tender, clause, django_capture_on_commit_callbacks):
     from config.celery import app as celery_app
-    from tenders.models import Document
+    from documents.models import Document
 
     add_clause(tender, clause)
     document = Document.objects.create(tender=tender, kind="tender", format="docx", status="failed", error="Échec")

@@ -5,7 +5,7 @@ import copy
 import pytest
 
 from clause_library.markdown import fill_text, render_html
-from tenders.rendering.html import format_percent, render_tender_html, render_tender_preview_fragment
+from documents.rendering.html import format_percent, render_tender_html, render_tender_preview_fragment
 
 CATEGORIES = [
     ("api_access", "Accès par API (FHIR, SMART on FHIR)"),

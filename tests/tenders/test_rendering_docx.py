@@ -9,7 +9,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from tenders.rendering.docx import STYLES_USED, render_questionnaire_docx, render_tender_docx
+from documents.rendering.docx import STYLES_USED, render_questionnaire_docx, render_tender_docx
 
 from .test_rendering import all_articles, build_document
 
@@ -150,7 +150,7 @@ def test_it_writes_the_questionnaire_as_one_table_per_section(doc):
 
 
 def test_it_maps_richer_markdown_to_word_structures():
-    from tenders.rendering.docx import DocxBuilder
+    from documents.rendering.docx import DocxBuilder
 
     builder = DocxBuilder(title="t", author="a", date="2026-11-28")
     builder.markdown(
@@ -180,7 +180,7 @@ def test_it_maps_richer_markdown_to_word_structures():
 
 
 def test_it_reports_progress_when_asked(doc):
-    from tenders.rendering.xlsx import render_questionnaire_xlsx
+    from documents.rendering.xlsx import render_questionnaire_xlsx
 
     for render in (render_tender_docx, render_questionnaire_docx, render_questionnaire_xlsx):
         seen = []

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tenders.rendering.fetcher import RefusedURL, resolve_static_url, static_print_url
-from tenders.rendering.html import render_tender_html
-from tenders.rendering.pdf import StaticOnlyURLFetcher, render_pdf
+from documents.rendering.fetcher import RefusedURL, resolve_static_url, static_print_url
+from documents.rendering.html import render_tender_html
+from documents.rendering.pdf import StaticOnlyURLFetcher, render_pdf
 
 from .test_rendering import all_articles, build_document
 

@@ -7,7 +7,7 @@ import openpyxl
 import openpyxl.xml
 import pytest
 
-from tenders.rendering.xlsx import QuestionnaireError, read_questionnaire_xlsx, render_questionnaire_xlsx
+from documents.rendering.xlsx import QuestionnaireError, read_questionnaire_xlsx, render_questionnaire_xlsx
 
 from .test_rendering import build_document
 

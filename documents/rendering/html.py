@@ -1,6 +1,6 @@
 """TenderDocument (plain dict, see docs/RENDERING.md) → HTML, through template partials.
 
-`render_tender_html(doc, for_print=True)` is the input of `tenders.rendering.pdf.render_pdf`;
+`render_tender_html(doc, for_print=True)` is the input of `documents.rendering.pdf.render_pdf`;
 `render_tender_preview_fragment(doc)` is the same body without ``<html>`` for the editor's live
 preview. Only the article's ``body_html`` (sanitised upstream by clause_library.markdown) is marked
 safe; every other value is auto-escaped by the template engine.

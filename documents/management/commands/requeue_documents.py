@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tenders.services import documents_requeue
+from documents.tasks import documents_requeue
 
 
 class Command(BaseCommand):

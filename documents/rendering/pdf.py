@@ -1,6 +1,6 @@
 """HTML → PDF with WeasyPrint. The only module of the project that imports WeasyPrint.
 
-The renderer may load nothing but our own static files (see `tenders.rendering.fetcher`): the
+The renderer may load nothing but our own static files (see `documents.rendering.fetcher`): the
 clause HTML is sanitised upstream, and this fetcher is the second layer should anything slip
 through (`<img src="file:…">`, CSS `url()` or `@import` to a network address, `<link
 rel=attachment>`…). A refused URL is logged and skipped, the document still renders without it.
@@ -58,7 +58,7 @@ def weasyprint_html(html, url_fetcher=None):
 
 
 def render_pdf(html, *, progress=None, url_fetcher=None):
-    """PDF bytes of a full HTML document (see `tenders.rendering.html.render_tender_html(for_print=True)`).
+    """PDF bytes of a full HTML document (see `documents.rendering.html.render_tender_html(for_print=True)`).
 
     `progress`, if given, is called with 10, 70 and 100 as the work advances. Any WeasyPrint
     error propagates: the caller records the document as failed.

@@ -5,7 +5,7 @@ Print HTML refers to its stylesheet (and any image or font we ship) as
 Django's static file finders (STATICFILES_DIRS and the apps' ``static/`` folders) and refuses
 everything else: ``file:``, ``http(s):``, ``data:``, relative URLs, path traversal, symlinks
 leading outside the static roots, and file types we never ship. It is pure Python so it is tested
-without WeasyPrint; `tenders.rendering.pdf` wraps it in WeasyPrint's URL fetcher class.
+without WeasyPrint; `documents.rendering.pdf` wraps it in WeasyPrint's URL fetcher class.
 """
 
 import posixpath

@@ -1,10 +1,10 @@
-"""The document job: build the plain data, call the writer, save the file once, commit the row.
+"""The document job (whatever the kind; builders come from documents/registry.py): build the plain data, call the writer, save the file once, commit the row.
 
 Idempotent by the row's state, so a redelivered task (acks_late, worker killed) is harmless:
 - a `done` or `failed` document is left alone;
 - a `queued` or `running` one (a previous attempt died) is rendered again;
-- the file name is fixed by the document and the content by its inputs, and it is written to a
-  temporary name then moved into place, so there is never a half-written file nor two files;
+- the file name is fixed by the document and the content by its inputs; it is written through the
+  storage API only (a filesystem or an object store), and a failed write removes what it left;
 - the final row update (`status=done` with file, sha256, size) is the commit point; a database
   constraint refuses `done` without a file.
 """
@@ -12,16 +12,15 @@ Idempotent by the row's state, so a redelivered task (acks_late, worker killed) 
 import hashlib
 import logging
 import os
-import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Document, Tender
-from .selectors import tender_document
+from . import jobs, registry
+from .models import Document
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +33,7 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "zip": "application/zip",
 }
 
 
@@ -80,42 +80,13 @@ class _Progress:
         return lambda value: self(low + (high - low) * max(0, min(100, int(value))) / 100)
 
 
-def _render(document, report):
-    """(bytes, inputs_digest) of the document. Heavy writers are imported here, in the worker."""
-    if document.kind == Document.Kind.EVALUATION_REPORT:
-        try:
-            from scoring.reports import build_report
-        except ImportError:
-            raise RenderError(_("Le rapport d'analyse des offres n'est pas encore disponible dans cette version."))
-        result = build_report(document)
-        content, digest = result if isinstance(result, tuple) else (result, None)
-        return content, digest or hashlib.sha256(content).hexdigest()
-
-    tender = Tender.objects.select_related("organization").get(pk=document.tender_id)
-    doc = tender_document(tender)
-    report(20)
-    if document.kind == Document.Kind.TENDER and document.format == Document.Format.PDF:
-        from .rendering.html import render_tender_html
-        from .rendering.pdf import render_pdf
-
-        html = render_tender_html(doc, for_print=True)
-        report(35)
-        content = render_pdf(html, progress=report.scaled(35, 90))
-    elif document.kind == Document.Kind.TENDER and document.format == Document.Format.DOCX:
-        from .rendering.docx import render_tender_docx
-
-        content = render_tender_docx(doc)
-    elif document.kind == Document.Kind.QUESTIONNAIRE and document.format == Document.Format.XLSX:
-        from .rendering.xlsx import render_questionnaire_xlsx
-
-        content = render_questionnaire_xlsx(doc)
-    elif document.kind == Document.Kind.QUESTIONNAIRE and document.format == Document.Format.DOCX:
-        from .rendering.docx import render_questionnaire_docx
-
-        content = render_questionnaire_docx(doc)
-    else:
+def _render(document, progress):
+    """(bytes, inputs_digest) of the document, from the builder its app registered."""
+    builder = registry.builder_for(document.kind, document.format)
+    if builder is None:
         raise RenderError(_("Ce type de document n'existe pas dans ce format."))
-    return content, doc["inputs_digest"]
+    content, digest = builder(document, progress)
+    return content, digest or hashlib.sha256(content).hexdigest()
 
 
 class RenderError(Exception):
@@ -123,30 +94,22 @@ class RenderError(Exception):
 
 
 def _store(name, content):
-    """Put `content` at `name`, replacing what is there, never leaving a partial file."""
-    if hasattr(default_storage, "path"):
-        path = default_storage.path(name)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{uuid.uuid4().hex}.part"
-        try:
-            with open(temporary, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, path)  # atomic on one filesystem
-        except BaseException:
-            # A full disk (or any failed write) must not leave half a file behind, nor eat the space
-            # the next attempt needs.
-            try:
-                os.remove(temporary)
-            except OSError:
-                pass
-            raise
-        return name
-    # Object stores write an object in one request: replace it whole.
+    """Put `content` at `name` through the storage API only (filesystem or object store), replacing
+    what is there. A failed write (full disk, store down) leaves nothing behind and propagates, so the
+    task retries; the row becomes `done` only after this returns, so a half-written file is never served.
+    """
     if default_storage.exists(name):
         default_storage.delete(name)
-    return default_storage.save(name, ContentFile(content))
+    try:
+        return default_storage.save(name, ContentFile(content))
+    except BaseException:
+        # Nor must it eat the space the next attempt needs.
+        try:
+            if default_storage.exists(name):
+                default_storage.delete(name)
+        except OSError:
+            logger.warning("could not remove the partial file %s", name)
+        raise
 
 
 def document_render(*, document_id):
@@ -165,8 +128,6 @@ def document_render(*, document_id):
         _note(document.pk, _("Incident passager, nouvel essai en cours."))
         raise
     except Exception as exc:  # a rendering bug must end the job, readably, not loop
-        from django.db import DatabaseError
-
         if isinstance(exc, DatabaseError):
             raise
         logger.exception("document %s failed", document.pk)
@@ -193,14 +154,7 @@ def document_render(*, document_id):
 
 
 def _failure_message(exc):
-    if isinstance(exc, RenderError):
-        return str(exc)
-    from celery.exceptions import SoftTimeLimitExceeded
-
-    if isinstance(exc, SoftTimeLimitExceeded):
-        return _("Le rendu a pris trop de temps et a été interrompu.")
-    detail = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else exc.__class__.__name__
-    return _("Le rendu du document a échoué : %(detail)s") % {"detail": detail}
+    return jobs.failure_message(exc, known=(RenderError,))
 
 
 def _note(document_id, message):

@@ -1,0 +1,81 @@
+"""Generated documents: the row is the job's state, the file its result (see documents/services.py).
+
+Which kinds exist and in which formats is declared here (the API validates against it); which code
+builds each (kind, format) is registered by the app that owns the data (documents/registry.py).
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Document(models.Model):
+    """One requested file. The row is the job's state; the file is saved once, then the row commits."""
+
+    class Kind(models.TextChoices):
+        TENDER = "tender", _("Dossier de l'appel d'offres")
+        QUESTIONNAIRE = "questionnaire", _("Formulaire de réponse")
+        EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "DOCX"
+        XLSX = "xlsx", "XLSX"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("En file d'attente")
+        RUNNING = "running", _("En cours")
+        DONE = "done", _("Terminé")
+        FAILED = "failed", _("Échec")
+
+    # Which formats each kind comes in (API.md).
+    FORMATS = {
+        "tender": ("pdf", "docx"),
+        "questionnaire": ("xlsx", "docx"),
+        "evaluation_report": ("pdf", "docx", "xlsx"),
+    }
+
+    # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs
+    # to a tender and goes with it.
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(_("avancement"), default=0)
+    error = models.TextField(_("erreur"), blank=True)
+    file = models.FileField(_("fichier"), upload_to="documents/%Y/%m/", blank=True, max_length=300)
+    sha256 = models.CharField(max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(null=True, blank=True)
+    # SHA-256 of the canonical JSON of what went in: same digest, same bytes.
+    inputs_digest = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # A redelivered task can never leave two files for one document, nor a "done"
+            # row without its file: the final row update is the commit point.
+            models.UniqueConstraint(fields=["file"], condition=~Q(file=""), name="document_file_unique"),
+            models.CheckConstraint(
+                condition=~Q(status="done") | (~Q(file="") & ~Q(sha256="") & Q(progress=100)),
+                name="document_done_has_file",
+            ),
+            models.CheckConstraint(condition=Q(progress__lte=100), name="document_progress_at_most_100"),
+        ]
+        # Created by the tenders app: the model moved here without moving its rows.
+        db_table = "tenders_document"
+        verbose_name = _("document")
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.format}) #{self.pk}"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
