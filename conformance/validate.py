@@ -55,6 +55,8 @@ def _location(loc):
 
 
 def validate_capability_statement(text) -> Validation:
+    # fhir.resources builds hundreds of pydantic models on import: loaded by the worker that runs
+    # the probe, not by every web process.
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
     from pydantic import ValidationError
 

@@ -1,5 +1,9 @@
+import logging
+
 from django.conf import settings
-from django.http import JsonResponse
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 
@@ -22,8 +26,6 @@ class RequestSizeLimitMiddleware:
             }
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=413)
-            from django.shortcuts import render
-
             return render(request, "413.html", {"message": message}, status=413)
         return self.get_response(request)
 
@@ -39,13 +41,8 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        from django.db import InterfaceError, OperationalError
-        from django.http import HttpResponse
-
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
-        import logging
-
         logging.getLogger(__name__).error("database unavailable: %s", exception)
         message = _("La base de données est momentanément indisponible. Réessayez dans quelques instants.")
         if request.path.startswith("/api/"):

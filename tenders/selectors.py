@@ -15,6 +15,7 @@ from documents.models import Document
 from organizations.access import organization_ids
 
 from . import hooks
+from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
 CATEGORY_ORDER = [value for value, _label in Category.choices]
@@ -193,8 +194,6 @@ def tender_document(tender) -> dict:
             "questions": questions,
         }
         if tender.completeness_annex:
-            from .guidance import completeness_for_document
-
             doc["completeness"] = completeness_for_document(tender, numbering)
     doc["inputs_digest"] = inputs_digest(doc)
     return doc

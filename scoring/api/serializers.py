@@ -3,6 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .. import rules
 from ..models import Answer, AuditEvent, Bid, Criterion, Evaluator
 
 
@@ -161,8 +162,6 @@ def _iso(moment):
 
 def low_offer_as_dict(row: dict | None) -> dict | None:
     """A bid's abnormally-low-offer object (GET /tenders/{id}/low-offers/ and the results' `abnormally_low`)."""
-    from .. import rules
-
     if row is None:
         return None
     review = row["review"]

@@ -1,0 +1,53 @@
+"""The builder registry: every kind the API offers has its builder, the job finds it by (kind, format)."""
+
+import pytest
+
+from documents import registry
+from documents import services as jobs
+from documents.models import Document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    monkeypatch.setattr(registry, "_builders", dict(registry._builders))
+
+
+def test_every_kind_and_format_the_api_offers_has_a_builder():
+    offered = sorted((kind, fmt) for kind, formats in Document.FORMATS.items() for fmt in formats)
+    assert registry.registered() == offered
+
+
+def test_it_renders_a_kind_through_the_builder_its_app_registered(filled_tender, clean_registry):
+    calls = []
+
+    def build(document, progress):
+        calls.append(document.pk)
+        progress(50)
+        return b"%PDF- a rapport", None
+
+    registry.register("test_kind", "pdf", build)
+    document = Document.objects.create(tender=filled_tender, kind="test_kind", format="pdf")
+    assert jobs.document_render(document_id=document.pk) == Document.Status.DONE
+    document.refresh_from_db()
+    assert calls == [document.pk]
+    assert document.status == "done" and document.progress == 100 and document.size == len(b"%PDF- a rapport")
+    with document.file.open("rb") as handle:
+        assert handle.read() == b"%PDF- a rapport"
+    # Without a digest from the builder, the content's own stands in (same bytes, same digest).
+    assert len(document.inputs_digest) == 64
+
+
+def test_it_fails_readably_a_kind_nobody_registered(filled_tender):
+    document = Document.objects.create(tender=filled_tender, kind="tender", format="xlsx")
+    assert jobs.document_render(document_id=document.pk) == Document.Status.FAILED
+    document.refresh_from_db()
+    assert document.error == "Ce type de document n'existe pas dans ce format." and not document.file
+
+
+def test_it_refuses_a_second_builder_for_the_same_kind_and_format(clean_registry):
+    registry.register("test_kind", "docx", print)
+    registry.register("test_kind", "docx", print)  # the same one again (ready() run twice) is harmless
+    with pytest.raises(ValueError):
+        registry.register("test_kind", "docx", repr)
