@@ -12,19 +12,29 @@ be made (no grid yet, …).
 """
 
 _builders = {}
+_stems = {}
 
 
-def register(kind, format, builder):
-    """Declare `builder` for documents of `kind` in `format` (once: a second registration is a bug)."""
+def register(kind, format, builder, *, stem=None):
+    """Declare `builder` for documents of `kind` in `format` (once: a second registration is a bug).
+
+    `stem` names the stored file (`<stem>.<format>`, also the download name's end); the kind by default.
+    """
     key = (kind, format)
     if key in _builders and _builders[key] is not builder:
         raise ValueError(f"a builder is already registered for {key}")
     _builders[key] = builder
+    if stem:
+        _stems[kind] = stem
 
 
 def builder_for(kind, format):
     """The registered builder, or None."""
     return _builders.get((kind, format))
+
+
+def file_stem(kind):
+    return _stems.get(kind, kind)
 
 
 def registered():

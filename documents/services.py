@@ -1,4 +1,5 @@
-"""The document job (whatever the kind; builders come from documents/registry.py): build the plain data, call the writer, save the file once, commit the row.
+"""The document job, whatever the kind: claim the row, call the builder its app registered
+(documents/registry.py), save the file once, commit the row.
 
 Idempotent by the row's state, so a redelivered task (acks_late, worker killed) is harmless:
 - a `done` or `failed` document is left alone;
@@ -39,8 +40,8 @@ MEDIA_TYPES = {
 
 def document_file_name(document):
     """The document's one and only storage name."""
-    stem = {"tender": "dossier", "questionnaire": "formulaire-reponse", "evaluation_report": "rapport-analyse"}
-    return f"documents/{document.tender_id}/{document.pk}/{stem.get(document.kind, document.kind)}.{document.format}"
+    stem = registry.file_stem(document.kind)
+    return f"documents/{document.tender_id}/{document.pk}/{stem}.{document.format}"
 
 
 def download_name(document):

@@ -14,6 +14,6 @@ class ScoringConfig(AppConfig):
         from . import publish, reports, selectors
 
         for format in ("pdf", "docx", "xlsx"):
-            registry.register("evaluation_report", format, reports.build_report)
+            registry.register("evaluation_report", format, reports.build_report, stem="rapport-analyse")
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

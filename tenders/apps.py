@@ -11,7 +11,7 @@ class TendersConfig(AppConfig):
 
         from . import builders
 
-        registry.register("tender", "pdf", builders.tender_pdf)
-        registry.register("tender", "docx", builders.tender_docx)
-        registry.register("questionnaire", "xlsx", builders.questionnaire_xlsx)
-        registry.register("questionnaire", "docx", builders.questionnaire_docx)
+        registry.register("tender", "pdf", builders.tender_pdf, stem="dossier")
+        registry.register("tender", "docx", builders.tender_docx, stem="dossier")
+        registry.register("questionnaire", "xlsx", builders.questionnaire_xlsx, stem="formulaire-reponse")
+        registry.register("questionnaire", "docx", builders.questionnaire_docx, stem="formulaire-reponse")
