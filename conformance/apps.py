@@ -14,7 +14,7 @@ class ConformanceConfig(AppConfig):
         from . import pages, report
 
         extensions.register_report_section(report.report_section)
-        extensions.register_bid_panel(pages.bid_panel)
+        extensions.register_bid_panel(pages.bid_panel, "conformance/_bid_probe_panel.html")
         extensions.register_bid_action("probe", pages.probe_action)
         extensions.register_bid_action("upload", pages.upload_action)
         extensions.register_grid_annotator(pages.annotate_grid)

@@ -4,14 +4,15 @@ Filled in the other apps' `AppConfig.ready()` (conformance fills all four with i
 - report sections: `section(tender, bids) -> {key: plain data}` merged into the evaluation report's
   plain document (scoring/reports.py), inside the report's language; the writers show the keys
   they know (`probes`);
-- bid panels: `panel(request, tender, bid) -> {name: value}` merged into the bid page's context;
+- bid panels: `panel(request, tender, bid) -> {name: value}` merged into the bid page's context, and
+  the panel's template included at the end of the page (in registration order);
 - bid actions: `action(request, bid)` run for a POST to the bid page whose `action` field names it;
   it raises ApplicationError to refuse;
 - grid annotators: `annotate(tender, rows)` adds to each cell of the evaluator's grid.
 """
 
 _report_sections = []
-_bid_panels = []
+_bid_panels = []  # [(panel, template)]
 _bid_actions = {}
 _grid_annotators = []
 
@@ -25,8 +26,8 @@ def register_report_section(section):
     _add(_report_sections, section)
 
 
-def register_bid_panel(panel):
-    _add(_bid_panels, panel)
+def register_bid_panel(panel, template):
+    _add(_bid_panels, (panel, template))
 
 
 def register_bid_action(name, action):
@@ -45,9 +46,11 @@ def report_sections(tender, bids) -> dict:
 
 
 def bid_panels(request, tender, bid) -> dict:
-    context = {}
-    for panel in _bid_panels:
+    """The panels' context, with `panel_templates`: the templates the bid page includes."""
+    context = {"panel_templates": []}
+    for panel, template in _bid_panels:
         context.update(panel(request, tender, bid))
+        context["panel_templates"].append(template)
     return context
 
 
