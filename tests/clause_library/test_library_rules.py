@@ -66,7 +66,7 @@ NON_DEADLINE_KINDS = (
 
 # Names of standards and specifications: a body citing one says "ou équivalent" / "or equivalent" (R2111-9).
 NORMATIVE = re.compile(
-    r"FHIR|SMART|Bulk Data|OpenAPI|OMOP|TLS|IHE|HL7|DICOM|CDA|XDS|MHD|FR Core|CI-SIS|OpenID|LOINC|SNOMED|UCUM"
+    r"PKCE|OAuth|RFC \d|FHIR|SMART|Bulk Data|OpenAPI|OMOP|TLS|IHE|HL7|DICOM|CDA|XDS|MHD|FR Core|CI-SIS|OpenID|LOINC|SNOMED|UCUM"
     r"|BALP|PAM|HPRIM|CIM-10|CCAM|ATC"
 )
 EQUIVALENT = {"fr": "ou équivalent", "en": "or equivalent"}
@@ -271,7 +271,11 @@ def test_rubrics_citing_the_probe_go_with_the_rc_clause_that_describes_it(langua
     data = load(language)
     probe = by_key(language)["conformance-probe-evaluation"]
     assert probe["destination"] == "rc" and probe["requirement"] == "informative"
-    citing = {c["key"] for c in data["clauses"] if any("sonde" in lv["description"] or "probe" in lv["description"] for lv in c["rubric"])}
+    citing = {
+        c["key"]
+        for c in data["clauses"]
+        if any("sonde" in lv["description"] or "probe" in lv["description"] for lv in c["rubric"])
+    }
     assert citing
     for clause_set in data["sets"]:
         if citing & set(clause_set["clauses"]):
