@@ -293,3 +293,14 @@ def test_the_recommended_patient_record_set_covers_every_topic(language):
     # The new clauses for the topics found missing are in it.
     for key in ("hl7v2-pam-hprim-flows", "ci-sis-volets-dpi", "interface-sla", "interface-acceptance-testing"):
         assert key in dpi["clauses"], key
+
+
+def test_the_library_page_lists_every_clause_with_its_destination_requirement_and_risk():
+    page = (DEFAULT_LIBRARY_FR.parent.parent.parent / "docs" / "LIBRARY.md").read_text(encoding="utf-8")
+    table = page.split("## Clause → destination")[1].split("\n## ")[0]
+    rows = {line.split("|")[1].strip().strip("`"): line for line in table.splitlines() if line.startswith("| `")}
+    for clause in clauses("en"):
+        cells = [cell.strip() for cell in rows[clause["key"]].split("|")[1:-1]]
+        risk = next(tag for tag in clause["tags"] if tag.startswith("risk:"))[len("risk:") :]
+        assert (cells[1], cells[2], cells[5]) == (clause["destination"], clause["requirement"], risk), clause["key"]
+    assert len(rows) == len(clauses("en"))
