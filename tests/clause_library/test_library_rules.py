@@ -304,3 +304,28 @@ def test_the_library_page_lists_every_clause_with_its_destination_requirement_an
         risk = next(tag for tag in clause["tags"] if tag.startswith("risk:"))[len("risk:") :]
         assert (cells[1], cells[2], cells[5]) == (clause["destination"], clause["requirement"], risk), clause["key"]
     assert len(rows) == len(clauses("en"))
+
+
+def test_the_clauses_flagged_by_the_review_are_fixed():
+    fr, en = by_key("fr"), by_key("en")
+    # FHIR R4 defines no `patient` search parameter on Patient itself.
+    record = fr["fhir-resources-patient-record"]
+    patient_check = next(c for c in record["checks"] if c["type"] == "fhir_resource" and c["resource"] == "Patient")
+    assert "patient" not in patient_check["search_params"]
+    assert "La ressource Patient se recherche au moins par `_id`" in record["body"]
+    # The Pro Santé Connect deadline no longer runs while the ANS examines the request.
+    assert "temps d'instruction par l'ANS n'est pas compté" in fr["pro-sante-connect"]["body"]
+    assert "processing time is not counted" in en["pro-sante-connect"]["body"]
+    # Ségur referencing accepts equivalent proof.
+    assert "moyen de preuve équivalent" in fr["segur-referencing"]["body"]
+    # HDS is a legal duty when a third party hosts health data: eliminatory, in every set, 2024 referential rules.
+    hds = fr["hds-pgssi-compliance"]
+    assert hds["requirement"] == "mandatory" and "level:essential" in hds["tags"]
+    assert "Espace économique européen" in hds["body"] and "pays tiers" in hds["body"]
+    # Information blocking: bounded exceptions and the GDPR art. 28 tie.
+    blocking = fr["no-information-blocking"]["body"]
+    assert "Seules les exceptions suivantes" in blocking and "`gdpr-processor-terms`" in blocking
+    # Free access is read in the price schedule; replication performance is a measured threshold.
+    assert "| Accès API |" in fr["no-fees-data-access"]["body"]
+    assert "{{ degradation_max_pourcentage }}" in fr["replication-database"]["body"]
+    assert "sans aucun impact" not in fr["replication-database"]["body"]
