@@ -31,7 +31,7 @@ def draft(hospital, buyer):
 def test_a_recommended_set_fills_the_completeness_panel(api, default_library, draft, buyer):
     client = api(buyer)
     empty = client.get(f"/api/v1/tenders/{draft.pk}/completeness/?library={default_library.pk}").data
-    assert empty["covered"] == 0 and empty["total"] == 31
+    assert empty["covered"] == 0 and empty["total"] == 39
 
     response = client.post(
         f"/api/v1/tenders/{draft.pk}/apply-set/",

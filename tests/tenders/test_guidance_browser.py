@@ -61,7 +61,7 @@ def test_it_starts_from_a_set_and_closes_a_gap_in_one_click(page, live_server, s
     assert list(tender.clauses.order_by("position").values_list("clause__key", flat=True)) == expected
 
     panel = page.get_by_role("complementary", name="Complétude de l'interopérabilité")
-    expect(panel.locator("#completeness-summary")).to_have_text("31 / 31 thèmes couverts")
+    expect(panel.locator("#completeness-summary")).to_have_text("39 / 39 thèmes couverts")
     expect(panel.locator(".completeness-topic.is-missing")).to_have_count(0)
     expect(page.locator("#completeness-title")).to_be_focused()
 
@@ -70,7 +70,7 @@ def test_it_starts_from_a_set_and_closes_a_gap_in_one_click(page, live_server, s
     topic = next(t for t in summary["topics"] if len(t["tender_clauses"]) == 1)
     removed = tender.clauses.select_related("version").get(pk=topic["tender_clauses"][0])
     page.get_by_role("button", name=f"Retirer « {removed.version.title} »").click()
-    expect(panel.locator("#completeness-summary")).to_have_text("30 / 31 thèmes couverts")
+    expect(panel.locator("#completeness-summary")).to_have_text("38 / 39 thèmes couverts")
     row = panel.locator(f"#topic-{topic['key']}")
     expect(row).to_have_attribute("data-covered", "false")
     expect(row).to_contain_text("Manquant :")
@@ -82,9 +82,9 @@ def test_it_starts_from_a_set_and_closes_a_gap_in_one_click(page, live_server, s
     # One click, from the keyboard: the gap closes.
     add.focus()
     page.keyboard.press("Enter")
-    expect(panel.locator("#completeness-summary")).to_have_text("31 / 31 thèmes couverts")
+    expect(panel.locator("#completeness-summary")).to_have_text("39 / 39 thèmes couverts")
     expect(panel.locator(f"#topic-{topic['key']}")).to_have_attribute("data-covered", "true")
     expect(panel.get_by_role("button", name="Ajouter la clause recommandée")).to_have_count(0)
-    assert tender_completeness(buyer, tender)["covered"] == 31
+    assert tender_completeness(buyer, tender)["covered"] == 39
     panel.screenshot(path=SCREENSHOT.replace("gap", "full"))
     assert page.problems == []

@@ -77,7 +77,7 @@ def test_it_creates_a_tender_from_a_recommended_set(client, buyer, hospital, def
     content = client.get(response["Location"]).content.decode()
     assert f"{len(keys)} clauses ajoutées" in content
     topics, summary, _aside = panel(content)
-    assert summary == "31 / 31 thèmes couverts" and len(topics) == 31 and all(topics.values())
+    assert summary == "39 / 39 thèmes couverts" and len(topics) == 39 and all(topics.values())
 
 
 def test_it_creates_an_empty_tender_without_a_set_and_refuses_an_unknown_one(client, buyer, hospital, default_library):
@@ -119,7 +119,7 @@ def test_the_panel_lists_every_topic_as_the_api_does(client, api, buyer, default
     topics, summary, aside = panel(client.get(editor(draft)).content.decode())
     assert topics == {topic["key"]: topic["covered"] for topic in data["topics"]}
     assert list(topics) == [topic["key"] for topic in data["topics"]]  # same order too
-    assert 0 < data["covered"] < data["total"] == 31
+    assert 0 < data["covered"] < data["total"] == 39
     assert summary == f"{data['covered']} / {data['total']} thèmes couverts"
     # Each row says in words whether it is covered, not only with the ✓ / ✗ (hidden from screen readers).
     assert aside.count("Couvert :") == data["covered"]
@@ -149,7 +149,7 @@ def test_the_one_click_add_closes_the_gap(client, api, buyer, default_library, d
     client.post(reverse("tenders:tender_clause_remove", args=[draft.pk, tender_clause.pk]))
 
     topics, summary, aside = panel(client.get(editor(draft)).content.decode())
-    assert topics[topic["key"]] is False and summary == "30 / 31 thèmes couverts"
+    assert topics[topic["key"]] is False and summary == "38 / 39 thèmes couverts"
     assert f'À compléter :\n      <a href="#topic-{topic["key"]}">{escape(topic["title"])}</a></p>' in aside
     assert aside.count("Ajouter la clause recommandée") == 1
 
@@ -159,7 +159,7 @@ def test_the_one_click_add_closes_the_gap(client, api, buyer, default_library, d
     )
     assert response.status_code == 302 and response["Location"] == editor(draft, "completeness")
     topics, summary, aside = panel(client.get(response["Location"]).content.decode())
-    assert all(topics.values()) and summary == "31 / 31 thèmes couverts"
+    assert all(topics.values()) and summary == "39 / 39 thèmes couverts"
     assert "Ajouter la clause recommandée" not in aside
 
 
@@ -206,7 +206,7 @@ def test_an_evaluator_sees_the_panel_without_buttons_and_cannot_add(client, eval
     client.force_login(evaluator)
     content = client.get(editor(draft)).content.decode()
     topics, summary, aside = panel(content)
-    assert len(topics) == 31 and summary == "0 / 31 thèmes couverts"
+    assert len(topics) == 39 and summary == "0 / 39 thèmes couverts"
     assert "Ajouter la clause recommandée" not in aside and "Ajouter un ensemble" not in content
     clause = default_library.clauses.get(key="fhir-api-rest-r4")
     assert (
@@ -231,7 +231,7 @@ def test_a_published_tender_shows_no_add_buttons(client, buyer, default_library,
     tender_publish(user=buyer, tender=draft)
     client.force_login(buyer)
     topics, _summary, aside = panel(client.get(editor(draft)).content.decode())
-    assert len(topics) == 31 and not all(topics.values())
+    assert len(topics) == 39 and not all(topics.values())
     assert "Ajouter la clause recommandée" not in aside and "Ajouter un ensemble" not in aside
 
 
