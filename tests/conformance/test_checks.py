@@ -132,7 +132,12 @@ def test_it_fails_pkce_and_grant_types_on_a_smart_1_0_document_but_reads_its_cap
     pkce = evaluate({"type": "smart_pkce", "value": "S256"}, None, smart)
     assert pkce["outcome"] == "fail" and pkce["evidence"]["excerpt"] is None
     assert "code_challenge_methods_supported" in pkce["evidence"]["message"]
-    assert evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)["outcome"] == "fail"
+    # No grant_types_supported (SMART 1): never a fail. client_credentials cannot be told; the authorization
+    # code flow is RFC 8414's default and implied by the authorization endpoint with launch-ehr.
+    credentials = evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)
+    assert (credentials["outcome"], credentials["basis"]) == ("unknown", "absent")
+    code = evaluate({"type": "smart_grant_type", "value": "authorization_code"}, None, smart)
+    assert (code["outcome"], code["basis"]) == ("pass", "implied")
 
 
 def test_it_checks_the_french_directory_statement_read_only_resources():
@@ -214,7 +219,7 @@ def test_it_treats_wrongly_typed_elements_as_absent():
         outcomes(
             statement, {"capabilities": "launch-ehr", "code_challenge_methods_supported": None, "token_endpoint": ""}
         )
-        == ["fail"] * 10
+        == ["fail"] * 7 + ["unknown"] + ["fail"] * 2  # grant types absent: unknown, never fail
     )
 
 

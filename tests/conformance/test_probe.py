@@ -483,4 +483,4 @@ def test_it_groups_the_latest_results_by_tender_clause_for_the_scoring_grid(prob
     assert list(grouped) == [clause.pk for clause in probed.clauses.values()]
     assert [r["outcome"] for r in grouped[probed.clauses["bulk"].pk]] == ["fail"] * 3
     assert [r["outcome"] for r in grouped[probed.clauses["smart"].pk]] == ["pass"] * 4
-    assert set(grouped[probed.clauses["bulk"].pk][0]) == {"check", "outcome", "evidence"}
+    assert set(grouped[probed.clauses["bulk"].pk][0]) == {"check", "outcome", "basis", "evidence"}  # basis: issue 15
