@@ -25,9 +25,9 @@ from urllib.parse import urlsplit
 
 import urllib3
 import urllib3.connection
-from urllib3.util.ssl_match_hostname import CertificateError
 from django.conf import settings
 from django.utils.translation import gettext as _
+from urllib3.util.ssl_match_hostname import CertificateError
 
 MAX_BYTES = 2 * 1024 * 1024
 CONNECT_TIMEOUT = 3.0
