@@ -215,6 +215,8 @@ def fetch_json(
             preload_content=False,
         )
         response = conn.getresponse()
+        if expired.is_set():  # the watchdog cut the headers short: what was read is not an answer
+            raise TimeoutError
         body = _read(response, url, max_bytes, started, deadline, allow_xml, expired)
     except FetchRefused:
         raise
