@@ -670,9 +670,12 @@ def _smart_backend_services(check, config):
         missing.append("token_endpoint_auth_signing_alg_values_supported ∋ RS384 | ES384")
         bases.append(ABSENT if algs is None else DECLARED)
     grants = config.get("grant_types_supported")
-    if "client_credentials" not in _strings(grants):
+    # SMART 1 style documents omit grant_types_supported: client_credentials is then implied by the
+    # asymmetric client authentication (never a fail for the missing list alone).
+    implied = grants is None
+    if grants is not None and "client_credentials" not in _strings(grants):
         missing.append("grant_types_supported ∋ client_credentials")
-        bases.append(ABSENT if grants is None else DECLARED)
+        bases.append(DECLARED)
     if not _https_url(config.get("token_endpoint")):
         missing.append("token_endpoint (https)")
         bases.append(ABSENT if config.get("token_endpoint") is None else UNREADABLE)
@@ -694,6 +697,18 @@ def _smart_backend_services(check, config):
             N_("Découverte SMART Backend Services incomplète : %(missing)s."),
             {"missing": _joined(missing)},
             DECLARED if DECLARED in bases else bases[0],
+        )
+    if implied:
+        return _result(
+            PASS,
+            "$",
+            excerpt,
+            N_(
+                "SMART Backend Services annoncé (private_key_jwt, RS384/ES384) ; « grant_types_supported » absent, "
+                "client_credentials en découle."
+            ),
+            {},
+            IMPLIED,
         )
     return _result(
         PASS, "$", excerpt, N_("SMART Backend Services annoncé (private_key_jwt, RS384/ES384, client_credentials).")
