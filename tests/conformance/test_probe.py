@@ -581,3 +581,16 @@ def test_an_xml_statement_and_a_dstu2_conformance_are_probed(api, probed, eager,
         assert version["outcome"] == version_outcome and version["evidence"]["excerpt"] in ("3.0.1", "1.0.2")
         patient = by_check[json.dumps(CLAUSE_PATIENT, sort_keys=True)]
         assert patient["outcome"] == "pass", name
+
+
+def test_it_fetches_an_xml_only_statement(api, probed, server, allow_local, eager, django_capture_on_commit_callbacks):
+    from .conftest import json_route
+
+    xml = fixture_text("corpus/nhs-gpconnect-stu3-capability-statement.xml").encode()
+    server.routes["/fhir/metadata"] = json_route(xml, content_type="application/fhir+xml; charset=utf-8")
+    Bid.objects.filter(pk=probed.bid.pk).update(fhir_base_url=server.url("/fhir"))
+    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks)
+    body = api(probed.lead).get(url(probed.bid)).json()
+    assert body["status"] == "done" and body["documents"][0]["valid"] is True
+    by_check = {json.dumps(r["check"], sort_keys=True): r for r in body["results"]}
+    assert by_check[json.dumps(CLAUSE_PATIENT, sort_keys=True)]["outcome"] == "pass"
