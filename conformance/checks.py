@@ -416,7 +416,7 @@ def _matches_export(operation, level, place):
     is the Bulk export of `level`. The Bulk canonical decides when there is one (version suffix allowed)."""
     name, definition = _op_fields(operation)
     bulk = _bulk_id(definition)
-    if bulk is not None:
+    if bulk in EXPORT_IDS.values():  # a Bulk canonical decides the level (an older id like bulk-data-export does not)
         return bulk == EXPORT_IDS[level]
     if level == "system":
         _id, op_type, _name = _definition_parts(definition) if definition else ("", None, "")

@@ -381,6 +381,13 @@ def test_export_is_matched_strictly_by_level():
     assert (
         evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, statement, None)["outcome"] == "pass"
     )
+    # A Patient operation pointing at the system canonical is not a patient export.
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    patient["operation"] = [
+        {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+    ]
+    patient_export = {"type": "fhir_operation", "name": "export", "level": "patient"}
+    assert evaluate(patient_export, statement, None)["outcome"] == "fail"
 
 
 def test_messages_follow_the_readers_language():
