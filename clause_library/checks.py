@@ -11,9 +11,30 @@ CHECK_FIELDS = {
     "smart_grant_type": {"value": str},
     "smart_pkce": {"value": str},
     "smart_endpoint": {"value": str},
+    "fhir_instantiates": {"value": str},
+    "fhir_profiles_any": {"resource": str, "profiles": list},
+    "smart_endpoints_match": {},
+    "smart_backend_services": {},
+    "smart_capabilities_array": {},
+    "smart_oidc_endpoints": {},
+    "tls_min_version": {"value": str},
+    "cors": {},
+    "well_known_content_type": {},
 }
-REQUIRED = {"fhir_resource": {"resource"}, "fhir_operation": {"name", "level"}}
+REQUIRED = {
+    "fhir_resource": {"resource"},
+    "fhir_operation": {"name", "level"},
+    "fhir_profiles_any": {"resource", "profiles"},
+    "smart_endpoints_match": set(),
+    "smart_backend_services": set(),
+    "smart_capabilities_array": set(),
+    "smart_oidc_endpoints": set(),
+    "tls_min_version": set(),
+    "cors": set(),
+    "well_known_content_type": set(),
+}
 OPERATION_LEVELS = ("system", "patient", "group")
+TLS_VERSIONS = ("1.2", "1.3")
 
 
 def validate_checks(checks):
@@ -57,6 +78,10 @@ def validate_checks(checks):
                     _("%(where)s (%(type)s) : « %(field)s » doit être une liste de textes.")
                     % {"where": where, "type": kind, "field": key}
                 )
+        if kind == "fhir_profiles_any" and check.get("profiles") == []:
+            errors.append(_("%(where)s (fhir_profiles_any) : « profiles » ne peut être vide.") % {"where": where})
+        if kind == "tls_min_version" and check.get("value") is not None and check.get("value") not in TLS_VERSIONS:
+            errors.append(_("%(where)s (tls_min_version) : version attendue parmi 1.2, 1.3.") % {"where": where})
         if kind == "fhir_operation" and check.get("level") not in OPERATION_LEVELS:
             errors.append(
                 _("%(where)s (fhir_operation) : niveau attendu parmi system, patient, group.") % {"where": where}

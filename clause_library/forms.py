@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
 
+from .checks import CHECK_FIELDS
 from .models import Category, Language, Library, Requirement
 
 JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
@@ -21,6 +22,7 @@ PARAMETERS_EXAMPLE = (
 RUBRIC_EXAMPLE = '[{"score": 0, "description": "Aucune API"}, {"score": 5, "description": "API FHIR complète"}]'
 REFERENCES_EXAMPLE = '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}]'
 CHECKS_EXAMPLE = '[{"type": "fhir_version", "value": "4.0.1"}]'
+CHECK_TYPES = ", ".join(CHECK_FIELDS)  # every type the probe evaluates (clause_library/checks.py, docs/PROBE.md)
 
 
 def _as_json_text(value):
@@ -164,7 +166,13 @@ class ClauseForm(BootstrapForm):
     )
     checks = JSONListField(
         label=gettext_lazy("Vérifications automatiques (JSON)"),
-        help_text=format_lazy("{} {}", gettext_lazy("Facultatif. Exemple :"), CHECKS_EXAMPLE),
+        help_text=format_lazy(
+            "{} {} {} {}",
+            gettext_lazy("Facultatif. Exemple :"),
+            CHECKS_EXAMPLE,
+            gettext_lazy("Types :"),
+            CHECK_TYPES,
+        ),
     )
     tags = TagsField(
         label=gettext_lazy("Étiquettes"),

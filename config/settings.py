@@ -252,6 +252,12 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 # Conformance probe: hosts whose addresses are not checked and that may use plain http (tests only).
 PROBE_ALLOWED_HOSTS = env_list("PROBE_ALLOWED_HOSTS", [])
+# A CA bundle (PEM) trusted to verify vendors' sandboxes (a hospital's own authority); empty: system CAs.
+PROBE_CA_FILE = env("PROBE_CA_FILE", "") or None
+# Seconds one fetch may take in all: connect, TLS handshake, headers and body together.
+PROBE_DEADLINE = env_int("PROBE_DEADLINE", 10)
+# Probes run on a queue of their own so a slow vendor never delays documents (workers: `-Q celery,probes`).
+CELERY_TASK_ROUTES = {"conformance.tasks.run_probe": {"queue": "probes"}}
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from scoring.models import Bid
 from tenders.models import TenderClause
 
+from .checks import localize
 from .models import ProbeReport
 
 
@@ -50,12 +51,14 @@ def report_results(report, clause_checks):
         missing = _pending(_("Sondage en attente."))
     results = []
     for tender_clause_id, check in clause_checks:
-        found = stored.get((tender_clause_id, _key(check))) or missing
+        # Messages are rendered now, in the reader's language (checks.localize), with the basis of the outcome.
+        found = localize(stored.get((tender_clause_id, _key(check))) or missing)
         results.append(
             {
                 "tender_clause": tender_clause_id,
                 "check": check,
                 "outcome": found["outcome"],
+                "basis": found["basis"],
                 "evidence": found["evidence"],
             }
         )
@@ -89,7 +92,12 @@ def latest_results_by_criterion(bid):
     grouped = {}
     for result in report_results(report, tender_checks(bid.tender)):
         grouped.setdefault(result["tender_clause"], []).append(
-            {"check": result["check"], "outcome": result["outcome"], "evidence": result["evidence"]}
+            {
+                "check": result["check"],
+                "outcome": result["outcome"],
+                "basis": result["basis"],
+                "evidence": result["evidence"],
+            }
         )
     return grouped
 
@@ -115,7 +123,12 @@ def latest_results_for_tender(tender):
         grouped = by_bid.setdefault(report.bid_id, {})
         for result in report_results(report, clause_checks):
             grouped.setdefault(result["tender_clause"], []).append(
-                {"check": result["check"], "outcome": result["outcome"], "evidence": result["evidence"]}
+                {
+                    "check": result["check"],
+                    "outcome": result["outcome"],
+                    "basis": result["basis"],
+                    "evidence": result["evidence"],
+                }
             )
     return by_bid
 

@@ -29,7 +29,10 @@ logger = logging.getLogger(__name__)
 
 KINDS = (CAPABILITY_STATEMENT, SMART_CONFIGURATION)
 PATHS = {CAPABILITY_STATEMENT: "/metadata", SMART_CONFIGURATION: "/.well-known/smart-configuration"}
-ACCEPT = {CAPABILITY_STATEMENT: "application/fhir+json, application/json", SMART_CONFIGURATION: "application/json"}
+ACCEPT = {
+    CAPABILITY_STATEMENT: "application/fhir+json, application/json;q=0.9, application/fhir+xml;q=0.5",
+    SMART_CONFIGURATION: "application/json",
+}
 BROKER_DOWN_NOTE = jobs.BROKER_DOWN_NOTE
 
 
@@ -112,21 +115,26 @@ def _sha256(text):
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _fetch_documents(base_url):
-    """{kind: text or None}, {kind: reason} for the documents that could not be fetched."""
+def _fetch_documents(base_url, transport=None):
+    """{kind: text or None}, {kind: reason} for the documents that could not be fetched.
+
+    `transport`, a dict, receives {kind: {"tls_version", "headers"}} for the checks on the connection.
+    """
     texts, reasons = {}, {}
     base = base_url.rstrip("/")
     for kind in KINDS:
         try:
-            fetched = fetch_json(base + PATHS[kind], accept=ACCEPT[kind])
+            fetched = fetch_json(base + PATHS[kind], accept=ACCEPT[kind], allow_xml=kind == CAPABILITY_STATEMENT)
         except FetchRefused as exc:
             texts[kind], reasons[kind] = None, exc.reason
         else:
-            texts[kind] = fetched.body.decode("utf-8")
+            texts[kind] = fetched.body.decode("utf-8", errors="replace")
+            if transport is not None:
+                transport[kind] = {"tls_version": fetched.tls_version, "headers": fetched.headers or {}}
     return texts, reasons
 
 
-def evaluate_documents(*, texts, reasons=None, clause_checks):
+def evaluate_documents(*, texts, reasons=None, clause_checks, transport=None):
     """Pure: (documents, results, usable) for the documents' texts and the tender's [(tender_clause_id, check)]."""
     reasons = reasons or {}
     documents, data = [], {}
@@ -144,7 +152,7 @@ def evaluate_documents(*, texts, reasons=None, clause_checks):
         data[kind] = validation.data if validation.usable else None
     results = []
     for tender_clause_id, check in clause_checks:
-        outcome = checks.evaluate(check, data[CAPABILITY_STATEMENT], data[SMART_CONFIGURATION])
+        outcome = checks.evaluate(check, data[CAPABILITY_STATEMENT], data[SMART_CONFIGURATION], transport)
         results.append({"tender_clause": tender_clause_id, "check": check, **outcome})
     usable = any(value is not None for value in data.values())
     return documents, results, usable
@@ -165,14 +173,15 @@ def probe_run(*, report_id):
         report.attempts += 1
         report.save(update_fields=["status", "attempts"])
     # The network is read outside any transaction: a slow vendor must not hold database locks.
-    reasons = {}
+    reasons, transport = {}, None
     if report.source == ProbeReport.Source.URL:
-        texts, reasons = _fetch_documents(report.base_url)
+        transport = {}
+        texts, reasons = _fetch_documents(report.base_url, transport)
         report.capability_statement = texts[CAPABILITY_STATEMENT]
         report.smart_configuration = texts[SMART_CONFIGURATION]
     texts = {CAPABILITY_STATEMENT: report.capability_statement, SMART_CONFIGURATION: report.smart_configuration}
     documents, results, usable = evaluate_documents(
-        texts=texts, reasons=reasons, clause_checks=selectors.tender_checks(report.bid.tender)
+        texts=texts, reasons=reasons, clause_checks=selectors.tender_checks(report.bid.tender), transport=transport
     )
     report.documents, report.results = documents, results
     report.fetched_at = report.finished_at = timezone.now()

@@ -1,6 +1,7 @@
 """Validation of the two discovery documents a probe reads.
 
-- CapabilityStatement: parsed as JSON, then validated with fhir.resources. fhir.resources 8.x has no R4
+- CapabilityStatement: parsed as JSON (or FHIR XML, conformance/fhir_xml.py; DSTU2's `Conformance` is read
+  too), then validated with fhir.resources. fhir.resources 8.x has no R4
   (4.0.1) package; R4B is the closest for CapabilityStatement (PITFALLS.md). Real servers send elements
   R4 does not know (`acceptUnknown`) or a Reference where a canonical is expected: those model errors
   are warnings and the document is still checked. Only unparseable JSON, a non-object or a wrong
@@ -34,13 +35,20 @@ class Validation:
         return isinstance(self.data, dict)
 
 
-def _parse(text):
-    """(data, error message)."""
+def _parse(text, *, xml=False):
+    """(data, error message). With `xml`, a document starting with `<` is read as FHIR XML."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             return None, _("Le document n'est pas encodé en UTF-8.")
+    if xml and text.lstrip("\ufeff \t\r\n").startswith("<") and "http://hl7.org/fhir" in text[:4096]:
+        from .fhir_xml import FhirXmlError, parse_fhir_xml
+
+        try:
+            return parse_fhir_xml(text), None
+        except FhirXmlError as exc:
+            return None, _("XML illisible : %(error)s") % {"error": exc}
     try:
         return json.loads(text), None
     except (ValueError, RecursionError) as exc:
@@ -60,18 +68,25 @@ def validate_capability_statement(text) -> Validation:
     from fhir.resources.R4B.capabilitystatement import CapabilityStatement
     from pydantic import ValidationError
 
-    data, error = _parse(text)
+    data, error = _parse(text, xml=True)
     if error:
         return Validation(None, False, [error])
     if not isinstance(data, dict):
         return Validation(None, False, [_("Le document doit être un objet JSON.")])
     resource_type = data.get("resourceType")
+    if resource_type == "Conformance":
+        # DSTU2's name of the resource: read with the same checks (its fhirVersion decides version checks); the
+        # R4B model does not apply to it.
+        return Validation(data, True, [_("Ressource DSTU2 « Conformance » lue comme un CapabilityStatement.")])
     if resource_type != "CapabilityStatement":
         return Validation(
             None,
             False,
             [_("resourceType « %(type)s » au lieu de « CapabilityStatement ».") % {"type": resource_type}],
         )
+    if isinstance(data.get("fhirVersion"), str) and not data["fhirVersion"].startswith("4."):
+        # STU3 / R5 statements: the R4B model would only report version differences.
+        return Validation(data, True, [])
     try:
         CapabilityStatement.model_validate(data)
     except ValidationError as exc:

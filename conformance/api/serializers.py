@@ -24,6 +24,10 @@ class ProbeResultSerializer(serializers.Serializer):
     tender_clause = serializers.IntegerField()
     check = serializers.DictField()
     outcome = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
+    basis = serializers.ChoiceField(
+        choices=["declared", "implied", "absent", "unreadable"],
+        help_text="why: the document declares it, a default or another element implies it, it is absent, or unreadable",
+    )
     evidence = serializers.DictField()
 
 

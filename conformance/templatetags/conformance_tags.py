@@ -14,6 +14,12 @@ DOCUMENT_LABELS = {
     "capability_statement": _("CapabilityStatement (/metadata)"),
     "smart_configuration": _("Configuration SMART (/.well-known/smart-configuration)"),
 }
+BASIS_LABELS = {
+    "declared": _("déclaré par le serveur"),
+    "implied": _("déduit (valeur par défaut ou autre élément du document)"),
+    "absent": _("élément ou document absent"),
+    "unreadable": _("élément présent mais illisible ou mal formé"),
+}
 OUTCOME_CLASSES = {"pass": "text-bg-success", "fail": "text-bg-danger", "unknown": "text-bg-secondary"}
 
 
@@ -25,6 +31,11 @@ def check_label(check):
 @register.filter
 def outcome_label(outcome):
     return OUTCOME_LABELS.get(outcome, outcome)
+
+
+@register.filter
+def basis_label(basis):
+    return BASIS_LABELS.get(basis, basis or "")
 
 
 @register.filter

@@ -1,5 +1,8 @@
 """The pure evaluation of clause checks against the real discovery documents and variants derived from them."""
 
+import copy
+import json
+
 import pytest
 
 from conformance.checks import evaluate
@@ -13,6 +16,7 @@ from .conftest import (
     SMART_ISIK,
     all_checks,
     fixture_json,
+    fixture_text,
     with_fhir_version,
     with_plain_pkce,
     without_capability,
@@ -132,7 +136,12 @@ def test_it_fails_pkce_and_grant_types_on_a_smart_1_0_document_but_reads_its_cap
     pkce = evaluate({"type": "smart_pkce", "value": "S256"}, None, smart)
     assert pkce["outcome"] == "fail" and pkce["evidence"]["excerpt"] is None
     assert "code_challenge_methods_supported" in pkce["evidence"]["message"]
-    assert evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)["outcome"] == "fail"
+    # No grant_types_supported (SMART 1): never a fail. client_credentials cannot be told; the authorization
+    # code flow is RFC 8414's default and implied by the authorization endpoint with launch-ehr.
+    credentials = evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, smart)
+    assert (credentials["outcome"], credentials["basis"]) == ("unknown", "absent")
+    code = evaluate({"type": "smart_grant_type", "value": "authorization_code"}, None, smart)
+    assert (code["outcome"], code["basis"]) == ("pass", "implied")
 
 
 def test_it_checks_the_french_directory_statement_read_only_resources():
@@ -214,7 +223,7 @@ def test_it_treats_wrongly_typed_elements_as_absent():
         outcomes(
             statement, {"capabilities": "launch-ehr", "code_challenge_methods_supported": None, "token_endpoint": ""}
         )
-        == ["fail"] * 10
+        == ["fail"] * 7 + ["unknown"] + ["fail"] * 2  # grant types absent: unknown, never fail
     )
 
 
@@ -253,3 +262,210 @@ def test_it_cuts_long_excerpts():
     }
     result = evaluate({"type": "fhir_resource", "resource": "Patient"}, statement, None)
     assert len(result["evidence"]["excerpt"]) == 41 and result["evidence"]["excerpt"][-1] == "… (+60)"
+
+
+# Real shapes (issue 15): each wrong-verdict class on a document built from the corpus ----------------
+
+CORPUS = "corpus/"
+
+
+def corpus(name):
+    from conformance.validate import validate_capability_statement
+
+    text = fixture_text(CORPUS + name)
+    if name.endswith(".xml") or '"resourceType"' in text[:2000]:
+        return validate_capability_statement(text).data
+    return json.loads(text)
+
+
+def test_format_aliases_work_both_ways():
+    ans = corpus("capability-ans-annuaire-sante-fr-requirements.json")  # lists "json"
+    assert ans["format"] == ["json"]
+    for value in ("application/fhir+json", "application/json+fhir", "json"):
+        assert evaluate({"type": "fhir_format", "value": value}, ans, None)["outcome"] == "pass", value
+    assert evaluate({"type": "fhir_format", "value": "application/fhir+xml"}, ans, None)["outcome"] == "fail"
+    dstu2 = corpus("cerner-millennium-dstu2-conformance.json")  # a DSTU2 server: "json"
+    assert evaluate({"type": "fhir_format", "value": "application/json+fhir"}, dstu2, None)["outcome"] == "pass"
+    gpc = corpus("nhs-gpconnect-stu3-capability-statement.xml")  # MIME types only
+    assert evaluate({"type": "fhir_format", "value": "xml"}, gpc, None)["outcome"] == "pass"
+
+
+def with_rest_operation(statement, operation):
+    statement = copy.deepcopy(statement)
+    statement["rest"][0].setdefault("operation", []).append(operation)
+    return statement
+
+
+def test_stu3_type_level_operations_are_read_from_rest_operation():
+    # CMS's STU3 server with the operation HAPI declares for Patient/$everything on STU3.
+    everything = {"name": "everything", "definition": {"reference": "OperationDefinition/Patient-i-everything"}}
+    stu3 = with_rest_operation(corpus("cms-bfd-v1-stu3-metadata.json"), everything)
+    patient = evaluate({"type": "fhir_operation", "name": "everything", "level": "patient"}, stu3, None)
+    assert patient["outcome"] == "pass" and patient["evidence"]["path"] == "$.rest[0].operation[0]"
+    # It is a Patient operation, not a system one.
+    assert (
+        evaluate({"type": "fhir_operation", "name": "everything", "level": "system"}, stu3, None)["outcome"] == "fail"
+    )
+    # DSTU2 References too ($-prefixed names as HAPI DSTU2 writes them).
+    dstu2 = with_rest_operation(
+        corpus("cerner-millennium-dstu2-conformance.json"),
+        {"name": "$everything", "definition": {"reference": "OperationDefinition/Patient-i-everything"}},
+    )
+    assert (
+        evaluate({"type": "fhir_operation", "name": "everything", "level": "patient"}, dstu2, None)["outcome"] == "pass"
+    )
+    # R4 keeps type-level operations on the resource: the same rest.operation does not count there.
+    r4 = with_rest_operation(corpus("cms-bfd-v2-r4-metadata.json"), everything)
+    assert evaluate({"type": "fhir_operation", "name": "everything", "level": "patient"}, r4, None)["outcome"] == "fail"
+    # STU3 patient export declared HAPI's way.
+    export = with_rest_operation(
+        corpus("cms-bfd-v1-stu3-metadata.json"),
+        {"name": "export", "definition": {"reference": "OperationDefinition/Patient-t-export"}},
+    )
+    assert evaluate({"type": "fhir_operation", "name": "export", "level": "patient"}, export, None)["outcome"] == "pass"
+    assert evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, export, None)["outcome"] == "fail"
+
+
+def test_a_missing_grant_list_is_never_a_fail():
+    soarian = corpus("cerner-soarian-r4-smart-configuration-provider.json")
+    assert "grant_types_supported" not in soarian
+    code = evaluate({"type": "smart_grant_type", "value": "authorization_code"}, None, soarian)
+    assert (code["outcome"], code["basis"]) == ("pass", "implied")
+    credentials = evaluate({"type": "smart_grant_type", "value": "client_credentials"}, None, soarian)
+    assert (credentials["outcome"], credentials["basis"]) == ("unknown", "absent")
+    # Without a launch capability nothing implies the authorization code flow: unknown, still not a fail.
+    bare = {key: value for key, value in soarian.items() if key != "capabilities"}
+    assert evaluate({"type": "smart_grant_type", "value": "authorization_code"}, None, bare)["outcome"] == "unknown"
+
+
+def test_a_dstu2_conformance_is_read_and_its_version_decides():
+    from conformance.validate import validate_capability_statement
+
+    validation = validate_capability_statement(fixture_text(CORPUS + "cerner-millennium-dstu2-conformance.json"))
+    assert validation.usable and validation.valid
+    assert evaluate({"type": "fhir_version", "value": "1.0.2"}, validation.data, None)["outcome"] == "pass"
+    assert evaluate({"type": "fhir_version", "value": "4.0.1"}, validation.data, None)["outcome"] == "fail"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("introspection_endpoint", "/user/introspect"),
+        ("introspection_endpoint", "http://ehr.example.com/user/introspect"),
+        ("token_endpoint", "auth/token"),
+        ("issuer", "https://ehr.example.com/.well-known/openid-configuration"),
+    ],
+)
+def test_endpoints_must_be_absolute_https_urls_and_issuer_not_a_discovery_document(smart22, key, value):
+    result = evaluate({"type": "smart_endpoint", "value": key}, None, smart22 | {key: value})
+    assert (result["outcome"], result["basis"]) == ("fail", "unreadable")
+    assert value in result["evidence"]["message"]
+    assert evaluate({"type": "smart_endpoint", "value": key}, None, smart22)["outcome"] == "pass"
+
+
+def test_export_is_matched_strictly_by_level():
+    # The bulk server with its patient and group exports declared at rest level (the shape that passed before).
+    statement = copy.deepcopy(corpus("capability-smart-bulk-data-server-r4.json"))
+    rest = statement["rest"][0]
+    rest["operation"] = [op for op in rest["operation"] if op["name"] != "export"]
+    for resource in rest["resource"]:
+        rest["operation"] += resource.pop("operation", [])
+    for level in ("system", "patient", "group"):
+        assert evaluate({"type": "fhir_operation", "name": "export", "level": level}, statement, None)["outcome"] == (
+            "fail"
+        ), level
+    # A system export under another name is recognised by its canonical, version suffix allowed.
+    rest["operation"].append(
+        {"name": "bulk", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export|2.0.0"}
+    )
+    assert (
+        evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, statement, None)["outcome"] == "pass"
+    )
+    # A Patient operation pointing at the system canonical is not a patient export.
+    patient = next(r for r in statement["rest"][0]["resource"] if r["type"] == "Patient")
+    patient["operation"] = [
+        {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+    ]
+    patient_export = {"type": "fhir_operation", "name": "export", "level": "patient"}
+    assert evaluate(patient_export, statement, None)["outcome"] == "fail"
+
+
+def test_messages_follow_the_readers_language():
+    from django.utils import translation
+
+    from conformance.checks import localize
+
+    with translation.override("fr"):
+        stored = evaluate({"type": "smart_capability", "value": "launch-ehr"}, None, fixture_json(SMART_ISIK))
+    assert stored["evidence"]["message"] == "Capacité SMART « launch-ehr » non annoncée."
+    with translation.override("en"):
+        shown = localize(json.loads(json.dumps(stored)))  # as read back from the JSON column
+    assert shown["evidence"]["message"] == "SMART capability “launch-ehr” not advertised."
+    assert "message_code" not in shown and shown["basis"] == "declared"
+
+
+# New check types (Inferno's static items) -------------------------------------------------------
+
+
+def test_smart_endpoints_match_compares_the_statement_with_the_well_known_document():
+    statement = corpus("cerner-millennium-r4-capability.json")
+    smart = corpus("cerner-millennium-r4-smart-configuration.json")
+    assert evaluate({"type": "smart_endpoints_match"}, statement, smart)["outcome"] == "pass"
+    moved = smart | {"token_endpoint": "https://elsewhere.example/token"}
+    result = evaluate({"type": "smart_endpoints_match"}, statement, moved)
+    assert result["outcome"] == "fail" and "token" in result["evidence"]["message"]
+    assert evaluate({"type": "smart_endpoints_match"}, statement, None)["outcome"] == "unknown"
+
+
+def test_backend_services_and_oidc_and_capabilities_array(smart22):
+    cerner = corpus("cerner-millennium-r4-smart-configuration.json")
+    assert evaluate({"type": "smart_backend_services"}, None, cerner)["outcome"] == "pass"
+    no_jwt = cerner | {"token_endpoint_auth_methods_supported": ["client_secret_basic"]}
+    assert evaluate({"type": "smart_backend_services"}, None, no_jwt)["outcome"] == "fail"
+    rs256 = cerner | {"token_endpoint_auth_signing_alg_values_supported": ["RS256"]}
+    assert evaluate({"type": "smart_backend_services"}, None, rs256)["outcome"] == "fail"
+    assert evaluate({"type": "smart_oidc_endpoints"}, None, smart22)["outcome"] == "pass"
+    no_issuer = {key: value for key, value in smart22.items() if key != "issuer"}
+    assert evaluate({"type": "smart_oidc_endpoints"}, None, no_issuer)["outcome"] == "fail"
+    assert evaluate({"type": "smart_capabilities_array"}, None, smart22)["outcome"] == "pass"
+    mixed = smart22 | {"capabilities": ["launch-ehr", 3]}
+    assert evaluate({"type": "smart_capabilities_array"}, None, mixed)["basis"] == "unreadable"
+    assert evaluate({"type": "smart_capabilities_array"}, None, smart22 | {"capabilities": "launch-ehr"})[
+        "outcome"
+    ] == ("fail")
+
+
+def test_instantiates_and_profiles_any(inferno):
+    check = {
+        "type": "fhir_instantiates",
+        "value": "http://hl7.org/fhir/us/core/CapabilityStatement/us-core-server|6.1.0",
+    }
+    assert evaluate(check, inferno, None)["outcome"] == "fail"  # a version is asked, none declared
+    assert evaluate({**check, "value": check["value"].split("|")[0]}, inferno, None)["outcome"] == "pass"
+    versioned = copy.deepcopy(inferno)
+    versioned["instantiates"] = [check["value"]]
+    assert evaluate({**check, "value": check["value"].split("|")[0]}, versioned, None)["outcome"] == "pass"
+    any_of = {
+        "type": "fhir_profiles_any",
+        "resource": "Patient",
+        "profiles": ["http://example.org/other", "http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient"],
+    }
+    assert evaluate(any_of, inferno, None)["outcome"] == "pass"
+    assert evaluate({**any_of, "profiles": ["http://example.org/other"]}, inferno, None)["outcome"] == "fail"
+
+
+def test_transport_checks_read_the_fetch_and_are_unknown_on_uploads():
+    transport = {
+        "smart_configuration": {
+            "tls_version": "TLSv1.3",
+            "headers": {"Content-Type": "application/json; charset=utf-8", "Access-Control-Allow-Origin": "*"},
+        }
+    }
+    for check in ({"type": "tls_min_version", "value": "1.2"}, {"type": "cors"}, {"type": "well_known_content_type"}):
+        assert evaluate(check, None, None, transport)["outcome"] == "pass", check
+        upload = evaluate(check, None, None, None)
+        assert (upload["outcome"], upload["basis"]) == ("unknown", "absent"), check
+    old = {"smart_configuration": {"tls_version": "TLSv1.1", "headers": {"Content-Type": "application/fhir+json"}}}
+    assert evaluate({"type": "tls_min_version"}, None, None, old)["outcome"] == "fail"
+    assert evaluate({"type": "cors"}, None, None, old)["outcome"] == "fail"
+    assert evaluate({"type": "well_known_content_type"}, None, None, old)["outcome"] == "fail"

@@ -80,3 +80,23 @@ def test_it_reads_every_bids_latest_results_in_three_queries(hospital, library, 
     assert [r["outcome"] for r in smart] == ["pass", "pass", "fail", "pass"]  # the latest report of that bid
     if bids > 1:
         assert [r["outcome"] for r in by_bid[created[0].pk][clauses["smart"].pk]] == ["pass"] * 4
+
+
+def test_it_shows_the_basis_of_each_outcome_in_words(probed, buyer):
+    smart_10 = fixture_text("smart-config-ig-1.0-example.json")  # SMART 1: no grant list, no PKCE
+    probe(probed.bid, buyer, fixture_text(INFERNO), smart_10)
+    outcomes = selectors.latest_results_by_criterion(probed.bid)[probed.clauses["smart"].pk]
+    # permission-v2 not in the list (declared), grant list and PKCE list missing (absent), token endpoint given.
+    assert [item["basis"] for item in outcomes] == ["declared", "absent", "absent", "declared"]
+    assert [item["outcome"] for item in outcomes] == ["fail", "unknown", "fail", "pass"]
+    html = render_to_string("conformance/_check_outcomes.html", {"outcomes": outcomes})
+    assert html.count("élément ou document absent") == 2
+    assert html.count("déclaré par le serveur") == 2
+
+
+def test_it_labels_the_new_check_types():
+    assert describe({"type": "tls_min_version", "value": "1.3"}) == "TLS 1.3 ou plus"
+    assert describe({"type": "fhir_profiles_any", "resource": "Patient", "profiles": ["a", "b"]}) == (
+        "Patient : l'un des profils a, b"
+    )
+    assert describe({"type": "smart_endpoints_match"}).startswith("Sécurité SMART")

@@ -39,7 +39,13 @@ def worker():
     celery_app.conf.update(task_always_eager=False)
     _purge()
     with start_worker(
-        celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30
+        celery_app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        loglevel="WARNING",
+        shutdown_timeout=30,
+        queues=["celery", "probes"],  # probes run on their own queue (settings.CELERY_TASK_ROUTES)
     ):
         yield
     _purge()
@@ -47,7 +53,8 @@ def worker():
 
 def _purge():
     with celery_app.connection_for_write() as conn:
-        conn.default_channel.queue_purge(celery_app.conf.task_default_queue)
+        for queue in (celery_app.conf.task_default_queue, "probes"):
+            conn.default_channel.queue_purge(queue)
 
 
 def wait_until_finished(report_id):

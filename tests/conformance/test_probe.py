@@ -30,6 +30,7 @@ from .conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+CLAUSE_PATIENT = all_checks()[2]
 
 
 def url(bid):
@@ -483,4 +484,113 @@ def test_it_groups_the_latest_results_by_tender_clause_for_the_scoring_grid(prob
     assert list(grouped) == [clause.pk for clause in probed.clauses.values()]
     assert [r["outcome"] for r in grouped[probed.clauses["bulk"].pk]] == ["fail"] * 3
     assert [r["outcome"] for r in grouped[probed.clauses["smart"].pk]] == ["pass"] * 4
-    assert set(grouped[probed.clauses["bulk"].pk][0]) == {"check", "outcome", "evidence"}
+    assert set(grouped[probed.clauses["bulk"].pk][0]) == {"check", "outcome", "basis", "evidence"}  # basis: issue 15
+
+
+# Issue 15: basis, language, transport checks, XML and DSTU2 through the API ---------------------
+
+TRANSPORT_CHECKS = {
+    "transport": [
+        {"type": "tls_min_version", "value": "1.2"},
+        {"type": "cors"},
+        {"type": "well_known_content_type"},
+        {"type": "smart_endpoints_match"},
+    ],
+    "smart": [{"type": "smart_capability", "value": "launch-standalone"}],
+}
+
+
+def test_each_result_has_a_basis_and_its_message_in_the_readers_language(
+    api, probed, eager, django_capture_on_commit_callbacks
+):
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", fixture_text(INFERNO)),
+        smart_configuration=upload("smart.json", without_capability(fixture_json(SMART_22))),
+    )
+    french = api(probed.lead).get(url(probed.bid), HTTP_ACCEPT_LANGUAGE="fr").json()
+    english = api(probed.lead).get(url(probed.bid), HTTP_ACCEPT_LANGUAGE="en").json()
+    assert all(r["basis"] in ("declared", "implied", "absent", "unreadable") for r in english["results"])
+    failed = [r for r in english["results"] if r["outcome"] == "fail"]
+    assert [r["check"] for r in failed] == [{"type": "smart_capability", "value": "permission-v2"}]
+    assert failed[0]["basis"] == "declared"
+    assert failed[0]["evidence"]["message"] == "SMART capability “permission-v2” not advertised."
+    assert [r for r in french["results"] if r["outcome"] == "fail"][0]["evidence"]["message"] == (
+        "Capacité SMART « permission-v2 » non annoncée."
+    )
+    assert all(set(r["evidence"]) == {"path", "excerpt", "message"} for r in english["results"])
+
+
+def test_the_connection_checks_read_the_fetch_and_are_unknown_on_upload(
+    api, hospital, library, buyer, server, allow_local, eager, django_capture_on_commit_callbacks
+):
+    tender, _clauses = make_probe_tender(hospital, library, clause_checks=TRANSPORT_CHECKS)
+    bid = Bid.objects.create(tender=tender, vendor="Beta", price=1, fhir_base_url=server.url("/fhir/"))
+    statement = fixture_json(INFERNO)
+    smart = fixture_json(SMART_22)
+    for extension in statement["rest"][0]["security"]["extension"]:
+        for uri in extension["extension"]:
+            uri["valueUri"] = {"token": smart["token_endpoint"], "authorize": smart["authorization_endpoint"]}.get(
+                uri["url"], uri["valueUri"]
+            )
+    server.serve_fhir(statement, smart)
+    server.routes["/fhir/.well-known/smart-configuration"].headers["Access-Control-Allow-Origin"] = "*"
+    post(api, buyer, bid, django_capture_on_commit_callbacks)
+    body = api(buyer).get(url(bid)).json()
+    by_type = {r["check"]["type"]: r for r in body["results"]}
+    # Plain http to the test server: no TLS at all.
+    assert (by_type["tls_min_version"]["outcome"], by_type["tls_min_version"]["basis"]) == ("fail", "declared")
+    assert by_type["cors"]["outcome"] == "pass" and by_type["cors"]["evidence"]["excerpt"] == "*"
+    assert by_type["well_known_content_type"]["outcome"] == "pass"
+    assert by_type["smart_endpoints_match"]["outcome"] == "pass"
+    assert by_type["smart_capability"]["outcome"] == "fail"
+
+    post(
+        api,
+        buyer,
+        bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", statement),
+        smart_configuration=upload("smart.json", smart),
+    )
+    body = api(buyer).get(url(bid)).json()
+    by_type = {r["check"]["type"]: r for r in body["results"]}
+    for kind in ("tls_min_version", "cors", "well_known_content_type"):
+        assert (by_type[kind]["outcome"], by_type[kind]["basis"]) == ("unknown", "absent"), kind
+
+
+def test_an_xml_statement_and_a_dstu2_conformance_are_probed(api, probed, eager, django_capture_on_commit_callbacks):
+    for name, version_outcome in (
+        ("corpus/nhs-gpconnect-stu3-capability-statement.xml", "fail"),
+        ("corpus/cerner-millennium-dstu2-conformance.json", "fail"),
+    ):
+        post(
+            api,
+            probed.lead,
+            probed.bid,
+            django_capture_on_commit_callbacks,
+            capability_statement=upload("metadata", fixture_text(name)),
+        )
+        body = api(probed.lead).get(url(probed.bid)).json()
+        assert body["status"] == "done" and body["documents"][0]["valid"] is True, name
+        by_check = {json.dumps(r["check"], sort_keys=True): r for r in body["results"]}
+        version = by_check[json.dumps({"type": "fhir_version", "value": "4.0.1"}, sort_keys=True)]
+        assert version["outcome"] == version_outcome and version["evidence"]["excerpt"] in ("3.0.1", "1.0.2")
+        patient = by_check[json.dumps(CLAUSE_PATIENT, sort_keys=True)]
+        assert patient["outcome"] == "pass", name
+
+
+def test_it_fetches_an_xml_only_statement(api, probed, server, allow_local, eager, django_capture_on_commit_callbacks):
+    from .conftest import json_route
+
+    xml = fixture_text("corpus/nhs-gpconnect-stu3-capability-statement.xml").encode()
+    server.routes["/fhir/metadata"] = json_route(xml, content_type="application/fhir+xml; charset=utf-8")
+    Bid.objects.filter(pk=probed.bid.pk).update(fhir_base_url=server.url("/fhir"))
+    post(api, probed.lead, probed.bid, django_capture_on_commit_callbacks)
+    body = api(probed.lead).get(url(probed.bid)).json()
+    assert body["status"] == "done" and body["documents"][0]["valid"] is True
+    by_check = {json.dumps(r["check"], sort_keys=True): r for r in body["results"]}
+    assert by_check[json.dumps(CLAUSE_PATIENT, sort_keys=True)]["outcome"] == "pass"

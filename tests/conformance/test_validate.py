@@ -65,3 +65,33 @@ def test_it_requires_list_fields_to_be_lists():
     smart = fixture_json(SMART_ISIK) | {"capabilities": "permission-v2"}
     validation = validate_smart_configuration(json.dumps(smart))
     assert validation.messages == ["Le champ capabilities doit être une liste."]
+
+
+def test_it_reads_an_xml_capability_statement_into_the_json_shape():
+    from .conftest import fixture_text
+
+    validation = validate_capability_statement(fixture_text("corpus/nhs-gpconnect-stu3-capability-statement.xml"))
+    assert validation.usable and validation.valid
+    data = validation.data
+    assert data["resourceType"] == "CapabilityStatement" and data["fhirVersion"] == "3.0.1"
+    assert data["format"] == ["application/fhir+xml", "application/fhir+json"]
+    rest = data["rest"][0]
+    assert rest["mode"] == "server" and rest["security"] == {"cors": True}
+    patient = rest["resource"][0]
+    assert patient["type"] == "Patient"
+    assert patient["interaction"] == [{"code": "read"}, {"code": "search-type"}]
+    assert patient["searchParam"][0]["name"] == "identifier"
+    assert rest["operation"][0]["definition"] == {
+        "reference": "https://fhir.nhs.uk/STU3/OperationDefinition/GPConnect-RegisterPatient-Operation-1"
+    }
+
+
+def test_it_refuses_xml_with_entities_and_html_as_unreadable():
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
+        '<CapabilityStatement xmlns="http://hl7.org/fhir"><fhirVersion value="&lol2;"/></CapabilityStatement>'
+    )
+    validation = validate_capability_statement(bomb)
+    assert not validation.usable and "XML illisible" in validation.messages[0]
+    html = validate_capability_statement("<html><body>Connexion</body></html>")
+    assert not html.usable and "JSON illisible" in html.messages[0]
