@@ -34,6 +34,9 @@ def _normalized(content):
     for field in ("rubric", "references", "tags", "checks"):
         content[field] = content.get(field) or []
     content["question"] = content.get("question") or ""
+    content["destination"] = content.get("destination") or "annex"
+    content["derogations"] = list(content.get("derogations") or [])
+    content["legal_note"] = content.get("legal_note") or ""
     content["rubric"] = sorted(content["rubric"], key=lambda level: level["score"])
     return {field: content.get(field) for field in CONTENT_FIELDS}
 
