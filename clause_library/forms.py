@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from organizations.models import Organization
 
-from .models import Category, Language, Library, Requirement
+from .models import Category, Destination, Language, Library, Requirement
 
 JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
 
@@ -19,7 +19,10 @@ PARAMETERS_EXAMPLE = (
     '"default": 30, "required": true, "min": 1, "max": 365, "help": "…"}]'
 )
 RUBRIC_EXAMPLE = '[{"score": 0, "description": "Aucune API"}, {"score": 5, "description": "API FHIR complète"}]'
-REFERENCES_EXAMPLE = '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}]'
+REFERENCES_EXAMPLE = (
+    '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}, '
+    '{"label": "45 CFR 171", "url": "https://www.ecfr.gov/current/title-45/part-171", "informative": true}]'
+)
 CHECKS_EXAMPLE = '[{"type": "fhir_version", "value": "4.0.1"}]'
 
 
@@ -110,6 +113,22 @@ class TagsField(forms.CharField):
         return tags
 
 
+class ArticleListField(forms.CharField):
+    """CCAG-TIC article numbers separated by commas or spaces, kept in the order typed, without repeats."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        articles = []
+        for article in text.replace(";", ",").replace(" ", ",").split(","):
+            article = article.strip()
+            if article and article not in articles:
+                articles.append(article)
+        return articles
+
+
 class ClauseForm(BootstrapForm):
     key = forms.SlugField(
         label=gettext_lazy("Clé"),
@@ -166,6 +185,37 @@ class ClauseForm(BootstrapForm):
         label=gettext_lazy("Vérifications automatiques (JSON)"),
         help_text=format_lazy("{} {}", gettext_lazy("Facultatif. Exemple :"), CHECKS_EXAMPLE),
     )
+    destination = forms.ChoiceField(
+        label=gettext_lazy("Destination dans le dossier de consultation"),
+        choices=Destination.choices,
+        initial=Destination.ANNEX,
+        required=False,  # a form posted without it (older pages, scripts) keeps the default
+        help_text=gettext_lazy(
+            "Annexe technique : une exigence technique. CCAP : pénalités, réversibilité, propriété "
+            "intellectuelle, confidentialité. RC : pièces à fournir, démonstrations. "
+            "Bordereau des prix : une ligne de prix."
+        ),
+    )
+    derogations = ArticleListField(
+        label=gettext_lazy("Dérogations au CCAG-TIC 2021"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Pour une clause du CCAP seulement : les articles du CCAG-TIC 2021 dont elle s'écarte, "
+            "séparés par des virgules (ex. 14.1.1, 14.3)."
+        ),
+    )
+    legal_note = forms.CharField(
+        label=gettext_lazy("Note juridique (non publiée)"),
+        required=False,
+        max_length=20000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Pour les acheteurs : pourquoi la clause est licite, le risque, la source. "
+            "Jamais imprimée dans les pièces du marché."
+        ),
+    )
     tags = TagsField(
         label=gettext_lazy("Étiquettes"),
         required=False,
@@ -177,6 +227,9 @@ class ClauseForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         if not with_key:
             del self.fields["key"]
+
+    def clean_destination(self):
+        return self.cleaned_data.get("destination") or Destination.ANNEX
 
     def content(self):
         """The clause content as the services take it (cleaned data minus the key)."""
@@ -198,8 +251,11 @@ class ClauseForm(BootstrapForm):
         "references": [],
         "checks": [],
         "tags": [],
+        "destination": Destination.ANNEX,
+        "derogations": [],
+        "legal_note": "",
     }
-    DEPENDS_ON = {"body": "parameters", "rubric": "scale_max"}
+    DEPENDS_ON = {"body": "parameters", "rubric": "scale_max", "derogations": "destination"}
 
     def add_rule_errors(self):
         """After a failed is_valid(): the content rules' errors on the fields that did parse."""
