@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -386,8 +387,49 @@ class LibraryShareForm(BootstrapForm):
         required=False,
         queryset=Organization.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Les organisations avec lesquelles la vôtre est déjà en relation (partages, copies, membres communs)."
+        ),
+    )
+    add_organization = forms.CharField(
+        label=gettext_lazy("Partager aussi avec (nom exact de l'organisation)"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "Le nom exact, tel que l'organisation l'a enregistré ; la liste complète n'est pas publiée."
+        ),
     )
 
-    def __init__(self, *args, library, **kwargs):
+    def __init__(self, *args, library, related, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = Organization.objects.exclude(pk=library.organization_id).order_by("name")
+        self.library = library
+        # Offered: the related organisations and those the library is already shared with, never the
+        # whole instance (issue 18, finding 13).
+        current = library.shared_with.values("pk")
+        self.fields["shared_with"].queryset = (
+            Organization.objects.filter(Q(pk__in=related.values("pk")) | Q(pk__in=current))
+            .exclude(pk=library.organization_id)
+            .distinct()
+            .order_by("name")
+        )
+
+    def clean_add_organization(self):
+        name = (self.cleaned_data.get("add_organization") or "").strip()
+        if not name:
+            return None
+        # One answer for every name that does not designate another organisation, so the field tells
+        # nothing more than the exact name typed.
+        organization = Organization.objects.filter(name__iexact=name).exclude(pk=self.library.organization_id).first()
+        if organization is None:
+            raise forms.ValidationError(
+                _("Aucune autre organisation ne porte exactement ce nom : vérifiez-le auprès d'elle.")
+            )
+        return organization
+
+    def shared_organizations(self):
+        """The organisations to share with: the ticked ones plus the one named."""
+        chosen = list(self.cleaned_data.get("shared_with") or [])
+        extra = self.cleaned_data.get("add_organization")
+        if extra is not None and extra not in chosen:
+            chosen.append(extra)
+        return chosen

@@ -27,6 +27,30 @@ def libraries_visible_to_organizations(orgs):
     )
 
 
+def organizations_related_to(organization_id):
+    """Organisations an owner has a relation with: the ones it shares a library with (or that share one
+    with it), that forked one of its libraries, or that have a member in common with it.
+
+    The share page offers only these (issue 18, finding 13): listing every organisation of the
+    instance to any editor told them who else uses it. Others are reached by their exact name.
+    """
+    from organizations.models import Membership, Organization
+
+    own_libraries = Library.objects.filter(organization_id=organization_id)
+    members = Membership.objects.filter(organization_id=organization_id).values("user_id")
+    return (
+        Organization.objects.filter(
+            Q(shared_libraries__in=own_libraries)
+            | Q(libraries__shared_with=organization_id, libraries__visibility=Library.Visibility.SHARED)
+            | Q(libraries__origin__in=own_libraries)
+            | Q(memberships__user_id__in=members)
+        )
+        .exclude(pk=organization_id)
+        .distinct()
+        .order_by("name")
+    )
+
+
 def upstream_visible(library):
     """Whether a fork's organisation may still read its upstream library *now*.
 
@@ -36,9 +60,7 @@ def upstream_visible(library):
     """
     if not library.origin_id:
         return False
-    return (
-        libraries_visible_to_organizations({library.organization_id}).filter(pk=library.origin_id).exists()
-    )
+    return libraries_visible_to_organizations({library.organization_id}).filter(pk=library.origin_id).exists()
 
 
 def libraries_for_list(user):

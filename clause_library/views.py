@@ -277,12 +277,17 @@ def library_fork(request, pk):
 def library_share(request, pk):
     library = _editable_library(request, pk)
     initial = {"visibility": library.visibility, "shared_with": list(library.shared_with.all())}
-    form = LibraryShareForm(request.POST or None, initial=initial, library=library)
+    form = LibraryShareForm(
+        request.POST or None,
+        initial=initial,
+        library=library,
+        related=selectors.organizations_related_to(library.organization_id),
+    )
     if request.method == "POST" and form.is_valid():
         services.library_update(
             user=request.user,
             library=library,
-            changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.cleaned_data["shared_with"]},
+            changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.shared_organizations()},
         )
         messages.success(request, _("Partage de la bibliothèque enregistré."))
         return redirect("clause_library:library_detail", pk=library.pk)
