@@ -83,7 +83,7 @@ def _validate_tender_file_fields(data, add):
         if len(derogations) > MAX_DEROGATIONS:
             add("derogations", _("%(max)s dérogations au plus.") % {"max": MAX_DEROGATIONS})
         for item in derogations:
-            if not DEROGATION_RE.match(item):
+            if not DEROGATION_RE.fullmatch(item):
                 add(
                     "derogations",
                     _("« %(value)s » n'est pas un numéro d'article du CCAG-TIC 2021 (ex. « 14.1.1 »).")

@@ -85,6 +85,7 @@ def test_a_clause_written_without_them_takes_the_defaults(api, library, curator)
         ({"destination": "cctp"}, "destination", "cctp"),
         ({"destination": "ccap", "derogations": ["14.a"]}, "derogations", "14.a"),
         ({"destination": "ccap", "derogations": ["014.1"]}, "derogations", "014.1"),
+        ({"destination": "ccap", "derogations": ["14.1\n"]}, "derogations", "14.1"),
         ({"destination": "ccap", "derogations": "14.1"}, "derogations", "liste"),
         ({"destination": "ccap", "derogations": ["14.1", "14.1"]}, "derogations", "deux fois"),
         ({"destination": "annex", "derogations": ["14.1.1"]}, "derogations", "CCAP"),
