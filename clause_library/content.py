@@ -6,10 +6,96 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from .checks import validate_checks
-from .models import Category, Language, Requirement
+from .models import Category, Destination, Language, Requirement
 from .parameters import validate_definitions
+from .text import first_forbidden_character
 
 KEY_RE = re.compile(r"^[-a-zA-Z0-9_]+$")
+# A CCAG-TIC 2021 article number: "14", "14.1", "14.1.1" (up to four levels, no leading zero).
+DEROGATION_RE = re.compile(r"^[1-9][0-9]?(\.[1-9][0-9]?){0,3}$")
+MAX_BODY_CHARS = 50_000
+MAX_LEGAL_NOTE_CHARS = 20_000
+MAX_DEROGATIONS = 50
+
+
+def _forbidden_character_errors(data):
+    """{field: [message]} for each text of the clause holding a control character (named by where)."""
+    errors = {}
+
+    def check(field, text, where=None):
+        character = first_forbidden_character(text)
+        if character is None:
+            return
+        message = _("caractère de contrôle interdit (U+%(code)04X) : retirez-le.") % {"code": ord(character)}
+        if where:
+            message = f"{where} : {message}"
+        else:
+            message = message[0].upper() + message[1:]
+        errors.setdefault(field, []).append(message)
+
+    for field in ("title", "body", "question", "legal_note"):
+        check(field, data.get(field))
+    for index, level in enumerate(_list(data.get("rubric"))):
+        if isinstance(level, dict):
+            check("rubric", level.get("description"), _("Niveau %(n)s") % {"n": index + 1})
+    for index, parameter in enumerate(_list(data.get("parameters"))):
+        if isinstance(parameter, dict):
+            where = _("Paramètre %(n)s") % {"n": index + 1}
+            for key in ("label", "help", "default"):
+                check("parameters", parameter.get(key), f"{where} ({key})")
+            for choice in _list(parameter.get("choices")):
+                check("parameters", choice, f"{where} (choices)")
+    for index, reference in enumerate(_list(data.get("references"))):
+        if isinstance(reference, dict):
+            check("references", reference.get("label"), _("Référence %(n)s") % {"n": index + 1})
+    for tag in _list(data.get("tags")):
+        check("tags", tag)
+    return errors
+
+
+def _list(value):
+    return value if isinstance(value, list) else []
+
+
+def _validate_tender_file_fields(data, add):
+    """destination, derogations and legal_note (API.md, "Tender file")."""
+    destination = data.get("destination", Destination.ANNEX)
+    if destination not in Destination.values:
+        add(
+            "destination",
+            _("Destination inconnue : « %(value)s » (attendu : %(values)s).")
+            % {"value": destination, "values": ", ".join(Destination.values)},
+        )
+    derogations = data.get("derogations")
+    if derogations is None:
+        derogations = []
+    if not isinstance(derogations, list) or not all(isinstance(item, str) for item in derogations):
+        add("derogations", _("Une liste de numéros d'articles du CCAG-TIC (ex. « 14.1.1 ») est attendue."))
+    elif derogations:
+        if destination != Destination.CCAP:
+            add(
+                "derogations",
+                _(
+                    "Seule une clause destinée au CCAP (destination « ccap ») déroge au CCAG-TIC : "
+                    "retirez les dérogations ou changez la destination."
+                ),
+            )
+        if len(derogations) > MAX_DEROGATIONS:
+            add("derogations", _("%(max)s dérogations au plus.") % {"max": MAX_DEROGATIONS})
+        for item in derogations:
+            if not DEROGATION_RE.fullmatch(item):
+                add(
+                    "derogations",
+                    _("« %(value)s » n'est pas un numéro d'article du CCAG-TIC 2021 (ex. « 14.1.1 »).")
+                    % {"value": item[:30]},
+                )
+        if len(set(derogations)) != len(derogations):
+            add("derogations", _("Un article apparaît deux fois dans les dérogations."))
+    legal_note = data.get("legal_note")
+    if legal_note is not None and not isinstance(legal_note, str):
+        add("legal_note", _("Un texte est attendu."))
+    elif legal_note and len(legal_note) > MAX_LEGAL_NOTE_CHARS:
+        add("legal_note", _("%(max)s caractères au plus.") % {"max": MAX_LEGAL_NOTE_CHARS})
 
 
 def validate_clause_content(data):
@@ -23,6 +109,12 @@ def validate_clause_content(data):
         add("title", _("Le titre est obligatoire."))
     if not (data.get("body") or "").strip():
         add("body", _("Le texte de la clause est obligatoire."))
+    elif len(data["body"]) > MAX_BODY_CHARS:
+        add(
+            "body",
+            _("Le texte de la clause est trop long : %(length)s caractères, %(max)s au plus.")
+            % {"length": len(data["body"]), "max": MAX_BODY_CHARS},
+        )
     if data.get("category") not in Category.values:
         add("category", _("Catégorie inconnue : « %(value)s ».") % {"value": data.get("category")})
     if data.get("requirement") not in Requirement.values:
@@ -64,10 +156,18 @@ def validate_clause_content(data):
             add("references", _("Référence %(n)s : l'adresse doit commencer par https://.") % {"n": index + 1})
         elif not (reference.get("label") or "").strip():
             add("references", _("Référence %(n)s : le libellé est obligatoire.") % {"n": index + 1})
+        elif not isinstance(reference.get("informative", False), bool):
+            add(
+                "references",
+                _("Référence %(n)s : « informative » vaut true ou false.") % {"n": index + 1},
+            )
     tags = data.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
         add("tags", _("Les étiquettes sont une liste de textes non vides."))
     check_errors = validate_checks(data.get("checks") or [])
     if check_errors:
         errors["checks"] = check_errors
+    _validate_tender_file_fields(data, add)
+    for field, messages in _forbidden_character_errors(data).items():
+        errors.setdefault(field, []).extend(messages)
     return errors

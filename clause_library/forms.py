@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from organizations.models import Organization
 
 from .checks import CHECK_FIELDS
-from .models import Category, Language, Library, Requirement
+from .models import Category, Destination, Language, Library, Requirement
 
 JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
 
@@ -20,7 +21,10 @@ PARAMETERS_EXAMPLE = (
     '"default": 30, "required": true, "min": 1, "max": 365, "help": "…"}]'
 )
 RUBRIC_EXAMPLE = '[{"score": 0, "description": "Aucune API"}, {"score": 5, "description": "API FHIR complète"}]'
-REFERENCES_EXAMPLE = '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}]'
+REFERENCES_EXAMPLE = (
+    '[{"label": "FHIR R4", "url": "https://hl7.org/fhir/R4/"}, '
+    '{"label": "45 CFR 171", "url": "https://www.ecfr.gov/current/title-45/part-171", "informative": true}]'
+)
 CHECKS_EXAMPLE = '[{"type": "fhir_version", "value": "4.0.1"}]'
 CHECK_TYPES = ", ".join(CHECK_FIELDS)  # every type the probe evaluates (clause_library/checks.py, docs/PROBE.md)
 
@@ -112,6 +116,22 @@ class TagsField(forms.CharField):
         return tags
 
 
+class ArticleListField(forms.CharField):
+    """CCAG-TIC article numbers separated by commas or spaces, kept in the order typed, without repeats."""
+
+    def prepare_value(self, value):
+        return ", ".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        articles = []
+        for article in text.replace(";", ",").replace(" ", ",").split(","):
+            article = article.strip()
+            if article and article not in articles:
+                articles.append(article)
+        return articles
+
+
 class ClauseForm(BootstrapForm):
     key = forms.SlugField(
         label=gettext_lazy("Clé"),
@@ -174,6 +194,37 @@ class ClauseForm(BootstrapForm):
             CHECK_TYPES,
         ),
     )
+    destination = forms.ChoiceField(
+        label=gettext_lazy("Destination dans le dossier de consultation"),
+        choices=Destination.choices,
+        initial=Destination.ANNEX,
+        required=False,  # a form posted without it (older pages, scripts) keeps the default
+        help_text=gettext_lazy(
+            "Annexe technique : une exigence technique. CCAP : pénalités, réversibilité, propriété "
+            "intellectuelle, confidentialité. RC : pièces à fournir, démonstrations. "
+            "Bordereau des prix : une ligne de prix."
+        ),
+    )
+    derogations = ArticleListField(
+        label=gettext_lazy("Dérogations au CCAG-TIC 2021"),
+        required=False,
+        max_length=500,
+        help_text=gettext_lazy(
+            "Pour une clause du CCAP seulement : les articles du CCAG-TIC 2021 dont elle s'écarte, "
+            "séparés par des virgules (ex. 14.1.1, 14.3)."
+        ),
+    )
+    legal_note = forms.CharField(
+        label=gettext_lazy("Note juridique (non publiée)"),
+        required=False,
+        max_length=20000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=gettext_lazy(
+            "Pour les acheteurs : pourquoi la clause est licite, le risque, la source. "
+            "Jamais imprimée dans les pièces du marché."
+        ),
+    )
     tags = TagsField(
         label=gettext_lazy("Étiquettes"),
         required=False,
@@ -185,6 +236,9 @@ class ClauseForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         if not with_key:
             del self.fields["key"]
+
+    def clean_destination(self):
+        return self.cleaned_data.get("destination") or Destination.ANNEX
 
     def content(self):
         """The clause content as the services take it (cleaned data minus the key)."""
@@ -206,8 +260,11 @@ class ClauseForm(BootstrapForm):
         "references": [],
         "checks": [],
         "tags": [],
+        "destination": Destination.ANNEX,
+        "derogations": [],
+        "legal_note": "",
     }
-    DEPENDS_ON = {"body": "parameters", "rubric": "scale_max"}
+    DEPENDS_ON = {"body": "parameters", "rubric": "scale_max", "derogations": "destination"}
 
     def add_rule_errors(self):
         """After a failed is_valid(): the content rules' errors on the fields that did parse."""
@@ -338,8 +395,49 @@ class LibraryShareForm(BootstrapForm):
         required=False,
         queryset=Organization.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy(
+            "Les organisations avec lesquelles la vôtre est déjà en relation (partages, copies, membres communs)."
+        ),
+    )
+    add_organization = forms.CharField(
+        label=gettext_lazy("Partager aussi avec (nom exact de l'organisation)"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "Le nom exact, tel que l'organisation l'a enregistré ; la liste complète n'est pas publiée."
+        ),
     )
 
-    def __init__(self, *args, library, **kwargs):
+    def __init__(self, *args, library, related, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["shared_with"].queryset = Organization.objects.exclude(pk=library.organization_id).order_by("name")
+        self.library = library
+        # Offered: the related organisations and those the library is already shared with, never the
+        # whole instance (issue 18, finding 13).
+        current = library.shared_with.values("pk")
+        self.fields["shared_with"].queryset = (
+            Organization.objects.filter(Q(pk__in=related.values("pk")) | Q(pk__in=current))
+            .exclude(pk=library.organization_id)
+            .distinct()
+            .order_by("name")
+        )
+
+    def clean_add_organization(self):
+        name = (self.cleaned_data.get("add_organization") or "").strip()
+        if not name:
+            return None
+        # One answer for every name that does not designate another organisation, so the field tells
+        # nothing more than the exact name typed.
+        organization = Organization.objects.filter(name__iexact=name).exclude(pk=self.library.organization_id).first()
+        if organization is None:
+            raise forms.ValidationError(
+                _("Aucune autre organisation ne porte exactement ce nom : vérifiez-le auprès d'elle.")
+            )
+        return organization
+
+    def shared_organizations(self):
+        """The organisations to share with: the ticked ones plus the one named."""
+        chosen = list(self.cleaned_data.get("shared_with") or [])
+        extra = self.cleaned_data.get("add_organization")
+        if extra is not None and extra not in chosen:
+            chosen.append(extra)
+        return chosen

@@ -26,6 +26,9 @@ CLAUSE_FIELDS = (
     "references",
     "tags",
     "checks",
+    "destination",
+    "derogations",
+    "legal_note",
 )
 
 
@@ -103,4 +106,8 @@ def clause_defaults(clause, language="fr"):
         "references": clause.get("references") or [],
         "tags": clause.get("tags") or [],
         "checks": clause.get("checks") or [],
+        # Files written before the tender-file fields simply lack them: the defaults apply.
+        "destination": clause.get("destination") or "annex",
+        "derogations": clause.get("derogations") or [],
+        "legal_note": clause.get("legal_note") or "",
     }

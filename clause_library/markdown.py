@@ -4,19 +4,23 @@ The body is Markdown written by curators and is untrusted: raw HTML in it is esc
 the Markdown parser, the output goes through nh3 (an allow-list sanitiser), and
 placeholders are swapped for *escaped* values after rendering, so a value can never turn
 into markup or Markdown. No template engine ever sees the text.
+
+While the Markdown is rendered, each placeholder stands as a marker made of a random token drawn
+for that render (and absent from the body), so a body cannot forge a marker: a fixed marker written
+into a clause used to crash every page showing it (issue 18, finding 5).
 """
 
 import html
 import re
+import secrets
 
 import nh3
 from markdown_it import MarkdownIt
 
-from .parameters import PLACEHOLDER_RE, display_value
+from .parameters import display_value, replace_placeholders
+from .text import strip_forbidden_characters
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
-_SENTINEL = "zqxclausierparam{}zqx"
-_SENTINEL_RE = re.compile(r"zqxclausierparam(\d+)zqx")
 
 ALLOWED_TAGS = {
     "p",
@@ -58,32 +62,44 @@ def sanitize(html_text):
 
 def render_html(body, values, language="fr"):
     """Sanitised HTML of a clause body; missing values show as a visible `[name]` marker."""
+    body = strip_forbidden_characters(body or "")
+    token = _marker_token(body)
     names = []
 
-    def to_sentinel(match):
-        names.append(match.group(1))
-        return _SENTINEL.format(len(names) - 1)
+    def to_marker(name):
+        names.append(name)
+        return f"{token}{len(names) - 1}{token}"
 
-    marked = PLACEHOLDER_RE.sub(to_sentinel, body or "")
-    rendered = sanitize(_md.render(marked))
+    rendered = sanitize(_md.render(replace_placeholders(body, to_marker)))
 
     def fill(match):
-        name = names[int(match.group(1))]
+        index = int(match.group(1))
+        if index >= len(names):  # cannot come from the body (the token is fresh), but never crash on it
+            return match.group(0)
+        name = names[index]
         if name in values:
             return '<span class="param">' + html.escape(display_value(values[name], language)) + "</span>"
         return '<span class="param-missing">[' + html.escape(name) + "]</span>"
 
-    return _SENTINEL_RE.sub(fill, rendered)
+    filled = re.sub(f"{token}(\\d+){token}", fill, rendered) if names else rendered
+    return strip_forbidden_characters(filled)  # a value may carry some too
+
+
+def _marker_token(body):
+    """Letters only (Markdown and the sanitiser leave them alone), new for each render, not in the body."""
+    while True:
+        token = "zq" + "".join(secrets.choice("bcdfghjklmnpqrstvwxz") for _ in range(16)) + "q"
+        if token not in body:
+            return token
 
 
 def fill_text(body, values, language="fr"):
     """The body's Markdown source with placeholders replaced by plain values (for DOCX/XLSX)."""
 
-    def fill(match):
-        name = match.group(1)
+    def fill(name):
         return display_value(values[name], language) if name in values else f"[{name}]"
 
-    return PLACEHOLDER_RE.sub(fill, body or "")
+    return strip_forbidden_characters(replace_placeholders(body or "", fill))
 
 
 def tokens(markdown_text):

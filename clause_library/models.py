@@ -24,6 +24,15 @@ class Requirement(models.TextChoices):
     INFORMATIVE = "informative", _("Information")
 
 
+class Destination(models.TextChoices):
+    """Which piece of the consultation file a clause's text goes into (API.md, "Tender file")."""
+
+    ANNEX = "annex", _("Annexe technique (CCTP)")
+    CCAP = "ccap", _("Clauses administratives (CCAP)")
+    RC = "rc", _("Règlement de la consultation (RC)")
+    PRICE = "price", _("Bordereau des prix")
+
+
 class Language(models.TextChoices):
     FR = "fr", _("Français")
     EN = "en", _("Anglais")
@@ -94,6 +103,13 @@ class ClauseVersion(models.Model):
     references = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     checks = models.JSONField(default=list, blank=True)
+    destination = models.CharField(
+        _("destination"), max_length=10, choices=Destination.choices, default=Destination.ANNEX
+    )
+    # CCAG-TIC 2021 article numbers a `ccap` clause departs from, e.g. ["14.1.1"].
+    derogations = models.JSONField(default=list, blank=True)
+    # For buyers only (why the clause is lawful, its risk, its source): never printed in a tender piece.
+    legal_note = models.TextField(_("note juridique"), blank=True, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -111,6 +127,9 @@ class ClauseVersion(models.Model):
         "references",
         "tags",
         "checks",
+        "destination",
+        "derogations",
+        "legal_note",
     )
 
     class Meta:

@@ -12,17 +12,56 @@ from django.utils.translation import gettext as _
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-PLACEHOLDER_RE = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 FIELDS = ("name", "label", "type", "default", "required", "choices", "min", "max", "help")
 MAX_TEXT_VALUE = 2000
+
+
+def iter_placeholders(body):
+    """(start, end, name) of each `{{ name }}` in a body, left to right, in linear time.
+
+    Same matches as the regular expression `\\{\\{\\s*([^{}]*?)\\s*\\}\\}` that this replaces: a
+    placeholder runs from `{{` to the next `}}` and holds no brace; its name is what lies between,
+    without the surrounding spaces. That expression backtracked cubically on `{{` followed by
+    thousands of spaces (issue 18, finding 3); this scanner looks at each character a bounded number
+    of times: after a failed opening it resumes at the last brace seen, never before.
+    """
+    body = body or ""
+    position = 0
+    while True:
+        start = body.find("{{", position)
+        if start < 0:
+            return
+        end = body.find("}}", start + 2)
+        if end < 0:
+            return  # no closing after this opening, so none after any later one either
+        inner = body[start + 2 : end]
+        last_brace = max(inner.rfind("{"), inner.rfind("}"))
+        if last_brace >= 0:
+            # No opening before that brace can close at `end`; the next candidate starts just before it.
+            position = max(start + 1, start + 2 + last_brace - 1)
+            continue
+        yield start, end + 2, inner.strip()
+        position = end + 2
+
+
+def replace_placeholders(body, replacement):
+    """The body with each placeholder replaced by `replacement(name)` (a string)."""
+    body = body or ""
+    parts, position = [], 0
+    for start, end, name in iter_placeholders(body):
+        parts.append(body[position:start])
+        parts.append(replacement(name))
+        position = end
+    parts.append(body[position:])
+    return "".join(parts)
 
 
 def placeholders(body):
     """Names used as `{{ name }}` in a body, in order of first appearance."""
     seen = []
-    for match in PLACEHOLDER_RE.finditer(body or ""):
-        if match.group(1) not in seen:
-            seen.append(match.group(1))
+    for _start, _end, name in iter_placeholders(body):
+        if name not in seen:
+            seen.append(name)
     return seen
 
 

@@ -10,7 +10,11 @@ from .models import Clause, ClauseVersion, Library
 
 
 def libraries_visible_to(user):
-    orgs = organization_ids(user)
+    return libraries_visible_to_organizations(organization_ids(user))
+
+
+def libraries_visible_to_organizations(orgs):
+    """Libraries that members of these organisations may read: their own, shared with them, public."""
     return (
         Library.objects.filter(
             Q(organization_id__in=orgs)
@@ -21,6 +25,42 @@ def libraries_visible_to(user):
         .distinct()
         .select_related("organization")
     )
+
+
+def organizations_related_to(organization_id):
+    """Organisations an owner has a relation with: the ones it shares a library with (or that share one
+    with it), that forked one of its libraries, or that have a member in common with it.
+
+    The share page offers only these (issue 18, finding 13): listing every organisation of the
+    instance to any editor told them who else uses it. Others are reached by their exact name.
+    """
+    from organizations.models import Membership, Organization
+
+    own_libraries = Library.objects.filter(organization_id=organization_id)
+    members = Membership.objects.filter(organization_id=organization_id).values("user_id")
+    return (
+        Organization.objects.filter(
+            Q(shared_libraries__in=own_libraries)
+            | Q(libraries__shared_with=organization_id, libraries__visibility=Library.Visibility.SHARED)
+            | Q(libraries__origin__in=own_libraries)
+            | Q(memberships__user_id__in=members)
+        )
+        .exclude(pk=organization_id)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def upstream_visible(library):
+    """Whether a fork's organisation may still read its upstream library *now*.
+
+    A fork is made while the upstream is visible to its organisation; the share may end later. Every
+    read of the upstream through the fork (updates, diffs, pulls) asks this first (issue 18, finding 4):
+    the fork keeps what it already pulled and sees nothing new.
+    """
+    if not library.origin_id:
+        return False
+    return libraries_visible_to_organizations({library.organization_id}).filter(pk=library.origin_id).exists()
 
 
 def libraries_for_list(user):
@@ -70,26 +110,48 @@ def _json_contains_supported():
 
 
 def library_updates(library):
-    """Clauses of a fork whose upstream clause has a newer version than the one they are based on."""
+    """Clauses of a fork whose upstream clause has a newer version than the one they are based on.
+
+    Only while the fork's organisation may still read the upstream library (see upstream_visible):
+    the condition is part of the query, so no path through here reads an upstream it lost.
+    """
+    visible = libraries_visible_to_organizations({library.organization_id}).values("pk")
     return (
-        library.clauses.filter(origin__isnull=False, origin__current__number__gt=F("based_on"))
+        library.clauses.filter(
+            origin__isnull=False, origin__current__number__gt=F("based_on"), origin__library_id__in=visible
+        )
         .select_related("current", "library", "origin__current")
         .order_by("key")
     )
 
 
-def version_diff(old: ClauseVersion, new: ClauseVersion):
-    """[(field, [(kind, line)])] for every content field that differs; kind is '+', '-' or ' '."""
+# A diff compares every line of one side with every line of the other: its cost grows with the
+# product of their lengths. Above this product a field is reported as too large to compare (issue
+# 18, finding 5: two versions of 2,000 similar lines held the page 7 s).
+MAX_DIFF_COST = 250_000
+
+
+def version_diff(old: ClauseVersion, new: ClauseVersion, *, max_cost=MAX_DIFF_COST):
+    """[(field, [(kind, line)] or None)] for every content field that differs; kind is '+', '-' or ' '.
+
+    None instead of the lines when the field is too large to compare within the cost bound.
+    """
     changes = []
     for field in ClauseVersion.CONTENT_FIELDS:
         before, after = _as_lines(getattr(old, field)), _as_lines(getattr(new, field))
         if before == after:
             continue
+        if len(before) * len(after) > max_cost:
+            changes.append((field, None))
+            continue
         lines = []
-        for line in difflib.ndiff(before, after):
-            if line.startswith("? "):
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                lines.extend((" ", line) for line in before[i1:i2])
                 continue
-            lines.append((line[0], line[2:]))
+            lines.extend(("-", line) for line in before[i1:i2])
+            lines.extend(("+", line) for line in after[j1:j2])
         changes.append((field, lines))
     return changes
 

@@ -13,6 +13,7 @@ from .content import validate_clause_content
 from .library_file import FORMAT, clause_defaults, validate_library_file
 from .models import Clause, ClauseSet, ClauseVersion, CoverageTopic, Library
 from .parameters import normalize_definition
+from .selectors import upstream_visible
 
 CONTENT_FIELDS = ClauseVersion.CONTENT_FIELDS
 
@@ -34,6 +35,9 @@ def _normalized(content):
     for field in ("rubric", "references", "tags", "checks"):
         content[field] = content.get(field) or []
     content["question"] = content.get("question") or ""
+    content["destination"] = content.get("destination") or "annex"
+    content["derogations"] = list(content.get("derogations") or [])
+    content["legal_note"] = content.get("legal_note") or ""
     content["rubric"] = sorted(content["rubric"], key=lambda level: level["score"])
     return {field: content.get(field) for field in CONTENT_FIELDS}
 
@@ -242,8 +246,24 @@ def library_fork(*, user, library, organization, name=None):
 
 @transaction.atomic
 def library_pull(*, user, library, clause_ids):
-    """Bring the upstream's current version into each named clause of a fork."""
+    """Bring the upstream's current version into each named clause of a fork.
+
+    Refused (409) once the fork's organisation may no longer read the upstream library: a share that
+    ended stops feeding the fork (issue 18, finding 4); what was pulled before stays.
+    """
     ensure_can_edit(user, library.organization_id)
+    if not upstream_visible(library):
+        raise ApplicationError(
+            {
+                "detail": [
+                    _(
+                        "La bibliothèque d'origine n'est plus accessible à votre organisation (partage retiré) : "
+                        "plus aucune mise à jour ne peut en être reprise. Vos clauses restent telles quelles."
+                    )
+                ]
+            },
+            status=409,
+        )
     clauses = list(
         library.clauses.select_for_update(of=("self",))
         .select_related("current", "origin__current")
@@ -251,7 +271,13 @@ def library_pull(*, user, library, clause_ids):
     )
     found = {c.pk for c in clauses}
     missing = [pk for pk in clause_ids if pk not in found]
-    stale = [c.pk for c in clauses if not (c.origin_id and c.origin.current.number > (c.based_on or 0))]
+    stale = [
+        c.pk
+        for c in clauses
+        if not (
+            c.origin_id and c.origin.library_id == library.origin_id and c.origin.current.number > (c.based_on or 0)
+        )
+    ]
     if missing or stale:
         raise ApplicationError(
             {

@@ -14,6 +14,11 @@ urlpatterns = [
     path("<int:pk>/updates/", views.library_updates, name="library_updates"),
     path("<int:library_pk>/clauses/new/", views.clause_create, name="clause_create"),
     path("<int:library_pk>/clauses/<int:pk>/", views.clause_detail, name="clause_detail"),
+    path(
+        "<int:library_pk>/clauses/<int:pk>/versions/<int:number>/download/",
+        views.clause_version_download,
+        name="clause_version_download",
+    ),
     path("<int:library_pk>/clauses/<int:pk>/edit/", views.clause_edit, name="clause_edit"),
     path("<int:library_pk>/clauses/<int:pk>/delete/", views.clause_delete, name="clause_delete"),
 ]

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -52,6 +53,9 @@ FIELD_LABELS = {
     "references": gettext_lazy("Références"),
     "tags": gettext_lazy("Étiquettes"),
     "checks": gettext_lazy("Vérifications automatiques"),
+    "destination": gettext_lazy("Destination"),
+    "derogations": gettext_lazy("Dérogations au CCAG-TIC 2021"),
+    "legal_note": gettext_lazy("Note juridique (non publiée)"),
 }
 
 
@@ -273,12 +277,17 @@ def library_fork(request, pk):
 def library_share(request, pk):
     library = _editable_library(request, pk)
     initial = {"visibility": library.visibility, "shared_with": list(library.shared_with.all())}
-    form = LibraryShareForm(request.POST or None, initial=initial, library=library)
+    form = LibraryShareForm(
+        request.POST or None,
+        initial=initial,
+        library=library,
+        related=selectors.organizations_related_to(library.organization_id),
+    )
     if request.method == "POST" and form.is_valid():
         services.library_update(
             user=request.user,
             library=library,
-            changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.cleaned_data["shared_with"]},
+            changes={"visibility": form.cleaned_data["visibility"], "shared_with": form.shared_organizations()},
         )
         messages.success(request, _("Partage de la bibliothèque enregistré."))
         return redirect("clause_library:library_detail", pk=library.pk)
@@ -323,6 +332,7 @@ def library_updates(request, pk):
         {
             "library": library,
             "rows": rows,
+            "upstream_lost": bool(library.origin_id) and not selectors.upstream_visible(library),
             "can_edit": can_edit,
             "errors": errors,
             "checked": set(request.POST.getlist("clauses")),
@@ -330,8 +340,18 @@ def library_updates(request, pk):
     )
 
 
-def _labelled(diff):
-    return [{"field": field, "label": FIELD_LABELS.get(field, field), "lines": lines} for field, lines in diff]
+def _labelled(diff, downloads=()):
+    """Diff rows for the template; a field too large to compare offers `downloads` [(label, url)] instead."""
+    return [
+        {
+            "field": field,
+            "label": FIELD_LABELS.get(field, field),
+            "lines": lines or [],
+            "too_large": lines is None,
+            "downloads": list(downloads) if lines is None else [],
+        }
+        for field, lines in diff
+    ]
 
 
 # Clauses ----------------------------------------------------------------------------------------
@@ -347,7 +367,14 @@ def clause_detail(request, library_pk, pk):
     by_number = {v.number: v for v in versions}
     diff, diff_from, diff_to = None, _int(request.GET.get("from")), _int(request.GET.get("to"))
     if diff_from in by_number and diff_to in by_number:
-        diff = _labelled(selectors.version_diff(by_number[diff_from], by_number[diff_to]))
+        downloads = [
+            (
+                _("version %(number)s") % {"number": number},
+                reverse("clause_library:clause_version_download", args=[library.pk, clause.pk, number]),
+            )
+            for number in (diff_from, diff_to)
+        ]
+        diff = _labelled(selectors.version_diff(by_number[diff_from], by_number[diff_to]), downloads)
     return _page(
         request,
         "clause_library/clause_detail.html",
@@ -359,6 +386,7 @@ def clause_detail(request, library_pk, pk):
             "preview": render_html(version.body, values, version.language),
             "parameters": [_parameter_row(p) for p in version.parameters],
             "references": [_reference_row(r) for r in version.references],
+            "derogations": version.derogations or [],
             "versions": versions,
             "diff": diff,
             "diff_from": diff_from,
@@ -369,6 +397,20 @@ def clause_detail(request, library_pk, pk):
             "can_edit": _can_edit(request.user, library),
         },
     )
+
+
+@login_required
+def clause_version_download(request, library_pk, pk, number):
+    """One version's content as a JSON file (the library file's clause shape), e.g. to compare offline."""
+    library = _visible_library(request, library_pk)
+    clause = _library_clause(library, pk)
+    version = get_or_404(clause.versions.all(), number=number)
+    content = json.dumps(
+        {"key": clause.key, "version": version.number, **version.content()}, ensure_ascii=False, indent=2
+    )
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{clause.key}-v{version.number}.json"'
+    return response
 
 
 def _int(value):
@@ -395,6 +437,7 @@ def _reference_row(reference):
         "label": reference.get("label") or url,
         "url": url if url.startswith(("https://", "http://")) else None,
         "text": url,
+        "informative": reference.get("informative") is True,
     }
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
 from clause_library.parameters import display_value, normalize_definition, resolve_values
+from clause_library.text import strip_forbidden_characters_deep
 from documents.models import Document
 from organizations.access import organization_ids
 
@@ -195,6 +196,8 @@ def tender_document(tender) -> dict:
         }
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
+    # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.
+    doc = strip_forbidden_characters_deep(doc)
     doc["inputs_digest"] = inputs_digest(doc)
     return doc
 

@@ -1,18 +1,34 @@
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from organizations.models import Organization
 
 from ..markdown import render_html
-from ..models import Category, ClauseVersion, Language, Library, Requirement
+from ..models import Category, ClauseVersion, Destination, Language, Library, Requirement
 from ..parameters import resolve_values
+
+
+class OrganizationField(serializers.PrimaryKeyRelatedField):
+    """An organisation id. An unknown id answers exactly like one the caller is not a member of
+    ("Organisation inconnue.", see check_member), so the field tells nothing about which ids exist."""
+
+    default_error_messages = {
+        "required": serializers.PrimaryKeyRelatedField.default_error_messages["required"],
+        "does_not_exist": gettext_lazy("Organisation inconnue."),
+        "incorrect_type": gettext_lazy("Organisation inconnue."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Organization.objects.all())
+        super().__init__(**kwargs)
 
 
 class LibrarySerializer(serializers.ModelSerializer):
     clause_count = serializers.IntegerField(read_only=True)
     shared_with = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = OrganizationField()
 
     class Meta:
         model = Library
@@ -62,7 +78,14 @@ class ClauseSerializer(serializers.Serializer):
     """A clause as its current version's content; writes go through services."""
 
     id = serializers.IntegerField(read_only=True)
-    library = serializers.PrimaryKeyRelatedField(queryset=Library.objects.all())
+    # An unknown id and a library the caller may not see answer alike (see ClauseViewSet.perform_create).
+    library = serializers.PrimaryKeyRelatedField(
+        queryset=Library.objects.all(),
+        error_messages={
+            "does_not_exist": gettext_lazy("Bibliothèque inconnue."),
+            "incorrect_type": gettext_lazy("Bibliothèque inconnue."),
+        },
+    )
     key = serializers.SlugField(max_length=100)
     title = serializers.CharField(max_length=300)
     category = serializers.ChoiceField(choices=Category.choices)
@@ -78,9 +101,29 @@ class ClauseSerializer(serializers.Serializer):
     )
     scale_max = serializers.IntegerField(required=False, default=5, min_value=1, max_value=100)
     rubric = serializers.JSONField(required=False, default=list, help_text="[{score, description}]")
-    references = serializers.JSONField(required=False, default=list, help_text="[{label, url}]")
+    references = serializers.JSONField(
+        required=False, default=list, help_text="[{label, url, informative?}] (informative: printed as non-binding)"
+    )
     tags = serializers.JSONField(required=False, default=list, help_text="[str]")
     checks = serializers.JSONField(required=False, default=list, help_text="conformance checks")
+    destination = serializers.ChoiceField(
+        choices=Destination.choices,
+        default=Destination.ANNEX,
+        help_text="piece of the consultation file: annex (CCTP annex), ccap, rc or price",
+    )
+    derogations = serializers.JSONField(
+        required=False,
+        default=list,
+        help_text='CCAG-TIC 2021 article numbers a ccap clause departs from, e.g. ["14.1.1"]',
+    )
+    legal_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20000,
+        trim_whitespace=False,
+        help_text="for buyers: why the clause is lawful, its risk, its source; never printed in the tender",
+    )
     preview = serializers.SerializerMethodField()
     version = serializers.SerializerMethodField()
     origin = serializers.IntegerField(read_only=True, allow_null=True, help_text="id of the clause it was copied from")
@@ -124,6 +167,9 @@ class ClauseSerializer(serializers.Serializer):
     def validate_checks(self, value):
         return _list_of(value, dict, _("Une liste de vérifications est attendue."))
 
+    def validate_derogations(self, value):
+        return _list_of(value, str, _("Une liste de numéros d'articles du CCAG-TIC (ex. « 14.1.1 ») est attendue."))
+
 
 def _list_of(value, kind, message):
     if not isinstance(value, list) or not all(isinstance(item, kind) for item in value):
@@ -146,12 +192,12 @@ class ClauseVersionSerializer(serializers.ModelSerializer):
 
 
 class ImportSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = OrganizationField()
     file = serializers.JSONField(help_text="A clausier-library/1 document")
 
 
 class ForkSerializer(serializers.Serializer):
-    organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
+    organization = OrganizationField()
     name = serializers.CharField(required=False, max_length=200)
 
 

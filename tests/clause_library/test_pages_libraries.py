@@ -336,7 +336,8 @@ def test_the_curator_changes_sharing_and_others_cannot(
     assert shared_library.visibility == "shared"
     client = client_for(curator)
     assert client.get(url).status_code == 200
-    response = client.post(url, {"visibility": "shared", "shared_with": [other_hospital.pk]})
+    # An organisation without any relation to the owner is not offered: it is named exactly (issue 18, finding 13).
+    response = client.post(url, {"visibility": "shared", "shared_with": [], "add_organization": "CH Autre"})
     assert response.status_code == 302
     assert list(shared_library.shared_with.all()) == [other_hospital]
 
