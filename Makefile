@@ -19,14 +19,16 @@ install: $(BIN)/python
 
 # Install, migrate, load the demo organisations and the default library, then serve
 # on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker).
-# The worker runs beat too (-B, schedule in var/celery/): the stale-document and stale-probe
-# requeues every REQUEUE_EVERY_SECONDS. Production runs beat as its own single process (README).
+# Celery beat runs beside them (its schedule file in var/celery/): the stale-document and
+# stale-probe requeues every REQUEUE_EVERY_SECONDS. A separate process, as in production (README):
+# a worker with an embedded beat (-B) hangs on shutdown with the filesystem broker.
 run: install-runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true
 	$(BIN)/python manage.py load_demo
-	$(BIN)/celery -A config worker -B --loglevel=INFO --concurrency=2 & \
-	  WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & WORKER=$$!; \
+	  $(BIN)/celery -A config beat --loglevel=INFO & BEAT=$$!; \
+	  trap "kill $$WORKER $$BEAT" EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
