@@ -8,6 +8,7 @@ import urllib.request
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage, storages
+from django.test import Client
 
 from tests import s3
 
@@ -79,3 +80,13 @@ def test_the_local_folder_stays_the_default_without_any_server(settings, tmp_pat
     storage = storages.create_storage(settings.STORAGES["default"])
     name = storage.save("documents/annexe.docx", io.BytesIO(b"docx"))
     assert (settings.MEDIA_ROOT / name).read_bytes() == b"docx"
+
+
+@needs_s3
+def test_healthz_checks_the_bucket_itself(bucket, settings, db):
+    assert Client().get("/healthz").json()["checks"]["storage"] == "ok"
+
+    settings.STORAGES = {**settings.STORAGES, "default": s3.storage_entry("no-such-bucket-clausier")}
+    response = Client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == "down"
