@@ -67,3 +67,9 @@ def test_it_names_the_storage_when_the_object_store_does_not_answer(settings):
 
 def test_it_only_answers_reads():
     assert Client().post("/healthz").status_code == 405
+
+
+def test_it_answers_over_plain_http_when_every_page_redirects_to_https(settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert get_health().status_code == 200
+    assert Client().get("/login/").status_code == 301
