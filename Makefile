@@ -5,22 +5,30 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run worker web test lint migrations-check bench clean fuzz load drills hostile
+.PHONY: install install-runtime run worker web test lint migrations-check bench clean fuzz load drills hostile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+
+# What the app needs to run (make run); the test and lint tools come on top (make install).
+install-runtime: $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 
 install: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # Install, migrate, load the demo organisations and the default library, then serve
 # on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker).
-run: install
+# Celery beat runs beside them (its schedule file in var/celery/): the stale-document and
+# stale-probe requeues every REQUEUE_EVERY_SECONDS. A separate process, as in production (README):
+# a worker with an embedded beat (-B) hangs on shutdown with the filesystem broker.
+run: install-runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true
 	$(BIN)/python manage.py load_demo
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
-	  WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
+	  $(BIN)/celery -A config beat --loglevel=INFO & BEAT=$$!; \
+	  trap "kill $$WORKER $$BEAT" EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

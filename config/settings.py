@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # runserver serves static files the way production does
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -84,6 +85,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files under gunicorn, before any session work
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "organizations.middleware.RequestSizeLimitMiddleware",
@@ -122,6 +124,9 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A server that does not answer fails a request (and /healthz) in seconds, not after minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -140,15 +145,53 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our few departures from Django's locale data (French groups thousands with a narrow no-break space).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Files. Generated documents go through Django's storage API only: the local folder MEDIA_ROOT by
+# default (no server), or an S3-compatible object store with STORAGE_BACKEND=s3. Documents are
+# private: no public ACL, and any URL handed out is signed and short-lived.
+STORAGE_BACKEND = env("STORAGE_BACKEND", "filesystem")
+if STORAGE_BACKEND == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+elif STORAGE_BACKEND == "s3":
+    from config.s3 import s3_storage
+
+    if not env("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required when STORAGE_BACKEND=s3")
+    DEFAULT_STORAGE = s3_storage(
+        bucket_name=env("AWS_STORAGE_BUCKET_NAME"),
+        endpoint_url=env("AWS_S3_ENDPOINT_URL"),  # unset: AWS itself
+        region_name=env("AWS_S3_REGION_NAME"),
+        access_key=env("AWS_ACCESS_KEY_ID"),  # unset: boto3's own chain (instance role…)
+        secret_key=env("AWS_SECRET_ACCESS_KEY"),
+        location=env("AWS_LOCATION", ""),
+        url_expiry_seconds=env_int("AWS_QUERYSTRING_EXPIRE", 300),
+        addressing_style=env("AWS_S3_ADDRESSING_STYLE"),  # "path" for most self-hosted stores
+        connect_timeout=env_int("AWS_S3_CONNECT_TIMEOUT", 5),
+        read_timeout=env_int("AWS_S3_READ_TIMEOUT", 30),
+    )
+else:
+    raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', got {STORAGE_BACKEND!r}")
+STORAGES = {
+    "default": DEFAULT_STORAGE,
+    # Production (DEBUG=False, after `collectstatic`): hashed, compressed files that WhiteNoise serves
+    # with a one-year immutable cache. In development the plain storage needs no collectstatic.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # Uploads: library files and answer forms are small; anything bigger is refused early.
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
@@ -166,6 +209,7 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http inside the network
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 
 CONTENT_SECURITY_POLICY = {
@@ -249,6 +293,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# Beat (config/celery.py) sends the requeue jobs this often; its schedule file lives beside the queue.
+REQUEUE_EVERY_SECONDS = env_int("REQUEUE_EVERY_SECONDS", 180)
+CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
 # Conformance probe: hosts whose addresses are not checked and that may use plain http (tests only).
 PROBE_ALLOWED_HOSTS = env_list("PROBE_ALLOWED_HOSTS", [])

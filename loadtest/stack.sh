@@ -37,7 +37,7 @@ start_web() {
 }
 
 start_worker() {  # start_worker NAME; renders run at a lower CPU priority than the web (people wait on it)
-  nice -n "${WORKER_NICE:-10}" $BIN/celery -A config worker -n "$1@%h" --concurrency 1 --loglevel WARNING >>"$OUT/$1.log" 2>&1 &
+  nice -n "${WORKER_NICE:-10}" $BIN/celery -A config worker -n "$1@%h" -Q celery,probes --concurrency 1 --loglevel WARNING >>"$OUT/$1.log" 2>&1 &
   local pid=$!
   PIDS+=("$pid")
   eval "${1^^}_PID=$pid"

@@ -1,14 +1,32 @@
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
 from organizations.models import Organization
 
+from . import s3
 from .factories import LibraryFactory, OrganizationFactory, member
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _document_storage(settings):
+    """DOCUMENT_STORAGE=s3: every test's files go to a fresh bucket on the S3 test server
+    (S3_TEST_ENDPOINT_URL) instead of a temporary folder, so the document tests run on both storages."""
+    if os.environ.get("DOCUMENT_STORAGE", "filesystem") != "s3":
+        yield
+        return
+    if not s3.endpoint_url():
+        pytest.fail(f"DOCUMENT_STORAGE=s3 needs {s3.ENDPOINT_VARIABLE} (.ci/run starts moto's server and sets it)")
+    bucket = s3.create_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": s3.storage_entry(bucket)}
+    yield
+    s3.delete_bucket(bucket)
 
 
 @pytest.fixture
