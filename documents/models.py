@@ -14,14 +14,21 @@ class Document(models.Model):
     """One requested file. The row is the job's state; the file is saved once, then the row commits."""
 
     class Kind(models.TextChoices):
-        TENDER = "tender", _("Dossier de l'appel d'offres")
-        QUESTIONNAIRE = "questionnaire", _("Formulaire de réponse")
+        TENDER = "tender", _("Dossier de l'appel d'offres")  # the annex's first name, kept as an alias
+        ANNEX = "annex", _("Annexe technique d'interopérabilité au CCTP")
+        CCAP = "ccap", _("Clauses administratives (extrait de CCAP)")
+        RC = "rc", _("Règlement de la consultation (extrait)")
+        QUESTIONNAIRE = "questionnaire", _("Cadre de réponse")
+        PRICE_SCHEDULE = "price_schedule", _("Bordereau des prix")
+        DCE = "dce", _("Dossier de consultation complet (ZIP)")
         EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
+        REJECTION_LETTERS = "rejection_letters", _("Lettres de rejet")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
         DOCX = "docx", "DOCX"
         XLSX = "xlsx", "XLSX"
+        ZIP = "zip", "ZIP"
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("En file d'attente")
@@ -29,9 +36,10 @@ class Document(models.Model):
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Échec")
 
-    # Which formats each kind comes in (API.md).
+    # Which formats each kind comes in (API.md); a kind is offered here once its builders are registered.
     FORMATS = {
         "tender": ("pdf", "docx"),
+        "annex": ("pdf", "docx"),
         "questionnaire": ("xlsx", "docx"),
         "evaluation_report": ("pdf", "docx", "xlsx"),
     }
@@ -49,6 +57,8 @@ class Document(models.Model):
     size = models.PositiveBigIntegerField(null=True, blank=True)
     # SHA-256 of the canonical JSON of what went in: same digest, same bytes.
     inputs_digest = models.CharField(max_length=64, blank=True)
+    # Made before the tender was published: the file is marked "PROJET" (API.md, Tender file).
+    draft = models.BooleanField(_("projet"), default=False)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
