@@ -32,6 +32,7 @@ TENDER_FIELDS = (
     "parameters",
     "price_formula",
     "sealed_price",
+    "require_justification",
     "completeness_annex",
     "language",
 )
@@ -123,6 +124,7 @@ def tender_create(
     sealed_price=False,
     language="fr",
     completeness_annex=False,
+    require_justification=True,
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
@@ -144,6 +146,7 @@ def tender_create(
         parameters=parameters,
         price_formula=price_formula,
         sealed_price=sealed_price,
+        require_justification=require_justification,
         language=language,
         created_by=user,
         completeness_annex=completeness_annex,

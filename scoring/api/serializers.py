@@ -3,7 +3,8 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Answer, AuditEvent, Bid, Criterion, Evaluator
+from ..models import Answer, AuditEvent, Bid, Criterion, EliminatoryDecision, Evaluator
+from ..money import MoneyError, parse_money
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -40,8 +41,20 @@ class DeclarationSerializer(serializers.Serializer):
     no_conflict = serializers.BooleanField()
 
 
+class MoneyField(serializers.DecimalField):
+    """A price as a number, or as people write it ("1 200 000,50 € HT": scoring/money.py)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = parse_money(data)
+            except MoneyError as error:
+                raise serializers.ValidationError(str(error))
+        return super().to_internal_value(data)
+
+
 class BidSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+    price = MoneyField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
     submitted_at = serializers.DateTimeField(required=False)
     fhir_base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
@@ -68,10 +81,11 @@ class AnswerSerializer(serializers.ModelSerializer):
     text = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     compliant = serializers.BooleanField(allow_null=True, required=False, default=None)
     evidence = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    committed_values = serializers.DictField(required=False, default=None, allow_null=True)
 
     class Meta:
         model = Answer
-        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "updated_at"]
+        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "committed_values", "updated_at"]
         read_only_fields = ["bid", "updated_at"]
 
 
@@ -98,6 +112,9 @@ class ScoreSerializer(serializers.Serializer):
 class ConsensusInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     justification = serializers.CharField(max_length=5000)
+    version = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, help_text="the version read; required to change a consensus"
+    )
 
 
 class ConsensusSerializer(serializers.Serializer):
@@ -106,12 +123,48 @@ class ConsensusSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     justification = serializers.CharField()
     set_by = serializers.CharField(source="set_by.username", allow_null=True, default=None)
+    version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+
+
+class EliminatoryDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=EliminatoryDecision.Decision.values)
+    qualification = serializers.ChoiceField(
+        choices=EliminatoryDecision.Qualification.values, allow_null=True, required=False, default=None
+    )
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    regularisation_requested_on = serializers.DateField(required=False, allow_null=True, default=None)
+    regularisation_request = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+    regularisation_answer = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+    regularisation_outcome = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+
+
+class EliminatoryDecisionSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    criterion = serializers.IntegerField(source="criterion_id")
+    decision = serializers.CharField()
+    qualification = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    regularisation_requested_on = serializers.DateField(allow_null=True)
+    regularisation_request = serializers.CharField()
+    regularisation_answer = serializers.CharField()
+    regularisation_outcome = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField()
+
+    def get_qualification(self, obj) -> str | None:
+        return obj.qualification or None
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
 
 
 class StateSerializer(serializers.Serializer):
     revealed_at = serializers.DateTimeField(allow_null=True)
     technical_closed_at = serializers.DateTimeField(allow_null=True)
+    reopened_at = serializers.DateTimeField(allow_null=True, required=False)
+    reopen_reason = serializers.CharField(required=False)
 
 
 class ResultCriterionSerializer(serializers.Serializer):
@@ -124,8 +177,11 @@ class ResultCriterionSerializer(serializers.Serializer):
 class ResultBidSerializer(serializers.Serializer):
     bid = serializers.IntegerField()
     vendor = serializers.CharField()
-    eligible = serializers.BooleanField()
+    eligible = serializers.BooleanField(allow_null=True, help_text="null while an eliminatory requirement is undecided")
     eliminated_by = serializers.ListField(child=serializers.IntegerField())
+    undecided = serializers.ListField(
+        child=serializers.IntegerField(), help_text="extension: eliminatory criteria not decided yet"
+    )
     criteria = ResultCriterionSerializer(many=True)
     technical_points = serializers.FloatField()
     price_points = serializers.FloatField(allow_null=True)
@@ -136,12 +192,21 @@ class ResultBidSerializer(serializers.Serializer):
     )
 
 
+class BlockingSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["eliminatory_undecided", "evaluator_pending", "consensus_required", "low_offer_pending"]
+    )
+    message = serializers.CharField()
+
+
 class ResultsSerializer(serializers.Serializer):
     price_formula = serializers.ChoiceField(choices=["proportional", "linear", "range"])
     bids = ResultBidSerializer(many=True)
     provisional = serializers.BooleanField(
-        help_text="extension: true while an abnormally low offer awaits the lead's decision"
+        help_text="true while anything in `blocking` keeps the results from being final"
     )
+    blocking = BlockingSerializer(many=True)
+    awardee = serializers.IntegerField(allow_null=True, help_text="the bid ranked first, null while provisional")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

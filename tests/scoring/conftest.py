@@ -12,6 +12,9 @@ from ..factories import member
 def make_tender(organization, **kwargs):
     kwargs.setdefault("reference", "AO-2026-001")
     kwargs.setdefault("title", "Dossier patient informatisé")
+    # Most tests here are about arithmetic and access, not justifications: they score without a comment.
+    # tests/scoring/test_evaluation_additions.py covers require_justification (on by default in the app).
+    kwargs.setdefault("require_justification", False)
     return Tender.objects.create(organization=organization, **kwargs)
 
 
