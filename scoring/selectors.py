@@ -388,8 +388,11 @@ def tender_outcome(tender) -> Outcome:
 
 
 def eliminatory_decisions_of(bid):
+    """The lead's decisions on the bid's eliminatory requirements, each with the vendor's own `compliant`."""
+    answer = Answer.objects.filter(bid=OuterRef("bid"), criterion=OuterRef("criterion")).values("compliant")[:1]
     return (
         EliminatoryDecision.objects.filter(bid=bid)
+        .annotate(suggested_compliant=Subquery(answer))
         .select_related("criterion", "decided_by")
         .order_by("criterion__position", "criterion_id")
     )

@@ -511,6 +511,8 @@ def results(request, pk):
             "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
             "provisional": full.provisional,
+            "blocking": full.blocking,
+            "low_offer_pending": any(item["code"] == "low_offer_pending" for item in full.blocking),
             "low_offer_threshold": full.threshold,
             "low_offers": [row for row in rows if row["low_offer"]],
         }

@@ -142,7 +142,10 @@ class EliminatoryDecisionInputSerializer(serializers.Serializer):
 class EliminatoryDecisionSerializer(serializers.Serializer):
     bid = serializers.IntegerField(source="bid_id")
     criterion = serializers.IntegerField(source="criterion_id")
-    decision = serializers.CharField()
+    decision = serializers.CharField(allow_null=True, help_text="null: not decided yet")
+    suggestion = serializers.SerializerMethodField(
+        help_text="what the vendor's own answer (`compliant`) suggests: compliant, non_compliant or null; never decides"
+    )
     qualification = serializers.SerializerMethodField()
     reason = serializers.CharField()
     regularisation_requested_on = serializers.DateField(allow_null=True)
@@ -150,10 +153,23 @@ class EliminatoryDecisionSerializer(serializers.Serializer):
     regularisation_answer = serializers.CharField()
     regularisation_outcome = serializers.CharField()
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
-    decided_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
 
     def get_qualification(self, obj) -> str | None:
         return obj.qualification or None
+
+    def get_suggestion(self, obj) -> str | None:
+        if hasattr(obj, "suggested_compliant"):
+            compliant = obj.suggested_compliant
+        else:
+            compliant = (
+                Answer.objects.filter(bid_id=obj.bid_id, criterion_id=obj.criterion_id)
+                .values_list("compliant", flat=True)
+                .first()
+            )
+        if compliant is None:
+            return None
+        return "compliant" if compliant else "non_compliant"
 
 
 class ReopenSerializer(serializers.Serializer):

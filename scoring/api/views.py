@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from organizations.errors import ApplicationError
 
 from .. import access, rules, selectors, services, simulation
-from ..models import Bid, Criterion
+from ..models import Bid, Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
     AuditEventSerializer,
@@ -374,9 +374,12 @@ class BidEliminatoryView(GenericAPIView):
         bid = bid_for(request.user, bid_id)
         criterion = criterion_of_tender(bid.tender, criterion_id)
         access.require_reader(request.user, bid.tender)
+        if criterion.kind != Criterion.Kind.ELIMINATORY:
+            raise ValidationError({"criterion": [_("Ce critère n'est pas éliminatoire.")]})
         decision = selectors.eliminatory_decisions_of(bid).filter(criterion=criterion).first()
         if decision is None:
-            raise Http404
+            # Not decided yet: the vendor's own statement, if any, as a suggestion for the lead.
+            decision = EliminatoryDecision(bid=bid, criterion=criterion, decision=None, decided_at=None)
         return Response(EliminatoryDecisionSerializer(decision).data)
 
     @extend_schema(request=EliminatoryDecisionInputSerializer, responses={200: EliminatoryDecisionSerializer})

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring import services
-from scoring.models import Answer, Evaluator, Score
+from scoring.models import Answer, Consensus, Evaluator, Score
 
 from ..factories import member
 
@@ -35,6 +35,9 @@ def add_rows(evaluation, hospital, n):
             criterion=evaluation.criteria.api,
             value=i % 5,
             justification=f"tour {i}",
+            version=Consensus.objects.filter(bid=evaluation.alpha, criterion=evaluation.criteria.api)
+            .values_list("version", flat=True)
+            .first(),
         )
 
 
