@@ -7,7 +7,8 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
-from scoring.models import AuditEvent, Bid, Consensus, Criterion, EliminatoryDecision, EvaluationState, Evaluator, Score
+from scoring import models as scoring_models
+from scoring.models import AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
 
 from ..factories import member
 
@@ -81,7 +82,7 @@ def test_after_close_technical_eliminations_consensus_and_threshold_are_frozen(d
         lead.patch(f"/api/v1/tenders/{dataset_a.tender.pk}/low-offers/", {"threshold": 5}, format="json"),
     ]
     assert [r.status_code for r in attempts] == [409, 409, 409, 409]
-    assert not EliminatoryDecision.objects.exists()
+    assert not scoring_models.EliminatoryDecision.objects.exists()
     assert Consensus.objects.count() == 1 and Consensus.objects.get().value == 4
     assert EvaluationState.objects.get().low_offer_threshold == 20
     # The vendor's own "non" (an answer) no longer eliminates anyone: only a decision does.
@@ -152,19 +153,20 @@ def test_a_buyer_named_evaluator_before_the_rule_cannot_act_as_lead(dataset_a):
 def test_the_admin_cannot_change_evaluation_objects_behind_the_audit_trail(
     dataset_a, django_user_model, model, changes
 ):
+    """Bid, evaluation state, criterion and decision were editable (the finding); score and consensus
+    already were read-only and stay so."""
     close(dataset_a)
-    EliminatoryDecision.objects.create(
-        bid=dataset_a.bid, criterion=dataset_a.criterion, decision="compliant", decided_by=dataset_a.admin
-    )
     objects = {
-        "bid": dataset_a.bid,
-        "evaluationstate": EvaluationState.objects.get(),
-        "score": Score.objects.get(),
-        "consensus": Consensus.objects.get(),
-        "eliminatorydecision": EliminatoryDecision.objects.get(),
-        "criterion": dataset_a.criterion,
+        "bid": lambda: dataset_a.bid,
+        "evaluationstate": EvaluationState.objects.get,
+        "score": Score.objects.get,
+        "consensus": Consensus.objects.get,
+        "eliminatorydecision": lambda: scoring_models.EliminatoryDecision.objects.create(
+            bid=dataset_a.bid, criterion=dataset_a.criterion, decision="compliant", decided_by=dataset_a.admin
+        ),
+        "criterion": lambda: dataset_a.criterion,
     }
-    target = objects[model]
+    target = objects[model]()
     before = {f.name: getattr(target, f.attname) for f in target._meta.concrete_fields}
     staff = django_user_model.objects.create_superuser("root", "root@example.org", "x")
     client = Client()
