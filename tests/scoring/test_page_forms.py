@@ -277,4 +277,3 @@ def test_the_range_formula_carries_a_warning(tender, buyer, name):
     Tender.objects.filter(pk=tender.pk).update(price_formula="range")
     content = browser(buyer).get(page(tender, name)).content.decode()
     assert 'id="range-warning"' in content and "373362" in content
-
