@@ -277,3 +277,30 @@ def test_the_range_formula_carries_a_warning(tender, buyer, name):
     Tender.objects.filter(pk=tender.pk).update(price_formula="range")
     content = browser(buyer).get(page(tender, name)).content.decode()
     assert 'id="range-warning"' in content and "373362" in content
+
+
+def test_the_bid_page_renders_answers_and_decisions_in_a_fixed_number_of_queries(evaluation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for i in range(n):
+            criterion = Criterion.objects.create(
+                tender=evaluation.tender, name=f"E-{n}-{i}", kind="eliminatory", scale_max=1, position=20 + i
+            )
+            Answer.objects.create(bid=evaluation.alpha, criterion=criterion, text="Oui", compliant=True)
+            EliminatoryDecision.objects.create(bid=evaluation.alpha, criterion=criterion, decision="compliant")
+            Answer.objects.get_or_create(
+                bid=evaluation.alpha, criterion=evaluation.criteria.api, defaults={"committed_values": {"k": i}}
+            )
+
+    def count():
+        client = browser(evaluation.lead)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page(evaluation.tender, f"bids/{evaluation.alpha.pk}/")).status_code == 200
+        return len(queries)
+
+    add(1)
+    small = count()
+    add(6)
+    assert count() == small
