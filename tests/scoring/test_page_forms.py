@@ -256,6 +256,23 @@ def test_the_results_page_says_provisional_and_why_without_an_awardee(evaluation
     assert "Attributaire" not in content
 
 
+def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
+    from .test_evaluation_additions import score_all
+
+    score_all(evaluation)
+    client = browser(evaluation.lead)
+    pending = client.get(page(evaluation.tender, "results/")).content.decode()
+    assert 'data-code="low_offer_pending"' in pending and 'id="results-awardee"' not in pending
+    client.post(page(evaluation.tender, "low-offers/request/"), {"bid": evaluation.charlie.pk, "note": "Justifiez."})
+    client.post(
+        page(evaluation.tender, "low-offers/decision/"),
+        {"bid": evaluation.charlie.pk, "decision": "kept", "reason": "Convaincant."},
+    )
+    final = client.get(page(evaluation.tender, "results/")).content.decode()
+    assert 'id="results-blocking"' not in final
+    assert "Résultats définitifs : offre classée première, Charlie." in final
+
+
 def test_the_lead_reopens_and_closes_again_from_the_overview(evaluation):
     client = browser(evaluation.lead)
     client.post(page(evaluation.tender, "close-technical/"))
