@@ -204,6 +204,9 @@ def test_the_grid_shows_the_answer_committed_values_and_justification(evaluation
     content = browser(evaluation.eval1).get(page(evaluation.tender, "grid/")).content.decode()
     for text in ("FHIR R4 complet", "delai_jours", "30", "Démo réussie", 'data-require-justification="true"'):
         assert text in content, text
+    # The eliminatory requirement is in the grid too, with the lead's decision (the fixture: compliant).
+    assert 'id="eliminatory-grid"' in content and "Hébergement HDS" in content
+    assert content.count('data-decision="compliant"') == 3
 
 
 def test_the_bid_page_shows_answers_and_lets_the_lead_decide(evaluation):
