@@ -750,7 +750,6 @@ def simulation_page(request, pk):
         if not form.is_valid():
             # Garbage in the step or a price: the form's error on the page (200), what was typed kept.
             _form_invalid(request, form)
-            context["form_errors"] = forms.error_messages(form)
             return render(request, "scoring/simulation.html", context, status=200)
         bids = [
             {
