@@ -456,9 +456,26 @@ def grid(request, pk):
         }
         for leaf in leaves
     ]
+    # Eliminatory requirements beside the scores: the lead's decision (or "en cours") and the vendor's answer.
+    decisions = {
+        (d.bid_id, d.criterion_id): d for d in EliminatoryDecision.objects.filter(bid__tender=tender, bid__in=bid_list)
+    }
+    eliminatory_rows = [
+        {
+            "criterion": c,
+            "number": n,
+            "cells": [
+                {"bid": b, "decision": decisions.get((b.pk, c.pk)), "answer": answers.get((b.pk, c.pk))}
+                for b in bid_list
+            ],
+        }
+        for c, _d, n, _s in tree
+        if c.kind == "eliminatory"
+    ]
     context.update(
         {
             "rows": rows,
+            "eliminatory_rows": eliminatory_rows,
             "bids": bid_list,
             "closed": selectors.state_of(tender).technical_closed_at is not None,
             "require_justification": tender.require_justification,
@@ -693,7 +710,6 @@ def simulation_page(request, pk):
         if not form.is_valid():
             # Garbage in the step or a price: the form's error on the page (200), what was typed kept.
             _form_invalid(request, form)
-            context["form_errors"] = forms.error_messages(form)
             return render(request, "scoring/simulation.html", context, status=200)
         bids = [
             {

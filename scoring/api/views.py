@@ -354,6 +354,7 @@ class ConsensusView(GenericAPIView):
 
 class BidEliminatoryListView(GenericAPIView):
     serializer_class = EliminatoryDecisionSerializer
+    queryset = EliminatoryDecision.objects.none()  # for the schema only: the view reads through selectors
 
     @extend_schema(responses=EliminatoryDecisionSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):

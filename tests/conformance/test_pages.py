@@ -213,4 +213,4 @@ def test_it_renders_the_grid_with_probes_in_a_fixed_number_of_queries(probed, bi
         assert client.get(f"/evaluation/tenders/{probed.tender.pk}/grid/").status_code == 200
 
 
-GRID_QUERIES = 15  # 12 for the grid itself (answers included), 3 for every bid's latest probe results
+GRID_QUERIES = 16  # 13 for the grid itself (answers, eliminatory decisions), 3 for the latest probe results

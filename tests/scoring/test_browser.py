@@ -101,3 +101,35 @@ def test_it_lets_an_evaluator_score_with_the_keyboard_and_the_lead_see_results(c
     assert lead.locator("#results-chart svg").is_visible()
     assert lead.locator("#results-chart svg rect").count() >= 3
     assert not lead.problems
+
+
+def test_an_evaluator_reads_the_answer_and_scores_with_a_justification(chromium, live_server, evaluation):
+    """Issue 14: the vendor's answer and committed values beside the score; the score waits for its justification."""
+    from scoring.models import Answer
+    from tenders.models import Tender
+
+    Tender.objects.filter(pk=evaluation.tender.pk).update(require_justification=True)
+    Answer.objects.create(
+        bid=evaluation.alpha,
+        criterion=evaluation.criteria.api,
+        text="API FHIR R4 ouverte, sans frais par connecteur.",
+        committed_values={"delai_jours": 30},
+    )
+    page = open_as(chromium, live_server, evaluation.eval1)
+    page.goto(f"{live_server.url}/evaluation/tenders/{evaluation.tender.pk}/grid/")
+    cell = page.get_by_label("Note de Alpha pour API FHIR", exact=True).locator("xpath=ancestor::td")
+    cell.get_by_text("Réponse du candidat").click()
+    assert "sans frais par connecteur" in cell.inner_text() and "delai_jours" in cell.inner_text()
+    score = page.get_by_label("Note de Alpha pour API FHIR", exact=True)
+    score.focus()
+    page.keyboard.type("4")
+    page.locator("#score-comment").click()  # leaving the cell: the score waits for its justification
+    status = score.locator("xpath=following-sibling::span[@data-role='status']")
+    status.get_by_text("Écrivez la justification").wait_for(timeout=5000)
+    assert not Score.objects.exists()
+    page.locator("#score-comment").fill("Démonstration complète de l'API, conforme au niveau 4 du barème.")
+    page.locator("#score-comment").blur()
+    status.get_by_text("Enregistré").wait_for(timeout=5000)
+    stored = Score.objects.get()
+    assert (stored.value, stored.comment) == (4, "Démonstration complète de l'API, conforme au niveau 4 du barème.")
+    assert page.problems == []

@@ -2,6 +2,8 @@
 the page with the form's error (200) and changes nothing; prices typed the French way; answers,
 committed values and decisions beside the scores; the `range` formula warning."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -177,10 +179,12 @@ def test_the_bid_page_reads_a_price_as_people_write_it(evaluation, typed, stored
 
 def test_prices_show_with_thousands_separators(evaluation):
     Bid.objects.filter(pk=evaluation.alpha.pk).update(price="1200000.50")
+    # The thousands separator is the French locale's (a no-break space, ordinary or narrow: config/formats).
+    grouped = re.compile(r"1[\u00a0\u202f]200[\u00a0\u202f]000,50\u00a0€")
     content = browser(evaluation.lead).get(page(evaluation.tender, "bids/")).content.decode()
-    assert "1\u00a0200\u00a0000,50\u00a0€" in content and "125\u00a0000\u00a0€" in content
+    assert grouped.search(content) and re.search(r"125[\u00a0\u202f]000\u00a0€", content)
     detail = browser(evaluation.lead).get(page(evaluation.tender, f"bids/{evaluation.alpha.pk}/")).content.decode()
-    assert "1\u00a0200\u00a0000,50\u00a0€" in detail
+    assert grouped.search(detail)
 
 
 # Reading and scoring together -------------------------------------------------------------------------
@@ -204,6 +208,9 @@ def test_the_grid_shows_the_answer_committed_values_and_justification(evaluation
     content = browser(evaluation.eval1).get(page(evaluation.tender, "grid/")).content.decode()
     for text in ("FHIR R4 complet", "delai_jours", "30", "Démo réussie", 'data-require-justification="true"'):
         assert text in content, text
+    # The eliminatory requirement is in the grid too, with the lead's decision (the fixture: compliant).
+    assert 'id="eliminatory-grid"' in content and "Hébergement HDS" in content
+    assert content.count('data-decision="compliant"') == 3
 
 
 def test_the_bid_page_shows_answers_and_lets_the_lead_decide(evaluation):
@@ -256,6 +263,23 @@ def test_the_results_page_says_provisional_and_why_without_an_awardee(evaluation
     assert "Attributaire" not in content
 
 
+def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
+    from .test_evaluation_additions import score_all
+
+    score_all(evaluation)
+    client = browser(evaluation.lead)
+    pending = client.get(page(evaluation.tender, "results/")).content.decode()
+    assert 'data-code="low_offer_pending"' in pending and 'id="results-awardee"' not in pending
+    client.post(page(evaluation.tender, "low-offers/request/"), {"bid": evaluation.charlie.pk, "note": "Justifiez."})
+    client.post(
+        page(evaluation.tender, "low-offers/decision/"),
+        {"bid": evaluation.charlie.pk, "decision": "kept", "reason": "Convaincant."},
+    )
+    final = client.get(page(evaluation.tender, "results/")).content.decode()
+    assert 'id="results-blocking"' not in final
+    assert "Résultats définitifs : offre classée première, Charlie." in final
+
+
 def test_the_lead_reopens_and_closes_again_from_the_overview(evaluation):
     client = browser(evaluation.lead)
     client.post(page(evaluation.tender, "close-technical/"))
@@ -277,3 +301,30 @@ def test_the_range_formula_carries_a_warning(tender, buyer, name):
     Tender.objects.filter(pk=tender.pk).update(price_formula="range")
     content = browser(buyer).get(page(tender, name)).content.decode()
     assert 'id="range-warning"' in content and "373362" in content
+
+
+def test_the_bid_page_renders_answers_and_decisions_in_a_fixed_number_of_queries(evaluation):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n):
+        for i in range(n):
+            criterion = Criterion.objects.create(
+                tender=evaluation.tender, name=f"E-{n}-{i}", kind="eliminatory", scale_max=1, position=20 + i
+            )
+            Answer.objects.create(bid=evaluation.alpha, criterion=criterion, text="Oui", compliant=True)
+            EliminatoryDecision.objects.create(bid=evaluation.alpha, criterion=criterion, decision="compliant")
+            Answer.objects.get_or_create(
+                bid=evaluation.alpha, criterion=evaluation.criteria.api, defaults={"committed_values": {"k": i}}
+            )
+
+    def count():
+        client = browser(evaluation.lead)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page(evaluation.tender, f"bids/{evaluation.alpha.pk}/")).status_code == 200
+        return len(queries)
+
+    add(1)
+    small = count()
+    add(6)
+    assert count() == small
