@@ -49,6 +49,8 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
+# make run's demo sets FRIENDLY_404=True: unknown pages show templates/404.html even with DEBUG on.
+FRIENDLY_404 = env_bool("FRIENDLY_404", False)
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -91,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "organizations.middleware.FriendlyNotFoundMiddleware",  # FRIENDLY_404: no URL list on a typo in demos
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
