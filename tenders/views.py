@@ -144,7 +144,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
             field["errors"] = clause_errors.get(field["name"], [])
             field["input_name"] = field["input_id"]
             field["form_id"] = "all-parameters"
-            if submitted is not None and str(tender_clause.pk) in submitted.getlist("clause"):
+            if submitted is not None and str(tender_clause.pk) in submitted.getlist("tender_clause"):
                 field["value"] = submitted.get(field["input_name"], "")
         clauses.append(
             {
@@ -325,7 +325,7 @@ def tender_clause_parameters(request, pk, tc_pk):
         problems = error.errors.get("parameters")
         if error.status == 400 and isinstance(problems, dict):
             submitted = request.POST.copy()
-            submitted.setlist("clause", [str(tender_clause.pk)])
+            submitted.setlist("tender_clause", [str(tender_clause.pk)])
             for field in fields:
                 submitted[field["input_id"]] = request.POST.get(f"p-{field['name']}", "")
             context = _editor_context(request, tender, errors={tender_clause.pk: problems}, submitted=submitted)
@@ -343,7 +343,7 @@ def tender_clauses_parameters(request, pk):
     """ "Enregistrer tout": the values of every clause named in the form, saved together or not at all."""
     tender = _tender(request, pk)
     _editable(request, tender)
-    wanted = {int(raw) for raw in request.POST.getlist("clause") if raw.isdigit()}
+    wanted = {int(raw) for raw in request.POST.getlist("tender_clause") if raw.isdigit()}
     tender_clauses = [tc for tc in selectors.tender_clauses(tender) if tc.pk in wanted]
     values = {}
     for tender_clause in tender_clauses:

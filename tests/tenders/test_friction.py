@@ -35,7 +35,7 @@ def test_it_saves_every_clause_in_one_form(client, buyer, tender, visible_librar
     assert f'name="tc{first.pk}-delai_jours" form="all-parameters"' in content
     response = client.post(
         save_all(tender),
-        {"clause": [first.pk, second.pk], f"tc{first.pk}-delai_jours": "70", f"tc{second.pk}-delai_jours": "80"},
+        {"tender_clause": [first.pk, second.pk], f"tc{first.pk}-delai_jours": "70", f"tc{second.pk}-delai_jours": "80"},
     )
     assert response.status_code == 302 and response["Location"] == editor(tender) + "#clauses"
     first.refresh_from_db()
@@ -49,7 +49,11 @@ def test_it_saves_nothing_when_one_clause_is_wrong_and_names_the_label(client, b
     client.force_login(buyer)
     response = client.post(
         save_all(tender),
-        {"clause": [first.pk, second.pk], f"tc{first.pk}-delai_jours": "70", f"tc{second.pk}-delai_jours": "999"},
+        {
+            "tender_clause": [first.pk, second.pk],
+            f"tc{first.pk}-delai_jours": "70",
+            f"tc{second.pk}-delai_jours": "999",
+        },
     )
     assert response.status_code == 400
     content = response.content.decode()
@@ -65,9 +69,9 @@ def test_it_saves_nothing_when_one_clause_is_wrong_and_names_the_label(client, b
 
 def test_save_all_is_refused_to_an_evaluator_and_hides_other_tenders(client, evaluator, buyer, tender, other_tender):
     client.force_login(evaluator)
-    assert client.post(save_all(tender), {"clause": []}).status_code == 403
+    assert client.post(save_all(tender), {"tender_clause": []}).status_code == 403
     client.force_login(buyer)
-    assert client.post(save_all(other_tender), {"clause": []}).status_code == 404
+    assert client.post(save_all(other_tender), {"tender_clause": []}).status_code == 404
 
 
 # A clause is in a tender once
