@@ -17,11 +17,26 @@
     return text || fallback;
   }
 
+  // Only a box that scrolls is a region (labelled, focusable): a landmark per small table would
+  // only add noise, and two regions must not share a name.
+  var used = {};
+
+  function uniqueLabel(text) {
+    used[text] = (used[text] || 0) + 1;
+    return used[text] > 1 ? text + " (" + used[text] + ")" : text;
+  }
+
   function fit(box) {
-    if (box.scrollWidth > box.clientWidth + 1) {
+    var scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (box.dataset.scrollBox !== "added") { return; }
+    if (scrolls && !box.hasAttribute("tabindex")) {
       box.setAttribute("tabindex", "0");
-    } else if (box.dataset.scrollBox === "added") {
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", uniqueLabel(labelFor(box.querySelector("table"))));
+    } else if (!scrolls && box.hasAttribute("tabindex")) {
       box.removeAttribute("tabindex");
+      box.removeAttribute("role");
+      box.removeAttribute("aria-label");
     }
   }
 
@@ -34,12 +49,8 @@
       box.dataset.scrollBox = "added";
       table.parentNode.insertBefore(box, table);
       box.appendChild(table);
-    } else if (!box.hasAttribute("tabindex")) {
+    } else if (!box.hasAttribute("tabindex") && !box.hasAttribute("role")) {
       box.dataset.scrollBox = "added";
-    }
-    if (!box.hasAttribute("role")) { box.setAttribute("role", "region"); }
-    if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
-      box.setAttribute("aria-label", labelFor(table));
     }
     boxes.push(box);
     fit(box);

@@ -61,7 +61,9 @@ def test_no_serious_accessibility_violation(open_page, demo_site, journey, langu
         violations = axe_violations(page)
         for violation in violations:
             if not is_blocking(violation):
-                print(f"MINOR {language} | {name} | {violation['id']} ({violation['impact']}) | {violation['help']}")
+                print(
+                    f"MINOR {language} | {name} | {violation['id']} ({violation['impact']}) | {violation['help']} | {violation['nodes']}"
+                )
         blocking = {v["id"]: v for v in violations if is_blocking(v)}
         for rule, violation in blocking.items():
             if (name, rule) not in KNOWN:

@@ -19,12 +19,13 @@ def test_editing_two_clauses_then_saving_all_keeps_both(open_page, demo_site):
     page = open_page("buyer")
     page.goto(editor_of(demo_site))
     tender = Tender.objects.get(reference="AO-DEMO-BROUILLON")
-    fields = page.locator("[form=all-parameters][type=number]")
-    if fields.count() < 2:
-        fields = page.locator("[form=all-parameters]:is(input[type=text], input[type=number])")
-    assert fields.count() >= 2
-    first, last = fields.first, fields.last
-    first_name, last_name = first.get_attribute("name"), last.get_attribute("name")
+    names = page.locator("[form=all-parameters][type=number]").evaluate_all("(f) => f.map(e => e.name)")
+    by_clause = {}
+    for field_name in names:  # tc<tender clause id>-<parameter>
+        by_clause.setdefault(field_name.split("-", 1)[0], field_name)
+    assert len(by_clause) >= 2, "the demo draft needs two clauses with a number parameter"
+    first_name, last_name = list(by_clause.values())[0], list(by_clause.values())[-1]
+    first, last = page.locator(f"[name='{first_name}']"), page.locator(f"[name='{last_name}']")
     first.fill("12")
     last.fill("34")
     page.get_by_role("button", name="Enregistrer tout").first.click()
@@ -117,7 +118,35 @@ def test_generate_pdf_is_a_few_tab_presses_away_and_the_skip_link_works(open_pag
     assert "Alt+Maj+P" in page.locator("#editor-shortcuts").inner_text()
 
 
+def test_ctrl_s_saves_all_parameters(open_page, demo_site):
+    page = open_page("buyer")
+    page.goto(editor_of(demo_site))
+    field = page.locator("[form=all-parameters][type=number]").first
+    name = field.get_attribute("name")
+    field.fill("21")
+    field.press("Control+s")
+    page.wait_for_url("**/tenders/*/#clauses")
+    assert page.locator(f"[name='{name}']").input_value() == "21"
+    tender_clause_pk, parameter = name[2:].split("-", 1)
+    tender = Tender.objects.get(reference="AO-DEMO-BROUILLON")
+    assert str(tender.clauses.get(pk=int(tender_clause_pk)).parameters[parameter]) == "21"
+
+
 def test_the_editor_fits_a_phone(open_page, demo_site):
     page = open_page("buyer", viewport=PHONE)
     page.goto(editor_of(demo_site))
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="templates/scoring/_nav.html (owned by the evaluation change) shows evaluators a « Résultats » tab "
+    "that answers 403 « Accès refusé »; see docs/ACCESSIBILITY.md, To fix",
+)
+def test_an_evaluator_meets_no_refusal_in_the_evaluation_tabs(open_page, demo_site):
+    page = open_page("eval1")
+    page.goto(demo_site.url + demo_site.pages["grid"][1])
+    links = page.locator("main nav a").evaluate_all("(links) => links.map(a => a.href)")
+    assert links
+    refused = [href for href in links if page.request.get(href).status != 200]
+    assert refused == []

@@ -236,3 +236,12 @@ def test_an_unknown_page_is_friendly_in_the_demo(client, buyer):
 def test_developers_keep_the_debug_page(client, buyer):
     client.force_login(buyer)
     assert "URLconf" in client.get("/tendres/").content.decode()
+
+
+def test_internal_tags_are_hidden_from_readers_who_cannot_edit():
+    from clause_library.templatetags.clause_tags import visible_tags
+
+    tags = ["fhir", "covers:seed-1", "export"]
+    assert visible_tags(tags, False) == ["fhir", "export"]
+    assert visible_tags(tags, True) == tags
+    assert visible_tags(None) == []
