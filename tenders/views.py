@@ -1,5 +1,7 @@
 """Pages: the tender list, a new tender, and the editor. Thin: they call selectors and services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -223,8 +225,6 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
 
 
 def _search_url(tender, q, category, page):
-    from urllib.parse import urlencode
-
     query = {key: value for key, value in (("q", q), ("category", category), ("page", page)) if value}
     return f"{reverse('tenders:tender_editor', args=[tender.pk])}?{urlencode(query)}#add"
 

@@ -113,24 +113,28 @@
   // Leaving the page with changed, unsaved values asks first (beforeunload).
   var editorLabels = document.getElementById("editor-labels");
   var editorStatus = document.getElementById("editor-status");
-  var saveAll = document.getElementById("all-parameters");
   var dirty = false;
 
   function say(text) {
     if (editorStatus) { editorStatus.textContent = text || ""; }
   }
 
-  if (saveAll) {
+  // Guarded forms: "Enregistrer tout" and the tender-wide values. A field belongs to a form through
+  // its form="" attribute or by being inside it (field.form covers both).
+  var guarded = Array.prototype.slice.call(document.querySelectorAll("form[data-unsaved-guard]"));
+  if (guarded.length) {
     var markDirty = function (event) {
       var field = event.target;
-      if (!field.form || field.form !== saveAll || dirty) { return; }
+      if (!field.form || guarded.indexOf(field.form) === -1 || dirty) { return; }
       dirty = true;
-      saveAll.dataset.dirty = "true";
+      field.form.dataset.dirty = "true";
       say(editorLabels && editorLabels.dataset.dirty);
     };
     document.addEventListener("input", markDirty);
     document.addEventListener("change", markDirty);
-    saveAll.addEventListener("submit", function () { dirty = false; delete saveAll.dataset.dirty; });
+    guarded.forEach(function (form) {
+      form.addEventListener("submit", function () { dirty = false; delete form.dataset.dirty; });
+    });
     window.addEventListener("beforeunload", function (event) {
       if (!dirty) { return undefined; }
       event.preventDefault();
