@@ -12,7 +12,7 @@ import datetime
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,18 +153,23 @@ def tender_create(
     parameters = parameters or {}
     _check_tender_parameters(parameters)
     _check_reference_free(organization.pk, reference)
-    return Tender.objects.create(
-        organization=organization,
-        reference=reference,
-        title=title,
-        procedure=procedure,
-        parameters=parameters,
-        price_formula=price_formula,
-        sealed_price=sealed_price,
-        language=language,
-        created_by=user,
-        completeness_annex=completeness_annex,
-    )
+    try:
+        with transaction.atomic():  # a savepoint: two creations racing on one reference meet the constraint
+            return Tender.objects.create(
+                organization=organization,
+                reference=reference,
+                title=title,
+                procedure=procedure,
+                parameters=parameters,
+                price_formula=price_formula,
+                sealed_price=sealed_price,
+                language=language,
+                created_by=user,
+                completeness_annex=completeness_annex,
+            )
+    except IntegrityError:
+        _check_reference_free(organization.pk, reference)
+        raise
 
 
 @transaction.atomic

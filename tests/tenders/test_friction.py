@@ -145,6 +145,14 @@ def test_a_reference_is_unique_in_an_organisation(client, buyer, hospital, tende
     assert Tender.objects.filter(reference=tender.reference).count() == 1
 
 
+def test_the_database_backs_the_unique_reference(hospital, tender):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Tender.objects.create(organization=hospital, reference=tender.reference, title="Doublon")
+    assert Tender.objects.filter(reference=tender.reference).count() == 1
+
+
 def test_another_organisation_may_use_the_same_reference(outsider, other_hospital, tender):
     services.tender_create(user=outsider, organization=other_hospital, reference=tender.reference, title="x")
     assert Tender.objects.filter(reference=tender.reference).count() == 2
