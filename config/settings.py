@@ -93,10 +93,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "organizations.middleware.FriendlyNotFoundMiddleware",  # FRIENDLY_404: no URL list on a typo in demos
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so the headers above (CSP, X-Frame-Options) still reach its page.
+    "organizations.middleware.FriendlyNotFoundMiddleware",  # FRIENDLY_404: no URL list on a typo in demos
 ]
 
 ROOT_URLCONF = "config.urls"

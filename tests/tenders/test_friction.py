@@ -234,6 +234,7 @@ def test_an_unknown_page_is_friendly_in_the_demo(client, buyer):
     assert response.status_code == 404
     content = response.content.decode()
     assert "Page introuvable" in content and "URLconf" not in content and "tenders/" not in content.split("<main")[1]
+    assert response.headers["X-Frame-Options"] == "DENY"  # the middlewares above still apply
     # An object outside reach too; the slash redirect still works; the API keeps JSON.
     assert "Page introuvable" in client.get("/tenders/999999/").content.decode()
     assert client.get("/tenders").status_code == 301
