@@ -53,3 +53,21 @@ def test_the_menu_folds_on_a_phone(open_page, demo_site):
     toggle.click()
     menu_link.wait_for(state="visible")
     assert toggle.get_attribute("aria-expanded") == "true"
+
+
+def test_no_page_scrolls_sideways_on_a_desktop_either(open_page, demo_site):
+    """The simulation page once overflowed at 1,400 px too."""
+    from .conftest import DESKTOP
+
+    pages, problems = {}, []
+    for journey in JOURNEYS.values():
+        for name in journey:
+            username, path = demo_site.pages[name]
+            if username not in pages:
+                pages[username] = open_page(username, viewport=DESKTOP)
+            page = pages[username]
+            page.goto(demo_site.url + path)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > DESKTOP["width"]:
+                problems.append(f"{name}: {width} px")
+    assert problems == []

@@ -254,3 +254,12 @@ def test_internal_tags_are_hidden_from_readers_who_cannot_edit():
     assert visible_tags(tags, False) == ["fhir", "export"]
     assert visible_tags(tags, True) == tags
     assert visible_tags(None) == []
+
+
+def test_page_messages_are_prefixed_by_labels_not_field_keys(client, buyer, tender):
+    client.force_login(buyer)
+    url = reverse("tenders:tender_document_request", args=[tender.pk])
+    content = client.post(url, {"kind": "nope", "format": "pdf"}, follow=True).content.decode()
+    assert "Document : Type de document inconnu" in content and "kind :" not in content
+    content = client.post(url, {"kind": "tender", "format": "odt"}, follow=True).content.decode()
+    assert "Format : Le document" in content and "format :" not in content
