@@ -31,6 +31,8 @@ def test_editing_two_clauses_then_saving_all_keeps_both(open_page, demo_site):
     page.get_by_role("button", name="Enregistrer tout").first.click()
     page.wait_for_url("**/tenders/*/#clauses")
     assert "Paramètres enregistrés" in page.locator("main").inner_text()
+    # Keyboard focus comes back to the clause list, where the save started.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'clauses-title'")
     assert page.locator(f"[name='{first_name}']").input_value() == "12"
     assert page.locator(f"[name='{last_name}']").input_value() == "34"
     stored = {tc.pk: tc.parameters for tc in tender.clauses.all()}
