@@ -1,3 +1,5 @@
+import unicodedata
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +87,12 @@ class Clause(models.Model):
         return self.key
 
 
+def search_normalize(text):
+    """Lower case, accents removed, spaces collapsed: "Réversibilité  des DONNÉES" → "reversibilite des donnees"."""
+    decomposed = unicodedata.normalize("NFKD", str(text or "").casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
 class ClauseVersion(models.Model):
     """One immutable state of a clause. Tenders point at these, so they never change."""
 
@@ -112,6 +120,9 @@ class ClauseVersion(models.Model):
     legal_note = models.TextField(_("note juridique"), blank=True, default="")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Title, text and question without accents, lower case: what the clause search matches against,
+    # the same way on SQLite and PostgreSQL ("reversibilite" finds "Réversibilité").
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     CONTENT_FIELDS = (
         "title",
@@ -143,7 +154,13 @@ class ClauseVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("A clause version is immutable; create a new version instead.")
+        self.fill_search_text()
         super().save(*args, **kwargs)
+
+    def fill_search_text(self):
+        """Set `search_text` from the content (save() does it; bulk inserts call it themselves)."""
+        self.search_text = search_normalize(" ".join((self.title or "", self.body or "", self.question or "")))
+        return self
 
     def content(self):
         """The version's content as plain data (the library file's clause shape, minus key)."""

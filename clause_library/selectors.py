@@ -6,7 +6,7 @@ from django.db.models import Count, F, Q
 
 from organizations.access import organization_ids
 
-from .models import Clause, ClauseVersion, Library
+from .models import Clause, ClauseVersion, Library, search_normalize
 
 
 def libraries_visible_to(user):
@@ -93,13 +93,10 @@ def clauses_filtered(user, *, library=None, category=None, requirement=None, q=N
             else queryset.filter(current__tags__icontains=f'"{tag}"')
         )
     if q:
-        for word in q.split()[:10]:
-            queryset = queryset.filter(
-                Q(current__title__icontains=word)
-                | Q(current__body__icontains=word)
-                | Q(current__question__icontains=word)
-                | Q(key__icontains=word)
-            )
+        # Accent- and case-insensitive on every backend: words are matched against the version's
+        # normalised search_text ("reversibilite" finds "Réversibilité"), keys as they are.
+        for word in search_normalize(q).split()[:10]:
+            queryset = queryset.filter(Q(current__search_text__contains=word) | Q(key__icontains=word))
     return queryset.order_by("library_id", "current__category", "key")
 
 

@@ -215,7 +215,7 @@ def _bulk_create_clauses(library, user, rows):
         clauses = list(library.clauses.order_by("id"))
     versions = ClauseVersion.objects.bulk_create(
         [
-            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content))
+            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content)).fill_search_text()
             for clause, (_key, content, _o, _b) in zip(clauses, rows, strict=True)
         ]
     )

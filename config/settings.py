@@ -49,6 +49,8 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DEBUG", True)
+# make run's demo sets FRIENDLY_404=True: unknown pages show templates/404.html even with DEBUG on.
+FRIENDLY_404 = env_bool("FRIENDLY_404", False)
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
@@ -97,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so the headers above (CSP, X-Frame-Options) still reach its page.
+    "organizations.middleware.FriendlyNotFoundMiddleware",  # FRIENDLY_404: no URL list on a typo in demos
 ]
 
 ROOT_URLCONF = "config.urls"

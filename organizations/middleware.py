@@ -51,3 +51,54 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(f"<!doctype html><title>503</title><p>{message}</p>", status=503)
         response["Retry-After"] = "5"
         return response
+
+
+class FriendlyNotFoundMiddleware:
+    """With DEBUG on and FRIENDLY_404 set (make run's demo), unknown pages answer templates/404.html
+    instead of Django's debug page, which lists every URL pattern of the site.
+
+    Off by default so developers keep the debug page; with DEBUG off Django already renders 404.html.
+    The API keeps its JSON 404s.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def _active(self, request):
+        return settings.DEBUG and getattr(settings, "FRIENDLY_404", False) and not request.path.startswith("/api/")
+
+    def _not_found(self, request):
+        from django.shortcuts import render
+
+        return render(request, "404.html", status=404)
+
+    def __call__(self, request):
+        if self._active(request):
+            from django.urls import Resolver404, resolve
+
+            try:
+                resolve(request.path_info)
+            except Resolver404:
+                # CommonMiddleware still redirects /tenders to /tenders/.
+                if not (
+                    settings.APPEND_SLASH and not request.path_info.endswith("/") and _resolves(request.path_info + "/")
+                ):
+                    return self._not_found(request)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.http import Http404
+
+        if isinstance(exception, Http404) and self._active(request):
+            return self._not_found(request)
+        return None
+
+
+def _resolves(path):
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True

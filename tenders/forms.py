@@ -74,7 +74,48 @@ class SetApplyForm(forms.Form):
         return parse_set_choice(self.cleaned_data["set"])
 
 
-class TenderForm(forms.ModelForm):
+class AccessibleErrorsMixin:
+    """Ties each field's help and errors to its control (aria-describedby, aria-invalid), and lets the
+    server say a text is too long instead of the browser silently cutting it (no maxlength attribute)."""
+
+    def _style_fields(self):
+        for name, field in self.fields.items():
+            css = (
+                "form-check-input"
+                if isinstance(field.widget, forms.CheckboxInput)
+                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
+            )
+            field.widget.attrs["class"] = css
+            field.widget.attrs.pop("maxlength", None)
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-help"
+
+    def _post_clean(self):
+        super()._post_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            attrs["aria-invalid"] = "true"
+            attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+            described = [part for part in attrs.get("aria-describedby", "").split() if part]
+            attrs["aria-describedby"] = " ".join(described + [f"id_{name}-error"])
+
+    def _check_reference(self, organization_id):
+        reference = self.cleaned_data.get("reference")
+        if not reference or organization_id is None:
+            return
+        others = Tender.objects.filter(organization_id=organization_id, reference=reference)
+        if self.instance.pk:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            self.add_error(
+                "reference",
+                _("Un appel d'offres de cette organisation porte déjà cette référence : choisissez-en une autre."),
+            )
+
+
+class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
     """A new tender, in one of the organisations where the user is a buyer or an admin."""
 
     class Meta:
@@ -111,14 +152,13 @@ class TenderForm(forms.ModelForm):
                     "leurs valeurs par défaut ; vous pourrez ensuite en retirer ou les ajuster."
                 ),
             )
-            self.fields["start_set"].widget.attrs["aria-describedby"] = "id_start_set-help"
-        for field in self.fields.values():
-            css = (
-                "form-check-input"
-                if isinstance(field.widget, forms.CheckboxInput)
-                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
-            )
-            field.widget.attrs["class"] = css
+        self._style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        organization = cleaned.get("organization")
+        self._check_reference(organization.pk if organization else None)
+        return cleaned
 
     def clean_start_set(self):
         return parse_set_choice(self.cleaned_data.get("start_set"))
@@ -151,10 +191,9 @@ class TenderSettingsForm(TenderForm):
 
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
-        for field in self.fields.values():
-            css = (
-                "form-check-input"
-                if isinstance(field.widget, forms.CheckboxInput)
-                else ("form-select" if isinstance(field.widget, forms.Select) else "form-control")
-            )
-            field.widget.attrs["class"] = css
+        self._style_fields()
+
+    def clean(self):
+        cleaned = forms.ModelForm.clean(self)
+        self._check_reference(self.instance.organization_id)
+        return cleaned

@@ -65,6 +65,12 @@ class Tender(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # One reference per organisation: Back and submit again must not create a second tender.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "reference"], name="tender_reference_unique_per_organization"
+            )
+        ]
         verbose_name = _("appel d'offres")
         verbose_name_plural = _("appels d'offres")
 

@@ -11,7 +11,7 @@ Rules kept here:
 import logging
 
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,6 +112,22 @@ def _check_clauses_resolve(tender, tender_parameters, *, require):
     return errors
 
 
+def _check_reference_free(organization_id, reference, *, exclude=None):
+    """A reference names one tender of an organisation (the database constraint backs this check)."""
+    others = Tender.objects.filter(organization_id=organization_id, reference=reference)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise ApplicationError(
+            {
+                "reference": [
+                    _("Un appel d'offres de cette organisation porte déjà la référence « %(reference)s ».")
+                    % {"reference": reference}
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def tender_create(
     *,
@@ -139,19 +155,25 @@ def tender_create(
         )
     parameters = parameters or {}
     _check_tender_parameters(parameters)
-    return Tender.objects.create(
-        organization=organization,
-        reference=reference,
-        title=title,
-        procedure=procedure,
-        parameters=parameters,
-        price_formula=price_formula,
-        sealed_price=sealed_price,
-        require_justification=require_justification,
-        language=language,
-        created_by=user,
-        completeness_annex=completeness_annex,
-    )
+    _check_reference_free(organization.pk, reference)
+    try:
+        with transaction.atomic():  # a savepoint: two creations racing on one reference meet the constraint
+            return Tender.objects.create(
+                organization=organization,
+                reference=reference,
+                title=title,
+                procedure=procedure,
+                parameters=parameters,
+                price_formula=price_formula,
+                sealed_price=sealed_price,
+                require_justification=require_justification,
+                language=language,
+                created_by=user,
+                completeness_annex=completeness_annex,
+            )
+    except IntegrityError:
+        _check_reference_free(organization.pk, reference)
+        raise
 
 
 @transaction.atomic
@@ -169,6 +191,8 @@ def tender_update(*, user, tender, changes: dict) -> Tender:
         if errors:
             raise ApplicationError({"parameters": errors})
         changes = {**changes, "parameters": parameters}
+    if "reference" in changes and changes["reference"] != tender.reference:
+        _check_reference_free(tender.organization_id, changes["reference"], exclude=tender.pk)
     for field in TENDER_FIELDS:
         if field in changes:
             setattr(tender, field, changes[field])
@@ -265,6 +289,11 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
     version = clause.current
     if version is None:
         raise ApplicationError({"clause": [_("Cette clause n'a pas de version publiée.")]})
+    if tender.clauses.filter(clause=clause).exists():
+        # Twice the same clause would print two identical articles.
+        raise ApplicationError(
+            {"clause": [_("La clause « %(title)s » est déjà dans l'appel d'offres.") % {"title": version.title}]}
+        )
     values = _check_clause_values(version, parameters or {}, tender, require=not allow_incomplete)
     if position is not None and (not isinstance(position, int) or position < 0):
         raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
@@ -298,6 +327,39 @@ def tender_clause_update(
         tender_clause.refresh_from_db(fields=["position"])
     Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
     return tender_clause
+
+
+@transaction.atomic
+def tender_clauses_parameters_update(*, user, tender, values: dict, allow_incomplete=True) -> list:
+    """Replace the values of several clauses of a draft tender at once ("Enregistrer tout").
+
+    `values` is {tender clause id: {parameter name: value}}; clauses not named keep theirs. All or
+    nothing: when any clause has a wrong value, nothing is saved and the ApplicationError's
+    `parameters` is {tender clause id: {parameter name: [message]}}. Returns the changed clauses.
+    """
+    ensure_can_edit(user, tender)
+    tender = _locked(tender)
+    ensure_draft(tender)
+    tender_clauses = {tc.pk: tc for tc in tender.clauses.select_related("version").filter(pk__in=list(values))}
+    unknown = [pk for pk in values if pk not in tender_clauses]
+    if unknown:
+        raise ApplicationError({"clauses": [_("Clause inconnue dans cet appel d'offres.")]})
+    errors, changed = {}, []
+    for pk, tender_clause in tender_clauses.items():
+        try:
+            stored = _check_clause_values(tender_clause.version, values[pk], tender, require=not allow_incomplete)
+        except ApplicationError as error:
+            errors[pk] = error.errors["parameters"]
+            continue
+        if stored != (tender_clause.parameters or {}):
+            tender_clause.parameters = stored
+            changed.append(tender_clause)
+    if errors:
+        raise ApplicationError({"parameters": errors})
+    if changed:
+        TenderClause.objects.bulk_update(changed, ["parameters"])
+        Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    return changed
 
 
 def _move(tender, tender_clause, position):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/documents/<int:document_pk>/retry/", views.tender_document_retry, name="tender_document_retry"),
     path("<int:pk>/sets/apply/", views.tender_set_apply, name="tender_set_apply"),
     path("<int:pk>/clauses/add/", views.tender_clause_add, name="tender_clause_add"),
+    path("<int:pk>/clauses/parameters/", views.tender_clauses_parameters, name="tender_clauses_parameters"),
     path("<int:pk>/clauses/<int:tc_pk>/parameters/", views.tender_clause_parameters, name="tender_clause_parameters"),
     path("<int:pk>/clauses/<int:tc_pk>/move/", views.tender_clause_move, name="tender_clause_move"),
     path("<int:pk>/clauses/<int:tc_pk>/remove/", views.tender_clause_remove, name="tender_clause_remove"),

@@ -1,5 +1,7 @@
 """Pages: the tender list, a new tender, and the editor. Thin: they call selectors and services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,7 +25,22 @@ from . import guidance, selectors, services
 from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
 from .models import TenderClause
 
-SEARCH_LIMIT = 25
+SEARCH_PAGE_SIZE = 25
+
+# What a form error is about, as the buyer reads it (never the field's key).
+FIELD_LABELS = {
+    "reference": _lazy("Référence"),
+    "title": _lazy("Objet"),
+    "organization": _lazy("Organisation"),
+    "procedure": _lazy("Procédure"),
+    "price_formula": _lazy("Formule de prix"),
+    "language": _lazy("Langue des documents"),
+    "position": _lazy("Position"),
+    "clause": _lazy("Clause"),
+    "parameters": _lazy("Paramètres"),
+    "kind": _lazy("Document"),
+    "format": _lazy("Format"),
+}
 
 
 def _tender(request, pk):
@@ -41,15 +59,21 @@ def _editor_url(tender, anchor=None):
     return f"{url}#{anchor}" if anchor else url
 
 
-def _flash(request, error: ApplicationError):
+def _flash(request, error: ApplicationError, labels=None):
+    """The error's messages as page messages, each prefixed by what it is about as a person reads it.
+
+    `labels` maps parameter names to their labels; a key without a label is not shown at all.
+    """
     for field, problems in error.errors.items():
         if isinstance(problems, dict):
             for name, texts in problems.items():
+                label = (labels or {}).get(name)
                 for text in texts:
-                    messages.error(request, f"{name} : {text}")
+                    messages.error(request, f"{label} : {text}" if label else text)
         else:
+            label = FIELD_LABELS.get(field)
             for text in problems if isinstance(problems, list) else [problems]:
-                messages.error(request, text if field in ("detail", "clauses") else f"{field} : {text}")
+                messages.error(request, f"{label} : {text}" if label and field not in ("clause", "clauses") else text)
 
 
 @login_required
@@ -104,7 +128,11 @@ def _set_added_message(count):
 
 
 def _editor_context(request, tender, *, errors=None, submitted=None, tender_errors=None, tender_submitted=None):
-    """Everything the editor shows, in a fixed number of queries whatever the number of clauses."""
+    """Everything the editor shows, in a fixed number of queries whatever the number of clauses.
+
+    `errors` is {tender clause id: {parameter name: [message]}}; `submitted` is the refused POST of
+    the "save all" form, whose values are shown again instead of the stored ones.
+    """
     can_edit = has_role(request.user, tender.organization_id, BUYER_ROLES)
     errors = errors or {}
     clauses = []
@@ -116,8 +144,10 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
             clause_errors = selectors.clause_values(tender_clause, tender, require=True)[1]
         for field in fields:
             field["errors"] = clause_errors.get(field["name"], [])
-            if submitted and submitted[0] == tender_clause.pk:
-                field["value"] = submitted[1].get(f"p-{field['name']}", "")
+            field["input_name"] = field["input_id"]
+            field["form_id"] = "all-parameters"
+            if submitted is not None and str(tender_clause.pk) in submitted.getlist("tender_clause"):
+                field["value"] = submitted.get(field["input_name"], "")
         clauses.append(
             {
                 "object": tender_clause,
@@ -132,6 +162,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
     tender_fields = selectors.tender_parameter_fields(tender, tender_clauses)
     for field in tender_fields:
         field["errors"] = (tender_errors or {}).get(field["name"], [])
+        field["input_name"] = f"p-{field['name']}"
         if tender_submitted is not None:
             field["value"] = tender_submitted.get(f"p-{field['name']}", "")
     doc = selectors.tender_document(tender)
@@ -139,10 +170,19 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
     category = request.GET.get("category", "")
     if category not in Category.values:
         category = ""
+    page = request.GET.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
     results = []
     set_form = None
+    has_next = False
     if can_edit and tender.is_draft:
-        results = list(clauses_filtered(request.user, q=q or None, category=category or None)[:SEARCH_LIMIT])
+        # One row more than a page tells whether there is a next page, without a COUNT query.
+        start = (page - 1) * SEARCH_PAGE_SIZE
+        results = list(
+            clauses_filtered(request.user, q=q or None, category=category or None)[start : start + SEARCH_PAGE_SIZE + 1]
+        )
+        has_next = len(results) > SEARCH_PAGE_SIZE
+        results = results[:SEARCH_PAGE_SIZE]
         choices = set_choices(request.user)
         set_form = SetApplyForm(user=request.user, choices=choices, auto_id="set-apply-%s") if choices else None
     # The same summary as GET /api/v1/tenders/{id}/completeness/.
@@ -161,6 +201,12 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "category": category,
         "categories": Category.choices,
         "results": results,
+        "results_page": page,
+        "results_first": (page - 1) * SEARCH_PAGE_SIZE + 1,
+        "results_last": (page - 1) * SEARCH_PAGE_SIZE + len(results),
+        "results_previous": _search_url(tender, q, category, page - 1) if page > 1 else None,
+        "results_next": _search_url(tender, q, category, page + 1) if has_next else None,
+        "any_parameters": any(item["fields"] for item in clauses),
         "completeness": completeness,
         "gaps": [topic for topic in completeness["topics"] if not topic["covered"]],
         "set_form": set_form,
@@ -176,6 +222,11 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         ],
         "nav": "tenders",
     }
+
+
+def _search_url(tender, q, category, page):
+    query = {key: value for key, value in (("q", q), ("category", category), ("page", page)) if value}
+    return f"{reverse('tenders:tender_editor', args=[tender.pk])}?{urlencode(query)}#add"
 
 
 @login_required
@@ -269,15 +320,63 @@ def tender_clause_parameters(request, pk, tc_pk):
     except ApplicationError as error:
         problems = error.errors.get("parameters")
         if error.status == 400 and isinstance(problems, dict):
-            context = _editor_context(
-                request, tender, errors={tender_clause.pk: problems}, submitted=(tender_clause.pk, request.POST)
-            )
+            submitted = request.POST.copy()
+            submitted.setlist("tender_clause", [str(tender_clause.pk)])
+            for field in fields:
+                submitted[field["input_id"]] = request.POST.get(f"p-{field['name']}", "")
+            context = _editor_context(request, tender, errors={tender_clause.pk: problems}, submitted=submitted)
             messages.error(request, _("Certains paramètres sont invalides : voir les messages sous les champs."))
             return render(request, "tenders/tender_editor.html", context, status=400)
-        _flash(request, error)
+        _flash(request, error, {field["name"]: field["label"] for field in fields})
         return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
     messages.success(request, _("Paramètres de « %(title)s » enregistrés.") % {"title": tender_clause.version.title})
     return redirect(_editor_url(tender, f"tc-{tender_clause.pk}"))
+
+
+@login_required
+@require_POST
+def tender_clauses_parameters(request, pk):
+    """ "Enregistrer tout": the values of every clause named in the form, saved together or not at all."""
+    tender = _tender(request, pk)
+    _editable(request, tender)
+    wanted = {int(raw) for raw in request.POST.getlist("tender_clause") if raw.isdigit()}
+    tender_clauses = [tc for tc in selectors.tender_clauses(tender) if tc.pk in wanted]
+    values = {}
+    for tender_clause in tender_clauses:
+        fields = selectors.parameter_fields(tender_clause, tender)
+        values[tender_clause.pk] = {
+            field["name"]: raw for field in fields if (raw := request.POST.get(field["input_id"], "").strip()) != ""
+        }
+    try:
+        changed = services.tender_clauses_parameters_update(user=request.user, tender=tender, values=values)
+    except ApplicationError as error:
+        problems = error.errors.get("parameters")
+        if error.status == 400 and isinstance(problems, dict):
+            context = _editor_context(request, tender, errors=problems, submitted=request.POST)
+            messages.error(
+                request,
+                ngettext(
+                    "Rien n'est enregistré : %(count)s clause a des paramètres invalides (voir les messages sous "
+                    "les champs).",
+                    "Rien n'est enregistré : %(count)s clauses ont des paramètres invalides (voir les messages "
+                    "sous les champs).",
+                    len(problems),
+                )
+                % {"count": len(problems)},
+            )
+            return render(request, "tenders/tender_editor.html", context, status=400)
+        _flash(request, error)
+        return redirect(_editor_url(tender, "clauses"))
+    messages.success(
+        request,
+        ngettext(
+            "Paramètres enregistrés (%(count)s clause modifiée).",
+            "Paramètres enregistrés (%(count)s clauses modifiées).",
+            len(changed),
+        )
+        % {"count": len(changed)},
+    )
+    return redirect(_editor_url(tender, "clauses"))
 
 
 @login_required
@@ -378,7 +477,7 @@ def tender_parameters(request, pk):
             context = _editor_context(request, tender, tender_errors=problems, tender_submitted=request.POST)
             messages.error(request, _("Certains paramètres sont invalides : voir les messages sous les champs."))
             return render(request, "tenders/tender_editor.html", context, status=400)
-        _flash(request, error)
+        _flash(request, error, {field["name"]: field["label"] for field in fields})
         return redirect(_editor_url(tender, "tender-parameters"))
     messages.success(request, _("Paramètres de l'appel d'offres enregistrés."))
     return redirect(_editor_url(tender, "tender-parameters"))

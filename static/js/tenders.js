@@ -109,88 +109,55 @@
     });
   }
 
-  // Clause parameters: save through the API, show errors inline, refresh the preview in place.
+  // Clause parameters: one "Enregistrer tout" form (the fields join it through their form="" attribute).
+  // Leaving the page with changed, unsaved values asks first (beforeunload).
   var editorLabels = document.getElementById("editor-labels");
   var editorStatus = document.getElementById("editor-status");
-  var preview = document.getElementById("tender-preview");
+  var dirty = false;
 
   function say(text) {
     if (editorStatus) { editorStatus.textContent = text || ""; }
   }
 
-  function refreshPreview() {
-    if (!preview) { return; }
-    fetch(preview.dataset.previewUrl, { credentials: "same-origin" })
-      .then(function (response) { return response.ok ? response.text() : Promise.reject(response); })
-      .then(function (html) { preview.innerHTML = html; })
-      .catch(function () { /* the next page load shows it */ });
-  }
-
-  function clearErrors(form) {
-    form.querySelectorAll("[data-role=param-error]").forEach(function (node) { node.remove(); });
-    form.querySelectorAll("[aria-invalid]").forEach(function (input) {
-      input.removeAttribute("aria-invalid");
-      input.classList.remove("is-invalid");
-      input.setAttribute("aria-describedby", input.id + "-help");
+  // Guarded forms: "Enregistrer tout" and the tender-wide values. A field belongs to a form through
+  // its form="" attribute or by being inside it (field.form covers both).
+  var guarded = Array.prototype.slice.call(document.querySelectorAll("form[data-unsaved-guard]"));
+  if (guarded.length) {
+    var markDirty = function (event) {
+      var field = event.target;
+      if (!field.form || guarded.indexOf(field.form) === -1 || dirty) { return; }
+      dirty = true;
+      field.form.dataset.dirty = "true";
+      say(editorLabels && editorLabels.dataset.dirty);
+    };
+    document.addEventListener("input", markDirty);
+    document.addEventListener("change", markDirty);
+    guarded.forEach(function (form) {
+      form.addEventListener("submit", function () { dirty = false; delete form.dataset.dirty; });
     });
-  }
-
-  function showErrors(form, errors) {
-    var first = null;
-    var unplaced = [];
-    Object.keys(errors).forEach(function (name) {
-      var wrapper = form.querySelector('[data-parameter="' + window.CSS.escape(name) + '"]');
-      var messages = [].concat(errors[name]);
-      if (!wrapper) { unplaced.push(name + " : " + messages.join(" ")); return; }
-      var input = wrapper.querySelector("input, select");
-      var node = document.createElement("div");
-      node.className = "invalid-feedback d-block";
-      node.id = input.id + "-error";
-      node.setAttribute("role", "alert");
-      node.dataset.role = "param-error";
-      node.textContent = wrapper.dataset.label + " (" + name + ") : " + messages.join(" ");
-      wrapper.appendChild(node);
-      input.classList.add("is-invalid");
-      input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", input.id + "-help " + node.id);
-      first = first || input;
-    });
-    if (first) { first.focus(); }
-    return unplaced.join(" ");
-  }
-
-  document.querySelectorAll("form.clause-parameters[data-api-url]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
+    window.addEventListener("beforeunload", function (event) {
+      if (!dirty) { return undefined; }
       event.preventDefault();
-      var parameters = {};
-      form.querySelectorAll("[data-parameter]").forEach(function (wrapper) {
-        var input = wrapper.querySelector("input, select");
-        var value = input.value.trim();
-        if (value !== "") { parameters[wrapper.dataset.parameter] = value; }
-      });
-      fetch(form.dataset.apiUrl, {
-        method: "PATCH",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken(form) },
-        body: JSON.stringify({ parameters: parameters })
-      })
-        .then(function (response) {
-          return response.json().then(function (data) { return { status: response.status, data: data }; });
-        })
-        .then(function (result) {
-          clearErrors(form);
-          if (result.status === 200) {
-            say(editorLabels.dataset.saved);
-            refreshPreview();
-          } else if (result.status === 400 && result.data.parameters && !Array.isArray(result.data.parameters)) {
-            var rest = showErrors(form, result.data.parameters);
-            say(editorLabels.dataset.invalid + (rest ? " " + rest : ""));
-          } else {
-            say(result.data.detail || JSON.stringify(result.data));
-          }
-        })
-        .catch(function () { form.submit(); });  // fall back to the plain form
+      event.returnValue = (editorLabels && editorLabels.dataset.unsaved) || "";
+      return event.returnValue;
     });
+  }
+
+  // Keyboard shortcuts, documented on the page: Ctrl+S (⌘+S) saves all, Alt+Shift+P asks for the PDF.
+  document.addEventListener("keydown", function (event) {
+    var target = null;
+    if ((event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "s") {
+      target = document.querySelector("[data-shortcut=save]");
+    } else if (event.altKey && event.shiftKey && !event.ctrlKey && !event.metaKey && event.code === "KeyP") {
+      target = document.querySelector("[data-shortcut=pdf]");
+    }
+    if (!target) { return; }
+    event.preventDefault();
+    if (target.form && typeof target.form.requestSubmit === "function") {
+      target.form.requestSubmit(target);
+    } else {
+      target.click();
+    }
   });
 
   // Drag and drop to reorder (the ↑ ↓ buttons do the same from the keyboard).

@@ -34,6 +34,9 @@ class TenderSerializer(serializers.ModelSerializer):
             "published_at",
         ]
         read_only_fields = ["status", "created_at", "updated_at", "published_at"]
+        # The unique reference per organisation is checked by the service, which names `reference`
+        # in its 400 (DRF's generated validator would answer a non-field error).
+        validators = []
 
 
 class TenderUpdateSerializer(TenderSerializer):

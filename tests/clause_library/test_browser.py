@@ -95,6 +95,9 @@ def test_a_buyer_finds_and_reads_a_shared_clause(live_server, page, shared_libra
     page.get_by_label("Identifiant").fill("buyer")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    # Buyers start from their tenders (issue 17's per-role landing); the libraries are one click away.
+    page.wait_for_url(f"{live_server.url}/tenders/")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role("link", name="Bibliothèques").click()
     page.wait_for_url(f"{live_server.url}/libraries/")
 
     assert page.get_by_role("heading", name="Bibliothèques de clauses").is_visible()

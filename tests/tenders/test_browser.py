@@ -112,13 +112,16 @@ def test_it_drafts_a_tender_and_downloads_its_pdf(page, live_server, setup, docu
     clause = tender.clauses.get(version__title=titles[1])
     field = page.locator(f"#tc{clause.pk}-delai_jours")
     field.fill("400")
-    page.locator(f"#tc-{clause.pk}").get_by_role("button", name="Enregistrer les paramètres").click()
-    assert "doit être au plus 365." in page.locator(f"#tc{clause.pk}-delai_jours-error").inner_text()
+    page.get_by_role("button", name="Enregistrer tout").first.click()
+    # Refused as a whole; the error names the parameter's label, beside its field.
+    error = page.locator(f"#tc{clause.pk}-delai_jours-error")
+    assert "doit être au plus 365." in error.inner_text() and "delai_jours" not in error.inner_text()
+    assert page.locator(f"#tc{clause.pk}-delai_jours").get_attribute("aria-invalid") == "true"
     page.problems.clear()  # the 400 of the refused form is expected
     page.locator(f"#tc{clause.pk}-delai_jours").fill("90")
-    page.locator(f"#tc-{clause.pk}").get_by_role("button", name="Enregistrer les paramètres").click()
-    # Saved in place: the inline error goes, the preview shows the new value without a reload.
-    expect(page.locator("#editor-status")).to_contain_text("Paramètres enregistrés")
+    page.get_by_role("button", name="Enregistrer tout").first.click()
+    page.wait_for_url("**/tenders/*/#clauses")
+    expect(page.locator("main")).to_contain_text("Paramètres enregistrés")
     expect(page.locator("#tender-preview")).to_contain_text("90")
     assert page.locator(f"#tc{clause.pk}-delai_jours-error").count() == 0
 

@@ -173,7 +173,7 @@ def test_it_adds_a_set_from_the_editor(client, buyer, default_library, draft):
     assert list(draft.clauses.order_by("position").values_list("clause__key", flat=True)) == set_keys("any-essential")
     # Again: nothing new, and the page says so.
     client.post(url, {"set": f"{default_library.pk}:any-essential"})
-    assert "déjà dans l&#x27;appel d&#x27;offres" in client.get(editor(draft)).content.decode()
+    assert "Déjà ajoutée" in client.get(editor(draft)).content.decode()
     # A set outside the choices, or none, is refused without touching the tender.
     count = draft.clauses.count()
     assert 'value="" selected>Choisissez un ensemble' in client.get(editor(draft)).content.decode()

@@ -59,11 +59,14 @@ def test_it_shows_the_editor_with_form_preview_and_search(client, buyer, tender,
     response = client.get(editor(tender) + "?q=FHIR&category=api_access")
     assert response.status_code == 200
     content = response.content.decode()
-    assert 'name="p-delai_jours"' in content and 'type="number"' in content and 'max="365"' in content
+    tender_clause = tender.clauses.get()
+    assert f'name="tc{tender_clause.pk}-delai_jours" form="all-parameters"' in content
+    assert 'type="number"' in content and 'max="365"' in content
     assert 'value="45"' in content
     assert '<span class="param">45</span>' in content  # the preview
     assert "Générer le PDF" in content and "formulaire de réponse (XLSX)" in content
-    assert reverse("tenders:tender_clause_add", args=[tender.pk]) in content
+    # The clause is already in the tender: listed, but its add button is disabled.
+    assert "Déjà ajoutée" in content and f'name="clause" value="{clause.pk}"' not in content
     assert "<script>" not in content and "style=" not in content
 
 
@@ -118,7 +121,7 @@ def test_it_shows_an_inline_error_naming_the_parameter(client, buyer, tender, cl
     content = response.content.decode()
     field_id = f"tc{tender_clause.pk}-delai_jours"
     assert f'id="{field_id}-error"' in content
-    assert f"Délai (jours) (delai_jours) : {message}" in content
+    assert f"Délai (jours) : {message}" in content and "delai_jours) :" not in content
     assert 'aria-invalid="true"' in content and f'value="{value}"' in content
     tender_clause.refresh_from_db()
     assert tender_clause.parameters == {}
