@@ -165,7 +165,6 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -182,6 +181,27 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Organisations, people and sign-in (issues 16 and 18: tokens, proxies, e-mail, SSO) ---------------
+# Proxies in front of the app that set X-Forwarded-For/-Proto. 0 (default): both headers are ignored,
+# the client address is REMOTE_ADDR (throttles, lockout) and https is what the server itself saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
+AXES_CLIENT_IP_CALLABLE = "organizations.client_ip.client_ip"
+# API tokens expire; a password change, deactivation, removal or sign-out revokes them.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+# E-mail (invitations, password reset): SMTP from the environment; `make run` sets the console backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clausier <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3600  # seconds: a reset link lives one hour
+# --- end of the organisations block -------------------------------------------------------------------
+
 # Lockout: 5 failures per user name and address, then 15 minutes of refusal.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -193,7 +213,7 @@ AXES_LOCKOUT_CALLABLE = "organizations.lockout.lockout_response"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "organizations.tokens.ExpiringTokenAuthentication",  # expiring, revocable, last use kept
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "organizations.api.pagination.Pagination",
@@ -206,7 +226,8 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "organizations.api.metadata.Metadata",  # OPTIONS never looks objects up
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "organizations.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "signin": env("SIGNIN_RATE_PER_IP", "30/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # X-Forwarded-For only through trusted proxies (see below)
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
