@@ -212,8 +212,9 @@ AXES_LOCKOUT_CALLABLE = "organizations.lockout.lockout_response"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: a revoked or missing credential then answers 401 (WWW-Authenticate: Token), not 403.
         "organizations.tokens.ExpiringTokenAuthentication",  # expiring, revocable, last use kept
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "organizations.api.pagination.Pagination",

@@ -11,6 +11,14 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache: one test's sign-ins must not throttle the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def group():
     return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)
