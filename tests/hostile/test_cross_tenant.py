@@ -12,8 +12,8 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 
 from clause_library.models import Clause, ClauseVersion, Library
-from organizations.models import ApiToken, AuditEntry, Invitation, MemberOrganization, Membership
 from conformance.models import ProbeReport
+from organizations.models import ApiToken, AuditEntry, Invitation, MemberOrganization, Membership
 from scoring.models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
 from tenders.models import Document, Tender, TenderClause
 

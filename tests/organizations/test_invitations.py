@@ -88,7 +88,10 @@ def test_pending_invitations_are_listed_resent_and_revoked(api, hospital, hospit
     invite(api, hospital_admin, hospital, email="a@chu.test")
     invite(api, hospital_admin, hospital, email="b@chu.test", role="evaluator")
     listed = api(hospital_admin).get(invitations_url(hospital))
-    assert [(i["email"], i["role"]) for i in listed.data["results"]] == [("b@chu.test", "evaluator"), ("a@chu.test", "buyer")]
+    assert [(i["email"], i["role"]) for i in listed.data["results"]] == [
+        ("b@chu.test", "evaluator"),
+        ("a@chu.test", "buyer"),
+    ]
 
     first_link = smtp.link_to("a@chu.test")
     a = Invitation.objects.get(email="a@chu.test")
@@ -111,8 +114,11 @@ def test_pending_invitations_are_listed_resent_and_revoked(api, hospital, hospit
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"email": "pas-une-adresse", "role": "buyer"}, "email"), ({"email": "x@chu.test", "role": "roi"}, "role"),
-     ({"role": "buyer"}, "email")],
+    [
+        ({"email": "pas-une-adresse", "role": "buyer"}, "email"),
+        ({"email": "x@chu.test", "role": "roi"}, "role"),
+        ({"role": "buyer"}, "email"),
+    ],
 )
 def test_a_bad_invitation_is_a_400_naming_the_field(api, hospital, hospital_admin, smtp, body, field):
     response = api(hospital_admin).post(invitations_url(hospital), body, format="json")

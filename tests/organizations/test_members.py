@@ -17,7 +17,9 @@ def url(org, username=""):
     return f"/api/v1/organizations/{org.pk}/members/" + (f"{username}/" if username else "")
 
 
-def test_an_admin_lists_the_members_with_their_roles(api, hospital, hospital_admin, buyer, django_assert_max_num_queries):
+def test_an_admin_lists_the_members_with_their_roles(
+    api, hospital, hospital_admin, buyer, django_assert_max_num_queries
+):
     buyer.first_name, buyer.last_name, buyer.email = "Béa", "Acheteuse", "bea@chu.test"
     buyer.save()
     member(hospital, "evaluator", username="eval9")
@@ -46,7 +48,11 @@ def test_an_admin_changes_a_role_and_it_is_audited(api, hospital, hospital_admin
     assert response.status_code == 200 and response.data["role"] == "evaluator"
     assert Membership.objects.get(user=buyer, organization=hospital).role == "evaluator"
     entry = AuditEntry.objects.get(organization=hospital, action="role_change")
-    assert (entry.actor_name, entry.target, entry.details) == ("chu-admin", "buyer", {"before": "buyer", "after": "evaluator"})
+    assert (entry.actor_name, entry.target, entry.details) == (
+        "chu-admin",
+        "buyer",
+        {"before": "buyer", "after": "evaluator"},
+    )
 
 
 def test_a_bad_role_is_a_400_naming_the_field_and_changes_nothing(api, hospital, hospital_admin, buyer):
