@@ -131,6 +131,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "organizations.oidc.Backend",  # single sign-on: only inside the OIDC callback
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -200,6 +201,30 @@ EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clausier <no-reply@localhost>")
 PASSWORD_RESET_TIMEOUT = 3600  # seconds: a reset link lives one hour
+# Single sign-on, OpenID Connect (docs/SSO.md). OIDC_PROVIDERS=chu,psc then, for each id (upper case):
+# OIDC_CHU_ISSUER, OIDC_CHU_CLIENT_ID, OIDC_CHU_CLIENT_SECRET, OIDC_CHU_SCOPES, OIDC_CHU_NAME,
+# OIDC_CHU_SIGN_ALGO (RS256), OIDC_CHU_ACR_VALUES (sent as acr_values, e.g. Pro Santé Connect's eidas1).
+OIDC_PROVIDERS = {}
+for _provider in env_list("OIDC_PROVIDERS", []):
+    _prefix = "OIDC_" + _provider.upper().replace("-", "_") + "_"
+    OIDC_PROVIDERS[_provider] = {
+        "name": env(_prefix + "NAME", _provider),
+        "issuer": env(_prefix + "ISSUER"),
+        "client_id": env(_prefix + "CLIENT_ID"),
+        "client_secret": env(_prefix + "CLIENT_SECRET"),
+        "scopes": env(_prefix + "SCOPES", "openid email profile"),
+        "sign_algo": env(_prefix + "SIGN_ALGO", "RS256"),
+        "extra_params": {"acr_values": env(_prefix + "ACR_VALUES")} if env(_prefix + "ACR_VALUES") else {},
+    }
+    if not all(OIDC_PROVIDERS[_provider][key] for key in ("issuer", "client_id", "client_secret")):
+        raise ImproperlyConfigured(f"{_prefix}ISSUER, {_prefix}CLIENT_ID and {_prefix}CLIENT_SECRET are required")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False  # organizations.services.sso_user decides, never the library
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_REDIRECT_REQUIRE_HTTPS = not DEBUG
 # --- end of the organisations block -------------------------------------------------------------------
 
 # Lockout: 5 failures per user name and address, then 15 minutes of refusal.

@@ -12,6 +12,16 @@ class Organization(models.Model):
     name = models.CharField(_("nom"), max_length=200, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Single sign-on: people whose verified e-mail ends with one of these domains may join by themselves.
+    accepted_email_domains = models.CharField(
+        _("domaines e-mail acceptés"),
+        max_length=500,
+        blank=True,
+        help_text=_("Séparés par des virgules, ex. chu-exemple.fr. Vide : sur invitation seulement."),
+    )
+    sso_role = models.CharField(
+        _("rôle des personnes venues par l'annuaire"), max_length=20, default="buyer", blank=True
+    )
 
     class Meta:
         ordering = ["name"]
@@ -19,6 +29,10 @@ class Organization(models.Model):
 
     def __str__(self):
         return self.name
+
+    def accepts_domain(self, domain):
+        domains = {d.strip().lower().lstrip("@") for d in self.accepted_email_domains.split(",") if d.strip()}
+        return domain.lower() in domains
 
 
 class Role(models.TextChoices):

@@ -284,3 +284,55 @@ def member_organization_remove(*, user, group, organization_id):
         raise Http404 from exc
     link.delete()
     audit(group, user, AuditEntry.Action.MEMBER_ORG_REMOVE, link.member.name, member_organization=link.member_id)
+
+
+# --- single sign-on -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sso_user(*, email, claims):
+    """The person an identity provider vouches for (verified e-mail), or ApplicationError saying why not.
+
+    An existing member signs in; pending invitations for that e-mail are accepted; an organisation that
+    lists the e-mail's domain takes a new person with its SSO role. Nobody else gets an account.
+    """
+    users = list(User.objects.filter(email__iexact=email)[:2])
+    if len(users) > 1:
+        raise ApplicationError(_("Plusieurs comptes portent cette adresse : un administrateur doit les départager."))
+    user = users[0] if users else None
+    if user is not None and not user.is_active:
+        raise ApplicationError(_("Ce compte est désactivé."))
+    invitations = list(pending_invitations_for_email(email))
+    domain = email.rsplit("@", 1)[-1]
+    by_domain = [org for org in Organization.objects.exclude(accepted_email_domains="") if org.accepts_domain(domain)]
+    has_membership = user is not None and Membership.objects.filter(user=user).exists()
+    if not (has_membership or invitations or by_domain):
+        raise ApplicationError(
+            _(
+                "Aucune organisation n'attend %(email)s : demandez une invitation à un administrateur "
+                "de votre établissement."
+            )
+            % {"email": email}
+        )
+    if user is None:
+        user = User(
+            username=email,
+            email=email,
+            first_name=(claims.get("given_name") or "")[:150],
+            last_name=(claims.get("family_name") or "")[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    for invitation in invitations:
+        invitation_accept(invitation=invitation, user=user)
+    if not has_membership and not invitations:
+        for org in by_domain:
+            role = org.sso_role if org.sso_role in Role.values else Role.BUYER
+            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+    return user
+
+
+def pending_invitations_for_email(email):
+    return Invitation.objects.filter(
+        email__iexact=email, accepted_at=None, revoked_at=None, expires_at__gt=timezone.now()
+    ).select_related("organization")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import oidc, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -17,5 +17,7 @@ urlpatterns = [
     ),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password-change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("oidc/<str:provider_id>/login/", oidc.LoginView.as_view(), name="oidc_login"),
+    path("oidc/callback/", oidc.CallbackView.as_view(), name="oidc_callback"),
     path("password-change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

@@ -12,6 +12,7 @@ from .client_ip import SignInThrottle
 from .errors import ApplicationError
 from .forms import AcceptInvitationForm, InvitationForm, MemberOrganizationForm, RoleForm
 from .models import AuditEntry, Organization, Role
+from .oidc import provider_links
 
 
 @login_required
@@ -34,6 +35,11 @@ def _throttled(request):
 
 class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["sso_providers"] = provider_links(context.get("next") or "")
+        return context
 
     def post(self, request, *args, **kwargs):
         return _throttled(request) or super().post(request, *args, **kwargs)
@@ -222,9 +228,5 @@ def invitation_accept(request, token):
         if user is not None:
             messages.success(request, _("Bienvenue dans %(name)s.") % {"name": invitation.organization.name})
             return redirect("home")
-    context.update(form=form, signed_in=signed_in, sso_providers=_sso_providers())
+    context.update(form=form, signed_in=signed_in, sso_providers=provider_links(request.path))
     return render(request, "organizations/invitation_accept.html", context, status=400 if form and form.errors else 200)
-
-
-def _sso_providers():
-    return []
