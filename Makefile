@@ -21,6 +21,7 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 & \
 	  WORKER=$$!; trap "kill $$WORKER" EXIT INT TERM; \
+	  EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
