@@ -4,7 +4,9 @@ Every write checks who may do it, writes atomically and leaves an AuditEntry.
 """
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,6 +24,7 @@ from .access import roles_by_organization
 from .errors import ApplicationError, ConflictError
 from .models import AuditEntry, Invitation, MemberOrganization, Membership, Organization, Role
 
+logger = logging.getLogger(__name__)
 User = get_user_model()
 INVITATION_VALIDITY = timedelta(days=7)
 
@@ -138,12 +141,19 @@ def _send_invitation(invitation, token):
         "expires_at": invitation.expires_at,
         "inviter": display_name(invitation.created_by) if invitation.created_by else "",
     }
-    send_mail(
-        subject=_("Invitation à rejoindre %(organization)s sur Clausier") % context,
-        message=render_to_string("organizations/email/invitation.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[invitation.email],
-    )
+    try:
+        send_mail(
+            subject=_("Invitation à rejoindre %(organization)s sur Clausier") % context,
+            message=render_to_string("organizations/email/invitation.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[invitation.email],
+        )
+    except (OSError, smtplib.SMTPException) as exc:
+        logger.error("invitation e-mail to %s failed: %s", invitation.email, exc)
+        raise ApplicationError(
+            {"email": [_("Invitation enregistrée, mais l'e-mail n'a pas pu partir : renvoyez-la plus tard.")]},
+            status=503,
+        ) from exc
     invitation.sent_at = timezone.now()
     invitation.save(update_fields=["sent_at"])
 

@@ -32,7 +32,7 @@ def test_invite_join_remove_and_the_token_dies(live_server, page, smtp, settings
     page.click("a:has-text('CHU Démo')")
     page.fill("#id_email", "acheteuse@chu-demo.fr")
     page.select_option("#id_role", "buyer")
-    page.click("button:has-text(\"Envoyer l'invitation\")")
+    page.click('button:has-text("Envoyer l\'invitation")')
     assert "Invitation envoyée à acheteuse@chu-demo.fr" in page.inner_text("main")
     assert "acheteuse@chu-demo.fr" in page.inner_text("#invitations")
 
@@ -47,7 +47,7 @@ def test_invite_join_remove_and_the_token_dies(live_server, page, smtp, settings
     buyer_page.fill("#id_last_name", "Acheteuse")
     buyer_page.fill("#id_password1", NEW_PASSWORD)
     buyer_page.fill("#id_password2", NEW_PASSWORD)
-    buyer_page.click("button:has-text(\"Rejoindre l'organisation\")")
+    buyer_page.click('button:has-text("Rejoindre l\'organisation")')
     buyer_page.wait_for_url(f"{live_server.url}/libraries/")
     assert "Bienvenue dans CHU Démo" in buyer_page.inner_text("main")
     assert "acheteuse@chu-demo.fr" in buyer_page.inner_text("nav")

@@ -187,3 +187,17 @@ def test_the_password_login_still_works_for_an_invited_person(api, hospital, hos
     client = Client()
     assert client.post("/login/", {"username": "nouvelle@chu.test", "password": NEW_PASSWORD}).status_code == 302
     assert Client().post("/login/", {"username": "nouvelle@chu.test", "password": PASSWORD}).status_code == 200
+
+
+def test_an_smtp_server_that_is_down_is_a_503_and_the_invitation_can_be_resent(
+    api, hospital, hospital_admin, smtp, settings
+):
+    real_port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = 1  # nothing listens there
+    response = invite(api, hospital_admin, hospital)
+    assert response.status_code == 503 and "renvoyez-la" in response.json()["email"][0]
+    invitation = Invitation.objects.get()
+    assert invitation.sent_at is None
+    settings.EMAIL_PORT = real_port
+    resent = api(hospital_admin).post(invitations_url(hospital, invitation.pk) + "resend/")
+    assert resent.status_code == 200 and smtp.link_to("nouvelle@chu.test")
