@@ -42,8 +42,9 @@ WATCHED = [
     AuditEntry,
 ]
 # Bearer links (an invitation's token, a password reset's uid and token): whoever holds the link may open
-# it, by design; tests/organizations checks them (one use, expiry).
-BEARER_KWARGS = {"token", "uidb64"}
+# it, by design; tests/organizations checks them (one use, expiry). And the start of a single sign-on,
+# named by provider, which belongs to no organisation (tests/oidc).
+BEARER_KWARGS = {"token", "uidb64", "provider_id"}
 METHODS = ("get", "post", "put", "patch", "delete")
 KWARG_RE = re.compile(r"\(\?P<(\w+)>[^)]*\)|<(?:\w+:)?(\w+)>")
 NAME_RE = re.compile(r"<(\w+)>")
