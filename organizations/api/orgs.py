@@ -78,6 +78,7 @@ class MemberListView(_AdminMixin, ListAPIView):
     """The organisation's members (admins only)."""
 
     serializer_class = MemberSerializer
+    queryset = Membership.objects.none()  # for the schema; get_queryset() decides
 
     def get_queryset(self):
         return services.members_of(self.organization())
@@ -104,6 +105,7 @@ class InvitationListView(_AdminMixin, ListAPIView):
     """Pending invitations; POST invites by e-mail (the link is valid 7 days)."""
 
     serializer_class = InvitationSerializer
+    queryset = Invitation.objects.none()  # for the schema; get_queryset() decides
 
     def get_queryset(self):
         return services.pending_invitations(self.organization()).order_by("-created_at", "-id")
@@ -139,6 +141,7 @@ class MemberOrganizationListView(ListAPIView):
     """A purchasing group's member hospitals (its admins); POST adds one."""
 
     serializer_class = OrganizationRefSerializer
+    queryset = Organization.objects.none()  # for the schema; get_queryset() decides
 
     def group(self):
         return services.group_for_admin(self.request.user, self.kwargs["org_id"])
@@ -169,6 +172,7 @@ class AuditListView(_AdminMixin, ListAPIView):
     """Admin actions in the organisation, newest first (admins only)."""
 
     serializer_class = AuditEntrySerializer
+    queryset = AuditEntry.objects.none()  # for the schema; get_queryset() decides
 
     def get_queryset(self):
         return AuditEntry.objects.filter(organization=self.organization())
@@ -178,6 +182,7 @@ class TokenListView(ListAPIView):
     """The caller's own API tokens (never their keys)."""
 
     serializer_class = ApiTokenSerializer
+    queryset = ApiToken.objects.none()  # for the schema; get_queryset() decides
 
     def get_queryset(self):
         return ApiToken.objects.filter(user=self.request.user)
