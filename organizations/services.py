@@ -80,6 +80,16 @@ def _membership(organization, username):
     return membership
 
 
+def _lock_admins(organization):
+    """Lock the organisation's admin rows: two admins removing each other at once cannot both succeed."""
+    list(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _other_admins(organization, membership):
     return (
         Membership.objects.filter(organization=organization, role=Role.ADMIN, user__is_active=True)
@@ -92,8 +102,8 @@ def _other_admins(organization, membership):
 def member_set_role(*, user, organization, username, role):
     if role not in Role.values:
         raise ApplicationError({"role": [_("Rôle inconnu : « %(role)s ».") % {"role": role}]})
+    _lock_admins(organization)  # first, so the rows read below are current
     membership = _membership(organization, username)
-    Membership.objects.select_for_update().filter(organization=organization, role=Role.ADMIN).count()
     if membership.role == role:
         return membership
     if membership.role == Role.ADMIN and not _other_admins(organization, membership):
@@ -110,8 +120,8 @@ def member_set_role(*, user, organization, username, role):
 @transaction.atomic
 def member_remove(*, user, organization, username):
     """Remove a member; the last admin stays (409). Their tokens and sessions are revoked."""
+    _lock_admins(organization)  # first, so the rows read below are current
     membership = _membership(organization, username)
-    Membership.objects.select_for_update().filter(organization=organization, role=Role.ADMIN).count()
     if membership.role == Role.ADMIN and not _other_admins(organization, membership):
         raise ConflictError(
             {"detail": [_("C'est le dernier administrateur de l'organisation : il ne peut pas être retiré.")]}

@@ -208,6 +208,11 @@ def invitation_accept(request, token):
     form = None if signed_in else AcceptInvitationForm(request.POST or None, email=invitation.email)
     if request.method == "POST":
         try:
+            if signed_in and request.user.email.lower() != invitation.email.lower():
+                raise ApplicationError(
+                    _("Cette invitation est adressée à %(email)s : déconnectez-vous pour l'accepter.")
+                    % {"email": invitation.email}
+                )
             if signed_in:
                 user = services.invitation_accept(invitation=invitation, user=request.user)
             elif form.is_valid():

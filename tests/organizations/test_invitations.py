@@ -201,3 +201,15 @@ def test_an_smtp_server_that_is_down_is_a_503_and_the_invitation_can_be_resent(
     settings.EMAIL_PORT = real_port
     resent = api(hospital_admin).post(invitations_url(hospital, invitation.pk) + "resend/")
     assert resent.status_code == 200 and smtp.link_to("nouvelle@chu.test")
+
+
+def test_a_signed_in_person_cannot_take_an_invitation_meant_for_someone_else(
+    api, hospital, hospital_admin, buyer, smtp
+):
+    invite(api, hospital_admin, hospital, email="autre@chu.test", role="admin")
+    client = Client()
+    client.force_login(buyer)  # buyer's e-mail is not autre@chu.test
+    response = client.post(smtp.link_to("autre@chu.test").replace("http://testserver", ""))
+    assert response.status_code == 200 and "adressée à autre@chu.test" in response.content.decode()
+    assert Membership.objects.get(user=buyer, organization=hospital).role == "buyer"
+    assert Invitation.objects.get().accepted_at is None
