@@ -63,6 +63,12 @@ class ExpiringTokenAuthentication(TokenAuthentication):
 
     keyword = "Token"
 
+    def authenticate(self, request):
+        from .client_ip import client_ip
+
+        self._address = client_ip(request) or None
+        return super().authenticate(request)
+
     def authenticate_credentials(self, key):
         if len(key) > 100:
             raise exceptions.AuthenticationFailed(_("Jeton invalide."))
@@ -76,6 +82,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("Compte désactivé."))
         if token.last_used_at is None or now - token.last_used_at >= LAST_USE_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-            token.last_used_at = now
+            address = getattr(self, "_address", None)
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_ip=address)
+            token.last_used_at, token.last_used_ip = now, address
         return token.user, token

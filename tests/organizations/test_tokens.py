@@ -45,7 +45,8 @@ def test_tokens_are_listed_by_their_owner_with_their_last_use(buyer, hospital_ad
     assert len(current) == 1 and current[0]["prefix"] == first["token"][:8]
     assert current[0]["last_used_at"] is not None
     assert [t["last_used_at"] for t in listed if not t["current"]] == [None]
-    assert ApiToken.objects.get(prefix=first["token"][:8]).last_used_at is not None
+    used = ApiToken.objects.get(prefix=first["token"][:8])
+    assert used.last_used_at is not None and used.last_used_ip == "127.0.0.1"
 
 
 def test_the_owner_revokes_a_token_and_nobody_else_can(buyer, hospital_admin):
