@@ -235,3 +235,28 @@ def invitation_accept(request, token):
             return redirect("home")
     context.update(form=form, signed_in=signed_in, sso_providers=provider_links(request.path))
     return render(request, "organizations/invitation_accept.html", context, status=400 if form and form.errors else 200)
+
+
+# --- my API tokens ---------------------------------------------------------------------------------------
+
+
+@login_required
+def token_list(request):
+    from .models import ApiToken
+
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "organizations/token_list.html", {"tokens": tokens, "nav": "organizations"})
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id):
+    from django.http import Http404
+
+    from .models import ApiToken
+
+    deleted, _rows = ApiToken.objects.filter(user=request.user, pk=token_id).delete()
+    if not deleted:
+        raise Http404
+    messages.success(request, _("Jeton révoqué."))
+    return redirect("organizations:token_list")

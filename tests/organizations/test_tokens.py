@@ -151,3 +151,18 @@ def test_a_password_reset_does_not_lift_the_lockout(buyer, settings):
     client.post(form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     # From the address that guessed, the account stays locked for the cool-off, new password or not.
     assert attacker.post("/login/", {"username": "buyer", "password": NEW_PASSWORD}).status_code in (403, 429)
+
+
+def test_the_tokens_page_lists_and_revokes_ones_own_tokens(buyer, hospital_admin):
+    key = token_for("buyer")["token"]
+    other = token_for("chu-admin")["token"]
+    mine = ApiToken.objects.get(prefix=key[:8])
+    client = Client()
+    client.force_login(buyer)
+    page = client.get("/organizations/tokens/").content.decode()
+    assert key[:8] in page and other[:8] not in page and key not in page
+    theirs = ApiToken.objects.get(prefix=other[:8])
+    assert client.post(f"/organizations/tokens/{theirs.pk}/revoke/").status_code == 404
+    assert client.post(f"/organizations/tokens/{mine.pk}/revoke/").status_code == 302
+    assert with_token(key).get("/api/v1/me/").status_code == 401
+    assert with_token(other).get("/api/v1/me/").status_code == 200
