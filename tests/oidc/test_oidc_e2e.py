@@ -170,6 +170,11 @@ def test_a_pending_invitation_or_an_accepted_domain_lets_a_new_person_in(sso, ho
     from organizations import services
 
     services.invitation_create(user=hospital_admin, organization=hospital, email="new@chu-test.fr", role="evaluator")
+    from django.core import mail
+
+    link = re.search(r"/invitations/[\w-]+/", mail.outbox[-1].body).group(0)
+    invitation_page = Client().get(link).content.decode()
+    assert 'href="/oidc/annuaire/login/"' in invitation_page and "Annuaire du CHU" in invitation_page
     client = Client()
     assert callback(client, sign_in_at_provider(start(client), "new@chu-test.fr")).status_code == 302
     assert client.get("/api/v1/me/").json()["organizations"][0]["role"] == "evaluator"
