@@ -29,6 +29,8 @@ run: install-runtime
 	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
 	  $(BIN)/celery -A config beat --loglevel=INFO & BEAT=$$!; \
 	  trap "kill $$WORKER $$BEAT" EXIT INT TERM; \
+	  EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
+	  FRIENDLY_404=$${FRIENDLY_404:-True} \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -45,6 +45,7 @@ class Library(models.Model):
         PRIVATE = "private", _("Privée")
         SHARED = "shared", _("Partagée")
         PUBLIC = "public", _("Publique")
+        MEMBERS = "members", _("Établissements adhérents")  # the owner group's current member hospitals
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="libraries")
     name = models.CharField(_("nom"), max_length=200)

@@ -21,6 +21,8 @@ def libraries_visible_to_organizations(orgs):
             # shared_with counts only while the library is "shared": making it private withdraws it.
             | Q(visibility=Library.Visibility.SHARED, shared_with__in=orgs)
             | Q(visibility=Library.Visibility.PUBLIC)
+            # "members": the owner group's member hospitals, while they are members.
+            | Q(visibility=Library.Visibility.MEMBERS, organization__member_links__member__in=orgs)
         )
         .distinct()
         .select_related("organization")

@@ -141,6 +141,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "organizations.oidc.Backend",  # single sign-on: only inside the OIDC callback
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -214,7 +215,6 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http inside the network
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if not DEBUG else None
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -231,6 +231,51 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Organisations, people and sign-in (issues 16 and 18: tokens, proxies, e-mail, SSO) ---------------
+# Proxies in front of the app that set X-Forwarded-For/-Proto. 0 (default): both headers are ignored,
+# the client address is REMOTE_ADDR (throttles, lockout) and https is what the server itself saw.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
+AXES_CLIENT_IP_CALLABLE = "organizations.client_ip.client_ip"
+# API tokens expire; a password change, deactivation, removal or sign-out revokes them.
+API_TOKEN_TTL_HOURS = env_int("API_TOKEN_TTL_HOURS", 24 * 30)
+# E-mail (invitations, password reset): SMTP from the environment; `make run` sets the console backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clausier <no-reply@localhost>")
+PASSWORD_RESET_TIMEOUT = 3600  # seconds: a reset link lives one hour
+# Single sign-on, OpenID Connect (docs/SSO.md). OIDC_PROVIDERS=chu,psc then, for each id (upper case):
+# OIDC_CHU_ISSUER, OIDC_CHU_CLIENT_ID, OIDC_CHU_CLIENT_SECRET, OIDC_CHU_SCOPES, OIDC_CHU_NAME,
+# OIDC_CHU_SIGN_ALGO (RS256), OIDC_CHU_ACR_VALUES (sent as acr_values, e.g. Pro Santé Connect's eidas1).
+OIDC_PROVIDERS = {}
+for _provider in env_list("OIDC_PROVIDERS", []):
+    _prefix = "OIDC_" + _provider.upper().replace("-", "_") + "_"
+    OIDC_PROVIDERS[_provider] = {
+        "name": env(_prefix + "NAME", _provider),
+        "issuer": env(_prefix + "ISSUER"),
+        "client_id": env(_prefix + "CLIENT_ID"),
+        "client_secret": env(_prefix + "CLIENT_SECRET"),
+        "scopes": env(_prefix + "SCOPES", "openid email profile"),
+        "sign_algo": env(_prefix + "SIGN_ALGO", "RS256"),
+        "extra_params": {"acr_values": env(_prefix + "ACR_VALUES")} if env(_prefix + "ACR_VALUES") else {},
+    }
+    if not all(OIDC_PROVIDERS[_provider][key] for key in ("issuer", "client_id", "client_secret")):
+        raise ImproperlyConfigured(f"{_prefix}ISSUER, {_prefix}CLIENT_ID and {_prefix}CLIENT_SECRET are required")
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_USE_NONCE = True
+OIDC_CREATE_USER = False  # organizations.services.sso_user decides, never the library
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_callback"
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+OIDC_REDIRECT_REQUIRE_HTTPS = not DEBUG
+# --- end of the organisations block -------------------------------------------------------------------
+
 # Lockout: 5 failures per user name and address, then 15 minutes of refusal.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -241,8 +286,9 @@ AXES_LOCKOUT_CALLABLE = "organizations.lockout.lockout_response"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: a revoked or missing credential then answers 401 (WWW-Authenticate: Token), not 403.
+        "organizations.tokens.ExpiringTokenAuthentication",  # expiring, revocable, last use kept
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "organizations.api.pagination.Pagination",
@@ -255,7 +301,8 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "organizations.api.metadata.Metadata",  # OPTIONS never looks objects up
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "organizations.api.exceptions.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/min"},
+    "DEFAULT_THROTTLE_RATES": {"auth": "20/min", "signin": env("SIGNIN_RATE_PER_IP", "30/min")},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # X-Forwarded-For only through trusted proxies (see below)
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {

@@ -21,6 +21,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("organizations.urls")),
+    # Organisations run themselves (issue 16): members, invitations, member hospitals, audit list.
+    path("organizations/", include("organizations.page_urls")),
     path("libraries/", include("clause_library.urls")),
     path("tenders/", include("tenders.urls")),
     path("evaluation/", include("scoring.urls")),

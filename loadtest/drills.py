@@ -220,9 +220,9 @@ def prepare():
         "-c",
         (
             "import json\nfrom django.contrib.auth import get_user_model\n"
-            "from rest_framework.authtoken.models import Token\n"
+            "from organizations.tokens import issue\n"
             "users = get_user_model().objects.filter(username__in=['buyer', 'chu-admin', 'eval1', 'eval2', 'curator'])\n"
-            "print(json.dumps({u.username: Token.objects.get_or_create(user=u)[0].key for u in users}))"
+            "print(json.dumps({u.username: issue(u)[1] for u in users}))"
         ),
     )
     TOKEN.update(json.loads(tokens))

@@ -29,6 +29,14 @@ def _document_storage(settings):
     s3.delete_bucket(bucket)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_throttles():
+    """Throttle counters live in the cache: one test's sign-ins must not throttle the next one's."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def group():
     return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)

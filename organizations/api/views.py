@@ -2,12 +2,12 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from .. import tokens
 from ..models import Membership
 
 
@@ -59,7 +59,10 @@ class TokenView(APIView):
     throttle_scope = "auth"
 
     @extend_schema(
-        request=TokenRequestSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()})
+        request=TokenRequestSerializer,
+        responses=inline_serializer(
+            "Token", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}
+        ),
     )
     def post(self, request):
         serializer = TokenRequestSerializer(data=request.data)
@@ -75,5 +78,5 @@ class TokenView(APIView):
             return Response(
                 {"non_field_errors": [_("Identifiant ou mot de passe incorrect.")]}, status=status.HTTP_400_BAD_REQUEST
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = tokens.issue(user)
+        return Response({"token": key, "expires_at": token.expires_at})

@@ -9,9 +9,10 @@ register = template.Library()
 
 
 def sections_for(user):
-    """{"libraries", "tenders", "evaluation"}: the sections a user may open, from their roles.
+    """{"libraries", "tenders", "evaluation", "organizations"}: the sections a user may open, from their roles.
 
-    Buyers and admins use all three; curators the libraries; evaluators their evaluations.
+    Buyers and admins use the first three; curators the libraries; evaluators their evaluations; every
+    member their organisations (roles, API tokens; admins manage members there).
     One query at most (the roles are cached on the user for the request).
     """
     roles = set(roles_by_organization(user).values())
@@ -22,6 +23,8 @@ def sections_for(user):
         sections.update({"tenders", "evaluation"})
     if Role.EVALUATOR in roles:
         sections.add("evaluation")
+    if roles:
+        sections.add("organizations")
     return sections
 
 

@@ -11,7 +11,9 @@ import pytest
 from clause_library.models import Library
 from conformance.models import ProbeReport
 from documents.models import Document
-from organizations.models import Organization
+from organizations import services as org_services
+from organizations.models import Membership, Organization
+from organizations.tokens import issue as issue_token
 from scoring import services as scoring
 from scoring.models import Criterion
 from tenders import services as tenders
@@ -66,6 +68,14 @@ def dataset_a(org_a):
         created_by=admin,
     )
     probe = ProbeReport.objects.create(bid=bid, source=ProbeReport.Source.UPLOAD, status=ProbeReport.Status.DONE)
+    # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
+    # of A's admin with A as a member hospital.
+    invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
+    api_token, _key = issue_token(admin)
+    group = OrganizationFactory(name="Groupement A", kind=Organization.Kind.PURCHASING_GROUP)
+    Membership.objects.create(user=admin, organization=group, role="admin")
+    del admin._clausier_roles  # the roles cached on this object predate the group
+    org_services.member_organization_add(user=admin, group=group, organization_id=org_a.pk)
     return SimpleNamespace(
         organization=org_a,
         admin=admin,
@@ -78,4 +88,7 @@ def dataset_a(org_a):
         bid=bid,
         document=document,
         probe=probe,
+        invitation=invitation,
+        api_token=api_token,
+        group=group,
     )
