@@ -628,14 +628,16 @@ def render_questionnaire_docx(doc, *, progress=None):
     requirement, question and empty answer, compliance and evidence columns."""
     report = progress or (lambda value: None)
     with translation.override(doc.get("language", "fr")):
+        # Outside the f-strings: xgettext (makemessages) does not read calls inside them.
+        form_title = gettext("Formulaire de réponse")
         builder = DocxBuilder(
-            title=f"{doc['reference']} — {gettext('Formulaire de réponse')}",
+            title=f"{doc['reference']} — {form_title}",
             author=doc["organization"],
             date=doc["generated_on"],
             language=doc.get("language", "fr"),
             landscape=True,
         )
-        builder.header_footer(f"{doc['reference']} — {gettext('Formulaire de réponse')}")
+        builder.header_footer(f"{doc['reference']} — {form_title}")
         _cover(builder, doc, gettext("Formulaire de réponse du candidat"))
         builder.paragraph(
             gettext(

@@ -109,7 +109,8 @@ def render_questionnaire_xlsx(doc, *, progress=None):
         workbook.properties.modified = moment
         workbook.properties.creator = doc["organization"]
         workbook.properties.lastModifiedBy = doc["organization"]
-        workbook.properties.title = f"{doc['reference']} — {gettext('Formulaire de réponse')}"
+        form_title = gettext("Formulaire de réponse")  # outside the f-string: xgettext does not read inside one
+        workbook.properties.title = f"{doc['reference']} — {form_title}"
         sheet = workbook.active
         sheet.title = SHEET
         sheet.append(headers())
