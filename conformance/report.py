@@ -16,6 +16,7 @@ from . import selectors
 from .checks import describe
 from .models import ProbeReport
 from .templatetags.conformance_tags import DOCUMENT_LABELS
+from .validate import localize_documents
 
 MAX_PROBE_EXCERPT = 300
 
@@ -70,7 +71,7 @@ def probe_entries(tender, bids) -> list[dict]:
                         "sha256": document.get("sha256") or "",
                         "errors": [str(error) for error in document.get("errors") or []],
                     }
-                    for document in report.documents or []
+                    for document in localize_documents(report.documents)
                 ],
                 "counts": {
                     outcome: sum(r["outcome"] == outcome for r in results) for outcome in ("pass", "fail", "unknown")

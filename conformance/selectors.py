@@ -10,6 +10,7 @@ from tenders.models import TenderClause
 
 from .checks import localize
 from .models import ProbeReport
+from .validate import localize_documents
 
 
 def _tender_clauses(tender):
@@ -75,7 +76,7 @@ def report_payload(report, tender):
         "status": report.status,
         "fetched_at": report.fetched_at,
         "source": report.source,
-        "documents": report.documents,
+        "documents": localize_documents(report.documents),
         "results": report_results(report, tender_checks(tender)),
     }
 
@@ -156,7 +157,7 @@ def report_sections(report, tender):
         "source_label": report.get_source_display(),
         "base_url": report.base_url,
         "error": report.error,
-        "documents": report.documents,
+        "documents": localize_documents(report.documents),
         "sections": sections,
         "counts": counts,
     }

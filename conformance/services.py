@@ -23,7 +23,7 @@ from organizations.errors import ApplicationError
 from . import checks, selectors, tasks
 from .fetch import FetchRefused, fetch_json
 from .models import MAX_DOCUMENT_BYTES, ProbeReport
-from .validate import CAPABILITY_STATEMENT, SMART_CONFIGURATION, VALIDATORS
+from .validate import CAPABILITY_STATEMENT, SMART_CONFIGURATION, VALIDATORS, Message
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +147,16 @@ def evaluate_documents(*, texts, reasons=None, clause_checks, transport=None):
             continue
         validation = VALIDATORS[kind](text)
         documents.append(
-            {"kind": kind, "sha256": _sha256(text), "valid": validation.valid, "errors": validation.messages}
+            {
+                "kind": kind,
+                "sha256": _sha256(text),
+                "valid": validation.valid,
+                "errors": [str(message) for message in validation.messages],
+                # Rendered again in the reader's language when the report is read (validate.localize_documents).
+                "error_codes": [
+                    message.as_code() if isinstance(message, Message) else None for message in validation.messages
+                ],
+            }
         )
         data[kind] = validation.data if validation.usable else None
     results = []

@@ -92,3 +92,15 @@ def api_client(user=None):
 @pytest.fixture
 def api():
     return api_client
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request sent in English leaves English active in the
+    thread (LocaleMiddleware does not switch back), which would change the next test's messages."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

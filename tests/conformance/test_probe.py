@@ -594,3 +594,29 @@ def test_it_fetches_an_xml_only_statement(api, probed, server, allow_local, eage
     assert body["status"] == "done" and body["documents"][0]["valid"] is True
     by_check = {json.dumps(r["check"], sort_keys=True): r for r in body["results"]}
     assert by_check[json.dumps(CLAUSE_PATIENT, sort_keys=True)]["outcome"] == "pass"
+
+
+def test_the_documents_validation_messages_follow_the_readers_language(
+    api, probed, eager, django_capture_on_commit_callbacks
+):
+    smart = fixture_json(SMART_22)
+    del smart["token_endpoint"]
+    post(
+        api,
+        probed.lead,
+        probed.bid,
+        django_capture_on_commit_callbacks,
+        capability_statement=upload("metadata.json", fixture_text(INFERNO)),
+        smart_configuration=upload("smart.json", json.dumps(smart)),
+    )
+    french = api(probed.lead).get(url(probed.bid), HTTP_ACCEPT_LANGUAGE="fr").json()
+    english = api(probed.lead).get(url(probed.bid), HTTP_ACCEPT_LANGUAGE="en").json()
+    errors = {
+        language: {d["kind"]: d["errors"] for d in report["documents"]}
+        for language, report in (("fr", french), ("en", english))
+    }
+    assert errors["fr"]["smart_configuration"] == ["Champ requis par SMART App Launch 2 absent : token_endpoint."]
+    assert errors["en"]["smart_configuration"] != errors["fr"]["smart_configuration"]
+    assert "token_endpoint" in errors["en"]["smart_configuration"][0]
+    assert "absent" not in errors["en"]["smart_configuration"][0]
+    assert all(set(d) == {"kind", "sha256", "valid", "errors"} for d in english["documents"])

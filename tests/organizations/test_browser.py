@@ -48,7 +48,7 @@ def test_invite_join_remove_and_the_token_dies(live_server, page, smtp, settings
     buyer_page.fill("#id_password1", NEW_PASSWORD)
     buyer_page.fill("#id_password2", NEW_PASSWORD)
     buyer_page.click('button:has-text("Rejoindre l\'organisation")')
-    buyer_page.wait_for_url(f"{live_server.url}/libraries/")
+    buyer_page.wait_for_url(f"{live_server.url}/tenders/")  # a buyer lands on the tenders (per-role landing)
     assert "Bienvenue dans CHU Démo" in buyer_page.inner_text("main")
     assert "acheteuse@chu-demo.fr" in buyer_page.inner_text("nav")
     assert Membership.objects.get(user__email="acheteuse@chu-demo.fr").role == "buyer"
