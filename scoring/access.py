@@ -30,7 +30,12 @@ def tender_for(user, pk):
 
 
 def is_lead(user, tender) -> bool:
-    return has_role(user, tender.organization_id, BUYER_ROLES)
+    """A buyer or admin of the tender's organisation who is not also one of its evaluators.
+
+    Evaluators may not lead (they would see sealed prices and everyone's scores): a buyer named
+    evaluator on a tender acts there as an evaluator only (issue 18, finding 6).
+    """
+    return has_role(user, tender.organization_id, BUYER_ROLES) and evaluator_of(user, tender) is None
 
 
 def evaluator_of(user, tender):

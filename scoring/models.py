@@ -59,6 +59,13 @@ class EvaluationState(models.Model):
     low_offer_threshold = models.DecimalField(
         _("seuil d'offre anormalement basse (%)"), max_digits=5, decimal_places=2, default=20
     )
+    # A recorded, justified reopening after close-technical (issue 18, finding 6): while set, the lead may
+    # again change bids, prices, eliminatory decisions, consensus and the threshold; closing again clears it.
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reopen_reason = models.TextField(_("motif de la réouverture"), blank=True)
 
     class Meta:
         verbose_name = _("état de l'évaluation")
@@ -106,6 +113,8 @@ class Answer(models.Model):
     text = models.TextField(_("réponse"), blank=True)
     compliant = models.BooleanField(_("conforme"), null=True, blank=True)
     evidence = models.TextField(_("justificatifs"), blank=True)
+    # The values the vendor commits to, keyed by the clause's parameter name ({"delai_jours": 30}).
+    committed_values = models.JSONField(_("valeurs engagées"), default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -144,6 +153,8 @@ class Consensus(models.Model):
     value = models.DecimalField(_("note de consensus"), max_digits=6, decimal_places=2)
     justification = models.TextField(_("justification"))
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # Optimistic concurrency, as for scores: a change must carry the version it read.
+    version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -153,6 +164,49 @@ class Consensus(models.Model):
 
     def __str__(self):
         return f"{self.bid_id}/{self.criterion_id} = {self.value}"
+
+
+class EliminatoryDecision(models.Model):
+    """The lead's decision on a bid for an eliminatory requirement (CCP L2152-1 to L2152-4, R2152-1/-2).
+
+    Only a recorded decision eliminates: the vendor's own `compliant` answer is a suggestion. A
+    non-compliant offer carries its legal qualification and the buyer's reason; a regularisation
+    request (R2152-2) keeps the bid undecided until the lead records the outcome.
+    """
+
+    class Decision(models.TextChoices):
+        COMPLIANT = "compliant", _("Conforme")
+        NON_COMPLIANT = "non_compliant", _("Non conforme")
+        REGULARISATION_REQUESTED = "regularisation_requested", _("Régularisation demandée")
+
+    class Qualification(models.TextChoices):
+        IRREGULAR = "irregular", _("Offre irrégulière")
+        UNACCEPTABLE = "unacceptable", _("Offre inacceptable")
+        INAPPROPRIATE = "inappropriate", _("Offre inappropriée")
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="eliminatory_decisions")
+    criterion = models.ForeignKey(Criterion, on_delete=models.CASCADE, related_name="eliminatory_decisions")
+    decision = models.CharField(_("décision"), max_length=30, choices=Decision.choices)
+    qualification = models.CharField(_("qualification"), max_length=20, choices=Qualification.choices, blank=True)
+    reason = models.TextField(_("motif"), blank=True)
+    regularisation_requested_on = models.DateField(_("date de la demande de régularisation"), null=True, blank=True)
+    regularisation_request = models.TextField(_("objet de la demande de régularisation"), blank=True)
+    regularisation_answer = models.TextField(_("réponse du candidat"), blank=True)
+    regularisation_outcome = models.TextField(_("suite donnée"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("date de la décision"), default=timezone.now)
+
+    class Meta:
+        ordering = ["bid_id", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["bid", "criterion"], name="one_eliminatory_decision_per_cell"),
+        ]
+        verbose_name = _("décision sur une exigence éliminatoire")
+
+    def __str__(self):
+        return f"{self.bid_id}/{self.criterion_id}: {self.decision}"
 
 
 class AuditEvent(models.Model):

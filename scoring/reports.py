@@ -169,6 +169,10 @@ def report_document(tender) -> dict:
             "consensus": consensus,
             # Abnormally low offers (CCP R2152-3 to R2152-5): each flag, the request and the decision.
             "provisional": outcome.provisional,
+            # What keeps the results provisional ([{code, message}]) and the awardee's bid id (None while
+            # provisional): scoring.selectors.Outcome. The report's wording of them comes later (issue 14).
+            "blocking": outcome.blocking,
+            "awardee_bid": outcome.awardee,
             "low_offer_threshold": _number(outcome.threshold),
             "low_offers": [_low_offer_entry(row, language) for row in outcome.low_offers.values()],
             # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.

@@ -11,8 +11,12 @@ Vocabulary (API.md, "Evaluation"):
 - a criterion's *score* is the consensus when one is set, otherwise the mean of the evaluators';
 - a scored leaf earns `score / scale_max × share` points; price points follow the tender's formula
   over the prices of the eligible bids;
-- a bid fails an eliminatory criterion with `compliant: false` or a consensus of 0; it is then not
-  eligible and has no rank; ties share a rank and the next one is skipped (1, 2, 2, 4).
+- a bid's eliminatory criteria are *decided* by the lead (`decisions`: compliant, non_compliant,
+  regularisation_requested); a consensus on an eliminatory criterion counts as a decision (0 =
+  non_compliant, otherwise compliant). A non-compliant bid is not eligible (`False`); a bid with a
+  requirement not yet decided (or under regularisation) is `None`: no rank either. Callers that pass
+  no `decisions` (the simulation, older pure callers) get the former reading: `compliant: false`
+  or a consensus of 0 fails, anything else is met. Ties share a rank, the next is skipped (1, 2, 2, 4).
 
 Arithmetic is done in Decimal; totals are compared after rounding to `PLACES` decimals so that two
 bids that are equal on paper are never split by binary floating point noise.
@@ -466,7 +470,7 @@ def ranks(totals: Mapping[int, Decimal]) -> dict[int, int]:
 class BidResult:
     bid: int
     vendor: str
-    eligible: bool
+    eligible: bool | None
     eliminated_by: list[int]
     criteria: list[dict]
     technical_points: Decimal
@@ -475,6 +479,8 @@ class BidResult:
     rank: int | None = None
     price: Decimal | None = None
     dispersed: list[int] = field(default_factory=list)
+    # Eliminatory criteria not decided yet (eligible is then None unless something else excludes the bid).
+    undecided: list[int] = field(default_factory=list)
     # Rejected as an abnormally low offer (CCP R2152-3): not eligible, though no criterion eliminated it.
     rejected: bool = False
 
@@ -484,6 +490,7 @@ class BidResult:
             "vendor": self.vendor,
             "eligible": self.eligible,
             "eliminated_by": list(self.eliminated_by),
+            "undecided": list(self.undecided),
             "criteria": [
                 {
                     "criterion": row["criterion"],
@@ -500,17 +507,44 @@ class BidResult:
         }
 
 
-def eliminations(tree: Tree, bid_id: int, consensus: Mapping, compliance: Mapping) -> list[int]:
-    """Ids of the eliminatory criteria the bid fails (compliant false, or consensus 0), in tree order."""
-    failed = []
+COMPLIANT = "compliant"
+NON_COMPLIANT = "non_compliant"
+REGULARISATION_REQUESTED = "regularisation_requested"
+
+
+def eliminatory_status(
+    tree: Tree, bid_id: int, consensus: Mapping, compliance: Mapping, decisions: Mapping | None
+) -> tuple[list[int], list[int]]:
+    """(failed, undecided): ids of the eliminatory criteria the bid fails and of those not decided yet.
+
+    With `decisions` (the lead's recorded decisions, {(bid, criterion): decision}) only a decision
+    eliminates: a consensus on the criterion counts as one (0 = non compliant), the vendor's own
+    `compliant` answer never does. Without `decisions` (None), the former reading: `compliant: false`
+    or a consensus of 0 fails and nothing is undecided.
+    """
+    failed, undecided = [], []
     for criterion, _depth in tree.depth_first():
         if criterion.kind != ELIMINATORY:
             continue
         key = (bid_id, criterion.id)
         agreed = to_decimal(consensus.get(key))
-        if compliance.get(key) is False or (agreed is not None and agreed == 0):
+        if decisions is None:
+            if compliance.get(key) is False or (agreed is not None and agreed == 0):
+                failed.append(criterion.id)
+            continue
+        decision = decisions.get(key)
+        if decision is None and agreed is not None:
+            decision = NON_COMPLIANT if agreed == 0 else COMPLIANT
+        if decision == NON_COMPLIANT:
             failed.append(criterion.id)
-    return failed
+        elif decision != COMPLIANT:
+            undecided.append(criterion.id)
+    return failed, undecided
+
+
+def eliminations(tree: Tree, bid_id: int, consensus: Mapping, compliance: Mapping, decisions=None) -> list[int]:
+    """Ids of the eliminatory criteria the bid fails, in tree order (see eliminatory_status)."""
+    return eliminatory_status(tree, bid_id, consensus, compliance, decisions)[0]
 
 
 def compute_results(
@@ -522,6 +556,7 @@ def compute_results(
     compliance: Mapping[tuple[int, int], bool | None] | None = None,
     price_formula: str = PROPORTIONAL,
     rejected: Iterable[int] = (),
+    decisions: Mapping[tuple[int, int], str] | None = None,
 ) -> list[BidResult]:
     """Results of every bid, best first (eligible by rank, then the eliminated ones), ties by bid id.
 
@@ -529,7 +564,9 @@ def compute_results(
     value, `compliance[(bid, criterion)]` the answer's `compliant` flag. Raises CriteriaError when the
     tree is not usable (a level that does not sum to 100…) and PriceError when an eligible bid's price
     is not strictly positive. Bids in `rejected` (abnormally low offers the lead rejected) are not
-    eligible: no rank, no part in P_min and P_max.
+    eligible: no rank, no part in P_min and P_max. `decisions` (see eliminatory_status): a bid with an
+    undecided eliminatory criterion has `eligible` None and no rank, but its price still counts in
+    P_min and P_max (it is not excluded yet), so its points are what they will be once it is admitted.
     """
     criteria = list(criteria)
     rejected = set(rejected or ())
@@ -558,7 +595,7 @@ def compute_results(
 
     results: dict[int, BidResult] = {}
     for bid in bids:
-        failed = eliminations(tree, bid.id, consensus, compliance)
+        failed, undecided = eliminatory_status(tree, bid.id, consensus, compliance, decisions)
         rows: dict[int, dict] = {}
         for criterion_id, role, children, scale_max, criterion_share in plan:
             key = (bid.id, criterion_id)
@@ -581,8 +618,9 @@ def compute_results(
         results[bid.id] = BidResult(
             bid=bid.id,
             vendor=bid.vendor,
-            eligible=not failed and bid.id not in rejected,
+            eligible=False if failed or bid.id in rejected else (None if undecided else True),
             eliminated_by=failed,
+            undecided=undecided,
             rejected=bid.id in rejected,
             criteria=[rows[c.id] for c, _d in order],
             technical_points=technical,
@@ -593,15 +631,17 @@ def compute_results(
         )
 
     eligible = [results[b.id] for b in bids if results[b.id].eligible]
+    # Undecided bids are not excluded yet: their prices count in P_min and P_max.
+    candidates = [results[b.id] for b in bids if results[b.id].eligible is not False]
     if price_criterion is not None:
         price_share = share[price_criterion.id]
-        for result in eligible:
+        for result in candidates:
             if result.price is None or result.price <= 0:
                 raise PriceError(
                     _("Offre « %(vendor)s » : le prix doit être strictement positif.") % {"vendor": result.vendor},
                     result.bid,
                 )
-        prices = [r.price for r in eligible]
+        prices = [r.price for r in candidates]
         p_min, p_max = (min(prices), max(prices)) if prices else (None, None)
         for result in results.values():
             if p_min is None or result.price is None or result.price <= 0:
@@ -618,7 +658,7 @@ def compute_results(
         result.rank = rank_of[result.bid]
     return sorted(
         results.values(),
-        key=lambda r: (not r.eligible, r.rank or 0, -rounded(r.total), r.bid),
+        key=lambda r: (r.eligible is not True, r.eligible is False, r.rank or 0, -rounded(r.total), r.bid),
     )
 
 
@@ -665,6 +705,7 @@ def low_offer_flags(
     compliance: Mapping | None = None,
     rejected: Iterable[int] = (),
     threshold=DEFAULT_LOW_OFFER_THRESHOLD,
+    decisions: Mapping | None = None,
 ) -> dict[int, LowOffer]:
     """{bid id: LowOffer} for every bid that no eliminatory criterion excludes, when it has others to compare with.
 
@@ -675,7 +716,9 @@ def low_offer_flags(
     consensus, compliance = consensus or {}, compliance or {}
     rejected = set(rejected or ())
     admissible = [
-        b for b in bids if b.price is not None and b.price > 0 and not eliminations(tree, b.id, consensus, compliance)
+        b
+        for b in bids
+        if b.price is not None and b.price > 0 and not eliminations(tree, b.id, consensus, compliance, decisions)
     ]
     pool = [b for b in admissible if b.id not in rejected]
     out = {}

@@ -3,9 +3,20 @@
 from collections import defaultdict
 
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
+from django.utils.translation import gettext as _
 
 from . import rules
-from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
+from .models import (
+    Answer,
+    AuditEvent,
+    Bid,
+    Consensus,
+    Criterion,
+    EliminatoryDecision,
+    EvaluationState,
+    Evaluator,
+    Score,
+)
 
 
 def criteria_of(tender):
@@ -157,7 +168,8 @@ def _bids_with_reviews(tender):
 
 
 def evaluation_inputs(tender, *, _extra=None) -> dict:
-    """Everything compute_results needs, in five queries (criteria, bids, score sums per cell, consensus, answers).
+    """Everything compute_results needs, in six queries (criteria, bids, score sums per cell, consensus,
+    answers, eliminatory decisions).
 
     Bids rejected as abnormally low offers come in `rejected`; `_extra`, when given, receives the
     reviews and the threshold read by the same bids query.
@@ -190,12 +202,19 @@ def evaluation_inputs(tender, *, _extra=None) -> dict:
             bid__tender=tender, compliant__isnull=False
         ).values_list("bid_id", "criterion_id", "compliant")
     }
+    decisions = {
+        (bid_id, criterion_id): decision
+        for bid_id, criterion_id, decision in EliminatoryDecision.objects.filter(bid__tender=tender).values_list(
+            "bid_id", "criterion_id", "decision"
+        )
+    }
     return {
         "criteria": criteria,
         "bids": bids,
         "scores": scores,
         "consensus": consensus,
         "compliance": compliance,
+        "decisions": decisions,
         "price_formula": tender.price_formula,
         "rejected": {pk for pk, review in reviews.items() if review["decision"] == "rejected"},
     }
@@ -230,6 +249,7 @@ def low_offer_rows(inputs: dict, reviews: dict, threshold) -> dict[int, dict]:
         compliance=inputs["compliance"],
         rejected=inputs["rejected"],
         threshold=threshold,
+        decisions=inputs["decisions"],
     )
     out = {}
     for bid in inputs["bids"]:
@@ -254,25 +274,125 @@ def low_offer_rows(inputs: dict, reviews: dict, threshold) -> dict[int, dict]:
 
 
 class Outcome:
-    """The ranked results plus the abnormally low offers and whether the results are provisional."""
+    """The ranked results, the abnormally low offers, what keeps the results provisional, and the awardee.
 
-    def __init__(self, results, low_offers, threshold):
+    `blocking` lists [{"code", "message"}] (codes eliminatory_undecided, evaluator_pending,
+    consensus_required, low_offer_pending); `provisional` is true while it is not empty; `awardee`
+    is the id of the bid ranked first alone once nothing blocks (None while provisional, on a tie
+    for first or without any eligible bid).
+    """
+
+    def __init__(self, results, low_offers, threshold, blocking=None):
         self.results = results
         self.low_offers = low_offers
         self.threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
-        self.provisional = any(row["pending"] for row in low_offers.values())
+        self.blocking = list(blocking or [])
+        pending_low_offers = [row for row in low_offers.values() if row["pending"]]
+        if pending_low_offers:
+            self.blocking.append(
+                {
+                    "code": "low_offer_pending",
+                    "message": _("Offre anormalement basse sans décision : %(vendors)s.")
+                    % {"vendors": ", ".join(row["vendor"] for row in pending_low_offers)},
+                }
+            )
+        self.provisional = bool(self.blocking)
+        first = [r for r in results if r.eligible is True and r.rank == 1]
+        self.awardee = first[0].bid if len(first) == 1 and not self.provisional else None
 
 
 def low_offers_of(tender) -> Outcome:
-    """The abnormally low offers without the results (no score query): five queries."""
+    """The abnormally low offers without the results (no score query): six queries."""
     extra = {}
     inputs = evaluation_inputs(tender, _extra=extra)
     return Outcome([], low_offer_rows(inputs, extra["reviews"], extra["threshold"]), extra["threshold"])
 
 
+def _blocking(tender, inputs, results) -> list[dict]:
+    """What keeps the results from being final, besides abnormally low offers (two queries).
+
+    - eliminatory_undecided: a bid with an eliminatory requirement not decided (or under regularisation);
+    - evaluator_pending: a named evaluator who has not declared, or has not scored every scored leaf of
+      every bid still in the running (eligible or undecided);
+    - consensus_required: a cell whose evaluators' scores are dispersed (rules.is_dispersed: highest −
+      lowest ≥ 40 % of scale_max) and that has no consensus, on a bid still in the running.
+    """
+    blocking = []
+    names = {c.id: c.name for c in inputs["criteria"]}
+    undecided = [r for r in results if r.undecided and r.eligible is not False]
+    if undecided:
+        blocking.append(
+            {
+                "code": "eliminatory_undecided",
+                "message": _("Exigences éliminatoires non décidées : %(items)s.")
+                % {"items": "; ".join(f"{r.vendor} ({', '.join(names[c] for c in r.undecided)})" for r in undecided)},
+            }
+        )
+    running = {r.bid for r in results if r.eligible is not False}
+    tree = rules.Tree(inputs["criteria"])
+    leaves = {c.id for c in inputs["criteria"] if c.kind == rules.SCORED and tree.is_scored_leaf(c)}
+    done = defaultdict(int)
+    for evaluator_id, bid_id, count in (
+        Score.objects.filter(bid__tender=tender, criterion_id__in=leaves)
+        .order_by()
+        .values("evaluator_id", "bid_id")
+        .annotate(n=Count("id"))
+        .values_list("evaluator_id", "bid_id", "n")
+    ):
+        if bid_id in running:
+            done[evaluator_id] += count
+    expected = len(leaves) * len(running)
+    pending = []
+    for evaluator in evaluators_of(tender):
+        person = evaluator.user.get_full_name() or evaluator.user.username
+        if evaluator.declared_at is None:
+            pending.append(_("%(name)s n'a pas déclaré l'absence de conflit d'intérêts") % {"name": person})
+        elif done[evaluator.user_id] < expected:
+            pending.append(
+                _("%(name)s : %(missing)d note(s) manquante(s)")
+                % {"name": person, "missing": expected - done[evaluator.user_id]}
+            )
+    if pending:
+        blocking.append({"code": "evaluator_pending", "message": "; ".join(pending) + "."})
+    missing = [
+        f"{r.vendor} ({names[c]})"
+        for r in results
+        if r.bid in running
+        for c in r.dispersed
+        if c in leaves and (r.bid, c) not in inputs["consensus"]
+    ]
+    if missing:
+        blocking.append(
+            {
+                "code": "consensus_required",
+                "message": _("Notes trop dispersées sans consensus : %(items)s.") % {"items": "; ".join(missing)},
+            }
+        )
+    return blocking
+
+
 def tender_outcome(tender) -> Outcome:
-    """Results, abnormally low offers, provisional flag; raises like tender_results. Same queries as tender_results."""
+    """Results, abnormally low offers, blocking reasons, provisional flag, awardee; raises like tender_results.
+
+    Eight queries whatever the number of bids, criteria or evaluators.
+    """
     extra = {}
     inputs = evaluation_inputs(tender, _extra=extra)
     results = rules.compute_results(**inputs)
-    return Outcome(results, low_offer_rows(inputs, extra["reviews"], extra["threshold"]), extra["threshold"])
+    return Outcome(
+        results,
+        low_offer_rows(inputs, extra["reviews"], extra["threshold"]),
+        extra["threshold"],
+        blocking=_blocking(tender, inputs, results),
+    )
+
+
+def eliminatory_decisions_of(bid):
+    """The lead's decisions on the bid's eliminatory requirements, each with the vendor's own `compliant`."""
+    answer = Answer.objects.filter(bid=OuterRef("bid"), criterion=OuterRef("criterion")).values("compliant")[:1]
+    return (
+        EliminatoryDecision.objects.filter(bid=bid)
+        .annotate(suggested_compliant=Subquery(answer))
+        .select_related("criterion", "decided_by")
+        .order_by("criterion__position", "criterion_id")
+    )

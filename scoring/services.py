@@ -14,13 +14,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from documents.rendering.xlsx import SHEET, QuestionnaireError, read_questionnaire_xlsx
+from organizations.access import BUYER_ROLES
 from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
 from tenders.models import TenderClause
 from tenders.services import ensure_draft as tender_ensure_draft
 
 from . import rules
-from .models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, LowOfferReview, Score
+from .models import (
+    Answer,
+    AuditEvent,
+    Bid,
+    Consensus,
+    Criterion,
+    EliminatoryDecision,
+    EvaluationState,
+    Evaluator,
+    LowOfferReview,
+    Score,
+)
 
 DRAFT = "draft"
 TECHNICAL_PARENT_NAME = "Valeur technique"
@@ -310,6 +322,44 @@ def evaluation_state(tender) -> EvaluationState:
     return state
 
 
+def locked_state(tender) -> EvaluationState:
+    """The tender's evaluation state, row-locked until the end of the transaction.
+
+    Closing technical scoring, reopening, scoring and every frozen write take this lock first, so a
+    score or a price change cannot slip in between the "is it closed?" check and the close.
+    """
+    state = evaluation_state(tender)
+    state = EvaluationState.objects.select_for_update().get(pk=state.pk)
+    tender._evaluation_state = state
+    return state
+
+
+def is_frozen(state) -> bool:
+    """Prices are opened (close-technical) and no recorded reopening is in force."""
+    return state.technical_closed_at is not None and state.reopened_at is None
+
+
+def ensure_not_frozen(tender, what: str) -> EvaluationState:
+    """409 once prices are opened, unless the lead recorded a justified reopening (issue 18, finding 6).
+
+    Call inside the write's transaction: the state row stays locked until it commits.
+    """
+    state = locked_state(tender)
+    if is_frozen(state):
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "Les prix sont ouverts (notation technique close) : %(what)s ne peut plus changer "
+                        "sans une réouverture motivée de l'évaluation."
+                    )
+                    % {"what": what}
+                ]
+            }
+        )
+    return state
+
+
 @transaction.atomic
 def evaluator_add(*, user, tender, username: str) -> Evaluator:
     """Name a member of the tender's organisation as an evaluator of the tender (idempotent)."""
@@ -319,6 +369,19 @@ def evaluator_add(*, user, tender, username: str) -> Evaluator:
             {
                 "user": [
                     _("Aucun membre de l'organisation ne porte l'identifiant « %(username)s ».")
+                    % {"username": username}
+                ]
+            }
+        )
+    if Membership.objects.filter(user=person, organization_id=tender.organization_id, role__in=BUYER_ROLES).exists():
+        # The lead sees sealed prices and everyone's scores: they cannot also score (issue 18, finding 6).
+        raise ApplicationError(
+            {
+                "user": [
+                    _(
+                        "« %(username)s » conduit l'évaluation (acheteur ou administrateur) : "
+                        "il ne peut pas en être aussi évaluateur."
+                    )
                     % {"username": username}
                 ]
             }
@@ -373,11 +436,18 @@ def tender_reveal(*, user, tender) -> EvaluationState:
 
 @transaction.atomic
 def tender_close_technical(*, user, tender) -> EvaluationState:
-    """Close technical scoring: scores are frozen and sealed prices become visible to evaluators."""
-    state = evaluation_state(tender)
-    if state.technical_closed_at is None:
+    """Close technical scoring: scores are frozen and sealed prices become visible to evaluators.
+
+    After a reopening, closing again ends it: bids, prices, decisions, consensus and the threshold
+    are frozen again. Takes the state row lock that score_set takes.
+    """
+    state = locked_state(tender)
+    if state.technical_closed_at is None or state.reopened_at is not None:
         state.technical_closed_at, state.technical_closed_by = timezone.now(), user
-        state.save(update_fields=["technical_closed_at", "technical_closed_by"])
+        state.reopened_at, state.reopened_by, state.reopen_reason = None, None, ""
+        state.save(
+            update_fields=["technical_closed_at", "technical_closed_by", "reopened_at", "reopened_by", "reopen_reason"]
+        )
         audit(
             tender_id=tender.pk,
             user=user,
@@ -386,6 +456,34 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
             field="technical_closed_at",
             new=state.technical_closed_at,
         )
+    return state
+
+
+@transaction.atomic
+def tender_reopen(*, user, tender, reason: str) -> EvaluationState:
+    """Record a justified reopening after close-technical: who, why, when (audited as tender.reopen).
+
+    While reopened, the lead may again change bids, prices, eliminatory decisions, consensus and the
+    low-offer threshold; scores stay frozen (evaluators have seen the prices). Closing again ends it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError({"reason": [_("Motivez la réouverture de l'évaluation.")]})
+    state = locked_state(tender)
+    if state.technical_closed_at is None:
+        raise ConflictError({"detail": [_("La notation technique n'est pas close : rien à rouvrir.")]})
+    if state.reopened_at is not None:
+        raise ConflictError({"detail": [_("L'évaluation est déjà rouverte.")]})
+    state.reopened_at, state.reopened_by, state.reopen_reason = timezone.now(), user, reason
+    state.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+    audit(
+        tender_id=tender.pk,
+        user=user,
+        action="tender.reopen",
+        obj=state,
+        field="reopened_at",
+        new={"at": state.reopened_at, "reason": reason},
+    )
     return state
 
 
@@ -414,6 +512,9 @@ def _check_price(price):
 @transaction.atomic
 def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "") -> Bid:
     ensure_published(tender)
+    ensure_not_frozen(tender, _("la liste des offres"))
+    if not (vendor or "").strip():
+        raise ApplicationError({"vendor": [_("Le nom du candidat est obligatoire.")]})
     _check_price(price)
     bid = Bid.objects.create(
         tender=tender,
@@ -434,12 +535,16 @@ def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base
 
 
 BID_FIELDS = ("vendor", "price", "submitted_at", "fhir_base_url")
+# What ranks a bid: frozen once prices are opened (the FHIR base URL is only where the probe reads).
+FROZEN_BID_FIELDS = ("vendor", "price", "submitted_at")
 
 
 @transaction.atomic
 def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
     bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
     ensure_published(bid.tender)
+    if any(field in changes and getattr(bid, field) != changes[field] for field in FROZEN_BID_FIELDS):
+        ensure_not_frozen(bid.tender, _("une offre (candidat, prix, date de dépôt)"))
     if "price" in changes:
         _check_price(changes["price"])
     for field in BID_FIELDS:
@@ -460,6 +565,7 @@ def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
 
 @transaction.atomic
 def bid_delete(*, user, bid: Bid):
+    ensure_not_frozen(bid.tender, _("la liste des offres"))
     audit(
         tender_id=bid.tender_id,
         user=user,
@@ -477,21 +583,117 @@ def _check_same_tender(bid, criterion):
 
 
 @transaction.atomic
-def answer_set(*, user, bid: Bid, criterion: Criterion, text="", compliant=None, evidence="") -> Answer:
-    """Create or replace the bid's answer to a criterion; a change of compliance is an elimination change (audited)."""
+def answer_set(
+    *, user, bid: Bid, criterion: Criterion, text="", compliant=None, evidence="", committed_values=None
+) -> Answer:
+    """Create or replace the bid's answer to a criterion (audited).
+
+    `compliant` is the vendor's own statement: on an eliminatory criterion it only suggests the
+    lead's decision (EliminatoryDecision), it never eliminates by itself. `committed_values` are the
+    values the vendor commits to, keyed by the clause's parameter name (kept when not given).
+    """
     ensure_published(bid.tender)
     _check_same_tender(bid, criterion)
+    if committed_values is not None and not isinstance(committed_values, dict):
+        raise ApplicationError({"committed_values": [_("Attendu : un objet {paramètre: valeur}.")]})
     answer = Answer.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
-    old = None if answer is None else {"text": answer.text, "compliant": answer.compliant}
+    old = (
+        None
+        if answer is None
+        else {"text": answer.text, "compliant": answer.compliant, "committed_values": answer.committed_values}
+    )
     if answer is None:
         answer = Answer(bid=bid, criterion=criterion)
     answer.text, answer.compliant, answer.evidence = text or "", compliant, evidence or ""
+    if committed_values is not None:
+        answer.committed_values = committed_values
     answer.save()
-    new = {"text": answer.text, "compliant": answer.compliant}
+    new = {"text": answer.text, "compliant": answer.compliant, "committed_values": answer.committed_values}
     if old != new:
         field = "compliant" if (old or {}).get("compliant") != compliant else "text"
         audit(tender_id=bid.tender_id, user=user, action="answer.set", obj=answer, field=field, old=old, new=new)
     return answer
+
+
+# ---------------------------------------------------------------------------
+# Eliminatory requirements: decided by the lead, never inferred
+
+
+def _decision_state(decision):
+    return {
+        "decision": decision.decision,
+        "qualification": decision.qualification or None,
+        "reason": decision.reason,
+        "regularisation_requested_on": decision.regularisation_requested_on,
+        "regularisation_request": decision.regularisation_request,
+        "regularisation_answer": decision.regularisation_answer,
+        "regularisation_outcome": decision.regularisation_outcome,
+    }
+
+
+REGULARISATION_FIELDS = (
+    "regularisation_requested_on",
+    "regularisation_request",
+    "regularisation_answer",
+    "regularisation_outcome",
+)
+
+
+@transaction.atomic
+def eliminatory_decide(
+    *, user, bid: Bid, criterion: Criterion, decision: str, qualification=None, reason: str = "", **regularisation
+) -> EliminatoryDecision:
+    """Record (or change) the lead's decision on a bid for an eliminatory criterion (audited elimination.decide).
+
+    `non_compliant` needs a legal qualification (irregular, unacceptable, inappropriate: CCP L2152-2
+    to L2152-4) and a reason written by the buyer; `regularisation_requested` (R2152-2) needs what
+    is asked (`regularisation_request`) and keeps the bid undecided until the lead records
+    `compliant` or `non_compliant` (the regularisation fields stay, with the answer and outcome).
+    Frozen once prices are opened, unless reopened.
+    """
+    _check_same_tender(bid, criterion)
+    ensure_published(bid.tender)
+    if criterion.kind != Criterion.Kind.ELIMINATORY:
+        raise ApplicationError({"criterion": [_("Ce critère n'est pas éliminatoire.")]})
+    if decision not in EliminatoryDecision.Decision.values:
+        raise ApplicationError(
+            {"decision": [_("Décision attendue : compliant, non_compliant ou regularisation_requested.")]}
+        )
+    reason = (reason or "").strip()
+    if decision == EliminatoryDecision.Decision.NON_COMPLIANT:
+        errors = {}
+        if qualification not in EliminatoryDecision.Qualification.values:
+            errors["qualification"] = [_("Qualifiez l'offre non conforme : irregular, unacceptable ou inappropriate.")]
+        if not reason:
+            errors["reason"] = [_("Motivez la non-conformité.")]
+        if errors:
+            raise ApplicationError(errors)
+    elif qualification:
+        raise ApplicationError({"qualification": [_("Seule une offre non conforme reçoit une qualification.")]})
+    ensure_not_frozen(bid.tender, _("une décision sur une exigence éliminatoire"))
+    row = EliminatoryDecision.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
+    old = None if row is None else _decision_state(row)
+    if row is None:
+        row = EliminatoryDecision(bid=bid, criterion=criterion)
+    row.decision, row.qualification, row.reason = decision, qualification or "", reason
+    for name in REGULARISATION_FIELDS:
+        if name in regularisation and regularisation[name] is not None:
+            setattr(row, name, regularisation[name])
+    if decision == EliminatoryDecision.Decision.REGULARISATION_REQUESTED:
+        if not row.regularisation_request.strip():
+            raise ApplicationError(
+                {"regularisation_request": [_("Précisez ce qui est demandé au candidat pour régulariser.")]}
+            )
+        if row.regularisation_requested_on is None:
+            row.regularisation_requested_on = timezone.localdate()
+    row.decided_by, row.decided_at = user, timezone.now()
+    row.save()
+    new = _decision_state(row)
+    if old != new:
+        audit(
+            tender_id=bid.tender_id, user=user, action="elimination.decide", obj=row, field="decision", old=old, new=new
+        )
+    return row
 
 
 # The reader returns "Oui", "Non", "Partiel" or "": partial compliance is left for the lead to judge.
@@ -614,13 +816,33 @@ def _score_conflict(score):
     )
 
 
+def _missing_version(current):
+    return ConflictError(
+        {
+            "version": [
+                _("Cette note existe déjà (version %(version)d) : envoyez la version lue pour la modifier.")
+                % {"version": current.version}
+            ],
+            "current": {
+                "value": float(current.value),
+                "comment": current.comment,
+                "version": current.version,
+                "updated_at": current.updated_at.isoformat(),
+            },
+        }
+    )
+
+
+@transaction.atomic
 def score_set(*, user, bid: Bid, criterion: Criterion, value, comment: str = "", version: int | None = None) -> Score:
     """Create or change the calling evaluator's score of a bid on a criterion.
 
-    `version` is the version the client read: an older one → 409 with the stored score (nothing
-    lost); omitted, the write applies to whatever is stored. The row is locked while it is checked
-    and written (select_for_update), so two writers with the same version get one success and one
-    409. Refused (403) until the evaluator has declared no conflict of interest.
+    `version` is the version the client read: a different one → 409 with the stored score (nothing
+    lost). The first score of a cell may omit it (or send 0); changing an existing score without it
+    → 409 as well (issue 18, finding 12). With the tender's `require_justification` (the default),
+    a score needs a non-empty comment (400). Refused (403) until the evaluator has declared no
+    conflict of interest, and (409) once technical scoring is closed: the check holds the evaluation
+    state's row lock, the one tender_close_technical takes, so no score lands after the close.
     """
     tender = bid.tender
     _check_same_tender(bid, criterion)
@@ -630,59 +852,81 @@ def score_set(*, user, bid: Bid, criterion: Criterion, value, comment: str = "",
         raise ForbiddenError(_("Vous n'êtes pas évaluateur de ce marché."))
     if evaluator.declared_at is None:
         raise ForbiddenError(_("Déclarez d'abord l'absence de conflit d'intérêts pour ce marché avant de noter."))
-    if EvaluationState.objects.filter(tender=tender, technical_closed_at__isnull=False).exists():
-        raise ConflictError({"detail": [_("La notation technique de ce marché est close.")]})
     if not _is_scored_leaf(criterion):
         raise ApplicationError({"criterion": [_("Seuls les critères notés sans sous-critères reçoivent une note.")]})
     _check_value(value, criterion.scale_max)
-    comment = comment or ""
-    with transaction.atomic():
-        score = Score.objects.select_for_update().filter(bid=bid, criterion=criterion, evaluator=user).first()
-        if score is None:
-            try:
-                # A savepoint: a concurrent first write of the same cell makes this insert fail.
-                with transaction.atomic():
-                    score = Score.objects.create(
-                        bid=bid, criterion=criterion, evaluator=user, value=value, comment=comment, version=1
-                    )
-            except IntegrityError:
-                score = Score.objects.select_for_update().get(bid=bid, criterion=criterion, evaluator=user)
-                if version is not None:
-                    raise _score_conflict(score)
-            else:
-                audit(
-                    tender_id=tender.pk,
-                    user=user,
-                    action="score.set",
-                    obj=score,
-                    field="value",
-                    old=None,
-                    new={"value": value, "comment": comment},
+    comment = (comment or "").strip()
+    if tender.require_justification and not comment:
+        raise ApplicationError({"comment": [_("Justifiez la note : un commentaire écrit est requis pour ce marché.")]})
+    if locked_state(tender).technical_closed_at is not None:
+        raise ConflictError({"detail": [_("La notation technique de ce marché est close.")]})
+    score = Score.objects.select_for_update().filter(bid=bid, criterion=criterion, evaluator=user).first()
+    if score is None:
+        try:
+            # A savepoint: a concurrent first write of the same cell makes this insert fail.
+            with transaction.atomic():
+                score = Score.objects.create(
+                    bid=bid, criterion=criterion, evaluator=user, value=value, comment=comment, version=1
                 )
-                return score
-        if version is not None and version != score.version:
-            raise _score_conflict(score)
-        if score.value == value and score.comment == comment:
-            return score
-        old = {"value": score.value, "comment": score.comment}
-        field = "value" if score.value != value else "comment"
-        score.value, score.comment, score.version = value, comment, score.version + 1
-        score.save(update_fields=["value", "comment", "version", "updated_at"])
+        except IntegrityError:
+            score = Score.objects.select_for_update().get(bid=bid, criterion=criterion, evaluator=user)
+            raise _score_conflict(score) if version else _missing_version(score)
         audit(
             tender_id=tender.pk,
             user=user,
             action="score.set",
             obj=score,
-            field=field,
-            old=old,
+            field="value",
+            old=None,
             new={"value": value, "comment": comment},
         )
         return score
+    if not version:
+        raise _missing_version(score)
+    if version != score.version:
+        raise _score_conflict(score)
+    if score.value == value and score.comment == comment:
+        return score
+    old = {"value": score.value, "comment": score.comment}
+    field = "value" if score.value != value else "comment"
+    score.value, score.comment, score.version = value, comment, score.version + 1
+    score.save(update_fields=["value", "comment", "version", "updated_at"])
+    audit(
+        tender_id=tender.pk,
+        user=user,
+        action="score.set",
+        obj=score,
+        field=field,
+        old=old,
+        new={"value": value, "comment": comment},
+    )
+    return score
+
+
+def _consensus_conflict(consensus, message):
+    return ConflictError(
+        {
+            "version": [message],
+            "current": {
+                "value": float(consensus.value),
+                "justification": consensus.justification,
+                "version": consensus.version,
+                "updated_at": consensus.updated_at.isoformat(),
+            },
+        }
+    )
 
 
 @transaction.atomic
-def consensus_set(*, user, bid: Bid, criterion: Criterion, value, justification: str) -> Consensus:
-    """The final score of a cell, with its justification; on an eliminatory criterion, 0 eliminates."""
+def consensus_set(
+    *, user, bid: Bid, criterion: Criterion, value, justification: str, version: int | None = None
+) -> Consensus:
+    """The final score of a cell, with its justification; on an eliminatory criterion, 0 eliminates.
+
+    Optimistic concurrency as for scores: `version` is the one read; a stale one → 409, and changing
+    an existing consensus without it → 409 (the first may omit it). Frozen once prices are opened,
+    unless reopened.
+    """
     _check_same_tender(bid, criterion)
     ensure_published(bid.tender)
     if not (criterion.kind == Criterion.Kind.ELIMINATORY or _is_scored_leaf(criterion)):
@@ -694,18 +938,36 @@ def consensus_set(*, user, bid: Bid, criterion: Criterion, value, justification:
             }
         )
     _check_value(value, criterion.scale_max)
-    if not (justification or "").strip():
+    justification = (justification or "").strip()
+    if not justification:
         raise ApplicationError({"justification": [_("Justifiez la note de consensus.")]})
+    ensure_not_frozen(bid.tender, _("un consensus"))
     consensus = Consensus.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
+    if consensus is not None:
+        if not version:
+            raise _consensus_conflict(
+                consensus,
+                _("Ce consensus existe déjà (version %(version)d) : envoyez la version lue pour le modifier.")
+                % {"version": consensus.version},
+            )
+        if version != consensus.version:
+            raise _consensus_conflict(
+                consensus,
+                _("Ce consensus a été modifié entre-temps (version %(version)d) : rechargez-le avant de le changer.")
+                % {"version": consensus.version},
+            )
     old = None if consensus is None else {"value": consensus.value, "justification": consensus.justification}
+    new = {"value": value, "justification": justification}
     if consensus is None:
-        consensus = Consensus(bid=bid, criterion=criterion)
+        consensus = Consensus(bid=bid, criterion=criterion, version=1)
+    elif old == new:
+        return consensus
+    else:
+        consensus.version += 1
     consensus.value, consensus.justification, consensus.set_by = value, justification, user
     consensus.save()
-    new = {"value": value, "justification": justification}
-    if old != new:
-        action = "elimination.set" if criterion.kind == Criterion.Kind.ELIMINATORY else "consensus.set"
-        audit(tender_id=bid.tender_id, user=user, action=action, obj=consensus, field="value", old=old, new=new)
+    action = "elimination.set" if criterion.kind == Criterion.Kind.ELIMINATORY else "consensus.set"
+    audit(tender_id=bid.tender_id, user=user, action=action, obj=consensus, field="value", old=old, new=new)
     return consensus
 
 
@@ -719,8 +981,7 @@ def low_offer_threshold_set(*, user, tender, threshold) -> EvaluationState:
     threshold = rules.to_decimal(threshold)
     if threshold is None or not 0 < threshold < 100:
         raise ApplicationError({"threshold": [_("Le seuil doit être compris entre 0 et 100 % (exclus).")]})
-    state = evaluation_state(tender)
-    state = EvaluationState.objects.select_for_update().get(pk=state.pk)
+    state = ensure_not_frozen(tender, _("le seuil des offres anormalement basses"))
     old = state.low_offer_threshold
     if old != threshold:
         state.low_offer_threshold = threshold

@@ -4,13 +4,9 @@ Thin like the API: check who may (scoring/access.py), read through selectors, wr
 Each page runs a fixed number of queries whatever the number of bids or criteria.
 """
 
-from decimal import Decimal, InvalidOperation
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import URLValidator
-from django.db import transaction
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,8 +20,8 @@ from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.errors import ApplicationError
 from tenders import services as tender_services
 
-from . import access, extensions, rules, selectors, services, simulation
-from .models import Answer, Bid, Consensus, Criterion, Evaluator, Score
+from . import access, extensions, forms, rules, selectors, services, simulation
+from .models import Answer, Bid, Consensus, Criterion, EliminatoryDecision, Evaluator, Score
 from .reports import chart_svg
 
 
@@ -51,11 +47,10 @@ def _flash(request, error: ApplicationError):
             )
 
 
-def _decimal(value):
-    try:
-        return Decimal(str(value).replace(",", ".").strip())
-    except (InvalidOperation, ValueError):
-        return None
+def _form_invalid(request, form):
+    """Garbage typed in a form: say what is wrong on the page itself (200), nothing changed."""
+    for text in forms.error_messages(form):
+        messages.error(request, text)
 
 
 def _url(name, tender, anchor=None):
@@ -94,22 +89,30 @@ def evaluation_list(request):
     return render(request, "scoring/list.html", {"rows": rows, "nav": "evaluation"})
 
 
-@login_required
-@require_GET
-def evaluation_home(request, pk):
-    tender = _tender(request, pk)
+def _home_page(request, tender, status=200, **extra):
     context = _base(request, tender, "home")
     context["evaluators"] = list(selectors.evaluators_of(tender))
     context["bid_count"] = Bid.objects.filter(tender=tender).count()
-    return render(request, "scoring/home.html", context)
+    context.update(extra)
+    return render(request, "scoring/home.html", context, status=status)
+
+
+@login_required
+@require_GET
+def evaluation_home(request, pk):
+    return _home_page(request, _tender(request, pk))
 
 
 @login_required
 @require_POST
 def evaluator_add(request, pk):
     tender = _tender(request, pk, lead=True)
+    form = forms.EvaluatorAddForm(request.POST)
+    if not form.is_valid():
+        _form_invalid(request, form)
+        return _home_page(request, tender)
     try:
-        services.evaluator_add(user=request.user, tender=tender, username=request.POST.get("username", "").strip())
+        services.evaluator_add(user=request.user, tender=tender, username=form.cleaned_data["username"].strip())
     except ApplicationError as error:
         _flash(request, error)
     else:
@@ -121,15 +124,33 @@ def evaluator_add(request, pk):
 @require_POST
 def declaration(request, pk):
     tender = _tender(request, pk)
+    form = forms.DeclarationForm(request.POST)
+    form.is_valid()  # a checkbox: anything but "on" is a refusal, which the service explains
     try:
-        services.evaluator_declare(
-            user=request.user, tender=tender, no_conflict=request.POST.get("no_conflict") == "on"
-        )
+        services.evaluator_declare(user=request.user, tender=tender, no_conflict=form.cleaned_data["no_conflict"])
     except ApplicationError as error:
         _flash(request, error)
         return redirect(_url("evaluation_home", tender))
     messages.success(request, _("Déclaration enregistrée : vous pouvez noter les offres."))
     return redirect(_url("grid", tender))
+
+
+@login_required
+@require_POST
+def reopen(request, pk):
+    """The lead's recorded, justified reopening after close-technical (issue 18, finding 6)."""
+    tender = _tender(request, pk, lead=True)
+    form = forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        _form_invalid(request, form)
+        return _home_page(request, tender, reopen_form=form)
+    try:
+        services.tender_reopen(user=request.user, tender=tender, reason=form.cleaned_data["reason"])
+    except ApplicationError as error:
+        _flash(request, error)
+    else:
+        messages.success(request, _("Évaluation rouverte : la réouverture et son motif sont au journal."))
+    return redirect(_url("evaluation_home", tender))
 
 
 @login_required
@@ -168,17 +189,7 @@ def _criteria_rows(tender):
     return rows, levels
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def criteria_editor(request, pk):
-    tender = _tender(request, pk)
-    if request.method == "POST":
-        tender = _tender(request, pk, lead=True)
-        try:
-            _criteria_post(request, tender)
-        except ApplicationError as error:
-            _flash(request, error)
-        return redirect(_url("criteria", tender))
+def _criteria_page(request, tender, status=200):
     rows, levels = _criteria_rows(tender)
     context = _base(request, tender, "criteria")
     context.update(
@@ -187,138 +198,223 @@ def criteria_editor(request, pk):
             "levels": levels,
             "kinds": Criterion.Kind.choices,
             "parents": [r for r in rows if r["criterion"].kind == "scored"],
+            "range_warning": tender.price_formula == rules.RANGE,
         }
     )
-    return render(request, "scoring/criteria.html", context)
+    return render(request, "scoring/criteria.html", context, status=status)
 
 
-def _criteria_post(request, tender):
+@login_required
+@require_http_methods(["GET", "POST"])
+def criteria_editor(request, pk):
+    tender = _tender(request, pk)
+    if request.method == "POST":
+        tender = _tender(request, pk, lead=True)
+        form = _criteria_form(request, tender)
+        if form is not None and not form.is_valid():
+            _form_invalid(request, form)
+            return _criteria_page(request, tender)
+        try:
+            _criteria_post(request, tender, form)
+        except ApplicationError as error:
+            _flash(request, error)
+        return redirect(_url("criteria", tender))
+    return _criteria_page(request, tender)
+
+
+def _criteria_form(request, tender):
     action = request.POST.get("action")
     if action == "from_clauses":
+        return forms.FromClausesForm(request.POST)
+    if action == "add":
+        return forms.CriterionAddForm(request.POST, tender=tender)
+    if action == "delete":
+        return forms.CriterionDeleteForm(request.POST, tender=tender)
+    if action == "weights":
+        return forms.WeightsForm(request.POST, criteria=list(Criterion.objects.filter(tender=tender)))
+    return None
+
+
+def _criteria_post(request, tender, form):
+    from django.db import transaction
+
+    action = request.POST.get("action")
+    if form is None:
+        raise ApplicationError({"detail": [_("Action inconnue.")]})
+    data = form.cleaned_data
+    if action == "from_clauses":
         services.criteria_from_clauses(
-            user=request.user,
-            tender=tender,
-            replace=request.POST.get("replace") == "on",
-            price_weight=_decimal(request.POST.get("price_weight") or "40"),
+            user=request.user, tender=tender, replace=data["replace"], price_weight=data["price_weight"]
         )
         messages.success(request, _("Critères construits à partir des clauses."))
     elif action == "add":
-        parent = Criterion.objects.filter(tender=tender, pk=request.POST.get("parent") or 0).first()
-        kind = request.POST.get("kind", "scored")
         services.criterion_create(
             user=request.user,
             tender=tender,
             data={
-                "name": request.POST.get("name", "").strip(),
-                "kind": kind,
-                "parent": parent,
-                "weight": None if kind == "eliminatory" else _decimal(request.POST.get("weight") or ""),
-                "scale_max": int(request.POST.get("scale_max") or 5),
+                "name": data["name"].strip(),
+                "kind": data["kind"],
+                "parent": data["parent"],
+                "weight": data["weight"],
+                "scale_max": data["scale_max"],
             },
         )
         messages.success(request, _("Critère ajouté."))
     elif action == "delete":
-        criterion = Criterion.objects.filter(tender=tender, pk=request.POST.get("criterion") or 0).first()
-        if criterion:
-            services.criterion_delete(user=request.user, criterion=criterion)
-            messages.success(request, _("Critère supprimé."))
+        services.criterion_delete(user=request.user, criterion=data["criterion"])
+        messages.success(request, _("Critère supprimé."))
     elif action == "weights":
         with transaction.atomic():
-            for criterion in Criterion.objects.filter(tender=tender).exclude(kind="eliminatory"):
-                raw = request.POST.get(f"weight-{criterion.pk}")
-                if raw is None:
-                    continue
-                weight = _decimal(raw)
-                if weight is None:
-                    raise ApplicationError(
-                        {"weight": [_("Poids invalide pour « %(name)s ».") % {"name": criterion.name}]}
-                    )
-                if weight != criterion.weight:
-                    services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
+            for criterion, weight in form.changes():
+                services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
         messages.success(request, _("Pondérations enregistrées."))
 
 
 # Bids -----------------------------------------------------------------------------------------
 
 
+def _bids_page(request, tender, *, bid_form=None, status=200):
+    context = _base(request, tender, "bids")
+    context["bids"] = list(selectors.bids_of(tender))
+    context["sees_prices"] = access.sees_prices(request.user, tender)
+    context["bid_form"] = bid_form or forms.BidForm()
+    return render(request, "scoring/bids.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def bids(request, pk):
     tender = _tender(request, pk, reader=True)
-    if request.method == "POST":
-        tender = _tender(request, pk, lead=True)
+    if request.method == "GET":
+        return _bids_page(request, tender)
+    tender = _tender(request, pk, lead=True)
+    if request.POST.get("action") == "import":
+        form = forms.QuestionnaireImportForm(
+            request.POST, request.FILES, tender=tender, max_bytes=services.questionnaire_max_bytes()
+        )
+        if not form.is_valid():
+            _form_invalid(request, form)
+            return _bids_page(request, tender)
+        bid = form.cleaned_data["bid"]
         try:
-            if request.POST.get("action") == "import":
-                bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
-                upload = request.FILES.get("file")
-                if bid is None or upload is None:
-                    raise ApplicationError({"file": [_("Choisissez une offre et un fichier.")]})
-                if upload.size > services.questionnaire_max_bytes():
-                    raise ApplicationError({"file": [_("Fichier trop volumineux.")]})
-                outcome = services.questionnaire_import(
-                    user=request.user, bid=bid, data=upload.read(services.questionnaire_max_bytes() + 1)
-                )
-                messages.success(
-                    request,
-                    _("%(count)d réponses importées pour %(vendor)s.")
-                    % {"count": outcome["imported"], "vendor": bid.vendor},
-                )
-            else:
-                services.bid_create(
-                    user=request.user,
-                    tender=tender,
-                    vendor=request.POST.get("vendor", "").strip(),
-                    price=_decimal(request.POST.get("price") or ""),
-                )
-                messages.success(request, _("Offre enregistrée."))
+            outcome = services.questionnaire_import(
+                user=request.user,
+                bid=bid,
+                data=form.cleaned_data["file"].read(services.questionnaire_max_bytes() + 1),
+            )
         except ApplicationError as error:
             _flash(request, error)
+        else:
+            messages.success(
+                request,
+                _("%(count)d réponses importées pour %(vendor)s.")
+                % {"count": outcome["imported"], "vendor": bid.vendor},
+            )
         return redirect(_url("bids", tender))
-    context = _base(request, tender, "bids")
-    context["bids"] = list(selectors.bids_of(tender))
-    context["sees_prices"] = access.sees_prices(request.user, tender)
-    return render(request, "scoring/bids.html", context)
+    form = forms.BidForm(request.POST)
+    if not form.is_valid():
+        # What was typed stays in the form (vendor name and price), with the reason beside it.
+        _form_invalid(request, form)
+        return _bids_page(request, tender, bid_form=form)
+    try:
+        services.bid_create(
+            user=request.user,
+            tender=tender,
+            vendor=form.cleaned_data["vendor"].strip(),
+            price=form.cleaned_data["price"],
+        )
+    except ApplicationError as error:
+        _flash(request, error)
+        return _bids_page(request, tender, bid_form=form)
+    messages.success(request, _("Offre enregistrée."))
+    return redirect(_url("bids", tender))
 
 
 # One bid: its FHIR base URL and the conformance probe -----------------------------------------------
 
 
+def _bid_page(request, tender, bid, *, decision_form=None, status=200):
+    answers = {a.criterion_id: a for a in selectors.answers_of(bid)}
+    decisions = {d.criterion_id: d for d in selectors.eliminatory_decisions_of(bid)}
+    rows = []
+    for criterion, _depth, number, _share in selectors.criteria_tree(tender):
+        answer = answers.get(criterion.pk)
+        if criterion.kind == "price" or (answer is None and criterion.kind != "eliminatory"):
+            continue
+        suggestion = None if answer is None or answer.compliant is None else answer.compliant
+        rows.append(
+            {
+                "criterion": criterion,
+                "number": number,
+                "answer": answer,
+                "decision": decisions.get(criterion.pk),
+                "suggestion": suggestion,
+            }
+        )
+    context = _base(request, tender, "bids")
+    context.update(
+        {
+            "bid": bid,
+            "sees_prices": access.sees_prices(request.user, tender),
+            "answer_rows": rows,
+            "eliminatory_rows": [r for r in rows if r["criterion"].kind == "eliminatory"],
+            "decision_choices": EliminatoryDecision.Decision.choices,
+            "qualification_choices": EliminatoryDecision.Qualification.choices,
+            "decision_form": decision_form,
+        }
+    )
+    context.update(extensions.bid_panels(request, tender, bid))  # the probe section (conformance)
+    return render(request, "scoring/bid_detail.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def bid_detail(request, pk, bid_pk):
-    """A bid's page: the lead sets its FHIR base URL, runs the probe or uploads the documents; readers see the report."""
+    """A bid's page: its answers (with committed values), the lead's eliminatory decisions, the FHIR base
+    URL and the conformance probe. Readers see everything; only the lead posts."""
     tender = _tender(request, pk, reader=True)
     bid = Bid.objects.filter(tender=tender, pk=bid_pk).first()
     if bid is None:
         raise Http404
     bid.tender = tender
-    if request.method == "POST":
-        _tender(request, pk, lead=True)
+    if request.method == "GET":
+        return _bid_page(request, tender, bid)
+    _tender(request, pk, lead=True)
+    if request.POST.get("action") == "eliminatory":
+        form = forms.EliminatoryDecisionForm(request.POST, tender=tender)
+        if not form.is_valid():
+            _form_invalid(request, form)
+            return _bid_page(request, tender, bid, decision_form=form)
+        data = dict(form.cleaned_data)
         try:
-            _bid_post(request, bid)
+            services.eliminatory_decide(
+                user=request.user,
+                bid=bid,
+                criterion=data.pop("criterion"),
+                decision=data.pop("decision"),
+                qualification=data.pop("qualification") or None,
+                reason=data.pop("reason"),
+                **{k: (v if v not in ("",) else None) for k, v in data.items()},
+            )
         except ApplicationError as error:
             _flash(request, error)
-        return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + "#probe")
-    context = _base(request, tender, "bids")
-    context.update({"bid": bid, "sees_prices": access.sees_prices(request.user, tender)})
-    context.update(extensions.bid_panels(request, tender, bid))  # the probe section (conformance)
-    return render(request, "scoring/bid_detail.html", context)
+            return _bid_page(request, tender, bid, decision_form=form)
+        messages.success(request, _("Décision enregistrée."))
+        return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + "#eliminatory")
+    try:
+        _bid_post(request, bid)
+    except ApplicationError as error:
+        _flash(request, error)
+    return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + "#probe")
 
 
 def _bid_post(request, bid):
     action = request.POST.get("action")
     if action == "fhir_base_url":
-        url = request.POST.get("fhir_base_url", "").strip()
-        if url:
-            try:
-                URLValidator(schemes=["https"])(url)
-            except ValidationError:
-                raise ApplicationError(
-                    {"fhir_base_url": [_("L'URL de base FHIR doit être une adresse https:// valide.")]}
-                )
-            if len(url) > 500:
-                raise ApplicationError({"fhir_base_url": [_("URL trop longue (500 caractères au plus).")]})
-        services.bid_update(user=request.user, bid=bid, changes={"fhir_base_url": url})
+        form = forms.FhirBaseUrlForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError({"fhir_base_url": [str(m) for m in form.errors["fhir_base_url"]]})
+        services.bid_update(user=request.user, bid=bid, changes={"fhir_base_url": form.cleaned_data["fhir_base_url"]})
         messages.success(request, _("URL de base FHIR enregistrée."))
     elif extensions.bid_action(action) is not None:  # the probe's actions (conformance)
         extensions.bid_action(action)(request, bid)
@@ -344,12 +440,29 @@ def grid(request, pk):
     ]
     bid_list = list(selectors.bids_of(tender))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=request.user)}
+    # The vendor's answer and committed values beside the score (issue 14): one query for the whole grid.
+    answers = {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
     rows = [
-        {**leaf, "cells": [{"bid": b, "score": mine.get((b.pk, leaf["criterion"].pk))} for b in bid_list]}
+        {
+            **leaf,
+            "cells": [
+                {
+                    "bid": b,
+                    "score": mine.get((b.pk, leaf["criterion"].pk)),
+                    "answer": answers.get((b.pk, leaf["criterion"].pk)),
+                }
+                for b in bid_list
+            ],
+        }
         for leaf in leaves
     ]
     context.update(
-        {"rows": rows, "bids": bid_list, "closed": selectors.state_of(tender).technical_closed_at is not None}
+        {
+            "rows": rows,
+            "bids": bid_list,
+            "closed": selectors.state_of(tender).technical_closed_at is not None,
+            "require_justification": tender.require_justification,
+        }
     )
     extensions.annotate_grid(tender, rows)  # the probe outcomes (conformance)
     return render(request, "scoring/grid.html", context)
@@ -363,23 +476,29 @@ def grid(request, pk):
 def consensus(request, pk):
     tender = _tender(request, pk, lead=True)
     if request.method == "POST":
-        bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
-        criterion = Criterion.objects.filter(tender=tender, pk=request.POST.get("criterion") or 0).first()
+        form = forms.ConsensusForm(request.POST, tender=tender)
+        if not form.is_valid():
+            _form_invalid(request, form)
+            return _consensus_page(request, tender)
+        data = form.cleaned_data
         try:
-            if bid is None or criterion is None:
-                raise ApplicationError({"detail": [_("Offre ou critère inconnu.")]})
             services.consensus_set(
                 user=request.user,
-                bid=bid,
-                criterion=criterion,
-                value=_decimal(request.POST.get("value") or ""),
-                justification=request.POST.get("justification", "").strip(),
+                bid=data["bid"],
+                criterion=data["criterion"],
+                value=data["value"],
+                justification=data["justification"].strip(),
+                version=data["version"],
             )
         except ApplicationError as error:
             _flash(request, error)
         else:
             messages.success(request, _("Consensus enregistré."))
-        return redirect(_url("consensus", tender, f"bid-{request.POST.get('bid')}"))
+        return redirect(_url("consensus", tender, f"bid-{data['bid'].pk}"))
+    return _consensus_page(request, tender)
+
+
+def _consensus_page(request, tender):
     context = _base(request, tender, "consensus")
     tree = selectors.criteria_tree(tender)
     plain = rules.Tree(selectors.rule_criteria([c for c, *_ in tree]))
@@ -412,7 +531,7 @@ def consensus(request, pk):
             )
         sections.append({"bid": bid, "rows": rows, "disagreements": sum(1 for r in rows if r["dispersed"])})
     context["sections"] = sections
-    return render(request, "scoring/consensus.html", context)
+    return render(request, "scoring/consensus.html", context, status=200)
 
 
 # Results --------------------------------------------------------------------------------------
@@ -420,7 +539,12 @@ def consensus(request, pk):
 
 @login_required
 @require_GET
-def results(request, pk):
+def results_page(request, pk):
+    return results(request, pk)
+
+
+def results(request, pk):  # called by results_page and low_offer_action, both behind login_required
+    """The results page (also rendered, with the form's errors, when a low-offer form was garbage)."""
     tender = _tender(request, pk)
     try:
         access.require_results_reader(request.user, tender)
@@ -467,6 +591,9 @@ def results(request, pk):
             "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
             "provisional": full.provisional,
+            "blocking": full.blocking,
+            "awardee": next((r for r in outcome if r.bid == full.awardee), None),
+            "low_offer_pending": any(item["code"] == "low_offer_pending" for item in full.blocking),
             "low_offer_threshold": full.threshold,
             "low_offers": [row for row in rows if row["low_offer"]],
         }
@@ -559,21 +686,26 @@ def simulation_page(request, pk):
             "formula_labels": simulation.FORMULA_LABELS,
         }
     )
+    context["range_warning"] = tender.price_formula == rules.RANGE
     status = 200
     if request.method == "POST":
+        form = forms.SimulationForm(request.POST, rows=SIMULATION_ROWS)
+        if not form.is_valid():
+            # Garbage in the step or a price: the form's error on the page (200), what was typed kept.
+            _form_invalid(request, form)
+            context["form_errors"] = forms.error_messages(form)
+            return render(request, "scoring/simulation.html", context, status=200)
         bids = [
             {
                 "name": r["name"],
-                "price": _decimal(r["price"]),
+                "price": form.cleaned_data[f"bid-{r['index']}-price"],
                 "scores": {str(c["leaf"]["criterion"].pk): c["value"] for c in r["cells"]},
             }
             for r in rows
             if r["name"] or r["price"]
         ]
-        step = _decimal(context["step"])
+        step = form.cleaned_data["step"]
         try:
-            if step is None or not 0 < step <= 50:
-                raise simulation.SimulationError({"step": [_("Le pas doit être compris entre 0 et 50 points.")]})
             outcome = simulation.simulate(criteria=criteria, bids=bids, formula=tender.price_formula, step=step)
         except rules.CriteriaError as error:
             context["problems"], status = error.messages, 400
@@ -593,34 +725,38 @@ def simulation_page(request, pk):
 # Abnormally low offers -----------------------------------------------------------------------------
 
 
+LOW_OFFER_FORMS = {
+    "threshold": forms.LowOfferThresholdForm,
+    "request": forms.LowOfferRequestForm,
+    "decision": forms.LowOfferDecisionForm,
+}
+
+
 @login_required
 @require_POST
 def low_offer_action(request, pk, action):
     """The lead's request for justification, decision (kept / rejected with a reason) or new threshold."""
     tender = _tender(request, pk, lead=True)
+    form_class = LOW_OFFER_FORMS[action]
+    form = form_class(request.POST) if action == "threshold" else form_class(request.POST, tender=tender)
+    if not form.is_valid():
+        _form_invalid(request, form)
+        return results(request, pk)
+    data = form.cleaned_data
     try:
         if action == "threshold":
-            services.low_offer_threshold_set(
-                user=request.user, tender=tender, threshold=_decimal(request.POST.get("threshold") or "")
-            )
+            services.low_offer_threshold_set(user=request.user, tender=tender, threshold=data["threshold"])
             messages.success(request, _("Seuil des offres anormalement basses enregistré."))
+        elif action == "request":
+            bid = data["bid"]
+            services.low_offer_request(user=request.user, bid=bid, note=data["note"])
+            messages.success(
+                request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": bid.vendor}
+            )
         else:
-            bid = Bid.objects.filter(tender=tender, pk=request.POST.get("bid") or 0).first()
-            if bid is None:
-                raise ApplicationError({"detail": [_("Offre inconnue.")]})
-            if action == "request":
-                services.low_offer_request(user=request.user, bid=bid, note=request.POST.get("note", ""))
-                messages.success(
-                    request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": bid.vendor}
-                )
-            else:
-                services.low_offer_decide(
-                    user=request.user,
-                    bid=bid,
-                    decision=request.POST.get("decision", ""),
-                    reason=request.POST.get("reason", ""),
-                )
-                messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": bid.vendor})
+            bid = data["bid"]
+            services.low_offer_decide(user=request.user, bid=bid, decision=data["decision"], reason=data["reason"])
+            messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": bid.vendor})
     except ApplicationError as error:
         _flash(request, error)
     return redirect(_url("results", tender, "low-offers"))

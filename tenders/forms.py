@@ -86,6 +86,7 @@ class TenderForm(forms.ModelForm):
             "procedure",
             "price_formula",
             "sealed_price",
+            "require_justification",
             "language",
             "completeness_annex",
         ]
@@ -137,7 +138,16 @@ class TenderSettingsForm(TenderForm):
     """The tender's own fields, once created (its organisation does not change)."""
 
     class Meta(TenderForm.Meta):
-        fields = ["reference", "title", "procedure", "price_formula", "sealed_price", "language", "completeness_annex"]
+        fields = [
+            "reference",
+            "title",
+            "procedure",
+            "price_formula",
+            "sealed_price",
+            "require_justification",
+            "language",
+            "completeness_annex",
+        ]
 
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)

@@ -48,6 +48,8 @@ class Tender(models.Model):
         _("formule de prix"), max_length=20, choices=PriceFormula.choices, default=PriceFormula.PROPORTIONAL
     )
     sealed_price = models.BooleanField(_("prix sous pli scellé"), default=False)
+    # Evaluation: a score must carry a written justification (its comment) unless the buyer turns this off.
+    require_justification = models.BooleanField(_("justification des notes obligatoire"), default=True)
     completeness_annex = models.BooleanField(
         _("annexe de complétude"),
         default=False,

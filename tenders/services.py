@@ -33,6 +33,7 @@ TENDER_FIELDS = (
     "parameters",
     "price_formula",
     "sealed_price",
+    "require_justification",
     "completeness_annex",
     "language",
 )
@@ -124,6 +125,7 @@ def tender_create(
     sealed_price=False,
     language="fr",
     completeness_annex=False,
+    require_justification=True,
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
@@ -145,6 +147,7 @@ def tender_create(
         parameters=parameters,
         price_formula=price_formula,
         sealed_price=sealed_price,
+        require_justification=require_justification,
         language=language,
         created_by=user,
         completeness_annex=completeness_annex,

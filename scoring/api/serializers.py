@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from .. import rules
-from ..models import Answer, AuditEvent, Bid, Criterion, Evaluator
+from ..models import Answer, AuditEvent, Bid, Criterion, EliminatoryDecision, Evaluator
+from ..money import MoneyError, parse_money
 
 
 class CriterionSerializer(serializers.ModelSerializer):
@@ -41,8 +42,20 @@ class DeclarationSerializer(serializers.Serializer):
     no_conflict = serializers.BooleanField()
 
 
+class MoneyField(serializers.DecimalField):
+    """A price as a number, or as people write it ("1 200 000,50 € HT": scoring/money.py)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = parse_money(data)
+            except MoneyError as error:
+                raise serializers.ValidationError(str(error))
+        return super().to_internal_value(data)
+
+
 class BidSerializer(serializers.ModelSerializer):
-    price = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+    price = MoneyField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
     submitted_at = serializers.DateTimeField(required=False)
     fhir_base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
 
@@ -69,10 +82,11 @@ class AnswerSerializer(serializers.ModelSerializer):
     text = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     compliant = serializers.BooleanField(allow_null=True, required=False, default=None)
     evidence = serializers.CharField(allow_blank=True, required=False, max_length=20000)
+    committed_values = serializers.DictField(required=False, default=None, allow_null=True)
 
     class Meta:
         model = Answer
-        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "updated_at"]
+        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "committed_values", "updated_at"]
         read_only_fields = ["bid", "updated_at"]
 
 
@@ -99,6 +113,9 @@ class ScoreSerializer(serializers.Serializer):
 class ConsensusInputSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     justification = serializers.CharField(max_length=5000)
+    version = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, help_text="the version read; required to change a consensus"
+    )
 
 
 class ConsensusSerializer(serializers.Serializer):
@@ -107,12 +124,64 @@ class ConsensusSerializer(serializers.Serializer):
     value = serializers.DecimalField(max_digits=6, decimal_places=2, coerce_to_string=False)
     justification = serializers.CharField()
     set_by = serializers.CharField(source="set_by.username", allow_null=True, default=None)
+    version = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
+
+
+class EliminatoryDecisionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=EliminatoryDecision.Decision.values)
+    qualification = serializers.ChoiceField(
+        choices=EliminatoryDecision.Qualification.values, allow_null=True, required=False, default=None
+    )
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=5000)
+    regularisation_requested_on = serializers.DateField(required=False, allow_null=True, default=None)
+    regularisation_request = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+    regularisation_answer = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+    regularisation_outcome = serializers.CharField(allow_blank=True, required=False, default=None, max_length=5000)
+
+
+class EliminatoryDecisionSerializer(serializers.Serializer):
+    bid = serializers.IntegerField(source="bid_id")
+    criterion = serializers.IntegerField(source="criterion_id")
+    decision = serializers.CharField(allow_null=True, help_text="null: not decided yet")
+    suggestion = serializers.SerializerMethodField(
+        help_text="what the vendor's own answer (`compliant`) suggests: compliant, non_compliant or null; never decides"
+    )
+    qualification = serializers.SerializerMethodField()
+    reason = serializers.CharField()
+    regularisation_requested_on = serializers.DateField(allow_null=True)
+    regularisation_request = serializers.CharField()
+    regularisation_answer = serializers.CharField()
+    regularisation_outcome = serializers.CharField()
+    decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_qualification(self, obj) -> str | None:
+        return obj.qualification or None
+
+    def get_suggestion(self, obj) -> str | None:
+        if hasattr(obj, "suggested_compliant"):
+            compliant = obj.suggested_compliant
+        else:
+            compliant = (
+                Answer.objects.filter(bid_id=obj.bid_id, criterion_id=obj.criterion_id)
+                .values_list("compliant", flat=True)
+                .first()
+            )
+        if compliant is None:
+            return None
+        return "compliant" if compliant else "non_compliant"
+
+
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
 
 
 class StateSerializer(serializers.Serializer):
     revealed_at = serializers.DateTimeField(allow_null=True)
     technical_closed_at = serializers.DateTimeField(allow_null=True)
+    reopened_at = serializers.DateTimeField(allow_null=True, required=False)
+    reopen_reason = serializers.CharField(required=False)
 
 
 class ResultCriterionSerializer(serializers.Serializer):
@@ -125,8 +194,11 @@ class ResultCriterionSerializer(serializers.Serializer):
 class ResultBidSerializer(serializers.Serializer):
     bid = serializers.IntegerField()
     vendor = serializers.CharField()
-    eligible = serializers.BooleanField()
+    eligible = serializers.BooleanField(allow_null=True, help_text="null while an eliminatory requirement is undecided")
     eliminated_by = serializers.ListField(child=serializers.IntegerField())
+    undecided = serializers.ListField(
+        child=serializers.IntegerField(), help_text="extension: eliminatory criteria not decided yet"
+    )
     criteria = ResultCriterionSerializer(many=True)
     technical_points = serializers.FloatField()
     price_points = serializers.FloatField(allow_null=True)
@@ -137,12 +209,21 @@ class ResultBidSerializer(serializers.Serializer):
     )
 
 
+class BlockingSerializer(serializers.Serializer):
+    code = serializers.ChoiceField(
+        choices=["eliminatory_undecided", "evaluator_pending", "consensus_required", "low_offer_pending"]
+    )
+    message = serializers.CharField()
+
+
 class ResultsSerializer(serializers.Serializer):
     price_formula = serializers.ChoiceField(choices=["proportional", "linear", "range"])
     bids = ResultBidSerializer(many=True)
     provisional = serializers.BooleanField(
-        help_text="extension: true while an abnormally low offer awaits the lead's decision"
+        help_text="true while anything in `blocking` keeps the results from being final"
     )
+    blocking = BlockingSerializer(many=True)
+    awardee = serializers.IntegerField(allow_null=True, help_text="the bid ranked first, null while provisional")
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

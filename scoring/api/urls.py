@@ -18,6 +18,7 @@ urlpatterns = [
         views.CloseTechnicalView.as_view(),
         name="api-tender-close-technical",
     ),
+    path("tenders/<int:tender_id>/reopen/", views.ReopenView.as_view(), name="api-tender-reopen"),
     path("tenders/<int:tender_id>/bids/", views.TenderBidsView.as_view(), name="api-tender-bids"),
     path("tenders/<int:tender_id>/results/", views.ResultsView.as_view(), name="api-tender-results"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
@@ -30,5 +31,11 @@ urlpatterns = [
     path("bids/<int:pk>/questionnaire/", views.QuestionnaireImportView.as_view(), name="api-bid-questionnaire"),
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
+    path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),
+    path(
+        "bids/<int:bid_id>/eliminatory/<int:criterion_id>/",
+        views.BidEliminatoryView.as_view(),
+        name="api-bid-eliminatory",
+    ),
     path("bids/<int:bid_id>/consensus/<int:criterion_id>/", views.ConsensusView.as_view(), name="api-bid-consensus"),
 ]

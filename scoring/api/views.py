@@ -13,7 +13,7 @@ from organizations.errors import ApplicationError
 from tenders.models import TenderClause
 
 from .. import access, rules, selectors, services, simulation
-from ..models import Bid, Criterion
+from ..models import Bid, Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
     AuditEventSerializer,
@@ -22,6 +22,8 @@ from .serializers import (
     ConsensusSerializer,
     CriterionSerializer,
     DeclarationSerializer,
+    EliminatoryDecisionInputSerializer,
+    EliminatoryDecisionSerializer,
     EvaluatorSerializer,
     FromClausesSerializer,
     LowOfferDecisionSerializer,
@@ -29,6 +31,7 @@ from .serializers import (
     LowOfferReviewSerializer,
     LowOfferThresholdSerializer,
     QuestionnaireSerializer,
+    ReopenSerializer,
     ResultsSerializer,
     ScoreInputSerializer,
     ScoreSerializer,
@@ -197,6 +200,21 @@ class CloseTechnicalView(GenericAPIView):
         return Response(StateSerializer(services.tender_close_technical(user=request.user, tender=tender)).data)
 
 
+class ReopenView(GenericAPIView):
+    """A recorded, justified reopening after close-technical (lead only; audited as tender.reopen)."""
+
+    serializer_class = ReopenSerializer
+
+    @extend_schema(request=ReopenSerializer, responses={200: StateSerializer, 409: dict})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        state = services.tender_reopen(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(StateSerializer(state).data)
+
+
 class TenderBidsView(GenericAPIView):
     serializer_class = BidSerializer
 
@@ -269,6 +287,7 @@ class BidAnswersView(GenericAPIView):
             text=data.get("text", ""),
             compliant=data.get("compliant"),
             evidence=data.get("evidence", ""),
+            committed_values=data.get("committed_values"),
         )
         return Response(self.get_serializer(answer).data, status=status.HTTP_201_CREATED)
 
@@ -333,6 +352,48 @@ class ConsensusView(GenericAPIView):
         return Response(ConsensusSerializer(consensus).data)
 
 
+class BidEliminatoryListView(GenericAPIView):
+    serializer_class = EliminatoryDecisionSerializer
+
+    @extend_schema(responses=EliminatoryDecisionSerializer(many=True))  # a paginated list, as the view answers
+    def get(self, request, pk):
+        bid = bid_for(request.user, pk)
+        access.require_reader(request.user, bid.tender)
+        page = self.paginate_queryset(selectors.eliminatory_decisions_of(bid))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class BidEliminatoryView(GenericAPIView):
+    """The lead's decision on one eliminatory requirement of a bid; evaluators of the tender may read it."""
+
+    serializer_class = EliminatoryDecisionInputSerializer
+
+    @extend_schema(responses={200: EliminatoryDecisionSerializer})
+    def get(self, request, bid_id, criterion_id):
+        bid = bid_for(request.user, bid_id)
+        criterion = criterion_of_tender(bid.tender, criterion_id)
+        access.require_reader(request.user, bid.tender)
+        if criterion.kind != Criterion.Kind.ELIMINATORY:
+            raise ValidationError({"criterion": [_("Ce critère n'est pas éliminatoire.")]})
+        decision = selectors.eliminatory_decisions_of(bid).filter(criterion=criterion).first()
+        if decision is None:
+            # Not decided yet: the vendor's own statement, if any, as a suggestion for the lead.
+            decision = EliminatoryDecision(bid=bid, criterion=criterion, decision=None, decided_at=None)
+        return Response(EliminatoryDecisionSerializer(decision).data)
+
+    @extend_schema(request=EliminatoryDecisionInputSerializer, responses={200: EliminatoryDecisionSerializer})
+    def put(self, request, bid_id, criterion_id):
+        bid = bid_for(request.user, bid_id)
+        criterion = criterion_of_tender(bid.tender, criterion_id)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        decision = services.eliminatory_decide(
+            user=request.user, bid=bid, criterion=criterion, **serializer.validated_data
+        )
+        return Response(EliminatoryDecisionSerializer(decision).data)
+
+
 class ResultsView(GenericAPIView):
     serializer_class = ResultsSerializer
 
@@ -346,8 +407,10 @@ class ResultsView(GenericAPIView):
         except rules.PriceError as error:
             raise ApplicationError({"price": [str(error)]})
         body = rules.results_as_dict(outcome.results, tender.price_formula)
-        # Extensions (additive): abnormally low offers, and results provisional until each flag is decided.
+        # Provisional until nothing blocks (API.md, "Evaluation (additions)"); no awardee before.
         body["provisional"] = outcome.provisional
+        body["blocking"] = outcome.blocking
+        body["awardee"] = outcome.awardee
         for row in body["bids"]:
             row["abnormally_low"] = low_offer_as_dict(outcome.low_offers.get(row["bid"]))
         return Response(body)

@@ -82,6 +82,11 @@
       setStatus(input, format(messages.invalid, { max: input.dataset.max }), "error");
       return;
     }
+    if (messages.requireJustification === "true" && !(input.dataset.comment || "").trim()) {
+      // The tender asks for a written justification: the score waits for it (saved when it is written).
+      setStatus(input, messages.justify, "error");
+      return;
+    }
     setStatus(input, messages.saving, "saving");
     input.dataset.pending = text;
     // One request at a time, in the order the cells were left; the version is read when the request

@@ -26,6 +26,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "parameters",
             "price_formula",
             "sealed_price",
+            "require_justification",
             "language",
             "completeness_annex",
             "created_at",

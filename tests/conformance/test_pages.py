@@ -143,12 +143,13 @@ def test_it_renders_the_bid_page_in_a_fixed_number_of_queries(probed, reports, d
     for _index in range(reports):
         probe(probed.bid, probed.lead, fixture_text(INFERNO), fixture_text(SMART_22))
     client = browser(probed.evaluator)
-    # session, user, tender, roles, evaluator, state, bid, latest report, tender clauses
+    # session, user, tender, roles, evaluator, state, bid, latest report, tender clauses, then the bid's
+    # answers, eliminatory decisions and the criteria tree (issue 14: answers and decisions on the bid page)
     with django_assert_num_queries(BID_PAGE_QUERIES):
         assert client.get(bid_page(probed.bid)).status_code == 200
 
 
-BID_PAGE_QUERIES = 9
+BID_PAGE_QUERIES = 12
 
 
 # The evaluator's grid ----------------------------------------------------------------------------
@@ -212,4 +213,4 @@ def test_it_renders_the_grid_with_probes_in_a_fixed_number_of_queries(probed, bi
         assert client.get(f"/evaluation/tenders/{probed.tender.pk}/grid/").status_code == 200
 
 
-GRID_QUERIES = 14  # 11 for the grid itself, 3 for every bid's latest probe results
+GRID_QUERIES = 15  # 12 for the grid itself (answers included), 3 for every bid's latest probe results

@@ -14,7 +14,17 @@ from django.urls import URLResolver, get_resolver
 from clause_library.models import Clause, ClauseVersion, Library
 from conformance.models import ProbeReport
 from documents.models import Document
-from scoring.models import Answer, AuditEvent, Bid, Consensus, Criterion, EvaluationState, Evaluator, Score
+from scoring.models import (
+    Answer,
+    AuditEvent,
+    Bid,
+    Consensus,
+    Criterion,
+    EliminatoryDecision,
+    EvaluationState,
+    Evaluator,
+    Score,
+)
 from tenders.models import Tender, TenderClause
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +43,7 @@ WATCHED = [
     Answer,
     Score,
     Consensus,
+    EliminatoryDecision,
     AuditEvent,
     ProbeReport,
 ]

@@ -3,7 +3,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
-from scoring.models import Bid, Criterion, Evaluator
+from scoring.models import Bid, Criterion, EliminatoryDecision, Evaluator
 from tenders.models import Tender
 
 from ..factories import member
@@ -12,6 +12,9 @@ from ..factories import member
 def make_tender(organization, **kwargs):
     kwargs.setdefault("reference", "AO-2026-001")
     kwargs.setdefault("title", "Dossier patient informatisé")
+    # Most tests here are about arithmetic and access, not justifications: they score without a comment.
+    # tests/scoring/test_evaluation_additions.py covers require_justification (on by default in the app).
+    kwargs.setdefault("require_justification", False)
     return Tender.objects.create(organization=organization, **kwargs)
 
 
@@ -71,7 +74,7 @@ def evaluation(tender, buyer, evaluator, second_evaluator):
     now = timezone.now()
     Evaluator.objects.create(tender=tender, user=evaluator, declared_at=now)
     Evaluator.objects.create(tender=tender, user=second_evaluator, declared_at=now)
-    return SimpleNamespace(
+    ns = SimpleNamespace(
         tender=tender,
         criteria=criteria,
         lead=buyer,
@@ -80,4 +83,20 @@ def evaluation(tender, buyer, evaluator, second_evaluator):
         alpha=Bid.objects.create(tender=tender, vendor="Alpha", price=100000),
         bravo=Bid.objects.create(tender=tender, vendor="Bravo", price=125000),
         charlie=Bid.objects.create(tender=tender, vendor="Charlie", price=80000),
+    )
+    # Only a recorded decision settles an eliminatory requirement: the lead found the three bids compliant
+    # with HDS hosting. Tests of eliminations change these decisions (or delete them to leave one undecided).
+    for bid in (ns.alpha, ns.bravo, ns.charlie):
+        decide(bid, criteria.hds, "compliant", user=buyer)
+    return ns
+
+
+def decide(bid, criterion, decision, *, user=None, qualification="", reason=""):
+    """Record the lead's decision on an eliminatory requirement directly (no audit: a test fixture)."""
+    if decision == "non_compliant":
+        qualification, reason = qualification or "irregular", reason or "Exigence non satisfaite."
+    EliminatoryDecision.objects.update_or_create(
+        bid=bid,
+        criterion=criterion,
+        defaults={"decision": decision, "qualification": qualification, "reason": reason, "decided_by": user},
     )

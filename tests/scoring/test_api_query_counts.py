@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scoring import services
-from scoring.models import Answer, Evaluator, Score
+from scoring.models import Answer, Consensus, Evaluator, Score
 
 from ..factories import member
 
@@ -35,6 +35,9 @@ def add_rows(evaluation, hospital, n):
             criterion=evaluation.criteria.api,
             value=i % 5,
             justification=f"tour {i}",
+            version=Consensus.objects.filter(bid=evaluation.alpha, criterion=evaluation.criteria.api)
+            .values_list("version", flat=True)
+            .first(),
         )
 
 
@@ -47,3 +50,23 @@ def test_it_lists_in_a_number_of_queries_that_does_not_grow(api, evaluation, hos
     small = queries(api, evaluation.lead, url)
     add_rows(evaluation, hospital, 6)
     assert queries(api, evaluation.lead, url) == small
+
+
+def test_it_lists_eliminatory_decisions_in_a_number_of_queries_that_does_not_grow(api, evaluation):
+    from scoring.models import Criterion, EliminatoryDecision
+
+    def add(n):
+        for i in range(n):
+            criterion = Criterion.objects.create(
+                tender=evaluation.tender, name=f"E-{n}-{i}", kind="eliminatory", scale_max=1, position=10 + i
+            )
+            Answer.objects.create(bid=evaluation.alpha, criterion=criterion, compliant=bool(i % 2))
+            EliminatoryDecision.objects.create(
+                bid=evaluation.alpha, criterion=criterion, decision="compliant", decided_by=evaluation.lead
+            )
+
+    url = f"/api/v1/bids/{evaluation.alpha.pk}/eliminatory/"
+    add(1)
+    small = queries(api, evaluation.eval1, url)
+    add(6)
+    assert queries(api, evaluation.eval1, url) == small

@@ -5,6 +5,7 @@ import pytest
 from scoring.models import Answer, Bid, Consensus, Criterion, Score
 
 from ..factories import member
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,8 @@ def fill(evaluation):
             Score.objects.create(bid=bid, criterion=criterion, evaluator=evaluation.eval1, value=first)
             Score.objects.create(bid=bid, criterion=criterion, evaluator=evaluation.eval2, value=second)
         Answer.objects.create(bid=bid, criterion=c.hds, text="HDS", compliant=bid is not evaluation.charlie)
+    # Charlie's own "non" only suggests; the lead's recorded decision is what eliminates (issue 14).
+    decide(evaluation.charlie, c.hds, "non_compliant", user=evaluation.lead)
     Consensus.objects.create(bid=evaluation.bravo, criterion=c.api, value=2, justification="Démo décevante")
 
 
@@ -99,8 +102,9 @@ def test_it_computes_results_in_a_fixed_number_of_queries(api, evaluation, djang
     fill(evaluation)
     fresh = type(evaluation.lead).objects.get
     client = api(fresh(pk=evaluation.lead.pk))
-    # roles, tender, criteria, bids, scores, consensus, answers
-    with django_assert_num_queries(7):
+    # roles, tender, is the lead an evaluator?, criteria, bids, scores, consensus, answers, eliminatory
+    # decisions, scores per evaluator, evaluators (the last two for `blocking`)
+    with django_assert_num_queries(11):
         client.get(url(evaluation.tender))
     criteria = evaluation.criteria
     for n in range(15):
@@ -109,5 +113,5 @@ def test_it_computes_results_in_a_fixed_number_of_queries(api, evaluation, djang
             Score.objects.create(bid=bid, criterion=criterion, evaluator=evaluation.eval1, value=n % 6)
         Answer.objects.create(bid=bid, criterion=criteria.hds, compliant=True)
     client = api(fresh(pk=evaluation.lead.pk))
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(11):
         assert len(client.get(url(evaluation.tender)).json()["bids"]) == 18

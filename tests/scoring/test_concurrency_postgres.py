@@ -101,3 +101,44 @@ def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
     assert statuses == [200] * 20
     assert Score.objects.count() == 20
     assert AuditEvent.objects.filter(action="score.set").count() == 20
+
+
+def test_a_score_sent_while_technical_scoring_closes_waits_and_is_refused(evaluation):
+    """score_set takes the evaluation state's row lock, the one tender_close_technical takes: a score that
+    arrives while the close is being committed waits for it, then sees the close (409), never slips in."""
+    import time
+
+    from django.db import transaction
+
+    from scoring import services
+
+    closing = threading.Event()
+
+    def close():
+        try:
+            with transaction.atomic():
+                services.tender_close_technical(user=evaluation.lead, tender=evaluation.tender)
+                closing.set()
+                time.sleep(1)  # the close is not committed yet: the state row stays locked
+            return "closed"
+        finally:
+            connections.close_all()
+
+    def score():
+        try:
+            closing.wait(10)
+            return put_score(evaluation.eval1, evaluation.alpha, evaluation.criteria.api, {"value": 3})()
+        finally:
+            connections.close_all()
+
+    results = [None, None]
+    threads = [
+        threading.Thread(target=lambda: results.__setitem__(0, close())),
+        threading.Thread(target=lambda: results.__setitem__(1, score())),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == ["closed", 409]
+    assert not Score.objects.exists()

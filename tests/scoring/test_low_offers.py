@@ -16,6 +16,7 @@ from scoring import rules
 from scoring.models import Answer, AuditEvent, Bid, LowOfferReview
 
 from ..factories import member
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -125,7 +126,8 @@ def test_it_keeps_results_provisional_until_the_flag_is_decided(api, evaluation)
     )
     assert kept.status_code == 200 and kept.json()["decision"] == "kept"
     body = client.get(results(evaluation.tender)).json()
-    assert body["provisional"] is False
+    # Still provisional for other reasons (nobody scored): the low offer no longer blocks.
+    assert "low_offer_pending" not in [b["code"] for b in body["blocking"]]
     charlie = next(b for b in body["bids"] if b["vendor"] == "Charlie")
     assert (charlie["eligible"], charlie["rank"] is not None, charlie["abnormally_low"]["decision"]) == (
         True,
@@ -148,7 +150,7 @@ def test_it_takes_a_rejected_bid_out_of_the_ranking_with_its_reason(api, evaluat
     )
     assert response.status_code == 200
     body = client.get(results(evaluation.tender)).json()
-    assert body["provisional"] is False
+    assert "low_offer_pending" not in [b["code"] for b in body["blocking"]]
     assert [(b["vendor"], b["eligible"], b["rank"], b["price_points"]) for b in body["bids"]] == [
         ("Alpha", True, 1, 40.0),  # Alpha now sets P_min
         ("Bravo", True, 2, 32.0),
@@ -192,7 +194,7 @@ def test_it_records_the_request_and_each_decision_in_the_audit_trail(api, evalua
 
 
 def test_it_ignores_bids_eliminated_by_a_criterion(api, evaluation):
-    Answer.objects.create(bid=evaluation.charlie, criterion=evaluation.criteria.hds, compliant=False)
+    decide(evaluation.charlie, evaluation.criteria.hds, "non_compliant")
     body = api(evaluation.lead).get(low_offers(evaluation.tender)).json()
     assert (body["count"], body["provisional"]) == (0, False)
 
@@ -310,7 +312,7 @@ def test_it_lists_the_abnormally_low_offer_and_its_decision_in_every_report_form
     client.post(decision_url(evaluation.charlie), {"decision": "rejected", "reason": "Prix intenable."}, format="json")
     evaluation.tender.refresh_from_db()
     doc = reports.report_document(evaluation.tender)
-    assert doc["provisional"] is False and doc["low_offer_threshold"] == 20.0
+    assert "low_offer_pending" not in [b["code"] for b in doc["blocking"]] and doc["low_offer_threshold"] == 20.0
     (row,) = doc["low_offers"]
     assert (row["vendor"], row["gap_percent"], row["decision"], row["reason"], row["decided_by"]) == (
         "Charlie",

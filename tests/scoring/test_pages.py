@@ -6,7 +6,7 @@ from django.test import Client
 from scoring.models import Answer, Bid, Consensus, Criterion, Evaluator, Score
 
 from ..factories import member
-from .conftest import build_tree
+from .conftest import build_tree, decide
 from .test_api_results import fill
 
 pytestmark = pytest.mark.django_db
@@ -140,6 +140,8 @@ def grow(evaluation, n):
             for user in (evaluation.eval1, evaluation.eval2):
                 Score.objects.create(bid=bid, criterion=criterion, evaluator=user, value=i % 5)
         Answer.objects.create(bid=bid, criterion=criteria.hds, compliant=True)
+        Answer.objects.create(bid=bid, criterion=criteria.api, text="FHIR R4", committed_values={"delai": i})
+        decide(bid, criteria.hds, "compliant" if i % 2 else "non_compliant")
         Consensus.objects.create(bid=bid, criterion=criteria.api, value=3, justification="x")
 
 

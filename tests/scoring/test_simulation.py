@@ -272,5 +272,5 @@ def test_it_simulates_in_a_number_of_queries_that_does_not_grow_with_the_bids(ap
 
     three = example_bids(tender_criteria.pk)
     assert (
-        count(three) == count(three + [{**b, "name": b["name"] + "2"} for b in three]) == 3
-    )  # roles, tender, criteria
+        count(three) == count(three + [{**b, "name": b["name"] + "2"} for b in three]) == 4
+    )  # roles, tender, is the lead an evaluator?, criteria

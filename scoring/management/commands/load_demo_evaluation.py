@@ -62,6 +62,10 @@ class Command(BaseCommand):
         services.criteria_from_clauses(user=buyer, tender=tender)
         tender = tender_services.tender_publish(user=buyer, tender=tender)
         bids = [services.bid_create(user=buyer, tender=tender, vendor=vendor, price=price) for vendor, price in BIDS]
+        # The lead checked the eliminatory requirements of every bid: all met (only a decision admits a bid).
+        for criterion in Criterion.objects.filter(tender=tender, kind="eliminatory"):
+            for bid in bids:
+                services.eliminatory_decide(user=buyer, bid=bid, criterion=criterion, decision="compliant")
         for person in (eval1, eval2):
             services.evaluator_add(user=buyer, tender=tender, username=person.username)
         services.evaluator_declare(user=eval1, tender=tender, no_conflict=True)
@@ -71,7 +75,13 @@ class Command(BaseCommand):
         for b_index, bid in enumerate(bids):
             for c_index, criterion in enumerate(leaves):
                 value = Decimal((b_index + c_index) % (criterion.scale_max + 1))
-                services.score_set(user=eval1, bid=bid, criterion=criterion, value=value, comment="")
+                services.score_set(
+                    user=eval1,
+                    bid=bid,
+                    criterion=criterion,
+                    value=value,
+                    comment=f"Note {value} : réponse lue au regard du barème du critère.",
+                )
         assert Evaluator.objects.filter(tender=tender).count() == 2 and Bid.objects.filter(tender=tender).count() == 3
         self.stdout.write(
             self.style.SUCCESS(

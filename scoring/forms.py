@@ -1,0 +1,265 @@
+"""The forms of the evaluation pages. They only parse and validate what was typed; the services decide.
+
+Numbers accept the French spelling (decimal comma); prices accept what people write
+("1 200 000,50 € HT", scoring/money.py). Garbage in a number is a form error, never a 500.
+"""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils.translation import gettext_lazy as _
+
+from .models import Bid, Criterion, EliminatoryDecision
+from .money import MoneyError, parse_money
+
+
+class FrenchDecimalField(forms.DecimalField):
+    """A decimal typed with a comma or a point ("12,5" or "12.5"), spaces ignored."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", ".")
+        return super().to_python(value)
+
+
+class MoneyField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return None
+        try:
+            amount = parse_money(value)
+        except MoneyError as error:
+            raise forms.ValidationError(str(error), code="invalid")
+        if amount <= 0:
+            raise forms.ValidationError(_("Le prix doit être strictement positif."), code="min_value")
+        if amount.as_tuple().exponent < -2 or amount >= 10**12:
+            raise forms.ValidationError(_("Montant hors limites (centimes au plus, moins de mille milliards)."))
+        return amount
+
+
+class TenderObjectField(forms.ModelChoiceField):
+    """An object of this tender named by its id; another tender's id or garbage is "unknown"."""
+
+    default_error_messages = {"invalid_choice": _("Choix inconnu pour ce marché.")}
+
+
+def _tender_queryset(model, tender, **filters):
+    if model is Bid:
+        return Bid.objects.filter(tender=tender, **filters)
+    return model.objects.filter(tender=tender, **filters)
+
+
+# Overview ------------------------------------------------------------------------------------
+
+
+class EvaluatorAddForm(forms.Form):
+    username = forms.CharField(label=_("Identifiant du membre"), max_length=150)
+
+
+class DeclarationForm(forms.Form):
+    no_conflict = forms.BooleanField(label=_("Absence de conflit d'intérêts"), required=False)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de la réouverture"), max_length=5000, widget=forms.Textarea)
+
+
+# Criteria -------------------------------------------------------------------------------------
+
+
+class FromClausesForm(forms.Form):
+    price_weight = FrenchDecimalField(
+        label=_("Poids du prix (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False
+    )
+    replace = forms.BooleanField(required=False)
+
+    def clean_price_weight(self):
+        value = self.cleaned_data["price_weight"]
+        return 40 if value is None else value
+
+
+class CriterionAddForm(forms.Form):
+    name = forms.CharField(label=_("Nom"), max_length=300)
+    kind = forms.ChoiceField(label=_("Type"), choices=Criterion.Kind.choices, initial="scored")
+    parent = TenderObjectField(label=_("Critère parent"), queryset=Criterion.objects.none(), required=False)
+    weight = FrenchDecimalField(
+        label=_("Poids (%)"), min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False
+    )
+    scale_max = forms.IntegerField(label=_("Note maximale"), min_value=1, max_value=100, initial=5, required=False)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = _tender_queryset(Criterion, tender, kind="scored")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("kind") == "eliminatory":
+            data["weight"] = None
+        if data.get("scale_max") is None:
+            data["scale_max"] = 5
+        return data
+
+
+class CriterionDeleteForm(forms.Form):
+    criterion = TenderObjectField(label=_("Critère"), queryset=Criterion.objects.none())
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = _tender_queryset(Criterion, tender)
+
+
+class WeightsForm(forms.Form):
+    """One `weight-<id>` field per weighted criterion of the tender (only those posted are changed)."""
+
+    def __init__(self, *args, criteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = {}
+        for criterion in criteria:
+            if criterion.kind == Criterion.Kind.ELIMINATORY:
+                continue
+            name = f"weight-{criterion.pk}"
+            self.fields[name] = FrenchDecimalField(
+                label=criterion.name, min_value=0, max_value=100, max_digits=5, decimal_places=2, required=False
+            )
+            self.criteria[name] = criterion
+
+    def changes(self):
+        """[(criterion, new weight)] for the posted weights that differ from the stored ones."""
+        return [
+            (criterion, self.cleaned_data[name])
+            for name, criterion in self.criteria.items()
+            if name in self.data
+            and self.cleaned_data.get(name) is not None
+            and self.cleaned_data[name] != criterion.weight
+        ]
+
+
+# Bids -----------------------------------------------------------------------------------------
+
+
+class BidForm(forms.Form):
+    vendor = forms.CharField(label=_("Candidat"), max_length=300)
+    price = MoneyField(label=_("Prix (€ HT)"), max_length=60)
+
+
+class QuestionnaireImportForm(forms.Form):
+    bid = TenderObjectField(label=_("Offre"), queryset=Bid.objects.none())
+    file = forms.FileField(label=_("Fichier rempli par le candidat"))
+
+    def __init__(self, *args, tender, max_bytes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = _tender_queryset(Bid, tender)
+        self.max_bytes = max_bytes
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(_("Fichier trop volumineux."))
+        return upload
+
+
+class FhirBaseUrlForm(forms.Form):
+    fhir_base_url = forms.CharField(label=_("URL de base FHIR"), max_length=500, required=False)
+
+    def clean_fhir_base_url(self):
+        url = self.cleaned_data["fhir_base_url"].strip()
+        if url:
+            try:
+                URLValidator(schemes=["https"])(url)
+            except forms.ValidationError:
+                raise forms.ValidationError(_("L'URL de base FHIR doit être une adresse https:// valide."))
+        return url
+
+
+class EliminatoryDecisionForm(forms.Form):
+    criterion = TenderObjectField(label=_("Exigence éliminatoire"), queryset=Criterion.objects.none())
+    decision = forms.ChoiceField(label=_("Décision"), choices=EliminatoryDecision.Decision.choices)
+    qualification = forms.ChoiceField(
+        label=_("Qualification"),
+        choices=[("", "—"), *EliminatoryDecision.Qualification.choices],
+        required=False,
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=5000, required=False, widget=forms.Textarea)
+    regularisation_requested_on = forms.DateField(label=_("Demande de régularisation le"), required=False)
+    regularisation_request = forms.CharField(label=_("Objet de la demande"), max_length=5000, required=False)
+    regularisation_answer = forms.CharField(label=_("Réponse du candidat"), max_length=5000, required=False)
+    regularisation_outcome = forms.CharField(label=_("Suite donnée"), max_length=5000, required=False)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["criterion"].queryset = _tender_queryset(Criterion, tender, kind="eliminatory")
+
+
+# Consensus ------------------------------------------------------------------------------------
+
+
+class ConsensusForm(forms.Form):
+    bid = TenderObjectField(label=_("Offre"), queryset=Bid.objects.none())
+    criterion = TenderObjectField(label=_("Critère"), queryset=Criterion.objects.none())
+    value = FrenchDecimalField(label=_("Note de consensus"), max_digits=6, decimal_places=2)
+    justification = forms.CharField(label=_("Justification"), max_length=5000)
+    version = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = _tender_queryset(Bid, tender)
+        self.fields["criterion"].queryset = _tender_queryset(Criterion, tender)
+
+
+# Abnormally low offers --------------------------------------------------------------------------
+
+
+class LowOfferThresholdForm(forms.Form):
+    threshold = FrenchDecimalField(label=_("Seuil (%)"), max_digits=5, decimal_places=2)
+
+
+class LowOfferRequestForm(forms.Form):
+    bid = TenderObjectField(label=_("Offre"), queryset=Bid.objects.none())
+    note = forms.CharField(label=_("Objet de la demande"), max_length=5000, required=False)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = _tender_queryset(Bid, tender)
+
+
+class LowOfferDecisionForm(LowOfferRequestForm):
+    decision = forms.CharField(label=_("Décision"), max_length=20, required=False)
+    reason = forms.CharField(label=_("Motif"), max_length=5000, required=False)
+
+
+# Simulation -----------------------------------------------------------------------------------
+
+
+class SimulationForm(forms.Form):
+    """The step and each row's price; scores stay text ("3" or "60%") for scoring/simulation.py to read."""
+
+    step = FrenchDecimalField(
+        label=_("Pas"), min_value=0.01, max_value=50, max_digits=5, decimal_places=2, required=False
+    )
+
+    def clean_step(self):
+        step = self.cleaned_data["step"]
+        return Decimal(5) if step is None else step
+
+    def __init__(self, *args, rows, **kwargs):
+        super().__init__(*args, **kwargs)
+        for index in range(rows):
+            self.fields[f"bid-{index}-price"] = MoneyField(
+                label=_("Prix de l'offre %(n)d") % {"n": index + 1}, max_length=60, required=False
+            )
+
+
+def error_messages(form) -> list[str]:
+    """Each error of a bound form as "Label : message" (non-field errors as they are)."""
+    out = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        for message in errors:
+            out.append(f"{label} : {message}" if label else str(message))
+    return out
