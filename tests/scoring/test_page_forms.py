@@ -178,9 +178,9 @@ def test_the_bid_page_reads_a_price_as_people_write_it(evaluation, typed, stored
 def test_prices_show_with_thousands_separators(evaluation):
     Bid.objects.filter(pk=evaluation.alpha.pk).update(price="1200000.50")
     content = browser(evaluation.lead).get(page(evaluation.tender, "bids/")).content.decode()
-    assert "1\u00a0200\u00a0000,50\u00a0€" in content and "125\u00a0000\u00a0€" in content
+    assert "1\u202f200\u202f000,50\u00a0€" in content and "125\u202f000\u00a0€" in content
     detail = browser(evaluation.lead).get(page(evaluation.tender, f"bids/{evaluation.alpha.pk}/")).content.decode()
-    assert "1\u00a0200\u00a0000,50\u00a0€" in detail
+    assert "1\u202f200\u202f000,50\u00a0€" in detail
 
 
 # Reading and scoring together -------------------------------------------------------------------------
