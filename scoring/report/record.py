@@ -101,11 +101,18 @@ class ProcedureRecordSerializer(serializers.ModelSerializer):
         fields = [*FIELDS, "updated_at"]
         read_only_fields = ["updated_at"]
 
+    def validate_candidatures(self, rows):
+        # Partial updates (PUT is partial) would let a nested row miss its own fields: each needs them all.
+        for row in rows:
+            if not row.get("name") or "admitted" not in row:
+                raise serializers.ValidationError(_("Chaque candidature a un nom (name) et un statut (admitted)."))
+        return [{"name": row["name"], "admitted": row["admitted"], "reason": row.get("reason", "")} for row in rows]
+
     def validate_subcontracting(self, rows):
         tender = self.context["tender"]
         known = set(Bid.objects.filter(tender=tender).values_list("pk", flat=True))
         for row in rows:
-            if row["bid"] not in known:
+            if row.get("bid") not in known:
                 raise serializers.ValidationError(_("Offre %(bid)s inconnue pour ce marché.") % {"bid": row["bid"]})
         return [{**row, "share": None if row.get("share") is None else float(row["share"])} for row in rows]
 
