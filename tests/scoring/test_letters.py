@@ -12,11 +12,16 @@ from documents.models import Document
 from documents.services import RenderError
 from scoring.models import EliminatoryDecision
 
-from .test_reports import build, decided, flat  # noqa: F401  (fixture)
+from .reporting import build, flat, make_decided
 
 pytestmark = pytest.mark.django_db
 
 DOCUMENTS = "/api/v1/tenders/{}/documents/"
+
+
+@pytest.fixture
+def decided(evaluation):
+    return make_decided(evaluation)
 
 
 def letters_zip(evaluation):
