@@ -167,6 +167,10 @@ class ProcedureRecordForm(forms.ModelForm):
     def __init__(self, *args, tender, **kwargs):
         super().__init__(*args, **kwargs)
         self.tender = tender
+        for name, field in self.fields.items():
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("aria-describedby", f"error-{name}")
         record = self.instance
         self.fields["candidatures_text"].initial = "\n".join(
             f"{c.get('name', '')} ; {_('admis') if c.get('admitted') else _('exclu')} ; {c.get('reason', '')}"
