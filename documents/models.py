@@ -42,6 +42,7 @@ class Document(models.Model):
         "annex": ("pdf", "docx"),
         "questionnaire": ("xlsx", "docx"),
         "evaluation_report": ("pdf", "docx", "xlsx"),
+        "rejection_letters": ("zip",),
     }
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs

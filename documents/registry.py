@@ -13,6 +13,7 @@ be made (no grid yet, …).
 
 _builders = {}
 _stems = {}
+_request_checks = {}
 
 
 def register(kind, format, builder, *, stem=None):
@@ -40,3 +41,15 @@ def file_stem(kind):
 def registered():
     """The (kind, format) pairs that can be built, sorted."""
     return sorted(_builders)
+
+
+def register_request_check(kind, check):
+    """`check(tender)` runs when a document of `kind` is requested; it raises ApplicationError (a 400 or
+    409 saying why) to refuse, e.g. letters while the evaluation's results are still provisional."""
+    _request_checks[kind] = check
+
+
+def check_request(kind, tender):
+    check = _request_checks.get(kind)
+    if check is not None:
+        check(tender)

@@ -11,9 +11,12 @@ class ScoringConfig(AppConfig):
         from documents import registry
         from tenders import hooks
 
-        from . import publish, reports, selectors
+        from . import publish, selectors
+        from .report import builders
 
         for format in ("pdf", "docx", "xlsx"):
-            registry.register("evaluation_report", format, reports.build_report, stem="rapport-analyse")
+            registry.register("evaluation_report", format, builders.build_report, stem="rapport-analyse")
+        registry.register("rejection_letters", "zip", builders.build_letters, stem="lettres")
+        registry.register_request_check("rejection_letters", builders.letters_request_check)
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

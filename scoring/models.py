@@ -262,3 +262,43 @@ class LowOfferReview(models.Model):
 
     def __str__(self):
         return f"low offer {self.bid_id}: {self.decision}"
+
+
+class ProcedureRecord(models.Model):
+    """What the procedure report (R2184-2, R2184-3) and the letters (R2181-3) need beyond the evaluation.
+
+    Filled by the evaluation lead (page and `PUT /api/v1/tenders/{id}/procedure-record/`). Candidate
+    names come from the bids; this row only adds what the app cannot know: the buyer's postal address,
+    the estimated value, the candidatures examined, subcontracting, conflicts of interest, the reasons
+    for a single lot, the signatory and how the letters are sent.
+    """
+
+    tender = models.OneToOneField("tenders.Tender", on_delete=models.CASCADE, related_name="procedure_record")
+    buyer_address = models.TextField(_("adresse de l'acheteur"), blank=True)
+    contract_value = models.DecimalField(
+        _("valeur estimée du marché (HT)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    vat_rate = models.DecimalField(_("taux de TVA (%)"), max_digits=5, decimal_places=2, default=20)
+    lots_reason = models.TextField(_("motifs du recours à un lot unique"), blank=True)
+    conflicts_detected = models.TextField(_("conflits d'intérêts détectés"), blank=True)
+    conflict_measures = models.TextField(_("mesures prises"), blank=True)
+    # [{"name", "admitted": bool, "reason"}]: the candidatures examined (R2184-2 2° and 3°).
+    candidatures = models.JSONField(_("candidatures"), default=list, blank=True)
+    # [{"bid": id, "share": percent or null, "subcontractors": text}]: subcontracting declared per bid.
+    subcontracting = models.JSONField(_("sous-traitance"), default=list, blank=True)
+    signatory_name = models.CharField(_("signataire"), max_length=200, blank=True)
+    signatory_role = models.CharField(_("qualité du signataire"), max_length=200, blank=True)
+    signed_at = models.DateField(_("date de signature du rapport"), null=True, blank=True)
+    tribunal = models.CharField(_("tribunal administratif compétent"), max_length=300, blank=True)
+    letters_sent_on = models.DateField(_("date d'envoi des lettres"), null=True, blank=True)
+    letters_electronic = models.BooleanField(_("lettres envoyées par voie électronique"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("données du rapport de procédure")
+
+    def __str__(self):
+        return f"procedure record of {self.tender_id}"

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .report import record
 
 app_name = "scoring"
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
     path("tenders/<int:pk>/results/", views.results_page, name="results"),
     path("tenders/<int:pk>/report/", views.report_request, name="report_request"),
+    path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
     path(
         "tenders/<int:pk>/low-offers/request/",

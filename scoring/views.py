@@ -22,7 +22,7 @@ from tenders import services as tender_services
 
 from . import access, extensions, forms, rules, selectors, services, simulation
 from .models import Answer, Bid, Consensus, Criterion, EliminatoryDecision, Evaluator, Score
-from .reports import chart_svg
+from .report.chart import chart_svg
 
 
 def _tender(request, pk, *, lead=False, reader=False):
@@ -605,7 +605,9 @@ def results(request, pk):  # called by results_page and low_offer_action, both b
         {
             "rows": rows,
             "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
-            "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
+            "documents": Document.objects.filter(
+                tender=tender, kind__in=("evaluation_report", "rejection_letters")
+            ).order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
             "provisional": full.provisional,
             "blocking": full.blocking,
@@ -625,7 +627,10 @@ def report_request(request, pk):
     tender = _tender(request, pk, lead=True)
     try:
         tender_services.document_request(
-            user=request.user, tender=tender, kind="evaluation_report", format=request.POST.get("format", "")
+            user=request.user,
+            tender=tender,
+            kind="rejection_letters" if request.POST.get("kind") == "rejection_letters" else "evaluation_report",
+            format=request.POST.get("format", ""),
         )
     except tender_services.BrokerUnavailable:
         messages.error(

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clause_library.parameters import resolve_values
+from documents import registry
 from documents.models import Document
 from documents.tasks import document_enqueue
 from organizations.access import BUYER_ROLES, has_role
@@ -415,6 +416,7 @@ def document_request(*, user, tender, kind, format) -> Document:
     """
     ensure_can_edit(user, tender)
     _check_document_request(kind, format)
+    registry.check_request(kind, tender)
     with transaction.atomic():
         document = Document.objects.create(tender=tender, kind=kind, format=format, created_by=user)
         failures = []

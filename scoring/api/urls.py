@@ -1,5 +1,6 @@
 from django.urls import path
 
+from ..report import record
 from . import views
 
 urlpatterns = [
@@ -21,6 +22,11 @@ urlpatterns = [
     path("tenders/<int:tender_id>/reopen/", views.ReopenView.as_view(), name="api-tender-reopen"),
     path("tenders/<int:tender_id>/bids/", views.TenderBidsView.as_view(), name="api-tender-bids"),
     path("tenders/<int:tender_id>/results/", views.ResultsView.as_view(), name="api-tender-results"),
+    path(
+        "tenders/<int:tender_id>/procedure-record/",
+        record.ProcedureRecordView.as_view(),
+        name="api-tender-procedure-record",
+    ),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),
     path("tenders/<int:tender_id>/simulate/", views.SimulateView.as_view(), name="api-tender-simulate"),

@@ -9,8 +9,9 @@ from openpyxl import load_workbook
 
 from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring import services as scoring
-from scoring.report_xlsx import render_report_xlsx
-from scoring.reports import report_document
+from scoring.report.builders import report_sectioned
+from scoring.report.data import report_document
+from scoring.report.writers import render_xlsx
 from tenders.selectors import tender_document
 
 pytestmark = pytest.mark.django_db
@@ -49,4 +50,4 @@ def test_the_evaluation_report_writes_hostile_vendor_text_as_text(dataset_a):
     scoring.consensus_set(
         user=dataset_a.admin, bid=bid, criterion=dataset_a.criterion, value=2, justification=PAYLOADS[3]
     )
-    assert formulas(render_report_xlsx(report_document(dataset_a.tender))) == []
+    assert formulas(render_xlsx(report_sectioned(report_document(dataset_a.tender)))) == []

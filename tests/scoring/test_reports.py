@@ -1,7 +1,6 @@
-"""The evaluation report, read back in each format: ranking, every bid, eliminations, R2184-1 items."""
+"""The procedure report read back in PDF, DOCX and XLSX: each R2184-2 / R2184-3 item, provisional rules."""
 
 import io
-import zipfile
 
 import pytest
 from docx import Document as WordDocument
@@ -10,111 +9,205 @@ from pypdf import PdfReader
 
 from documents.models import Document
 from documents.services import RenderError
-from scoring import reports
+from scoring.models import EliminatoryDecision, Score
+from scoring.report import chart, data, sections
 
-from .test_api_results import fill
+from .reporting import build, flat, make_decided
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def report(evaluation):
-    fill(evaluation)
-    evaluation.tender.refresh_from_db()
-    return evaluation
+def decided(evaluation):
+    return make_decided(evaluation)
 
 
-def build(evaluation, format):
-    document = Document.objects.create(tender=evaluation.tender, kind="evaluation_report", format=format)
-    return reports.build_report(document)
+@pytest.fixture
+def texts(decided):
+    pdf = flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(build(decided, "pdf"))).pages))
+    word = WordDocument(io.BytesIO(build(decided, "docx")))
+    docx = flat(
+        "\n".join(
+            [p.text for p in word.paragraphs]
+            + [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+        )
+    )
+    workbook = load_workbook(io.BytesIO(build(decided, "xlsx")))
+    xlsx = flat(
+        "\n".join(
+            str(value)
+            for sheet in workbook.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if value is not None
+        )
+    )
+    return {"pdf": pdf, "docx": docx, "xlsx": xlsx}
 
 
-def test_it_builds_the_plain_report_with_ranking_eliminations_and_awardee(report):
-    doc = reports.report_document(report.tender)
-    assert [(b["vendor"], b["rank"], b["total"]) for b in doc["bids"]] == [
-        ("Alpha", 1, 86.2),
-        ("Bravo", 2, 74.0),
-        ("Charlie", None, 95.2),
-    ]
-    assert doc["rejected"][0]["vendor"] == "Charlie"
-    assert doc["rejected"][0]["eliminated_by"][0]["criterion"] == "Hébergement HDS"
-    assert doc["awardee"]["vendors"] == ["Alpha"] and "86,20" in doc["awardee"]["reason"]
-    assert doc["value"] == 100000.0 and doc["organization"] == "CHU"
-    assert [e["username"] for e in doc["evaluators"]] == ["eval1", "eval2"]
-    assert doc["consensus"][0]["justification"] == "Démo décevante"
+def test_the_decided_evaluation_is_final(decided):
+    doc = data.report_document(decided.tender)
+    assert doc["provisional"] is False and doc["awardee"]["vendor"] == "Alpha"
 
 
-def test_it_writes_a_pdf_with_the_ranking_every_bid_and_a_chart(report):
-    html = reports.render_report_html(reports.report_document(report.tender))
-    assert "<svg" in html and "Points par offre" in html
-    content, digest = build(report, "pdf")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
-    for expected in (
-        "Rapport d’analyse des offres",
-        "Classement des offres",
-        "Alpha",
-        "Bravo",
-        "Charlie",
-        "Hébergement HDS",
-        "Attributaire",
-        "Démo décevante",
-        "eval1",
-        "CHU",
-        "86,20",
-    ):
-        assert expected in text, expected
-    assert len(digest) == 64
-
-
-def test_it_writes_a_docx_with_tables_and_the_chart_as_an_image(report):
-    content, _digest = build(report, "docx")
-    word = WordDocument(io.BytesIO(content))
-    ranking = word.tables[0]
-    assert [[cell.text for cell in row.cells][:2] for row in ranking.rows] == [
-        ["Rang", "Candidat"],
-        ["1", "Alpha"],
-        ["2", "Bravo"],
-        ["éliminée", "Charlie"],
-    ]
-    assert len(word.inline_shapes) == 1
-    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-    assert any(name.startswith("word/media/") and name.endswith(".png") for name in names)
-    text = "\n".join(p.text for p in word.paragraphs)
-    assert "Hébergement HDS" in text and "Attributaire" in text
-
-
-def test_it_writes_an_xlsx_with_a_native_chart(report):
-    content, _digest = build(report, "xlsx")
-    workbook = load_workbook(io.BytesIO(content))
-    rows = list(workbook["Classement"].iter_rows(values_only=True))
-    assert rows[0][:2] == ("Rang", "Candidat")
-    assert [(r[0], r[1], r[5]) for r in rows[1:4]] == [(1, "Alpha", 86.2), (2, "Bravo", 74.0), (None, "Charlie", 95.2)]
-    assert {"Détail par critère", "Offres écartées", "Synthèse", "Évaluateurs", "Consensus"} <= set(workbook.sheetnames)
-    names = zipfile.ZipFile(io.BytesIO(content)).namelist()
-    assert any(name.startswith("xl/charts/chart") for name in names)
-
-
-@pytest.mark.parametrize("format", ["docx", "xlsx"])
-def test_it_gives_the_same_bytes_for_the_same_inputs(report, format):
-    assert build(report, format) == build(report, format)
-
-
-def test_it_fails_readably_when_weights_do_not_add_up(report):
-    from scoring.models import Criterion
-
-    Criterion.objects.filter(pk=report.criteria.price.pk).update(weight=30)
-    with pytest.raises(RenderError, match="niveau supérieur"):
-        build(report, "xlsx")
+@pytest.mark.parametrize(
+    "item, expected",
+    [
+        ("buyer name and address", ["CHU", "12 rue de l’Hôpital, 75012 Paris"]),
+        ("subject and value HT and TTC", ["Dossier patient informatisé", "120 000,00 € HT", "144 000,00 € TTC"]),
+        (
+            "candidates admitted and excluded with reasons",
+            ["Capacités suffisantes.", "Delta", "Attestation fiscale manquante."],
+        ),
+        (
+            "rejected tenderer, qualification and buyer's reason",
+            ["Charlie", "Offre irrégulière", "Aucun certificat HDS fourni."],
+        ),
+        (
+            "abnormally low offer explanations and decision",
+            ["Décomposez le prix des licences.", "maintenue", "Explications convaincantes"],
+        ),
+        ("holder and why", ["Attributaire", "Alpha", "Motifs du choix", "86,20"]),
+        ("subcontracted share and subcontractors", ["30 %", "HébergeurSanté SAS"]),
+        ("reasons for a single lot", ["l’allotissement rendrait l’intégration impossible"]),
+        ("conflicts detected and measures", ["Un évaluateur a travaillé chez Bravo.", "Il s’est déporté"]),
+        ("evaluators' justifications per score", ["API FHIR complète et documentée", "Démo décevante"]),
+        (
+            "regularisation: date, request, answer, outcome",
+            ["2 novembre 2026", "Fournir le certificat HDS manquant.", "Certificat transmis", "Offre régularisée."],
+        ),
+        ("full names, never logins", ["Élise Martin", "Paul Durand", "Bruno Achat"]),
+        ("signatory and date in words", ["Claire Directrice", "Directrice des achats", "3 décembre 2026"]),
+    ],
+)
+@pytest.mark.parametrize("format", ["pdf", "docx", "xlsx"])
+def test_the_final_report_carries_each_legal_item(texts, format, item, expected):
+    for text in expected:
+        assert text in texts[format], (item, text)
 
 
 @pytest.mark.parametrize("format", ["pdf", "docx", "xlsx"])
-def test_it_runs_through_the_tenders_document_job(report, format, monkeypatch):
+def test_the_report_never_quotes_the_vendor_s_own_answer_nor_logins(texts, format):
+    assert "Notre hébergeur maison suffit" not in texts[format]
+    assert "par buyer" not in texts[format] and "eval1" not in texts[format]
+    assert "PROVISOIRE" not in texts[format]
+
+
+def test_a_range_formula_is_named_and_explained_in_the_price_section(decided):
+    decided.tender.price_formula = "range"
+    decided.tender.save()
+    text = flat(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(build(decided, "pdf"))).pages))
+    text = text.replace("- ", "-")  # words cut at a line end
+    assert "Formule « par l’écart » (range)" in text and "Belleville-sur-Loire" in text
+    assert "P_min = 80 000,00 € HT" not in text  # Charlie is eliminated: not in P_min
+    assert "P_min = 100 000,00 € HT et P_max = 125 000,00 € HT" in text
+
+
+def test_the_chart_and_the_table_show_the_same_rounded_numbers(decided):
+    Score.objects.filter(bid=decided.alpha, criterion=decided.criteria.doc).update(value=Decimal_("7.123"))
+    doc = data.report_document(decided.tender)
+    ranking = next(s for s in sections.report_sections(doc) if s["key"] == "ranking")
+    table = ranking["blocks"][0]
+    shown = [row[6]["text"] for row in table["rows"]]
+    picture = chart.layout(ranking["blocks"][1]["bars"], "fr")
+    labels = [shape[3] for shape in picture["shapes"] if shape[0] == "text" and shape[5] == "start" and shape[4] == 10][
+        : len(shown)
+    ]
+    assert [label.split(" (")[0] for label in labels] == shown
+    assert all(len(text.split(",")[1]) == 2 for text in shown)
+    # the same numbers in the spreadsheet's chart data and ranking table
+    assert doc["bids"][0]["total"] == round(doc["bids"][0]["total"], 2)
+
+
+def Decimal_(text):
+    from decimal import Decimal
+
+    return Decimal(text)
+
+
+# Provisional ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def provisional(decided):
+    EliminatoryDecision.objects.filter(bid=decided.alpha).delete()  # Alpha's HDS requirement is undecided again
+    return decided
+
+
+def test_a_provisional_pdf_has_the_watermark_on_every_page_the_blocking_reasons_and_no_awardee(provisional):
+    pages = [flat(page.extract_text()) for page in PdfReader(io.BytesIO(build(provisional, "pdf"))).pages]
+    assert len(pages) > 1
+    assert all("PROVISOIRE" in page for page in pages)
+    text = " ".join(pages)
+    assert "Exigences éliminatoires non décidées : Alpha (Hébergement HDS)" in text
+    assert "Attributaire : Alpha" not in text and "Le marché est attribué" not in text
+    assert "Aucun attributaire n’est désigné" in text
+
+
+def test_a_provisional_docx_has_the_watermark_in_every_header_and_no_awardee(provisional):
+    word = WordDocument(io.BytesIO(build(provisional, "docx")))
+    for section in word.sections:
+        assert "PROVISOIRE" in section.header.paragraphs[0].text
+        assert "PROVISOIRE" in section.first_page_header.paragraphs[0].text
+    text = flat("\n".join(p.text for p in word.paragraphs))
+    assert "Exigences éliminatoires non décidées" in text and "Attributaire : Alpha" not in text
+
+
+def test_a_provisional_xlsx_has_a_banner_and_a_header_on_every_sheet(provisional):
+    workbook = load_workbook(io.BytesIO(build(provisional, "xlsx")))
+    for sheet in workbook.worksheets:
+        assert str(sheet["A1"].value).startswith("PROVISOIRE")
+        assert "non décidées" in str(sheet["A2"].value)
+        assert sheet.oddHeader.center.text == "PROVISOIRE"
+    summary = [row for row in workbook["Attributaire"].iter_rows(values_only=True)]
+    assert not any(row[0] == "Attributaire" for row in summary)
+
+
+def test_the_plain_report_has_no_awardee_while_provisional(provisional):
+    doc = data.report_document(provisional.tender)
+    assert doc["provisional"] and doc["awardee"] is None and doc["awarded_value"] is None
+
+
+# Formats and the job ----------------------------------------------------------------------------
+
+
+def test_the_docx_has_the_chart_as_an_image_and_the_xlsx_a_native_chart(decided):
+    import zipfile
+
+    content = build(decided, "docx")
+    assert len(WordDocument(io.BytesIO(content)).inline_shapes) == 1
+    workbook = build(decided, "xlsx")
+    assert any(name.startswith("xl/charts/chart") for name in zipfile.ZipFile(io.BytesIO(workbook)).namelist())
+    rows = list(load_workbook(io.BytesIO(workbook))["Classement"].iter_rows(values_only=True))
+    ranking = [row for row in rows if row[1] in ("Alpha", "Bravo", "Charlie")][:3]
+    assert [(row[0], row[1], row[6]) for row in ranking] == [
+        (1, "Alpha", 86.2),
+        (2, "Bravo", 74.0),
+        (None, "Charlie", 95.2),
+    ]
+
+
+@pytest.mark.parametrize("format", ["docx", "xlsx"])
+def test_it_gives_the_same_bytes_for_the_same_inputs(decided, format):
+    assert build(decided, format) == build(decided, format)
+
+
+def test_it_fails_readably_when_weights_do_not_add_up(decided):
+    from scoring.models import Criterion
+
+    Criterion.objects.filter(pk=decided.criteria.price.pk).update(weight=30)
+    with pytest.raises(RenderError, match="niveau supérieur"):
+        build(decided, "xlsx")
+
+
+@pytest.mark.parametrize("format", ["pdf", "docx", "xlsx"])
+def test_it_runs_through_the_document_job(decided, format, monkeypatch):
     from documents import services as documents
     from tenders import services
 
     monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)  # no broker in unit tests
     document = services.document_request(
-        user=report.lead, tender=report.tender, kind="evaluation_report", format=format
+        user=decided.lead, tender=decided.tender, kind="evaluation_report", format=format
     )
     assert documents.document_render(document_id=document.pk) == Document.Status.DONE
     document.refresh_from_db()

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 from conformance import report as probe_report
 from conformance import services as probe_services
 from documents.models import Document
-from scoring import reports
+from scoring.report import builders, data
 from tenders.models import TenderClause
 
 from ..conformance.conftest import INFERNO, SMART_22, fixture_json, fixture_text, without_search_type
@@ -53,11 +53,11 @@ def probed_report(evaluation, library):
 
 def build(evaluation, format):
     document = Document.objects.create(tender=evaluation.tender, kind="evaluation_report", format=format)
-    return reports.build_report(document)[0]
+    return builders.build_report(document)[0]
 
 
 def test_it_puts_each_bids_probe_in_the_plain_report(probed_report, django_assert_num_queries):
-    doc = reports.report_document(probed_report.tender)
+    doc = data.report_document(probed_report.tender)
     by_vendor = {entry["vendor"]: entry for entry in doc["probes"]}
     assert list(by_vendor) == ["Alpha", "Bravo", "Charlie"]  # the ranking's order
     alpha = by_vendor["Alpha"]
@@ -101,13 +101,15 @@ def test_it_writes_the_probe_section_in_the_docx(probed_report):
 
 def test_it_writes_the_probe_section_as_a_sheet_of_the_xlsx(probed_report):
     workbook = load_workbook(io.BytesIO(build(probed_report, "xlsx")))
-    rows = list(workbook["Sondage de conformité"].iter_rows(values_only=True))
-    assert rows[0] == ("Candidat", "Élément", "Libellé", "Résultat", "Détail", "Chemin", "Extrait")
-    alpha = [row for row in rows[1:] if row[0] == "Alpha"]
-    assert alpha[0][1:4] == ("Sondage", "Documents téléversés", "Terminé")
-    assert "2 conformes, 1 non conformes, 0 non vérifiables" in alpha[0][4]
-    assert {row[6] for row in alpha if row[1] == "Document"} == {d["sha256"] for d in probed_report.probe.documents}
-    (failed,) = [row for row in alpha if row[1] == "Vérification non conforme"]
-    assert failed[2].startswith("Accès aux dossiers patients — Ressource Patient") and failed[3] == "non conforme"
-    assert failed[5].startswith("$.rest[0].resource")
-    assert [row[1:4] for row in rows[1:] if row[0] == "Bravo"] == [("Sondage", None, "aucun")]
+    rows = [row for row in workbook["Sondage de conformité"].iter_rows(values_only=True) if row[0] is not None]
+    texts = [row[0] for row in rows]
+    assert "9. Sondage de conformité FHIR / SMART" in texts
+    alpha = texts.index("Alpha")
+    assert "2 conformes, 1 non conformes, 0 non vérifiables" in rows[alpha + 1][0]
+    assert rows[alpha + 2][:4] == ("Document", "Validité", "Empreinte SHA-256", "Erreurs et avertissements")
+    hashes = {row[2] for row in rows if len(row) > 2}
+    assert {d["sha256"] for d in probed_report.probe.documents} <= hashes
+    (failed,) = [row for row in rows if row[0] == "Accès aux dossiers patients"]
+    assert failed[1].startswith("Ressource Patient") and failed[3].startswith("$.rest[0].resource")
+    bravo = texts.index("Bravo")
+    assert rows[bravo + 1][0] == "Aucun sondage de conformité."

@@ -1,0 +1,98 @@
+"""The document job's builders for the report and the letters (registered in scoring/apps.py)."""
+
+import hashlib
+import json
+
+from django.utils import translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from documents.rendering.zip import render_zip
+from documents.services import RenderError
+from organizations.errors import ConflictError
+from tenders.models import Tender
+
+from .. import rules
+from . import data, letters, sections, writers
+
+
+def _doc(tender_id):
+    tender = Tender.objects.select_related("organization").get(pk=tender_id)
+    try:
+        doc = data.report_document(tender)
+    except rules.CriteriaError as error:
+        raise RenderError(" ".join(error.messages))
+    except rules.PriceError as error:
+        raise RenderError(str(error))
+    if not doc["bids"]:
+        raise RenderError(_("Aucune offre n’est enregistrée : il n’y a rien à analyser."))
+    return doc
+
+
+def report_sectioned(doc) -> dict:
+    """The report as a sectioned document (scoring/report/writers.py)."""
+    with translation.override(doc["language"]):
+        return {
+            "language": doc["language"],
+            "title": _("Rapport de présentation de la procédure — analyse des offres"),
+            "subtitle": f"{doc['reference']} — {doc['title']}",
+            "organization": doc["organization"],
+            "reference": doc["reference"],
+            "generated_on": doc["generated_on"],
+            "notice": sections.notice(doc),
+            "sections": sections.report_sections(doc),
+        }
+
+
+def build_report(document, progress=None):
+    """(bytes, inputs digest) of an evaluation_report row in its format."""
+    doc = _doc(document.tender_id)
+    writer = writers.WRITERS.get(document.format)
+    if writer is None:
+        raise RenderError(_("Ce type de document n'existe pas dans ce format."))
+    return writer(report_sectioned(doc)), doc["inputs_digest"]
+
+
+def build_letters(document, progress=None):
+    """(zip bytes, inputs digest) of a rejection_letters row: DOCX and PDF of each letter, plus manifest.json."""
+    doc = _doc(document.tender_id)
+    with translation.override(doc["language"]):
+        refusal = letters.letters_refusal(doc)
+        if refusal:
+            raise RenderError(refusal)
+        items = letters.letters(doc)
+    entries, manifest = [], []
+    folders = {"rejet": "rejet", "avantages-offre-retenue": "reponses-sur-demande", "attribution": "attribution"}
+    for index, (kind, bid, letter) in enumerate(items, start=1):
+        stem = f"{folders[kind]}/{index:02d}-{slugify(bid['vendor'])[:40] or 'candidat'}-{kind}"
+        for format in ("docx", "pdf"):
+            content = writers.WRITERS[format](letter)
+            name = f"{stem}.{format}"
+            entries.append((name, content))
+            manifest.append(
+                {
+                    "file": name,
+                    "kind": kind,
+                    "bid": bid["id"],
+                    "vendor": bid["vendor"],
+                    "format": format,
+                    "sha256": hashlib.sha256(content).hexdigest(),
+                    "size": len(content),
+                }
+            )
+        if progress:
+            progress(10 + 80 * index // len(items))
+    entries.append(("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")))
+    digest = data.digest({**doc, "letters_sent_on": letters.sending_date(doc).isoformat()})
+    return render_zip(entries, doc["generated_on"]), digest
+
+
+def letters_request_check(tender):
+    """Refuse (409, saying why) to queue letters while the results are provisional or without awardee."""
+    try:
+        doc = data.report_document(tender)
+    except (rules.CriteriaError, rules.PriceError) as error:
+        raise ConflictError({"kind": [str(error)]})
+    refusal = letters.letters_refusal(doc)
+    if refusal:
+        raise ConflictError({"kind": [refusal]})

@@ -1,0 +1,299 @@
+"""The procedure report's facts as plain, JSON-serialisable data (no ORM object leaves this module).
+
+Numbers are rounded once here (`points`: two decimals, half up) and every writer and the chart read
+these rounded values, so the table and the chart can never disagree. People are named by their full
+name (the username only when none is recorded); dates are ISO here and put in words by the sections.
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+
+from django.utils import timezone, translation
+
+from tenders.models import PriceFormula, Procedure
+
+from .. import extensions, rules, selectors
+from ..models import AuditEvent, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+
+HUNDRED = Decimal(100)
+
+
+def points(value):
+    """The one rounding of the report: two decimals, half up, as a float (None stays None)."""
+    return None if value is None else float(rules.rounded(rules.to_decimal(value), 2))
+
+
+def person(user):
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def iso(moment):
+    if moment is None:
+        return None
+    if hasattr(moment, "hour"):
+        return timezone.localtime(moment).date().isoformat() if timezone.is_aware(moment) else moment.date().isoformat()
+    return moment.isoformat()
+
+
+def record_of(tender) -> ProcedureRecord:
+    return ProcedureRecord.objects.filter(tender=tender).first() or ProcedureRecord(tender=tender)
+
+
+def _ttc(amount, vat_rate):
+    if amount is None:
+        return None
+    return points(rules.to_decimal(amount) * (HUNDRED + rules.to_decimal(vat_rate)) / HUNDRED)
+
+
+def _justifications(tender):
+    """{(bid, criterion): [{"evaluator", "value", "comment"}]}: every evaluator's score and its comment."""
+    out = {}
+    for score in Score.objects.filter(bid__tender=tender).select_related("evaluator").order_by("evaluator__username"):
+        out.setdefault((score.bid_id, score.criterion_id), []).append(
+            {"evaluator": person(score.evaluator), "value": points(score.value), "comment": score.comment}
+        )
+    return out
+
+
+def _consensus(tender):
+    return {
+        (c.bid_id, c.criterion_id): {
+            "value": points(c.value),
+            "justification": c.justification,
+            "set_by": person(c.set_by),
+        }
+        for c in Consensus.objects.filter(bid__tender=tender).select_related("set_by")
+    }
+
+
+def _decisions(tender):
+    return {
+        (d.bid_id, d.criterion_id): d
+        for d in EliminatoryDecision.objects.filter(bid__tender=tender).select_related("decided_by", "criterion")
+    }
+
+
+def _elimination(decision, consensus, number, name):
+    """Why a bid fails an eliminatory requirement: the lead's qualification and reason, never the vendor's text."""
+    if decision is not None:
+        return {
+            "number": number,
+            "criterion": name,
+            "qualification": decision.qualification,
+            "qualification_label": str(decision.get_qualification_display()) if decision.qualification else "",
+            "reason": decision.reason,
+            "decided_by": person(decision.decided_by),
+            "decided_on": iso(decision.decided_at),
+        }
+    return {
+        "number": number,
+        "criterion": name,
+        "qualification": "",
+        "qualification_label": "",
+        "reason": (consensus or {}).get("justification", ""),
+        "decided_by": (consensus or {}).get("set_by", ""),
+        "decided_on": None,
+    }
+
+
+def _status(result):
+    if result.eligible is True:
+        return "eligible"
+    if result.eligible is None:
+        return "undecided"
+    return "low_offer_rejected" if result.rejected and not result.eliminated_by else "eliminated"
+
+
+def report_document(tender) -> dict:
+    """The report as plain data. Raises rules.CriteriaError / rules.PriceError when results cannot be computed."""
+    language = getattr(tender, "language", "fr") or "fr"
+    with translation.override(language):
+        outcome = selectors.tender_outcome(tender)
+        tree = selectors.criteria_tree(tender)
+        info = {
+            c.pk: {"name": c.name, "number": number, "kind": c.kind, "depth": depth} for c, depth, number, _s in tree
+        }
+        criteria = [
+            {
+                "id": c.pk,
+                "number": number,
+                "name": c.name,
+                "kind": c.kind,
+                "depth": depth,
+                "weight": points(c.weight),
+                "global_weight": points(share),
+                "scale_max": c.scale_max,
+            }
+            for c, depth, number, share in tree
+        ]
+        record = record_of(tender)
+        vat_rate = record.vat_rate if record.vat_rate is not None else Decimal(20)
+        justifications = _justifications(tender)
+        consensus = _consensus(tender)
+        decisions = _decisions(tender)
+        subcontracting = {row.get("bid"): row for row in record.subcontracting or []}
+        bids = []
+        for result in outcome.results:
+            eliminations = [
+                _elimination(
+                    decisions.get((result.bid, cid)),
+                    consensus.get((result.bid, cid)),
+                    info[cid]["number"],
+                    info[cid]["name"],
+                )
+                for cid in result.eliminated_by
+            ]
+            sub = subcontracting.get(result.bid) or {}
+            bids.append(
+                {
+                    "id": result.bid,
+                    "vendor": result.vendor,
+                    "price": points(result.price),
+                    "price_ttc": _ttc(result.price, vat_rate),
+                    "eligible": result.eligible,
+                    "status": _status(result),
+                    "rank": result.rank,
+                    "technical_points": points(result.technical_points),
+                    "price_points": points(result.price_points),
+                    "total": points(result.total),
+                    "undecided": [info[cid]["number"] + " " + info[cid]["name"] for cid in result.undecided],
+                    "criteria": [
+                        {
+                            "criterion": row["criterion"],
+                            "number": info[row["criterion"]]["number"],
+                            "name": info[row["criterion"]]["name"],
+                            "kind": info[row["criterion"]]["kind"],
+                            "depth": info[row["criterion"]]["depth"],
+                            "score": points(row["score"]),
+                            "points": points(row["points"]),
+                            "dispersion": row["dispersion"],
+                            "justifications": justifications.get((result.bid, row["criterion"]), []),
+                            "consensus": consensus.get((result.bid, row["criterion"])),
+                        }
+                        for row in result.criteria
+                    ],
+                    "eliminations": eliminations,
+                    "low_offer_rejected": result.rejected,
+                    "subcontracting_share": points(sub.get("share")),
+                    "subcontractors": sub.get("subcontractors") or "",
+                }
+            )
+        regularisations = [
+            {
+                "vendor": "",
+                "bid": d.bid_id,
+                "number": info.get(d.criterion_id, {}).get("number", ""),
+                "criterion": d.criterion.name,
+                "requested_on": iso(d.regularisation_requested_on),
+                "request": d.regularisation_request,
+                "answer": d.regularisation_answer,
+                "outcome": d.regularisation_outcome,
+                "decision": d.decision,
+                "decision_label": str(d.get_decision_display()),
+            }
+            for d in decisions.values()
+            if d.regularisation_requested_on or d.regularisation_request or d.decision == "regularisation_requested"
+        ]
+        vendors = {b["id"]: b["vendor"] for b in bids}
+        for row in regularisations:
+            row["vendor"] = vendors.get(row["bid"], "")
+        awardee = None
+        if outcome.awardee is not None:
+            winner = next(b for b in bids if b["id"] == outcome.awardee)
+            awardee = {
+                "bid": winner["id"],
+                "vendor": winner["vendor"],
+                "price": winner["price"],
+                "price_ttc": winner["price_ttc"],
+                "total": winner["total"],
+                "technical_points": winner["technical_points"],
+                "price_points": winner["price_points"],
+                "subcontracting_share": winner["subcontracting_share"],
+                "subcontractors": winner["subcontractors"],
+            }
+        candidatures = [
+            {"name": row.get("name", ""), "admitted": bool(row.get("admitted")), "reason": row.get("reason", "")}
+            for row in record.candidatures or []
+        ]
+        reviewers = {
+            review.bid_id: (person(review.requested_by), person(review.decided_by))
+            for review in LowOfferReview.objects.filter(bid__tender=tender).select_related("requested_by", "decided_by")
+        }
+        value = points(record.contract_value) if record.contract_value is not None else None
+        last_change = AuditEvent.objects.filter(tender=tender).order_by("-at").values_list("at", flat=True).first()
+        evaluators = [
+            {"name": person(e.user), "declared_on": iso(e.declared_at)} for e in selectors.evaluators_of(tender)
+        ]
+        doc = {
+            "language": language,
+            "organization": tender.organization.name,
+            "buyer_address": record.buyer_address,
+            "reference": tender.reference,
+            "title": tender.title,
+            "procedure": tender.procedure,
+            "procedure_label": str(Procedure(tender.procedure).label)
+            if tender.procedure in Procedure.values
+            else tender.procedure,
+            "price_formula": tender.price_formula,
+            "price_formula_label": str(PriceFormula(tender.price_formula).label),
+            "generated_on": iso(last_change or tender.published_at or tender.updated_at),
+            "provisional": outcome.provisional,
+            "blocking": outcome.blocking,
+            "value": value,
+            "value_ttc": _ttc(value, vat_rate),
+            "awarded_value": awardee["price"] if awardee else None,
+            "awarded_value_ttc": awardee["price_ttc"] if awardee else None,
+            "vat_rate": points(vat_rate),
+            "criteria": criteria,
+            "bids": bids,
+            "awardee": awardee,
+            "tie": sum(1 for b in bids if b["rank"] == 1) > 1,
+            "candidatures": candidatures,
+            "regularisations": regularisations,
+            "evaluators": evaluators,
+            "lots_reason": record.lots_reason,
+            "conflicts_detected": record.conflicts_detected,
+            "conflict_measures": record.conflict_measures,
+            "signatory_name": record.signatory_name,
+            "signatory_role": record.signatory_role,
+            "signed_at": iso(record.signed_at),
+            "tribunal": record.tribunal,
+            "letters_sent_on": iso(record.letters_sent_on),
+            "letters_electronic": record.letters_electronic,
+            "low_offer_threshold": points(outcome.threshold),
+            "low_offers": [_low_offer(row, reviewers) for row in outcome.low_offers.values()],
+            # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.
+            **extensions.report_sections(tender, bids),
+        }
+    doc["inputs_digest"] = digest(doc)
+    return doc
+
+
+def digest(doc) -> str:
+    canonical = {k: v for k, v in doc.items() if k != "inputs_digest"}
+    return hashlib.sha256(
+        json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8")
+    ).hexdigest()
+
+
+def _low_offer(row, reviewers) -> dict:
+    review = row["review"] or {}
+    requested_by, decided_by = reviewers.get(row["bid"], ("", ""))
+    return {
+        "bid": row["bid"],
+        "vendor": row["vendor"],
+        "price": points(row["price"]),
+        "mean_of_others": points(row["mean_of_others"]),
+        "gap_percent": points(row["gap_percent"]),
+        "flagged": row["flagged"],
+        "decision": row["decision"],
+        "requested_on": iso(review.get("requested_at")),
+        "request_note": review.get("request_note") or "",
+        "decided_on": iso(review.get("decided_at")),
+        "requested_by": requested_by,
+        "decided_by": decided_by,
+        "reason": review.get("reason") or "",
+    }

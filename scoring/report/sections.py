@@ -1,0 +1,605 @@
+"""The procedure report as sections of blocks: the one input of the PDF, DOCX and XLSX writers.
+
+A section is `{"key", "title", "sheet", "blocks"}`; a block is one of
+`{"type": "facts", "rows": [(label, text)]}`, `{"type": "paragraph", "text", "style": None|"italic"|"bold"}`,
+`{"type": "list", "items": [text]}`, `{"type": "heading", "text"}`,
+`{"type": "table", "header": [...], "rows": [[cell]], "widths": [...]}` where a cell is text or
+`{"text": shown text, "value": number}` (the spreadsheet keeps the number), and `{"type": "chart", "bars"}`.
+Texts are final here (dates in words, money HT and TTC, full names): the writers only lay them out.
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from organizations.formatting import format_date_words, format_money, format_number, format_percent
+
+from . import chart
+
+QUALIFICATION_ARTICLES = {
+    "irregular": "L2152-2",
+    "unacceptable": "L2152-3",
+    "inappropriate": "L2152-4",
+}
+
+
+def paragraph(text, style=None):
+    return {"type": "paragraph", "text": text, "style": style}
+
+
+def facts(rows):
+    return {"type": "facts", "rows": [(label, value or "—") for label, value in rows]}
+
+
+def bullet_list(items):
+    return {"type": "list", "items": list(items)}
+
+
+def heading(text):
+    return {"type": "heading", "text": text}
+
+
+def table(header, rows, widths=None):
+    return {"type": "table", "header": list(header), "rows": [list(row) for row in rows], "widths": widths}
+
+
+def section(key, title, sheet, blocks):
+    return {"key": key, "title": title, "sheet": sheet, "blocks": blocks}
+
+
+class Formats:
+    """The document's formatting, in its language."""
+
+    def __init__(self, language):
+        self.language = language
+
+    def number(self, value):
+        return {"text": format_number(value, 2, language=self.language) if value is not None else "—", "value": value}
+
+    def money(self, value, tax="HT"):
+        return format_money(value, tax=tax, language=self.language) if value is not None else "—"
+
+    def money_both(self, ht, ttc):
+        if ht is None:
+            return "—"
+        return f"{self.money(ht, 'HT')} ({self.money(ttc, 'TTC')})"
+
+    def date(self, iso):
+        return format_date_words(iso, language=self.language) if iso else ""
+
+    def percent(self, value):
+        return format_percent(value, language=self.language) if value is not None else "—"
+
+
+def notice(doc) -> dict:
+    """What every writer prints first: the watermark word and the open points while provisional."""
+    if not doc["provisional"]:
+        return {"watermark": "", "title": "", "blocking": []}
+    return {
+        "watermark": _("PROVISOIRE"),
+        "title": _(
+            "Résultats provisoires : aucun attributaire n’est désigné tant que les points suivants restent ouverts."
+        ),
+        "blocking": [item["message"] for item in doc["blocking"]],
+    }
+
+
+def qualification_text(elimination):
+    label = elimination["qualification_label"]
+    article = QUALIFICATION_ARTICLES.get(elimination["qualification"])
+    if label and article:
+        return _("%(label)s (article %(article)s du code de la commande publique)") % {
+            "label": label,
+            "article": article,
+        }
+    return label or _("non conforme")
+
+
+def price_formula_text(doc, f) -> list[dict]:
+    blocks = [paragraph(_("Formule de notation du prix : %(formula)s.") % {"formula": doc["price_formula_label"]})]
+    if doc["price_formula"] != "range":
+        return blocks
+    running = [b for b in doc["bids"] if b["status"] in ("eligible", "undecided") and b["price"]]
+    share = next((c["global_weight"] for c in doc["criteria"] if c["kind"] == "price"), None)
+    text = _(
+        "Formule « par l’écart » (range) : l’offre la moins chère reçoit tout le poids du prix et la plus chère "
+        "aucun point, les autres au prorata de leur place entre les deux, quel que soit l’écart ; un écart de prix "
+        "minime peut ainsi emporter tout le poids du prix (CE 3 novembre 2014, Commune de Belleville-sur-Loire, "
+        "n° 373362)."
+    )
+    if running:
+        text += " " + _(
+            "Appliquée ici avec P_min = %(low)s et P_max = %(high)s sur les offres non écartées : "
+            "points du prix = (P_max − P) / (P_max − P_min) × %(share)s."
+        ) % {
+            "low": f.money(min(b["price"] for b in running)),
+            "high": f.money(max(b["price"] for b in running)),
+            "share": format_number(share or 0, 2, trim=True, language=f.language),
+        }
+    blocks.append(paragraph(text, "italic"))
+    return blocks
+
+
+def _who_when(name, iso, f):
+    parts = [part for part in (name, f.date(iso)) if part]
+    return ", ".join(parts) or "—"
+
+
+def report_sections(doc) -> list[dict]:
+    """Every section of the procedure report, in order (R2184-2 and R2184-3 items named in docs/SCORING.md)."""
+    f = Formats(doc["language"])
+    provisional = doc["provisional"]
+    with translation.override(doc["language"]):
+        out = []
+        out.append(
+            section(
+                "buyer",
+                _("1. Acheteur, objet et valeur du marché"),
+                _("Acheteur et objet"),
+                [
+                    facts(
+                        [
+                            (_("Acheteur"), doc["organization"]),
+                            (_("Adresse de l’acheteur"), doc["buyer_address"] or _("à compléter")),
+                            (_("Objet du marché"), f"{doc['title']} ({doc['reference']})"),
+                            (_("Procédure"), doc["procedure_label"]),
+                            (
+                                _("Valeur estimée du marché"),
+                                f.money_both(doc["value"], doc["value_ttc"])
+                                if doc["value"] is not None
+                                else _("à compléter"),
+                            ),
+                            (_("Taux de TVA appliqué"), f.percent(doc["vat_rate"])),
+                            (
+                                _("Montant de l’offre retenue"),
+                                f.money_both(doc["awarded_value"], doc["awarded_value_ttc"])
+                                if doc["awardee"]
+                                else _("aucun tant que les résultats sont provisoires")
+                                if provisional
+                                else _("aucune offre retenue"),
+                            ),
+                        ]
+                    ),
+                    *price_formula_text(doc, f),
+                ],
+            )
+        )
+
+        candidatures = doc["candidatures"]
+        if candidatures:
+            admitted = [c for c in candidatures if c["admitted"]]
+            excluded = [c for c in candidatures if not c["admitted"]]
+        else:
+            admitted = [
+                {"name": b["vendor"], "reason": _("Candidature recevable ; aucun motif d’exclusion relevé.")}
+                for b in doc["bids"]
+            ]
+            excluded = []
+        out.append(
+            section(
+                "candidatures",
+                _("2. Candidatures"),
+                _("Candidatures"),
+                [
+                    heading(_("Candidats admis et motifs")),
+                    table(
+                        [_("Candidat"), _("Motif")], [[c["name"], c["reason"] or "—"] for c in admitted], [0.35, 0.65]
+                    )
+                    if admitted
+                    else paragraph(_("Aucun candidat admis.")),
+                    heading(_("Candidats exclus et motifs")),
+                    table(
+                        [_("Candidat"), _("Motif")], [[c["name"], c["reason"] or "—"] for c in excluded], [0.35, 0.65]
+                    )
+                    if excluded
+                    else paragraph(_("Aucun candidat exclu.")),
+                ],
+            )
+        )
+
+        def rank_text(bid):
+            if bid["status"] == "eligible":
+                return str(bid["rank"])
+            if bid["status"] == "undecided":
+                return _("en cours")
+            return _("écartée")
+
+        out.append(
+            section(
+                "ranking",
+                _("3. Classement des offres (provisoire)") if provisional else _("3. Classement des offres"),
+                _("Classement"),
+                [
+                    table(
+                        [
+                            _("Rang"),
+                            _("Candidat"),
+                            _("Prix HT"),
+                            _("Prix TTC"),
+                            _("Valeur technique"),
+                            _("Prix (points)"),
+                            _("Total / 100"),
+                        ],
+                        [
+                            [
+                                {"text": rank_text(b), "value": b["rank"]},
+                                b["vendor"],
+                                {"text": f.money(b["price"]), "value": b["price"]},
+                                {"text": f.money(b["price_ttc"], "TTC"), "value": b["price_ttc"]},
+                                f.number(b["technical_points"]),
+                                f.number(b["price_points"]),
+                                f.number(b["total"]),
+                            ]
+                            for b in doc["bids"]
+                        ],
+                        [0.08, 0.24, 0.15, 0.15, 0.13, 0.12, 0.13],
+                    ),
+                    {"type": "chart", "bars": chart.bars_of(doc)},
+                ],
+            )
+        )
+
+        detail = []
+        for bid in doc["bids"]:
+            detail.append(heading(bid["vendor"]))
+            rows = []
+            for cell in bid["criteria"]:
+                if cell["kind"] == "eliminatory":
+                    continue
+                notes = [
+                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}) : "
+                    f"{j['comment'] or _('sans commentaire')}"
+                    for j in cell["justifications"]
+                ]
+                if cell["consensus"]:
+                    notes.append(
+                        _("Consensus %(value)s (%(who)s) : %(why)s")
+                        % {
+                            "value": format_number(cell["consensus"]["value"], 2, trim=True, language=f.language),
+                            "who": cell["consensus"]["set_by"] or "—",
+                            "why": cell["consensus"]["justification"],
+                        }
+                    )
+                elif cell["dispersion"]:
+                    notes.append(_("Écart entre évaluateurs."))
+                rows.append(
+                    [
+                        cell["number"],
+                        ("  " * cell["depth"]) + cell["name"],
+                        f.number(cell["score"]) if cell["score"] is not None else "",
+                        f.number(cell["points"]) if cell["points"] is not None else "",
+                        " ; ".join(notes),
+                    ]
+                )
+            detail.append(
+                table(
+                    [_("N°"), _("Critère"), _("Note"), _("Points"), _("Justifications des évaluateurs")],
+                    rows,
+                    [0.07, 0.28, 0.09, 0.1, 0.46],
+                )
+            )
+        out.append(
+            section("detail", _("4. Notes, points et justifications par critère"), _("Détail par critère"), detail)
+        )
+
+        eliminated_rows = []
+        for bid in doc["bids"]:
+            for item in bid["eliminations"]:
+                eliminated_rows.append(
+                    [
+                        bid["vendor"],
+                        f"{item['number']} {item['criterion']}",
+                        qualification_text(item),
+                        item["reason"] or "—",
+                        _who_when(item["decided_by"], item["decided_on"], f),
+                    ]
+                )
+        blocks = [
+            table(
+                [_("Candidat"), _("Exigence"), _("Qualification"), _("Motif de l’acheteur"), _("Décision")],
+                eliminated_rows,
+                [0.16, 0.2, 0.2, 0.28, 0.16],
+            )
+            if eliminated_rows
+            else paragraph(_("Aucune offre n’a été déclarée non conforme à une exigence éliminatoire.")),
+            heading(_("Régularisations (R2152-2)")),
+        ]
+        if doc["regularisations"]:
+            blocks.append(
+                table(
+                    [
+                        _("Candidat"),
+                        _("Exigence"),
+                        _("Demandée le"),
+                        _("Objet de la demande"),
+                        _("Réponse"),
+                        _("Suite"),
+                    ],
+                    [
+                        [
+                            r["vendor"],
+                            f"{r['number']} {r['criterion']}",
+                            f.date(r["requested_on"]) or "—",
+                            r["request"] or "—",
+                            r["answer"] or _("sans réponse"),
+                            r["outcome"] or r["decision_label"],
+                        ]
+                        for r in doc["regularisations"]
+                    ],
+                    [0.14, 0.16, 0.14, 0.2, 0.18, 0.18],
+                )
+            )
+        else:
+            blocks.append(paragraph(_("Aucune régularisation demandée.")))
+        undecided = [b for b in doc["bids"] if b["undecided"]]
+        if undecided:
+            blocks.append(heading(_("Exigences non encore décidées")))
+            blocks.append(bullet_list(f"{b['vendor']} : {', '.join(b['undecided'])}" for b in undecided))
+        out.append(
+            section(
+                "eliminatory", _("5. Exigences éliminatoires et régularisations"), _("Exigences éliminatoires"), blocks
+            )
+        )
+
+        low = {row["bid"]: row for row in doc["low_offers"]}
+        rejected = []
+        for bid in doc["bids"]:
+            if bid["status"] not in ("eliminated", "low_offer_rejected"):
+                continue
+            reasons = [
+                f"{item['number']} {item['criterion']} — {qualification_text(item)} : {item['reason'] or '—'}"
+                for item in bid["eliminations"]
+            ]
+            if bid["low_offer_rejected"]:
+                row = low.get(bid["id"]) or {}
+                reasons.append(
+                    _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
+                )
+            rejected.append([bid["vendor"], " ; ".join(reasons)])
+        ranked_not_first = (
+            [] if provisional else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
+        )
+        blocks = [
+            table([_("Candidat"), _("Motifs du rejet")], rejected, [0.3, 0.7])
+            if rejected
+            else paragraph(_("Aucune offre n’a été écartée.")),
+        ]
+        if ranked_not_first:
+            blocks.append(heading(_("Offres régulières non retenues")))
+            blocks.append(
+                bullet_list(
+                    _("%(vendor)s : classée %(rank)s avec %(total)s points sur 100.")
+                    % {"vendor": b["vendor"], "rank": b["rank"], "total": f.number(b["total"])["text"]}
+                    for b in ranked_not_first
+                )
+            )
+        out.append(section("rejected", _("6. Offres écartées et motifs"), _("Offres écartées"), blocks))
+
+        awardee = doc["awardee"]
+        if awardee:
+            winner = next(b for b in doc["bids"] if b["id"] == awardee["bid"])
+            blocks = [
+                facts(
+                    [
+                        (_("Attributaire"), awardee["vendor"]),
+                        (_("Montant"), f.money_both(awardee["price"], awardee["price_ttc"])),
+                        (
+                            _("Note"),
+                            _("%(total)s points sur 100 (valeur technique %(technical)s, prix %(price)s)")
+                            % {
+                                "total": f.number(awardee["total"])["text"],
+                                "technical": f.number(awardee["technical_points"])["text"],
+                                "price": f.number(awardee["price_points"])["text"],
+                            },
+                        ),
+                        (
+                            _("Part sous-traitée"),
+                            f.percent(awardee["subcontracting_share"])
+                            if awardee["subcontracting_share"] is not None
+                            else _("non déclarée"),
+                        ),
+                        (_("Sous-traitants connus"), awardee["subcontractors"] or _("aucun connu")),
+                    ]
+                ),
+                paragraph(
+                    _(
+                        "Motifs du choix : offre économiquement la plus avantageuse au regard des critères "
+                        "pondérés annoncés dans les documents de la consultation."
+                    )
+                ),
+                bullet_list(award_reasons(winner, f)),
+            ]
+        elif provisional:
+            blocks = [paragraph(_("Aucun attributaire n’est désigné : les résultats sont provisoires."), "bold")]
+        elif doc["tie"]:
+            blocks = [
+                paragraph(_("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."))
+            ]
+        else:
+            blocks = [paragraph(_("Aucune offre recevable : pas d’attributaire."))]
+        sub_rows = [
+            [b["vendor"], f.percent(b["subcontracting_share"]), b["subcontractors"] or "—"]
+            for b in doc["bids"]
+            if b["subcontracting_share"] is not None or b["subcontractors"]
+        ]
+        if sub_rows:
+            blocks += [
+                heading(_("Sous-traitance déclarée")),
+                table([_("Candidat"), _("Part"), _("Sous-traitants")], sub_rows, [0.3, 0.15, 0.55]),
+            ]
+        out.append(section("awardee", _("7. Attributaire et motifs du choix"), _("Attributaire"), blocks))
+
+        blocks = [
+            paragraph(
+                _(
+                    "Seuil de détection : prix inférieur de plus de %(threshold)s à la moyenne des autres offres recevables."
+                )
+                % {"threshold": f.percent(doc["low_offer_threshold"])}
+            )
+        ]
+        if doc["low_offers"]:
+            blocks.append(
+                table(
+                    [
+                        _("Candidat"),
+                        _("Prix HT"),
+                        _("Écart"),
+                        _("Explications demandées"),
+                        _("Décision"),
+                        _("Motif"),
+                    ],
+                    [
+                        [
+                            row["vendor"],
+                            {"text": f.money(row["price"]), "value": row["price"]},
+                            _("%(gap)s sous la moyenne des autres offres (%(mean)s)")
+                            % {"gap": f.percent(row["gap_percent"]), "mean": f.money(row["mean_of_others"])},
+                            (
+                                _("le %(date)s par %(who)s : %(note)s")
+                                % {
+                                    "date": f.date(row["requested_on"]),
+                                    "who": row["requested_by"] or "—",
+                                    "note": row["request_note"] or "—",
+                                }
+                            )
+                            if row["requested_on"]
+                            else _("non demandées"),
+                            decision_label(row["decision"])
+                            + (" — " + _who_when(row["decided_by"], row["decided_on"], f) if row["decided_on"] else ""),
+                            row["reason"] or "—",
+                        ]
+                        for row in doc["low_offers"]
+                    ],
+                    [0.14, 0.13, 0.18, 0.22, 0.15, 0.18],
+                )
+            )
+        else:
+            blocks.append(paragraph(_("Aucune offre anormalement basse.")))
+        out.append(section("low_offers", _("8. Offres anormalement basses"), _("Offres anormalement basses"), blocks))
+
+        if "probes" in doc:
+            out.append(
+                section(
+                    "probes", _("9. Sondage de conformité FHIR / SMART"), _("Sondage de conformité"), probe_blocks(doc)
+                )
+            )
+
+        blocks = [
+            heading(_("Allotissement")),
+            paragraph(doc["lots_reason"] or _("Sans objet : motifs figurant dans les documents de la consultation.")),
+            heading(_("Conflits d’intérêts")),
+            facts(
+                [
+                    (_("Conflits détectés"), doc["conflicts_detected"] or _("aucun")),
+                    (_("Mesures prises"), doc["conflict_measures"] or _("sans objet")),
+                ]
+            ),
+            table(
+                [_("Évaluateur"), _("Déclaration d’absence de conflit d’intérêts")],
+                [[e["name"], f.date(e["declared_on"]) or _("non déclarée")] for e in doc["evaluators"]],
+                [0.5, 0.5],
+            ),
+        ]
+        out.append(section("other", _("10. Lots et conflits d’intérêts"), _("Lots et conflits"), blocks))
+
+        out.append(
+            section(
+                "signature",
+                _("11. Signature"),
+                _("Signature"),
+                [
+                    facts(
+                        [
+                            (_("Signataire"), doc["signatory_name"] or _("à compléter")),
+                            (_("Qualité"), doc["signatory_role"] or _("à compléter")),
+                            (_("Date"), f.date(doc["signed_at"]) or _("à compléter")),
+                        ]
+                    )
+                ],
+            )
+        )
+    return out
+
+
+def decision_label(decision):
+    return {"pending": _("en attente"), "kept": _("maintenue"), "rejected": _("rejetée")}.get(decision, decision)
+
+
+def award_reasons(bid, f) -> list[str]:
+    """One line per top-level criterion of a bid: its points and the evaluators' justifications."""
+    lines = []
+    for cell in bid["criteria"]:
+        if cell["kind"] == "eliminatory" or cell["points"] is None:
+            continue
+        text = f"{cell['number']} {cell['name']} : {f.number(cell['points'])['text']} " + _("points")
+        comments = [j["comment"] for j in cell["justifications"] if j["comment"]]
+        if cell["consensus"] and cell["consensus"]["justification"]:
+            comments = [cell["consensus"]["justification"]]
+        if comments:
+            text += " — " + " ; ".join(comments)
+        lines.append(text)
+    return lines
+
+
+def probe_summary(entry) -> str:
+    if not entry["probed"]:
+        return _("Aucun sondage de conformité.")
+    text = _("%(source)s%(url)s ; statut : %(status)s") % {
+        "source": entry["source_label"],
+        "url": f" ({entry['base_url']})" if entry["base_url"] else "",
+        "status": entry["status_label"],
+    }
+    if entry["fetched_at"]:
+        text += _(" ; lu le %(date)s") % {"date": entry["fetched_at"]}
+    text += _(" ; %(passed)d conformes, %(failed)d non conformes, %(unknown)d non vérifiables.") % {
+        "passed": entry["counts"]["pass"],
+        "failed": entry["counts"]["fail"],
+        "unknown": entry["counts"]["unknown"],
+    }
+    return text
+
+
+def probe_blocks(doc) -> list[dict]:
+    blocks = [
+        paragraph(
+            _(
+                "Déclaration de capacités (/metadata) et configuration SMART de chaque candidat, "
+                "confrontées aux vérifications des clauses du marché."
+            )
+        )
+    ]
+    for entry in doc.get("probes", []):
+        blocks.append(heading(entry["vendor"]))
+        blocks.append(paragraph(probe_summary(entry)))
+        if not entry["probed"]:
+            continue
+        if entry["error"]:
+            blocks.append(paragraph(entry["error"], "italic"))
+        if entry["documents"]:
+            blocks.append(
+                table(
+                    [_("Document"), _("Validité"), _("Empreinte SHA-256"), _("Erreurs et avertissements")],
+                    [
+                        [
+                            document["label"],
+                            _("valide") if document["valid"] else _("invalide ou absent"),
+                            document["sha256"] or "—",
+                            " ".join(document["errors"]) or "—",
+                        ]
+                        for document in entry["documents"]
+                    ],
+                    [0.22, 0.13, 0.35, 0.30],
+                )
+            )
+        if entry["failed"]:
+            blocks.append(paragraph(_("Vérifications non conformes"), "bold"))
+            blocks.append(
+                table(
+                    [_("Clause"), _("Vérification"), _("Constat"), _("Chemin"), _("Extrait")],
+                    [
+                        [row["clause"], row["check"], row["message"], row["path"], row["excerpt"] or "—"]
+                        for row in entry["failed"]
+                    ],
+                    [0.18, 0.2, 0.24, 0.16, 0.22],
+                )
+            )
+    return blocks

@@ -1,0 +1,128 @@
+"""Rejection letters, answers on request and the award notice: a ZIP refused while provisional."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from docx import Document as WordDocument
+from pypdf import PdfReader
+
+from documents.models import Document
+from documents.services import RenderError
+from scoring.models import EliminatoryDecision
+
+from .reporting import build, flat, make_decided
+
+pytestmark = pytest.mark.django_db
+
+DOCUMENTS = "/api/v1/tenders/{}/documents/"
+
+
+@pytest.fixture
+def decided(evaluation):
+    return make_decided(evaluation)
+
+
+def letters_zip(evaluation):
+    return zipfile.ZipFile(io.BytesIO(build(evaluation, "zip", kind="rejection_letters")))
+
+
+def docx_text(content):
+    word = WordDocument(io.BytesIO(content))
+    return flat(
+        "\n".join(
+            [p.text for p in word.paragraphs]
+            + [cell.text for table in word.tables for row in table.rows for cell in row.cells]
+        )
+    )
+
+
+def test_the_zip_holds_a_docx_and_a_pdf_per_letter_and_a_manifest(decided):
+    archive = letters_zip(decided)
+    manifest = json.loads(archive.read("manifest.json"))
+    files = {row["file"] for row in manifest}
+    assert files | {"manifest.json"} == set(archive.namelist())
+    kinds = sorted((row["vendor"], row["kind"], row["format"]) for row in manifest)
+    assert kinds == sorted(
+        [
+            ("Bravo", "rejet", "docx"),
+            ("Bravo", "rejet", "pdf"),
+            ("Bravo", "avantages-offre-retenue", "docx"),
+            ("Bravo", "avantages-offre-retenue", "pdf"),
+            ("Charlie", "rejet", "docx"),
+            ("Charlie", "rejet", "pdf"),
+            ("Alpha", "attribution", "docx"),
+            ("Alpha", "attribution", "pdf"),
+        ]
+    )
+
+
+def _letter(archive, vendor, kind, format):
+    manifest = json.loads(archive.read("manifest.json"))
+    (row,) = [r for r in manifest if r["vendor"] == vendor and r["kind"] == kind and r["format"] == format]
+    return archive.read(row["file"])
+
+
+def test_a_ranked_tenderer_s_letter_names_the_awardee_its_score_the_standstill_date_and_the_appeals(decided):
+    archive = letters_zip(decided)
+    text = docx_text(_letter(archive, "Bravo", "rejet", "docx"))
+    assert "Le marché est attribué à Alpha" in text and "86,20 points sur 100" in text
+    # sent electronically on 4 December 2026: not signed before 15 December 2026 (R2182-1, 11 days)
+    assert "le 4 décembre 2026, le marché ne sera pas signé avant le 15 décembre 2026" in text
+    assert "Votre offre, régulière, a été classée 2 avec 74,00 points sur 100." in text
+    assert "API FHIR complète et documentée" in text  # why the awardee's offer was chosen
+    assert "Référé précontractuel (article L551-1 du code de justice administrative)" in text
+    assert "Tarn-et-Garonne, n° 358994" in text and "tribunal administratif de Paris" in text
+    pdf = flat(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(_letter(archive, "Bravo", "rejet", "pdf"))).pages)
+    )
+    assert "Alpha" in pdf and "15 décembre 2026" in pdf
+
+
+def test_sent_otherwise_than_electronically_the_standstill_is_16_days(decided):
+    decided.tender.procedure_record.letters_electronic = False
+    decided.tender.procedure_record.save()
+    text = docx_text(_letter(letters_zip(decided), "Bravo", "rejet", "docx"))
+    assert "ne sera pas signé avant le 20 décembre 2026" in text and "16 jours" in text
+
+
+def test_an_eliminated_bid_s_letter_gives_its_legal_qualification_and_the_buyer_s_reason(decided):
+    text = docx_text(_letter(letters_zip(decided), "Charlie", "rejet", "docx"))
+    assert "déclarée offre irrégulière (article l2152-2" in text.lower()
+    assert "Aucun certificat HDS fourni." in text and "Notre hébergeur maison suffit" not in text
+
+
+def test_the_answer_on_request_gives_the_retained_offer_s_characteristics(decided):
+    text = docx_text(_letter(letters_zip(decided), "Bravo", "avantages-offre-retenue", "docx"))
+    assert "R2181-2" in text and "Alpha" in text and "Offre retenue" in text and "86,20" in text
+
+
+def test_the_award_notice_goes_to_the_awardee(decided):
+    text = docx_text(_letter(letters_zip(decided), "Alpha", "attribution", "docx"))
+    assert "votre offre est retenue" in text and "100 000,00 € HT" in text
+
+
+def test_letters_are_refused_while_provisional(decided, api, monkeypatch):
+    from tenders import services
+
+    monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)
+    EliminatoryDecision.objects.filter(bid=decided.alpha).delete()
+    response = api(decided.lead).post(
+        DOCUMENTS.format(decided.tender.pk), {"kind": "rejection_letters", "format": "zip"}, format="json"
+    )
+    assert response.status_code == 409
+    assert "résultats définitifs" in response.json()["kind"][0] and "Alpha" in response.json()["kind"][0]
+    assert not Document.objects.filter(kind="rejection_letters").exists()
+    with pytest.raises(RenderError, match="résultats définitifs"):
+        build(decided, "zip", kind="rejection_letters")
+
+
+def test_letters_are_queued_once_results_are_final(decided, api, monkeypatch):
+    from tenders import services
+
+    monkeypatch.setattr(services, "document_enqueue", lambda *, document: True)
+    response = api(decided.lead).post(
+        DOCUMENTS.format(decided.tender.pk), {"kind": "rejection_letters", "format": "zip"}, format="json"
+    )
+    assert response.status_code == 202
