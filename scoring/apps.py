@@ -11,9 +11,13 @@ class ScoringConfig(AppConfig):
         from documents import registry
         from tenders import hooks
 
-        from . import publish, reports, selectors
+        from . import access, publish, reports, selectors
 
         for format in ("pdf", "docx", "xlsx"):
             registry.register("evaluation_report", format, reports.build_report, stem="rapport-analyse")
+        # Prices and everyone's scores: read as the results are (issue 18, finding 1). The rejection
+        # letters' builder comes from another change; their rule is set here all the same.
+        for kind in ("evaluation_report", "rejection_letters"):
+            registry.set_reader_rule(kind, access.may_read_results)
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

@@ -464,7 +464,9 @@ def results(request, pk):
         {
             "rows": rows,
             "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
-            "documents": Document.objects.filter(tender=tender, kind="evaluation_report").order_by("-created_at")[:10],
+            "documents": Document.objects.filter(tender=tender, kind="evaluation_report")
+            .select_related("tender")
+            .order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
             "provisional": full.provisional,
             "low_offer_threshold": full.threshold,
