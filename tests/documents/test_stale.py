@@ -17,6 +17,7 @@ from ..tenders.conftest import make_clauses, make_tender
 pytestmark = pytest.mark.django_db
 
 STALE_LABEL = "périmé — régénérer"
+STALE_NOTE = f'<span class="badge text-bg-warning">{STALE_LABEL}</span>'
 
 
 @pytest.fixture
@@ -69,10 +70,10 @@ def test_the_editor_shows_stale_documents_and_offers_to_regenerate_them(
     document_id = request(api(buyer), filled_tender, django_capture_on_commit_callbacks, "questionnaire", "xlsx")
     client.force_login(buyer)
     page = client.get(f"/tenders/{filled_tender.pk}/").content.decode()
-    assert STALE_LABEL not in page
+    assert STALE_NOTE not in page and 'data-stale="false"' in page
     tenders.tender_update(user=buyer, tender=filled_tender, changes={"title": "Nouveau titre"})
     page = client.get(f"/tenders/{filled_tender.pk}/").content.decode()
-    assert STALE_LABEL in page
+    assert STALE_NOTE in page and 'data-stale="true"' in page
     row = page[page.index(f'id="document-{document_id}"') :]
     row = row[: row.index("</li>")]
     assert 'name="kind" value="questionnaire"' in row and 'name="format" value="xlsx"' in row
@@ -87,7 +88,7 @@ def test_the_editor_shows_stale_documents_and_offers_to_regenerate_them(
     # An evaluator reads the page and sees the label, but no button to regenerate.
     client.force_login(evaluator)
     page = client.get(f"/tenders/{filled_tender.pk}/").content.decode()
-    assert STALE_LABEL in page and "Régénérer" not in page
+    assert STALE_NOTE in page and "Régénérer" not in page
 
 
 def version(tender):
