@@ -4,7 +4,9 @@ Prints the median of several runs of
 - the whole PDF pipeline (TenderDocument → HTML through the templates → PDF),
 - WeasyPrint alone on the same final HTML (same fetcher and base URL), the floor we cannot beat,
 - the DOCX writer, and the XLSX answer form,
-and the ratio pipeline / WeasyPrint alone (goal ≤ 1.2; DOCX goal ≤ 1 s). Not a test: numbers
+and the ratio pipeline / WeasyPrint alone (goal ≤ 1.2; DOCX goal ≤ 1 s); then the scoring results
+(bench/scoring_results.py) and the tender file of a 60-clause tender, each piece and the `dce` ZIP
+against ≤ 1.3 × the sum of its pieces (bench/tender_file.py). Not a test: numbers
 depend on the machine, so they are reported, never asserted.
 """
 
@@ -47,6 +49,9 @@ def main(argv=None):
     parser.add_argument("--articles", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--skip-scoring", action="store_true", help="only the rendering figures")
+    parser.add_argument(
+        "--skip-tender-file", action="store_true", help="without the 60-clause tender file (pieces, dce)"
+    )
     args = parser.parse_args(argv)
     setup_django()
 
@@ -57,7 +62,7 @@ def main(argv=None):
     from documents.rendering.docx import render_tender_docx
     from documents.rendering.fetcher import STATIC_URL_PREFIX
     from documents.rendering.html import render_tender_html
-    from documents.rendering.pdf import StaticOnlyURLFetcher, render_pdf
+    from documents.rendering.pdf import PDF_OPTIONS, StaticOnlyURLFetcher, render_pdf
     from documents.rendering.xlsx import render_questionnaire_xlsx
 
     doc = build_tender_document(args.articles)
@@ -67,7 +72,9 @@ def main(argv=None):
         return render_pdf(render_tender_html(doc, for_print=True))
 
     def weasyprint_alone():
-        return HTML(string=final_html, base_url=STATIC_URL_PREFIX, url_fetcher=StaticOnlyURLFetcher()).write_pdf()
+        return HTML(string=final_html, base_url=STATIC_URL_PREFIX, url_fetcher=StaticOnlyURLFetcher()).write_pdf(
+            **PDF_OPTIONS  # the same PDF/A-3b, tagged output as the pipeline
+        )
 
     # One warm-up each (fonts, template loading, imports) so the medians compare steady states.
     pipeline()
@@ -109,6 +116,12 @@ def main(argv=None):
                     ("OK" if seconds <= 0.3 else "OVER") if big else "",
                 )
             )
+    if not args.skip_tender_file:
+        from bench import tender_file
+
+        for name, value, detail, verdict in tender_file.run(runs=min(args.runs, 3)):
+            shown = f"{value:.3f}" if "/" in name else f"{value:.3f} s"
+            rows.append((f"tender file: {name}", shown, detail, verdict))
     print(
         f"Speed figures: median of {args.runs} interleaved runs (Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs)"

@@ -187,6 +187,11 @@ elif STORAGE_BACKEND == "s3":
     )
 else:
     raise ImproperlyConfigured(f"STORAGE_BACKEND must be 'filesystem' or 's3', got {STORAGE_BACKEND!r}")
+# Downloads of generated documents go through the authorising view only (never a media route).
+# In production the view may hand the bytes to the web server (nginx `internal` location mapped to
+# this prefix, answered with X-Accel-Redirect) or, on an object store, redirect to a signed URL.
+DOCUMENT_ACCEL_REDIRECT_PREFIX = env("DOCUMENT_ACCEL_REDIRECT_PREFIX", "")
+DOCUMENT_DOWNLOAD_REDIRECT = env_bool("DOCUMENT_DOWNLOAD_REDIRECT", False)
 STORAGES = {
     "default": DEFAULT_STORAGE,
     # Production (DEBUG=False, after `collectstatic`): hashed, compressed files that WhiteNoise serves

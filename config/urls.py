@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -27,8 +26,5 @@ urlpatterns = [
     path("tenders/", include("tenders.urls")),
     path("evaluation/", include("scoring.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No media route, in any mode: generated documents are private and leave only through the
+# authorising download view (documents.services.document_download_response), issue 18 finding 2.

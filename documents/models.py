@@ -60,6 +60,10 @@ class Document(models.Model):
     inputs_digest = models.CharField(max_length=64, blank=True)
     # Made before the tender was published: the file is marked "PROJET" (API.md, Tender file).
     draft = models.BooleanField(_("projet"), default=False)
+    # The tender's `content_version` when the document was asked for: every change to the tender,
+    # its clauses, parameters or criteria raises that counter, so an older number means the file no
+    # longer shows the tender as it is ("périmé"). Compared without a query per row (see `stale`).
+    tender_version = models.PositiveIntegerField(_("version de l'appel d'offres"), default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -86,6 +90,18 @@ class Document(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} ({self.format}) #{self.pk}"
+
+    @property
+    def stale(self):
+        """True when the tender changed after this document was asked for (the file is outdated).
+
+        Reads the `current_tender_version` annotation when a selector added it
+        (documents/selectors.py), else the tender row (joined or cached by the caller).
+        """
+        current = self.__dict__.get("current_tender_version")
+        if current is None:
+            current = self.tender.content_version
+        return self.tender_version < current
 
     @property
     def is_finished(self):

@@ -9,17 +9,24 @@ A builder is `builder(document, progress) -> (content bytes, inputs digest or No
 records 0–99 on the row; `progress.scaled(low, high)` maps a sub-step's 0–100 into that range.
 It raises `documents.services.RenderError` with a message for the user when the document cannot
 be made (no grid yet, …).
+
+Who may read a kind: every member of the tender's organisation by default; a kind that carries
+prices or others' scores (the evaluation report, rejection letters) gets a rule from the app that
+knows the evaluation (`set_reader_rule(kind, rule)`, `rule(user, tender) -> bool`). Lists leave out
+what the user may not read, detail and download answer 404, and requests are refused.
 """
 
 _builders = {}
 _stems = {}
 _request_checks = {}
+_reader_rules = {}
 
 
-def register(kind, format, builder, *, stem=None):
+def register(kind, format, builder, *, stem=None, may_read=None):
     """Declare `builder` for documents of `kind` in `format` (once: a second registration is a bug).
 
     `stem` names the stored file (`<stem>.<format>`, also the download name's end); the kind by default.
+    `may_read`, if given, is the kind's reader rule (see `set_reader_rule`).
     """
     key = (kind, format)
     if key in _builders and _builders[key] is not builder:
@@ -27,6 +34,35 @@ def register(kind, format, builder, *, stem=None):
     _builders[key] = builder
     if stem:
         _stems[kind] = stem
+    if may_read is not None:
+        set_reader_rule(kind, may_read)
+
+
+def set_reader_rule(kind, rule):
+    """Only users for whom `rule(user, tender)` is true may see or fetch documents of `kind`.
+
+    A kind may be given a rule before its builder exists (another app registers it later); one rule
+    per kind: a second, different one is a bug.
+    """
+    if kind in _reader_rules and _reader_rules[kind] is not rule:
+        raise ValueError(f"a reader rule is already set for {kind!r}")
+    _reader_rules[kind] = rule
+
+
+def reader_rules():
+    """{kind: rule} of the kinds not every member may read."""
+    return dict(_reader_rules)
+
+
+def may_read(user, kind, tender):
+    """Whether `user` (already a member of the tender's organisation) may read documents of `kind`."""
+    rule = _reader_rules.get(kind)
+    return rule is None or bool(rule(user, tender))
+
+
+def hidden_kinds(user, tender):
+    """The kinds `user` may not read on `tender` (one call of each rule, whatever the number of documents)."""
+    return {kind for kind, rule in _reader_rules.items() if not rule(user, tender)}
 
 
 def builder_for(kind, format):

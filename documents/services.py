@@ -14,10 +14,13 @@ import hashlib
 import logging
 import os
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from . import jobs, registry
@@ -47,6 +50,45 @@ def document_file_name(document):
 def download_name(document):
     reference = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in document.tender.reference).strip("-")
     return f"{reference or 'ao'}-{os.path.basename(document.file.name)}"
+
+
+def document_download_response(document):
+    """The HTTP answer that hands a finished document's file to a reader the view has authorised.
+
+    Files are private: no static or media handler ever serves them (config/urls.py has no media
+    route), so every download passes here. Three ways, by settings:
+    - `DOCUMENT_ACCEL_REDIRECT_PREFIX` (e.g. "/protected/"): an empty response whose
+      `X-Accel-Redirect` tells nginx to send the file from an `internal` location;
+    - `DOCUMENT_DOWNLOAD_REDIRECT` (object store): a redirect to a short-lived signed URL
+      (`default_storage.url`, querystring auth, `AWS_QUERYSTRING_EXPIRE`);
+    - else the file streamed by Django.
+    """
+    name = document.file.name
+    filename = download_name(document)
+    media_type = MEDIA_TYPES[document.format]
+    prefix = getattr(settings, "DOCUMENT_ACCEL_REDIRECT_PREFIX", "")
+    if prefix:
+        response = HttpResponse(content_type=media_type)
+        response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + name.lstrip("/")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+    if getattr(settings, "DOCUMENT_DOWNLOAD_REDIRECT", False):
+        parameters = {
+            "ResponseContentDisposition": content_disposition_header(True, filename),
+            "ResponseContentType": media_type,
+        }
+        try:
+            url = default_storage.url(name, parameters=parameters)
+        except TypeError:  # a storage without S3's signed-URL parameters
+            url = default_storage.url(name)
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    try:
+        handle = default_storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404(_("Le fichier de ce document est introuvable.")) from exc
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=media_type)
 
 
 def _claim(document_id):

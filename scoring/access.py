@@ -76,3 +76,14 @@ def require_results_reader(user, tender):
         raise PermissionDenied(
             _("Les résultats seront visibles après la levée de l'anonymat des notes et l'ouverture des prix.")
         )
+
+
+def may_read_results(user, tender) -> bool:
+    """The documents that carry prices or others' scores (evaluation report, rejection letters) are
+    read by whoever may read the results (documents/registry.py reader rule): the lead, or an
+    evaluator named on the tender once scores are revealed and prices opened."""
+    if is_lead(user, tender):
+        return True
+    if evaluator_of(user, tender) is None:
+        return False
+    return sees_all_scores(user, tender) and sees_prices(user, tender)

@@ -11,12 +11,15 @@ class ScoringConfig(AppConfig):
         from documents import registry
         from tenders import hooks
 
-        from . import publish, selectors
+        from . import access, publish, selectors
         from .report import builders
 
         for format in ("pdf", "docx", "xlsx"):
             registry.register("evaluation_report", format, builders.build_report, stem="rapport-analyse")
         registry.register("rejection_letters", "zip", builders.build_letters, stem="lettres")
         registry.register_request_check("rejection_letters", builders.letters_request_check)
+        # Prices and everyone's scores: read as the results are (issue 18, finding 1).
+        for kind in ("evaluation_report", "rejection_letters"):
+            registry.set_reader_rule(kind, access.may_read_results)
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

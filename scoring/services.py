@@ -19,6 +19,7 @@ from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
 from tenders.models import TenderClause
 from tenders.services import ensure_draft as tender_ensure_draft
+from tenders.services import tender_content_changed
 
 from . import rules
 from .models import (
@@ -158,6 +159,7 @@ def criterion_create(*, user, tender, data: dict) -> Criterion:
     _criterion_clean(tender, criterion)
     _check_structure(tender, criterion)
     criterion.save()
+    tender_content_changed(tender)  # the documents print the criteria: earlier ones are stale
     audit(
         tender_id=tender.pk,
         user=user,
@@ -182,6 +184,7 @@ def criterion_update(*, user, criterion: Criterion, changes: dict) -> Criterion:
     _criterion_clean(criterion.tender, criterion)
     _check_structure(criterion.tender, criterion)
     criterion.save()
+    tender_content_changed(criterion.tender)
     after = {f: getattr(criterion, f + "_id" if f in ("parent", "tender_clause") else f) for f in CRITERION_FIELDS}
     for field in CRITERION_FIELDS:
         if before[field] != after[field]:
@@ -209,6 +212,7 @@ def criterion_delete(*, user, criterion: Criterion):
         old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
     )
     criterion.delete()
+    tender_content_changed(criterion.tender)
 
 
 def criteria_check(tender):
@@ -230,6 +234,7 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     only when `replace` is true (otherwise 409).
     """
     ensure_draft(tender)
+    tender_content_changed(tender)  # rolled back with the rest if the tree cannot be built
     price_weight = rules.to_decimal(price_weight)
     if price_weight is None or not 0 <= price_weight <= 100:
         raise ApplicationError({"price_weight": [_("Le poids du prix doit être compris entre 0 et 100.")]})

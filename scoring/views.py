@@ -605,9 +605,9 @@ def results(request, pk):  # called by results_page and low_offer_action, both b
         {
             "rows": rows,
             "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
-            "documents": Document.objects.filter(
-                tender=tender, kind__in=("evaluation_report", "rejection_letters")
-            ).order_by("-created_at")[:10],
+            "documents": Document.objects.filter(tender=tender, kind__in=("evaluation_report", "rejection_letters"))
+            .select_related("tender")
+            .order_by("-created_at")[:10],
             "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
             "provisional": full.provisional,
             "blocking": full.blocking,

@@ -12,8 +12,8 @@ from clause_library.models import Clause, ClauseSet, CoverageTopic, Library
 from clause_library.selectors import libraries_visible_to
 from organizations.errors import ApplicationError
 
+from . import services  # a module, not names: services imports this module too (publish pins topics)
 from .models import TenderClause
-from .services import ensure_can_edit, ensure_draft, tender_clause_add
 
 
 def guidance_library(user, tender, library_id=None):
@@ -47,17 +47,17 @@ def _organization_libraries(organization_id):
     ).distinct()
 
 
-def completeness_for_document(tender, numbering):
-    """The completeness annex of a generated tender: topics with the articles covering them.
-
-    The library judged is the one most of the tender's clauses come from, among those the
-    tender's organisation may see. `numbering` maps tender clause ids to article numbers.
-    """
-    pinned = list(
+def _pinned_clauses(tender):
+    return list(
         TenderClause.objects.filter(tender=tender, clause__isnull=False).values_list(
             "id", "version__tags", "clause__library_id"
         )
     )
+
+
+def _judging_library(tender, pinned):
+    """The library most of the tender's clauses come from, among those with topics that the
+    tender's organisation may see; None when there is none."""
     counts = {}
     for _pk, _tags, library_pk in pinned:
         counts[library_pk] = counts.get(library_pk, 0) + 1
@@ -67,17 +67,41 @@ def completeness_for_document(tender, numbering):
         .values_list("pk", flat=True)
     )
     ranked = [pk for pk in sorted(counts, key=lambda pk: (-counts[pk], pk)) if pk in candidates]
-    if not ranked:
+    return ranked[0] if ranked else None
+
+
+def completeness_topics(tender, pinned=None):
+    """The topics that judge the tender's completeness, as plain data: {"library", "topics": [{key, title}]}.
+
+    Stored on the tender at publication (`Tender.pinned_topics`), so a curator changing the
+    library's topics later leaves a published tender's annex as it was issued.
+    """
+    library_pk = _judging_library(tender, _pinned_clauses(tender) if pinned is None else pinned)
+    if library_pk is None:
+        return {"library": None, "topics": []}
+    topics = CoverageTopic.objects.filter(library_id=library_pk).order_by("position", "key")
+    return {"library": library_pk, "topics": [{"key": t.key, "title": t.title} for t in topics]}
+
+
+def completeness_for_document(tender, numbering):
+    """The completeness annex of a generated tender: topics with the articles covering them.
+
+    The topics are those pinned at publication when the tender has them, else the current ones of
+    the library most of the tender's clauses come from (among those the tender's organisation may
+    see). `numbering` maps tender clause ids to article numbers.
+    """
+    pinned = _pinned_clauses(tender)
+    topics = tender.pinned_topics if tender.pinned_topics is not None else completeness_topics(tender, pinned)
+    if topics["library"] is None:
         return None
-    topics = CoverageTopic.objects.filter(library_id=ranked[0]).order_by("position", "key")
     rows = []
-    for topic in topics:
-        tag = f"covers:{topic.key}"
+    for topic in topics["topics"]:
+        tag = f"covers:{topic['key']}"
         articles = sorted(
             (numbering[pk] for pk, tags, _library in pinned if tag in (tags or []) and pk in numbering),
             key=lambda number: [int(part) for part in number.split(".")],
         )
-        rows.append({"key": topic.key, "title": topic.title, "covered": bool(articles), "articles": articles})
+        rows.append({"key": topic["key"], "title": topic["title"], "covered": bool(articles), "articles": articles})
     return {"covered": sum(row["covered"] for row in rows), "total": len(rows), "topics": rows}
 
 
@@ -125,8 +149,8 @@ def tender_set_apply(*, user, tender, library_id, set_key):
     Returns the tender clauses added. Required values without a default are left for the editor
     to ask for (publishing refuses until they are given).
     """
-    ensure_can_edit(user, tender)
-    ensure_draft(tender)
+    services.ensure_can_edit(user, tender)
+    services.ensure_draft(tender)
     library = libraries_visible_to(user).filter(pk=library_id).first()
     if library is None:
         raise ApplicationError({"library": [_("Bibliothèque inconnue.")]})
@@ -143,6 +167,6 @@ def tender_set_apply(*, user, tender, library_id, set_key):
         clause = clauses.get(key)
         if clause is None or clause.pk in present:
             continue
-        added.append(tender_clause_add(user=user, tender=tender, clause=clause, allow_incomplete=True))
+        added.append(services.tender_clause_add(user=user, tender=tender, clause=clause, allow_incomplete=True))
         present.add(clause.pk)
     return added

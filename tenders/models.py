@@ -62,6 +62,12 @@ class Tender(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Raised by every service that changes what the documents show (the tender, its clauses, their
+    # values, the criteria, publication): a document made at a lower number is stale.
+    content_version = models.PositiveIntegerField(_("version du contenu"), default=0)
+    # The completeness topics as they were at publication ({"library": id, "topics": [{key, title}]}):
+    # a curator changing the library's topics later does not change a published tender's annex.
+    pinned_topics = models.JSONField(_("thèmes de complétude figés"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

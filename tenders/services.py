@@ -12,6 +12,7 @@ import logging
 
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +23,7 @@ from documents.tasks import document_enqueue
 from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError, ConflictError
 
-from . import hooks
+from . import guidance, hooks
 from .models import Tender, TenderClause
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,15 @@ def ensure_draft(tender):
                 ]
             }
         )
+
+
+def tender_content_changed(tender):
+    """Record that what the tender's documents show has changed: the documents asked for before are
+    now stale (documents/models.py, `Document.stale`). Call it inside the change's transaction.
+
+    Offered to the apps above (scoring calls it for every criteria write). One UPDATE, no read.
+    """
+    Tender.objects.filter(pk=tender.pk).update(content_version=F("content_version") + 1, updated_at=timezone.now())
 
 
 def _locked(tender):
@@ -198,6 +208,8 @@ def tender_update(*, user, tender, changes: dict) -> Tender:
         if field in changes:
             setattr(tender, field, changes[field])
     tender.save()
+    tender_content_changed(tender)
+    tender.refresh_from_db(fields=["content_version", "updated_at"])
     return tender
 
 
@@ -237,7 +249,11 @@ def tender_publish(*, user, tender) -> Tender:
     _check_criteria(tender)
     tender.status = Tender.Status.PUBLISHED
     tender.published_at = timezone.now()
-    tender.save(update_fields=["status", "published_at", "updated_at"])
+    # The completeness topics are pinned like the clause versions (issue 18, finding 11).
+    tender.pinned_topics = guidance.completeness_topics(tender)
+    # Draft documents (marked "PROJET", numbers not frozen) are outdated by the publication.
+    tender.content_version += 1
+    tender.save(update_fields=["status", "published_at", "pinned_topics", "content_version", "updated_at"])
     return tender
 
 
@@ -302,7 +318,7 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
     tender_clause = TenderClause.objects.create(
         tender=tender, clause=clause, version=version, position=position, parameters=values
     )
-    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    tender_content_changed(tender)
     return tender_clause
 
 
@@ -326,7 +342,7 @@ def tender_clause_update(
             raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
         _move(tender, tender_clause, position)
         tender_clause.refresh_from_db(fields=["position"])
-    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    tender_content_changed(tender)
     return tender_clause
 
 
@@ -384,7 +400,7 @@ def tender_clause_remove(*, user, tender_clause):
     ensure_draft(tender)
     tender_clause.delete()
     _renumber(tender)
-    Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+    tender_content_changed(tender)
 
 
 # ---------------------------------------------------------------------------
@@ -416,9 +432,20 @@ def document_request(*, user, tender, kind, format) -> Document:
     """
     ensure_can_edit(user, tender)
     _check_document_request(kind, format)
+    if not registry.may_read(user, kind, tender):
+        raise ApplicationError({"kind": [_("Vous ne pouvez pas demander ce document.")]}, status=403)
     registry.check_request(kind, tender)
     with transaction.atomic():
-        document = Document.objects.create(tender=tender, kind=kind, format=format, created_by=user)
+        # What the document will show: the tender as it is now (a later change makes it stale).
+        version, status = Tender.objects.filter(pk=tender.pk).values_list("content_version", "status").get()
+        document = Document.objects.create(
+            tender=tender,
+            kind=kind,
+            format=format,
+            created_by=user,
+            tender_version=version,
+            draft=status == Tender.Status.DRAFT,
+        )
         failures = []
         transaction.on_commit(lambda: failures.append(not document_enqueue(document=document)))
     if failures and failures[0]:

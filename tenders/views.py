@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clause_library.models import Category
 from clause_library.selectors import clauses_filtered, clauses_visible_to
+from documents import selectors as document_selectors
 from documents.models import Document
 from documents.rendering.html import render_tender_preview_fragment
 from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
@@ -196,7 +197,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "editable": can_edit and tender.is_draft,
         "preview": render_tender_preview_fragment(doc),
         "inputs_digest": doc["inputs_digest"],
-        "documents": selectors.recent_documents(tender),
+        "documents": document_selectors.tender_documents(request.user, tender)[:10],
         "q": q,
         "category": category,
         "categories": Category.choices,

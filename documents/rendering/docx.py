@@ -20,6 +20,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
@@ -56,6 +57,11 @@ STYLES_USED = (
     "Caption",
 )
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
+# Page estimate for the table of contents' cached numbers (Word and LibreOffice recompute them when
+# fields are updated): lines of body text per page, characters per line, TOC entries per page.
+LINES_PER_PAGE = 46
+CHARACTERS_PER_LINE = 95
+TOC_ENTRIES_PER_PAGE = 38
 MONO_FONT = "DejaVu Sans Mono"
 # CT_Settings children that must come after w:updateFields (ECMA-376 element order).
 _SETTINGS_AFTER_UPDATE_FIELDS = {
@@ -125,6 +131,12 @@ class DocxBuilder:
         # python-docx resolves a style name by scanning every style on each call; resolve once.
         self._style_ids = {style.name: style.style_id for style in self.document.styles}
         self._list_abstracts = {}
+        # Table of contents: the headings written (level, text, bookmark, estimated page) and where
+        # the TOC goes; it is filled in `to_bytes`, once every heading is known.
+        self._headings = []
+        self._toc = None
+        self._page = 1
+        self._lines = 0
         moment = datetime.datetime.combine(format_date(date), datetime.time(0, 0))
         properties = self.document.core_properties
         properties.title = title
@@ -161,6 +173,18 @@ class DocxBuilder:
             styles[name].font.color.rgb = ACCENT
         for name in ("Heading 1", "Heading 2"):
             styles[name].paragraph_format.keep_with_next = True
+        # Word's built-in "toc 1…3" styles (absent from python-docx's base document): indented
+        # entries with a dotted right tab to the page number.
+        for level in (1, 2, 3):
+            style = styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+            style.element.set(qn("w:styleId"), f"TOC{level}")
+            style.base_style = styles["Normal"]
+            style.paragraph_format.left_indent = Cm(0.5 * (level - 1))
+            style.paragraph_format.space_after = Pt(2)
+            tab = parse_xml(
+                f'<w:tabs {nsdecls("w")}><w:tab w:val="right" w:leader="dot" w:pos="{int(self.usable_width / 635)}"/></w:tabs>'
+            )
+            style.element.get_or_add_pPr().append(tab)
 
     # Blocks ---------------------------------------------------------------------------------
 
@@ -169,14 +193,15 @@ class DocxBuilder:
         paragraph = self.document.add_paragraph()
         if style:
             paragraph._p.style = self._style_ids[style]
+        self._advance(1)
         return paragraph
 
-    @staticmethod
-    def add_run(paragraph, text="", *, bold=False, italic=False):
+    def add_run(self, paragraph, text="", *, bold=False, italic=False):
         """A run with text; faster than python-docx's `add_run(text)` which clears the run first."""
         r = paragraph._p.add_r()
         if text:
             r.add_t(text)
+            self._advance(len(text) // CHARACTERS_PER_LINE)
         run = Run(r, paragraph)
         if bold:
             run.bold = True
@@ -184,9 +209,36 @@ class DocxBuilder:
             run.italic = True
         return run
 
+    def _advance(self, lines):
+        """Count `lines` of text towards the page estimate."""
+        self._lines += lines
+        while self._lines >= LINES_PER_PAGE:
+            self._page += 1
+            self._lines -= LINES_PER_PAGE
+
+    def _new_page(self):
+        self._page += 1
+        self._lines = 0
+
     def heading(self, text, level, *, page_break_before=False):
+        """A heading; levels 1–4 carry a bookmark that the table of contents links to."""
+        if page_break_before:
+            self._new_page()
         paragraph = self.add_paragraph("Title" if level == 0 else f"Heading {level}")
-        self.add_run(paragraph, text)
+        if level >= 1:
+            bookmark = f"_Toc{len(self._headings) + 1:08d}"
+            identifier = str(len(self._headings) + 1)
+            start = OxmlElement("w:bookmarkStart")
+            start.set(qn("w:id"), identifier)
+            start.set(qn("w:name"), bookmark)
+            paragraph._p.append(start)
+            self.add_run(paragraph, text)
+            end = OxmlElement("w:bookmarkEnd")
+            end.set(qn("w:id"), identifier)
+            paragraph._p.append(end)
+            self._headings.append((level, text, bookmark, self._page))
+        else:
+            self.add_run(paragraph, text)
         if page_break_before:
             paragraph.paragraph_format.page_break_before = True
         return paragraph
@@ -202,6 +254,7 @@ class DocxBuilder:
 
     def page_break(self):
         self.document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        self._new_page()
 
     def add_field(self, paragraph, instruction, placeholder=""):
         """A Word field (PAGE, NUMPAGES, TOC…) as raw w:fldChar / w:instrText runs."""
@@ -224,13 +277,15 @@ class DocxBuilder:
         return paragraph
 
     def table_of_contents(self, title, levels="1-2"):
-        """A TOC field Word/LibreOffice fills when fields are updated (the file asks them to on open)."""
+        """A TOC field filled at generation: one entry per heading of `levels` (written later, so
+        the entries are added by `to_bytes`), each a hyperlink to the heading's bookmark with a
+        PAGEREF field whose cached page number is estimated. Word and LibreOffice recompute the
+        numbers when fields are updated (the file asks them to on open); the entries are there
+        without it.
+        """
         self.add_run(self.add_paragraph("TOC Heading"), title)
-        self.add_field(
-            self.add_paragraph(),
-            f'TOC \\o "{levels}" \\h \\z \\u',
-            gettext("Mettez à jour les champs (F9) pour afficher la table des matières."),
-        )
+        first, last = (int(part) for part in levels.split("-"))
+        self._toc = {"anchor": self.add_paragraph(), "levels": (first, last), "instruction": levels, "page": self._page}
         settings = self.document.settings.element
         update = OxmlElement("w:updateFields")
         update.set(qn("w:val"), "true")
@@ -239,6 +294,52 @@ class DocxBuilder:
             following.addprevious(update)
         else:
             settings.append(update)
+
+    def _fill_table_of_contents(self):
+        """Write the TOC field's entries where `table_of_contents` left its anchor paragraph."""
+        toc = self._toc
+        first, last = toc["levels"]
+        entries = [entry for entry in self._headings if first <= entry[0] <= last]
+        # The TOC's own pages push the headings after it.
+        extra_pages = max(0, -(-len(entries) // TOC_ENTRIES_PER_PAGE) - 1)
+        begin = (
+            '<w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+            f'<w:r><w:instrText xml:space="preserve"> TOC \\o "{toc["instruction"]}" \\h \\z \\u </w:instrText></w:r>'
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+        )
+        end = '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        anchor = toc["anchor"]._p
+        if not entries:
+            placeholder = xml_text(gettext("Mettez à jour les champs (F9) pour afficher la table des matières."))
+            anchor.addnext(
+                parse_xml(
+                    f'<w:p {nsdecls("w")}>{begin}<w:r><w:t xml:space="preserve">{placeholder}</w:t></w:r>{end}</w:p>'
+                )
+            )
+            anchor.getparent().remove(anchor)
+            return
+        paragraphs = []
+        for index, (level, text, bookmark, page) in enumerate(entries):
+            page = page + extra_pages if page > toc["page"] else page
+            paragraphs.append(
+                f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="TOC{min(level, 3)}"/></w:pPr>'
+                + (begin if index == 0 else "")
+                + f'<w:hyperlink w:anchor="{bookmark}" w:history="1">'
+                f'<w:r><w:t xml:space="preserve">{xml_text(text)}</w:t></w:r><w:r><w:tab/></w:r>'
+                '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                f'<w:r><w:instrText xml:space="preserve"> PAGEREF {bookmark} \\h </w:instrText></w:r>'
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                f"<w:r><w:t>{page}</w:t></w:r>"
+                '<w:r><w:fldChar w:fldCharType="end"/></w:r></w:hyperlink>'
+                + (end if index == len(entries) - 1 else "")
+                + "</w:p>"
+            )
+        previous = anchor
+        for xml in paragraphs:
+            element = parse_xml(xml)
+            previous.addnext(element)
+            previous = element
+        anchor.getparent().remove(anchor)
 
     def header_footer(self, header_text):
         """Running header text and a ``Page X / Y`` footer on every page but the cover."""
@@ -354,6 +455,9 @@ class DocxBuilder:
     # Output ---------------------------------------------------------------------------------
 
     def to_bytes(self):
+        if self._toc is not None and not self._toc.get("filled"):
+            self._fill_table_of_contents()
+            self._toc["filled"] = True
         buffer = io.BytesIO()
         self.document.save(buffer)
         return normalize_zip(buffer.getvalue(), self.date)

@@ -5,8 +5,14 @@ clause HTML is sanitised upstream, and this fetcher is the second layer should a
 through (`<img src="file:…">`, CSS `url()` or `@import` to a network address, `<link
 rel=attachment>`…). A refused URL is logged and skipped, the document still renders without it.
 
-Determinism: the PDF dates come from the HTML's ``dcterms.created`` / ``dcterms.modified`` meta
-elements (the document's ``generated_on``), never from the clock.
+Archival and accessible: every PDF is PDF/A-3b (fonts embedded, sRGB output intent, XMP metadata
+with `pdfaid:part=3`, `pdfaid:conformance=B`) and tagged (a structure tree of headings, lists, tables
+with their header cells; `/MarkInfo /Marked true`), see `PDF_OPTIONS`. Compliance is only as good as
+a validator says: the tests check the catalogue and the XMP, not the whole standard.
+
+Determinism: the PDF dates (Info dictionary and XMP) come from the HTML's ``dcterms.created`` /
+``dcterms.modified`` meta elements (the document's ``generated_on``), never from the clock; the file
+identifier is a hash of the content.
 """
 
 import logging
@@ -23,6 +29,10 @@ logger = logging.getLogger(__name__)
 for _name in ("weasyprint.progress", "fontTools"):
     if logging.getLogger(_name).level == logging.NOTSET:
         logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+# What `write_pdf` is given for every PDF the application writes.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
 
 
 class StaticOnlyURLFetcher(URLFetcher):
@@ -60,7 +70,8 @@ def weasyprint_html(html, url_fetcher=None):
 def render_pdf(html, *, progress=None, url_fetcher=None):
     """PDF bytes of a full HTML document (see `documents.rendering.html.render_tender_html(for_print=True)`).
 
-    `progress`, if given, is called with 10, 70 and 100 as the work advances. Any WeasyPrint
+    PDF/A-3b and tagged (`PDF_OPTIONS`). `progress`, if given, is called with 10, 70 and 100 as the
+    work advances. Any WeasyPrint
     error propagates: the caller records the document as failed.
     """
     report = progress or (lambda value: None)
@@ -68,6 +79,6 @@ def render_pdf(html, *, progress=None, url_fetcher=None):
     report(10)
     rendered = document.render()
     report(70)
-    data = rendered.write_pdf()
+    data = rendered.write_pdf(**PDF_OPTIONS)
     report(100)
     return data

@@ -45,6 +45,32 @@
       error.textContent = data.error;
       error.hidden = false;
     }
+    markStale(row, data);
+  }
+
+  // A done document whose tender changed since: "périmé — régénérer" (the row's data-stale-label).
+  function markStale(row, data) {
+    var stale = data.stale && data.status === "done";
+    row.dataset.stale = stale ? "true" : "false";
+    var note = row.querySelector("[data-role=stale]");
+    var text = row.dataset.staleLabel || (labels && labels.dataset.stale);
+    if (stale && !note && text) {
+      note = document.createElement("p");
+      note.className = "small mb-0";
+      note.dataset.role = "stale";
+      var badge = document.createElement("span");
+      badge.className = "badge text-bg-warning";
+      badge.textContent = text;
+      note.appendChild(badge);
+      row.querySelector("div").insertAdjacentElement("afterend", note);
+    }
+    if (note) { note.hidden = !stale; }
+  }
+
+  // After an edit saved in place, ask again about the finished documents (are they stale now?).
+  function recheckDocuments() {
+    if (!list) { return; }
+    list.querySelectorAll(".document-row[data-status=done]").forEach(function (row) { poll(row); });
   }
 
   function poll(row) {

@@ -106,6 +106,8 @@ class DocumentQueuedSerializer(serializers.Serializer):
 
 class DocumentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    # The tender changed after this document was asked for (its file still downloads).
+    stale = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Document
@@ -120,6 +122,9 @@ class DocumentSerializer(serializers.ModelSerializer):
             "sha256",
             "size",
             "inputs_digest",
+            "draft",
+            "stale",
+            "tender_version",
             "attempts",
             "download_url",
             "created_at",

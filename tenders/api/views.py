@@ -1,6 +1,6 @@
 """Thin API views: check who may do what, validate, call a service, serialise."""
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
@@ -10,8 +10,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from clause_library.selectors import clauses_visible_to
+from documents import selectors as document_selectors
 from documents.models import Document
-from documents.services import MEDIA_TYPES, download_name
+from documents.services import document_download_response
 from organizations.access import organization_ids
 
 from .. import selectors, services
@@ -115,7 +116,7 @@ class TenderViewSet(
     @documents.mapping.get
     def document_list(self, request, pk=None):
         tender = self.get_object()
-        page = self.paginate_queryset(tender.documents.order_by("-created_at", "-id"))
+        page = self.paginate_queryset(document_selectors.tender_documents(request.user, tender))
         return self.get_paginated_response(DocumentSerializer(page, many=True, context={"request": request}).data)
 
 
@@ -216,7 +217,11 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return selectors.documents_visible_to(self.request.user)
+        return document_selectors.documents_visible_to(self.request.user)
+
+    def get_object(self):
+        # A kind the user may not read (an evaluation report before the results are open…) is missing.
+        return document_selectors.readable_document(self.request.user, super().get_object())
 
     @extend_schema(request=None, responses={202: DocumentQueuedSerializer, 503: BROKER_DOWN})
     @action(detail=True, methods=["post"])
@@ -234,10 +239,5 @@ class DocumentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         document = self.get_object()
         if document.status != Document.Status.DONE or not document.file:
             raise Http404(_("Ce document n'est pas encore prêt."))
-        try:
-            handle = document.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404(_("Le fichier de ce document est introuvable.")) from exc
-        return FileResponse(
-            handle, as_attachment=True, filename=download_name(document), content_type=MEDIA_TYPES[document.format]
-        )
+        # A stale document still downloads: it is what was issued then.
+        return document_download_response(document)

@@ -1,0 +1,39 @@
+"""Reads of documents: which ones a user may see, with their staleness, in a fixed number of queries.
+
+A user sees the documents of their organisations' tenders, minus the kinds a reader rule keeps
+from them (documents/registry.py: the evaluation report and rejection letters follow the results'
+rules). `stale` comes from an annotation (`current_tender_version`), not from a query per row.
+"""
+
+from django.db.models import F
+from django.http import Http404
+
+from organizations.access import organization_ids
+
+from . import registry
+from .models import Document
+
+
+def _with_staleness(queryset):
+    return queryset.annotate(current_tender_version=F("tender__content_version"))
+
+
+def documents_visible_to(user):
+    """Documents of the user's organisations' tenders, before the per-kind reader rules (see `readable_document`)."""
+    return _with_staleness(
+        Document.objects.filter(tender__organization_id__in=organization_ids(user)).select_related("tender")
+    )
+
+
+def tender_documents(user, tender):
+    """The tender's documents `user` may read, newest first (one query, plus one call of each reader rule)."""
+    hidden = registry.hidden_kinds(user, tender)
+    queryset = Document.objects.filter(tender_id=tender.pk).exclude(kind__in=hidden).order_by("-created_at", "-id")
+    return _with_staleness(queryset)
+
+
+def readable_document(user, document):
+    """`document` if `user` may read its kind on its tender; else 404 (the reader must not learn it exists)."""
+    if not registry.may_read(user, document.kind, document.tender):
+        raise Http404
+    return document
