@@ -73,6 +73,30 @@ def setup(tender, library, buyer):
     }
 
 
+def answered_form(form, *, answer="Réponse", compliance="Oui", name="Alpha Santé SAS"):
+    """Any generated form filled validly, as a vendor would (used by other tests too): the candidate
+    sheet, `compliance` and `answer` on every requirement, the required value committed for every
+    parameter, every requirement "Natif" on the roadmap."""
+    workbook = load_workbook(io.BytesIO(form))
+    candidate = workbook["Candidat"]
+    for row, value in zip(
+        range(2, 8),
+        [name, SIRET, "1 rue de la Paix, 75002 Paris", "Jeanne Martin", "Présidente", "jeanne@alpha.example"],
+        strict=True,
+    ):
+        candidate.cell(row=row, column=2).value = value
+    candidate["B9"] = "Oui"
+    for row in workbook["Exigences"].iter_rows(min_row=2):
+        row[4].value, row[5].value = compliance, answer
+    for row in workbook["Valeurs engagées"].iter_rows(min_row=2):
+        row[5].value = row[4].value
+    for row in workbook["Feuille de route"].iter_rows(min_row=2):
+        row[2].value = "Natif"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def row_of(sheet, article):
     return next(row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value == article)
 
