@@ -182,6 +182,10 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
     assert answers["Hébergement HDS"].compliant is True
     assert AuditEvent.objects.filter(action="bid.answer_form", object_id=bid.pk).count() == 1
 
+    detail = api(buyer).get(f"/api/v1/bids/{bid.pk}/").json()
+    assert detail["candidate_siret"] == SIRET and detail["signatory_name"] == "Jeanne Martin"
+    assert detail["roadmap"][0]["date"] == "2027-06-30" and detail["commitment_accepted"] is True
+
     client.force_login(buyer)
     page = client.get(f"/evaluation/tenders/{setup['tender'].pk}/bids/{bid.pk}/").content.decode()
     for text in (
