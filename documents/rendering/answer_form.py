@@ -144,7 +144,7 @@ def commitment_text(doc):
     ) % {"reference": doc["reference"]}
 
 
-def row_height(texts_and_widths, *, line_points=13.0, padding=4.0, maximum=409.0):
+def row_height(texts_and_widths, *, line_points=13.5, padding=4.0, maximum=409.0):
     """The height (points) a row needs so that its wrapped texts show whole: openpyxl does not
     auto-fit, and LibreOffice and Excel keep the stored height. Each cell's lines are estimated from
     its text length and its column width (in characters of the default font)."""
@@ -152,7 +152,9 @@ def row_height(texts_and_widths, *, line_points=13.0, padding=4.0, maximum=409.0
     for text, width in texts_and_widths:
         if not text:
             continue
-        per_line = max(int(width * 1.15) - 1, 1)  # a 10 pt font fits a little more than the width
+        # A column's width counts characters of the default 11 pt font; 10 pt Calibri fits ~1.2 per
+        # unit, but LibreOffice without Calibri falls back to a wider face (DejaVu Sans): count one.
+        per_line = max(int(width) - 1, 1)
         cell_lines = sum(max(math.ceil(len(part) / per_line), 1) for part in str(text).split("\n"))
         lines = max(lines, cell_lines)
     return min(lines * line_points + padding, maximum)

@@ -286,3 +286,22 @@ def test_it_refuses_the_former_form_with_a_clear_message(api, buyer, setup):
     workbook.save(buffer)
     response = upload(api(buyer), setup["bid"], buffer.getvalue())
     assert response.status_code == 400 and "ancien modèle" in response.json()["file"][0]
+
+
+def test_the_bids_page_imports_the_form_and_lists_every_problem(client, buyer, setup):
+    client.force_login(buyer)
+    url = f"/evaluation/tenders/{setup['tender'].pk}/bids/"
+
+    def post(content):
+        upload = SimpleUploadedFile("reponse.xlsx", content, content_type="application/octet-stream")
+        return client.post(url, {"action": "import", "bid": setup["bid"].pk, "file": upload}, follow=True)
+
+    def change(workbook):
+        workbook["Candidat"]["B3"] = "123"
+
+    page = post(fill(setup["form"], setup, change)).content.decode()
+    assert "Feuille « Candidat », ligne 3, colonne B" in page
+    assert not Answer.objects.exists()
+    page = post(fill(setup["form"], setup)).content.decode()
+    assert "2 réponses importées pour Alpha" in page
+    assert Bid.objects.get(pk=setup["bid"].pk).candidate_siret == SIRET
