@@ -98,6 +98,22 @@ def test_libreoffice_prints_the_xlsx_form_on_a4_landscape_with_the_header_on_eve
         assert "AO-2026-014" in text  # the page header
     every_marker = " ".join(requirement_pages)
     assert all(f"Marqueur{index:02d}" in every_marker for index in range(1, 41))
+    # Rows sized to their text: every line of a question lies inside its own row, above the next
+    # row's first line (question n holds 1 + (n - 1) % 3 sentences, each ending in "délais.").
+    for page in reader.pages:
+        fragments = []
+
+        def collect(text, matrix, text_matrix, font, size, fragments=fragments):
+            if text.strip():
+                fragments.append((text_matrix[5] * matrix[3] + matrix[5], text.strip()))
+
+        page.extract_text(visitor_text=collect)
+        markers = sorted(((y, int(t[8:10])) for y, t in fragments if t.startswith("Marqueur")), reverse=True)
+        ends = [y for y, t in fragments if "délais" in t]
+        for position, (top, index) in enumerate(markers):
+            bottom = markers[position + 1][0] if position + 1 < len(markers) else float("-inf")
+            inside = [y for y in ends if bottom < y <= top]
+            assert len(inside) == 1 + (index - 1) % 3, f"question {index} overflows its row"
 
 
 @needs_soffice
