@@ -20,6 +20,7 @@ from documents.rendering.xlsx import (
     ROADMAP_SHEET,
     VALUES_SHEET,
     QuestionnaireError,
+    parse_date,
     read_questionnaire_xlsx,
 )
 from organizations.errors import ApplicationError
@@ -143,8 +144,14 @@ def _check(parsed, requirements):
             )
             continue
         # The type is checked, not the bounds: committing to less than asked is an answer to judge.
+        value = row["value"]
+        if definition["type"] == "date" and isinstance(value, str):
+            try:
+                value = parse_date(value).isoformat()  # typed the French way: 30/06/2027
+            except ValueError:
+                pass  # coerce_value says what is expected
         try:
-            value = coerce_value({**definition, "min": None, "max": None}, row["value"])
+            value = coerce_value({**definition, "min": None, "max": None}, value)
         except ValueError as error:
             refuse(VALUES_SHEET, row["row"], f"{definition['label']} : {error}", "F")
             continue

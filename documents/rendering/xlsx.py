@@ -472,7 +472,7 @@ def _typed(value):
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 
 
-def _date(value):
+def parse_date(value):
     """A date from a date cell or from text (JJ/MM/AAAA or AAAA-MM-JJ); ValueError otherwise."""
     if isinstance(value, datetime.datetime):
         return value.date()
@@ -556,6 +556,8 @@ def _read_candidate(workbook, errors):
             candidate[key] = compact
         elif key == "email":
             try:
+                if len(value) > 254:
+                    raise ValidationError("too long")
                 validate_email(value)
             except ValidationError:
                 refuse(gettext("Adresse électronique invalide (« %(value)s »).") % {"value": value[:80]})
@@ -669,7 +671,7 @@ def _read_roadmap(workbook, errors):
                 refuse(gettext("Date de disponibilité obligatoire pour une exigence en feuille de route."), "D")
                 continue
             try:
-                date = _date(cells[3])
+                date = parse_date(cells[3])
             except ValueError:
                 refuse(
                     gettext("Date « %(value)s » illisible : saisissez JJ/MM/AAAA.") % {"value": _text(cells[3])[:40]},

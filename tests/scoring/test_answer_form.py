@@ -23,6 +23,7 @@ SIRET = "73282932000074"  # a valid SIRET (Luhn key)
 DELAY = [
     {"name": "delai_jours", "label": "Délai de mise à disposition (jours)", "type": "integer", "default": 30},
     {"name": "format_export", "label": "Format d'export", "type": "text", "default": "NDJSON"},
+    {"name": "mise_en_service", "label": "Mise en service", "type": "date", "default": "2027-01-01"},
 ]
 
 
@@ -36,7 +37,7 @@ def setup(tender, library, buyer):
         requirement="scored",
         default_weight=10,
         question="Décrivez votre API FHIR.",
-        body="Export sous {{ delai_jours }} jours au format {{ format_export }}.",
+        body="Export sous {{ delai_jours }} jours au format {{ format_export }}, dès le {{ mise_en_service }}.",
         parameters=DELAY,
     )
     hds = add_clause(
@@ -130,7 +131,8 @@ def fill(form, setup, change=None):
     requirements[f"F{info_row}"] = "Rien à signaler"
     values = workbook["Valeurs engagées"]
     for row in values.iter_rows(min_row=2):
-        row[5].value = {"delai_jours": 20}.get(row[3].value, row[4].value)  # commits to what is asked
+        # Commits to 20 days, a date typed the French way, and to what is asked elsewhere.
+        row[5].value = {"delai_jours": 20, "mise_en_service": "30/06/2027"}.get(row[3].value, row[4].value)
     roadmap = workbook["Feuille de route"]
     roadmap[f"C{row_of(roadmap, setup['api'])}"] = "Feuille de route"
     roadmap[f"D{row_of(roadmap, setup['api'])}"] = datetime.date(2027, 6, 30)
@@ -178,7 +180,11 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
         None,
         "Dossier technique, p. 12",
     )
-    assert api_answer.committed_values == {"delai_jours": 20, "format_export": "NDJSON"}
+    assert api_answer.committed_values == {
+        "delai_jours": 20,
+        "format_export": "NDJSON",
+        "mise_en_service": "2027-06-30",
+    }
     assert answers["Hébergement HDS"].compliant is True
     assert AuditEvent.objects.filter(action="bid.answer_form", object_id=bid.pk).count() == 1
 
