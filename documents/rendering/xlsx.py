@@ -69,10 +69,10 @@ HEADER_FONT = Font(name="Calibri", size=10, bold=True, color="FFFFFF")
 WRAP = Alignment(vertical="top", wrap_text=True)
 UNLOCKED = Protection(locked=False)
 PAPER_A4 = "9"  # OOXML paper size code
-# (title, width) per column; widths are in characters of the default font.
-REQUIREMENT_COLUMNS = 7  # A article, B title, C type, D question, E compliance, F answer, G evidence
-VALUE_COLUMNS = 6  # A article, B title, C parameter, D code, E required value, F committed value
-ROADMAP_COLUMNS = 5  # A article, B title, C status, D date, E comment
+# Each sheet's columns are (title, width) pairs, widths in characters of the default font. The
+# reader reads cells by position: Exigences A article, B title, C type, D question, E compliance,
+# F answer, G evidence; Valeurs engagées A article, B title, C parameter, D code, E required value,
+# F committed value; Feuille de route A article, B title, C status, D date, E comment.
 
 
 def _requirement_headers():
