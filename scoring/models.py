@@ -96,6 +96,17 @@ class Bid(models.Model):
     price = models.DecimalField(_("prix"), max_digits=14, decimal_places=2)
     fhir_base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
     submitted_at = models.DateTimeField(_("date de dépôt"), default=timezone.now)
+    # The candidate sheet of the imported answer form (scoring/questionnaire.py).
+    candidate_name = models.CharField(_("raison sociale"), max_length=300, blank=True)
+    candidate_siret = models.CharField(_("SIRET"), max_length=14, blank=True)
+    candidate_address = models.TextField(_("adresse"), blank=True)
+    candidate_email = models.EmailField(_("courriel"), max_length=254, blank=True)
+    signatory_name = models.CharField(_("nom du signataire"), max_length=300, blank=True)
+    signatory_role = models.CharField(_("qualité du signataire"), max_length=300, blank=True)
+    commitment_accepted = models.BooleanField(_("engagement accepté"), default=False)
+    # The roadmap sheet: [{"article", "title", "status": native|roadmap|not_planned, "date": ISO|None, "comment"}].
+    roadmap = models.JSONField(_("feuille de route"), default=list, blank=True)
+    answer_form_imported_at = models.DateTimeField(_("cadre de réponse importé le"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,13 +7,11 @@ before bids, draft tender for criteria, stale versions) are checked here.
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from documents.rendering.xlsx import SHEET, QuestionnaireError, read_questionnaire_xlsx
 from organizations.access import BUYER_ROLES
 from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
@@ -699,94 +697,6 @@ def eliminatory_decide(
             tender_id=bid.tender_id, user=user, action="elimination.decide", obj=row, field="decision", old=old, new=new
         )
     return row
-
-
-# The reader returns "Oui", "Non", "Partiel" or "": partial compliance is left for the lead to judge.
-COMPLIANCE_VALUES = {
-    "oui": True,
-    "yes": True,
-    "true": True,
-    "conforme": True,
-    "1": True,
-    "vrai": True,
-    "non": False,
-    "no": False,
-    "false": False,
-    "non conforme": False,
-    "0": False,
-    "faux": False,
-    "partiel": None,
-    "partial": None,
-}
-
-
-def _compliance(value):
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if not text:
-        return None
-    if text not in COMPLIANCE_VALUES:
-        return "invalid"
-    return COMPLIANCE_VALUES[text]
-
-
-def questionnaire_max_bytes() -> int:
-    """Answer forms are small: 4 MiB by default, below the request limit so that a big form gets a 400 saying so."""
-    return min(getattr(settings, "QUESTIONNAIRE_MAX_BYTES", 4 * 1024 * 1024), settings.MAX_UPLOAD_BYTES)
-
-
-def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
-    """Import the vendor's filled answer form (XLSX) into the bid's answers, all or nothing.
-
-    Rows are matched to criteria by their stable id "TC-<tender clause id>"; questions of
-    informative clauses (no criterion) are skipped. A malformed file → 400 saying sheet, row and
-    what is wrong, with nothing stored. Returns {"imported": n, "skipped": n}.
-    """
-    ensure_published(bid.tender)
-    limit = questionnaire_max_bytes()
-    if len(data) > limit:
-        raise ApplicationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
-    try:
-        rows = read_questionnaire_xlsx(data)
-    except QuestionnaireError as error:
-        raise ApplicationError({"file": [str(error)]})
-    criteria_by_clause = {
-        c.tender_clause_id: c for c in Criterion.objects.filter(tender_id=bid.tender_id, tender_clause__isnull=False)
-    }
-    clause_ids = set(TenderClause.objects.filter(tender_id=bid.tender_id).values_list("pk", flat=True))
-    plan, skipped = [], 0
-    for index, row in enumerate(rows, start=2):
-        where = {"sheet": row.get("sheet") or SHEET, "row": row.get("row") or index}
-        raw_id = str(row.get("id") or "").strip()
-        if not raw_id.startswith("TC-") or not raw_id[3:].isdigit() or int(raw_id[3:]) not in clause_ids:
-            raise ApplicationError(
-                {
-                    "file": [
-                        _("Feuille « %(sheet)s », ligne %(row)s : identifiant « %(id)s » inconnu pour ce marché.")
-                        % {**where, "id": raw_id}
-                    ]
-                }
-            )
-        criterion = criteria_by_clause.get(int(raw_id[3:]))
-        compliant = _compliance(row.get("compliance"))
-        if compliant == "invalid":
-            raise ApplicationError(
-                {
-                    "file": [
-                        _("Feuille « %(sheet)s », ligne %(row)s : conformité « %(value)s » non reconnue (Oui ou Non).")
-                        % {**where, "value": row.get("compliance")}
-                    ]
-                }
-            )
-        if criterion is None:
-            skipped += 1
-            continue
-        plan.append((criterion, str(row.get("answer") or ""), compliant, str(row.get("evidence") or "")))
-    with transaction.atomic():
-        for criterion, text, compliant, evidence in plan:
-            answer_set(user=user, bid=bid, criterion=criterion, text=text, compliant=compliant, evidence=evidence)
-    return {"imported": len(plan), "skipped": skipped}
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.errors import ApplicationError
 from tenders import services as tender_services
 
-from . import access, extensions, forms, rules, selectors, services, simulation
+from . import access, extensions, forms, questionnaire, rules, selectors, services, simulation
 from .models import Answer, Bid, Consensus, Criterion, EliminatoryDecision, Evaluator, Score
 from .report.chart import chart_svg
 
@@ -290,17 +290,17 @@ def bids(request, pk):
     tender = _tender(request, pk, lead=True)
     if request.POST.get("action") == "import":
         form = forms.QuestionnaireImportForm(
-            request.POST, request.FILES, tender=tender, max_bytes=services.questionnaire_max_bytes()
+            request.POST, request.FILES, tender=tender, max_bytes=questionnaire.questionnaire_max_bytes()
         )
         if not form.is_valid():
             _form_invalid(request, form)
             return _bids_page(request, tender)
         bid = form.cleaned_data["bid"]
         try:
-            outcome = services.questionnaire_import(
+            outcome = questionnaire.questionnaire_import(
                 user=request.user,
                 bid=bid,
-                data=form.cleaned_data["file"].read(services.questionnaire_max_bytes() + 1),
+                data=form.cleaned_data["file"].read(questionnaire.questionnaire_max_bytes() + 1),
             )
         except ApplicationError as error:
             _flash(request, error)

@@ -30,6 +30,7 @@ from docx.text.run import Run
 
 from clause_library.markdown import tokens as markdown_tokens
 
+from . import answer_form
 from .archive import normalize_zip
 from .html import format_date, format_percent, kind_label
 
@@ -720,52 +721,105 @@ def render_tender_docx(doc, *, progress=None):
 
 
 def questions_by_category(doc):
-    """Questions grouped by their section title, in document order: [(title, [question…])]."""
+    """The answer form's requirement rows (documents/rendering/answer_form.py) grouped by their
+    section title, in document order: [(title, [row…])]."""
     groups = {}
-    for question in doc.get("questions", []):
-        groups.setdefault(question.get("category", ""), []).append(question)
+    for row in answer_form.requirement_rows(doc):
+        groups.setdefault(row.get("category", ""), []).append(row)
     return list(groups.items())
 
 
 def render_questionnaire_docx(doc, *, progress=None):
-    """The vendors' answer form as DOCX bytes (landscape): one table per section with id,
-    requirement, question and empty answer, compliance and evidence columns."""
+    """The vendors' answer form as DOCX bytes (A4 landscape), the same content as the XLSX form:
+    instructions, candidate identification and commitment, one table per section with the article
+    number first (type, question, compliance choices, answer, evidence), the committed values and the
+    roadmap. Header with the reference, footer ``Page X / Y``; table headers repeat on each page."""
     report = progress or (lambda value: None)
-    with translation.override(doc.get("language", "fr")):
-        # Outside the f-strings: xgettext (makemessages) does not read calls inside them.
-        form_title = gettext("Formulaire de réponse")
+    language = doc.get("language", "fr")
+    with translation.override(language):
+        form_title = gettext("Cadre de réponse")  # outside the f-strings: xgettext does not read inside them
         builder = DocxBuilder(
             title=f"{doc['reference']} — {form_title}",
             author=doc["organization"],
             date=doc["generated_on"],
-            language=doc.get("language", "fr"),
+            language=language,
             landscape=True,
         )
-        builder.header_footer(f"{doc['reference']} — {form_title}")
-        _cover(builder, doc, gettext("Formulaire de réponse du candidat"))
-        builder.paragraph(
-            gettext(
-                "Répondez à chaque question dans la colonne « Réponse », indiquez la conformité (Oui, Non "
-                "ou Partiel) et citez vos preuves (documents, liens, numéros de page). Ne modifiez pas les identifiants."
-            )
-        )
-        for index, (category, questions) in enumerate(questions_by_category(doc)):
+        builder.header_footer(f"{doc['reference']} — {doc['title']} — {form_title}")
+        _cover(builder, doc, gettext("Cadre de réponse du candidat"))
+        builder.heading(gettext("Instructions"), 1)
+        for text in answer_form.instructions(doc)[1:]:
+            builder.paragraph(text, "List Bullet")
+
+        builder.heading(gettext("Candidat"), 1, page_break_before=True)
+        rows = []
+        for key, label in answer_form.candidate_fields(language):
+            rows.append([label, answer_form.commitment_text(doc) if key == "commitment" else ""])
+        builder.table([gettext("Rubrique"), gettext("Valeur")], rows, widths=(0.35, 0.65), min_row_height=Cm(1))
+
+        requirement_rows = answer_form.requirement_rows(doc)
+        for index, (category, group) in enumerate(questions_by_category(doc)):
             builder.heading(category, 1, page_break_before=index == 0)
             builder.table(
                 [
-                    gettext("Identifiant"),
+                    gettext("N° d'article"),
                     gettext("Exigence"),
+                    gettext("Type d'exigence"),
                     gettext("Question"),
+                    gettext("Conformité"),
                     gettext("Réponse"),
-                    gettext("Conformité (Oui / Non / Partiel)"),
-                    gettext("Preuves"),
+                    gettext("Preuves (références des documents)"),
                 ],
                 [
-                    [q["id"], f"{q['article']} — {q.get('requirement_label', '')}", q["question"], "", "", ""]
-                    for q in questions
+                    [
+                        row["article"],
+                        row["title"],
+                        row["type_label"],
+                        row["question"],
+                        " / ".join(answer_form.compliance_choices(language, eliminatory=row["eliminatory"])),
+                        "",
+                        "",
+                    ]
+                    for row in group
                 ],
-                widths=(0.09, 0.14, 0.27, 0.28, 0.1, 0.12),
+                widths=(0.07, 0.14, 0.09, 0.26, 0.1, 0.22, 0.12),
                 min_row_height=Cm(2.5),
+            )
+        report(60)
+        parameter_rows = [
+            [row["article"], row["title"], parameter["label"], parameter["name"], parameter.get("value", ""), ""]
+            for row in requirement_rows
+            for parameter in row["parameters"]
+        ]
+        if parameter_rows:
+            builder.heading(gettext("Valeurs engagées"), 1, page_break_before=True)
+            builder.table(
+                [
+                    gettext("N° d'article"),
+                    gettext("Exigence"),
+                    gettext("Paramètre"),
+                    gettext("Code du paramètre"),
+                    gettext("Valeur exigée"),
+                    gettext("Valeur engagée"),
+                ],
+                parameter_rows,
+                widths=(0.08, 0.2, 0.22, 0.14, 0.16, 0.2),
+                min_row_height=Cm(1),
+            )
+        if requirement_rows:
+            builder.heading(gettext("Feuille de route"), 1, page_break_before=True)
+            statuses = " / ".join(answer_form.roadmap_labels(language).values())
+            builder.table(
+                [
+                    gettext("N° d'article"),
+                    gettext("Exigence"),
+                    gettext("Statut") + f" ({statuses})",
+                    gettext("Date de disponibilité (JJ/MM/AAAA)"),
+                    gettext("Commentaire"),
+                ],
+                [[row["article"], row["title"], "", "", ""] for row in requirement_rows],
+                widths=(0.08, 0.3, 0.2, 0.14, 0.28),
+                min_row_height=Cm(1),
             )
         report(80)
         data = builder.to_bytes()

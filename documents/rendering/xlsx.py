@@ -1,33 +1,54 @@
-"""The vendors' answer form as XLSX, and reading it back safely. The only module importing openpyxl.
+"""The vendors' answer form ("cadre de réponse") as XLSX, and reading it back safely. The only module
+importing openpyxl.
 
-Writing: sheet "Questionnaire", one row per question; the id column (A) is hidden and locked,
-only the answer, compliance (drop-down Oui / Non / Partiel) and evidence cells are unlocked, the
-sheet is protected and the workbook structure locked (the hidden "meta" sheet keeps the tender
-reference and inputs digest). Same document → same bytes.
+Writing (`render_questionnaire_xlsx`): sheets "Instructions", "Candidat" (identity, SIRET, signatory,
+commitment), "Exigences" (one row per requirement, identified by its visible article number: type,
+question, compliance drop-down — Oui / Non / Partiel, Oui / Non for an eliminatory one —, answer,
+evidence), "Valeurs engagées" (one row per parameter a requirement sets: the tender's value and the
+committed one), "Feuille de route" (native / roadmap with a date / not planned) and a hidden "meta"
+(reference, inputs digest). Text wraps and each row's height is computed from its text (openpyxl does
+not auto-fit); every sheet prints A4 landscape, fitted to the width, its header row repeated, with the
+tender reference in the page header and "Page n / N" in the footer. Sheets are protected, only the
+yellow answer cells unlocked, and the workbook structure is locked. Same document → same bytes.
 
-Reading: the file comes from a vendor, so it is untrusted. Before openpyxl sees it we check its
-size, that it is a ZIP, its entry count and total uncompressed size (zip bombs), and refuse
-macro-enabled workbooks. openpyxl parses the XML with defusedxml (installed; `openpyxl.xml.DEFUSEDXML`
-is True), which stops entity-expansion attacks, and any part with a DTD is refused beforehand. Every problem raises `QuestionnaireError` with the
-sheet and row, in French.
+Reading (`read_questionnaire_xlsx`): the file comes from a vendor, so it is untrusted. Before openpyxl
+sees it we check its size, that it is a ZIP, its entry count and total uncompressed size (zip bombs),
+and refuse macro-enabled workbooks. openpyxl parses the XML with defusedxml (installed;
+`openpyxl.xml.DEFUSEDXML` is True), which stops entity-expansion attacks, and any part with a DTD is
+refused beforehand. The reader checks the form's own rules (headers, compliance and roadmap values,
+SIRET with its Luhn key, dates, e-mail, required candidate cells) and reports every problem at once as
+`QuestionnaireError`s naming sheet, row and column; what depends on the tender (article numbers,
+"Partiel" on an eliminatory requirement, parameter types) is the importer's job (scoring/questionnaire.py).
 """
 
 import datetime
 import io
+import re
 import zipfile
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
+from stdnum.fr import siret as siret_number
 
+from . import answer_form
 from .archive import normalize_zip
 from .html import format_date
 
-SHEET = "Questionnaire"
+INSTRUCTIONS_SHEET = "Instructions"
+CANDIDATE_SHEET = "Candidat"
+REQUIREMENTS_SHEET = "Exigences"
+VALUES_SHEET = "Valeurs engagées"
+ROADMAP_SHEET = "Feuille de route"
 META_SHEET = "meta"
+SHEET = REQUIREMENTS_SHEET
+FORMAT = "clausier-questionnaire/2"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -38,50 +59,104 @@ COMPLIANCE = {"fr": ("Oui", "Non", "Partiel"), "en": ("Yes", "No", "Partial")}
 _COMPLIANCE_VALUES = {
     value.casefold(): COMPLIANCE["fr"][index] for values in COMPLIANCE.values() for index, value in enumerate(values)
 }
+_ROADMAP_VALUES = {
+    label.casefold(): code for language in ("fr", "en") for code, label in answer_form.roadmap_labels(language).items()
+}
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 ANSWER_FILL = PatternFill("solid", fgColor="FFF8E1")
-COLUMN_WIDTHS = {"A": 12, "B": 9, "C": 28, "D": 22, "E": 60, "F": 60, "G": 14, "H": 40}
-ANSWER_COLUMNS = (6, 7, 8)  # F answer, G compliance, H evidence
+BODY_FONT = Font(name="Calibri", size=10)
+HEADER_FONT = Font(name="Calibri", size=10, bold=True, color="FFFFFF")
+WRAP = Alignment(vertical="top", wrap_text=True)
+UNLOCKED = Protection(locked=False)
+PAPER_A4 = "9"  # OOXML paper size code
+# Each sheet's columns are (title, width) pairs, widths in characters of the default font. The
+# reader reads cells by position: Exigences A article, B title, C type, D question, E compliance,
+# F answer, G evidence; Valeurs engagées A article, B title, C parameter, D code, E required value,
+# F committed value; Feuille de route A article, B title, C status, D date, E comment.
+
+
+def _requirement_headers():
+    return [
+        (gettext("N° d'article"), 10),
+        (gettext("Exigence"), 26),
+        (gettext("Type d'exigence"), 13),
+        (gettext("Question"), 46),
+        (gettext("Conformité"), 12),
+        (gettext("Réponse"), 50),
+        (gettext("Preuves (références des documents)"), 28),
+    ]
+
+
+def _value_headers():
+    return [
+        (gettext("N° d'article"), 10),
+        (gettext("Exigence"), 30),
+        (gettext("Paramètre"), 30),
+        (gettext("Code du paramètre"), 18),
+        (gettext("Valeur exigée"), 24),
+        (gettext("Valeur engagée"), 24),
+    ]
+
+
+def _roadmap_headers():
+    return [
+        (gettext("N° d'article"), 10),
+        (gettext("Exigence"), 40),
+        (gettext("Statut"), 18),
+        (gettext("Date de disponibilité (JJ/MM/AAAA)"), 18),
+        (gettext("Commentaire"), 60),
+    ]
+
+
+def _candidate_headers():
+    return [(gettext("Rubrique"), 42), (gettext("Valeur"), 80)]
+
+
+def headers():
+    """The requirements sheet's column titles in the active language (the reader accepts French and English)."""
+    return [title for title, _width in _requirement_headers()]
 
 
 class QuestionnaireError(ValueError):
-    """A questionnaire file we cannot import; `sheet` and `row` (1-based, as Excel shows) say where."""
+    """A questionnaire file we cannot import. `sheet`, `row` (1-based, as Excel shows) and `column`
+    (a letter) say where; `errors` holds every problem found when there are several (self first)."""
 
-    def __init__(self, sheet, row, message):
+    def __init__(self, sheet, row, message, *, column=None, errors=None):
         self.sheet = sheet
         self.row = row
+        self.column = column
         self.message = message
+        self.errors = errors or [self]
         super().__init__(self.__str__())
 
-    def __str__(self):
+    @classmethod
+    def several(cls, errors):
+        first = errors[0]
+        return cls(first.sheet, first.row, first.message, column=first.column, errors=list(errors))
+
+    def messages(self):
+        return [error.located() for error in self.errors]
+
+    def located(self):
         where = []
         if self.sheet:
             where.append(gettext("feuille « %(sheet)s »") % {"sheet": self.sheet})
         if self.row:
             where.append(gettext("ligne %(row)s") % {"row": self.row})
+        if self.column:
+            where.append(gettext("colonne %(column)s") % {"column": self.column})
         if not where:
             return self.message
         prefix = ", ".join(where)
         return prefix[0].upper() + prefix[1:] + " : " + self.message
 
-
-def headers():
-    """Column titles in the active language (the reader accepts French and English)."""
-    return [
-        gettext("Identifiant"),
-        gettext("Article"),
-        gettext("Catégorie"),
-        gettext("Exigence"),
-        gettext("Question"),
-        gettext("Réponse"),
-        gettext("Conformité"),
-        gettext("Preuves"),
-    ]
+    def __str__(self):
+        return self.located()
 
 
 def _protect(sheet):
     sheet.protection.sheet = True
-    # Leave column/row formatting locked: it would let a vendor unhide the id column.
+    # Leave column/row formatting locked: a vendor must not reshape the form the import reads.
     sheet.protection.selectLockedCells = False
     sheet.protection.selectUnlockedCells = False
 
@@ -97,6 +172,197 @@ def keep_text(workbook):
                     cell.data_type = "s"
 
 
+# Writing ------------------------------------------------------------------------------------
+
+
+def _header_footer_text(text):
+    return text.replace("&", "&&")  # "&" starts a code in Excel's header language
+
+
+def _new_sheet(workbook, title, columns, doc, *, first=False):
+    """A sheet with its header row (bold, filled, repeated on each printed page), column widths,
+    frozen header, A4 landscape print setup fitted to the width, and the running header/footer."""
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    if columns:
+        sheet.append([name for name, _width in columns])
+        for index, (_name, width) in enumerate(columns, start=1):
+            cell = sheet.cell(row=1, column=index)
+            cell.font = HEADER_FONT
+            cell.fill = HEADER_FILL
+            cell.alignment = Alignment(vertical="center", wrap_text=True)
+            sheet.column_dimensions[cell.column_letter].width = width
+        sheet.row_dimensions[1].height = answer_form.row_height([(n, w) for n, w in columns])
+        sheet.print_title_rows = "1:1"
+        sheet.freeze_panes = "B2"
+    sheet.page_setup.paperSize = PAPER_A4
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.gridLines = True
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.8
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3
+    reference = _header_footer_text(f"{doc['reference']} — {doc['title']}")
+    sheet.oddHeader.left.text = reference
+    sheet.oddHeader.left.size = 9
+    sheet.oddHeader.right.text = _header_footer_text(title)
+    sheet.oddHeader.right.size = 9
+    sheet.oddFooter.left.text = _header_footer_text(
+        gettext("Cadre de réponse — %(reference)s") % {"reference": doc["reference"]}
+    )
+    sheet.oddFooter.left.size = 9
+    sheet.oddFooter.right.text = gettext("Page &P / &N")
+    sheet.oddFooter.right.size = 9
+    return sheet
+
+
+def _add_row(sheet, values, columns, *, unlocked=()):
+    """Append a wrapped row sized to its text; cells whose column index (1-based) is in `unlocked`
+    are the vendor's to fill (yellow, unlocked)."""
+    sheet.append(values)
+    row = sheet.max_row
+    for index in range(1, len(values) + 1):
+        cell = sheet.cell(row=row, column=index)
+        cell.font = BODY_FONT
+        cell.alignment = WRAP
+        if index in unlocked:
+            cell.protection = UNLOCKED
+            cell.fill = ANSWER_FILL
+    # Leave room to write in the answer cells: at least three lines.
+    texts = [(value, width) for value, (_name, width) in zip(values, columns, strict=False)]
+    sheet.row_dimensions[row].height = max(answer_form.row_height(texts), 42.0 if unlocked else 0)
+    return row
+
+
+def _list_validation(values, title, cells):
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(values) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle=gettext("Valeur non prévue"),
+        error=gettext("Choisissez %(choices)s.") % {"choices": " / ".join(values)},
+        promptTitle=title[:32],
+        prompt=" / ".join(values),
+        showInputMessage=True,
+    )
+    for cell in cells:
+        validation.add(cell)
+    return validation
+
+
+def _instructions_sheet(workbook, doc):
+    sheet = _new_sheet(workbook, INSTRUCTIONS_SHEET, None, doc, first=True)
+    sheet.column_dimensions["A"].width = 130
+    for index, text in enumerate(answer_form.instructions(doc)):
+        sheet.append([text])
+        cell = sheet.cell(row=sheet.max_row, column=1)
+        cell.alignment = WRAP
+        cell.font = Font(name="Calibri", size=13 if index == 0 else 10, bold=index == 0)
+        sheet.row_dimensions[sheet.max_row].height = answer_form.row_height(
+            [(text, 130)], line_points=18 if index == 0 else 13
+        )
+    _protect(sheet)
+
+
+def _candidate_sheet(workbook, doc, language):
+    columns = _candidate_headers()
+    sheet = _new_sheet(workbook, CANDIDATE_SHEET, columns, doc)
+    fields = answer_form.candidate_fields(language)
+    for key, label in fields:
+        if key == "commitment":
+            _add_row(sheet, [label, answer_form.commitment_text(doc)], columns)
+        else:
+            row = _add_row(sheet, [label, None], columns, unlocked=(2,))
+            if key == "siret":
+                sheet.cell(row=row, column=2).number_format = "@"  # keep leading zeros: text, not a number
+            if key == "accepted":
+                yes = answer_form.compliance_choices(language, eliminatory=True)[0]
+                sheet.add_data_validation(_list_validation([yes], label, [f"B{row}"]))
+    _protect(sheet)
+
+
+def _requirements_sheet(workbook, doc, rows, language):
+    columns = _requirement_headers()
+    sheet = _new_sheet(workbook, REQUIREMENTS_SHEET, columns, doc)
+    eliminatory_cells, other_cells = [], []
+    for requirement in rows:
+        row = _add_row(
+            sheet,
+            [
+                requirement["article"],
+                requirement["title"],
+                requirement["type_label"],
+                requirement["question"],
+                None,
+                None,
+                None,
+            ],
+            columns,
+            unlocked=(5, 6, 7),
+        )
+        sheet.cell(row=row, column=1).font = Font(name="Calibri", size=10, bold=True)
+        (eliminatory_cells if requirement["eliminatory"] else other_cells).append(f"E{row}")
+    title = gettext("Conformité")
+    if other_cells:
+        choices = answer_form.compliance_choices(language, eliminatory=False)
+        sheet.add_data_validation(_list_validation(choices, title, other_cells))
+    if eliminatory_cells:
+        choices = answer_form.compliance_choices(language, eliminatory=True)
+        sheet.add_data_validation(_list_validation(choices, title, eliminatory_cells))
+    _protect(sheet)
+
+
+def _values_sheet(workbook, doc, rows):
+    columns = _value_headers()
+    sheet = _new_sheet(workbook, VALUES_SHEET, columns, doc)
+    for requirement in rows:
+        for parameter in requirement["parameters"]:
+            _add_row(
+                sheet,
+                [
+                    requirement["article"],
+                    requirement["title"],
+                    parameter["label"],
+                    parameter["name"],
+                    parameter.get("value", ""),
+                    None,
+                ],
+                columns,
+                unlocked=(6,),
+            )
+    _protect(sheet)
+
+
+def _roadmap_sheet(workbook, doc, rows, language):
+    columns = _roadmap_headers()
+    sheet = _new_sheet(workbook, ROADMAP_SHEET, columns, doc)
+    first = sheet.max_row + 1
+    for requirement in rows:
+        row = _add_row(
+            sheet, [requirement["article"], requirement["title"], None, None, None], columns, unlocked=(3, 4, 5)
+        )
+        sheet.cell(row=row, column=4).number_format = "DD/MM/YYYY"
+    last = sheet.max_row
+    if last >= first:
+        labels = list(answer_form.roadmap_labels(language).values())
+        sheet.add_data_validation(_list_validation(labels, gettext("Statut"), [f"C{first}:C{last}"]))
+        dates = DataValidation(
+            type="date",
+            operator="between",
+            formula1="DATE(2000,1,1)",
+            formula2="DATE(2100,12,31)",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=gettext("Date attendue"),
+            error=gettext("Saisissez une date au format JJ/MM/AAAA."),
+        )
+        dates.add(f"D{first}:D{last}")
+        sheet.add_data_validation(dates)
+    _protect(sheet)
+
+
 def render_questionnaire_xlsx(doc, *, progress=None):
     """The answer form as XLSX bytes (see the module docstring for the layout); `progress`, if
     given, is called with 50 then 100."""
@@ -109,74 +375,26 @@ def render_questionnaire_xlsx(doc, *, progress=None):
         workbook.properties.modified = moment
         workbook.properties.creator = doc["organization"]
         workbook.properties.lastModifiedBy = doc["organization"]
-        form_title = gettext("Formulaire de réponse")  # outside the f-string: xgettext does not read inside one
+        form_title = gettext("Cadre de réponse")  # outside the f-string: xgettext does not read inside one
         workbook.properties.title = f"{doc['reference']} — {form_title}"
-        sheet = workbook.active
-        sheet.title = SHEET
-        sheet.append(headers())
-        for cell in sheet[1]:
-            cell.font = Font(bold=True, color="FFFFFF")
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-        wrap = Alignment(vertical="top", wrap_text=True)
-        unlocked = Protection(locked=False)
-        for question in doc.get("questions", []):
-            sheet.append(
-                [
-                    question["id"],
-                    question["article"],
-                    question.get("category", ""),
-                    question.get("requirement_label", ""),
-                    question["question"],
-                    None,
-                    None,
-                    None,
-                ]
-            )
-            row = sheet.max_row
-            for column in range(1, 9):
-                cell = sheet.cell(row=row, column=column)
-                cell.alignment = wrap
-                if column in ANSWER_COLUMNS:
-                    cell.protection = unlocked
-                    cell.fill = ANSWER_FILL
-        last_row = max(sheet.max_row, 2)
-        choices = COMPLIANCE.get(language, COMPLIANCE["fr"])
-        validation = DataValidation(
-            type="list",
-            formula1='"' + ",".join(choices) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=gettext("Valeur non prévue"),
-            error=gettext("Choisissez %(choices)s.") % {"choices": " / ".join(choices)},
-            promptTitle=gettext("Conformité"),
-            prompt=" / ".join(choices),
-            showInputMessage=True,
-        )
-        validation.add(f"G2:G{last_row}")
-        sheet.add_data_validation(validation)
-        for column, width in COLUMN_WIDTHS.items():
-            sheet.column_dimensions[column].width = width
-        sheet.column_dimensions["A"].hidden = True
-        sheet.freeze_panes = "C2"
-        sheet.print_title_rows = "1:1"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        _protect(sheet)
-
+        rows = answer_form.requirement_rows(doc)
+        _instructions_sheet(workbook, doc)
+        _candidate_sheet(workbook, doc, language)
+        _requirements_sheet(workbook, doc, rows, language)
+        _values_sheet(workbook, doc, rows)
+        _roadmap_sheet(workbook, doc, rows, language)
         meta = workbook.create_sheet(META_SHEET)
         for row in (
             ("reference", doc["reference"]),
             ("inputs_digest", doc.get("inputs_digest", "")),
             ("generated_on", str(doc["generated_on"])),
             ("language", language),
-            ("format", "clausier-questionnaire/1"),
+            ("format", FORMAT),
         ):
             meta.append(row)
         meta.sheet_state = "hidden"
         _protect(meta)
+        workbook.active = 0
         workbook.security = WorkbookProtection(lockStructure=True)
 
         report(50)
@@ -234,16 +452,260 @@ def _text(value):
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return str(value).strip()
 
 
+def _typed(value):
+    """A committed value as typed: numbers stay numbers, dates become ISO text, text is stripped."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, (int, float)):
+        return value
+    return _text(value)
+
+
+_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_date(value):
+    """A date from a date cell or from text (JJ/MM/AAAA or AAAA-MM-JJ); ValueError otherwise."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = _text(value)
+    for pattern in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def _expected_headers(build):
+    expected = []
+    for language in COMPLIANCE:
+        with translation.override(language):
+            expected.append([title for title, _width in build()])
+    return expected
+
+
+def _rows(workbook, name, build, errors):
+    """(row number, cells) of a sheet's non-empty rows below its header; the header must be the form's."""
+    sheet = workbook[name]
+    expected = _expected_headers(build)
+    width = len(expected[0])
+    rows = sheet.iter_rows(values_only=True)
+    header = [_text(value) for value in (next(rows, None) or ())][:width]
+    if header not in expected:
+        errors.append(
+            QuestionnaireError(
+                name,
+                1,
+                gettext("L'en-tête ne correspond pas au formulaire (attendu : %(columns)s).")
+                % {"columns": ", ".join(expected[0])},
+            )
+        )
+        return []
+    found = []
+    for number, values in enumerate(rows, start=2):
+        if number > MAX_ROWS + 1:
+            raise QuestionnaireError(name, number, gettext("Le formulaire contient trop de lignes."))
+        cells = list(values or ())[:width]
+        cells += [None] * (width - len(cells))
+        if not any(_text(value) for value in cells):
+            continue
+        for index, value in enumerate(cells):
+            if len(_text(value)) > MAX_CELL_CHARS:
+                errors.append(
+                    QuestionnaireError(
+                        name, number, gettext("La cellule dépasse la longueur maximale."), column="ABCDEFG"[index]
+                    )
+                )
+        found.append((number, cells))
+    return found
+
+
+def _read_candidate(workbook, errors):
+    with translation.override("fr"):
+        keys = [key for key, _label in answer_form.candidate_fields("fr")]
+    rows = dict(_rows(workbook, CANDIDATE_SHEET, _candidate_headers, errors))
+    candidate = {}
+    for number, key in enumerate(keys, start=2):
+        if key == "commitment":
+            continue
+        value = _text((rows.get(number) or [None, None])[1])
+        candidate[key] = value
+
+        def refuse(message, number=number):
+            errors.append(QuestionnaireError(CANDIDATE_SHEET, number, message, column="B"))
+
+        if not value:
+            refuse(gettext("Cellule obligatoire vide."))
+        elif key == "siret":
+            compact = re.sub(r"[\s.\u00a0\u202f-]", "", value)
+            if not re.fullmatch(r"\d{14}", compact):
+                refuse(gettext("Le SIRET compte 14 chiffres (« %(value)s »).") % {"value": value[:40]})
+            elif not siret_number.is_valid(compact):
+                refuse(gettext("Le SIRET « %(value)s » n'est pas valide (clé de contrôle).") % {"value": value[:40]})
+            candidate[key] = compact
+        elif key == "email":
+            try:
+                if len(value) > 254:
+                    raise ValidationError("too long")
+                validate_email(value)
+            except ValidationError:
+                refuse(gettext("Adresse électronique invalide (« %(value)s »).") % {"value": value[:80]})
+        elif key == "accepted":
+            if value.casefold() not in ("oui", "yes"):
+                refuse(gettext("Acceptez l'engagement en saisissant « Oui »."))
+            candidate[key] = value.casefold() in ("oui", "yes")
+        elif len(value) > 300 and key != "address":
+            refuse(gettext("Au plus 300 caractères."))
+    return candidate
+
+
+def _read_requirements(workbook, errors):
+    requirements, seen = [], set()
+    for number, cells in _rows(workbook, REQUIREMENTS_SHEET, _requirement_headers, errors):
+        article, compliance = _text(cells[0]), _text(cells[4])
+        if not article:
+            errors.append(QuestionnaireError(REQUIREMENTS_SHEET, number, gettext("N° d'article vide."), column="A"))
+            continue
+        if article in seen:
+            errors.append(
+                QuestionnaireError(
+                    REQUIREMENTS_SHEET,
+                    number,
+                    gettext("L'article %(article)s apparaît deux fois.") % {"article": article},
+                    column="A",
+                )
+            )
+            continue
+        seen.add(article)
+        if compliance and compliance.casefold() not in _COMPLIANCE_VALUES:
+            errors.append(
+                QuestionnaireError(
+                    REQUIREMENTS_SHEET,
+                    number,
+                    gettext("Conformité « %(value)s » inconnue : choisissez Oui, Non ou Partiel.")
+                    % {"value": compliance[:40]},
+                    column="E",
+                )
+            )
+        requirements.append(
+            {
+                "row": number,
+                "article": article,
+                "compliance": _COMPLIANCE_VALUES.get(compliance.casefold(), ""),
+                "answer": _text(cells[5]),
+                "evidence": _text(cells[6]),
+            }
+        )
+    return requirements
+
+
+def _read_values(workbook, errors):
+    values, seen = [], set()
+    for number, cells in _rows(workbook, VALUES_SHEET, _value_headers, errors):
+        article, code = _text(cells[0]), _text(cells[3])
+        if not article or not code:
+            errors.append(
+                QuestionnaireError(
+                    VALUES_SHEET,
+                    number,
+                    gettext("N° d'article ou code du paramètre vide."),
+                    column="A" if not article else "D",
+                )
+            )
+            continue
+        if (article, code) in seen:
+            errors.append(
+                QuestionnaireError(
+                    VALUES_SHEET,
+                    number,
+                    gettext("Le paramètre %(code)s de l'article %(article)s apparaît deux fois.")
+                    % {"code": code, "article": article},
+                    column="D",
+                )
+            )
+            continue
+        seen.add((article, code))
+        values.append({"row": number, "article": article, "parameter": code, "value": _typed(cells[5])})
+    return values
+
+
+def _read_roadmap(workbook, errors):
+    roadmap, seen = [], set()
+    for number, cells in _rows(workbook, ROADMAP_SHEET, _roadmap_headers, errors):
+        article, status_text, comment = _text(cells[0]), _text(cells[2]), _text(cells[4])
+
+        def refuse(message, column, number=number):
+            errors.append(QuestionnaireError(ROADMAP_SHEET, number, message, column=column))
+
+        if not article:
+            refuse(gettext("N° d'article vide."), "A")
+            continue
+        if article in seen:
+            refuse(gettext("L'article %(article)s apparaît deux fois.") % {"article": article}, "A")
+            continue
+        seen.add(article)
+        if not status_text and cells[3] in (None, "") and not comment:
+            continue  # a requirement the vendor left out of the roadmap
+        status = _ROADMAP_VALUES.get(status_text.casefold())
+        if status is None:
+            refuse(
+                gettext("Statut « %(value)s » inconnu : choisissez Natif, Feuille de route ou Non prévu.")
+                % {"value": status_text[:40]},
+                "C",
+            )
+            continue
+        date = None
+        if status == "roadmap":
+            if cells[3] in (None, ""):
+                refuse(gettext("Date de disponibilité obligatoire pour une exigence en feuille de route."), "D")
+                continue
+            try:
+                date = parse_date(cells[3])
+            except ValueError:
+                refuse(
+                    gettext("Date « %(value)s » illisible : saisissez JJ/MM/AAAA.") % {"value": _text(cells[3])[:40]},
+                    "D",
+                )
+                continue
+        elif cells[3] not in (None, ""):
+            refuse(gettext("Une date ne se renseigne que pour une exigence en feuille de route."), "D")
+            continue
+        roadmap.append(
+            {
+                "row": number,
+                "article": article,
+                "status": status,
+                "date": date.isoformat() if date else None,
+                "comment": comment,
+            }
+        )
+    return roadmap
+
+
 def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
-    """The vendor's answers, one dict per question row: ``[{"id", "answer", "compliance", "evidence"}]``.
+    """The vendor's filled form as plain data::
+
+        {"candidate": {"name","siret","address","signatory_name","signatory_role","email","accepted"},
+         "requirements": [{"row","article","compliance","answer","evidence"}],
+         "values": [{"row","article","parameter","value"}],
+         "roadmap": [{"row","article","status": native|roadmap|not_planned,"date": ISO|None,"comment"}]}
 
     ``compliance`` is ``"Oui"``, ``"Non"``, ``"Partiel"`` or ``""`` (English spellings are accepted
-    and mapped). Raises `QuestionnaireError` for an unsafe or malformed file, a missing sheet or
-    header, a row without id, a duplicate id or an unknown compliance value. Mapping ids to the
-    tender's criteria is the caller's job.
+    and mapped). Raises `QuestionnaireError` for an unsafe or malformed file (at once) and for the
+    form's own rules (every problem found, in `errors`, each naming sheet, row and column). Mapping
+    article numbers to the tender's requirements is the caller's job.
     """
     _check_archive(data, max_bytes)
     try:
@@ -251,57 +713,30 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
     except Exception:  # openpyxl raises many kinds of errors on a damaged file
         raise QuestionnaireError(None, None, gettext("Le classeur est illisible ou endommagé."))
     try:
-        if SHEET not in workbook.sheetnames:
-            raise QuestionnaireError(SHEET, None, gettext("La feuille « %(sheet)s » est absente.") % {"sheet": SHEET})
-        sheet = workbook[SHEET]
-        rows = sheet.iter_rows(values_only=True)
-        header = [_text(value) for value in (next(rows, None) or ())][:8]
-        expected = []
-        for language in COMPLIANCE:
-            with translation.override(language):
-                expected.append(headers())
-        if header not in expected:
+        if REQUIREMENTS_SHEET not in workbook.sheetnames and "Questionnaire" in workbook.sheetnames:
             raise QuestionnaireError(
-                SHEET,
-                1,
-                gettext("L'en-tête ne correspond pas au formulaire (attendu : %(columns)s).")
-                % {"columns": ", ".join(expected[0])},
+                None,
+                None,
+                gettext("Ce fichier suit l'ancien modèle de formulaire : téléchargez le cadre de réponse à jour."),
             )
-        answers = []
-        seen = set()
-        for number, values in enumerate(rows, start=2):
-            if number > MAX_ROWS + 1:
-                raise QuestionnaireError(SHEET, number, gettext("Le formulaire contient trop de lignes."))
-            cells = [_text(value) for value in (values or ())][:8]
-            cells += [""] * (8 - len(cells))
-            if not any(cells):
-                continue
-            identifier, answer, compliance, evidence = cells[0], cells[5], cells[6], cells[7]
-            if not identifier:
-                raise QuestionnaireError(SHEET, number, gettext("L'identifiant de la question est vide."))
-            if identifier in seen:
-                raise QuestionnaireError(
-                    SHEET, number, gettext("L'identifiant %(id)s apparaît deux fois.") % {"id": identifier}
-                )
-            seen.add(identifier)
-            if compliance and compliance.casefold() not in _COMPLIANCE_VALUES:
-                raise QuestionnaireError(
-                    SHEET,
-                    number,
-                    gettext("Conformité « %(value)s » inconnue : choisissez Oui, Non ou Partiel.")
-                    % {"value": compliance[:40]},
-                )
-            for value in (answer, evidence):
-                if len(value) > MAX_CELL_CHARS:
-                    raise QuestionnaireError(SHEET, number, gettext("Une cellule dépasse la longueur maximale."))
-            answers.append(
-                {
-                    "id": identifier,
-                    "answer": answer,
-                    "compliance": _COMPLIANCE_VALUES.get(compliance.casefold(), ""),
-                    "evidence": evidence,
-                }
-            )
-        return answers
+        missing = [
+            QuestionnaireError(name, None, gettext("La feuille « %(sheet)s » est absente.") % {"sheet": name})
+            for name in (CANDIDATE_SHEET, REQUIREMENTS_SHEET, VALUES_SHEET, ROADMAP_SHEET)
+            if name not in workbook.sheetnames
+        ]
+        if missing:
+            raise QuestionnaireError.several(missing)
+        errors = []
+        result = {
+            "candidate": _read_candidate(workbook, errors),
+            "requirements": _read_requirements(workbook, errors),
+            "values": _read_values(workbook, errors),
+            "roadmap": _read_roadmap(workbook, errors),
+        }
+        if errors:
+            error = QuestionnaireError.several(errors)
+            error.result = result  # what could be read, so that the caller can report its own problems too
+            raise error
+        return result
     finally:
         workbook.close()

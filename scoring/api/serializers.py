@@ -61,8 +61,20 @@ class BidSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Bid
-        fields = ["id", "tender", "vendor", "price", "submitted_at", "fhir_base_url"]
-        read_only_fields = ["tender"]
+        # The candidate identity and the roadmap come from the imported answer form (scoring/questionnaire.py).
+        answer_form_fields = [
+            "candidate_name",
+            "candidate_siret",
+            "candidate_address",
+            "candidate_email",
+            "signatory_name",
+            "signatory_role",
+            "commitment_accepted",
+            "roadmap",
+            "answer_form_imported_at",
+        ]
+        fields = ["id", "tender", "vendor", "price", "submitted_at", "fhir_base_url", *answer_form_fields]
+        read_only_fields = ["tender", *answer_form_fields]
 
     def validate_fhir_base_url(self, value):
         if value and not value.lower().startswith("https://"):

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from organizations.errors import ApplicationError
 from tenders.models import TenderClause
 
-from .. import access, rules, selectors, services, simulation
+from .. import access, questionnaire, rules, selectors, services, simulation
 from ..models import Bid, Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
@@ -303,12 +303,12 @@ class QuestionnaireImportView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        limit = services.questionnaire_max_bytes()
+        limit = questionnaire.questionnaire_max_bytes()
         if upload.size > limit:
             raise ValidationError(
                 {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
             )
-        outcome = services.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        outcome = questionnaire.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
         return Response(outcome)
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0003_eliminatory_decisions_reopen_versions'),
+        ('scoring', '0004_bid_candidate_roadmap'),
         ('tenders', '0004_tender_require_justification'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

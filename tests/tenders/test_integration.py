@@ -132,15 +132,25 @@ def test_it_generates_pdf_docx_and_xlsx_with_a_real_worker(api, buyer, ten_claus
     cells = [" ".join(cell.text for cell in row.cells) for table in word.tables for row in table.rows]
     assert any("Valeur technique" in row for row in cells) and any("Prix" in row for row in cells)
 
-    # XLSX: one row per question, ids matching the tender clauses, protected except the answer cells.
+    # XLSX: one row per requirement, identified by its visible article number (issue 14), protected
+    # except the answer cells.
     from openpyxl import load_workbook
 
+    from tenders.selectors import tender_document
+
     workbook = load_workbook(io.BytesIO(download(api, buyer, ids["xlsx"])))
-    sheet = workbook["Questionnaire"]
+    sheet = workbook["Exigences"]
     rows = [row for row in sheet.iter_rows(min_row=2) if row[0].value]
-    assert sorted(row[0].value for row in rows) == sorted(f"TC-{tc.pk}" for tc in tender_clauses)
+    doc = tender_document(tender_clauses[0].tender)
+    numbers = {
+        a["number"]
+        for s in doc["sections"]
+        for a in s["articles"]
+        if a["question"] or a["requirement"] != "informative"
+    }
+    assert {row[0].value for row in rows} == numbers
     assert sheet.protection.sheet is True
-    assert sheet.column_dimensions["A"].hidden
+    assert not sheet.column_dimensions["A"].hidden
     for row in rows:
         assert row[0].protection.locked is True
         assert row[5].protection.locked is False  # the answer cell

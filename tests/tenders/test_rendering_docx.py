@@ -127,24 +127,34 @@ def test_it_gives_the_same_bytes_for_the_same_document(doc):
 
 
 def test_it_writes_the_questionnaire_as_one_table_per_section(doc):
+    """Issue 14: the answer form's DOCX carries instructions, the candidate sheet, one requirements
+    table per section identified by article number, the committed values and the roadmap."""
     document = docx.Document(io.BytesIO(render_questionnaire_docx(doc)))
-    assert paragraphs_with_style(document, "Heading 1") == [section["title"] for section in doc["sections"]]
-    assert len(document.tables) == len(doc["sections"])
-    ids = []
-    for table in document.tables:
+    assert paragraphs_with_style(document, "Heading 1") == [
+        "Instructions",
+        "Candidat",
+        *[section["title"] for section in doc["sections"]],
+        "Valeurs engagées",
+        "Feuille de route",
+    ]
+    requirement_tables = document.tables[1 : 1 + len(doc["sections"])]
+    numbers = []
+    for table in requirement_tables:
         assert [cell.text for cell in table.rows[0].cells] == [
-            "Identifiant",
+            "N° d'article",
             "Exigence",
+            "Type d'exigence",
             "Question",
+            "Conformité",
             "Réponse",
-            "Conformité (Oui / Non / Partiel)",
-            "Preuves",
+            "Preuves (références des documents)",
         ]
         assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
         for row in table.rows[1:]:
-            ids.append(row.cells[0].text)
-            assert [cell.text for cell in row.cells[3:]] == ["", "", ""]
-    assert ids == [question["id"] for question in doc["questions"]]
+            numbers.append(row.cells[0].text)
+            assert row.cells[4].text in ("Oui / Non", "Oui / Non / Partiel")
+            assert [cell.text for cell in row.cells[5:]] == ["", ""]
+    assert numbers == [question["article"] for question in doc["questions"]]
     section = document.sections[0]
     assert section.page_width > section.page_height  # landscape
 
@@ -219,4 +229,4 @@ def test_it_converts_with_libreoffice(doc, tmp_path):
     total = len(tender.pages)
     assert total > 3 and f"Page 2 / {total}" in text and "AO-2026-014" in text
     questionnaire = " ".join(page.extract_text() for page in PdfReader(tmp_path / "questionnaire.pdf").pages)
-    assert all(question["id"] in questionnaire for question in doc["questions"])
+    assert all(question["question"] in questionnaire for question in doc["questions"])

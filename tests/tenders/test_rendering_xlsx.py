@@ -1,4 +1,8 @@
-"""The XLSX answer form: written, reopened with openpyxl, filled as a vendor would, read back safely."""
+"""The XLSX answer form: written, reopened with openpyxl, filled as a vendor would, read back safely.
+
+Issue 14 changed the layout deliberately: requirements on the "Exigences" sheet identified by their
+visible article number (no hidden id column), with "Instructions", "Candidat", "Valeurs engagées" and
+"Feuille de route" sheets; the reader returns a dict and reports every problem with its column."""
 
 import io
 import zipfile
@@ -46,49 +50,61 @@ def rezip(data, *, add=None, replace=None):
     return output.getvalue()
 
 
-def test_it_writes_one_row_per_question_with_the_ids_in_a_hidden_locked_column(doc, form):
-    sheet = reopen(form)["Questionnaire"]
+def vendor(workbook):
+    """The candidate sheet filled as a vendor would."""
+    sheet = workbook["Candidat"]
+    for row, value in zip(
+        range(2, 8),
+        ["Alpha SAS", "732 829 320 00074", "1 rue X, Paris", "Jeanne Martin", "Présidente", "j@alpha.example"],
+        strict=True,
+    ):
+        sheet.cell(row=row, column=2).value = value
+    sheet["B9"] = "Oui"
+    return workbook
+
+
+def test_it_writes_one_row_per_requirement_with_the_article_number_visible_first(doc, form):
+    sheet = reopen(form)["Exigences"]
     assert [cell.value for cell in sheet[1]] == [
-        "Identifiant",
-        "Article",
-        "Catégorie",
+        "N° d'article",
         "Exigence",
+        "Type d'exigence",
         "Question",
-        "Réponse",
         "Conformité",
-        "Preuves",
+        "Réponse",
+        "Preuves (références des documents)",
     ]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [row[0] for row in rows] == [question["id"] for question in doc["questions"]]
-    assert [row[4] for row in rows] == [question["question"] for question in doc["questions"]]
-    assert rows[0][2] == doc["questions"][0]["category"] and rows[0][3] == doc["questions"][0]["requirement_label"]
-    assert sheet.column_dimensions["A"].hidden
-    assert sheet.freeze_panes == "C2"
-    assert sheet.column_dimensions["E"].width == 60
+    assert [row[0] for row in rows] == [question["article"] for question in doc["questions"]]
+    assert [row[3] for row in rows] == [question["question"] for question in doc["questions"]]
+    assert [row[2] for row in rows[:3]] == ["Noté (10 %)", "Informatif", "Éliminatoire"]
+    assert not sheet.column_dimensions["A"].hidden
+    assert sheet.freeze_panes == "B2"
 
 
 def test_it_protects_the_sheet_except_the_answer_cells(doc, form):
     workbook = reopen(form)
-    sheet = workbook["Questionnaire"]
+    sheet = workbook["Exigences"]
     assert sheet.protection.sheet
-    assert sheet.protection.formatColumns  # a vendor cannot unhide the id column
+    assert sheet.protection.formatColumns
     for row in range(2, len(doc["questions"]) + 2):
         assert sheet.cell(row=row, column=1).protection.locked
-        assert sheet.cell(row=row, column=5).protection.locked
-        for column in (6, 7, 8):
+        assert sheet.cell(row=row, column=4).protection.locked
+        for column in (5, 6, 7):
             assert not sheet.cell(row=row, column=column).protection.locked
-    assert sheet.cell(row=2, column=5).alignment.wrap_text
+    assert sheet.cell(row=2, column=4).alignment.wrap_text
     assert workbook.security.lockStructure
+    for name in ("Candidat", "Valeurs engagées", "Feuille de route", "Instructions"):
+        assert workbook[name].protection.sheet
 
 
 def test_it_offers_the_compliance_drop_down(doc, form):
-    validations = reopen(form)["Questionnaire"].data_validations.dataValidation
-    assert len(validations) == 1
-    validation = validations[0]
-    assert validation.type == "list"
-    assert validation.formula1 == '"Oui,Non,Partiel"'
-    assert str(validation.sqref) == f"G2:G{len(doc['questions']) + 1}"
-    assert validation.showErrorMessage
+    validations = reopen(form)["Exigences"].data_validations.dataValidation
+    by_list = {validation.formula1: str(validation.sqref) for validation in validations}
+    eliminatory = [i + 2 for i, q in enumerate(doc["questions"]) if q["requirement"] == "mandatory"]
+    assert set(by_list) == {'"Oui,Non,Partiel"', '"Oui,Non"'}
+    assert by_list['"Oui,Non"'].split() == [f"E{row}" for row in eliminatory]
+    assert all(validation.type == "list" and validation.showErrorMessage for validation in validations)
 
 
 def test_it_keeps_the_reference_and_digest_in_a_hidden_meta_sheet(doc, form):
@@ -104,19 +120,24 @@ def test_it_gives_the_same_bytes_for_the_same_document(doc, form):
 
 
 def test_it_reads_back_exactly_what_the_vendor_filled(doc, form):
-    workbook = reopen(form)
-    sheet = workbook["Questionnaire"]
+    workbook = vendor(reopen(form))
+    sheet = workbook["Exigences"]
     sheet["F2"] = "  Oui, API FHIR R4 en production  "
-    sheet["G2"] = "Oui"
-    sheet["H2"] = "Annexe 3, p. 12"
+    sheet["E2"] = "Oui"
+    sheet["G2"] = "Annexe 3, p. 12"
     sheet["F3"] = "Partiellement : export en cours"
-    sheet["G3"] = "partiel"
-    sheet["G4"] = "No"
+    sheet["E3"] = "partiel"
+    sheet["E4"] = "No"
     sheet["F5"] = 42
-    answers = read_questionnaire_xlsx(save(workbook))
-    assert [answer["id"] for answer in answers] == [question["id"] for question in doc["questions"]]
+    workbook["Valeurs engagées"]["F2"] = 30
+    workbook["Feuille de route"]["C2"] = "Feuille de route"
+    workbook["Feuille de route"]["D2"] = "30/06/2027"
+    result = read_questionnaire_xlsx(save(workbook))
+    answers = result["requirements"]
+    assert [answer["article"] for answer in answers] == [question["article"] for question in doc["questions"]]
     assert answers[0] == {
-        "id": "TC-101",
+        "row": 2,
+        "article": "1.1",
         "answer": "Oui, API FHIR R4 en production",
         "compliance": "Oui",
         "evidence": "Annexe 3, p. 12",
@@ -124,7 +145,10 @@ def test_it_reads_back_exactly_what_the_vendor_filled(doc, form):
     assert answers[1]["compliance"] == "Partiel" and answers[1]["answer"] == "Partiellement : export en cours"
     assert answers[2]["compliance"] == "Non"
     assert answers[3]["answer"] == "42"
-    assert answers[9] == {"id": "TC-110", "answer": "", "compliance": "", "evidence": ""}
+    assert answers[9] == {"row": 11, "article": "4.2", "answer": "", "compliance": "", "evidence": ""}
+    assert result["values"][0] == {"row": 2, "article": "1.1", "parameter": "delai", "value": 30}
+    assert result["roadmap"] == [{"row": 2, "article": "1.1", "status": "roadmap", "date": "2027-06-30", "comment": ""}]
+    assert result["candidate"]["siret"] == "73282932000074" and result["candidate"]["accepted"] is True
 
 
 def test_it_relies_on_defusedxml():
@@ -173,33 +197,38 @@ def test_it_refuses_macro_enabled_workbooks(form):
     assert_refused(macro_type, contains="macros")
 
 
-def test_it_refuses_a_workbook_without_the_questionnaire_sheet(form):
+def test_it_refuses_a_workbook_without_the_requirements_sheet(form):
     workbook = reopen(form)
-    workbook["Questionnaire"].title = "Réponses"
-    error = assert_refused(save(workbook), sheet="Questionnaire", contains="absente")
-    assert str(error).startswith("Feuille « Questionnaire » : ")
+    workbook["Exigences"].title = "Réponses"
+    error = assert_refused(save(workbook), sheet="Exigences", contains="absente")
+    assert str(error).startswith("Feuille « Exigences » : ")
 
 
 def test_it_refuses_a_changed_header(form):
-    workbook = reopen(form)
-    workbook["Questionnaire"]["E1"] = "Autre chose"
-    assert_refused(save(workbook), sheet="Questionnaire", row=1, contains="L'en-tête")
+    workbook = vendor(reopen(form))
+    workbook["Exigences"]["D1"] = "Autre chose"
+    assert_refused(save(workbook), sheet="Exigences", row=1, contains="L'en-tête")
 
 
-def test_it_refuses_an_unknown_compliance_value_with_its_row(form):
-    workbook = reopen(form)
-    workbook["Questionnaire"]["G5"] = "Peut-être"
-    error = assert_refused(save(workbook), sheet="Questionnaire", row=5, contains="Peut-être")
-    assert str(error).startswith("Feuille « Questionnaire », ligne 5 : ")
+def test_it_refuses_an_unknown_compliance_value_with_its_row_and_column(form):
+    workbook = vendor(reopen(form))
+    workbook["Exigences"]["E5"] = "Peut-être"
+    error = assert_refused(save(workbook), sheet="Exigences", row=5, contains="Peut-être")
+    assert str(error).startswith("Feuille « Exigences », ligne 5, colonne E : ")
 
 
-def test_it_refuses_a_row_without_id_or_a_duplicated_id(form):
-    workbook = reopen(form)
-    workbook["Questionnaire"]["A4"] = None
-    assert_refused(save(workbook), sheet="Questionnaire", row=4, contains="identifiant")
-    workbook = reopen(form)
-    workbook["Questionnaire"]["A6"] = "TC-101"
-    assert_refused(save(workbook), sheet="Questionnaire", row=6, contains="deux fois")
+def test_it_refuses_a_row_without_article_or_a_duplicated_article(form):
+    workbook = vendor(reopen(form))
+    workbook["Exigences"]["A4"] = None
+    assert_refused(save(workbook), sheet="Exigences", row=4, contains="article")
+    workbook = vendor(reopen(form))
+    workbook["Exigences"]["A6"] = "1.1"
+    assert_refused(save(workbook), sheet="Exigences", row=6, contains="deux fois")
+
+
+def test_it_reports_every_candidate_problem_at_once(form):
+    error = assert_refused(form, sheet="Candidat", row=2, contains="obligatoire")
+    assert [(e.row, e.column) for e in error.errors] == [(row, "B") for row in (2, 3, 4, 5, 6, 7, 9)]
 
 
 def test_it_refuses_a_damaged_workbook(form):
@@ -228,11 +257,11 @@ def test_it_reads_worksheets_through_defusedxml(form):
 
 def test_it_writes_and_reads_an_english_form():
     doc = build_document(language="en")
-    workbook = reopen(render_questionnaire_xlsx(doc))
-    sheet = workbook["Questionnaire"]
-    assert sheet["G1"].value in ("Compliance", "Conformité")  # English once the locale is compiled
-    assert sheet.data_validations.dataValidation[0].formula1 == '"Yes,No,Partial"'
-    sheet["G2"] = "Yes"
-    sheet["G3"] = "Partial"
-    answers = read_questionnaire_xlsx(save(workbook))
+    workbook = vendor(reopen(render_questionnaire_xlsx(doc)))
+    sheet = workbook["Exigences"]
+    assert sheet["E1"].value in ("Compliance", "Conformité")  # English once the locale is compiled
+    assert {v.formula1 for v in sheet.data_validations.dataValidation} == {'"Yes,No,Partial"', '"Yes,No"'}
+    sheet["E2"] = "Yes"
+    sheet["E3"] = "Partial"
+    answers = read_questionnaire_xlsx(save(workbook))["requirements"]
     assert [answer["compliance"] for answer in answers[:3]] == ["Oui", "Partiel", ""]

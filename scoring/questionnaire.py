@@ -1,0 +1,264 @@
+"""Importing a vendor's filled answer form (the "cadre de réponse", XLSX) into a bid, all or nothing.
+
+The reader (documents/rendering/xlsx.py) checks the file's safety and the form's own rules; this
+module checks it against the tender: article numbers are the ones the tender document prints
+(`tenders.selectors.tender_document`), "Partiel" is refused for an eliminatory requirement, every
+eliminatory and scored requirement needs its compliance and every parameter its committed value, of
+the parameter's type. Every problem is reported at once, each naming sheet, row and column; nothing
+is written unless the whole file is right, and then everything is written in one transaction.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clause_library.parameters import coerce_value, normalize_definition
+from documents.rendering.answer_form import requirement_rows
+from documents.rendering.xlsx import (
+    REQUIREMENTS_SHEET,
+    ROADMAP_SHEET,
+    VALUES_SHEET,
+    QuestionnaireError,
+    parse_date,
+    read_questionnaire_xlsx,
+)
+from organizations.errors import ApplicationError
+from tenders.models import TenderClause
+from tenders.selectors import tender_document
+
+from .models import Bid, Criterion
+from .services import answer_set, audit, ensure_published
+
+COMPLIANT = {"Oui": True, "Non": False, "Partiel": None, "": None}
+CANDIDATE_FIELDS = {
+    "name": "candidate_name",
+    "siret": "candidate_siret",
+    "address": "candidate_address",
+    "email": "candidate_email",
+    "signatory_name": "signatory_name",
+    "signatory_role": "signatory_role",
+    "accepted": "commitment_accepted",
+}
+
+
+def questionnaire_max_bytes() -> int:
+    """Answer forms are small: 4 MiB by default, below the request limit so that a big form gets a 400 saying so."""
+    return min(getattr(settings, "QUESTIONNAIRE_MAX_BYTES", 4 * 1024 * 1024), settings.MAX_UPLOAD_BYTES)
+
+
+def _tender_requirements(tender):
+    """{article number: requirement row} with, per row, its criterion and its parameter definitions."""
+    clauses = {
+        tender_clause.stable_id: tender_clause
+        for tender_clause in TenderClause.objects.filter(tender_id=tender.pk).select_related("version")
+    }
+    criteria = {
+        criterion.tender_clause_id: criterion
+        for criterion in Criterion.objects.filter(tender_id=tender.pk, tender_clause__isnull=False)
+    }
+    requirements = {}
+    for row in requirement_rows(tender_document(tender)):
+        tender_clause = clauses.get(row["id"])
+        criterion = criteria.get(tender_clause.pk) if tender_clause else None
+        definitions = {}
+        if tender_clause is not None:
+            definitions = {d["name"]: d for d in map(normalize_definition, tender_clause.version.parameters)}
+        requirements[row["article"]] = {
+            **row,
+            "criterion": criterion,
+            "eliminatory": row["eliminatory"] or (criterion is not None and criterion.kind == "eliminatory"),
+            "binding": row["requirement"] in ("mandatory", "scored") or criterion is not None,
+            "definitions": definitions,
+        }
+    return requirements
+
+
+def _check(parsed, requirements):
+    """Every problem of the filled form against the tender, as QuestionnaireErrors; and the plan."""
+    errors = []
+
+    def refuse(sheet, row, message, column=None):
+        errors.append(QuestionnaireError(sheet, row, message, column=column))
+
+    answered = {}
+    for row in parsed["requirements"]:
+        requirement = requirements.get(row["article"])
+        if requirement is None:
+            refuse(
+                REQUIREMENTS_SHEET,
+                row["row"],
+                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
+                "A",
+            )
+            continue
+        answered[row["article"]] = row
+        if requirement["eliminatory"] and row["compliance"] == "Partiel":
+            refuse(
+                REQUIREMENTS_SHEET,
+                row["row"],
+                _("« Partiel » est refusé pour une exigence éliminatoire (article %(article)s) : Oui ou Non.")
+                % {"article": row["article"]},
+                "E",
+            )
+        elif requirement["binding"] and not row["compliance"]:
+            refuse(
+                REQUIREMENTS_SHEET,
+                row["row"],
+                _("conformité obligatoire pour l'article %(article)s (Oui, Non ou Partiel).")
+                % {"article": row["article"]},
+                "E",
+            )
+    for article, requirement in requirements.items():
+        if requirement["binding"] and article not in answered:
+            refuse(REQUIREMENTS_SHEET, None, _("l'article %(article)s est absent.") % {"article": article})
+
+    committed, seen = {}, set()
+    for row in parsed["values"]:
+        requirement = requirements.get(row["article"])
+        if requirement is None:
+            refuse(
+                VALUES_SHEET,
+                row["row"],
+                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
+                "A",
+            )
+            continue
+        definition = requirement["definitions"].get(row["parameter"])
+        if definition is None or row["parameter"] not in {p["name"] for p in requirement["parameters"]}:
+            refuse(
+                VALUES_SHEET,
+                row["row"],
+                _("paramètre « %(code)s » inconnu pour l'article %(article)s.")
+                % {"code": row["parameter"][:40], "article": row["article"]},
+                "D",
+            )
+            continue
+        seen.add((row["article"], row["parameter"]))
+        if row["value"] in (None, ""):
+            refuse(
+                VALUES_SHEET,
+                row["row"],
+                _("valeur engagée obligatoire (%(label)s).") % {"label": definition["label"]},
+                "F",
+            )
+            continue
+        # The type is checked, not the bounds: committing to less than asked is an answer to judge.
+        value = row["value"]
+        if definition["type"] == "date" and isinstance(value, str):
+            try:
+                value = parse_date(value).isoformat()  # typed the French way: 30/06/2027
+            except ValueError:
+                pass  # coerce_value says what is expected
+        try:
+            value = coerce_value({**definition, "min": None, "max": None}, value)
+        except ValueError as error:
+            refuse(VALUES_SHEET, row["row"], f"{definition['label']} : {error}", "F")
+            continue
+        committed.setdefault(row["article"], {})[row["parameter"]] = value
+    for article, requirement in requirements.items():
+        for parameter in requirement["parameters"]:
+            if (article, parameter["name"]) not in seen:
+                refuse(
+                    VALUES_SHEET,
+                    None,
+                    _("la valeur engagée « %(label)s » de l'article %(article)s est absente.")
+                    % {"label": parameter["label"], "article": article},
+                )
+
+    roadmap = []
+    for row in parsed["roadmap"]:
+        requirement = requirements.get(row["article"])
+        if requirement is None:
+            refuse(
+                ROADMAP_SHEET,
+                row["row"],
+                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
+                "A",
+            )
+            continue
+        roadmap.append(
+            {
+                "article": row["article"],
+                "title": requirement["title"],
+                "status": row["status"],
+                "date": row["date"],
+                "comment": row["comment"],
+            }
+        )
+    return errors, answered, committed, roadmap
+
+
+def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
+    """Import the vendor's filled answer form (XLSX) into the bid, all or nothing (audited).
+
+    Candidate sheet → the bid's candidate fields; each requirement row → the answer to its criterion
+    (compliance Oui / Non / Partiel → `compliant` true / false / null, answer, evidence) with the
+    committed values of its parameters (`Answer.committed_values`, keyed by parameter name); the
+    roadmap sheet → `Bid.roadmap`. Rows of requirements without a criterion (informative clauses)
+    are read but not stored as answers. Anything wrong → 400 `{"file": [one message per problem,
+    each naming sheet, row and column]}` with nothing stored. Returns
+    ``{"imported", "skipped", "committed_values", "roadmap"}`` (counts).
+    """
+    ensure_published(bid.tender)
+    limit = questionnaire_max_bytes()
+    if len(data) > limit:
+        raise ApplicationError({"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]})
+    form_errors = []
+    try:
+        parsed = read_questionnaire_xlsx(data)
+    except QuestionnaireError as error:
+        parsed = getattr(error, "result", None)
+        if parsed is None:  # unsafe, unreadable or not our form: nothing more to say
+            raise ApplicationError({"file": error.messages()})
+        form_errors = error.errors
+    requirements = _tender_requirements(bid.tender)
+    errors, answered, committed, roadmap = _check(parsed, requirements)
+    # One message per cell: the form's own problem first (a misspelt compliance is not also "missing").
+    places = {(e.sheet, e.row, e.column) for e in form_errors if e.row}
+    errors = form_errors + [e for e in errors if (e.sheet, e.row, e.column) not in places]
+    if errors:
+        raise ApplicationError({"file": [error.located() for error in errors]})
+
+    imported = skipped = 0
+    with transaction.atomic():
+        for article, row in answered.items():
+            criterion = requirements[article]["criterion"]
+            if criterion is None:
+                skipped += 1
+                continue
+            answer_set(
+                user=user,
+                bid=bid,
+                criterion=criterion,
+                text=row["answer"],
+                compliant=COMPLIANT[row["compliance"]],
+                evidence=row["evidence"],
+                committed_values=committed.get(article) if requirements[article]["parameters"] else None,
+            )
+            imported += 1
+        locked = Bid.objects.select_for_update().get(pk=bid.pk)
+        old = {field: getattr(locked, field) for field in (*CANDIDATE_FIELDS.values(), "roadmap")}
+        for key, field in CANDIDATE_FIELDS.items():
+            setattr(locked, field, parsed["candidate"][key])
+        locked.roadmap = roadmap
+        locked.answer_form_imported_at = timezone.now()
+        locked.save(update_fields=[*CANDIDATE_FIELDS.values(), "roadmap", "answer_form_imported_at", "updated_at"])
+        new = {field: getattr(locked, field) for field in (*CANDIDATE_FIELDS.values(), "roadmap")}
+        audit(
+            tender_id=bid.tender_id,
+            user=user,
+            action="bid.answer_form",
+            obj=locked,
+            field="answer_form",
+            old=old,
+            new=new,
+        )
+    for field in (*CANDIDATE_FIELDS.values(), "roadmap", "answer_form_imported_at"):
+        setattr(bid, field, getattr(locked, field))
+    return {
+        "imported": imported,
+        "skipped": skipped,
+        "committed_values": sum(len(values) for values in committed.values()),
+        "roadmap": len(roadmap),
+    }

@@ -1,0 +1,313 @@
+"""The answer form ("cadre de réponse"): generated from a tender, filled with openpyxl as a vendor would,
+imported through the API, read back on the bid page; every error names sheet, row and column and
+leaves the database as it was."""
+
+import datetime
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from documents.rendering.xlsx import render_questionnaire_xlsx
+from scoring.models import Answer, AuditEvent, Bid
+from scoring.services import criteria_from_clauses
+from tenders.selectors import tender_document
+
+from .conftest import publish
+from .test_api_criteria import add_clause
+
+pytestmark = pytest.mark.django_db
+
+SIRET = "73282932000074"  # a valid SIRET (Luhn key)
+DELAY = [
+    {"name": "delai_jours", "label": "Délai de mise à disposition (jours)", "type": "integer", "default": 30},
+    {"name": "format_export", "label": "Format d'export", "type": "text", "default": "NDJSON"},
+    {"name": "mise_en_service", "label": "Mise en service", "type": "date", "default": "2027-01-01"},
+]
+
+
+@pytest.fixture
+def setup(tender, library, buyer):
+    api_clause = add_clause(
+        tender,
+        library,
+        "api",
+        title="API FHIR",
+        requirement="scored",
+        default_weight=10,
+        question="Décrivez votre API FHIR.",
+        body="Export sous {{ delai_jours }} jours au format {{ format_export }}, dès le {{ mise_en_service }}.",
+        parameters=DELAY,
+    )
+    hds = add_clause(
+        tender,
+        library,
+        "hds",
+        title="Hébergement HDS",
+        requirement="mandatory",
+        default_weight=None,
+        question="Êtes-vous certifié HDS ?",
+    )
+    info = add_clause(
+        tender,
+        library,
+        "info",
+        title="Contexte",
+        requirement="informative",
+        default_weight=None,
+        question="Remarques ?",
+    )
+    criteria_from_clauses(user=buyer, tender=tender)
+    doc = tender_document(tender)
+    numbers = {a["id"]: a["number"] for s in doc["sections"] for a in s["articles"]}
+    form = render_questionnaire_xlsx(doc)
+    publish(tender)
+    bid = Bid.objects.create(tender=tender, vendor="Alpha", price=1000)
+    return {
+        "form": form,
+        "bid": bid,
+        "api": numbers[api_clause.stable_id],
+        "hds": numbers[hds.stable_id],
+        "info": numbers[info.stable_id],
+        "tender": tender,
+    }
+
+
+def answered_form(form, *, answer="Réponse", compliance="Oui", name="Alpha Santé SAS"):
+    """Any generated form filled validly, as a vendor would (used by other tests too): the candidate
+    sheet, `compliance` and `answer` on every requirement, the required value committed for every
+    parameter, every requirement "Natif" on the roadmap."""
+    workbook = load_workbook(io.BytesIO(form))
+    candidate = workbook["Candidat"]
+    for row, value in zip(
+        range(2, 8),
+        [name, SIRET, "1 rue de la Paix, 75002 Paris", "Jeanne Martin", "Présidente", "jeanne@alpha.example"],
+        strict=True,
+    ):
+        candidate.cell(row=row, column=2).value = value
+    candidate["B9"] = "Oui"
+    for row in workbook["Exigences"].iter_rows(min_row=2):
+        row[4].value, row[5].value = compliance, answer
+    for row in workbook["Valeurs engagées"].iter_rows(min_row=2):
+        row[5].value = row[4].value
+    for row in workbook["Feuille de route"].iter_rows(min_row=2):
+        row[2].value = "Natif"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def row_of(sheet, article):
+    return next(row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value == article)
+
+
+def fill(form, setup, change=None):
+    """The form as a vendor fills it in; `change(workbook)` then spoils it."""
+    workbook = load_workbook(io.BytesIO(form))
+    candidate = workbook["Candidat"]
+    for row, value in zip(
+        range(2, 8),
+        [
+            "Alpha Santé SAS",
+            "732 829 320 00074",
+            "1 rue de la Paix\n75002 Paris",
+            "Jeanne Martin",
+            "Présidente",
+            "jeanne.martin@alpha.example",
+        ],
+        strict=True,
+    ):
+        candidate.cell(row=row, column=2).value = value
+    candidate["B9"] = "Oui"
+    requirements = workbook["Exigences"]
+    api_row, hds_row, info_row = (row_of(requirements, setup[key]) for key in ("api", "hds", "info"))
+    requirements[f"E{api_row}"], requirements[f"F{api_row}"], requirements[f"G{api_row}"] = (
+        "Partiel",
+        "API FHIR R4 ; Bulk Data prévu.",
+        "Dossier technique, p. 12",
+    )
+    requirements[f"E{hds_row}"], requirements[f"F{hds_row}"] = "Oui", "Certifié HDS depuis 2021."
+    requirements[f"F{info_row}"] = "Rien à signaler"
+    values = workbook["Valeurs engagées"]
+    for row in values.iter_rows(min_row=2):
+        # Commits to 20 days, a date typed the French way, and to what is asked elsewhere.
+        row[5].value = {"delai_jours": 20, "mise_en_service": "30/06/2027"}.get(row[3].value, row[4].value)
+    roadmap = workbook["Feuille de route"]
+    roadmap[f"C{row_of(roadmap, setup['api'])}"] = "Feuille de route"
+    roadmap[f"D{row_of(roadmap, setup['api'])}"] = datetime.date(2027, 6, 30)
+    roadmap[f"E{row_of(roadmap, setup['api'])}"] = "Bulk Data en version 12"
+    roadmap[f"C{row_of(roadmap, setup['hds'])}"] = "Natif"
+    roadmap[f"C{row_of(roadmap, setup['info'])}"] = "Non prévu"
+    if change:
+        change(workbook)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def upload(client, bid, content):
+    return client.post(
+        f"/api/v1/bids/{bid.pk}/questionnaire/",
+        {"file": SimpleUploadedFile("reponse.xlsx", content, content_type="application/octet-stream")},
+        format="multipart",
+    )
+
+
+def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buyer, setup):
+    response = upload(api(buyer), setup["bid"], fill(setup["form"], setup))
+    assert response.status_code == 200, response.json()
+    parameter_rows = load_workbook(io.BytesIO(setup["form"]))["Valeurs engagées"].max_row - 1
+    assert response.json() == {"imported": 2, "skipped": 1, "committed_values": parameter_rows, "roadmap": 3}
+    bid = Bid.objects.get(pk=setup["bid"].pk)
+    assert (bid.candidate_name, bid.candidate_siret, bid.signatory_name, bid.signatory_role) == (
+        "Alpha Santé SAS",
+        SIRET,
+        "Jeanne Martin",
+        "Présidente",
+    )
+    assert bid.candidate_email == "jeanne.martin@alpha.example" and bid.commitment_accepted
+    assert bid.vendor == "Alpha"  # the name the buyer recorded stays
+    assert [(item["article"], item["status"], item["date"]) for item in bid.roadmap] == [
+        (setup["api"], "roadmap", "2027-06-30"),
+        (setup["hds"], "native", None),
+        (setup["info"], "not_planned", None),
+    ]
+    answers = {a.criterion.name: a for a in Answer.objects.select_related("criterion")}
+    api_answer = answers["API FHIR"]
+    assert (api_answer.text, api_answer.compliant, api_answer.evidence) == (
+        "API FHIR R4 ; Bulk Data prévu.",
+        None,
+        "Dossier technique, p. 12",
+    )
+    assert api_answer.committed_values == {
+        "delai_jours": 20,
+        "format_export": "NDJSON",
+        "mise_en_service": "2027-06-30",
+    }
+    assert answers["Hébergement HDS"].compliant is True
+    assert AuditEvent.objects.filter(action="bid.answer_form", object_id=bid.pk).count() == 1
+
+    detail = api(buyer).get(f"/api/v1/bids/{bid.pk}/").json()
+    assert detail["candidate_siret"] == SIRET and detail["signatory_name"] == "Jeanne Martin"
+    assert detail["roadmap"][0]["date"] == "2027-06-30" and detail["commitment_accepted"] is True
+
+    client.force_login(buyer)
+    page = client.get(f"/evaluation/tenders/{setup['tender'].pk}/bids/{bid.pk}/").content.decode()
+    for text in (
+        "Alpha Santé SAS",
+        SIRET,
+        "Jeanne Martin, Présidente",
+        "jeanne.martin@alpha.example",
+        "API FHIR R4 ; Bulk Data prévu.",
+        "Dossier technique, p. 12",
+        "delai_jours",
+        "Bulk Data en version 12",
+        "30 juin 2027",
+        "Certifié HDS depuis 2021.",
+    ):
+        assert text in page, text
+    assert 'data-status="roadmap"' in page and 'data-status="not_planned"' in page
+
+
+def cell_change(sheet, locate, column, value):
+    """A change putting `value` in `column` of the row that `locate(setup, sheet)` gives."""
+
+    def build(setup):
+        def change(workbook):
+            target = workbook[sheet]
+            row = locate(setup, target)
+            target[f"{column}{row}"] = value
+            change.row = row
+
+        return change
+
+    return build
+
+
+def by_article(key):
+    return lambda setup, sheet: row_of(sheet, setup[key])
+
+
+def by_parameter(code):
+    return lambda setup, sheet: next(row[0].row for row in sheet.iter_rows(min_row=2) if row[3].value == code)
+
+
+def fixed(row):
+    return lambda setup, sheet: row
+
+
+ERROR_CASES = {
+    "unknown article": ("Exigences", by_article("api"), "A", "9.99", "9.99"),
+    "partial on eliminatory": ("Exigences", by_article("hds"), "E", "Partiel", "éliminatoire"),
+    "missing compliance": ("Exigences", by_article("hds"), "E", None, "obligatoire"),
+    "unknown compliance": ("Exigences", by_article("api"), "E", "Peut-être", "Peut-être"),
+    "bad siret key": ("Candidat", fixed(3), "B", "73282932000075", "clé de contrôle"),
+    "short siret": ("Candidat", fixed(3), "B", "1234", "14 chiffres"),
+    "missing company": ("Candidat", fixed(2), "B", None, "obligatoire"),
+    "commitment not accepted": ("Candidat", fixed(9), "B", None, "obligatoire"),
+    "bad email": ("Candidat", fixed(7), "B", "pas-un-courriel", "électronique"),
+    "bad date": ("Feuille de route", by_article("api"), "D", "31/02/2027", "31/02/2027"),
+    "roadmap without date": ("Feuille de route", by_article("api"), "D", None, "obligatoire"),
+    "unknown status": ("Feuille de route", by_article("hds"), "C", "Bientôt", "Bientôt"),
+    "missing committed value": ("Valeurs engagées", by_parameter("delai_jours"), "F", None, "obligatoire"),
+    "committed value of the wrong type": ("Valeurs engagées", by_parameter("delai_jours"), "F", "vingt", "entier"),
+}
+
+
+@pytest.mark.parametrize("case", list(ERROR_CASES))
+def test_it_refuses_a_wrong_cell_naming_sheet_row_and_column_and_stores_nothing(api, buyer, setup, case):
+    sheet, locate, column, value, contains = ERROR_CASES[case]
+    change = cell_change(sheet, locate, column, value)(setup)
+    content = fill(setup["form"], setup, change)
+    before = Bid.objects.values().get(pk=setup["bid"].pk)
+    response = upload(api(buyer), setup["bid"], content)
+    assert response.status_code == 400, response.json()
+    messages = response.json()["file"]
+    expected = f"Feuille « {sheet} », ligne {change.row}, colonne {column} : "
+    assert any(message.startswith(expected) and contains in message for message in messages), messages
+    assert not Answer.objects.exists()
+    assert Bid.objects.values().get(pk=setup["bid"].pk) == before
+    assert not AuditEvent.objects.filter(action__in=("bid.answer_form", "answer.set")).exists()
+
+
+def test_it_reports_every_problem_at_once(api, buyer, setup):
+    def change(workbook):
+        workbook["Candidat"]["B3"] = "73282932000075"
+        workbook["Exigences"][f"E{row_of(workbook['Exigences'], setup['hds'])}"] = "Partiel"
+
+    response = upload(api(buyer), setup["bid"], fill(setup["form"], setup, change))
+    assert response.status_code == 400
+    messages = response.json()["file"]
+    assert any("« Candidat », ligne 3, colonne B" in m for m in messages)
+    assert any("« Exigences »" in m and "colonne E" in m for m in messages)
+
+
+def test_it_refuses_the_former_form_with_a_clear_message(api, buyer, setup):
+    workbook = load_workbook(io.BytesIO(setup["form"]))
+    for name in ("Exigences", "Valeurs engagées", "Feuille de route", "Candidat"):
+        del workbook[name]
+    workbook.create_sheet("Questionnaire")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    assert response.status_code == 400 and "ancien modèle" in response.json()["file"][0]
+
+
+def test_the_bids_page_imports_the_form_and_lists_every_problem(client, buyer, setup):
+    client.force_login(buyer)
+    url = f"/evaluation/tenders/{setup['tender'].pk}/bids/"
+
+    def post(content):
+        upload = SimpleUploadedFile("reponse.xlsx", content, content_type="application/octet-stream")
+        return client.post(url, {"action": "import", "bid": setup["bid"].pk, "file": upload}, follow=True)
+
+    def change(workbook):
+        workbook["Candidat"]["B3"] = "123"
+
+    page = post(fill(setup["form"], setup, change)).content.decode()
+    assert "Feuille « Candidat », ligne 3, colonne B" in page
+    assert not Answer.objects.exists()
+    page = post(fill(setup["form"], setup)).content.decode()
+    assert "2 réponses importées pour Alpha" in page
+    assert Bid.objects.get(pk=setup["bid"].pk).candidate_siret == SIRET
