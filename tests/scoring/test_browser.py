@@ -133,3 +133,24 @@ def test_an_evaluator_reads_the_answer_and_scores_with_a_justification(chromium,
     stored = Score.objects.get()
     assert (stored.value, stored.comment) == (4, "Démonstration complète de l'API, conforme au niveau 4 du barème.")
     assert page.problems == []
+
+    # The justification reaches the evaluation report: the lead's report, rendered by the document job and
+    # read back.
+    import io
+
+    import docx
+
+    from documents import services as jobs
+    from documents.models import Document
+
+    report = Document.objects.create(
+        tender=evaluation.tender, kind="evaluation_report", format="docx", created_by=evaluation.lead
+    )
+    assert jobs.document_render(document_id=report.pk) == "done"
+    report.refresh_from_db()
+    with report.file.open("rb") as handle:
+        document = docx.Document(io.BytesIO(handle.read()))
+    texts = [p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells
+    ]
+    assert any("Démonstration complète de l'API, conforme au niveau 4 du barème." in text for text in texts)
