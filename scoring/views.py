@@ -9,10 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
@@ -232,7 +233,22 @@ def _criteria_rows(tender):
         }
         for parent, total in sums.items()
     ]
+    for level in levels:
+        level["message"] = _weights_message(level)
     return rows, levels
+
+
+def _weights_message(level):
+    """What the lead must know at once about a level whose weights do not sum to 100 (None when they do)."""
+    if level["ok"]:
+        return None
+    return _(WEIGHTS_MESSAGE) % {"name": level["name"], "total": floatformat(level["total"], "-2")}
+
+
+WEIGHTS_MESSAGE = gettext_noop(
+    "Les pondérations du niveau « %(name)s » totalisent %(total)s %% : la publication sera refusée "
+    "tant qu'elles ne totalisent pas 100 %%."
+)
 
 
 def _criteria_page(request, tender, status=200):
@@ -245,6 +261,8 @@ def _criteria_page(request, tender, status=200):
             "kinds": Criterion.Kind.choices,
             "parents": [r for r in rows if r["criterion"].kind == "scored"],
             "range_warning": tender.price_formula == rules.RANGE,
+            # The same sentence for the page's live sums (scoring.js fills in the name and the total).
+            "weights_message": _(WEIGHTS_MESSAGE).replace("%%", "%"),
         }
     )
     return render(request, "scoring/criteria.html", context, status=status)
@@ -313,7 +331,13 @@ def _criteria_post(request, tender, form):
         with transaction.atomic():
             for criterion, weight in form.changes():
                 services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
-        messages.success(request, _("Pondérations enregistrées."))
+        # Publishing refuses a level that does not sum to 100: say so now, not at publication.
+        problems = [level["message"] for level in _criteria_rows(tender)[1] if not level["ok"]]
+        if problems:
+            for problem in problems:
+                messages.warning(request, f"{_('Pondérations enregistrées.')} {problem}")
+        else:
+            messages.success(request, _("Pondérations enregistrées."))
 
 
 # Bids -----------------------------------------------------------------------------------------

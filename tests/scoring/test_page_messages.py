@@ -7,7 +7,9 @@ from django.test import Client, RequestFactory
 
 from organizations.errors import ApplicationError
 from scoring import views
-from scoring.models import EvaluationState, Evaluator
+from scoring.models import Criterion, EvaluationState, Evaluator
+
+from .conftest import build_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +68,32 @@ def test_the_results_tab_shows_only_to_those_who_may_read_the_results(evaluation
     assert results_tab(evaluation.eval1, tender) is True
     lead = browser(evaluation.lead).get(f"/evaluation/tenders/{tender.pk}/").content.decode()
     assert f'href="/evaluation/tenders/{tender.pk}/results/"' in lead
+
+
+def test_weights_that_do_not_sum_to_100_save_with_a_warning_not_a_plain_success(tender, buyer):
+    criteria = build_tree(tender)
+    weights = {f"weight-{criteria.api.pk}": "60", f"weight-{criteria.export.pk}": "30"}
+    response = browser(buyer).post(
+        f"/evaluation/tenders/{tender.pk}/criteria/", {"action": "weights", **weights}, follow=True
+    )
+    shown = [(message.level_tag, str(message)) for message in response.context["messages"]]
+    assert shown == [
+        (
+            "warning",
+            "Pondérations enregistrées. Les pondérations du niveau « Valeur technique » totalisent 110 % : "
+            "la publication sera refusée tant qu'elles ne totalisent pas 100 %.",
+        )
+    ]
+    assert Criterion.objects.get(pk=criteria.api.pk).weight == 60
+    # The page keeps saying it next to the level's sum (and scoring.js rewrites it as the lead types).
+    assert "totalisent 110 % : la publication sera refusée" in response.content.decode().replace("&#x27;", "'")
+
+
+def test_weights_that_sum_to_100_save_with_a_success(tender, buyer):
+    criteria = build_tree(tender)
+    response = browser(buyer).post(
+        f"/evaluation/tenders/{tender.pk}/criteria/",
+        {"action": "weights", f"weight-{criteria.api.pk}": "40", f"weight-{criteria.export.pk}": "40"},
+        follow=True,
+    )
+    assert [(m.level_tag, str(m)) for m in response.context["messages"]] == [("success", "Pondérations enregistrées.")]
