@@ -448,6 +448,44 @@ class ClauseForm(BootstrapForm):
     def clean_destination(self):
         return self.cleaned_data.get("destination") or Destination.ANNEX
 
+    def editor_strings(self):
+        """The words of the structured editors (static/js/clause-editor.js), in the page's language."""
+        return {
+            "fields": {
+                "parameters": {k: str(v) for k, v in PARAMETER_FIELDS.items()},
+                "rubric": {k: str(v) for k, v in RUBRIC_FIELDS.items()},
+                "references": {k: str(v) for k, v in REFERENCE_FIELDS.items()},
+            },
+            "types": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+            "row": {
+                "parameters": _("Paramètre %(n)s"),
+                "rubric": _("Niveau %(n)s"),
+                "references": _("Référence %(n)s"),
+            },
+            "add": {
+                "parameters": _("Ajouter un paramètre"),
+                "rubric": _("Ajouter un niveau"),
+                "references": _("Ajouter une référence"),
+            },
+            "empty": {
+                "parameters": _("Aucun paramètre."),
+                "rubric": _("Aucun niveau."),
+                "references": _("Aucune référence."),
+            },
+            "up": _("Monter"),
+            "down": _("Descendre"),
+            "remove": _("Retirer"),
+            "up_label": _("Monter : %(row)s"),
+            "down_label": _("Descendre : %(row)s"),
+            "remove_label": _("Retirer : %(row)s"),
+            "moved": _("%(row)s, désormais en position %(n)s."),
+            "removed": _("%(row)s retiré."),
+            "choices_help": _("Séparés par des virgules."),
+            "default_help": _("Pour oui / non : oui ou non ; pour une date : AAAA-MM-JJ."),
+            "name_help": _("Lettres sans accent, chiffres et _ ; c'est le nom à écrire {{ ainsi }} dans le texte."),
+            "bad_json": _("Le JSON ci-dessous ne se lit pas : corrigez-le pour retrouver l'éditeur en lignes."),
+        }
+
     def clean_parameters(self):
         parameters = self.cleaned_data["parameters"]
         self.parsed_parameters = parameters  # parsed, even if refused: the body's placeholders are checked against it
