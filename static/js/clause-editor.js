@@ -177,6 +177,14 @@
       if (target) { self.act(target.closest(".structured-row"), target.dataset.action); }
     });
     this.textarea.addEventListener("change", function () { self.load(); });
+    // The error summary links to the JSON box: with the rows on show, lead to the rows instead.
+    document.querySelectorAll("a[href='#" + this.textarea.id + "']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (self.editor.hidden) { self.advanced.open = true; return; }
+        event.preventDefault();
+        (self.list.querySelector("input, select, textarea") || self.add).focus();
+      });
+    });
     this.load();
   }
 
