@@ -33,6 +33,38 @@ def _as_json_text(value):
     return json.dumps(value or [], ensure_ascii=False, indent=2)
 
 
+# Python's JSON parser speaks English; a curator reads what went wrong in French, where it went wrong.
+JSON_ERRORS = (
+    ("Expecting value", gettext_lazy("une valeur est attendue (texte entre guillemets, nombre, true, false, [ ou {)")),
+    ("Expecting ',' delimiter", gettext_lazy("une virgule est attendue")),
+    ("Expecting ':' delimiter", gettext_lazy("deux-points « : » attendus après le nom du champ")),
+    (
+        "Expecting property name enclosed in double quotes",
+        gettext_lazy('un nom de champ entre guillemets droits " " est attendu'),
+    ),
+    ("Unterminated string", gettext_lazy('texte non refermé : il manque le guillemet " de fin')),
+    ("Invalid control character", gettext_lazy("caractère de contrôle interdit dans un texte (retour à la ligne ?)")),
+    ("Invalid \\escape", gettext_lazy("barre oblique inverse \\ invalide dans un texte")),
+    ("Invalid \\uXXXX escape", gettext_lazy("séquence \\uXXXX invalide dans un texte")),
+    ("Extra data", gettext_lazy("texte en trop après la fin de la liste")),
+    ("Illegal trailing comma", gettext_lazy("virgule en trop avant la fin de la liste ou de l'objet")),
+)
+
+
+def json_error_message(exc):
+    """« JSON invalide à la ligne 3, colonne 5 : une virgule est attendue. » — never the parser's English."""
+    english = str(getattr(exc, "msg", "") or "")
+    reason = next(
+        (str(french) for prefix, french in JSON_ERRORS if english.startswith(prefix)),
+        _("syntaxe incorrecte"),
+    )
+    return _("JSON invalide à la ligne %(line)s, colonne %(column)s : %(reason)s.") % {
+        "line": getattr(exc, "lineno", "?"),
+        "column": getattr(exc, "colno", "?"),
+        "reason": reason,
+    }
+
+
 class BootstrapForm(forms.Form):
     """Bootstrap classes on every widget, and `is-invalid` on the fields that got an error."""
 
@@ -87,17 +119,193 @@ class JSONListField(forms.CharField):
         try:
             data = json.loads(text)
         except ValueError as exc:
-            raise forms.ValidationError(
-                _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
-                % {
-                    "line": getattr(exc, "lineno", "?"),
-                    "column": getattr(exc, "colno", "?"),
-                    "message": getattr(exc, "msg", exc),
-                }
-            ) from exc
+            raise forms.ValidationError(json_error_message(exc)) from exc
         if not isinstance(data, list):
             raise forms.ValidationError(_("Une liste JSON entre crochets [ … ] est attendue."))
         return data
+
+
+# The structured editors' rows (static/js/clause-editor.js): what each field is called on the page, so a
+# server error names the row and the field a curator sees ("Paramètre 2, « Valeur minimale » : …").
+PARAMETER_FIELDS = {
+    "name": gettext_lazy("Nom technique"),
+    "label": gettext_lazy("Libellé"),
+    "type": gettext_lazy("Type"),
+    "default": gettext_lazy("Valeur par défaut"),
+    "required": gettext_lazy("Obligatoire"),
+    "choices": gettext_lazy("Choix possibles"),
+    "min": gettext_lazy("Valeur minimale"),
+    "max": gettext_lazy("Valeur maximale"),
+    "help": gettext_lazy("Aide"),
+}
+PARAMETER_TYPES = {
+    "text": gettext_lazy("Texte"),
+    "integer": gettext_lazy("Nombre entier"),
+    "decimal": gettext_lazy("Nombre décimal"),
+    "boolean": gettext_lazy("Oui / non"),
+    "date": gettext_lazy("Date"),
+    "choice": gettext_lazy("Choix dans une liste"),
+}
+RUBRIC_FIELDS = {"score": gettext_lazy("Note"), "description": gettext_lazy("Description")}
+REFERENCE_FIELDS = {
+    "label": gettext_lazy("Libellé"),
+    "url": gettext_lazy("Adresse (URL)"),
+    "informative": gettext_lazy("À titre informatif"),
+}
+
+
+def _row_error(row, labels, field, message):
+    """« Paramètre 2, « Valeur minimale » : … » — the row as numbered on the page, the field by its label."""
+    if field is None:
+        return _("%(row)s : %(message)s") % {"row": row, "message": message}
+    return _("%(row)s, « %(field)s » : %(message)s") % {"row": row, "field": labels[field], "message": message}
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _object_errors(row, item, labels):
+    if not isinstance(item, dict):
+        return [_row_error(row, labels, None, _("un objet { … } est attendu."))]
+    unknown = sorted(set(item) - set(labels))
+    if unknown:
+        return [
+            _row_error(
+                row,
+                labels,
+                None,
+                _("champ inconnu « %(field)s » (champs possibles : %(fields)s).")
+                % {"field": unknown[0], "fields": ", ".join(labels)},
+            )
+        ]
+    return []
+
+
+def parameter_row_errors(parameters):
+    """French messages naming the row and the field for each problem of the parameter declarations."""
+    from .parameters import NAME_RE, coerce_value, normalize_definition
+
+    errors, seen = [], {}
+    for index, item in enumerate(parameters, start=1):
+        row = _("Paramètre %(n)s") % {"n": index}
+        problems = _object_errors(row, item, PARAMETER_FIELDS)
+        if problems:
+            errors.extend(problems)
+            continue
+        before = len(errors)
+
+        def add(field, message, row=row):
+            errors.append(_row_error(row, PARAMETER_FIELDS, field, message))
+
+        name = item.get("name")
+        if not isinstance(name, str) or not NAME_RE.match(name):
+            add(
+                "name",
+                _("« %(name)s » ne convient pas : lettres sans accent, chiffres et _, sans chiffre en tête.")
+                % {"name": name if name is not None else ""},
+            )
+        elif name in seen:
+            add("name", _("« %(name)s » est déjà le nom du paramètre %(n)s.") % {"name": name, "n": seen[name]})
+        else:
+            seen[name] = index
+        kind = item.get("type", "text")
+        if kind not in PARAMETER_TYPES:
+            add(
+                "type",
+                _("« %(type)s » n'est pas un type possible (%(types)s).")
+                % {"type": kind, "types": ", ".join(str(label) for label in PARAMETER_TYPES.values())},
+            )
+            continue
+        if not isinstance(item.get("required", True), bool):
+            add("required", _("oui ou non (true ou false) attendu."))
+        for field in ("label", "help"):
+            if item.get(field) is not None and not isinstance(item[field], str):
+                add(field, _("un texte est attendu."))
+        choices = item.get("choices") or []
+        if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
+            add("choices", _("une liste de textes non vides est attendue."))
+        elif kind == "choice" and not choices:
+            add(
+                "choices",
+                _("donnez au moins un choix pour un paramètre de type « %(type)s ».")
+                % {"type": PARAMETER_TYPES["choice"]},
+            )
+        elif len(set(choices)) != len(choices):
+            add("choices", _("un choix apparaît deux fois."))
+        for bound in ("min", "max"):
+            value = item.get(bound)
+            if value is None:
+                continue
+            if kind not in ("integer", "decimal"):
+                add(
+                    bound,
+                    _("seulement pour un nombre (type « %(a)s » ou « %(b)s »).")
+                    % {"a": PARAMETER_TYPES["integer"], "b": PARAMETER_TYPES["decimal"]},
+                )
+            elif not _is_number(value):
+                add(bound, _("un nombre est attendu."))
+        low, high = item.get("min"), item.get("max")
+        if kind in ("integer", "decimal") and _is_number(low) and _is_number(high) and low > high:
+            add("min", _("%(min)s est supérieur à la valeur maximale (%(max)s).") % {"min": low, "max": high})
+        default = item.get("default")
+        if default not in (None, "") and len(errors) == before:  # a default is checked against a sound row
+            try:
+                coerce_value(normalize_definition(item), default)
+            except ValueError as exc:
+                add("default", str(exc))
+    return errors
+
+
+def rubric_row_errors(rubric, scale_max):
+    errors, seen = [], {}
+    for index, item in enumerate(rubric, start=1):
+        row = _("Niveau %(n)s") % {"n": index}
+        problems = _object_errors(row, item, RUBRIC_FIELDS)
+        if problems:
+            errors.extend(problems)
+            continue
+        score = item.get("score")
+        if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= scale_max:
+            errors.append(
+                _row_error(
+                    row, RUBRIC_FIELDS, "score", _("un entier entre 0 et %(max)s est attendu.") % {"max": scale_max}
+                )
+            )
+        elif score in seen:
+            errors.append(
+                _row_error(
+                    row,
+                    RUBRIC_FIELDS,
+                    "score",
+                    _("la note %(score)s est déjà celle du niveau %(n)s.") % {"score": score, "n": seen[score]},
+                )
+            )
+        else:
+            seen[score] = index
+        description = item.get("description")
+        if not isinstance(description, str) or not description.strip():
+            errors.append(_row_error(row, RUBRIC_FIELDS, "description", _("obligatoire.")))
+    return errors
+
+
+def reference_row_errors(references):
+    errors = []
+    for index, item in enumerate(references, start=1):
+        row = _("Référence %(n)s") % {"n": index}
+        problems = _object_errors(row, item, REFERENCE_FIELDS)
+        if problems:
+            errors.extend(problems)
+            continue
+        label = item.get("label")
+        if not isinstance(label, str) or not label.strip():
+            errors.append(_row_error(row, REFERENCE_FIELDS, "label", _("obligatoire.")))
+        url = item.get("url")
+        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            errors.append(_row_error(row, REFERENCE_FIELDS, "url", _("l'adresse doit commencer par https://.")))
+        if not isinstance(item.get("informative", False), bool):
+            errors.append(_row_error(row, REFERENCE_FIELDS, "informative", _("oui ou non (true ou false) attendu.")))
+    return errors
 
 
 class TagsField(forms.CharField):
@@ -240,6 +448,68 @@ class ClauseForm(BootstrapForm):
     def clean_destination(self):
         return self.cleaned_data.get("destination") or Destination.ANNEX
 
+    def editor_strings(self):
+        """The words of the structured editors (static/js/clause-editor.js), in the page's language."""
+        return {
+            "fields": {
+                "parameters": {k: str(v) for k, v in PARAMETER_FIELDS.items()},
+                "rubric": {k: str(v) for k, v in RUBRIC_FIELDS.items()},
+                "references": {k: str(v) for k, v in REFERENCE_FIELDS.items()},
+            },
+            "types": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+            "row": {
+                "parameters": _("Paramètre %(n)s"),
+                "rubric": _("Niveau %(n)s"),
+                "references": _("Référence %(n)s"),
+            },
+            "add": {
+                "parameters": _("Ajouter un paramètre"),
+                "rubric": _("Ajouter un niveau"),
+                "references": _("Ajouter une référence"),
+            },
+            "empty": {
+                "parameters": _("Aucun paramètre."),
+                "rubric": _("Aucun niveau."),
+                "references": _("Aucune référence."),
+            },
+            "up": _("Monter"),
+            "down": _("Descendre"),
+            "remove": _("Retirer"),
+            "up_label": _("Monter : %(row)s"),
+            "down_label": _("Descendre : %(row)s"),
+            "remove_label": _("Retirer : %(row)s"),
+            "moved": _("%(row)s, désormais en position %(n)s."),
+            "removed": _("%(row)s retiré."),
+            "choices_help": _("Séparés par des virgules."),
+            "default_help": _("Pour oui / non : oui ou non ; pour une date : AAAA-MM-JJ."),
+            "name_help": _("Lettres sans accent, chiffres et _ ; c'est le nom à écrire {{ ainsi }} dans le texte."),
+            "bad_json": _("Le JSON ci-dessous ne se lit pas : corrigez-le pour retrouver l'éditeur en lignes."),
+        }
+
+    def clean_parameters(self):
+        parameters = self.cleaned_data["parameters"]
+        self.parsed_parameters = parameters  # parsed, even if refused: the body's placeholders are checked against it
+        errors = parameter_row_errors(parameters)
+        if errors:
+            raise forms.ValidationError(errors)
+        return parameters
+
+    def clean_references(self):
+        references = self.cleaned_data["references"]
+        errors = reference_row_errors(references)
+        if errors:
+            raise forms.ValidationError(errors)
+        return references
+
+    def clean(self):
+        cleaned = super().clean()
+        scale_max = cleaned.get("scale_max")
+        if "rubric" in cleaned and isinstance(scale_max, int) and 1 <= scale_max <= 100:
+            errors = rubric_row_errors(cleaned["rubric"], scale_max)
+            if errors:
+                self.add_error("rubric", forms.ValidationError(errors))
+        return cleaned
+
     def content(self):
         """The clause content as the services take it (cleaned data minus the key)."""
         return {name: value for name, value in self.cleaned_data.items() if name != "key"}
@@ -272,8 +542,13 @@ class ClauseForm(BootstrapForm):
 
         parsed = {name: value for name, value in self.cleaned_data.items() if name not in self.errors}
         content = {**self.STAND_INS, **{k: v for k, v in parsed.items() if k != "key"}}
+        known = set(parsed)
+        if "parameters" not in parsed and isinstance(getattr(self, "parsed_parameters", None), list):
+            # Refused rows but valid JSON: the names declared still tell which placeholders are unknown.
+            content["parameters"] = [p for p in self.parsed_parameters if isinstance(p, dict)]
+            known.add("parameters")
         for field, messages in validate_clause_content(content).items():
-            if field in parsed and self.DEPENDS_ON.get(field, field) in parsed:
+            if field in parsed and self.DEPENDS_ON.get(field, field) in known:
                 for message in messages:
                     self.add_error(field, message)
 
@@ -355,14 +630,7 @@ class LibraryImportForm(BootstrapForm):
         except RecursionError as exc:
             raise forms.ValidationError(_("Le fichier JSON est imbriqué trop profondément.")) from exc
         except ValueError as exc:
-            raise forms.ValidationError(
-                _("JSON invalide (ligne %(line)s, colonne %(column)s) : %(message)s.")
-                % {
-                    "line": getattr(exc, "lineno", "?"),
-                    "column": getattr(exc, "colno", "?"),
-                    "message": getattr(exc, "msg", exc),
-                }
-            ) from exc
+            raise forms.ValidationError(json_error_message(exc)) from exc
 
 
 class LibraryForkForm(BootstrapForm):

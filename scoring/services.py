@@ -396,6 +396,47 @@ def evaluator_add(*, user, tender, username: str) -> Evaluator:
 
 
 @transaction.atomic
+def evaluator_remove(*, user, tender, username: str) -> None:
+    """Withdraw an evaluator named on the tender, before they have scored (audited as evaluator.remove).
+
+    Refused (409) once the evaluator has scored a bid — their scores belong to the record — and once
+    technical scoring is closed, unless the evaluation has been reopened. Takes the state row lock
+    that score_set takes, so a score cannot land between the check and the removal.
+    """
+    state = locked_state(tender)
+    evaluator = Evaluator.objects.select_related("user").filter(tender=tender, user__username=username).first()
+    if evaluator is None:
+        raise ApplicationError(
+            {"detail": [_("Aucun évaluateur « %(username)s » sur ce marché.") % {"username": username}]}, status=404
+        )
+    if Score.objects.filter(bid__tender=tender, evaluator_id=evaluator.user_id).exists():
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "« %(username)s » a déjà noté des offres : ses notes font partie du dossier "
+                        "d'évaluation, il ne peut plus être retiré."
+                    )
+                    % {"username": username}
+                ]
+            }
+        )
+    if state.technical_closed_at is not None and state.reopened_at is None:
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "La notation technique est close : rouvrez l'évaluation (réouverture motivée) "
+                        "avant de retirer un évaluateur."
+                    )
+                ]
+            }
+        )
+    audit(tender_id=tender.pk, user=user, action="evaluator.remove", obj=evaluator, field="user", old=username)
+    evaluator.delete()
+
+
+@transaction.atomic
 def evaluator_declare(*, user, tender, no_conflict: bool) -> Evaluator:
     """The calling evaluator declares having no conflict of interest; the time is recorded once."""
     evaluator = Evaluator.objects.select_for_update().filter(tender=tender, user=user).first()

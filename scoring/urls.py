@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.evaluation_list, name="evaluation_list"),
     path("tenders/<int:pk>/", views.evaluation_home, name="evaluation_home"),
     path("tenders/<int:pk>/evaluators/", views.evaluator_add, name="evaluator_add"),
+    path("tenders/<int:pk>/evaluators/<str:username>/remove/", views.evaluator_remove, name="evaluator_remove"),
     path("tenders/<int:pk>/declaration/", views.declaration, name="declaration"),
     path("tenders/<int:pk>/reveal/", views.state_change, {"action": "reveal"}, name="reveal"),
     path("tenders/<int:pk>/reopen/", views.reopen, name="reopen"),

@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 
@@ -37,14 +39,41 @@ def _tender(request, pk, *, lead=False, reader=False):
     return tender
 
 
+# What a person calls the field a service's error is about; a key with no label here is never shown.
+FIELD_LABELS = {
+    "price": gettext_lazy("Prix"),
+    "price_weight": gettext_lazy("Poids du prix"),
+    "no_conflict": gettext_lazy("Déclaration d'absence de conflit d'intérêts"),
+    "vendor": gettext_lazy("Candidat"),
+    "name": gettext_lazy("Nom"),
+    "weight": gettext_lazy("Pondération"),
+    "parent": gettext_lazy("Critère parent"),
+    "criterion": gettext_lazy("Critère"),
+    "value": gettext_lazy("Note"),
+    "comment": gettext_lazy("Commentaire"),
+    "justification": gettext_lazy("Justification"),
+    "threshold": gettext_lazy("Seuil"),
+    "reason": gettext_lazy("Motif"),
+    "decision": gettext_lazy("Décision"),
+    "note": gettext_lazy("Objet de la demande"),
+    "qualification": gettext_lazy("Qualification"),
+    "fhir_base_url": gettext_lazy("URL de base FHIR"),
+    "user": gettext_lazy("Identifiant du membre"),
+    "committed_values": gettext_lazy("Valeurs engagées"),
+    "submitted_at": gettext_lazy("Date de dépôt"),
+}
+
+
 def _flash(request, error: ApplicationError):
+    """Each message of a service's refusal, prefixed by the label of the field it is about (never its key)."""
     for field, problems in error.errors.items():
-        if not isinstance(problems, list):
+        if isinstance(problems, str):
+            problems = [problems]
+        elif not isinstance(problems, list):
             continue
+        label = FIELD_LABELS.get(field)
         for text in problems:
-            messages.error(
-                request, text if field in ("detail", "criteria", "file", "non_field_errors") else f"{field} : {text}"
-            )
+            messages.error(request, f"{label} : {text}" if label else str(text))
 
 
 def _form_invalid(request, form):
@@ -68,6 +97,10 @@ def _base(request, tender, page):
         "state": state,
         "is_lead": access.is_lead(request.user, tender),
         "evaluator": evaluator,
+        # The « Résultats » tab only for those the results page lets in (no tab leading to a refusal).
+        "results_visible": evaluator is not None
+        and access.sees_all_scores(request.user, tender)
+        and access.sees_prices(request.user, tender),
         "is_draft": tender.status == "draft",
     }
 
@@ -117,6 +150,20 @@ def evaluator_add(request, pk):
         _flash(request, error)
     else:
         messages.success(request, _("Évaluateur ajouté."))
+    return redirect(_url("evaluation_home", tender, "evaluators"))
+
+
+@login_required
+@require_POST
+def evaluator_remove(request, pk, username):
+    """The lead withdraws an evaluator who has not scored yet (the service says when it cannot)."""
+    tender = _tender(request, pk, lead=True)
+    try:
+        services.evaluator_remove(user=request.user, tender=tender, username=username)
+    except ApplicationError as error:
+        _flash(request, error)
+        return _home_page(request, tender, status=error.status)
+    messages.success(request, _("Évaluateur « %(username)s » retiré.") % {"username": username})
     return redirect(_url("evaluation_home", tender, "evaluators"))
 
 
@@ -186,7 +233,22 @@ def _criteria_rows(tender):
         }
         for parent, total in sums.items()
     ]
+    for level in levels:
+        level["message"] = _weights_message(level)
     return rows, levels
+
+
+def _weights_message(level):
+    """What the lead must know at once about a level whose weights do not sum to 100 (None when they do)."""
+    if level["ok"]:
+        return None
+    return _(WEIGHTS_MESSAGE) % {"name": level["name"], "total": floatformat(level["total"], "-2")}
+
+
+WEIGHTS_MESSAGE = gettext_noop(
+    "Les pondérations du niveau « %(name)s » totalisent %(total)s %% : la publication sera refusée "
+    "tant qu'elles ne totalisent pas 100 %%."
+)
 
 
 def _criteria_page(request, tender, status=200):
@@ -199,6 +261,8 @@ def _criteria_page(request, tender, status=200):
             "kinds": Criterion.Kind.choices,
             "parents": [r for r in rows if r["criterion"].kind == "scored"],
             "range_warning": tender.price_formula == rules.RANGE,
+            # The same sentence for the page's live sums (scoring.js fills in the name and the total).
+            "weights_message": _(WEIGHTS_MESSAGE).replace("%%", "%"),
         }
     )
     return render(request, "scoring/criteria.html", context, status=status)
@@ -267,7 +331,13 @@ def _criteria_post(request, tender, form):
         with transaction.atomic():
             for criterion, weight in form.changes():
                 services.criterion_update(user=request.user, criterion=criterion, changes={"weight": weight})
-        messages.success(request, _("Pondérations enregistrées."))
+        # Publishing refuses a level that does not sum to 100: say so now, not at publication.
+        problems = [level["message"] for level in _criteria_rows(tender)[1] if not level["ok"]]
+        if problems:
+            for problem in problems:
+                messages.warning(request, f"{_('Pondérations enregistrées.')} {problem}")
+        else:
+            messages.success(request, _("Pondérations enregistrées."))
 
 
 # Bids -----------------------------------------------------------------------------------------

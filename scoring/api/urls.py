@@ -12,6 +12,11 @@ urlpatterns = [
     ),
     path("criteria/<int:pk>/", views.CriterionDetailView.as_view(), name="api-criterion"),
     path("tenders/<int:tender_id>/evaluators/", views.TenderEvaluatorsView.as_view(), name="api-tender-evaluators"),
+    path(
+        "tenders/<int:tender_id>/evaluators/<str:username>/",
+        views.TenderEvaluatorDetailView.as_view(),
+        name="api-tender-evaluator",
+    ),
     path("tenders/<int:tender_id>/declaration/", views.DeclarationView.as_view(), name="api-tender-declaration"),
     path("tenders/<int:tender_id>/reveal/", views.RevealView.as_view(), name="api-tender-reveal"),
     path(

@@ -168,6 +168,17 @@ class TenderEvaluatorsView(GenericAPIView):
         return Response(self.get_serializer(evaluator).data, status=status.HTTP_201_CREATED)
 
 
+class TenderEvaluatorDetailView(GenericAPIView):
+    serializer_class = EvaluatorSerializer
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request, tender_id, username):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        services.evaluator_remove(user=request.user, tender=tender, username=username)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class DeclarationView(GenericAPIView):
     serializer_class = DeclarationSerializer
 

@@ -21,6 +21,7 @@
 
   /* Criteria editor: each level's running sum ------------------------------------------------ */
   var weightInputs = document.querySelectorAll(".weight-input");
+  var sumsList = document.querySelector(".criteria-sums");
   function updateSums() {
     var sums = {};
     weightInputs.forEach(function (input) {
@@ -31,9 +32,14 @@
       var item = document.querySelector("[data-level-sum='" + level + "']");
       if (!item) { return; }
       var total = Math.round(sums[level] * 100) / 100;
-      item.querySelector("[data-role=total]").textContent = String(total).replace(".", document.documentElement.lang === "fr" ? "," : ".");
+      var shown = String(total).replace(".", document.documentElement.lang === "fr" ? "," : ".");
+      item.querySelector("[data-role=total]").textContent = shown;
       item.classList.toggle("sum-ok", total === 100);
       item.classList.toggle("sum-bad", total !== 100);
+      // The list is aria-live: the sentence is read out when a level leaves or reaches 100 %.
+      var message = item.querySelector("[data-role=message]");
+      var text = total === 100 || !sumsList ? "" : format(sumsList.dataset.badMessage, { name: item.dataset.levelName, total: shown });
+      if (message && message.textContent !== text) { message.textContent = text; }
     });
   }
   weightInputs.forEach(function (input) { input.addEventListener("input", updateSums); });

@@ -140,11 +140,6 @@ def test_the_editor_fits_a_phone(open_page, demo_site):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/scoring/_nav.html (owned by the evaluation change) shows evaluators a « Résultats » tab "
-    "that answers 403 « Accès refusé »; see docs/ACCESSIBILITY.md, To fix",
-)
 def test_an_evaluator_meets_no_refusal_in_the_evaluation_tabs(open_page, demo_site):
     page = open_page("eval1")
     page.goto(demo_site.url + demo_site.pages["grid"][1])

@@ -229,7 +229,7 @@ def test_the_curator_creates_a_clause(shared_library, curator):
                 )
             },
             "parameters",
-            "« fhir_version » : nom en double",
+            "Paramètre 2, « Nom technique » : « fhir_version » est déjà le nom du paramètre 1.",
         ),
         (
             {
@@ -241,7 +241,7 @@ def test_the_curator_creates_a_clause(shared_library, curator):
                 )
             },
             "parameters",
-            "« delai_jours » : min (30) est supérieur à max (5)",
+            "Paramètre 2, « Valeur minimale » : 30 est supérieur à la valeur maximale (5).",
         ),
         ({"parameters": '[{"name": '}, "parameters", "JSON invalide"),
         ({"rubric": "{}"}, "rubric", "Une liste JSON"),
@@ -294,7 +294,9 @@ def test_a_rejected_edit_changes_nothing(clause, curator):
         ),
     )
     assert response.status_code == 200
-    assert "min (9) est supérieur à max (1)" in field_error(response.content.decode(), "parameters")
+    assert "Paramètre 1, « Valeur minimale » : 9 est supérieur à la valeur maximale (1)." in field_error(
+        response.content.decode(), "parameters"
+    )
     assert clause.versions.count() == 1
 
 
@@ -365,7 +367,9 @@ def test_it_lists_every_problem_at_once_even_when_some_json_does_not_parse(claus
     assert "JSON invalide" in field_error(page, "references")
     assert "entre 0 et 100" in field_error(page, "default_weight")
     assert "entre 0 et 5" in field_error(page, "rubric")
-    assert "min (9) est supérieur à max (1)" in field_error(page, "parameters")
+    assert "Paramètre 2, « Valeur minimale » : 9 est supérieur à la valeur maximale (1)." in field_error(
+        page, "parameters"
+    )
     assert "absent" in field_error(page, "body")
     assert not Clause.objects.filter(key="autre").exists()
 

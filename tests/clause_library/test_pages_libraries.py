@@ -261,7 +261,7 @@ def test_it_refuses_a_file_that_is_not_json_or_too_big(curator, group, settings)
     client = client_for(curator)
     url = reverse("clause_library:library_import")
     page = client.post(url, {"organization": group.pk, "file": _upload(b"{not json")}).content.decode()
-    assert "JSON invalide (ligne 1" in page and 'aria-invalid="true"' in page
+    assert "JSON invalide à la ligne 1, colonne 2 : un nom de champ" in page and 'aria-invalid="true"' in page
     page = client.post(url, {"organization": group.pk, "file": _upload(b"[" * 100000 + b"]" * 100000)}).content.decode()
     assert "imbriqué trop profondément" in page
     page = client.post(url, {"organization": group.pk, "file": _upload(b"\xff\xfe{}")}).content.decode()
