@@ -207,10 +207,24 @@ def tender_publish(*, user, tender) -> Tender:
     if errors:
         raise ApplicationError({"parameters": errors})
     _check_criteria(tender)
+    _freeze_article_numbers(tender)
     tender.status = Tender.Status.PUBLISHED
     tender.published_at = timezone.now()
     tender.save(update_fields=["status", "published_at", "updated_at"])
     return tender
+
+
+def _freeze_article_numbers(tender):
+    """Store each clause's article number: vendors quote them, so after publication they never change."""
+    from .selectors import article_numbers, tender_clauses  # selectors → guidance → services: import here
+
+    clauses = list(tender_clauses(tender))
+    for tender_clause in clauses:
+        tender_clause.article_number = ""  # a draft's numbers are computed, whatever was stored
+    numbers = article_numbers(tender, clauses)
+    for tender_clause in clauses:
+        tender_clause.article_number = numbers[tender_clause.pk]
+    TenderClause.objects.bulk_update(clauses, ["article_number"])
 
 
 def _check_criteria(tender):
@@ -351,7 +365,10 @@ def document_request(*, user, tender, kind, format) -> Document:
     ensure_can_edit(user, tender)
     _check_document_request(kind, format)
     with transaction.atomic():
-        document = Document.objects.create(tender=tender, kind=kind, format=format, created_by=user)
+        # Made before publication: the file says "PROJET" (API.md, Tender file).
+        document = Document.objects.create(
+            tender=tender, kind=kind, format=format, created_by=user, draft=tender.is_draft
+        )
         failures = []
         transaction.on_commit(lambda: failures.append(not document_enqueue(document=document)))
     if failures and failures[0]:
