@@ -13,6 +13,7 @@ from clause_library.selectors import libraries_visible_to
 from organizations.errors import ApplicationError
 
 from .models import TenderClause
+from .pieces import number_sort_key
 from .services import ensure_can_edit, ensure_draft, tender_clause_add
 
 
@@ -75,7 +76,7 @@ def completeness_for_document(tender, numbering):
         tag = f"covers:{topic.key}"
         articles = sorted(
             (numbering[pk] for pk, tags, _library in pinned if tag in (tags or []) and pk in numbering),
-            key=lambda number: [int(part) for part in number.split(".")],
+            key=number_sort_key,
         )
         rows.append({"key": topic.key, "title": topic.title, "covered": bool(articles), "articles": articles})
     return {"covered": sum(row["covered"] for row in rows), "total": len(rows), "topics": rows}

@@ -31,7 +31,15 @@ from clause_library.markdown import tokens as markdown_tokens
 from organizations.formatting import format_date_words
 
 from .archive import normalize_zip
-from .html import derogations, derogations_article_number, format_date, piece_articles, piece_title, rc_criteria
+from .html import (
+    derogations,
+    derogations_article_number,
+    format_date,
+    piece_articles,
+    piece_title,
+    rc_criteria,
+    with_defaults,
+)
 
 STYLES_USED = (
     "Normal",
@@ -697,6 +705,7 @@ def render_tender_docx(doc, *, progress=None):
     """The technical annex (Annexe n° X au CCTP) as DOCX bytes: cover, TOC field, preamble and
     glossary, sections (Heading 1), articles (Heading 2), questions, traceability; no weights."""
     report = progress or (lambda value: None)
+    doc = with_defaults(doc)
     sections = [s for s in doc.get("sections", []) if s.get("destination", "annex") == "annex"]
     with translation.override(doc.get("language", "fr")):
         builder = _piece_builder(doc, "annex", piece_title(doc, "annex"))
@@ -855,6 +864,7 @@ def render_rc_docx(doc):
 
 def render_piece_docx(doc, piece):
     """One piece of the tender file (`annex`, `ccap`, `rc`) as DOCX bytes."""
+    doc = with_defaults(doc)
     if piece == "ccap":
         return render_ccap_docx(doc)
     if piece == "rc":

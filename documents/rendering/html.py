@@ -202,7 +202,8 @@ def rc_criteria(doc):
     language = doc.get("language", "fr")
     rows, total = [], 0
     for criterion in doc.get("criteria", []):
-        rounded = criterion.get("rounded_global_weight")
+        # Rounded by the largest-remainder method upstream (tenders); a bare document shows its own.
+        rounded = criterion.get("rounded_global_weight", criterion.get("global_weight"))
         weighted = criterion.get("weight") is not None
         rows.append(
             {
@@ -230,8 +231,14 @@ def rc_criteria(doc):
     }
 
 
+def with_defaults(doc):
+    """The document with the keys older plain documents (and the bench's sample) may lack."""
+    return {"draft": False, "version": {"number": None, "label": ""}, "annex_number": "1", "glossary": [], **doc}
+
+
 def piece_context(doc, piece, *, for_print):
     """`document_context` plus what one piece of the tender file shows."""
+    doc = with_defaults(doc)
     context = document_context(doc, for_print=for_print)
     context.update(
         {
