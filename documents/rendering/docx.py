@@ -649,7 +649,7 @@ def _preamble(builder, doc):
                 "restituent les données de l'établissement, pendant toute la durée du marché. Les obligations "
                 "assorties de sanctions (pénalités, réversibilité, propriété intellectuelle, confidentialité) "
                 "figurent au cahier des clauses administratives particulières (CCAP) ; les critères d'attribution "
-                "et leur pondération figurent au règlement de la consultation."
+                "figurent au règlement de la consultation."
             ),
         ),
         (
