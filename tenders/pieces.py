@@ -235,3 +235,33 @@ def markdown_plain(text):
         elif token.type in ("fence", "code_block"):
             lines.append(token.content.rstrip("\n"))
     return "\n".join(line for line in lines if line.strip())
+
+
+# Cross-references ----------------------------------------------------------------------------
+
+_KEY = r"`[A-Za-z0-9][A-Za-z0-9_-]*`"
+_CHAIN = re.compile(rf"(?P<lead>\b[Cc]lauses?\s+)?(?P<refs>{_KEY}(?:\s*(?:,|\bet\b|\band\b)\s*{_KEY})*)")
+
+
+def cross_references(text, numbers, *, word="article", keep_unknown=True):
+    """Clause keys quoted in a text (`` `interface-acceptance-testing` ``) become the article numbers
+    vendors quote: "la clause `x`" → "la clause 6.4", "… : `x`, `y`" → "… : article 1.6, article 1.5".
+
+    `numbers` maps clause keys to article numbers. A key this tender does not hold stays as it is
+    (a code span in Markdown) with `keep_unknown`, or loses its backticks otherwise (plain values).
+    """
+    if not text or "`" not in text:
+        return text
+
+    def one(key_text, lead):
+        key = key_text.strip("`")
+        if key in numbers:
+            return numbers[key] if lead else f"{word} {numbers[key]}"
+        return key_text if keep_unknown else key
+
+    def chain(match):
+        lead = match.group("lead") or ""
+        refs = re.sub(_KEY, lambda m: one(m.group(0), lead), match.group("refs"))
+        return lead + refs
+
+    return _CHAIN.sub(chain, text)

@@ -122,13 +122,18 @@ def article_numbers(tender, clauses):
     )
 
 
-def _display_values(definitions, values, language):
-    """The values as the text prints them: typed dates in words ("26 mars 2029"), never ISO."""
+def _display_values(definitions, values, language, keys):
+    """The values as the text prints them: typed dates in words ("26 mars 2029"), never ISO; clause
+    keys quoted in a text value replaced by their article numbers (never a raw backtick)."""
     types = {d.get("name"): d.get("type") for d in definitions}
-    return {
-        name: format_date_words(value, language=language) if types.get(name) == "date" and value else value
-        for name, value in values.items()
-    }
+    shown = {}
+    for name, value in values.items():
+        if types.get(name) == "date" and value:
+            value = format_date_words(value, language=language)
+        elif isinstance(value, str):
+            value = pieces.cross_references(value, keys, keep_unknown=False)
+        shown[name] = value
+    return shown
 
 
 def tender_version(tender, language):
@@ -152,14 +157,16 @@ PIECE_SECTION_TITLES = {
 }
 
 
-def _article(tender_clause, tender, number, weight, language):
+def _article(tender_clause, tender, number, weight, language, keys):
     version = tender_clause.version
     values, _errors = resolve_values(version.parameters, tender_clause.parameters, tender.parameters, require=False)
-    shown = _display_values(version.parameters, values, language)
+    shown = _display_values(version.parameters, values, language, keys)
+    body = pieces.cross_references(version.body, keys)
+    question = pieces.cross_references(version.question, keys)
     normative, legal, informative = pieces.classify_references(
         version.references, equivalent_text=gettext("(ou équivalent)")
     )
-    question_markdown = fill_text(version.question, shown, language) if version.question else ""
+    question_markdown = fill_text(question, shown, language) if question else ""
     return {
         "number": number,
         "id": tender_clause.stable_id,
@@ -170,13 +177,13 @@ def _article(tender_clause, tender, number, weight, language):
         "requirement": version.requirement,
         "requirement_label": _requirement_label(version.requirement),
         "weight": weight,
-        "body_html": render_html(version.body, shown, language),
-        "body_markdown": fill_text(version.body, shown, language),
-        "body_text": pieces.markdown_plain(fill_text(version.body, shown, language)),
+        "body_html": render_html(body, shown, language),
+        "body_markdown": fill_text(body, shown, language),
+        "body_text": pieces.markdown_plain(fill_text(body, shown, language)),
         # Plain text (Markdown read, no backticks); the Markdown and its HTML for the pieces that format it.
         "question": pieces.markdown_plain(question_markdown),
         "question_markdown": question_markdown,
-        "question_html": render_html(version.question, shown, language) if version.question else "",
+        "question_html": render_html(question, shown, language) if question else "",
         "parameters": [
             {
                 "name": definition["name"],
@@ -213,6 +220,8 @@ def tender_document(tender) -> dict:
     with translation.override(language):
         numbering = article_numbers(tender, clauses)
         criteria, weights = _criteria(tender, numbering)
+        # Clause keys quoted in the texts become the article numbers vendors quote.
+        keys = {tc.version.clause.key: numbering[tc.pk] for tc in clauses}
         ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
 
         sections, questions = [], []
@@ -238,7 +247,7 @@ def tender_document(tender) -> dict:
                         "articles": [],
                     }
                 )
-            article = _article(tender_clause, tender, number, weights.get(tender_clause.pk), language)
+            article = _article(tender_clause, tender, number, weights.get(tender_clause.pk), language, keys)
             sections[-1]["articles"].append(article)
             if article["question"]:
                 questions.append(

@@ -102,3 +102,18 @@ def test_it_reads_markdown_as_plain_text_without_backticks_or_stars():
     text = pieces.markdown_plain("Joignez **la réponse** de `GET [base]/metadata` :\n\n- un *item*\n- `code`")
     assert "`" not in text and "**" not in text and "*" not in text
     assert text.splitlines() == ["Joignez la réponse de GET [base]/metadata :", "- un item", "- code"]
+
+
+def test_it_turns_quoted_clause_keys_into_article_numbers():
+    numbers = {"interface-acceptance-testing": "6.4", "fhir-write-back": "1.6", "replication-database": "4.1"}
+    assert (
+        pieces.cross_references("prévue par la clause `interface-acceptance-testing`.", numbers)
+        == "prévue par la clause 6.4."
+    )
+    assert pieces.cross_references("Clauses `fhir-write-back` et `replication-database`", numbers) == (
+        "Clauses 1.6 et 4.1"
+    )
+    assert pieces.cross_references("après la VABF : `fhir-write-back`, `absente`", numbers, keep_unknown=False) == (
+        "après la VABF : article 1.6, absente"
+    )
+    assert pieces.cross_references("ressource `OperationOutcome`", numbers) == "ressource `OperationOutcome`"
