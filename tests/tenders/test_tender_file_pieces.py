@@ -487,3 +487,16 @@ def test_outsiders_and_evaluators_cannot_ask_for_pieces(api, outsider, evaluator
     assert api(outsider).post(url, {"kind": "dce", "format": "zip"}, format="json").status_code == 404
     assert api(evaluator).post(url, {"kind": "dce", "format": "zip"}, format="json").status_code == 403
     assert not Document.objects.exists()
+
+
+def test_the_editor_offers_the_pieces_and_queues_them_without_javascript(client, buyer, file_tender):
+    client.force_login(buyer)
+    editor = f"/tenders/{file_tender.pk}/"
+    content = client.get(editor).content.decode()
+    for label in ("Extrait de CCAP (PDF)", "Bordereau des prix (XLSX)", "Dossier complet (ZIP)"):
+        assert label in content
+    assert 'name="kind" value="dce"' in content
+    response = client.post(f"/tenders/{file_tender.pk}/documents/", {"kind": "dce", "format": "zip"})
+    assert response.status_code == 302
+    document = Document.objects.get()
+    assert (document.kind, document.format, document.draft) == ("dce", "zip", True)
