@@ -5,6 +5,8 @@ import hashlib
 import io
 import json
 import re
+import shutil
+import subprocess
 import zipfile
 from decimal import Decimal
 
@@ -500,3 +502,25 @@ def test_the_editor_offers_the_pieces_and_queues_them_without_javascript(client,
     assert response.status_code == 302
     document = Document.objects.get()
     assert (document.kind, document.format, document.draft) == ("dce", "zip", True)
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_draft_pieces_with_their_watermark(file_tender, tmp_path):
+    names = []
+    for kind, fmt in (("annex", "docx"), ("ccap", "docx"), ("rc", "docx"), ("price_schedule", "xlsx")):
+        name = f"{kind}.{fmt}"
+        (tmp_path / name).write_bytes(build(file_tender, kind, fmt)[0])
+        names.append(name)
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--convert-to", "pdf"]
+        + ["--outdir", str(tmp_path), *names],
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    ccap = " ".join(pdf_pages((tmp_path / "ccap.pdf").read_bytes()))
+    assert "Liste des dérogations au CCAG-TIC" in ccap and "PROJET" in ccap
+    assert "Accès aux données sans frais" in " ".join(pdf_pages((tmp_path / "price_schedule.pdf").read_bytes()))
+    for kind in ("annex", "rc"):
+        assert (tmp_path / f"{kind}.pdf").stat().st_size > 0
