@@ -578,14 +578,36 @@ def _piece_footer(builder, doc):
         run.font.size = Pt(8.5)
 
 
+# The formulas of Word's own "plain text" WordArt shape type (o:spt 136), which its path refers to.
+_WORDART_FORMULAS = (
+    "sum #0 0 10800",
+    "prod #0 2 1",
+    "sum 21600 0 @1",
+    "sum 0 0 @2",
+    "sum 21600 0 @3",
+    "if @0 @3 0",
+    "if @0 21600 @1",
+    "if @0 0 @2",
+    "if @0 @4 21600",
+    "mid @5 @6",
+    "mid @8 @5",
+    "mid @7 @8",
+    "mid @6 @7",
+    "sum @6 0 @5",
+)
+
+
 def _watermark_xml(text):
     """Word's own kind of watermark: a rotated WordArt text shape (VML) anchored in the header."""
     return (
         '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
         'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
         '<w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
-        'path="m@7,l@8,m@5,21600l@6,21600e"><v:path textpathok="t" o:connecttype="custom"/>'
-        '<v:textpath on="t" fitshape="t"/></v:shapetype>'
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+        + "".join(f'<v:f eqn="{equation}"/>' for equation in _WORDART_FORMULAS)
+        + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+        'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+        '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
         '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
         'style="position:absolute;margin-left:0;margin-top:0;width:420pt;height:140pt;rotation:315;'
         "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
