@@ -40,7 +40,11 @@ class Document(models.Model):
     FORMATS = {
         "tender": ("pdf", "docx"),
         "annex": ("pdf", "docx"),
+        "ccap": ("pdf", "docx"),
+        "rc": ("pdf", "docx"),
         "questionnaire": ("xlsx", "docx"),
+        "price_schedule": ("xlsx",),
+        "dce": ("zip",),
         "evaluation_report": ("pdf", "docx", "xlsx"),
         "rejection_letters": ("zip",),
     }

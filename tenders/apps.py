@@ -16,5 +16,11 @@ class TendersConfig(AppConfig):
         # `annex` is the piece's name in the tender file (API.md); `tender` stays its alias.
         registry.register("annex", "pdf", builders.tender_pdf, stem="annexe-technique")
         registry.register("annex", "docx", builders.tender_docx, stem="annexe-technique")
+        registry.register("ccap", "pdf", builders.ccap_pdf, stem="clauses-administratives")
+        registry.register("ccap", "docx", builders.ccap_docx, stem="clauses-administratives")
+        registry.register("rc", "pdf", builders.rc_pdf, stem="reglement-consultation")
+        registry.register("rc", "docx", builders.rc_docx, stem="reglement-consultation")
+        registry.register("price_schedule", "xlsx", builders.price_schedule_xlsx, stem="bordereau-prix")
+        registry.register("dce", "zip", builders.dce_zip, stem="dossier-consultation")
         registry.register("questionnaire", "xlsx", builders.questionnaire_xlsx, stem="formulaire-reponse")
         registry.register("questionnaire", "docx", builders.questionnaire_docx, stem="formulaire-reponse")

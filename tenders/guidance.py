@@ -14,6 +14,7 @@ from organizations.errors import ApplicationError
 
 from . import services  # a module, not names: services imports this module too (publish pins topics)
 from .models import TenderClause
+from .pieces import number_sort_key
 
 
 def guidance_library(user, tender, library_id=None):
@@ -99,7 +100,7 @@ def completeness_for_document(tender, numbering):
         tag = f"covers:{topic['key']}"
         articles = sorted(
             (numbering[pk] for pk, tags, _library in pinned if tag in (tags or []) and pk in numbering),
-            key=lambda number: [int(part) for part in number.split(".")],
+            key=number_sort_key,
         )
         rows.append({"key": topic["key"], "title": topic["title"], "covered": bool(articles), "articles": articles})
     return {"covered": sum(row["covered"] for row in rows), "total": len(rows), "topics": rows}

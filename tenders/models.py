@@ -99,6 +99,9 @@ class TenderClause(models.Model):
     )
     position = models.PositiveIntegerField(_("position"), default=0)
     parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
+    # The number vendors quote ("3.2", "C1"): computed while the tender is a draft, stored by the
+    # publish service and never changed afterwards (tenders/numbering.py).
+    article_number = models.CharField(_("numéro d'article"), max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

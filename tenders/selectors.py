@@ -7,6 +7,8 @@ import hashlib
 import json
 
 from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
@@ -14,12 +16,15 @@ from clause_library.parameters import display_value, normalize_definition, resol
 from clause_library.text import strip_forbidden_characters_deep
 from documents.models import Document
 from organizations.access import organization_ids
+from organizations.formatting import format_date_words
 
-from . import hooks
+from . import hooks, pieces
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
 CATEGORY_ORDER = [value for value, _label in Category.choices]
+# A tender-wide value that gives the annex its number among the CCTP's annexes (1 when absent).
+ANNEX_NUMBER_PARAMETER = "numero_annexe_cctp"
 
 
 def tenders_visible_to(user):
@@ -65,22 +70,17 @@ def rendered_body(tender_clause, tender):
     return render_html(tender_clause.version.body, values, tender.language)
 
 
-def _percent(value, language):
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
-    if language == "fr":
-        text = text.replace(".", ",")
-    return text + "\u00a0%"
-
-
-def _requirement_label(requirement, weight, language):
-    if requirement == Requirement.SCORED:
-        label = str(Requirement.SCORED.label)
-        return f"{label} — {_percent(weight, language)}" if weight is not None else label
+def _requirement_label(requirement):
+    """The requirement's nature, never its weight: weights belong to the consultation rules (RC)."""
     return str(Requirement(requirement).label) if requirement in Requirement.values else requirement
 
 
 def _criteria(tender, articles):
-    """The criteria rows other apps provide (tenders/hooks.py; scoring's grid), plus {tender clause id: global weight}."""
+    """The criteria rows other apps provide (tenders/hooks.py; scoring's grid), plus {tender clause id: global weight}.
+
+    Each weighted row also gets `rounded_global_weight` ("33.33"): its share of the total rounded by
+    the largest-remainder method, so the printed weights add up to exactly 100.00 (tenders/pieces.py).
+    """
     rows = hooks.criteria_rows(tender, articles)
     weights = {}
     criteria = []
@@ -90,6 +90,9 @@ def _criteria(tender, articles):
         if tender_clause is not None and row.get("kind") == "scored" and row.get("global_weight") is not None:
             weights[tender_clause] = row["global_weight"]
         criteria.append(row)
+    rounded = pieces.rounded_global_weights(criteria)
+    for index, row in enumerate(criteria):
+        row["rounded_global_weight"] = f"{rounded[index]:.2f}" if index in rounded else None
     return criteria, weights
 
 
@@ -106,76 +109,173 @@ def inputs_digest(doc):
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def article_numbers(tender, clauses):
+    """{tender clause id: article number}: the numbers frozen at publication, or computed for a draft.
+
+    A draft renumbers as clauses come and go; the publish service stores the numbers and from then
+    on they are read back unchanged (tenders/pieces.py says how they are made).
+    """
+    if not tender.is_draft and clauses and all(tc.article_number for tc in clauses):
+        return {tc.pk: tc.article_number for tc in clauses}
+    return pieces.article_numbers(
+        ((tc.pk, tc.version.destination, tc.version.category) for tc in clauses), CATEGORY_ORDER
+    )
+
+
+def _display_values(definitions, values, language, keys):
+    """The values as the text prints them: typed dates in words ("26 mars 2029"), never ISO; clause
+    keys quoted in a text value replaced by their article numbers (never a raw backtick)."""
+    types = {d.get("name"): d.get("type") for d in definitions}
+    shown = {}
+    for name, value in values.items():
+        if types.get(name) == "date" and value:
+            value = format_date_words(value, language=language)
+        elif isinstance(value, str):
+            value = pieces.cross_references(value, keys, keep_unknown=False)
+        shown[name] = value
+    return shown
+
+
+def tender_version(tender, language):
+    """{"number", "label"}: the publication version, or "Projet" for a draft."""
+    with translation.override(language):
+        if tender.is_draft:
+            return {"number": None, "label": gettext("Projet non publié")}
+        published = format_date_words(tender.published_at, language=language) if tender.published_at else ""
+        return {
+            "number": 1,
+            "label": gettext("Version 1 publiée le %(date)s") % {"date": published}
+            if published
+            else gettext("Version 1"),
+        }
+
+
+PIECE_SECTION_TITLES = {
+    "ccap": _lazy("Clauses administratives (CCAP)"),
+    "rc": _lazy("Règlement de la consultation (RC)"),
+    "price": _lazy("Bordereau des prix"),
+}
+
+
+def _article(tender_clause, tender, number, weight, language, keys):
+    version = tender_clause.version
+    values, _errors = resolve_values(version.parameters, tender_clause.parameters, tender.parameters, require=False)
+    shown = _display_values(version.parameters, values, language, keys)
+    body = pieces.cross_references(version.body, keys)
+    question = pieces.cross_references(version.question, keys)
+    normative, legal, informative = pieces.classify_references(
+        version.references, equivalent_text=gettext("(ou équivalent)")
+    )
+    question_markdown = fill_text(question, shown, language) if question else ""
+    return {
+        "number": number,
+        "id": tender_clause.stable_id,
+        "key": version.clause.key,
+        "clause_version": version.number,
+        "title": version.title,
+        "destination": version.destination or pieces.ANNEX,
+        "requirement": version.requirement,
+        "requirement_label": _requirement_label(version.requirement),
+        "weight": weight,
+        "body_html": render_html(body, shown, language),
+        "body_markdown": fill_text(body, shown, language),
+        "body_text": pieces.markdown_plain(fill_text(body, shown, language)),
+        # Plain text (Markdown read, no backticks); the Markdown and its HTML for the pieces that format it.
+        "question": pieces.markdown_plain(question_markdown),
+        "question_markdown": question_markdown,
+        "question_html": render_html(question, shown, language) if question else "",
+        "parameters": [
+            {
+                "name": definition["name"],
+                "label": definition["label"],
+                "type": definition["type"],
+                "value": display_value(shown[definition["name"]], language),
+            }
+            for definition in map(normalize_definition, version.parameters)
+            if definition["name"] in shown
+        ],
+        "values": {name: values[name] for name in sorted(values)},
+        "references": [
+            {"label": ref.get("label", ""), "url": ref.get("url", ""), "informative": bool(ref.get("informative"))}
+            for ref in version.references or []
+        ],
+        "references_normative": normative,
+        "references_legal": legal,
+        "references_informative": informative,
+        "derogations": [str(article) for article in version.derogations or []],
+    }
+
+
 def tender_document(tender) -> dict:
     """The plain-data TenderDocument of docs/RENDERING.md (no ORM objects; JSON-serialisable).
 
-    Queries: the tender's clauses (one), the criteria (the scoring app's, when it exists), and
-    the organisation when not already joined.
+    `sections` holds the annex's sections (one per category, numbered 1, 2…) and then one section
+    per other piece present (`ccap`, `rc`, `price`, numbered "C", "R", "P"), so every article of the
+    tender, whatever its piece, has a number and a place; each section and article says its
+    `destination`. Queries: the tender's clauses (one), the criteria (the scoring app's, when it
+    exists), and the organisation when not already joined.
     """
     language = tender.language or "fr"
     clauses = list(tender_clauses(tender).select_related("version__clause"))
     with translation.override(language):
-        by_category = {}
-        for tender_clause in clauses:
-            by_category.setdefault(tender_clause.version.category, []).append(tender_clause)
-        ordered = [c for c in CATEGORY_ORDER if c in by_category] + sorted(set(by_category) - set(CATEGORY_ORDER))
-
-        numbering = {}
-        for section_number, category in enumerate(ordered, start=1):
-            for article_number, tender_clause in enumerate(by_category[category], start=1):
-                numbering[tender_clause.pk] = f"{section_number}.{article_number}"
+        numbering = article_numbers(tender, clauses)
         criteria, weights = _criteria(tender, numbering)
+        # Clause keys quoted in the texts become the article numbers vendors quote.
+        keys = {tc.version.clause.key: numbering[tc.pk] for tc in clauses}
+        ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
 
         sections, questions = [], []
-        for section_number, category in enumerate(ordered, start=1):
-            title = str(Category(category).label) if category in Category.values else category
-            articles = []
-            for tender_clause in by_category[category]:
-                version = tender_clause.version
-                values, _errors = resolve_values(
-                    version.parameters, tender_clause.parameters, tender.parameters, require=False
+        for tender_clause in ordered:
+            number = numbering[tender_clause.pk]
+            version = tender_clause.version
+            destination = version.destination or pieces.ANNEX
+            if destination in pieces.PREFIXES:
+                section_number = pieces.PREFIXES[destination]
+                title = str(PIECE_SECTION_TITLES[destination])
+                category = destination
+            else:
+                section_number = int(number.split(".")[0])
+                category = version.category
+                title = str(Category(category).label) if category in Category.values else category
+            if not sections or sections[-1]["number"] != section_number:
+                sections.append(
+                    {
+                        "number": section_number,
+                        "category": category,
+                        "destination": destination if destination in pieces.PREFIXES else pieces.ANNEX,
+                        "title": title,
+                        "articles": [],
+                    }
                 )
-                weight = weights.get(tender_clause.pk)
-                requirement_label = _requirement_label(version.requirement, weight, language)
-                number = numbering[tender_clause.pk]
-                article = {
-                    "number": number,
-                    "id": tender_clause.stable_id,
-                    "key": version.clause.key,
-                    "title": version.title,
-                    "requirement": version.requirement,
-                    "requirement_label": requirement_label,
-                    "weight": weight,
-                    "body_html": render_html(version.body, values, language),
-                    "body_markdown": fill_text(version.body, values, language),
-                    "question": version.question,
-                    "parameters": [
-                        {
-                            "name": definition["name"],
-                            "label": definition["label"],
-                            "value": display_value(values[definition["name"]], language),
-                        }
-                        for definition in map(normalize_definition, version.parameters)
-                        if definition["name"] in values
-                    ],
-                    "references": [
-                        {"label": ref.get("label", ""), "url": ref.get("url", "")} for ref in version.references or []
-                    ],
-                }
-                articles.append(article)
-                if version.question:
-                    questions.append(
-                        {
-                            "id": article["id"],
-                            "article": number,
-                            "category": title,
-                            "requirement": version.requirement,
-                            "requirement_label": requirement_label,
-                            "question": version.question,
-                        }
-                    )
-            sections.append({"number": section_number, "category": category, "title": title, "articles": articles})
+            article = _article(tender_clause, tender, number, weights.get(tender_clause.pk), language, keys)
+            sections[-1]["articles"].append(article)
+            if article["question"]:
+                questions.append(
+                    {
+                        "id": article["id"],
+                        "article": number,
+                        "category": title,
+                        "destination": article["destination"],
+                        "requirement": version.requirement,
+                        "requirement_label": article["requirement_label"],
+                        "question": article["question"],
+                        "question_markdown": article["question_markdown"],
+                    }
+                )
 
+        annex_texts = [
+            text
+            for section in sections
+            if section["destination"] == pieces.ANNEX
+            for article in section["articles"]
+            for text in (
+                article["title"],
+                article["body_text"],
+                article["question"],
+                *(p["label"] for p in article["parameters"]),
+                *(r["label"] for r in article["references"]),
+            )
+        ]
         doc = {
             "language": language,
             "organization": tender.organization.name,
@@ -186,6 +286,10 @@ def tender_document(tender) -> dict:
             if tender.procedure in Procedure.values
             else tender.procedure,
             "generated_on": document_date(tender),
+            "draft": tender.is_draft,
+            "version": tender_version(tender, language),
+            # "Annexe n° {n} au CCTP": the buyer's CCTP numbers its annexes; a tender-wide value may say which.
+            "annex_number": str(tender.parameters.get(ANNEX_NUMBER_PARAMETER) or "1"),
             "price_formula": tender.price_formula,
             "price_formula_label": str(PriceFormula(tender.price_formula).label)
             if tender.price_formula in PriceFormula.values
@@ -193,6 +297,8 @@ def tender_document(tender) -> dict:
             "sections": sections,
             "criteria": criteria,
             "questions": questions,
+            # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
+            "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)

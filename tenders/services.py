@@ -247,6 +247,7 @@ def tender_publish(*, user, tender) -> Tender:
     if errors:
         raise ApplicationError({"parameters": errors})
     _check_criteria(tender)
+    _freeze_article_numbers(tender)
     tender.status = Tender.Status.PUBLISHED
     tender.published_at = timezone.now()
     # The completeness topics are pinned like the clause versions (issue 18, finding 11).
@@ -255,6 +256,19 @@ def tender_publish(*, user, tender) -> Tender:
     tender.content_version += 1
     tender.save(update_fields=["status", "published_at", "pinned_topics", "content_version", "updated_at"])
     return tender
+
+
+def _freeze_article_numbers(tender):
+    """Store each clause's article number: vendors quote them, so after publication they never change."""
+    from .selectors import article_numbers, tender_clauses  # selectors → guidance → services: import here
+
+    clauses = list(tender_clauses(tender))
+    for tender_clause in clauses:
+        tender_clause.article_number = ""  # a draft's numbers are computed, whatever was stored
+    numbers = article_numbers(tender, clauses)
+    for tender_clause in clauses:
+        tender_clause.article_number = numbers[tender_clause.pk]
+    TenderClause.objects.bulk_update(clauses, ["article_number"])
 
 
 def _check_criteria(tender):

@@ -219,6 +219,10 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
                 ("tender", "docx", _("Générer le DOCX")),
                 ("questionnaire", "xlsx", _("Générer le formulaire de réponse (XLSX)")),
                 ("questionnaire", "docx", _("Formulaire de réponse (DOCX)")),
+                ("ccap", "pdf", _("Extrait de CCAP (PDF)")),
+                ("rc", "pdf", _("Extrait du règlement de la consultation (PDF)")),
+                ("price_schedule", "xlsx", _("Bordereau des prix (XLSX)")),
+                ("dce", "zip", _("Dossier complet (ZIP)")),
             )
         ],
         "nav": "tenders",

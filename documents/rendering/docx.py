@@ -29,10 +29,19 @@ from docx.table import Table
 from docx.text.run import Run
 
 from clause_library.markdown import tokens as markdown_tokens
+from organizations.formatting import format_date_words
 
 from . import answer_form
 from .archive import normalize_zip
-from .html import format_date, format_percent, kind_label
+from .html import (
+    derogations,
+    derogations_article_number,
+    format_date,
+    piece_articles,
+    piece_title,
+    rc_criteria,
+    with_defaults,
+)
 
 STYLES_USED = (
     "Normal",
@@ -614,9 +623,24 @@ def _cover(builder, doc, subtitle):
         builder.paragraph(value, label=f"{label} : ")
 
 
-def _article(builder, article):
+def _references(builder, article):
+    for key, title in (
+        ("references_normative", gettext("Références normatives")),
+        ("references_legal", gettext("Textes applicables")),
+        ("references_informative", gettext("À titre informatif, sans valeur contractuelle")),
+    ):
+        references = article.get(key) or []
+        if references:
+            builder.paragraph(title, bold=True)
+            for reference in references:
+                text = reference["text"] + (f" — {reference['url']}" if reference.get("url") else "")
+                builder.paragraph(text, "List Bullet")
+
+
+def _article(builder, article, *, badge=True):
     builder.heading(f"{gettext('Article')} {article['number']} — {article['title']}", 2)
-    builder.paragraph(article.get("requirement_label", ""), bold=True)
+    if badge:
+        builder.paragraph(article.get("requirement_label", ""), bold=True)
     builder.markdown(article.get("body_markdown", ""))
     parameters = article.get("parameters") or []
     if parameters:
@@ -627,78 +651,206 @@ def _article(builder, article):
             widths=(0.6, 0.4),
         )
     if article.get("question"):
-        builder.paragraph(article["question"], "Quote", label=f"{gettext('Question au candidat')} ({article['id']}) : ")
-    references = article.get("references") or []
-    if references:
-        builder.paragraph(gettext("Références"), bold=True)
-        for reference in references:
-            text = reference["label"] + (f" — {reference['url']}" if reference.get("url") else "")
-            builder.paragraph(text, "List Bullet")
+        builder.paragraph("", label=f"{gettext('Question au candidat')} ({gettext('article')} {article['number']}) : ")
+        builder.markdown(article.get("question_markdown") or article["question"])
+    _references(builder, article)
 
 
-def _criteria(builder, doc):
-    language = doc.get("language", "fr")
-    builder.heading(gettext("Critères d'attribution et pondérations"), 1, page_break_before=True)
-    builder.paragraph(
-        gettext("Le prix est noté selon la formule : %(formula)s.") % {"formula": doc.get("price_formula_label", "")}
+def _piece_footer(builder, doc):
+    """Version and generation date on every page (cover included), then ``Page X / Y``; "PROJET"
+    across every page of a draft (a header watermark, plus a header line for readers without shapes)."""
+    section = builder.document.sections[0]
+    section.different_first_page_header_footer = False
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.LEFT
+    date = format_date_words(doc["generated_on"], language=doc.get("language", "fr"))
+    footer.add_run(f"{doc['reference']} — {doc['version']['label']} — {gettext('généré le')} {date} — ")
+    footer.add_run(gettext("Page") + " ")
+    builder.add_field(footer, "PAGE", "1")
+    footer.add_run(" / ")
+    builder.add_field(footer, "NUMPAGES", "1")
+    for run in footer.runs:
+        run.font.size = Pt(8)
+    header = section.header.paragraphs[0]
+    header.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if doc.get("draft"):
+        run = header.add_run(gettext("PROJET") + " — ")
+        run.bold = True
+        run.font.color.rgb = RGBColor(0xA4, 0x26, 0x2C)
+        header._p.append(parse_xml(_watermark_xml(gettext("PROJET"))))
+    header.add_run(f"{doc['reference']} — {doc['title']}")
+    for run in header.runs:
+        run.font.size = Pt(8.5)
+
+
+# The formulas of Word's own "plain text" WordArt shape type (o:spt 136), which its path refers to.
+_WORDART_FORMULAS = (
+    "sum #0 0 10800",
+    "prod #0 2 1",
+    "sum 21600 0 @1",
+    "sum 0 0 @2",
+    "sum 21600 0 @3",
+    "if @0 @3 0",
+    "if @0 21600 @1",
+    "if @0 0 @2",
+    "if @0 @4 21600",
+    "mid @5 @6",
+    "mid @8 @5",
+    "mid @7 @8",
+    "mid @6 @7",
+    "sum @6 0 @5",
+)
+
+
+def _watermark_xml(text):
+    """Word's own kind of watermark: a rotated WordArt text shape (VML) anchored in the header."""
+    return (
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+        'xmlns:v="urn:schemas-microsoft-com:vml" xmlns:o="urn:schemas-microsoft-com:office:office">'
+        '<w:pict><v:shapetype id="_x0000_t136" coordsize="21600,21600" o:spt="136" adj="10800" '
+        'path="m@7,l@8,m@5,21600l@6,21600e"><v:formulas>'
+        + "".join(f'<v:f eqn="{equation}"/>' for equation in _WORDART_FORMULAS)
+        + '</v:formulas><v:path textpathok="t" o:connecttype="custom" '
+        'o:connectlocs="@9,0;@10,10800;@11,21600;@12,10800" o:connectangles="270,180,90,0"/>'
+        '<v:textpath on="t" fitshape="t"/><o:lock v:ext="edit" text="t" shapetype="t"/></v:shapetype>'
+        '<v:shape id="PowerPlusWaterMarkObject1" o:spid="_x0000_s2049" type="#_x0000_t136" '
+        'style="position:absolute;margin-left:0;margin-top:0;width:420pt;height:140pt;rotation:315;'
+        "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+        'mso-position-vertical:center;mso-position-vertical-relative:margin" o:allowincell="f" '
+        'fillcolor="#e8c4c6" stroked="f"><v:fill opacity=".5"/>'
+        f'<v:textpath style="font-family:&quot;Calibri&quot;;font-size:1pt" string="{xml_text(text)}"/>'
+        "</v:shape></w:pict></w:r>"
     )
-    criteria = doc["criteria"]
-    builder.table(
-        [
-            gettext("N°"),
-            gettext("Critère"),
-            gettext("Nature"),
-            gettext("Pondération"),
-            gettext("Poids dans la note"),
-            gettext("Article"),
-        ],
-        [
-            [
-                criterion["number"],
-                criterion["name"],
-                kind_label(criterion.get("kind")),
-                format_percent(criterion.get("weight"), language),
-                format_percent(criterion.get("global_weight"), language),
-                criterion.get("article") or "",
-            ]
-            for criterion in criteria
-        ],
-        widths=(0.08, 0.42, 0.16, 0.12, 0.12, 0.10),
-        indents=[int(criterion.get("depth") or 0) for criterion in criteria],
-        bold_rows={index for index, criterion in enumerate(criteria) if not criterion.get("depth")},
+
+
+def _traceability(builder, doc, articles):
+    builder.heading(gettext("Traçabilité"), 1, page_break_before=True)
+    date = format_date_words(doc["generated_on"], language=doc.get("language", "fr"))
+    for label, value in (
+        (gettext("Référence"), doc["reference"]),
+        (gettext("Version"), doc["version"]["label"]),
+        (gettext("Date de génération"), date),
+        (gettext("Empreinte des données (SHA-256)"), doc["inputs_digest"]),
+    ):
+        builder.paragraph(value, label=f"{label} : ")
+    if articles:
+        builder.table(
+            [gettext("Article"), gettext("Clause de la bibliothèque"), gettext("Version")],
+            [[a["number"], a.get("key", ""), str(a.get("clause_version", ""))] for a in articles],
+            widths=(0.2, 0.6, 0.2),
+        )
+
+
+def _piece_builder(doc, piece, title):
+    builder = DocxBuilder(
+        title=f"{doc['reference']} — {title}",
+        author=doc["organization"],
+        date=doc["generated_on"],
+        language=doc.get("language", "fr"),
     )
+    properties = builder.document.core_properties
+    properties.subject = doc["title"]
+    properties.keywords = f"{doc['reference']}, {piece}, inputs-digest:{doc['inputs_digest']}"
+    _piece_footer(builder, doc)
+    _cover(builder, doc, title)
+    builder.paragraph(doc["version"]["label"], label=f"{gettext('Version')} : ")
+    return builder
+
+
+def _preamble(builder, doc):
+    builder.heading(gettext("Préambule"), 1, page_break_before=True)
+    paragraphs = (
+        (
+            gettext("Objet"),
+            gettext(
+                "La présente annexe n° %(number)s au cahier des clauses techniques particulières (CCTP) du marché "
+                "« %(title)s » (référence %(reference)s) fixe les exigences techniques d'interopérabilité "
+                "auxquelles la solution du titulaire satisfait."
+            )
+            % {"number": doc.get("annex_number") or "1", "title": doc["title"], "reference": doc["reference"]},
+        ),
+        (
+            gettext("Champ d'application"),
+            gettext(
+                "Elle s'applique à toutes les prestations du marché qui produisent, exposent, échangent ou "
+                "restituent les données de l'établissement, pendant toute la durée du marché. Les obligations "
+                "assorties de sanctions (pénalités, réversibilité, propriété intellectuelle, confidentialité) "
+                "figurent au cahier des clauses administratives particulières (CCAP) ; les critères d'attribution "
+                "figurent au règlement de la consultation."
+            ),
+        ),
+        (
+            gettext("Ordre de priorité des pièces"),
+            gettext(
+                "Conformément à l'article 4.1 du CCAG-TIC, en cas de contradiction entre les pièces du marché, "
+                "elles prévalent dans l'ordre suivant : l'acte d'engagement et ses annexes financières ; le CCAP "
+                "et ses annexes ; le CCTP et ses annexes, dont la présente annexe ; le CCAG-TIC ; le CCTG le cas "
+                "échéant ; l'offre technique du titulaire. La présente annexe ne déroge donc ni au CCAP ni au "
+                "CCAG-TIC."
+            ),
+        ),
+        (
+            gettext("Normes et spécifications citées"),
+            gettext(
+                "Toute norme, spécification ou référence technique citée s'entend « ou équivalent » (article "
+                "R2111-9 du code de la commande publique) : le candidat qui propose un équivalent démontre qu'il "
+                "offre les mêmes fonctions et le même niveau d'interopérabilité. Les documents cités à titre "
+                "informatif n'ont pas de valeur contractuelle."
+            ),
+        ),
+        (
+            gettext("Identification des exigences"),
+            gettext(
+                "Chaque exigence est identifiée par son numéro d'article (par exemple 3.2 : section 3, deuxième "
+                "exigence), que le candidat rappelle dans son cadre de réponse. Ces numéros sont figés à la "
+                "publication de la consultation."
+            ),
+        ),
+    )
+    for title, text in paragraphs:
+        builder.heading(title, 2)
+        builder.paragraph(text)
+    if doc.get("glossary"):
+        builder.heading(gettext("Glossaire"), 1)
+        builder.table(
+            [gettext("Sigle"), gettext("Signification")],
+            [[entry["term"], entry["definition"]] for entry in doc["glossary"]],
+            widths=(0.2, 0.8),
+        )
+
+
+def _annex_articles(doc):
+    return [
+        article
+        for section in doc.get("sections", [])
+        if section.get("destination", "annex") == "annex"
+        for article in section.get("articles", [])
+    ]
 
 
 def render_tender_docx(doc, *, progress=None):
-    """The tender annex as DOCX bytes: cover, TOC field, sections (Heading 1), articles (Heading 2),
-    criteria table and questions; header with the reference, footer ``Page X / Y``.
-    `progress`, if given, is called with 0–100 as sections are written."""
+    """The technical annex (Annexe n° X au CCTP) as DOCX bytes: cover, TOC field, preamble and
+    glossary, sections (Heading 1), articles (Heading 2), questions, traceability; no weights."""
     report = progress or (lambda value: None)
-    sections = doc.get("sections", [])
+    doc = with_defaults(doc)
+    sections = [s for s in doc.get("sections", []) if s.get("destination", "annex") == "annex"]
     with translation.override(doc.get("language", "fr")):
-        builder = DocxBuilder(
-            title=f"{doc['reference']} — {doc['title']}",
-            author=doc["organization"],
-            date=doc["generated_on"],
-            language=doc.get("language", "fr"),
-        )
-        builder.header_footer(f"{doc['reference']} — {doc['title']}")
-        _cover(builder, doc, gettext("Annexe interopérabilité"))
+        builder = _piece_builder(doc, "annex", piece_title(doc, "annex"))
         builder.page_break()
         builder.table_of_contents(gettext("Sommaire"))
+        _preamble(builder, doc)
         for index, section in enumerate(sections, start=1):
             builder.heading(f"{section['number']}. {section['title']}", 1, page_break_before=True)
             for article in section.get("articles", []):
                 _article(builder, article)
             report(int(80 * index / len(sections)))
-        if doc.get("criteria"):
-            _criteria(builder, doc)
-        if doc.get("questions"):
-            builder.heading(gettext("Questionnaire du candidat"), 1, page_break_before=True)
+        questions = [q for q in doc.get("questions", []) if q.get("destination", "annex") == "annex"]
+        if questions:
+            builder.heading(gettext("Questions au candidat"), 1, page_break_before=True)
             builder.table(
-                [gettext("Identifiant"), gettext("Article"), gettext("Exigence"), gettext("Question")],
-                [[q["id"], q["article"], q.get("requirement_label", ""), q["question"]] for q in doc["questions"]],
-                widths=(0.12, 0.1, 0.2, 0.58),
+                [gettext("Article"), gettext("Exigence"), gettext("Question")],
+                [[q["article"], q.get("requirement_label", ""), q["question"]] for q in questions],
+                widths=(0.12, 0.2, 0.68),
             )
         if doc.get("completeness"):
             completeness = doc["completeness"]
@@ -715,9 +867,136 @@ def render_tender_docx(doc, *, progress=None):
                 ],
                 widths=(0.6, 0.12, 0.28),
             )
+        _traceability(builder, doc, _annex_articles(doc))
         data = builder.to_bytes()
     report(100)
     return data
+
+
+def render_ccap_docx(doc):
+    """The CCAP extract: its articles, then as last article the list of derogations to the CCAG-TIC."""
+    with translation.override(doc.get("language", "fr")):
+        builder = _piece_builder(doc, "ccap", piece_title(doc, "ccap"))
+        articles = piece_articles(doc, "ccap")
+        builder.heading(gettext("Clauses administratives particulières"), 1, page_break_before=True)
+        builder.paragraph(
+            gettext(
+                "Les articles ci-dessous sont à reprendre dans le cahier des clauses administratives particulières "
+                "(CCAP) du marché « %(title)s » (référence %(reference)s). Ils priment sur le CCTP et ses annexes "
+                "(article 4.1 du CCAG-TIC)."
+            )
+            % {"title": doc["title"], "reference": doc["reference"]}
+        )
+        for article in articles:
+            _article(builder, article, badge=False)
+        builder.heading(
+            f"{gettext('Article')} {derogations_article_number(doc)} — {gettext('Liste des dérogations au CCAG-TIC')}",
+            2,
+        )
+        rows = derogations(doc)
+        if rows:
+            builder.paragraph(
+                gettext(
+                    "Conformément à l'article 1.2 du CCAG-TIC 2021, les articles du présent CCAP dérogent aux "
+                    "articles suivants du CCAG-TIC :"
+                )
+            )
+            builder.table(
+                [gettext("Article du CCAG-TIC"), gettext("Article du présent CCAP qui y déroge")],
+                [
+                    [
+                        f"{gettext('Article')} {row['ccag_article']}",
+                        " ; ".join(f"{gettext('Article')} {a['number']} — {a['title']}" for a in row["articles"]),
+                    ]
+                    for row in rows
+                ],
+                widths=(0.3, 0.7),
+            )
+        else:
+            builder.paragraph(gettext("Les articles du présent extrait ne dérogent à aucun article du CCAG-TIC 2021."))
+        _traceability(builder, doc, articles)
+        return builder.to_bytes()
+
+
+def render_rc_docx(doc):
+    """The RC extract: weighted criteria (adding up exactly), price formula, eliminatory requirements,
+    documents to provide and demonstrations."""
+    with translation.override(doc.get("language", "fr")):
+        builder = _piece_builder(doc, "rc", piece_title(doc, "rc"))
+        rc = rc_criteria(doc)
+        builder.heading(gettext("Critères d'attribution"), 1, page_break_before=True)
+        if rc["rows"]:
+            builder.paragraph(
+                gettext(
+                    "Les offres régulières, acceptables et appropriées sont classées selon les critères et "
+                    "sous-critères pondérés ci-dessous (articles R2152-11 et R2152-12 du code de la commande "
+                    "publique). Le poids de chaque sous-critère dans la note finale est donné à deux décimales ; "
+                    "ces poids s'additionnent exactement."
+                )
+            )
+            rows = rc["rows"]
+            builder.table(
+                [
+                    gettext("N°"),
+                    gettext("Critère"),
+                    gettext("Nature"),
+                    gettext("Pondération dans le critère parent"),
+                    gettext("Poids dans la note finale"),
+                    gettext("Article"),
+                ],
+                [
+                    [
+                        row["number"],
+                        row["name"],
+                        row["kind_label"],
+                        row["weight_display"],
+                        row["global_weight_display"],
+                        row.get("article") or "",
+                    ]
+                    for row in rows
+                ]
+                + [["", gettext("Total"), "", "", rc["total_display"], ""]],
+                widths=(0.08, 0.4, 0.14, 0.14, 0.14, 0.1),
+                indents=[int(row.get("depth") or 0) for row in rows] + [0],
+                bold_rows={index for index, row in enumerate(rows) if not row.get("depth")} | {len(rows)},
+            )
+        else:
+            builder.paragraph(gettext("Les critères d'attribution ne sont pas encore définis."))
+        builder.heading(gettext("Notation du prix"), 2)
+        builder.paragraph(rc["price"]["words"])
+        builder.paragraph(f"{gettext('Note prix')} = {rc['price']['symbols']}", "No Spacing")
+        builder.paragraph(rc["price"]["legend"])
+        builder.heading(gettext("Exigences éliminatoires"), 1)
+        builder.paragraph(
+            gettext(
+                "Les exigences éliminatoires sont appréciées lors de l'analyse des offres, sur pièces : réponses "
+                "au cadre de réponse, documents fournis et, le cas échéant, démonstration et contrôle de "
+                "l'environnement de test. Une offre qui ne satisfait pas l'une d'elles est irrégulière au sens de "
+                "l'article L2152-2 du code de la commande publique et est éliminée, sauf régularisation dans les "
+                "conditions de l'article R2152-2. Leur respect effectif est ensuite vérifié lors des opérations de "
+                "vérification prévues au marché (vérification d'aptitude, vérification de service régulier)."
+            )
+        )
+        for row in rc["eliminatory"]:
+            suffix = f" ({gettext('article')} {row['article']})" if row.get("article") else ""
+            builder.paragraph(f"{row['number']} — {row['name']}{suffix}", "List Bullet")
+        articles = piece_articles(doc, "rc")
+        if articles:
+            builder.heading(gettext("Pièces à fournir et démonstrations"), 1)
+            for article in articles:
+                _article(builder, article, badge=False)
+        _traceability(builder, doc, articles)
+        return builder.to_bytes()
+
+
+def render_piece_docx(doc, piece):
+    """One piece of the tender file (`annex`, `ccap`, `rc`) as DOCX bytes."""
+    doc = with_defaults(doc)
+    if piece == "ccap":
+        return render_ccap_docx(doc)
+    if piece == "rc":
+        return render_rc_docx(doc)
+    return render_tender_docx(doc)
 
 
 def questions_by_category(doc):

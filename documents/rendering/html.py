@@ -17,6 +17,9 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
+from organizations.formatting import format_date_words
+from organizations.formatting import format_percent as format_percent_2
+
 from .fetcher import static_print_url
 
 PRINT_CSS = "css/print.css"
@@ -52,19 +55,21 @@ def article_anchor(number):
     return "article-" + str(number).replace(".", "-")
 
 
+def _article_context(article):
+    return {
+        **article,
+        "anchor": article_anchor(article["number"]),
+        "body_safe": mark_safe(article.get("body_html") or ""),
+        "question_safe": mark_safe(article.get("question_html") or ""),
+    }
+
+
 def document_context(doc, *, for_print):
     """The template context: the dict's values plus anchors and display strings (no new facts)."""
     language = doc.get("language", "fr")
     sections = []
     for section in doc.get("sections", []):
-        articles = [
-            {
-                **article,
-                "anchor": article_anchor(article["number"]),
-                "body_safe": mark_safe(article.get("body_html") or ""),
-            }
-            for article in section.get("articles", [])
-        ]
+        articles = [_article_context(article) for article in section.get("articles", [])]
         sections.append({**section, "anchor": f"section-{section['number']}", "articles": articles})
     criteria = [
         {
@@ -79,8 +84,10 @@ def document_context(doc, *, for_print):
     ]
     return {
         "doc": {**doc, "sections": sections},
+        "annex_sections": [s for s in sections if s.get("destination", "annex") == "annex"],
         "criteria": criteria,
         "generated_on": format_date(doc["generated_on"]),
+        "generated_on_words": format_date_words(doc["generated_on"], language=language),
         "for_print": for_print,
         "print_css_url": static_print_url(PRINT_CSS) if for_print else static(PRINT_CSS),
     }
@@ -93,16 +100,172 @@ def render_document(template_name, context, language):
 
 
 def render_tender_html(doc, *, for_print=False):
-    """The whole tender annex as an HTML document; `for_print` links print.css for the PDF fetcher."""
-    language = doc.get("language", "fr")
-    with translation.override(language):
-        context = document_context(doc, for_print=for_print)
-    return render_document("tenders/documents/tender.html", context, language)
+    """The technical annex as an HTML document; `for_print` links print.css for the PDF fetcher."""
+    return render_piece_html(doc, "annex", for_print=for_print)
 
 
 def render_tender_preview_fragment(doc):
-    """Only the document body (no ``<html>``/``<head>``), to embed in the editor's preview pane."""
+    """Only the annex's body (no ``<html>``/``<head>``), to embed in the editor's preview pane."""
     language = doc.get("language", "fr")
     with translation.override(language):
-        context = document_context(doc, for_print=False)
+        context = piece_context(doc, "annex", for_print=False)
     return render_document("tenders/documents/_body.html", context, language)
+
+
+# Pieces of the tender file ------------------------------------------------------------------------
+
+PIECE_TEMPLATES = {
+    "annex": "tenders/documents/_body.html",
+    "ccap": "tenders/documents/_ccap_body.html",
+    "rc": "tenders/documents/_rc_body.html",
+}
+
+
+def piece_title(doc, piece):
+    """The piece's printed name, in the active language."""
+    if piece == "annex":
+        return gettext("Annexe n° %(number)s au CCTP — Annexe technique d'interopérabilité") % {
+            "number": doc.get("annex_number") or "1"
+        }
+    if piece == "ccap":
+        return gettext("Clauses administratives (extrait de CCAP)")
+    if piece == "rc":
+        return gettext("Règlement de la consultation (extrait)")
+    if piece == "price_schedule":
+        return gettext("Bordereau des prix")
+    if piece == "questionnaire":
+        return gettext("Cadre de réponse")
+    return piece
+
+
+def piece_articles(doc, destination):
+    """The articles of one piece (`ccap`, `rc`, `price`, or `annex`), in number order."""
+    return [
+        article
+        for section in doc.get("sections", [])
+        if section.get("destination", "annex") == destination
+        for article in section.get("articles", [])
+    ]
+
+
+def _ccag_sort_key(article):
+    return [int(part) if part.isdigit() else 0 for part in str(article).split(".")]
+
+
+def derogations(doc):
+    """[{"ccag_article", "articles": [{"number","title"}]}] sorted by CCAG-TIC article: the CCAP's last article."""
+    by_article = {}
+    for article in piece_articles(doc, "ccap"):
+        for ccag_article in article.get("derogations") or []:
+            entries = by_article.setdefault(str(ccag_article), [])
+            if article["number"] not in [entry["number"] for entry in entries]:
+                entries.append({"number": article["number"], "title": article["title"]})
+    return [{"ccag_article": key, "articles": by_article[key]} for key in sorted(by_article, key=_ccag_sort_key)]
+
+
+def derogations_article_number(doc):
+    """The number of the CCAP's last article (after its clauses): "C{n+1}"."""
+    return f"C{len(piece_articles(doc, 'ccap')) + 1}"
+
+
+def price_formula_text(formula, price_weight, language="fr"):
+    """{"words", "symbols", "legend"}: how the price is scored (API.md's three formulas)."""
+    points = format_percent_2(price_weight, 2, trim=False, language=language) if price_weight is not None else "N"
+    legend = gettext(
+        "P : prix de l'offre notée (HT) ; P_min et P_max : prix le plus bas et le plus élevé des offres "
+        "régulières, acceptables et appropriées ; N : pondération du critère prix (%(points)s)."
+    ) % {"points": points}
+    if formula == "linear":
+        words = gettext(
+            "La note prix diminue linéairement avec l'écart relatif au prix le plus bas : l'offre la moins "
+            "chère obtient la totalité des points, une offre deux fois plus chère ou plus n'en obtient aucun."
+        )
+        symbols = "N × max(0 ; 1 − (P − P_min) / P_min)"
+    elif formula == "range":
+        words = gettext(
+            "La note prix dépend de la place de l'offre entre le prix le plus élevé et le prix le plus bas : "
+            "l'offre la moins chère obtient la totalité des points, la plus chère aucun ; si tous les prix "
+            "sont égaux, chaque offre obtient la totalité des points."
+        )
+        symbols = "N × (P_max − P) / (P_max − P_min)"
+    else:
+        words = gettext(
+            "La note prix est proportionnelle au rapport entre le prix le plus bas et le prix de l'offre : "
+            "l'offre la moins chère obtient la totalité des points."
+        )
+        symbols = "N × P_min / P"
+    return {"words": words, "symbols": symbols, "legend": legend}
+
+
+def rc_criteria(doc):
+    """Criteria rows for the RC with weights shown to 2 decimals, and the total of the top level."""
+    language = doc.get("language", "fr")
+    rows, total = [], 0
+    for criterion in doc.get("criteria", []):
+        # Rounded by the largest-remainder method upstream (tenders); a bare document shows its own.
+        rounded = criterion.get("rounded_global_weight", criterion.get("global_weight"))
+        weighted = criterion.get("weight") is not None
+        rows.append(
+            {
+                **criterion,
+                "depth_class": min(int(criterion.get("depth") or 0), MAX_DEPTH_CLASS),
+                "kind_label": kind_label(criterion.get("kind")),
+                "weight_display": format_percent_2(criterion["weight"], 2, trim=False, language=language)
+                if weighted
+                else "—",
+                "global_weight_display": format_percent_2(rounded, 2, trim=False, language=language)
+                if rounded is not None
+                else "—",
+                "article_anchor": "",
+            }
+        )
+        if rounded is not None and not criterion.get("depth"):
+            total += float(rounded) * 100
+    price = next((c for c in doc.get("criteria", []) if c.get("kind") == "price"), None)
+    price_weight = price.get("rounded_global_weight") if price else None
+    return {
+        "rows": rows,
+        "total_display": format_percent_2(round(total) / 100, 2, trim=False, language=language),
+        "eliminatory": [row for row in rows if row.get("kind") == "eliminatory"],
+        "price": price_formula_text(doc.get("price_formula"), price_weight, language),
+    }
+
+
+def with_defaults(doc):
+    """The document with the keys older plain documents (and the bench's sample) may lack."""
+    return {"draft": False, "version": {"number": None, "label": ""}, "annex_number": "1", "glossary": [], **doc}
+
+
+def piece_context(doc, piece, *, for_print):
+    """`document_context` plus what one piece of the tender file shows."""
+    doc = with_defaults(doc)
+    context = document_context(doc, for_print=for_print)
+    context.update(
+        {
+            "piece": piece,
+            "piece_title": piece_title(doc, piece),
+            "body_template": PIECE_TEMPLATES[piece],
+            "ccap_articles": [_article_context(a) for a in piece_articles(doc, "ccap")],
+            "rc_articles": [_article_context(a) for a in piece_articles(doc, "rc")],
+            "annex_questions": [q for q in doc.get("questions", []) if q.get("destination", "annex") == "annex"],
+            "derogations": derogations(doc),
+            "derogations_number": derogations_article_number(doc),
+            "traceability": [
+                {"number": a["number"], "key": a.get("key", ""), "version": a.get("clause_version", "")}
+                for section in doc.get("sections", [])
+                for a in section.get("articles", [])
+                if piece == "annex" and a.get("destination", "annex") == "annex" or a.get("destination") == piece
+            ],
+        }
+    )
+    if piece == "rc":
+        context["rc"] = rc_criteria(doc)
+    return context
+
+
+def render_piece_html(doc, piece, *, for_print=False):
+    """One piece of the tender file (`annex`, `ccap`, `rc`) as a whole HTML document for the PDF writer."""
+    language = doc.get("language", "fr")
+    with translation.override(language):
+        context = piece_context(doc, piece, for_print=for_print)
+    return render_document("tenders/documents/tender.html", context, language)

@@ -740,3 +740,170 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
         return result
     finally:
         workbook.close()
+
+
+# Price schedule (bordereau des prix) --------------------------------------------------------------
+
+PRICE_SHEET = "Bordereau des prix"
+PRICE_FIRST_ROW = 6  # rows 1–4: the tender, row 5: the column titles
+PRICE_COLUMN_WIDTHS = {"A": 8, "B": 50, "C": 12, "D": 10, "E": 16, "F": 16, "G": 10, "H": 16, "I": 18}
+VAT_RATE = 0.2
+
+
+def _text_cell(sheet, row, column, value, **style):
+    """A cell that stays text even when the text starts with "=" (never a formula we did not write)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def render_price_schedule_xlsx(doc, *, progress=None):
+    """The price schedule as XLSX bytes: one line per `price` article of the plain TenderDocument.
+
+    An article whose `values` say `prix_inclus: false` is a line the vendor prices (unit price
+    unlocked); any other is "included in the price": 0 € HT, locked, with a confirmation cell
+    (drop-down Oui / Non) the vendor must fill. Totals HT and TTC are formulas; the VAT rate is
+    unlocked. The sheet and the workbook structure are protected; the tender reference heads the
+    sheet and its printed pages. Same document → same bytes.
+    """
+    report = progress or (lambda value: None)
+    language = doc.get("language", "fr")
+    lines = [
+        article
+        for section in doc.get("sections", [])
+        if section.get("destination") == "price"
+        for article in section.get("articles", [])
+    ]
+    with translation.override(language):
+        yes_no = COMPLIANCE.get(language, COMPLIANCE["fr"])[:2]
+        workbook = Workbook()
+        moment = datetime.datetime.combine(format_date(doc["generated_on"]), datetime.time(0, 0))
+        workbook.properties.created = moment
+        workbook.properties.modified = moment
+        workbook.properties.creator = doc["organization"]
+        workbook.properties.lastModifiedBy = doc["organization"]
+        workbook.properties.title = f"{doc['reference']} — {gettext('Bordereau des prix')}"
+        workbook.properties.keywords = f"inputs-digest:{doc.get('inputs_digest', '')}"
+        sheet = workbook.active
+        sheet.title = PRICE_SHEET
+        bold = Font(bold=True)
+        _text_cell(sheet, 1, 1, f"{doc['organization']} — {doc['title']}", font=Font(bold=True, size=13))
+        _text_cell(
+            sheet, 2, 1, gettext("Bordereau des prix — référence %(reference)s") % {"reference": doc["reference"]}
+        )
+        _text_cell(sheet, 3, 1, doc.get("version", {}).get("label", ""))
+        if doc.get("draft"):
+            _text_cell(sheet, 4, 1, gettext("PROJET — appel d'offres non publié"), font=Font(bold=True, color="A4262C"))
+        titles = [
+            gettext("Article"),
+            gettext("Désignation"),
+            gettext("Unité"),
+            gettext("Quantité"),
+            gettext("Prix unitaire HT (€)"),
+            gettext("Total HT (€)"),
+            gettext("Taux de TVA"),
+            gettext("Total TTC (€)"),
+            gettext("Inclus dans le prix : confirmation (Oui / Non)"),
+        ]
+        header_row = PRICE_FIRST_ROW - 1
+        for column, title in enumerate(titles, start=1):
+            _text_cell(
+                sheet,
+                header_row,
+                column,
+                title,
+                font=Font(bold=True, color="FFFFFF"),
+                fill=HEADER_FILL,
+                alignment=Alignment(vertical="center", wrap_text=True),
+            )
+        unlocked = Protection(locked=False)
+        wrap = Alignment(vertical="top", wrap_text=True)
+        money = "#,##0.00"
+        row = PRICE_FIRST_ROW
+        for article in lines:
+            values = article.get("values") or {}
+            included = values.get("prix_inclus", True) is not False
+            _text_cell(sheet, row, 1, article["number"], alignment=wrap)
+            _text_cell(sheet, row, 2, article["title"], alignment=wrap)
+            _text_cell(sheet, row, 3, str(values.get("unite") or gettext("forfait")), alignment=wrap)
+            sheet.cell(row=row, column=4, value=values.get("quantite") or 1)
+            price = sheet.cell(row=row, column=5, value=0 if included else None)
+            price.number_format = money
+            sheet.cell(row=row, column=6, value=f"=D{row}*E{row}").number_format = money
+            rate = sheet.cell(row=row, column=7, value=VAT_RATE)
+            rate.number_format = "0.0%"
+            rate.protection = unlocked
+            rate.fill = ANSWER_FILL
+            sheet.cell(row=row, column=8, value=f"=F{row}*(1+G{row})").number_format = money
+            confirmation = sheet.cell(row=row, column=9)
+            if included:
+                confirmation.protection = unlocked
+                confirmation.fill = ANSWER_FILL
+            else:
+                price.protection = unlocked
+                price.fill = ANSWER_FILL
+                _text_cell(sheet, row, 9, "—")
+            row += 1
+        last = max(row - 1, PRICE_FIRST_ROW)
+        _text_cell(sheet, row, 2, gettext("Total"), font=bold)
+        sheet.cell(row=row, column=6, value=f"=SUM(F{PRICE_FIRST_ROW}:F{last})").number_format = money
+        sheet.cell(row=row, column=8, value=f"=SUM(H{PRICE_FIRST_ROW}:H{last})").number_format = money
+        for column in (6, 8):
+            sheet.cell(row=row, column=column).font = bold
+        notes_row = row + 2
+        _text_cell(
+            sheet,
+            notes_row,
+            1,
+            gettext(
+                "Les lignes « incluses » sont comprises dans le prix (0 € HT) : le candidat confirme chacune par "
+                "« %(yes)s ». Une ligne incluse facturée ou non confirmée rend l'offre irrégulière "
+                "(article L2152-2 du code de la commande publique)."
+            )
+            % {"yes": yes_no[0]},
+        )
+        validation = DataValidation(
+            type="list",
+            formula1='"' + ",".join(yes_no) + '"',
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle=gettext("Valeur non prévue"),
+            error=gettext("Choisissez %(choices)s.") % {"choices": " / ".join(yes_no)},
+            showInputMessage=True,
+            promptTitle=gettext("Confirmation"),
+            prompt=" / ".join(yes_no),
+        )
+        validation.add(f"I{PRICE_FIRST_ROW}:I{last}")
+        sheet.add_data_validation(validation)
+        for column, width in PRICE_COLUMN_WIDTHS.items():
+            sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = f"A{PRICE_FIRST_ROW}"
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+        sheet.oddHeader.center.text = f"{doc['reference']} — {gettext('Bordereau des prix')}"
+        sheet.oddFooter.left.text = doc.get("version", {}).get("label", "")
+        sheet.oddFooter.right.text = "&P / &N"
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        _protect(sheet)
+
+        notes = workbook.create_sheet(gettext("Conditions"))
+        _text_cell(notes, 1, 1, gettext("Article"), font=bold)
+        _text_cell(notes, 1, 2, gettext("Conditions de la ligne"), font=bold)
+        for index, article in enumerate(lines, start=2):
+            _text_cell(notes, index, 1, article["number"], alignment=wrap)
+            _text_cell(notes, index, 2, article.get("body_text", "")[:MAX_CELL_CHARS], alignment=wrap)
+        notes.column_dimensions["A"].width = 10
+        notes.column_dimensions["B"].width = 120
+        _protect(notes)
+        workbook.security = WorkbookProtection(lockStructure=True)
+        report(50)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+    data = normalize_zip(buffer.getvalue(), doc["generated_on"])
+    report(100)
+    return data

@@ -123,14 +123,14 @@ def test_it_generates_pdf_docx_and_xlsx_with_a_real_worker(api, buyer, ten_claus
     assert "{{" not in text
     assert f"Page 1 / {len(pages)}" in pages[0] or f"Page 2 / {len(pages)}" in pages[1]
 
-    # DOCX: real Heading styles and the criteria table.
+    # DOCX: real Heading styles; the criteria and their weights are in the RC now, not the annex (issue 12).
     from docx import Document as Docx
 
     word = Docx(io.BytesIO(download(api, buyer, ids["docx"])))
     styles = {p.style.name for p in word.paragraphs}
     assert {"Heading 1", "Heading 2"} <= styles
     cells = [" ".join(cell.text for cell in row.cells) for table in word.tables for row in table.rows]
-    assert any("Valeur technique" in row for row in cells) and any("Prix" in row for row in cells)
+    assert not any("Valeur technique" in row for row in cells)
 
     # XLSX: one row per requirement, identified by its visible article number (issue 14), protected
     # except the answer cells.

@@ -5,7 +5,12 @@ import copy
 import pytest
 
 from clause_library.markdown import fill_text, render_html
-from documents.rendering.html import format_percent, render_tender_html, render_tender_preview_fragment
+from documents.rendering.html import (
+    format_percent,
+    render_piece_html,
+    render_tender_html,
+    render_tender_preview_fragment,
+)
 
 CATEGORIES = [
     ("api_access", "Accès par API (FHIR, SMART on FHIR)"),
@@ -161,7 +166,7 @@ def test_it_renders_cover_toc_sections_and_articles(doc):
         assert f'id="article-{article["number"].replace(".", "-")}"' in html
         assert article["title"] in html
         assert article["requirement_label"] in html
-        assert f"Question au candidat ({article['id']})" in html
+        assert f"Question au candidat (article {article['number']})" in html
     assert "<strong>CHU Valeur1</strong>" not in html  # placeholders come filled from render_html
     assert '<span class="param">CHU Valeur1</span>' in html
     assert "{{" not in html
@@ -194,13 +199,15 @@ def test_it_renders_a_preview_fragment_without_document_tags(doc):
     assert doc["sections"][1]["articles"][0]["title"] in fragment
 
 
-def test_it_renders_the_criteria_tree_with_depth_and_french_percentages(doc):
-    html = render_tender_html(doc)
+def test_it_renders_the_criteria_tree_with_depth_and_french_percentages_in_the_rc(doc):
+    # The criteria moved from the annex to the RC extract (issue 12).
+    assert "Sous-critère API FHIR" not in render_tender_html(doc)
+    html = render_piece_html(doc, "rc")
     assert 'class="depth-0 kind-scored"' in html
     assert 'class="depth-1 kind-scored"' in html
     assert 'class="depth-2 kind-scored"' in html
-    assert "60\u00a0%" in html and "30\u00a0%" in html
-    assert "Proportionnelle : P_min / P" in html
+    assert "60,00\u00a0%" in html and "30,00\u00a0%" in html
+    assert "N × P_min / P" in html
     assert html.index("Sous-critère API FHIR") < html.index("Sous-sous-critère SMART") < html.index("Prix")
 
 

@@ -9,7 +9,7 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from documents.rendering.docx import STYLES_USED, render_questionnaire_docx, render_tender_docx
+from documents.rendering.docx import STYLES_USED, render_piece_docx, render_questionnaire_docx, render_tender_docx
 
 from .test_rendering import all_articles, build_document
 
@@ -37,8 +37,9 @@ def test_it_uses_title_and_heading_styles_for_sections_and_articles(doc, tender)
     headings_1 = paragraphs_with_style(tender, "Heading 1")
     for section in doc["sections"]:
         assert f"{section['number']}. {section['title']}" in headings_1
-    assert "Critères d'attribution et pondérations" in headings_1
-    headings_2 = paragraphs_with_style(tender, "Heading 2")
+    # Weights belong to the RC (issue 12): the annex has no criteria table.
+    assert not any("Critères" in heading for heading in headings_1)
+    headings_2 = [text for text in paragraphs_with_style(tender, "Heading 2") if text.startswith("Article ")]
     assert headings_2 == [f"Article {a['number']} — {a['title']}" for a in all_articles(doc)]
 
 
@@ -70,21 +71,23 @@ def test_it_restarts_numbering_for_each_numbered_list(tender):
     assert starts == ["1"] * 10
 
 
-def test_it_has_the_criteria_table_with_a_repeated_header_row(doc, tender):
-    table = next(t for t in tender.tables if t.rows[0].cells[1].text == "Critère")
+def test_it_has_the_criteria_table_with_a_repeated_header_row_in_the_rc(doc):
+    # The criteria moved from the annex to the RC extract (issue 12); weights show 2 decimals.
+    rc = docx.Document(io.BytesIO(render_piece_docx(doc, "rc")))
+    table = next(t for t in rc.tables if t.rows[0].cells[1].text == "Critère")
     assert table.style.name == "Table Grid"
     assert [cell.text for cell in table.rows[0].cells] == [
         "N°",
         "Critère",
         "Nature",
-        "Pondération",
-        "Poids dans la note",
+        "Pondération dans le critère parent",
+        "Poids dans la note finale",
         "Article",
     ]
     assert table.rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
-    names = [row.cells[1].text for row in table.rows[1:]]
+    names = [row.cells[1].text for row in table.rows[1:-1]]
     assert names == [criterion["name"] for criterion in doc["criteria"]]
-    assert table.rows[3].cells[3].text == "100\u00a0%"
+    assert table.rows[3].cells[3].text == "100,00\u00a0%"
     indents = [row.cells[1].paragraphs[0].paragraph_format.left_indent or 0 for row in table.rows[1:4]]
     assert indents[0] < indents[1] < indents[2]
 
@@ -94,11 +97,11 @@ def test_it_has_a_toc_field_and_page_fields_in_the_footer(tender):
     settings = tender.settings.element
     assert settings.find(qn("w:updateFields")).get(qn("w:val")) == "true"
     section = tender.sections[0]
-    assert section.different_first_page_header_footer
+    assert not section.different_first_page_header_footer  # version and date on every page, cover included
     assert "AO-2026-014" in section.header.paragraphs[0].text
     footer = instructions(section.footer._element)
     assert "PAGE" in footer and "NUMPAGES" in footer
-    assert section.footer.paragraphs[0].text.startswith("Page ")
+    assert "généré le 28 novembre 2026 — Page " in section.footer.paragraphs[0].text
 
 
 def test_it_defines_every_style_it_uses_in_the_base_document(tender):

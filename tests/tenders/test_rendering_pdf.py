@@ -38,7 +38,7 @@ def test_it_holds_every_article_title_and_filled_value(rendered):
     for counter in range(1, 11):
         assert f"CHU Valeur{counter}" in text
     assert "{{" not in text and "}}" not in text
-    assert "Sous-sous-critère SMART" in text and "Proportionnelle : P_min / P" in text
+    assert "Sous-sous-critère SMART" not in text  # weights are in the RC, not the annex (issue 12)
 
 
 def test_it_has_page_x_of_y_footers_and_the_reference_in_the_running_header(rendered):
