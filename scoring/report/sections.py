@@ -245,9 +245,10 @@ def report_sections(doc) -> list[dict]:
             for cell in bid["criteria"]:
                 if cell["kind"] == "eliminatory":
                     continue
+                no_comment = _("sans commentaire")
                 notes = [
                     f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}) : "
-                    f"{j['comment'] or _('sans commentaire')}"
+                    f"{j['comment'] or no_comment}"
                     for j in cell["justifications"]
                 ]
                 if cell["consensus"]:
