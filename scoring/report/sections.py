@@ -46,11 +46,17 @@ def section(key, title, sheet, blocks):
     return {"key": key, "title": title, "sheet": sheet, "blocks": blocks}
 
 
+def colon(language):
+    """A label's colon: French typography puts a space before it, English does not."""
+    return " : " if language == "fr" else ": "
+
+
 class Formats:
     """The document's formatting, in its language."""
 
     def __init__(self, language):
         self.language = language
+        self.colon = colon(language)
 
     def number(self, value):
         return {"text": format_number(value, 2, language=self.language) if value is not None else "—", "value": value}
@@ -247,7 +253,7 @@ def report_sections(doc) -> list[dict]:
                     continue
                 no_comment = _("sans commentaire")
                 notes = [
-                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}) : "
+                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}){f.colon}"
                     f"{j['comment'] or no_comment}"
                     for j in cell["justifications"]
                 ]
@@ -334,7 +340,7 @@ def report_sections(doc) -> list[dict]:
         undecided = [b for b in doc["bids"] if b["undecided"]]
         if undecided:
             blocks.append(heading(_("Exigences non encore décidées")))
-            blocks.append(bullet_list(f"{b['vendor']} : {', '.join(b['undecided'])}" for b in undecided))
+            blocks.append(bullet_list(f"{b['vendor']}{f.colon}{', '.join(b['undecided'])}" for b in undecided))
         out.append(
             section(
                 "eliminatory", _("5. Exigences éliminatoires et régularisations"), _("Exigences éliminatoires"), blocks
@@ -347,7 +353,7 @@ def report_sections(doc) -> list[dict]:
             if bid["status"] not in ("eliminated", "low_offer_rejected"):
                 continue
             reasons = [
-                f"{item['number']} {item['criterion']} — {qualification_text(item)} : {item['reason'] or '—'}"
+                f"{item['number']} {item['criterion']} — {qualification_text(item)}{f.colon}{item['reason'] or '—'}"
                 for item in bid["eliminations"]
             ]
             if bid["low_offer_rejected"]:
@@ -531,7 +537,7 @@ def award_reasons(bid, f) -> list[str]:
     for cell in bid["criteria"]:
         if cell["kind"] == "eliminatory" or cell["points"] is None:
             continue
-        text = f"{cell['number']} {cell['name']} : {f.number(cell['points'])['text']} " + _("points")
+        text = f"{cell['number']} {cell['name']}{f.colon}{f.number(cell['points'])['text']} " + _("points")
         comments = [j["comment"] for j in cell["justifications"] if j["comment"]]
         if cell["consensus"] and cell["consensus"]["justification"]:
             comments = [cell["consensus"]["justification"]]
