@@ -57,6 +57,7 @@ class Formats:
     def __init__(self, language):
         self.language = language
         self.colon = colon(language)
+        self.semicolon = " ; " if language == "fr" else "; "
 
     def number(self, value):
         return {"text": format_number(value, 2, language=self.language) if value is not None else "—", "value": value}
@@ -274,7 +275,7 @@ def report_sections(doc) -> list[dict]:
                         ("  " * cell["depth"]) + cell["name"],
                         f.number(cell["score"]) if cell["score"] is not None else "",
                         f.number(cell["points"]) if cell["points"] is not None else "",
-                        " ; ".join(notes),
+                        f.semicolon.join(notes),
                     ]
                 )
             detail.append(
@@ -361,7 +362,7 @@ def report_sections(doc) -> list[dict]:
                 reasons.append(
                     _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
                 )
-            rejected.append([bid["vendor"], " ; ".join(reasons)])
+            rejected.append([bid["vendor"], f.semicolon.join(reasons)])
         ranked_not_first = (
             [] if provisional else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
         )
@@ -542,7 +543,7 @@ def award_reasons(bid, f) -> list[str]:
         if cell["consensus"] and cell["consensus"]["justification"]:
             comments = [cell["consensus"]["justification"]]
         if comments:
-            text += " — " + " ; ".join(comments)
+            text += " — " + f.semicolon.join(comments)
         lines.append(text)
     return lines
 
