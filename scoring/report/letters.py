@@ -136,6 +136,11 @@ def _document(doc, title, vendor, sections):
     }
 
 
+def _lower_first(text):
+    """« Offre irrégulière (article L2152-2 …) » inside a sentence: only the first letter is lowered."""
+    return text[:1].lower() + text[1:]
+
+
 def rejection_letter(doc, bid, sent_on) -> dict:
     f = Formats(doc["language"])
     winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
@@ -152,7 +157,7 @@ def rejection_letter(doc, bid, sent_on) -> dict:
                         "Votre offre a été déclarée %(qualification)s au regard de l’exigence %(number)s « %(criterion)s » : %(reason)s"
                     )
                     % {
-                        "qualification": qualification_text(item).lower(),
+                        "qualification": _lower_first(qualification_text(item)),
                         "number": item["number"],
                         "criterion": item["criterion"],
                         "reason": item["reason"] or "—",

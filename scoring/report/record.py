@@ -172,8 +172,9 @@ class ProcedureRecordForm(forms.ModelForm):
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("aria-describedby", f"error-{name}")
         record = self.instance
+        admitted, excluded = _("admis"), _("exclu")
         self.fields["candidatures_text"].initial = "\n".join(
-            f"{c.get('name', '')} ; {_('admis') if c.get('admitted') else _('exclu')} ; {c.get('reason', '')}"
+            f"{c.get('name', '')} ; {admitted if c.get('admitted') else excluded} ; {c.get('reason', '')}"
             for c in record.candidatures or []
         )
         vendors = dict(Bid.objects.filter(tender=tender).values_list("pk", "vendor"))

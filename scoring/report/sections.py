@@ -46,11 +46,18 @@ def section(key, title, sheet, blocks):
     return {"key": key, "title": title, "sheet": sheet, "blocks": blocks}
 
 
+def colon(language):
+    """A label's colon: French typography puts a space before it, English does not."""
+    return " : " if language == "fr" else ": "
+
+
 class Formats:
     """The document's formatting, in its language."""
 
     def __init__(self, language):
         self.language = language
+        self.colon = colon(language)
+        self.semicolon = " ; " if language == "fr" else "; "
 
     def number(self, value):
         return {"text": format_number(value, 2, language=self.language) if value is not None else "—", "value": value}
@@ -245,9 +252,10 @@ def report_sections(doc) -> list[dict]:
             for cell in bid["criteria"]:
                 if cell["kind"] == "eliminatory":
                     continue
+                no_comment = _("sans commentaire")
                 notes = [
-                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}) : "
-                    f"{j['comment'] or _('sans commentaire')}"
+                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}){f.colon}"
+                    f"{j['comment'] or no_comment}"
                     for j in cell["justifications"]
                 ]
                 if cell["consensus"]:
@@ -267,7 +275,7 @@ def report_sections(doc) -> list[dict]:
                         ("  " * cell["depth"]) + cell["name"],
                         f.number(cell["score"]) if cell["score"] is not None else "",
                         f.number(cell["points"]) if cell["points"] is not None else "",
-                        " ; ".join(notes),
+                        f.semicolon.join(notes),
                     ]
                 )
             detail.append(
@@ -333,7 +341,7 @@ def report_sections(doc) -> list[dict]:
         undecided = [b for b in doc["bids"] if b["undecided"]]
         if undecided:
             blocks.append(heading(_("Exigences non encore décidées")))
-            blocks.append(bullet_list(f"{b['vendor']} : {', '.join(b['undecided'])}" for b in undecided))
+            blocks.append(bullet_list(f"{b['vendor']}{f.colon}{', '.join(b['undecided'])}" for b in undecided))
         out.append(
             section(
                 "eliminatory", _("5. Exigences éliminatoires et régularisations"), _("Exigences éliminatoires"), blocks
@@ -346,7 +354,7 @@ def report_sections(doc) -> list[dict]:
             if bid["status"] not in ("eliminated", "low_offer_rejected"):
                 continue
             reasons = [
-                f"{item['number']} {item['criterion']} — {qualification_text(item)} : {item['reason'] or '—'}"
+                f"{item['number']} {item['criterion']} — {qualification_text(item)}{f.colon}{item['reason'] or '—'}"
                 for item in bid["eliminations"]
             ]
             if bid["low_offer_rejected"]:
@@ -354,7 +362,7 @@ def report_sections(doc) -> list[dict]:
                 reasons.append(
                     _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
                 )
-            rejected.append([bid["vendor"], " ; ".join(reasons)])
+            rejected.append([bid["vendor"], f.semicolon.join(reasons)])
         ranked_not_first = (
             [] if provisional else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
         )
@@ -530,12 +538,12 @@ def award_reasons(bid, f) -> list[str]:
     for cell in bid["criteria"]:
         if cell["kind"] == "eliminatory" or cell["points"] is None:
             continue
-        text = f"{cell['number']} {cell['name']} : {f.number(cell['points'])['text']} " + _("points")
+        text = f"{cell['number']} {cell['name']}{f.colon}{f.number(cell['points'])['text']} " + _("points")
         comments = [j["comment"] for j in cell["justifications"] if j["comment"]]
         if cell["consensus"] and cell["consensus"]["justification"]:
             comments = [cell["consensus"]["justification"]]
         if comments:
-            text += " — " + " ; ".join(comments)
+            text += " — " + f.semicolon.join(comments)
         lines.append(text)
     return lines
 

@@ -15,6 +15,7 @@ from documents.rendering.fetcher import static_print_url
 from documents.rendering.html import PRINT_CSS, render_document
 
 from . import chart
+from .sections import colon
 
 TEMPLATE = "scoring/documents/sections.html"
 
@@ -88,7 +89,7 @@ def _docx_block(builder, block, language):
     kind = block["type"]
     if kind == "facts":
         for label, value in block["rows"]:
-            builder.paragraph(value, label=f"{label} : ")
+            builder.paragraph(value, label=f"{label}{colon(language)}")
     elif kind == "paragraph":
         builder.paragraph(block["text"], bold=block.get("style") == "bold", italic=block.get("style") == "italic")
     elif kind == "heading":

@@ -89,8 +89,19 @@ def test_sent_otherwise_than_electronically_the_standstill_is_16_days(decided):
 
 def test_an_eliminated_bid_s_letter_gives_its_legal_qualification_and_the_buyer_s_reason(decided):
     text = docx_text(_letter(letters_zip(decided), "Charlie", "rejet", "docx"))
-    assert "déclarée offre irrégulière (article l2152-2" in text.lower()
+    assert "déclarée offre irrégulière (article L2152-2 du code de la commande publique)" in text
     assert "Aucun certificat HDS fourni." in text and "Notre hébergeur maison suffit" not in text
+
+
+def test_a_letter_of_an_english_tender_is_in_english(decided):
+    decided.tender.language = "en"
+    decided.tender.save()
+    text = docx_text(_letter(letters_zip(decided), "Charlie", "rejet", "docx"))
+    assert "Your bid was classified as an irregular bid (article L2152-2 of the French Public Procurement Code)" in text
+    assert "Remedies and time limits" in text and "pre-contractual summary proceedings" in text.lower()
+    assert "Votre offre" not in text
+    # English typography: no space before a colon.
+    assert "Addressee: Charlie" in text and "Addressee :" not in text
 
 
 def test_the_answer_on_request_gives_the_retained_offer_s_characteristics(decided):
