@@ -25,7 +25,8 @@ $BIN/python manage.py load_demo_evaluation >/dev/null
 $BIN/python manage.py shell -v0 -c '
 from clause_library.models import Clause, Library
 from scoring.models import Bid, Criterion
-from tenders.models import Document, Tender, TenderClause
+from documents.models import Document
+from tenders.models import Tender, TenderClause
 tender = Tender.objects.order_by("-pk").first()
 document = Document.objects.create(tender=tender, kind="tender", format="pdf", status="failed", error="fuzz")
 ids = {
