@@ -99,3 +99,20 @@ def test_a_document_kind_not_offered_yet_is_a_400_naming_the_kind(dataset_a, kin
     else:
         assert response.status_code == 400 and "kind" in response.json(), response.content
         assert Document.objects.count() == before
+
+
+@pytest.mark.parametrize("name", ["category", "requirement", "q", "tag"])
+def test_a_nul_character_in_a_clause_filter_is_a_400_naming_it(dataset_a, name):
+    """`GET /api/v1/clauses/?category=…%00…` was a 500 on PostgreSQL (DataError: text cannot hold NUL)."""
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(dataset_a.admin)
+    response = client.get("/api/v1/clauses/", {name: "dpi\x00x"})
+    assert response.status_code == 400 and name in response.json(), response.content
+    assert client.get("/api/v1/clauses/", {name: "dpi"}).status_code == 200
+
+
+def test_the_clause_search_the_tender_editor_uses_finds_nothing_for_a_nul_character(dataset_a):
+    from clause_library.selectors import clauses_filtered
+
+    for name in ("category", "requirement", "q", "tag"):
+        assert list(clauses_filtered(dataset_a.admin, **{name: "a\x00b"})) == []
