@@ -116,3 +116,18 @@ def test_the_clause_search_the_tender_editor_uses_finds_nothing_for_a_nul_charac
 
     for name in ("category", "requirement", "q", "tag"):
         assert list(clauses_filtered(dataset_a.admin, **{name: "a\x00b"})) == []
+
+
+def test_the_schema_lets_a_member_have_no_email(dataset_a):
+    """A member without an e-mail address is listed with `"email": ""`; the schema said `format: email`."""
+    client = APIClient()
+    client.force_authenticate(dataset_a.admin)
+    schema = client.get("/api/schema/?format=json").json()
+    email = schema["components"]["schemas"]["Member"]["properties"]["email"]
+    assert email["type"] == "string" and "format" not in email, email
+    dataset_a.admin.email = ""
+    dataset_a.admin.save()
+    listed = client.get(f"/api/v1/organizations/{dataset_a.organization.pk}/members/").json()["results"]
+    assert {"username": dataset_a.admin.username, "email": ""}.items() <= next(
+        m for m in listed if m["username"] == dataset_a.admin.username
+    ).items()
