@@ -53,13 +53,13 @@ hostile: install
 	$(BIN)/python -m pytest -q tests/hostile
 
 fuzz: install
-	loadtest/fuzz.sh $(FUZZ_EXAMPLES)
+	BIN=$(BIN) loadtest/fuzz.sh $(FUZZ_EXAMPLES)
 
 load: install
-	loadtest/run.sh
+	BIN=$(BIN) loadtest/run.sh
 
 drills: install
-	loadtest/drills.sh
+	BIN=$(BIN) loadtest/drills.sh
 
 clean:
 	rm -rf $(VENV) db.sqlite3 var media staticfiles

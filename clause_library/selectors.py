@@ -82,6 +82,9 @@ def clauses_visible_to(user):
 
 def clauses_filtered(user, *, library=None, category=None, requirement=None, q=None, tag=None):
     queryset = clauses_visible_to(user)
+    if any("\x00" in value for value in (category, requirement, q, tag) if isinstance(value, str)):
+        # No stored text holds a NUL character (PostgreSQL refuses them: the query would raise DataError).
+        return queryset.none()
     if library:
         queryset = queryset.filter(library_id=library)
     if category:

@@ -351,6 +351,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # Beat (config/celery.py) sends the requeue jobs this often; its schedule file lives beside the queue.
 REQUEUE_EVERY_SECONDS = env_int("REQUEUE_EVERY_SECONDS", 180)
+# A job running for longer than this is requeued when no live worker reports holding it (its worker
+# died whole); when no worker answers, only after the hard time limit + 60 s (documents/jobs.py).
+REQUEUE_RUNNING_GRACE_SECONDS = env_int("REQUEUE_RUNNING_GRACE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
 # Conformance probe: hosts whose addresses are not checked and that may use plain http (tests only).

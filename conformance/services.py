@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import logging
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -96,17 +95,19 @@ def probe_enqueue(*, report) -> bool:
 
 def probes_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -> int:
     """Hand again to the broker the probes still queued (requested while it was down: their note
-    promises a retry) and those left running by a worker that died whole. Returns how many were sent.
+    promises a retry) and those left running by a worker that died whole (`jobs.abandoned`: no live
+    worker holds their job; or, given `running_longer_than_seconds`, simply that old). A report keeps
+    no start time: its age counts from the request. Returns how many were sent.
     """
     now = timezone.now()
+    running = ProbeReport.objects.filter(status=ProbeReport.Status.RUNNING)
     if running_longer_than_seconds is None:
-        running_longer_than_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
+        running = jobs.abandoned(running, started_field="created_at", task_names=(tasks.run_probe.name,), now=now)
+    else:
+        running = running.filter(created_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds))
     waiting = ProbeReport.objects.filter(
         Q(status=ProbeReport.Status.QUEUED, created_at__lt=now - datetime.timedelta(seconds=older_than_seconds))
-        | Q(
-            status=ProbeReport.Status.RUNNING,
-            created_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds),
-        )
+        | Q(pk__in=running)
     )
     return jobs.requeue(waiting, lambda report: probe_enqueue(report=report))
 

@@ -6,9 +6,13 @@ the broker is down (the row stays queued and `requeue` sends it again), requeue 
 and turn an exception into a sentence a person can read.
 """
 
+import datetime
 import logging
 
+from celery import current_app
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError
 
@@ -47,6 +51,60 @@ def requeue(rows, send) -> int:
             break
         sent += 1
     return sent
+
+
+def live_job_ids(task_names, *, timeout=2):
+    """The row ids whose job a live worker holds now — executing, reserved, or waiting for its retry's
+    countdown — from the workers' own replies to `inspect` (a job's only argument is its row id).
+
+    None when no worker answered at all, or the broker cannot be reached: nothing is then known.
+    """
+    inspector = current_app.control.inspect(timeout=timeout)
+    ids = set()
+    try:
+        for method in ("active", "reserved", "scheduled"):
+            replies = getattr(inspector, method)()
+            if replies is None:
+                if method == "active":
+                    return None  # no worker answered (none alive, or all too slow)
+                continue
+            for held in replies.values():
+                for job in held:
+                    request = job.get("request", job)  # `scheduled` wraps the request with its ETA
+                    if request.get("name") in task_names and request.get("args"):
+                        ids.add(request["args"][0])
+    except Exception:  # noqa: BLE001 — a failed inspect is "no reply", never a reason to requeue
+        logger.warning("could not ask the workers which jobs they hold", exc_info=True)
+        return None
+    return ids
+
+
+def abandoned(running, *, started_field, task_names, now=None, grace_seconds=None, dead_after_seconds=None):
+    """The rows of `running` (a queryset of running rows) whose job no live worker holds any more.
+
+    A row running for longer than `REQUEUE_RUNNING_GRACE_SECONDS` is abandoned when the workers answer
+    and none of them holds its job: its worker died whole (SIGKILL, power loss) and Redis would hand
+    the job out again only after its visibility timeout (1 h). When no worker answers, only the time
+    tells: running for longer than `dead_after_seconds` (default the hard time limit + 60 s), which no
+    live attempt can be.
+
+    Safe even if the answer is wrong (a worker too slow to reply within the timeout): both jobs are
+    idempotent by their row (documents/services.py, conformance/services.py) — a document rendered
+    twice is stored once under its one name and committed once; a probe finished by one attempt is
+    left alone by the other.
+    """
+    now = now or timezone.now()
+    if grace_seconds is None:
+        grace_seconds = settings.REQUEUE_RUNNING_GRACE_SECONDS
+    if dead_after_seconds is None:
+        dead_after_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
+    candidates = running.filter(**{f"{started_field}__lt": now - datetime.timedelta(seconds=grace_seconds)})
+    if not candidates.exists():
+        return candidates  # the common case: no question asked of the workers
+    live = live_job_ids(task_names)
+    if live is None:
+        return candidates.filter(**{f"{started_field}__lt": now - datetime.timedelta(seconds=dead_after_seconds)})
+    return candidates.exclude(pk__in=live)
 
 
 def failure_message(exc, *, known=()):

@@ -7,7 +7,6 @@ from the tenders app; its old name stays registered so jobs queued by a running 
 import datetime
 
 from celery import Task, shared_task
-from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
@@ -60,6 +59,9 @@ def render_document_under_its_former_name(self, document_id):
     return services.document_render(document_id=document_id)
 
 
+RENDER_TASK_NAMES = (render_document.name, render_document_under_its_former_name.name)
+
+
 def document_enqueue(*, document) -> bool:
     """Hand the document's job to the broker. False (and a note on the row) when the broker is down."""
     return jobs.enqueue(render_document, document, queued_status=Document.Status.QUEUED)
@@ -67,20 +69,19 @@ def document_enqueue(*, document) -> bool:
 
 def documents_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -> int:
     """Hand again to the broker the documents still queued (e.g. requested while it was down), and
-    those left running by a worker that died whole.
+    those left running by a worker that died whole (`jobs.abandoned`: no live worker holds their job;
+    or, given `running_longer_than_seconds`, simply running for that long).
 
     Safe to run at any time: the job is idempotent by the row's state. Returns how many were sent.
     """
     now = timezone.now()
     limit = now - datetime.timedelta(seconds=older_than_seconds)
-    # Running for longer than the hard time limit: no live attempt is that old, its worker died whole
-    # (SIGKILL, power loss) and Redis would redeliver the job only after its visibility timeout (1 h).
+    running = Document.objects.filter(status=Document.Status.RUNNING)
     if running_longer_than_seconds is None:
-        running_longer_than_seconds = settings.CELERY_TASK_TIME_LIMIT + 60
-    stale = now - datetime.timedelta(seconds=running_longer_than_seconds)
-    waiting = Document.objects.filter(
-        Q(status=Document.Status.QUEUED, created_at__lt=limit) | Q(status=Document.Status.RUNNING, started_at__lt=stale)
-    )
+        running = jobs.abandoned(running, started_field="started_at", task_names=RENDER_TASK_NAMES, now=now)
+    else:
+        running = running.filter(started_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds))
+    waiting = Document.objects.filter(Q(status=Document.Status.QUEUED, created_at__lt=limit) | Q(pk__in=running))
     return jobs.requeue(waiting, lambda document: document_enqueue(document=document))
 
 

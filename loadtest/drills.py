@@ -1,11 +1,13 @@
 """Fault drills, scripted and repeatable (loadtest/drills.sh, `make drills`).
 
-Against our own stack on loopback (gunicorn, two Celery workers, PostgreSQL, Redis; a database of
-its own): kill a worker in the middle of a document, restart Redis during generation, stop
+Against our own stack on loopback (gunicorn, two Celery workers, Celery beat, PostgreSQL, Redis; a
+database of its own): kill a worker in the middle of a document, restart Redis during generation, stop
 PostgreSQL for a few seconds under load, fill the disk where documents are written. Each drill
 ends by checking that every accepted request is done or clearly failed, nothing is half-written,
-no document is duplicated, and the app serves again without a restart. Results: a table on stdout
-and var/drills/results.json. Services stopped here are always started again (finally blocks).
+no document is duplicated, and the app serves again without a restart. No drill takes a manual
+step: what is left behind is taken back by the beat schedule (config/celery.py), sent here every
+REQUEUE_EVERY_SECONDS (10 s instead of 180: a deployment setting). Results: a table on stdout and
+var/drills/results.json. Services stopped here are always started again (finally blocks).
 
 Usage: python loadtest/drills.py [drill ...]   (default: all; names: worker-child, worker-whole,
 redis, postgres, disk)
@@ -27,7 +29,7 @@ from pathlib import Path
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
-BIN = ROOT / ".venv" / "bin"
+BIN = Path(os.environ.get("BIN", ROOT / ".venv" / "bin")).resolve()
 PORT = int(os.environ.get("DRILL_PORT", "8767"))
 HOST = f"http://127.0.0.1:{PORT}"
 DB = os.environ.get("DRILL_DB", "clausier_drill")
@@ -61,7 +63,13 @@ ENV = {
     "DB_CONN_MAX_AGE": "60",
     "MEDIA_ROOT": str(MEDIA),
     "PYTHONUNBUFFERED": "1",
+    # The beat schedule's frequency and the grace before a running job no worker holds is taken back
+    # (deployment settings, shortened so a drill lasts minutes; defaults 180 s and 60 s).
+    "REQUEUE_EVERY_SECONDS": os.environ.get("REQUEUE_EVERY_SECONDS", "10"),
+    "REQUEUE_RUNNING_GRACE_SECONDS": os.environ.get("REQUEUE_RUNNING_GRACE_SECONDS", "60"),
 }
+EVERY = int(ENV["REQUEUE_EVERY_SECONDS"])
+GRACE = int(ENV["REQUEUE_RUNNING_GRACE_SECONDS"])
 
 
 def log(message):
@@ -91,10 +99,12 @@ def wait_until(predicate, timeout, interval=0.5):
 
 
 class Stack:
-    """gunicorn and two Celery workers, each in its own process group (so a drill can kill one whole)."""
+    """gunicorn, two Celery workers and Celery beat, each in its own process group (so a drill can
+    kill one whole)."""
 
     def __init__(self):
         self.web = None
+        self.beat = None
         self.workers = {}
         self.env = dict(ENV)
 
@@ -134,6 +144,8 @@ class Stack:
                 "worker",
                 "-n",
                 f"{name}@drill",
+                "-Q",
+                "celery,probes",
                 "--concurrency",
                 "1",
                 "--loglevel",
@@ -142,6 +154,29 @@ class Stack:
             name,
         )
         time.sleep(4)  # ready to consume
+
+    def start_beat(self):
+        """Celery beat, a process of its own as in production (README): the requeue schedule."""
+        (OUT / "celery").mkdir(exist_ok=True)
+        self.beat = self._spawn(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--schedule",
+                str(OUT / "celery" / "beat-schedule"),
+                "--loglevel",
+                "INFO",
+            ],
+            "beat",
+        )
+
+    def start_all(self):
+        self.start_web()
+        self.start_worker("worker1")
+        self.start_worker("worker2")
+        self.start_beat()
 
     def stop(self, process, sig=signal.SIGTERM):
         if process is None or process.poll() is not None:
@@ -162,6 +197,8 @@ class Stack:
         self.workers = {}
 
     def stop_all(self):
+        self.stop(self.beat)
+        self.beat = None
         self.stop_workers()
         self.stop(self.web)
         self.web = None
@@ -182,6 +219,37 @@ def http(method, path, body=None, timeout=15):
         with opener.open(request, timeout=timeout) as response:
             raw = response.read()
             status = response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    except (urllib.error.URLError, OSError) as error:
+        return None, str(error)
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, raw[:200]
+
+
+def upload(path, files, timeout=15):
+    """POST `files` ({field: (file name, bytes)}) as multipart/form-data; (status, parsed JSON or text)."""
+    boundary = "drill" + hashlib.sha256(str(time.time()).encode()).hexdigest()[:16]
+    body = b""
+    for field, (name, content) in files.items():
+        body += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+                "Content-Type: application/json\r\n\r\n"
+            ).encode()
+            + content
+            + b"\r\n"
+        )
+    body += f"--{boundary}--\r\n".encode()
+    request = urllib.request.Request(HOST + path, data=body, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    request.add_header("Authorization", f"Token {TOKEN['buyer']}")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            raw, status = response.read(), response.status
     except urllib.error.HTTPError as error:
         raw, status = error.read(), error.code
     except (urllib.error.URLError, OSError) as error:
@@ -267,6 +335,39 @@ def finished(document):
     return state(document)["status"] in ("done", "failed")
 
 
+FIXTURES = ROOT / "tests" / "conformance" / "fixtures"
+PROBE_FILES = {
+    "capability_statement": "capability-inferno-reference-server-r4.json",
+    "smart_configuration": "smart-config-ig-2.2-example.json",
+}
+
+
+def request_probe():
+    """An upload probe (the two JSON documents) of a bid of the published demo tender: (status, body, bid)."""
+    bid = int(
+        sql(
+            "select b.id from scoring_bid b join tenders_tender t on t.id = b.tender_id "
+            "where t.status = 'published' order by b.id limit 1"
+        )
+    )
+    files = {field: (name, (FIXTURES / name).read_bytes()) for field, name in PROBE_FILES.items()}
+    status, body = upload(f"/api/v1/bids/{bid}/probe/", files)
+    return status, body, bid
+
+
+def probe_state(report):
+    row = sql(
+        f"select status, attempts, coalesce(error, ''), jsonb_array_length(results::jsonb) "
+        f"from conformance_probereport where id = {int(report)}"
+    )
+    status, attempts, error, results = row.split("|", 3)
+    return {"probe": report, "status": status, "attempts": int(attempts), "error": error[:160], "results": int(results)}
+
+
+def probe_finished(report):
+    return probe_state(report)["status"] in ("done", "failed")
+
+
 def audit(document, media=MEDIA):
     """What a drill asserts about one document: done or clearly failed, one whole file, no leftovers."""
     row = state(document)
@@ -342,8 +443,14 @@ def drill_worker_child(stack, tender):
         stack.start_worker("worker2")
 
 
-def drill_worker_whole(stack, tender, wait=60):
-    """The whole worker (main process and its pool) is SIGKILLed mid-document; a new one starts at once."""
+def drill_worker_whole(stack, tender, wait=None):
+    """The whole worker (main process and its pool) is SIGKILLed mid-document; a new one starts at once.
+
+    Its job stays unacknowledged in Redis until the visibility timeout (1 h). Nothing is done by
+    hand: beat's requeue asks the workers which jobs they hold and, none holding it, sends the
+    document again once it has been running for REQUEUE_RUNNING_GRACE_SECONDS.
+    """
+    wait = wait or GRACE + 4 * EVERY + 120
     stack.stop(stack.workers.pop("worker2"))
     try:
         status, body = request_document(tender)
@@ -352,35 +459,26 @@ def drill_worker_whole(stack, tender, wait=60):
             return {"result": "FAIL", "detail": "never started", **audit(document)}
         time.sleep(1)
         log(f"SIGKILL to the whole worker1 (process group) with document {document} running")
+        killed_at = time.monotonic()
         stack.stop(stack.workers.pop("worker1"), signal.SIGKILL)
         stack.start_worker("worker1")
         stack.start_worker("worker2")
-        wait_until(lambda: finished(document), wait)
-        before_requeue = state(document)["status"]
-        requeued = ""
-        if before_requeue != "done":
-            # The job is unacknowledged in Redis, handed out again only after the visibility timeout (1 h):
-            # the periodic `requeue_documents` takes it back (threshold lowered for the drill; its default
-            # is the hard time limit + 60 s).
-            requeued = manage("requeue_documents", "--running-longer-than", "30").strip()
-            log(f"document {document} still {before_requeue} {wait} s after the kill; requeue_documents: {requeued}")
-            wait_until(lambda: finished(document), 120)
+        wait_until(lambda: finished(document), wait, 1)
+        seconds = round(time.monotonic() - killed_at)
         outcome = audit(document)
+        log(f"document {document} {outcome['status']} {seconds} s after the kill")
         ok = outcome["status"] == "done" and outcome["attempts"] >= 2 and not outcome["problems"]
-        return {
-            "result": "PASS" if ok else "FAIL",
-            "status_before_requeue": before_requeue,
-            "requeue_output": requeued,
-            **outcome,
-        }
+        return {"result": "PASS" if ok else "FAIL", "seconds_from_kill_to_end": seconds, **outcome}
     finally:
         for name in ("worker1", "worker2"):
             if name not in stack.workers:
                 stack.start_worker(name)
 
 
-def drill_redis(stack, tender):
-    """Redis (the broker) restarts while documents are generated; one document is asked for while it is down."""
+def drill_redis(stack, tender, wait=None):
+    """Redis (the broker) restarts while documents are generated; a document and a probe are asked
+    for while it is down. Nothing is done by hand: beat's requeue sends again what stayed queued."""
+    wait = wait or 60 + 4 * EVERY + 150
     documents = [
         request_document(tender, *spec)[1]["id"]
         for spec in (("tender", "pdf"), ("tender", "docx"), ("questionnaire", "xlsx"), ("tender", "pdf"))
@@ -388,34 +486,48 @@ def drill_redis(stack, tender):
     wait_running(documents[0], 30)
     log("redis: shutdown nosave")
     run(["redis-cli", "shutdown", "nosave"], check=False)
+    probe = None
     try:
         time.sleep(1)
         during = request_document(tender)
         log(f"document asked for while Redis is down: HTTP {during[0]} {str(during[1])[:160]}")
         if isinstance(during[1], dict) and during[1].get("id"):
             documents.append(during[1]["id"])
+        probe_during = request_probe()
+        log(
+            f"probe asked for while Redis is down (bid {probe_during[2]}): HTTP {probe_during[0]} {str(probe_during[1])[:160]}"
+        )
+        if isinstance(probe_during[1], dict) and probe_during[1].get("id"):
+            probe = probe_during[1]["id"]
         app_during = serving()
         time.sleep(3)
     finally:
         run(REDIS_START, check=False)
         wait_until(lambda: run(["redis-cli", "ping"], check=False).stdout.strip() == "PONG", 20)
+        back_at = time.monotonic()
         log("redis: back")
-    wait_until(lambda: all(finished(d) for d in documents), 120)
-    stuck = [d for d in documents if not finished(d)]
-    requeued = ""
-    if stuck:
-        requeued = manage("requeue_documents", "--older-than", "0").strip()
-        log(f"{len(stuck)} document(s) not finished after Redis came back; requeue_documents: {requeued}")
-        wait_until(lambda: all(finished(d) for d in documents), 120)
+    left_queued = [d for d in documents if state(d)["status"] == "queued"]
+    wait_until(lambda: all(finished(d) for d in documents) and (probe is None or probe_finished(probe)), wait, 1)
+    seconds = round(time.monotonic() - back_at)
     outcomes = [audit(d) for d in documents]
-    ok = all(o["status"] == "done" and not o["problems"] for o in outcomes) and serving()
+    probe_outcome = probe_state(probe) if probe else {"status": "not created"}
+    log(
+        f"{seconds} s after Redis came back: documents {[o['status'] for o in outcomes]}, probe {probe_outcome['status']}"
+    )
+    ok = (
+        all(o["status"] == "done" and not o["problems"] for o in outcomes)
+        and probe_outcome["status"] == "done"
+        and serving()
+    )
     return {
         "result": "PASS" if ok else "FAIL",
-        "asked_while_down": during[0],
+        "document_asked_while_down": during[0],
+        "probe_asked_while_down": probe_during[0],
         "served_while_down": app_during,
-        "needed_requeue": len(stuck),
-        "requeue_output": requeued,
+        "queued_when_redis_came_back": len(left_queued),
+        "seconds_from_redis_back_to_all_done": seconds,
         "documents": outcomes,
+        "probe": probe_outcome,
     }
 
 
@@ -497,9 +609,7 @@ def drill_disk(stack, tender):
     try:
         stack.stop_all()
         stack.env = {**ENV, "MEDIA_ROOT": str(FULL_DISK)}
-        stack.start_web()
-        stack.start_worker("worker1")
-        stack.start_worker("worker2")
+        stack.start_all()
         filler = FULL_DISK / "filler"
         run(["dd", "if=/dev/zero", f"of={filler}", "bs=4k"], check=False)  # until the disk is full
         status, body = request_document(tender)
@@ -531,9 +641,7 @@ def drill_disk(stack, tender):
         stack.stop_all()
         stack.env = dict(ENV)
         run(["umount", str(FULL_DISK)], check=False)
-        stack.start_web()
-        stack.start_worker("worker1")
-        stack.start_worker("worker2")
+        stack.start_all()
 
 
 DRILLS = {
@@ -557,9 +665,7 @@ def main():
     stack = Stack()
     results = {}
     try:
-        stack.start_web()
-        stack.start_worker("worker1")
-        stack.start_worker("worker2")
+        stack.start_all()
         tender = big_tender()
         log(f"tender {tender} ready")
         for name in args.drills:

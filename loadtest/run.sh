@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Load test: 50 simulated people for LOAD_TIME (default 5m) against gunicorn (4 workers) on loopback,
-# PostgreSQL, Redis and two Celery workers. Starts everything, runs locust headless, stops everything,
+# PostgreSQL, Redis, two Celery workers and Celery beat. Starts everything, runs locust headless, stops everything,
 # prints errors, median and p95 per flow, and documents produced per minute.  (make load)
 # Latencies are the steady state: locust resets its stats once all users are spawned (the sign-in storm
 # of the ramp-up is left out of the table); the HTTP status counts and 5xx come from gunicorn's access
@@ -17,6 +17,7 @@ trap stop_all EXIT
 start_web
 start_worker worker1
 start_worker worker2
+start_beat
 BEFORE=$(sql "select count(*) from tenders_document where status = 'done'")
 STARTED=$(date +%s)
 LOAD_EVALUATION_TENDER=$(sql "select id from tenders_tender where status = 'published' order by id limit 1") \

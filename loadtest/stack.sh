@@ -1,5 +1,6 @@
-# Shared by run.sh and drills.sh (sourced): a fresh PostgreSQL database with the demo data, gunicorn
-# (4 workers) on loopback, two Celery workers on Redis. Only 127.0.0.1 is ever used.
+# Shared by the shell load run (run.sh, sourced): a fresh PostgreSQL database with the demo data, gunicorn
+# (4 workers) on loopback, two Celery workers on Redis and Celery beat (the requeue schedule, every
+# REQUEUE_EVERY_SECONDS). Only 127.0.0.1 is ever used. The drills (drills.py) start the same stack.
 BIN=${BIN:-.venv/bin}
 PORT=${LOAD_PORT:-8766}
 DB=${LOAD_DB:-clausier_load}
@@ -9,6 +10,8 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DEBUG=True
 export CELERY_BROKER_URL=${CELERY_BROKER_URL:-redis://127.0.0.1:6379/7}
 export AXES_ENABLED=True LOG_LEVEL=${LOG_LEVEL:-WARNING} DB_CONN_MAX_AGE=${DB_CONN_MAX_AGE:-60}
 export MEDIA_ROOT=${MEDIA_ROOT:-$PWD/$OUT/media}
+# The beat schedule's frequency and the grace before a running job no worker holds is taken back.
+export REQUEUE_EVERY_SECONDS=${REQUEUE_EVERY_SECONDS:-10} REQUEUE_RUNNING_GRACE_SECONDS=${REQUEUE_RUNNING_GRACE_SECONDS:-60}
 # Every simulated person signs in from 127.0.0.1: lift the per-address sign-in throttle for the load run.
 export SIGNIN_RATE_PER_IP=${SIGNIN_RATE_PER_IP:-100000/min}
 PIDS=()
@@ -43,6 +46,13 @@ start_worker() {  # start_worker NAME; renders run at a lower CPU priority than 
   local pid=$!
   PIDS+=("$pid")
   eval "${1^^}_PID=$pid"
+}
+
+start_beat() {  # a process of its own, as in production (README)
+  mkdir -p "$OUT/celery"
+  $BIN/celery -A config beat --schedule "$OUT/celery/beat-schedule" --loglevel WARNING >>"$OUT/beat.log" 2>&1 &
+  BEAT_PID=$!
+  PIDS+=("$BEAT_PID")
 }
 
 stop_all() {

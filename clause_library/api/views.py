@@ -207,6 +207,9 @@ class ClauseViewSet(
             raise ValidationError({"library": [_("Identifiant de bibliothèque attendu (entier).")]})
         if self.action != "list":
             return selectors.clauses_visible_to(self.request.user)
+        for name in ("category", "requirement", "q", "tag"):
+            if "\x00" in params.get(name, ""):  # PostgreSQL text cannot hold it (a 500 found by schemathesis)
+                raise ValidationError({name: [_("Caractère nul interdit.")]})
         return selectors.clauses_filtered(
             self.request.user,
             library=library,
