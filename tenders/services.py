@@ -389,7 +389,7 @@ def tender_clauses_parameters_update(*, user, tender, values: dict, allow_incomp
         raise ApplicationError({"parameters": errors})
     if changed:
         TenderClause.objects.bulk_update(changed, ["parameters"])
-        Tender.objects.filter(pk=tender.pk).update(updated_at=timezone.now())
+        tender_content_changed(tender)  # the documents asked for before are now stale
     return changed
 
 

@@ -112,6 +112,9 @@ def test_every_write_that_changes_the_documents_raises_the_tender_version(api, b
     changed()
     tenders.tender_clause_update(user=buyer, tender_clause=second, position=0)
     changed()
+    # "Enregistrer tout": several clauses' parameters at once
+    tenders.tender_clauses_parameters_update(user=buyer, tender=tender, values={first.pk: {"delai_jours": 14}})
+    changed()
     tenders.tender_update(user=buyer, tender=tender, changes={"parameters": {"fhir_version": "5.0.0"}})
     changed()
     client = api(buyer)

@@ -43,10 +43,11 @@ def test_a_changed_parameter_makes_the_pdf_stale_and_regenerating_makes_it_curre
     expect(first_row.locator("[data-role=stale]")).to_have_count(0)
 
     page.locator(f"#tc{tender_clause.pk}-delai_jours").fill("90")
-    page.locator(f"#tc-{tender_clause.pk}").get_by_role("button", name="Enregistrer les paramètres").click()
-    expect(page.locator("#editor-status")).to_contain_text("Paramètres enregistrés")
-    # Saved in place: the finished document is asked about again and shows it is outdated.
-    expect(first_row.locator("[data-role=stale]")).to_contain_text("périmé — régénérer")
+    page.get_by_role("button", name="Enregistrer tout").first.click()
+    page.wait_for_url("**/tenders/*/#clauses")
+    expect(page.locator("main")).to_contain_text("Paramètres enregistrés")
+    # Back on the editor: the finished document now says it is outdated.
+    expect(page.locator(f"#document-{first.pk} [data-role=stale]")).to_contain_text("périmé — régénérer")
     assert Tender.objects.get(pk=tender.pk).content_version > first.tender_version
 
     page.reload()
