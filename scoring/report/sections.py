@@ -459,8 +459,7 @@ def report_sections(doc) -> list[dict]:
                         [
                             row["vendor"],
                             {"text": f.money(row["price"]), "value": row["price"]},
-                            _("%(gap)s sous la moyenne des autres offres (%(mean)s)")
-                            % {"gap": f.percent(row["gap_percent"]), "mean": f.money(row["mean_of_others"])},
+                            _low_offer_gap(f, row),
                             (
                                 _("le %(date)s par %(who)s : %(note)s")
                                 % {
@@ -611,3 +610,13 @@ def probe_blocks(doc) -> list[dict]:
                 )
             )
     return blocks
+
+
+def _low_offer_gap(f, row):
+    """The price's gap to the mean of the other offers, said the right way round (a bid reviewed on the
+    lead's initiative may sit above the mean: its gap is then negative)."""
+    gap = row["gap_percent"]
+    values = {"mean": f.money(row["mean_of_others"])}
+    if gap is not None and gap < 0:
+        return _("%(gap)s au-dessus de la moyenne des autres offres (%(mean)s)") % {**values, "gap": f.percent(-gap)}
+    return _("%(gap)s sous la moyenne des autres offres (%(mean)s)") % {**values, "gap": f.percent(gap)}

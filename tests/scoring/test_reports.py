@@ -212,3 +212,16 @@ def test_it_runs_through_the_document_job(decided, format, monkeypatch):
     assert documents.document_render(document_id=document.pk) == Document.Status.DONE
     document.refresh_from_db()
     assert document.size > 0 and len(document.inputs_digest) == 64 and document.file.name.endswith(f".{format}")
+
+
+def test_the_low_offer_gap_is_said_the_right_way_round():
+    """A bid reviewed on the lead's initiative may be above the mean: the report must not call it below."""
+    from decimal import Decimal
+
+    from scoring.report.sections import Formats as F
+    from scoring.report.sections import _low_offer_gap
+
+    below = _low_offer_gap(F("fr"), {"gap_percent": Decimal("25"), "mean_of_others": Decimal("100000")})
+    above = _low_offer_gap(F("fr"), {"gap_percent": Decimal("-25"), "mean_of_others": Decimal("100000")})
+    assert "sous la moyenne" in below and "25" in below and "-" not in below.split("sous")[0]
+    assert "au-dessus de la moyenne" in above and "-25" not in above and "−25" not in above
