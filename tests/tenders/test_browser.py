@@ -176,6 +176,9 @@ def test_it_reorders_clauses_with_the_keyboard_and_by_dragging(page, live_server
 
     # Drag the last clause onto the first one.
     page.set_viewport_size({"width": 1280, "height": 2400})  # both cards on screen while dragging
+    # From the top of the page: the editor's sticky action bar must not sit over the card dropped onto
+    # (the keyboard move above scrolled the moved clause into view).
+    page.evaluate("window.scrollTo(0, 0)")
     page.locator(".tender-clause").nth(2).drag_to(
         page.locator(".tender-clause").nth(0), source_position={"x": 30, "y": 12}, target_position={"x": 30, "y": 12}
     )
