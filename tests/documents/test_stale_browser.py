@@ -17,6 +17,23 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _the_document(tender, timeout=15):
+    """The tender's one document, as this test's own database connection sees it (the page saw it done
+    through the live server's connection; give this one a moment)."""
+    import time
+
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    while True:
+        connection.close()  # a fresh connection: no snapshot held from an earlier read
+        documents = list(Document.objects.filter(tender=tender))
+        if documents or time.monotonic() > deadline:
+            assert len(documents) == 1, documents
+            return documents[0]
+        time.sleep(0.2)
+
+
 def test_a_changed_parameter_makes_the_pdf_stale_and_regenerating_makes_it_current(
     page,  # noqa: F811
     live_server,
@@ -39,7 +56,7 @@ def test_a_changed_parameter_makes_the_pdf_stale_and_regenerating_makes_it_curre
     page.get_by_role("button", name="Générer le PDF").click()
     first_row = page.locator("#document-list .document-row").first
     first_row.get_by_role("link", name="Télécharger").wait_for(state="visible", timeout=90_000)
-    first = Document.objects.get()
+    first = _the_document(tender)
     expect(first_row.locator("[data-role=stale]")).to_have_count(0)
 
     page.locator(f"#tc{tender_clause.pk}-delai_jours").fill("90")
@@ -54,7 +71,10 @@ def test_a_changed_parameter_makes_the_pdf_stale_and_regenerating_makes_it_curre
     row = page.locator(f"#document-{first.pk}")
     expect(row.locator("[data-role=stale]")).to_contain_text("périmé — régénérer")
     row.get_by_role("button", name="Régénérer").click()
-    newest = page.locator("#document-list .document-row").first
+    # Wait for the new row (the old one, done, also shows a download link), then for it to finish.
+    rows = page.locator("#document-list .document-row")
+    expect(rows).to_have_count(2, timeout=30_000)
+    newest = page.locator(f"#document-list .document-row:not(#document-{first.pk})")
     newest.get_by_role("link", name="Télécharger").wait_for(state="visible", timeout=90_000)
     second = Document.objects.exclude(pk=first.pk).get()
     assert (second.kind, second.format, second.stale) == (first.kind, first.format, False)
