@@ -10,6 +10,7 @@ import datetime
 import hashlib
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -37,10 +38,7 @@ BROKER_DOWN_NOTE = jobs.BROKER_DOWN_NOTE
 
 def ensure_can_probe(user, bid):
     if not has_role(user, bid.tender.organization_id, BUYER_ROLES):
-        raise ApplicationError(
-            {"detail": [_("Seuls les acheteurs et administrateurs de l'organisation peuvent lancer un sondage.")]},
-            status=403,
-        )
+        raise PermissionDenied(_("Seuls les acheteurs et administrateurs de l'organisation peuvent lancer un sondage."))
 
 
 def _read_upload(kind, upload):

@@ -7,14 +7,14 @@ A tender outside the user's organisations is missing (404). Inside, roles decide
   prices only when the price is not sealed or technical scoring is closed.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import PermissionDenied
 
-from organizations.access import BUYER_ROLES, has_role, organization_ids
+from organizations.access import BUYER_ROLES, has_role, organization_ids, organization_ids_with_role
 from tenders.models import Tender
 
-from .models import Evaluator
+from .models import Bid, Criterion, Evaluator
 from .selectors import state_of
 
 
@@ -22,11 +22,43 @@ def visible_tenders(user):
     return Tender.objects.filter(organization_id__in=organization_ids(user))
 
 
+def evaluation_tenders(user, *, limit=200):
+    """The tenders `user` leads (buyer or admin of its organisation) or evaluates (named), published first."""
+    visible = visible_tenders(user)
+    led = visible.filter(organization_id__in=organization_ids_with_role(user, BUYER_ROLES))
+    named = visible.filter(evaluators__user=user)
+    return (led | named).distinct().select_related("organization").order_by("status", "-created_at")[:limit]
+
+
 def tender_for(user, pk):
     tender = visible_tenders(user).select_related("organization").filter(pk=pk).first()
     if tender is None:
         raise Http404
     return tender
+
+
+def bid_for(user, pk):
+    """The bid `pk` with its tender, if the user's organisations see the tender (else 404)."""
+    bid = Bid.objects.select_related("tender").filter(pk=pk, tender__in=visible_tenders(user)).first()
+    if bid is None:
+        raise Http404
+    return bid
+
+
+def criterion_for(user, pk):
+    """The criterion `pk` with its tender, if the user's organisations see the tender (else 404)."""
+    criterion = Criterion.objects.select_related("tender").filter(pk=pk, tender__in=visible_tenders(user)).first()
+    if criterion is None:
+        raise Http404
+    return criterion
+
+
+def criterion_of_tender(tender, pk):
+    """A criterion named in a URL or a body must belong to the tender: otherwise it is missing (404)."""
+    criterion = Criterion.objects.filter(tender=tender, pk=pk).first()
+    if criterion is None:
+        raise Http404
+    return criterion
 
 
 def is_lead(user, tender) -> bool:

@@ -1,6 +1,6 @@
 """Evaluation of the bids of a tender: criteria, evaluators, bids, answers, scores, consensus, audit.
 
-The arithmetic lives in scoring/rules.py; writes go through scoring/services.py, which keeps the
+The arithmetic lives in scoring/rules.py; writes go through scoring/services/ (by sub-domain), which keeps the
 audit trail.
 """
 

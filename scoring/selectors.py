@@ -5,6 +5,8 @@ from collections import defaultdict
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from tenders.models import TenderClause
+
 from . import rules
 from .models import (
     Answer,
@@ -21,6 +23,16 @@ from .models import (
 
 def criteria_of(tender):
     return Criterion.objects.filter(tender=tender).order_by("position", "id")
+
+
+def criterion_in(tender, pk):
+    """The tender's criterion `pk`, or None (another tender's criterion is unknown here)."""
+    return None if pk is None else Criterion.objects.filter(tender=tender, pk=pk).first()
+
+
+def tender_clause_in(tender, pk):
+    """The tender's clause `pk`, or None."""
+    return None if pk is None else TenderClause.objects.filter(tender=tender, pk=pk).first()
 
 
 def rule_criteria(criteria) -> list[rules.Criterion]:
@@ -396,3 +408,127 @@ def eliminatory_decisions_of(bid):
         .select_related("criterion", "decided_by")
         .order_by("criterion__position", "criterion_id")
     )
+
+
+# ---------------------------------------------------------------------------
+# What the evaluation pages show (scoring/views/): one read per page part, a fixed number of queries.
+
+
+def bid_count(tender) -> int:
+    return Bid.objects.filter(tender=tender).count()
+
+
+def bid_of(tender, pk):
+    """The tender's bid `pk`, or None (another tender's bid is as missing as one that never was)."""
+    bid = Bid.objects.filter(tender=tender, pk=pk).first()
+    if bid is not None:
+        bid.tender = tender
+    return bid
+
+
+def declarations_of(user) -> dict:
+    """{tender id: when `user` declared no conflict of interest (None: not yet)} for the tenders they evaluate."""
+    return dict(Evaluator.objects.filter(user=user).values_list("tender_id", "declared_at"))
+
+
+def criterion_names(tender) -> dict:
+    return dict(Criterion.objects.filter(tender=tender).values_list("pk", "name"))
+
+
+def _judged(tree, *, eliminatory):
+    """(criterion, number) of the scored leaves, and of the eliminatory criteria when asked, in tree order."""
+    plain = rules.Tree(rule_criteria([c for c, *_ in tree]))
+    return [
+        (c, n)
+        for c, _d, n, _s in tree
+        if (eliminatory and c.kind == Criterion.Kind.ELIMINATORY)
+        or (c.kind == Criterion.Kind.SCORED and plain.is_scored_leaf(plain.by_id[c.pk]))
+    ]
+
+
+def _answers_by_cell(tender) -> dict:
+    return {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
+
+
+def bid_answer_rows(tender, bid) -> list[dict]:
+    """The bid page's rows: each criterion the vendor answered, and every eliminatory one (with the lead's decision)."""
+    answers = {a.criterion_id: a for a in answers_of(bid)}
+    decisions = {d.criterion_id: d for d in eliminatory_decisions_of(bid)}
+    rows = []
+    for criterion, _depth, number, _share in criteria_tree(tender):
+        answer = answers.get(criterion.pk)
+        if criterion.kind == Criterion.Kind.PRICE or (answer is None and criterion.kind != Criterion.Kind.ELIMINATORY):
+            continue
+        rows.append(
+            {
+                "criterion": criterion,
+                "number": number,
+                "answer": answer,
+                "decision": decisions.get(criterion.pk),
+                "suggestion": None if answer is None else answer.compliant,
+            }
+        )
+    return rows
+
+
+def grid_of(tender, user) -> dict:
+    """The evaluator's grid: their own scores of each bid on each scored leaf (with the rubric and the
+    vendor's answer at hand), and the eliminatory requirements with the lead's decisions."""
+    tree = criteria_tree(tender)
+    bid_list = list(bids_of(tender))
+    mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=user)}
+    answers = _answers_by_cell(tender)
+    decisions = {(d.bid_id, d.criterion_id): d for d in EliminatoryDecision.objects.filter(bid__tender=tender)}
+    rows = [
+        {
+            "criterion": c,
+            "number": n,
+            "rubric": c.tender_clause.version.rubric if c.tender_clause_id else [],
+            "cells": [
+                {"bid": b, "score": mine.get((b.pk, c.pk)), "answer": answers.get((b.pk, c.pk))} for b in bid_list
+            ],
+        }
+        for c, n in _judged(tree, eliminatory=False)
+    ]
+    eliminatory_rows = [
+        {
+            "criterion": c,
+            "number": n,
+            "cells": [
+                {"bid": b, "decision": decisions.get((b.pk, c.pk)), "answer": answers.get((b.pk, c.pk))}
+                for b in bid_list
+            ],
+        }
+        for c, _d, n, _s in tree
+        if c.kind == Criterion.Kind.ELIMINATORY
+    ]
+    return {"rows": rows, "eliminatory_rows": eliminatory_rows, "bids": bid_list}
+
+
+def consensus_sections(tender) -> list[dict]:
+    """Per bid, each judged cell: every evaluator's score, their mean and dispersion, the consensus, the answer."""
+    judged = _judged(criteria_tree(tender), eliminatory=True)
+    scores = defaultdict(list)
+    for score in scores_of_tender(tender):
+        scores[(score.bid_id, score.criterion_id)].append(score)
+    agreed = {(c.bid_id, c.criterion_id): c for c in Consensus.objects.filter(bid__tender=tender)}
+    answers = _answers_by_cell(tender)
+    sections = []
+    for bid in bids_of(tender):
+        rows = []
+        for criterion, number in judged:
+            cell = scores.get((bid.pk, criterion.pk), [])
+            values = [s.value for s in cell]
+            rows.append(
+                {
+                    "criterion": criterion,
+                    "number": number,
+                    "scores": cell,
+                    "mean": rules.mean(values),
+                    "dispersed": rules.is_dispersed(values, criterion.scale_max),
+                    "consensus": agreed.get((bid.pk, criterion.pk)),
+                    "answer": answers.get((bid.pk, criterion.pk)),
+                }
+            )
+        sections.append({"bid": bid, "rows": rows, "disagreements": sum(1 for r in rows if r["dispersed"])})
+    return sections

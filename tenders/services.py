@@ -10,6 +10,7 @@ Rules kept here:
 
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -53,13 +54,8 @@ class BrokerUnavailable(Exception):
 def ensure_can_edit(user, tender):
     """Buyers and admins of the organisation change tenders; anyone else who can see it gets 403."""
     if not has_role(user, tender.organization_id, BUYER_ROLES):
-        raise ApplicationError(
-            {
-                "detail": [
-                    _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
-                ]
-            },
-            status=403,
+        raise PermissionDenied(
+            _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
         )
 
 
@@ -156,13 +152,8 @@ def tender_create(
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
-        raise ApplicationError(
-            {
-                "organization": [
-                    _("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")
-                ]
-            },
-            status=403,
+        raise PermissionDenied(
+            _("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")
         )
     parameters = parameters or {}
     _check_tender_parameters(parameters)
@@ -447,7 +438,7 @@ def document_request(*, user, tender, kind, format) -> Document:
     ensure_can_edit(user, tender)
     _check_document_request(kind, format)
     if not registry.may_read(user, kind, tender):
-        raise ApplicationError({"kind": [_("Vous ne pouvez pas demander ce document.")]}, status=403)
+        raise PermissionDenied(_("Vous ne pouvez pas demander ce document."))
     registry.check_request(kind, tender)
     with transaction.atomic():
         # What the document will show: the tender as it is now (a later change makes it stale).

@@ -8,21 +8,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from organizations.access import organization_ids
 from organizations.api.parsers import JSONParser  # refuses too-deep JSON with a 400
 from scoring import access
-from scoring.models import Bid
 
 from .. import selectors, services
 from .serializers import ProbeQueuedSerializer, ProbeReportSerializer, ProbeRequestSerializer
-
-
-def bid_for(user, pk):
-    """A bid of a tender in the user's organisations, or 404."""
-    bid = Bid.objects.select_related("tender").filter(pk=pk, tender__organization_id__in=organization_ids(user)).first()
-    if bid is None:
-        raise Http404
-    return bid
 
 
 class BidProbeView(GenericAPIView):
@@ -31,7 +21,7 @@ class BidProbeView(GenericAPIView):
 
     @extend_schema(request=ProbeRequestSerializer, responses={202: ProbeQueuedSerializer})
     def post(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -40,7 +30,7 @@ class BidProbeView(GenericAPIView):
 
     @extend_schema(responses={200: ProbeReportSerializer})
     def get(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         report = selectors.latest_report(bid)
         if report is None:

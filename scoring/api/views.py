@@ -1,6 +1,5 @@
 """Thin HTTP layer of the evaluation: check who may, validate, call a service or selector, serialise."""
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -10,10 +9,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
-from tenders.models import TenderClause
 
 from .. import access, questionnaire, rules, selectors, services, simulation
-from ..models import Bid, Criterion, EliminatoryDecision
+from ..models import Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
     AuditEventSerializer,
@@ -41,41 +39,17 @@ from .serializers import (
 )
 
 
-def bid_for(user, pk):
-    bid = Bid.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
-    if bid is None:
-        raise Http404
-    return bid
-
-
-def criterion_for(user, pk):
-    criterion = (
-        Criterion.objects.select_related("tender").filter(pk=pk, tender__in=access.visible_tenders(user)).first()
-    )
-    if criterion is None:
-        raise Http404
-    return criterion
-
-
-def criterion_of_tender(tender, pk):
-    """A criterion named in a URL or a body must belong to the tender: otherwise it is missing (404)."""
-    criterion = Criterion.objects.filter(tender=tender, pk=pk).first()
-    if criterion is None:
-        raise Http404
-    return criterion
-
-
 def _references(tender, data):
     """Turn the ids of `parent` and `tender_clause` into objects of this tender, or say which is unknown."""
     resolved = {}
     for key, value in data.items():
         if key == "parent_id":
-            parent = None if value is None else Criterion.objects.filter(tender=tender, pk=value).first()
+            parent = None if value is None else selectors.criterion_in(tender, value)
             if value is not None and parent is None:
                 raise ValidationError({"parent": [_("Critère parent inconnu pour ce marché.")]})
             resolved["parent"] = parent
         elif key == "tender_clause_id":
-            clause = None if value is None else TenderClause.objects.filter(tender=tender, pk=value).first()
+            clause = None if value is None else selectors.tender_clause_in(tender, value)
             if value is not None and clause is None:
                 raise ValidationError({"tender_clause": [_("Clause inconnue pour ce marché.")]})
             resolved["tender_clause"] = clause
@@ -109,10 +83,10 @@ class CriterionDetailView(GenericAPIView):
     serializer_class = CriterionSerializer
 
     def get(self, request, pk):
-        return Response(self.get_serializer(criterion_for(request.user, pk)).data)
+        return Response(self.get_serializer(access.criterion_for(request.user, pk)).data)
 
     def patch(self, request, pk):
-        criterion = criterion_for(request.user, pk)
+        criterion = access.criterion_for(request.user, pk)
         access.require_lead(request.user, criterion.tender)
         serializer = self.get_serializer(criterion, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -122,7 +96,7 @@ class CriterionDetailView(GenericAPIView):
         return Response(self.get_serializer(criterion).data)
 
     def delete(self, request, pk):
-        criterion = criterion_for(request.user, pk)
+        criterion = access.criterion_for(request.user, pk)
         access.require_lead(request.user, criterion.tender)
         services.criterion_delete(user=request.user, criterion=criterion)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -251,13 +225,13 @@ class BidDetailView(GenericAPIView):
     serializer_class = BidSerializer
 
     def get(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
         return Response(BidSerializer(bid, context=context).data)
 
     def patch(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(bid, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -265,7 +239,7 @@ class BidDetailView(GenericAPIView):
         return Response(self.get_serializer(bid).data)
 
     def delete(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         services.bid_delete(user=request.user, bid=bid)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -276,19 +250,19 @@ class BidAnswersView(GenericAPIView):
 
     @extend_schema(responses=AnswerSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         page = self.paginate_queryset(selectors.answers_of(bid))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={201: AnswerSerializer})
     def post(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        criterion = Criterion.objects.filter(tender_id=bid.tender_id, pk=data["criterion_id"]).first()
+        criterion = selectors.criterion_in(bid.tender, data["criterion_id"])
         if criterion is None:
             raise ValidationError({"criterion": [_("Critère inconnu pour ce marché.")]})
         answer = services.answer_set(
@@ -309,7 +283,7 @@ class QuestionnaireImportView(GenericAPIView):
 
     @extend_schema(responses={200: dict})
     def post(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -328,7 +302,7 @@ class BidScoresView(GenericAPIView):
 
     @extend_schema(responses=ScoreSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         only = None if access.sees_all_scores(request.user, bid.tender) else request.user
         page = self.paginate_queryset(selectors.scores_of(bid, only_user=only))
@@ -340,8 +314,8 @@ class ScoreView(GenericAPIView):
 
     @extend_schema(request=ScoreInputSerializer, responses={200: ScoreSerializer, 409: dict})
     def put(self, request, bid_id, criterion_id):
-        bid = bid_for(request.user, bid_id)
-        criterion = criterion_of_tender(bid.tender, criterion_id)
+        bid = access.bid_for(request.user, bid_id)
+        criterion = access.criterion_of_tender(bid.tender, criterion_id)
         access.require_reader(request.user, bid.tender)
         serializer = ScoreInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -354,8 +328,8 @@ class ConsensusView(GenericAPIView):
 
     @extend_schema(request=ConsensusInputSerializer, responses={200: ConsensusSerializer})
     def put(self, request, bid_id, criterion_id):
-        bid = bid_for(request.user, bid_id)
-        criterion = criterion_of_tender(bid.tender, criterion_id)
+        bid = access.bid_for(request.user, bid_id)
+        criterion = access.criterion_of_tender(bid.tender, criterion_id)
         access.require_lead(request.user, bid.tender)
         serializer = ConsensusInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -369,7 +343,7 @@ class BidEliminatoryListView(GenericAPIView):
 
     @extend_schema(responses=EliminatoryDecisionSerializer(many=True))  # a paginated list, as the view answers
     def get(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         page = self.paginate_queryset(selectors.eliminatory_decisions_of(bid))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
@@ -382,8 +356,8 @@ class BidEliminatoryView(GenericAPIView):
 
     @extend_schema(responses={200: EliminatoryDecisionSerializer})
     def get(self, request, bid_id, criterion_id):
-        bid = bid_for(request.user, bid_id)
-        criterion = criterion_of_tender(bid.tender, criterion_id)
+        bid = access.bid_for(request.user, bid_id)
+        criterion = access.criterion_of_tender(bid.tender, criterion_id)
         access.require_reader(request.user, bid.tender)
         if criterion.kind != Criterion.Kind.ELIMINATORY:
             raise ValidationError({"criterion": [_("Ce critère n'est pas éliminatoire.")]})
@@ -395,8 +369,8 @@ class BidEliminatoryView(GenericAPIView):
 
     @extend_schema(request=EliminatoryDecisionInputSerializer, responses={200: EliminatoryDecisionSerializer})
     def put(self, request, bid_id, criterion_id):
-        bid = bid_for(request.user, bid_id)
-        criterion = criterion_of_tender(bid.tender, criterion_id)
+        bid = access.bid_for(request.user, bid_id)
+        criterion = access.criterion_of_tender(bid.tender, criterion_id)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -479,7 +453,7 @@ class LowOfferRequestView(GenericAPIView):
 
     @extend_schema(request=LowOfferRequestSerializer, responses={200: LowOfferReviewSerializer})
     def post(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -492,7 +466,7 @@ class LowOfferDecisionView(GenericAPIView):
 
     @extend_schema(request=LowOfferDecisionSerializer, responses={200: LowOfferReviewSerializer})
     def post(self, request, pk):
-        bid = bid_for(request.user, pk)
+        bid = access.bid_for(request.user, pk)
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -9,7 +9,6 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
@@ -251,10 +249,7 @@ class ProcedureRecordForm(forms.ModelForm):
 @require_http_methods(["GET", "POST"])
 def procedure_record_page(request, pk):
     tender = access.tender_for(request.user, pk)
-    try:
-        access.require_lead(request.user, tender)
-    except ApiPermissionDenied as exc:
-        raise PermissionDenied(str(exc.detail))
+    access.require_lead(request.user, tender)
     record = record_of(tender)
     form = ProcedureRecordForm(request.POST or None, instance=record, tender=tender)
     if request.method == "POST" and form.is_valid():

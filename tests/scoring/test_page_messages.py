@@ -6,8 +6,8 @@ from django.contrib.messages.storage.fallback import FallbackStorage
 from django.test import Client, RequestFactory
 
 from organizations.errors import ApplicationError
-from scoring import views
 from scoring.models import Criterion, EvaluationState, Evaluator
+from scoring.views.common import flash
 
 from .conftest import build_tree
 
@@ -24,7 +24,7 @@ def flashed(errors):
     request = RequestFactory().post("/")
     request.session = {}
     request._messages = FallbackStorage(request)
-    views._flash(request, ApplicationError(errors))
+    flash(request, ApplicationError(errors))
     return [str(message) for message in get_messages(request)]
 
 

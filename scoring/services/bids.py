@@ -1,0 +1,204 @@
+"""Bids, the vendors' answers and the lead's decisions on eliminatory requirements (never inferred)."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from organizations.errors import ApplicationError
+
+from ..models import (
+    Answer,
+    Bid,
+    Criterion,
+    EliminatoryDecision,
+)
+from .evaluation import ensure_not_frozen, ensure_published
+from .trail import audit
+
+
+def _check_price(price):
+    if price is None or price <= 0:
+        raise ApplicationError({"price": [_("Le prix doit être strictement positif.")]})
+
+
+@transaction.atomic
+def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "") -> Bid:
+    ensure_published(tender)
+    ensure_not_frozen(tender, _("la liste des offres"))
+    if not (vendor or "").strip():
+        raise ApplicationError({"vendor": [_("Le nom du candidat est obligatoire.")]})
+    _check_price(price)
+    bid = Bid.objects.create(
+        tender=tender,
+        vendor=vendor,
+        price=price,
+        fhir_base_url=fhir_base_url or "",
+        submitted_at=submitted_at or timezone.now(),
+    )
+    audit(
+        tender_id=tender.pk,
+        user=user,
+        action="bid.create",
+        obj=bid,
+        field="price",
+        new={"vendor": vendor, "price": price},
+    )
+    return bid
+
+
+BID_FIELDS = ("vendor", "price", "submitted_at", "fhir_base_url")
+# What ranks a bid: frozen once prices are opened (the FHIR base URL is only where the probe reads).
+FROZEN_BID_FIELDS = ("vendor", "price", "submitted_at")
+
+
+@transaction.atomic
+def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
+    bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid.pk)
+    ensure_published(bid.tender)
+    if any(field in changes and getattr(bid, field) != changes[field] for field in FROZEN_BID_FIELDS):
+        ensure_not_frozen(bid.tender, _("une offre (candidat, prix, date de dépôt)"))
+    if "price" in changes:
+        _check_price(changes["price"])
+    for field in BID_FIELDS:
+        if field in changes and getattr(bid, field) != changes[field]:
+            audit(
+                tender_id=bid.tender_id,
+                user=user,
+                action="bid.update",
+                obj=bid,
+                field=field,
+                old=getattr(bid, field),
+                new=changes[field],
+            )
+            setattr(bid, field, changes[field])
+    bid.save()
+    return bid
+
+
+@transaction.atomic
+def bid_delete(*, user, bid: Bid):
+    ensure_not_frozen(bid.tender, _("la liste des offres"))
+    audit(
+        tender_id=bid.tender_id,
+        user=user,
+        action="bid.delete",
+        obj=bid,
+        field="",
+        old={"vendor": bid.vendor, "price": bid.price},
+    )
+    bid.delete()
+
+
+def check_same_tender(bid, criterion):
+    if criterion.tender_id != bid.tender_id:
+        raise ApplicationError({"criterion": [_("Critère inconnu pour ce marché.")]})
+
+
+@transaction.atomic
+def answer_set(
+    *, user, bid: Bid, criterion: Criterion, text="", compliant=None, evidence="", committed_values=None
+) -> Answer:
+    """Create or replace the bid's answer to a criterion (audited).
+
+    `compliant` is the vendor's own statement: on an eliminatory criterion it only suggests the
+    lead's decision (EliminatoryDecision), it never eliminates by itself. `committed_values` are the
+    values the vendor commits to, keyed by the clause's parameter name (kept when not given).
+    """
+    ensure_published(bid.tender)
+    check_same_tender(bid, criterion)
+    if committed_values is not None and not isinstance(committed_values, dict):
+        raise ApplicationError({"committed_values": [_("Attendu : un objet {paramètre: valeur}.")]})
+    answer = Answer.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
+    old = (
+        None
+        if answer is None
+        else {"text": answer.text, "compliant": answer.compliant, "committed_values": answer.committed_values}
+    )
+    if answer is None:
+        answer = Answer(bid=bid, criterion=criterion)
+    answer.text, answer.compliant, answer.evidence = text or "", compliant, evidence or ""
+    if committed_values is not None:
+        answer.committed_values = committed_values
+    answer.save()
+    new = {"text": answer.text, "compliant": answer.compliant, "committed_values": answer.committed_values}
+    if old != new:
+        field = "compliant" if (old or {}).get("compliant") != compliant else "text"
+        audit(tender_id=bid.tender_id, user=user, action="answer.set", obj=answer, field=field, old=old, new=new)
+    return answer
+
+
+def _decision_state(decision):
+    return {
+        "decision": decision.decision,
+        "qualification": decision.qualification or None,
+        "reason": decision.reason,
+        "regularisation_requested_on": decision.regularisation_requested_on,
+        "regularisation_request": decision.regularisation_request,
+        "regularisation_answer": decision.regularisation_answer,
+        "regularisation_outcome": decision.regularisation_outcome,
+    }
+
+
+REGULARISATION_FIELDS = (
+    "regularisation_requested_on",
+    "regularisation_request",
+    "regularisation_answer",
+    "regularisation_outcome",
+)
+
+
+@transaction.atomic
+def eliminatory_decide(
+    *, user, bid: Bid, criterion: Criterion, decision: str, qualification=None, reason: str = "", **regularisation
+) -> EliminatoryDecision:
+    """Record (or change) the lead's decision on a bid for an eliminatory criterion (audited elimination.decide).
+
+    `non_compliant` needs a legal qualification (irregular, unacceptable, inappropriate: CCP L2152-2
+    to L2152-4) and a reason written by the buyer; `regularisation_requested` (R2152-2) needs what
+    is asked (`regularisation_request`) and keeps the bid undecided until the lead records
+    `compliant` or `non_compliant` (the regularisation fields stay, with the answer and outcome).
+    Frozen once prices are opened, unless reopened.
+    """
+    check_same_tender(bid, criterion)
+    ensure_published(bid.tender)
+    if criterion.kind != Criterion.Kind.ELIMINATORY:
+        raise ApplicationError({"criterion": [_("Ce critère n'est pas éliminatoire.")]})
+    if decision not in EliminatoryDecision.Decision.values:
+        raise ApplicationError(
+            {"decision": [_("Décision attendue : compliant, non_compliant ou regularisation_requested.")]}
+        )
+    reason = (reason or "").strip()
+    if decision == EliminatoryDecision.Decision.NON_COMPLIANT:
+        errors = {}
+        if qualification not in EliminatoryDecision.Qualification.values:
+            errors["qualification"] = [_("Qualifiez l'offre non conforme : irregular, unacceptable ou inappropriate.")]
+        if not reason:
+            errors["reason"] = [_("Motivez la non-conformité.")]
+        if errors:
+            raise ApplicationError(errors)
+    elif qualification:
+        raise ApplicationError({"qualification": [_("Seule une offre non conforme reçoit une qualification.")]})
+    ensure_not_frozen(bid.tender, _("une décision sur une exigence éliminatoire"))
+    row = EliminatoryDecision.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
+    old = None if row is None else _decision_state(row)
+    if row is None:
+        row = EliminatoryDecision(bid=bid, criterion=criterion)
+    row.decision, row.qualification, row.reason = decision, qualification or "", reason
+    for name in REGULARISATION_FIELDS:
+        if name in regularisation and regularisation[name] is not None:
+            setattr(row, name, regularisation[name])
+    if decision == EliminatoryDecision.Decision.REGULARISATION_REQUESTED:
+        if not row.regularisation_request.strip():
+            raise ApplicationError(
+                {"regularisation_request": [_("Précisez ce qui est demandé au candidat pour régulariser.")]}
+            )
+        if row.regularisation_requested_on is None:
+            row.regularisation_requested_on = timezone.localdate()
+    row.decided_by, row.decided_at = user, timezone.now()
+    row.save()
+    new = _decision_state(row)
+    if old != new:
+        audit(
+            tender_id=bid.tender_id, user=user, action="elimination.decide", obj=row, field="decision", old=old, new=new
+        )
+    return row

@@ -1,0 +1,33 @@
+"""The audit trail of an evaluation: one AuditEvent per change, written inside the change's transaction."""
+
+from decimal import Decimal
+
+from ..models import (
+    AuditEvent,
+)
+
+
+def _plain(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
+    """Record one change. Called inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        tender_id=tender_id,
+        user=user if user and user.is_authenticated else None,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=obj.pk,
+        field=field,
+        old=_plain(old),
+        new=_plain(new),
+    )

@@ -1,0 +1,153 @@
+"""Bids: the list (with a new bid and the answer-form import) and one bid's page (answers with committed
+values, the lead's eliminatory decisions, the FHIR base URL and the conformance probe)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from organizations.errors import ApplicationError
+
+from .. import access, extensions, forms, questionnaire, selectors, services
+from ..models import EliminatoryDecision
+from .common import base_context, flash, form_invalid, tender_of, url
+
+
+def _bids_page(request, tender, *, bid_form=None, status=200):
+    context = base_context(request, tender, "bids")
+    context["bids"] = list(selectors.bids_of(tender))
+    context["sees_prices"] = access.sees_prices(request.user, tender)
+    context["bid_form"] = bid_form or forms.BidForm()
+    return render(request, "scoring/bids.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bids(request, pk):
+    tender = tender_of(request, pk, reader=True)
+    if request.method == "GET":
+        return _bids_page(request, tender)
+    tender = tender_of(request, pk, lead=True)
+    if request.POST.get("action") == "import":
+        return _import(request, tender)
+    form = forms.BidForm(request.POST)
+    if not form.is_valid():
+        # What was typed stays in the form (vendor name and price), with the reason beside it.
+        form_invalid(request, form)
+        return _bids_page(request, tender, bid_form=form)
+    try:
+        services.bid_create(
+            user=request.user,
+            tender=tender,
+            vendor=form.cleaned_data["vendor"].strip(),
+            price=form.cleaned_data["price"],
+        )
+    except ApplicationError as error:
+        flash(request, error)
+        return _bids_page(request, tender, bid_form=form)
+    messages.success(request, _("Offre enregistrée."))
+    return redirect(url("bids", tender))
+
+
+def _import(request, tender):
+    """A vendor's filled-in answer form (XLSX) imported into its bid; every problem named by sheet, row, column."""
+    max_bytes = questionnaire.questionnaire_max_bytes()
+    form = forms.QuestionnaireImportForm(request.POST, request.FILES, tender=tender, max_bytes=max_bytes)
+    if not form.is_valid():
+        form_invalid(request, form)
+        return _bids_page(request, tender)
+    bid = form.cleaned_data["bid"]
+    try:
+        outcome = questionnaire.questionnaire_import(
+            user=request.user, bid=bid, data=form.cleaned_data["file"].read(max_bytes + 1)
+        )
+    except ApplicationError as error:
+        flash(request, error)
+    else:
+        messages.success(
+            request,
+            _("%(count)d réponses importées pour %(vendor)s.") % {"count": outcome["imported"], "vendor": bid.vendor},
+        )
+    return redirect(url("bids", tender))
+
+
+def _bid_page(request, tender, bid, *, decision_form=None, status=200):
+    rows = selectors.bid_answer_rows(tender, bid)
+    context = base_context(request, tender, "bids")
+    context.update(
+        {
+            "bid": bid,
+            "sees_prices": access.sees_prices(request.user, tender),
+            "answer_rows": rows,
+            "eliminatory_rows": [r for r in rows if r["criterion"].kind == "eliminatory"],
+            "decision_choices": EliminatoryDecision.Decision.choices,
+            "qualification_choices": EliminatoryDecision.Qualification.choices,
+            "decision_form": decision_form,
+        }
+    )
+    context.update(extensions.bid_panels(request, tender, bid))  # the probe section (conformance)
+    return render(request, "scoring/bid_detail.html", context, status=status)
+
+
+def _bid_url(tender, bid, anchor):
+    return reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + f"#{anchor}"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def bid_detail(request, pk, bid_pk):
+    """A bid's page: readers see everything; only the lead posts."""
+    tender = tender_of(request, pk, reader=True)
+    bid = selectors.bid_of(tender, bid_pk)
+    if bid is None:
+        raise Http404
+    if request.method == "GET":
+        return _bid_page(request, tender, bid)
+    tender_of(request, pk, lead=True)
+    if request.POST.get("action") == "eliminatory":
+        return _eliminatory_decision(request, tender, bid)
+    try:
+        _bid_post(request, bid)
+    except ApplicationError as error:
+        flash(request, error)
+    return redirect(_bid_url(tender, bid, "probe"))
+
+
+def _eliminatory_decision(request, tender, bid):
+    form = forms.EliminatoryDecisionForm(request.POST, tender=tender)
+    if not form.is_valid():
+        form_invalid(request, form)
+        return _bid_page(request, tender, bid, decision_form=form)
+    data = dict(form.cleaned_data)
+    try:
+        services.eliminatory_decide(
+            user=request.user,
+            bid=bid,
+            criterion=data.pop("criterion"),
+            decision=data.pop("decision"),
+            qualification=data.pop("qualification") or None,
+            reason=data.pop("reason"),
+            **{k: (v if v not in ("",) else None) for k, v in data.items()},
+        )
+    except ApplicationError as error:
+        flash(request, error)
+        return _bid_page(request, tender, bid, decision_form=form)
+    messages.success(request, _("Décision enregistrée."))
+    return redirect(_bid_url(tender, bid, "eliminatory"))
+
+
+def _bid_post(request, bid):
+    action = request.POST.get("action")
+    if action == "fhir_base_url":
+        form = forms.FhirBaseUrlForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError({"fhir_base_url": [str(m) for m in form.errors["fhir_base_url"]]})
+        services.bid_update(user=request.user, bid=bid, changes={"fhir_base_url": form.cleaned_data["fhir_base_url"]})
+        messages.success(request, _("URL de base FHIR enregistrée."))
+    elif extensions.bid_action(action) is not None:  # the probe's actions (conformance)
+        extensions.bid_action(action)(request, bid)
+    else:
+        raise ApplicationError({"detail": [_("Action inconnue.")]})

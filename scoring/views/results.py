@@ -1,0 +1,139 @@
+"""Results: the ranking with its chart, the provisional/blocking state, abnormally low offers, and the
+evaluation report and rejection letters (made by the workers, their progress shown here)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from documents import selectors as document_selectors
+from organizations.errors import ApplicationError
+from tenders import services as tender_services
+
+from .. import access, forms, rules, selectors, services
+from ..report.chart import chart_svg
+from .common import base_context, flash, form_invalid, tender_of, url
+
+REPORT_KINDS = ("evaluation_report", "rejection_letters")
+
+
+@login_required
+@require_GET
+def results_page(request, pk):
+    return _results(request, tender_of(request, pk))
+
+
+def _results(request, tender):
+    """The results page (also rendered, with the form's errors, when a low-offer form was garbage)."""
+    access.require_results_reader(request.user, tender)
+    context = base_context(request, tender, "results")
+    try:
+        full = selectors.tender_outcome(tender)
+    except rules.CriteriaError as error:
+        context["problems"] = error.messages
+        return render(request, "scoring/results.html", context, status=400)
+    except rules.PriceError as error:
+        context["problems"] = [str(error)]
+        return render(request, "scoring/results.html", context, status=400)
+    outcome = full.results
+    names = selectors.criterion_names(tender)
+    rows = [
+        {
+            "result": r,
+            "eliminated_by": [names[c] for c in r.eliminated_by],
+            "technical": rules.as_number(r.technical_points),
+            "price": rules.as_number(r.price_points),
+            "total": rules.as_number(r.total),
+            "low_offer": full.low_offers.get(r.bid),
+        }
+        for r in outcome
+    ]
+    chart_data = {
+        "language": (translation.get_language() or "fr").split("-")[0],
+        "bids": [
+            {
+                "vendor": r.vendor,
+                "technical_points": rules.as_number(r.technical_points) or 0.0,
+                "price_points": rules.as_number(r.price_points) or 0.0,
+                "eligible": r.eligible,
+            }
+            for r in outcome
+        ],
+    }
+    context.update(
+        {
+            "rows": rows,
+            "chart": mark_safe(chart_svg(chart_data)),  # built from escaped values only
+            "documents": document_selectors.tender_documents(request.user, tender, kinds=REPORT_KINDS)[:10],
+            "report_buttons": [("pdf", "PDF"), ("docx", "DOCX"), ("xlsx", "XLSX")],
+            "provisional": full.provisional,
+            "blocking": full.blocking,
+            "awardee": next((r for r in outcome if r.bid == full.awardee), None),
+            "low_offer_pending": any(item["code"] == "low_offer_pending" for item in full.blocking),
+            "low_offer_threshold": full.threshold,
+            "low_offers": [row for row in rows if row["low_offer"]],
+        }
+    )
+    return render(request, "scoring/results.html", context)
+
+
+@login_required
+@require_POST
+def report_request(request, pk):
+    """Without JavaScript: queue the evaluation report and come back to the results, where its progress shows."""
+    tender = tender_of(request, pk, lead=True)
+    try:
+        tender_services.document_request(
+            user=request.user,
+            tender=tender,
+            kind="rejection_letters" if request.POST.get("kind") == "rejection_letters" else "evaluation_report",
+            format=request.POST.get("format", ""),
+        )
+    except tender_services.BrokerUnavailable:
+        messages.error(
+            request, _("Le service de génération est momentanément injoignable. Réessayez dans quelques minutes.")
+        )
+    except ApplicationError as error:
+        flash(request, error)
+    else:
+        messages.info(request, _("Rapport en préparation."))
+    return redirect(url("results", tender, "documents"))
+
+
+LOW_OFFER_FORMS = {
+    "threshold": lambda post, tender: forms.LowOfferThresholdForm(post),
+    "request": lambda post, tender: forms.LowOfferRequestForm(post, tender=tender),
+    "decision": lambda post, tender: forms.LowOfferDecisionForm(post, tender=tender),
+}
+
+
+@login_required
+@require_POST
+def low_offer_action(request, pk, action):
+    """The lead's request for justification, decision (kept / rejected with a reason) or new threshold."""
+    tender = tender_of(request, pk, lead=True)
+    form = LOW_OFFER_FORMS[action](request.POST, tender)
+    if not form.is_valid():
+        form_invalid(request, form)
+        return _results(request, tender)
+    data = form.cleaned_data
+    try:
+        if action == "threshold":
+            services.low_offer_threshold_set(user=request.user, tender=tender, threshold=data["threshold"])
+            messages.success(request, _("Seuil des offres anormalement basses enregistré."))
+        elif action == "request":
+            services.low_offer_request(user=request.user, bid=data["bid"], note=data["note"])
+            messages.success(
+                request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor}
+            )
+        else:
+            services.low_offer_decide(
+                user=request.user, bid=data["bid"], decision=data["decision"], reason=data["reason"]
+            )
+            messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor})
+    except ApplicationError as error:
+        flash(request, error)
+    return redirect(url("results", tender, "low-offers"))
