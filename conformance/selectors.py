@@ -81,28 +81,6 @@ def report_payload(report, tender):
     }
 
 
-def latest_results_by_criterion(bid):
-    """{tender_clause_id: [{"check", "outcome", "evidence"}]} of the bid's latest report ({} if none).
-
-    For the scoring grid: a criterion's `tender_clause_id` picks the outcomes to show beside the answer.
-    Two queries (the report, the tender's clauses).
-    """
-    report = latest_report(bid)
-    if report is None:
-        return {}
-    grouped = {}
-    for result in report_results(report, tender_checks(bid.tender)):
-        grouped.setdefault(result["tender_clause"], []).append(
-            {
-                "check": result["check"],
-                "outcome": result["outcome"],
-                "basis": result["basis"],
-                "evidence": result["evidence"],
-            }
-        )
-    return grouped
-
-
 def latest_results_for_tender(tender):
     """{bid_id: {tender_clause_id: [{"check", "outcome", "evidence"}]}} for every bid of the tender that was probed.
 

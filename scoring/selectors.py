@@ -136,10 +136,6 @@ def scores_of_tender(tender, *, only_user=None):
     return queryset
 
 
-def consensus_of_tender(tender):
-    return Consensus.objects.filter(bid__tender=tender).select_related("set_by").order_by("bid_id", "criterion_id")
-
-
 def audit_of(tender):
     return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
 

@@ -44,7 +44,7 @@ def test_it_labels_every_check_type_in_french():
 
 def test_it_shows_a_failed_check_with_its_evidence_beside_its_clause(probed, buyer):
     probe(probed.bid, buyer, fixture_text(INFERNO), with_plain_pkce(fixture_json(SMART_22)))
-    outcomes = selectors.latest_results_by_criterion(probed.bid)[probed.clauses["smart"].pk]
+    outcomes = selectors.latest_results_for_tender(probed.bid.tender).get(probed.bid.pk, {})[probed.clauses["smart"].pk]
     html = render_to_string("conformance/_check_outcomes.html", {"outcomes": outcomes})
     assert html.count("Non conforme") == 1 and html.count(">Conforme<") == 3
     assert "PKCE S256 (sans « plain »)" in html
@@ -85,7 +85,7 @@ def test_it_reads_every_bids_latest_results_in_three_queries(hospital, library, 
 def test_it_shows_the_basis_of_each_outcome_in_words(probed, buyer):
     smart_10 = fixture_text("smart-config-ig-1.0-example.json")  # SMART 1: no grant list, no PKCE
     probe(probed.bid, buyer, fixture_text(INFERNO), smart_10)
-    outcomes = selectors.latest_results_by_criterion(probed.bid)[probed.clauses["smart"].pk]
+    outcomes = selectors.latest_results_for_tender(probed.bid.tender).get(probed.bid.pk, {})[probed.clauses["smart"].pk]
     # permission-v2 not in the list (declared), grant list and PKCE list missing (absent), token endpoint given.
     assert [item["basis"] for item in outcomes] == ["declared", "absent", "absent", "declared"]
     assert [item["outcome"] for item in outcomes] == ["fail", "unknown", "fail", "pass"]

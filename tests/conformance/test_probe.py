@@ -469,8 +469,8 @@ def test_it_reads_a_report_in_a_fixed_number_of_queries(api, hospital, library, 
     assert len(body["results"]) == 2 * size
 
 
-def test_it_groups_the_latest_results_by_tender_clause_for_the_scoring_grid(probed, buyer):
-    assert selectors.latest_results_by_criterion(probed.bid) == {}
+def test_it_groups_the_latest_results_by_bid_and_tender_clause_for_the_scoring_grid(probed, buyer):
+    assert selectors.latest_results_for_tender(probed.bid.tender).get(probed.bid.pk, {}) == {}
     report = services.probe_request(
         user=buyer,
         bid=probed.bid,
@@ -480,7 +480,7 @@ def test_it_groups_the_latest_results_by_tender_clause_for_the_scoring_grid(prob
         },
     )
     services.probe_run(report_id=report.pk)
-    grouped = selectors.latest_results_by_criterion(probed.bid)
+    grouped = selectors.latest_results_for_tender(probed.bid.tender).get(probed.bid.pk, {})
     assert list(grouped) == [clause.pk for clause in probed.clauses.values()]
     assert [r["outcome"] for r in grouped[probed.clauses["bulk"].pk]] == ["fail"] * 3
     assert [r["outcome"] for r in grouped[probed.clauses["smart"].pk]] == ["pass"] * 4
