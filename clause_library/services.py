@@ -38,7 +38,8 @@ def _normalized(content):
     content["destination"] = content.get("destination") or "annex"
     content["derogations"] = list(content.get("derogations") or [])
     content["legal_note"] = content.get("legal_note") or ""
-    content["rubric"] = sorted(content["rubric"], key=lambda level: level["score"])
+    # The rubric keeps the order its author gave the levels (best first or last, as they chose): the clause
+    # page, the library file and the evaluator's grid show it so. Never re-sorted by score.
     return {field: content.get(field) for field in CONTENT_FIELDS}
 
 

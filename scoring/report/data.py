@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from tenders.models import PriceFormula, Procedure
 
 from .. import extensions, rules, selectors
-from ..models import AuditEvent, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from ..models import AuditEvent, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
 
 HUNDRED = Decimal(100)
 
@@ -99,6 +99,31 @@ def _elimination(decision, consensus, number, name):
     }
 
 
+CANDIDATE_FIELDS = {
+    "siret": "candidate_siret",
+    "address": "candidate_address",
+    "email": "candidate_email",
+    "signatory_name": "signatory_name",
+    "signatory_role": "signatory_role",
+}
+
+
+def _candidate_rows(tender):
+    """{bid id: its answer form's candidate fields (scoring/questionnaire.py)}: one query."""
+    fields = ("candidate_name", *CANDIDATE_FIELDS.values())
+    return {row["pk"]: row for row in Bid.objects.filter(tender=tender).values("pk", *fields)}
+
+
+def candidate(vendor, row) -> dict:
+    """The candidate as it identified itself in its answer form: the legal name, or the name the buyer
+    recorded (`vendor`) when no form was imported; SIRET, address, e-mail and signatory, empty when unknown."""
+    row = row or {}
+    return {
+        "name": row.get("candidate_name") or vendor,
+        **{key: row.get(field) or "" for key, field in CANDIDATE_FIELDS.items()},
+    }
+
+
 def _status(result):
     if result.eligible is True:
         return "eligible"
@@ -135,6 +160,7 @@ def report_document(tender) -> dict:
         consensus = _consensus(tender)
         decisions = _decisions(tender)
         subcontracting = {row.get("bid"): row for row in record.subcontracting or []}
+        candidates = _candidate_rows(tender)
         bids = []
         for result in outcome.results:
             eliminations = [
@@ -151,6 +177,7 @@ def report_document(tender) -> dict:
                 {
                     "id": result.bid,
                     "vendor": result.vendor,
+                    "candidate": candidate(result.vendor, candidates.get(result.bid)),
                     "price": points(result.price),
                     "price_ttc": _ttc(result.price, vat_rate),
                     "eligible": result.eligible,

@@ -8,6 +8,8 @@
 - to each regular tenderer not retained, the answer it gets on request (R2181-2, R2181-4): the
   characteristics and relative advantages of the retained offer;
 - to the awardee, the notice that its offer is retained.
+Each letter is addressed to the candidate as it identified itself in its answer form (legal name, SIRET,
+signatory, address, e-mail: `addressee`), and names the awardee by its legal name too.
 Only once the results are final: `letters_refusal(doc)` says why not otherwise.
 """
 
@@ -15,6 +17,7 @@ import datetime
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from stdnum.fr import siret as siret_number
 
 from .sections import Formats, award_reasons, bullet_list, facts, heading, paragraph, qualification_text, section, table
 
@@ -50,13 +53,42 @@ def standstill(doc, sent_on) -> tuple[datetime.date | None, str]:
     return sent_on + datetime.timedelta(days=days), ""
 
 
-def _parties(doc, f, vendor, sent_on):
+def _one_line(text):
+    """A postal address typed on several lines, on one: "1 rue de la Paix, 75002 Paris"."""
+    return ", ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _siret(number):
+    """The SIRET as it is printed, SIREN then NIC ("732 829 320 00074"); the import stores its 14 digits."""
+    return siret_number.format(number) if len(number) == 14 and number.isdigit() else number
+
+
+def addressee(candidate) -> list[tuple[str, str]]:
+    """The addressee as the candidate identified itself in its answer form (`data.candidate`): its legal
+    name (the buyer's name for it when no form was imported), then its SIRET, signatory, address and
+    e-mail when known; nothing is printed for what is not known."""
+    rows = [(_("Destinataire"), candidate["name"])]
+    if candidate["siret"]:
+        rows.append((_("SIRET"), _siret(candidate["siret"])))
+    if candidate["signatory_name"]:
+        signatory = candidate["signatory_name"]
+        if candidate["signatory_role"]:
+            signatory = f"{signatory}, {candidate['signatory_role']}"
+        rows.append((_("À l’attention de"), signatory))
+    if candidate["address"]:
+        rows.append((_("Adresse du destinataire"), _one_line(candidate["address"])))
+    if candidate["email"]:
+        rows.append((_("Courriel"), candidate["email"]))
+    return rows
+
+
+def _parties(doc, f, bid, sent_on):
     return facts(
         [
             (_("Acheteur"), doc["organization"]),
             (_("Adresse"), doc["buyer_address"] or _("à compléter")),
             (_("Marché"), f"{doc['title']} ({doc['reference']})"),
-            (_("Destinataire"), vendor),
+            *addressee(bid["candidate"]),
             (_("Date d’envoi"), f.date(sent_on.isoformat())),
         ]
     )
@@ -146,7 +178,7 @@ def rejection_letter(doc, bid, sent_on) -> dict:
     winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
     with translation.override(doc["language"]):
         blocks = [
-            _parties(doc, f, bid["vendor"], sent_on),
+            _parties(doc, f, bid, sent_on),
             paragraph(_("Nous avons le regret de vous informer que votre offre pour ce marché n’a pas été retenue.")),
             heading(_("Motifs du rejet de votre offre")),
         ]
@@ -191,7 +223,7 @@ def rejection_letter(doc, bid, sent_on) -> dict:
                     "Le marché est attribué à %(vendor)s, dont l’offre obtient %(total)s points sur 100 pour un montant de %(amount)s."
                 )
                 % {
-                    "vendor": winner["vendor"],
+                    "vendor": winner["candidate"]["name"],
                     "total": f.number(winner["total"])["text"],
                     "amount": f.money_both(winner["price"], winner["price_ttc"]),
                 }
@@ -220,13 +252,13 @@ def advantages_answer(doc, bid, sent_on) -> dict:
     winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
     with translation.override(doc["language"]):
         blocks = [
-            _parties(doc, f, bid["vendor"], sent_on),
+            _parties(doc, f, bid, sent_on),
             paragraph(
                 _(
                     "En réponse à votre demande (articles R2181-2 et R2181-4 du code de la commande publique), "
                     "voici les caractéristiques et les avantages relatifs de l’offre retenue, celle de %(vendor)s."
                 )
-                % {"vendor": winner["vendor"]}
+                % {"vendor": winner["candidate"]["name"]}
             ),
             _comparison(bid, winner, f),
             heading(_("Caractéristiques et avantages de l’offre retenue")),
@@ -246,7 +278,7 @@ def award_notice(doc, sent_on) -> dict:
     winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
     with translation.override(doc["language"]):
         blocks = [
-            _parties(doc, f, winner["vendor"], sent_on),
+            _parties(doc, f, winner, sent_on),
             paragraph(
                 _(
                     "Nous avons le plaisir de vous informer que votre offre est retenue pour ce marché, pour un montant "

@@ -1,10 +1,15 @@
-"""Numbers on the evaluation pages, in the active language: "1 200 000,50 €" in French."""
+"""Numbers on the evaluation pages, in the active language: "1 200 000,50 €" in French; a vendor's
+committed values under the labels of the clause's parameters."""
 
 import datetime
 from decimal import Decimal
 
 from django import template
+from django.utils import translation
 from django.utils.formats import date_format, number_format
+
+from clause_library.parameters import display_value, normalize_definition
+from organizations.formatting import format_number
 
 register = template.Library()
 
@@ -26,3 +31,39 @@ def iso_date(value):
         return date_format(datetime.date.fromisoformat(str(value)), "DATE_FORMAT")
     except ValueError:
         return value
+
+
+def _committed_text(value, kind):
+    """A committed value as the active language writes it: numbers grouped, dates in words, oui/non."""
+    if isinstance(value, bool):
+        return display_value(value, (translation.get_language() or "fr").split("-")[0])
+    if isinstance(value, (int, float, Decimal)):
+        return format_number(value, 6, trim=True)
+    if kind == "date":
+        return iso_date(value)
+    return "" if value is None else str(value)
+
+
+@register.filter
+def committed_values(answer, criterion):
+    """The answer's committed values as `[{"code", "label", "value"}]`, labelled from the parameter
+    definitions of the clause version the tender took (`criterion.tender_clause.version`, joined by
+    `selectors.criteria_tree`: no query here), in the clause's order; a code the clause no longer
+    declares (or a criterion without clause) keeps its code as label, after the declared ones."""
+    values = getattr(answer, "committed_values", None) or {}
+    if not values:
+        return []
+    tender_clause = criterion.tender_clause if criterion is not None and criterion.tender_clause_id else None
+    definitions = [normalize_definition(d) for d in tender_clause.version.parameters] if tender_clause else []
+    declared = [d for d in definitions if d["name"] in values]
+    known = {d["name"] for d in declared}
+    rows = [
+        {"code": d["name"], "label": d["label"], "value": _committed_text(values[d["name"]], d["type"])}
+        for d in declared
+    ]
+    rows += [
+        {"code": code, "label": code, "value": _committed_text(value, None)}
+        for code, value in values.items()
+        if code not in known
+    ]
+    return rows

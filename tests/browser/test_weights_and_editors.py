@@ -104,8 +104,10 @@ def test_a_curator_edits_parameters_rubric_and_references_as_rows(open_page, dem
     }
     assert version.parameters[-1].get("required", True) is True
     assert version.references[-1] == before.references[-1]
-    # The service stores a rubric in score order, whatever the order of the rows.
-    assert [level["score"] for level in version.rubric] == sorted([level["score"] for level in before.rubric] + [7])
+    # The rubric keeps the order of the rows: the new level one place above the last one.
+    expected = [level["score"] for level in before.rubric]
+    expected.insert(levels - 1, 7)
+    assert [level["score"] for level in version.rubric] == expected
     assert version.references[-2] == {
         "label": "HL7 FHIR R4 — Patient",
         "url": "https://hl7.org/fhir/R4/patient.html",

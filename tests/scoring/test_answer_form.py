@@ -3,15 +3,22 @@ imported through the API, read back on the bid page; every error names sheet, ro
 leaves the database as it was."""
 
 import datetime
+import html
 import io
+import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from documents.rendering.xlsx import render_questionnaire_xlsx
-from scoring.models import Answer, AuditEvent, Bid
+from scoring.models import Answer, AuditEvent, Bid, Criterion, Evaluator
 from scoring.services import criteria_from_clauses
+from scoring.templatetags.scoring_format import committed_values
 from tenders.selectors import tender_document
 
 from .conftest import publish
@@ -311,3 +318,98 @@ def test_the_bids_page_imports_the_form_and_lists_every_problem(client, buyer, s
     page = post(fill(setup["form"], setup)).content.decode()
     assert "2 réponses importées pour Alpha" in page
     assert Bid.objects.get(pk=setup["bid"].pk).candidate_siret == SIRET
+
+
+# Committed values under the labels of the clause the tender took ------------------------------------
+
+
+def committed_rows(page):
+    """[(code, label, value)] of the committed values on a page: the label, the code as a hint after it."""
+    rows = re.findall(r'<dt[^>]*data-code="([^"]+)">(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>', page, re.S)
+    return [
+        (code, html.unescape(re.sub(r"<code.*?</code>", "", label)).strip(), html.unescape(value))
+        for code, label, value in rows
+    ]
+
+
+def test_the_bid_page_and_the_grid_show_committed_values_by_label_with_the_code_as_a_hint(
+    api, client, buyer, evaluator, setup
+):
+    assert upload(api(buyer), setup["bid"], fill(setup["form"], setup)).status_code == 200
+    answer = Answer.objects.get(bid=setup["bid"], criterion__name="API FHIR")
+    # A value under a code the clause does not declare (an older import, a hand-made answer) keeps its code.
+    answer.committed_values = {**answer.committed_values, "ancien_code": 1500}
+    answer.save()
+    client.force_login(buyer)
+    page = client.get(f"/evaluation/tenders/{setup['tender'].pk}/bids/{setup['bid'].pk}/").content.decode()
+    expected = [
+        ("delai_jours", "Délai de mise à disposition (jours)", "20"),
+        ("format_export", "Format d'export", "NDJSON"),
+        ("mise_en_service", "Mise en service", "30 juin 2027"),
+        ("ancien_code", "ancien_code", "1\u202f500"),
+    ]
+    bid_answer = re.search(rf'id="answer-{answer.criterion_id}".*?</article>', page, re.S).group(0)
+    assert committed_rows(bid_answer) == expected
+    assert '<code class="text-body-secondary fw-normal">delai_jours</code>' in page
+    assert '<code class="text-body-secondary fw-normal">ancien_code</code>' not in page  # no hint repeating the label
+
+    Evaluator.objects.create(tender=setup["tender"], user=evaluator, declared_at=timezone.now())
+    client.force_login(evaluator)
+    grid = client.get(f"/evaluation/tenders/{setup['tender'].pk}/grid/").content.decode()
+    row = re.search(rf'<tr data-criterion="{answer.criterion_id}">.*?</tr>', grid, re.S).group(0)
+    assert committed_rows(row) == expected
+
+
+def test_the_bid_page_labels_committed_values_in_a_fixed_number_of_queries(api, client, buyer, library, setup):
+    assert upload(api(buyer), setup["bid"], fill(setup["form"], setup)).status_code == 200
+    tender, bid = setup["tender"], setup["bid"]
+    client.force_login(buyer)
+    url = f"/evaluation/tenders/{tender.pk}/bids/{bid.pk}/"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    small = count()
+    for i in range(6):
+        tender_clause = add_clause(
+            tender,
+            library,
+            f"extra-{i}",
+            title=f"Exigence {i}",
+            requirement="scored",
+            default_weight=10,
+            body="Texte.",
+            parameters=[{"name": f"valeur_{i}", "label": f"Valeur {i} (heures)", "type": "integer", "default": 1}],
+        )
+        criterion = Criterion.objects.create(
+            tender=tender, name=f"Exigence {i}", kind="scored", weight=0, position=50 + i, tender_clause=tender_clause
+        )
+        Answer.objects.create(bid=bid, criterion=criterion, text="Oui", committed_values={f"valeur_{i}": i})
+    assert count() == small
+    assert ("valeur_5", "Valeur 5 (heures)", "5") in committed_rows(client.get(url).content.decode())
+
+
+def test_committed_values_read_in_the_page_s_language_without_a_clause_too():
+    version = SimpleNamespace(
+        parameters=[
+            {"name": "hds", "label": "Hébergement certifié HDS", "type": "boolean"},
+            {"name": "dispo", "label": "Disponibilité (%)", "type": "decimal"},
+        ]
+    )
+    criterion = SimpleNamespace(tender_clause_id=1, tender_clause=SimpleNamespace(version=version))
+    answer = SimpleNamespace(committed_values={"dispo": 99.95, "hds": True})
+    with translation.override("fr"):
+        assert committed_values(answer, criterion) == [
+            {"code": "hds", "label": "Hébergement certifié HDS", "value": "oui"},
+            {"code": "dispo", "label": "Disponibilité (%)", "value": "99,95"},
+        ]
+    with translation.override("en"):
+        assert [row["value"] for row in committed_values(answer, criterion)] == ["yes", "99.95"]
+    without_clause = SimpleNamespace(tender_clause_id=None, tender_clause=None)
+    assert committed_values(answer, without_clause) == [
+        {"code": "dispo", "label": "dispo", "value": "99,95"},
+        {"code": "hds", "label": "hds", "value": "oui"},
+    ]
+    assert committed_values(SimpleNamespace(committed_values={}), criterion) == []

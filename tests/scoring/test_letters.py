@@ -5,14 +5,19 @@ import json
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document as WordDocument
+from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from documents.models import Document
+from documents.rendering.xlsx import render_questionnaire_xlsx
 from documents.services import RenderError
 from scoring.models import EliminatoryDecision
+from tenders.selectors import tender_document
 
 from .reporting import build, flat, make_decided
+from .test_answer_form import answered_form
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +142,50 @@ def test_letters_are_queued_once_results_are_final(decided, api, monkeypatch):
         DOCUMENTS.format(decided.tender.pk), {"kind": "rejection_letters", "format": "zip"}, format="json"
     )
     assert response.status_code == 202
+
+
+# The addressee: the candidate as it identified itself in its answer form ---------------------------
+
+
+def pdf_text(content):
+    return flat(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages))
+
+
+def test_letters_are_addressed_to_the_candidate_as_it_identified_itself(decided, api):
+    form = answered_form(render_questionnaire_xlsx(tender_document(decided.tender)), name="Alpha Santé SAS")
+    workbook = load_workbook(io.BytesIO(form))
+    workbook["Candidat"]["B4"] = "1 rue de la Paix\n75002 Paris"  # typed on two lines
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    upload = SimpleUploadedFile("reponse.xlsx", buffer.getvalue(), content_type="application/octet-stream")
+    response = api(decided.lead).post(
+        f"/api/v1/bids/{decided.alpha.pk}/questionnaire/", {"file": upload}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+
+    archive = letters_zip(decided)
+    addressee = [
+        "Destinataire : Alpha Santé SAS",
+        "SIRET : 732 829 320 00074",
+        "À l’attention de : Jeanne Martin, Présidente",
+        "Adresse du destinataire : 1 rue de la Paix, 75002 Paris",
+        "Courriel : jeanne@alpha.example",
+    ]
+    notice = docx_text(_letter(archive, "Alpha", "attribution", "docx"))
+    assert " ".join(addressee) in notice
+    # The PDF lays the facts out as a two-column list: the labels read first, then the values.
+    notice_pdf = pdf_text(_letter(archive, "Alpha", "attribution", "pdf"))
+    labels, values = zip(*(line.split(" : ") for line in addressee), strict=True)
+    assert " ".join(labels) in notice_pdf and " ".join(values) in notice_pdf
+
+    # Bravo imported no answer form: the name the buyer recorded, and nothing it did not tell.
+    rejection = docx_text(_letter(archive, "Bravo", "rejet", "docx"))
+    rejection_pdf = pdf_text(_letter(archive, "Bravo", "rejet", "pdf"))
+    assert "Destinataire : Bravo Date d’envoi : 4 décembre 2026" in rejection
+    assert "Destinataire Date d’envoi" in rejection_pdf and "Bravo 4 décembre 2026" in rejection_pdf
+    for content in (rejection, rejection_pdf):
+        assert "SIRET" not in content and "À l’attention de" not in content and "Adresse du destinataire" not in content
+        # The awardee is named as it identified itself.
+        assert "Le marché est attribué à Alpha Santé SAS, dont l’offre obtient 86,20 points" in content
+    answer = docx_text(_letter(archive, "Bravo", "avantages-offre-retenue", "docx"))
+    assert "Destinataire : Bravo" in answer and "celle de Alpha Santé SAS" in answer

@@ -12,6 +12,7 @@ from scoring.models import Answer, AuditEvent, Bid, Consensus, Criterion, Elimin
 from tenders.models import Tender
 
 from .conftest import build_tree
+from .test_api_criteria import add_clause
 
 pytestmark = pytest.mark.django_db
 
@@ -211,6 +212,23 @@ def test_the_grid_shows_the_answer_committed_values_and_justification(evaluation
     # The eliminatory requirement is in the grid too, with the lead's decision (the fixture: compliant).
     assert 'id="eliminatory-grid"' in content and "Hébergement HDS" in content
     assert content.count('data-decision="compliant"') == 3
+
+
+def test_the_grid_shows_the_rubric_in_the_order_its_author_gave(evaluation, library):
+    rubric = [
+        {"score": 5, "description": "Toutes les ressources"},
+        {"score": 0, "description": "Aucune API"},
+        {"score": 3, "description": "Ressources principales"},
+    ]
+    tender_clause = add_clause(evaluation.tender, library, "api", rubric=rubric)
+    Criterion.objects.filter(pk=evaluation.criteria.api.pk).update(tender_clause=tender_clause)
+    content = browser(evaluation.eval1).get(page(evaluation.tender, "grid/")).content.decode()
+    row = re.search(rf'<tr data-criterion="{evaluation.criteria.api.pk}">.*?</template>', content, re.S).group(0)
+    assert re.findall(r"<li><strong>(\d+)</strong> — ([^<]+)</li>", row) == [
+        ("5", "Toutes les ressources"),
+        ("0", "Aucune API"),
+        ("3", "Ressources principales"),
+    ]
 
 
 def test_the_bid_page_shows_answers_and_lets_the_lead_decide(evaluation):
