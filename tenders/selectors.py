@@ -14,7 +14,6 @@ from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
 from clause_library.parameters import display_value, normalize_definition, resolve_values
 from clause_library.text import strip_forbidden_characters_deep
-from documents.models import Document
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
@@ -47,14 +46,6 @@ def tender_clauses_visible_to(user):
     return TenderClause.objects.filter(tender__organization_id__in=organization_ids(user)).select_related(
         "tender", "version", "clause"
     )
-
-
-def documents_visible_to(user):
-    return Document.objects.filter(tender__organization_id__in=organization_ids(user)).select_related("tender")
-
-
-def recent_documents(tender, limit=10):
-    return Document.objects.filter(tender_id=tender.pk).order_by("-created_at", "-id")[:limit]
 
 
 def clause_values(tender_clause, tender, *, require=False):

@@ -32,6 +32,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -179,27 +180,63 @@ def _header_footer_text(text):
     return text.replace("&", "&&")  # "&" starts a code in Excel's header language
 
 
-def _new_sheet(workbook, title, columns, doc, *, first=False):
-    """A sheet with its header row (bold, filled, repeated on each printed page), column widths,
-    frozen header, A4 landscape print setup fitted to the width, and the running header/footer."""
-    sheet = workbook.active if first else workbook.create_sheet()
-    sheet.title = title
+def _new_workbook(doc, title):
+    """A workbook whose properties (dates, author, title) come from the document only, never from the
+    clock: same document, same bytes."""
+    workbook = Workbook()
+    moment = datetime.datetime.combine(format_date(doc["generated_on"]), datetime.time(0, 0))
+    workbook.properties.created = moment
+    workbook.properties.modified = moment
+    workbook.properties.creator = doc["organization"]
+    workbook.properties.lastModifiedBy = doc["organization"]
+    workbook.properties.title = f"{doc['reference']} — {title}"
+    return workbook
+
+
+def _text_cell(sheet, row, column, value, **style):
+    """A cell that stays text even when the text starts with "=" (never a formula we did not write)."""
+    cell = sheet.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
+
+
+def _set_up_sheet(sheet, columns, *, header_row=1, header_font=HEADER_FONT, freeze_panes="B2", header_height=None):
+    """What every sheet we write shares: when `columns` ((title, width) pairs) are given, their titles in
+    `header_row` (white on the dark fill, wrapped, repeated on each printed page), the column widths and
+    the frozen panes; always, landscape printing fitted to the page width (as many pages down as needed).
+    Protection is `_protect`, called once the sheet is filled."""
     if columns:
-        sheet.append([name for name, _width in columns])
-        for index, (_name, width) in enumerate(columns, start=1):
-            cell = sheet.cell(row=1, column=index)
-            cell.font = HEADER_FONT
-            cell.fill = HEADER_FILL
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            sheet.column_dimensions[cell.column_letter].width = width
-        sheet.row_dimensions[1].height = answer_form.row_height([(n, w) for n, w in columns])
-        sheet.print_title_rows = "1:1"
-        sheet.freeze_panes = "B2"
-    sheet.page_setup.paperSize = PAPER_A4
+        for index, (title, width) in enumerate(columns, start=1):
+            _text_cell(
+                sheet,
+                header_row,
+                index,
+                title,
+                font=header_font,
+                fill=HEADER_FILL,
+                alignment=Alignment(vertical="center", wrap_text=True),
+            )
+            sheet.column_dimensions[get_column_letter(index)].width = width
+        if header_height is not None:
+            sheet.row_dimensions[header_row].height = header_height
+        sheet.print_title_rows = f"{header_row}:{header_row}"
+        sheet.freeze_panes = freeze_panes
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+
+
+def _new_sheet(workbook, title, columns, doc, *, first=False):
+    """An answer-form sheet: the shared set-up (`_set_up_sheet`, header row frozen below column A)
+    on A4 with grid lines, and the running header/footer naming the tender and the sheet."""
+    sheet = workbook.active if first else workbook.create_sheet()
+    sheet.title = title
+    _set_up_sheet(sheet, columns, header_height=answer_form.row_height(columns) if columns else None)
+    sheet.page_setup.paperSize = PAPER_A4
     sheet.print_options.gridLines = True
     sheet.page_margins.top = sheet.page_margins.bottom = 0.8
     sheet.page_margins.header = sheet.page_margins.footer = 0.3
@@ -369,14 +406,7 @@ def render_questionnaire_xlsx(doc, *, progress=None):
     report = progress or (lambda value: None)
     language = doc.get("language", "fr")
     with translation.override(language):
-        workbook = Workbook()
-        moment = datetime.datetime.combine(format_date(doc["generated_on"]), datetime.time(0, 0))
-        workbook.properties.created = moment
-        workbook.properties.modified = moment
-        workbook.properties.creator = doc["organization"]
-        workbook.properties.lastModifiedBy = doc["organization"]
-        form_title = gettext("Cadre de réponse")  # outside the f-string: xgettext does not read inside one
-        workbook.properties.title = f"{doc['reference']} — {form_title}"
+        workbook = _new_workbook(doc, gettext("Cadre de réponse"))
         rows = answer_form.requirement_rows(doc)
         _instructions_sheet(workbook, doc)
         _candidate_sheet(workbook, doc, language)
@@ -746,18 +776,21 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
 
 PRICE_SHEET = "Bordereau des prix"
 PRICE_FIRST_ROW = 6  # rows 1–4: the tender, row 5: the column titles
-PRICE_COLUMN_WIDTHS = {"A": 8, "B": 50, "C": 12, "D": 10, "E": 16, "F": 16, "G": 10, "H": 16, "I": 18}
 VAT_RATE = 0.2
 
 
-def _text_cell(sheet, row, column, value, **style):
-    """A cell that stays text even when the text starts with "=" (never a formula we did not write)."""
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-    for name, setting in style.items():
-        setattr(cell, name, setting)
-    return cell
+def _price_headers():
+    return [
+        (gettext("Article"), 8),
+        (gettext("Désignation"), 50),
+        (gettext("Unité"), 12),
+        (gettext("Quantité"), 10),
+        (gettext("Prix unitaire HT (€)"), 16),
+        (gettext("Total HT (€)"), 16),
+        (gettext("Taux de TVA"), 10),
+        (gettext("Total TTC (€)"), 16),
+        (gettext("Inclus dans le prix : confirmation (Oui / Non)"), 18),
+    ]
 
 
 def render_price_schedule_xlsx(doc, *, progress=None):
@@ -779,13 +812,7 @@ def render_price_schedule_xlsx(doc, *, progress=None):
     ]
     with translation.override(language):
         yes_no = COMPLIANCE.get(language, COMPLIANCE["fr"])[:2]
-        workbook = Workbook()
-        moment = datetime.datetime.combine(format_date(doc["generated_on"]), datetime.time(0, 0))
-        workbook.properties.created = moment
-        workbook.properties.modified = moment
-        workbook.properties.creator = doc["organization"]
-        workbook.properties.lastModifiedBy = doc["organization"]
-        workbook.properties.title = f"{doc['reference']} — {gettext('Bordereau des prix')}"
+        workbook = _new_workbook(doc, gettext("Bordereau des prix"))
         workbook.properties.keywords = f"inputs-digest:{doc.get('inputs_digest', '')}"
         sheet = workbook.active
         sheet.title = PRICE_SHEET
@@ -797,53 +824,36 @@ def render_price_schedule_xlsx(doc, *, progress=None):
         _text_cell(sheet, 3, 1, doc.get("version", {}).get("label", ""))
         if doc.get("draft"):
             _text_cell(sheet, 4, 1, gettext("PROJET — appel d'offres non publié"), font=Font(bold=True, color="A4262C"))
-        titles = [
-            gettext("Article"),
-            gettext("Désignation"),
-            gettext("Unité"),
-            gettext("Quantité"),
-            gettext("Prix unitaire HT (€)"),
-            gettext("Total HT (€)"),
-            gettext("Taux de TVA"),
-            gettext("Total TTC (€)"),
-            gettext("Inclus dans le prix : confirmation (Oui / Non)"),
-        ]
-        header_row = PRICE_FIRST_ROW - 1
-        for column, title in enumerate(titles, start=1):
-            _text_cell(
-                sheet,
-                header_row,
-                column,
-                title,
-                font=Font(bold=True, color="FFFFFF"),
-                fill=HEADER_FILL,
-                alignment=Alignment(vertical="center", wrap_text=True),
-            )
-        unlocked = Protection(locked=False)
-        wrap = Alignment(vertical="top", wrap_text=True)
+        _set_up_sheet(
+            sheet,
+            _price_headers(),
+            header_row=PRICE_FIRST_ROW - 1,
+            header_font=Font(bold=True, color="FFFFFF"),
+            freeze_panes=f"A{PRICE_FIRST_ROW}",
+        )
         money = "#,##0.00"
         row = PRICE_FIRST_ROW
         for article in lines:
             values = article.get("values") or {}
             included = values.get("prix_inclus", True) is not False
-            _text_cell(sheet, row, 1, article["number"], alignment=wrap)
-            _text_cell(sheet, row, 2, article["title"], alignment=wrap)
-            _text_cell(sheet, row, 3, str(values.get("unite") or gettext("forfait")), alignment=wrap)
+            _text_cell(sheet, row, 1, article["number"], alignment=WRAP)
+            _text_cell(sheet, row, 2, article["title"], alignment=WRAP)
+            _text_cell(sheet, row, 3, str(values.get("unite") or gettext("forfait")), alignment=WRAP)
             sheet.cell(row=row, column=4, value=values.get("quantite") or 1)
             price = sheet.cell(row=row, column=5, value=0 if included else None)
             price.number_format = money
             sheet.cell(row=row, column=6, value=f"=D{row}*E{row}").number_format = money
             rate = sheet.cell(row=row, column=7, value=VAT_RATE)
             rate.number_format = "0.0%"
-            rate.protection = unlocked
+            rate.protection = UNLOCKED
             rate.fill = ANSWER_FILL
             sheet.cell(row=row, column=8, value=f"=F{row}*(1+G{row})").number_format = money
             confirmation = sheet.cell(row=row, column=9)
             if included:
-                confirmation.protection = unlocked
+                confirmation.protection = UNLOCKED
                 confirmation.fill = ANSWER_FILL
             else:
-                price.protection = unlocked
+                price.protection = UNLOCKED
                 price.fill = ANSWER_FILL
                 _text_cell(sheet, row, 9, "—")
             row += 1
@@ -865,38 +875,18 @@ def render_price_schedule_xlsx(doc, *, progress=None):
             )
             % {"yes": yes_no[0]},
         )
-        validation = DataValidation(
-            type="list",
-            formula1='"' + ",".join(yes_no) + '"',
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=gettext("Valeur non prévue"),
-            error=gettext("Choisissez %(choices)s.") % {"choices": " / ".join(yes_no)},
-            showInputMessage=True,
-            promptTitle=gettext("Confirmation"),
-            prompt=" / ".join(yes_no),
-        )
-        validation.add(f"I{PRICE_FIRST_ROW}:I{last}")
-        sheet.add_data_validation(validation)
-        for column, width in PRICE_COLUMN_WIDTHS.items():
-            sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = f"A{PRICE_FIRST_ROW}"
-        sheet.print_title_rows = f"{header_row}:{header_row}"
+        sheet.add_data_validation(_list_validation(yes_no, gettext("Confirmation"), [f"I{PRICE_FIRST_ROW}:I{last}"]))
         sheet.oddHeader.center.text = f"{doc['reference']} — {gettext('Bordereau des prix')}"
         sheet.oddFooter.left.text = doc.get("version", {}).get("label", "")
         sheet.oddFooter.right.text = "&P / &N"
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         _protect(sheet)
 
         notes = workbook.create_sheet(gettext("Conditions"))
         _text_cell(notes, 1, 1, gettext("Article"), font=bold)
         _text_cell(notes, 1, 2, gettext("Conditions de la ligne"), font=bold)
         for index, article in enumerate(lines, start=2):
-            _text_cell(notes, index, 1, article["number"], alignment=wrap)
-            _text_cell(notes, index, 2, article.get("body_text", "")[:MAX_CELL_CHARS], alignment=wrap)
+            _text_cell(notes, index, 1, article["number"], alignment=WRAP)
+            _text_cell(notes, index, 2, article.get("body_text", "")[:MAX_CELL_CHARS], alignment=WRAP)
         notes.column_dimensions["A"].width = 10
         notes.column_dimensions["B"].width = 120
         _protect(notes)

@@ -15,7 +15,7 @@ from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring.models import Answer
 from tenders.selectors import tender_document
 
-from ..scoring.test_answer_form import answered_form
+from ..scoring.answer_form_helpers import answered_form
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ leaves the database as it was."""
 
 import datetime
 import html
-import io
 import re
 from types import SimpleNamespace
 
@@ -13,20 +12,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from openpyxl import load_workbook
 
-from documents.rendering.xlsx import render_questionnaire_xlsx
 from scoring.models import Answer, AuditEvent, Bid, Criterion, Evaluator
-from scoring.services import criteria_from_clauses
 from scoring.templatetags.scoring_format import committed_values
-from tenders.selectors import tender_document
 
-from .conftest import publish
+from .answer_form_helpers import SIRET, fill_candidate, reopen, row_of, saved, three_requirements_form, upload
 from .test_api_criteria import add_clause
 
 pytestmark = pytest.mark.django_db
 
-SIRET = "73282932000074"  # a valid SIRET (Luhn key)
 DELAY = [
     {"name": "delai_jours", "label": "Délai de mise à disposition (jours)", "type": "integer", "default": 30},
     {"name": "format_export", "label": "Format d'export", "type": "text", "default": "NDJSON"},
@@ -36,97 +30,30 @@ DELAY = [
 
 @pytest.fixture
 def setup(tender, library, buyer):
-    api_clause = add_clause(
+    made = three_requirements_form(
         tender,
         library,
-        "api",
-        title="API FHIR",
-        requirement="scored",
-        default_weight=10,
-        question="Décrivez votre API FHIR.",
+        buyer,
         body="Export sous {{ delai_jours }} jours au format {{ format_export }}, dès le {{ mise_en_service }}.",
         parameters=DELAY,
     )
-    hds = add_clause(
-        tender,
-        library,
-        "hds",
-        title="Hébergement HDS",
-        requirement="mandatory",
-        default_weight=None,
-        question="Êtes-vous certifié HDS ?",
-    )
-    info = add_clause(
-        tender,
-        library,
-        "info",
-        title="Contexte",
-        requirement="informative",
-        default_weight=None,
-        question="Remarques ?",
-    )
-    criteria_from_clauses(user=buyer, tender=tender)
-    doc = tender_document(tender)
-    numbers = {a["id"]: a["number"] for s in doc["sections"] for a in s["articles"]}
-    form = render_questionnaire_xlsx(doc)
-    publish(tender)
-    bid = Bid.objects.create(tender=tender, vendor="Alpha", price=1000)
+    numbers = {a["id"]: a["number"] for s in made["doc"]["sections"] for a in s["articles"]}
     return {
-        "form": form,
-        "bid": bid,
-        "api": numbers[api_clause.stable_id],
-        "hds": numbers[hds.stable_id],
-        "info": numbers[info.stable_id],
+        "form": made["form"],
+        "bid": made["bid"],
+        **{key: numbers[made[key].stable_id] for key in ("api", "hds", "info")},
         "tender": tender,
     }
 
 
-def answered_form(form, *, answer="Réponse", compliance="Oui", name="Alpha Santé SAS"):
-    """Any generated form filled validly, as a vendor would (used by other tests too): the candidate
-    sheet, `compliance` and `answer` on every requirement, the required value committed for every
-    parameter, every requirement "Natif" on the roadmap."""
-    workbook = load_workbook(io.BytesIO(form))
-    candidate = workbook["Candidat"]
-    for row, value in zip(
-        range(2, 8),
-        [name, SIRET, "1 rue de la Paix, 75002 Paris", "Jeanne Martin", "Présidente", "jeanne@alpha.example"],
-        strict=True,
-    ):
-        candidate.cell(row=row, column=2).value = value
-    candidate["B9"] = "Oui"
-    for row in workbook["Exigences"].iter_rows(min_row=2):
-        row[4].value, row[5].value = compliance, answer
-    for row in workbook["Valeurs engagées"].iter_rows(min_row=2):
-        row[5].value = row[4].value
-    for row in workbook["Feuille de route"].iter_rows(min_row=2):
-        row[2].value = "Natif"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def row_of(sheet, article):
-    return next(row[0].row for row in sheet.iter_rows(min_row=2) if row[0].value == article)
-
-
 def fill(form, setup, change=None):
     """The form as a vendor fills it in; `change(workbook)` then spoils it."""
-    workbook = load_workbook(io.BytesIO(form))
-    candidate = workbook["Candidat"]
-    for row, value in zip(
-        range(2, 8),
-        [
-            "Alpha Santé SAS",
-            "732 829 320 00074",
-            "1 rue de la Paix\n75002 Paris",
-            "Jeanne Martin",
-            "Présidente",
-            "jeanne.martin@alpha.example",
-        ],
-        strict=True,
-    ):
-        candidate.cell(row=row, column=2).value = value
-    candidate["B9"] = "Oui"
+    workbook = fill_candidate(
+        reopen(form),
+        siret="732 829 320 00074",
+        address="1 rue de la Paix\n75002 Paris",
+        email="jeanne.martin@alpha.example",
+    )
     requirements = workbook["Exigences"]
     api_row, hds_row, info_row = (row_of(requirements, setup[key]) for key in ("api", "hds", "info"))
     requirements[f"E{api_row}"], requirements[f"F{api_row}"], requirements[f"G{api_row}"] = (
@@ -148,23 +75,13 @@ def fill(form, setup, change=None):
     roadmap[f"C{row_of(roadmap, setup['info'])}"] = "Non prévu"
     if change:
         change(workbook)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def upload(client, bid, content):
-    return client.post(
-        f"/api/v1/bids/{bid.pk}/questionnaire/",
-        {"file": SimpleUploadedFile("reponse.xlsx", content, content_type="application/octet-stream")},
-        format="multipart",
-    )
+    return saved(workbook)
 
 
 def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buyer, setup):
     response = upload(api(buyer), setup["bid"], fill(setup["form"], setup))
     assert response.status_code == 200, response.json()
-    parameter_rows = load_workbook(io.BytesIO(setup["form"]))["Valeurs engagées"].max_row - 1
+    parameter_rows = reopen(setup["form"])["Valeurs engagées"].max_row - 1
     assert response.json() == {"imported": 2, "skipped": 1, "committed_values": parameter_rows, "roadmap": 3}
     bid = Bid.objects.get(pk=setup["bid"].pk)
     assert (bid.candidate_name, bid.candidate_siret, bid.signatory_name, bid.signatory_role) == (
@@ -291,13 +208,11 @@ def test_it_reports_every_problem_at_once(api, buyer, setup):
 
 
 def test_it_refuses_the_former_form_with_a_clear_message(api, buyer, setup):
-    workbook = load_workbook(io.BytesIO(setup["form"]))
+    workbook = reopen(setup["form"])
     for name in ("Exigences", "Valeurs engagées", "Feuille de route", "Candidat"):
         del workbook[name]
     workbook.create_sheet("Questionnaire")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    response = upload(api(buyer), setup["bid"], saved(workbook))
     assert response.status_code == 400 and "ancien modèle" in response.json()["file"][0]
 
 

@@ -4,48 +4,21 @@ Run with DATABASE_URL=postgres://…; skipped otherwise.
 """
 
 import threading
+import time
 
-import pytest
-from django.db import connection, connections
-from rest_framework.test import APIClient
+from django.db import transaction
 
-from scoring.models import AuditEvent, Score
+from scoring import services
+from scoring.models import AuditEvent, Evaluator, Score
 
+from ..concurrency import POSTGRES_ONLY, api_call, run_together
 from ..factories import member
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)"),
-]
-
-
-def run_together(functions):
-    """Start every function at once (a barrier), wait for all, return their results in order."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait()
-            results[index] = function()
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
+pytestmark = POSTGRES_ONLY
 
 
 def put_score(user, bid, criterion, body):
-    def call():
-        client = APIClient()
-        client.force_authenticate(user)
-        return client.put(f"/api/v1/bids/{bid.pk}/scores/{criterion.pk}/", body, format="json").status_code
-
-    return call
+    return api_call(user, "put", f"/api/v1/bids/{bid.pk}/scores/{criterion.pk}/", body)
 
 
 def test_it_answers_409_to_exactly_one_of_two_writers_with_the_same_version(evaluation):
@@ -79,8 +52,6 @@ def test_it_answers_409_to_one_of_two_first_writers_of_a_cell(evaluation):
 
 
 def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
-    from scoring.models import Evaluator
-
     users = [evaluation.eval1, evaluation.eval2]
     for n in range(3):
         user = member(hospital, "evaluator", username=f"extra{n}")
@@ -106,39 +77,18 @@ def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
 def test_a_score_sent_while_technical_scoring_closes_waits_and_is_refused(evaluation):
     """score_set takes the evaluation state's row lock, the one tender_close_technical takes: a score that
     arrives while the close is being committed waits for it, then sees the close (409), never slips in."""
-    import time
-
-    from django.db import transaction
-
-    from scoring import services
-
     closing = threading.Event()
 
     def close():
-        try:
-            with transaction.atomic():
-                services.tender_close_technical(user=evaluation.lead, tender=evaluation.tender)
-                closing.set()
-                time.sleep(1)  # the close is not committed yet: the state row stays locked
-            return "closed"
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            services.tender_close_technical(user=evaluation.lead, tender=evaluation.tender)
+            closing.set()
+            time.sleep(1)  # the close is not committed yet: the state row stays locked
+        return "closed"
 
     def score():
-        try:
-            closing.wait(10)
-            return put_score(evaluation.eval1, evaluation.alpha, evaluation.criteria.api, {"value": 3})()
-        finally:
-            connections.close_all()
+        closing.wait(10)
+        return put_score(evaluation.eval1, evaluation.alpha, evaluation.criteria.api, {"value": 3})()
 
-    results = [None, None]
-    threads = [
-        threading.Thread(target=lambda: results.__setitem__(0, close())),
-        threading.Thread(target=lambda: results.__setitem__(1, score())),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert results == ["closed", 409]
+    assert run_together([close, score]) == ["closed", 409]
     assert not Score.objects.exists()

@@ -7,80 +7,33 @@ import io
 import zipfile
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from openpyxl import load_workbook
 
-from documents.rendering.xlsx import render_questionnaire_xlsx
-from scoring.models import Answer, Bid
-from scoring.services import criteria_from_clauses
+from scoring.models import Answer
 from tenders.selectors import tender_document
 
-from .conftest import publish
-from .test_answer_form import answered_form
-from .test_api_criteria import add_clause
+from .answer_form_helpers import answered_form, reopen, saved, three_requirements_form, upload
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def setup(tender, library, buyer):
-    api_clause = add_clause(
-        tender,
-        library,
-        "api",
-        title="API FHIR",
-        requirement="scored",
-        default_weight=10,
-        question="Décrivez votre API FHIR.",
-    )
-    hds = add_clause(
-        tender,
-        library,
-        "hds",
-        title="Hébergement HDS",
-        requirement="mandatory",
-        default_weight=None,
-        question="Êtes-vous certifié HDS ?",
-    )
-    info = add_clause(
-        tender,
-        library,
-        "info",
-        title="Contexte",
-        requirement="informative",
-        default_weight=None,
-        question="Remarques ?",
-    )
-    criteria_from_clauses(user=buyer, tender=tender)
-    form = render_questionnaire_xlsx(tender_document(tender))
-    publish(tender)
-    bid = Bid.objects.create(tender=tender, vendor="Alpha", price=1000)
-    return {"form": form, "bid": bid, "api": api_clause, "hds": hds, "info": info}
+    return three_requirements_form(tender, library, buyer)
 
 
 def filled(form, answers):
     """The form answered validly, then with answers typed in: {"1.1": ("answer", "Oui", "evidence")}."""
-    workbook = load_workbook(io.BytesIO(answered_form(form, answer="", compliance="Oui")))
+    workbook = reopen(answered_form(form, answer="", compliance="Oui"))
     sheet = workbook["Exigences"]
     for row in sheet.iter_rows(min_row=2):
         if row[0].value in answers:
             row[5].value, row[4].value, row[6].value = answers[row[0].value]
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return saved(workbook)
 
 
 def number(tender_clause):
     doc = tender_document(tender_clause.tender)
     return next(a["number"] for s in doc["sections"] for a in s["articles"] if a["id"] == tender_clause.stable_id)
-
-
-def upload(client, bid, content, name="reponse.xlsx"):
-    return client.post(
-        f"/api/v1/bids/{bid.pk}/questionnaire/",
-        {"file": SimpleUploadedFile(name, content, content_type="application/octet-stream")},
-        format="multipart",
-    )
 
 
 def test_it_imports_the_filled_form_back_exactly(api, buyer, setup):
@@ -109,11 +62,9 @@ def test_it_imports_the_filled_form_back_exactly(api, buyer, setup):
 
 
 def test_it_refuses_a_wrong_article_number_and_stores_nothing(api, buyer, setup):
-    workbook = load_workbook(io.BytesIO(filled(setup["form"], {})))
+    workbook = reopen(filled(setup["form"], {}))
     workbook["Exigences"]["A3"].value = "9.99"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    response = upload(api(buyer), setup["bid"], saved(workbook))
     assert response.status_code == 400
     message = response.json()["file"][0]
     assert message.startswith("Feuille « Exigences », ligne 3, colonne A : ") and "9.99" in message
@@ -121,11 +72,9 @@ def test_it_refuses_a_wrong_article_number_and_stores_nothing(api, buyer, setup)
 
 
 def test_it_refuses_a_workbook_without_the_sheet(api, buyer, setup):
-    workbook = load_workbook(io.BytesIO(setup["form"]))
+    workbook = reopen(setup["form"])
     workbook["Exigences"].title = "Feuil1"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = upload(api(buyer), setup["bid"], buffer.getvalue())
+    response = upload(api(buyer), setup["bid"], saved(workbook))
     assert response.status_code == 400 and "Exigences" in response.json()["file"][0]
     assert not Answer.objects.exists()
 

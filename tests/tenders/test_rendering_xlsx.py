@@ -13,6 +13,7 @@ import pytest
 
 from documents.rendering.xlsx import QuestionnaireError, read_questionnaire_xlsx, render_questionnaire_xlsx
 
+from ..scoring.answer_form_helpers import fill_candidate, reopen, saved
 from .test_rendering import build_document
 
 
@@ -24,16 +25,6 @@ def doc():
 @pytest.fixture(scope="module")
 def form(doc):
     return render_questionnaire_xlsx(doc)
-
-
-def reopen(data):
-    return openpyxl.load_workbook(io.BytesIO(data))
-
-
-def save(workbook):
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def rezip(data, *, add=None, replace=None):
@@ -51,16 +42,8 @@ def rezip(data, *, add=None, replace=None):
 
 
 def vendor(workbook):
-    """The candidate sheet filled as a vendor would."""
-    sheet = workbook["Candidat"]
-    for row, value in zip(
-        range(2, 8),
-        ["Alpha SAS", "732 829 320 00074", "1 rue X, Paris", "Jeanne Martin", "Présidente", "j@alpha.example"],
-        strict=True,
-    ):
-        sheet.cell(row=row, column=2).value = value
-    sheet["B9"] = "Oui"
-    return workbook
+    """The candidate sheet filled as a vendor would (the SIRET typed with spaces)."""
+    return fill_candidate(workbook, siret="732 829 320 00074")
 
 
 def test_it_writes_one_row_per_requirement_with_the_article_number_visible_first(doc, form):
@@ -132,7 +115,7 @@ def test_it_reads_back_exactly_what_the_vendor_filled(doc, form):
     workbook["Valeurs engagées"]["F2"] = 30
     workbook["Feuille de route"]["C2"] = "Feuille de route"
     workbook["Feuille de route"]["D2"] = "30/06/2027"
-    result = read_questionnaire_xlsx(save(workbook))
+    result = read_questionnaire_xlsx(saved(workbook))
     answers = result["requirements"]
     assert [answer["article"] for answer in answers] == [question["article"] for question in doc["questions"]]
     assert answers[0] == {
@@ -200,30 +183,30 @@ def test_it_refuses_macro_enabled_workbooks(form):
 def test_it_refuses_a_workbook_without_the_requirements_sheet(form):
     workbook = reopen(form)
     workbook["Exigences"].title = "Réponses"
-    error = assert_refused(save(workbook), sheet="Exigences", contains="absente")
+    error = assert_refused(saved(workbook), sheet="Exigences", contains="absente")
     assert str(error).startswith("Feuille « Exigences » : ")
 
 
 def test_it_refuses_a_changed_header(form):
     workbook = vendor(reopen(form))
     workbook["Exigences"]["D1"] = "Autre chose"
-    assert_refused(save(workbook), sheet="Exigences", row=1, contains="L'en-tête")
+    assert_refused(saved(workbook), sheet="Exigences", row=1, contains="L'en-tête")
 
 
 def test_it_refuses_an_unknown_compliance_value_with_its_row_and_column(form):
     workbook = vendor(reopen(form))
     workbook["Exigences"]["E5"] = "Peut-être"
-    error = assert_refused(save(workbook), sheet="Exigences", row=5, contains="Peut-être")
+    error = assert_refused(saved(workbook), sheet="Exigences", row=5, contains="Peut-être")
     assert str(error).startswith("Feuille « Exigences », ligne 5, colonne E : ")
 
 
 def test_it_refuses_a_row_without_article_or_a_duplicated_article(form):
     workbook = vendor(reopen(form))
     workbook["Exigences"]["A4"] = None
-    assert_refused(save(workbook), sheet="Exigences", row=4, contains="article")
+    assert_refused(saved(workbook), sheet="Exigences", row=4, contains="article")
     workbook = vendor(reopen(form))
     workbook["Exigences"]["A6"] = "1.1"
-    assert_refused(save(workbook), sheet="Exigences", row=6, contains="deux fois")
+    assert_refused(saved(workbook), sheet="Exigences", row=6, contains="deux fois")
 
 
 def test_it_reports_every_candidate_problem_at_once(form):
@@ -263,5 +246,5 @@ def test_it_writes_and_reads_an_english_form():
     assert {v.formula1 for v in sheet.data_validations.dataValidation} == {'"Yes,No,Partial"', '"Yes,No"'}
     sheet["E2"] = "Yes"
     sheet["E3"] = "Partial"
-    answers = read_questionnaire_xlsx(save(workbook))["requirements"]
+    answers = read_questionnaire_xlsx(saved(workbook))["requirements"]
     assert [answer["compliance"] for answer in answers[:3]] == ["Oui", "Partiel", ""]
