@@ -42,12 +42,6 @@ def tender_clauses(tender):
     )
 
 
-def tender_clauses_visible_to(user):
-    return TenderClause.objects.filter(tender__organization_id__in=organization_ids(user)).select_related(
-        "tender", "version", "clause"
-    )
-
-
 def clause_values(tender_clause, tender, *, require=False):
     """(values, errors) of one tender clause: its own values, then the tender's, then defaults."""
     return resolve_values(
