@@ -206,7 +206,7 @@ def _text_cell(sheet, row, column, value, **style):
 def _set_up_sheet(sheet, columns, *, header_row=1, header_font=HEADER_FONT, freeze_panes="B2", header_height=None):
     """What every sheet we write shares: when `columns` ((title, width) pairs) are given, their titles in
     `header_row` (white on the dark fill, wrapped, repeated on each printed page), the column widths and
-    the frozen panes; always, landscape printing fitted to the page width (as many pages down as needed).
+    the frozen panes; always, landscape A4 printing fitted to the page width (as many pages down as needed).
     Protection is `_protect`, called once the sheet is filled."""
     if columns:
         for index, (title, width) in enumerate(columns, start=1):
@@ -224,6 +224,9 @@ def _set_up_sheet(sheet, columns, *, header_row=1, header_font=HEADER_FONT, free
             sheet.row_dimensions[header_row].height = header_height
         sheet.print_title_rows = f"{header_row}:{header_row}"
         sheet.freeze_panes = freeze_panes
+    sheet.page_setup.paperSize = PAPER_A4
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.8
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
@@ -232,14 +235,11 @@ def _set_up_sheet(sheet, columns, *, header_row=1, header_font=HEADER_FONT, free
 
 def _new_sheet(workbook, title, columns, doc, *, first=False):
     """An answer-form sheet: the shared set-up (`_set_up_sheet`, header row frozen below column A)
-    on A4 with grid lines, and the running header/footer naming the tender and the sheet."""
+    with grid lines, and the running header/footer naming the tender and the sheet."""
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
     _set_up_sheet(sheet, columns, header_height=answer_form.row_height(columns) if columns else None)
-    sheet.page_setup.paperSize = PAPER_A4
     sheet.print_options.gridLines = True
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.8
-    sheet.page_margins.header = sheet.page_margins.footer = 0.3
     reference = _header_footer_text(f"{doc['reference']} — {doc['title']}")
     sheet.oddHeader.left.text = reference
     sheet.oddHeader.left.size = 9
@@ -889,6 +889,7 @@ def render_price_schedule_xlsx(doc, *, progress=None):
             _text_cell(notes, index, 2, article.get("body_text", "")[:MAX_CELL_CHARS], alignment=WRAP)
         notes.column_dimensions["A"].width = 10
         notes.column_dimensions["B"].width = 120
+        _set_up_sheet(notes, None)
         _protect(notes)
         workbook.security = WorkbookProtection(lockStructure=True)
         report(50)
