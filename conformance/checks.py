@@ -17,6 +17,7 @@ and STU3 documents are read with their own rules: References instead of canonica
 in `rest.operation`.
 """
 
+import json
 import re
 from urllib.parse import urlsplit
 
@@ -98,6 +99,29 @@ def localize(result):
     if result.get("basis") not in BASES:
         result["basis"] = DECLARED if result.get("outcome") in (PASS, FAIL) else ABSENT
     return result
+
+
+def stored_error(parts) -> str:
+    """A probe report's `error` as the row keeps it: message codes (`{"id", "params"}`, shown joined by a
+    space) as JSON, whatever the writer's language; `error_text` shows it in the reader's."""
+    return json.dumps({"parts": list(parts)}, ensure_ascii=False)
+
+
+def error_text(stored) -> str:
+    """A probe report's `error` in the active language.
+
+    Plain text goes through gettext: the broker-down note (documents/jobs.py), whose French source is its
+    message id, and the French notes of reports written before codes were kept (shown as they are)."""
+    if not stored:
+        return ""
+    try:
+        code = json.loads(stored) if stored.startswith("{") else None
+    except ValueError:
+        code = None
+    parts = code.get("parts") if isinstance(code, dict) else None
+    if not isinstance(parts, list) or not all(isinstance(p, dict) and isinstance(p.get("id"), str) for p in parts):
+        return _(stored)
+    return " ".join(render(part["id"], part.get("params")) for part in parts)
 
 
 # Helpers -----------------------------------------------------------------------------------------

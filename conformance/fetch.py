@@ -1,6 +1,6 @@
 """Outbound HTTP for the probe: a vendor's URL must never become a way into the hospital's network.
 
-`fetch_json(url)` GETs one JSON document and refuses, with a French reason (`FetchRefused`):
+`fetch_json(url)` GETs one JSON document and refuses, with a reason (`FetchRefused`):
 - any scheme but https (plain http only for hosts listed in settings.PROBE_ALLOWED_HOSTS, i.e. tests);
 - user:password in the URL;
 - a host that resolves (the error never names the address: no DNS oracle) to a loopback, private, link-local (169.254.169.254), shared, multicast,
@@ -26,8 +26,10 @@ from urllib.parse import urlsplit
 import urllib3
 import urllib3.connection
 from django.conf import settings
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 from urllib3.util.ssl_match_hostname import CertificateError
+
+from .validate import Message
 
 MAX_BYTES = 2 * 1024 * 1024
 CONNECT_TIMEOUT = 3.0
@@ -43,11 +45,13 @@ USER_AGENT = "Clausier-conformance-probe/1.0"
 
 
 class FetchRefused(Exception):
-    """The URL was not fetched, or its answer not accepted. `reason` is a French sentence."""
+    """The URL was not fetched, or its answer not accepted. `reason` is a `validate.Message`: the sentence
+    in the active language, which keeps its message id and parameters so that a report stores it
+    untranslated and shows it in its reader's language."""
 
-    def __init__(self, reason):
-        self.reason = reason
-        super().__init__(reason)
+    def __init__(self, message_id, params=None):
+        self.reason = Message(message_id, params)
+        super().__init__(self.reason)
 
 
 @dataclass
@@ -106,16 +110,16 @@ def resolve(host: str, port: int, *, allowed: bool) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchRefused(_("Le nom %(host)s ne se résout pas (%(error)s).") % {"host": host, "error": exc})
+        raise FetchRefused(N_("Le nom %(host)s ne se résout pas (%(error)s)."), {"host": host, "error": exc})
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
     if not addresses:
-        raise FetchRefused(_("Le nom %(host)s ne se résout pas.") % {"host": host})
+        raise FetchRefused(N_("Le nom %(host)s ne se résout pas."), {"host": host})
     if not allowed:
         for address in addresses:
             if not _is_public(address):
                 # The address itself is not named: the message would otherwise map the internal network.
                 raise FetchRefused(
-                    _("Adresse refusée pour %(host)s : réseau local, privé ou réservé.") % {"host": host}
+                    N_("Adresse refusée pour %(host)s : réseau local, privé ou réservé."), {"host": host}
                 )
     return addresses[0]
 
@@ -124,22 +128,22 @@ def _check_url(url, allowed_hosts):
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
         raise FetchRefused(
-            _("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"}
+            N_("Seules les URL https sont acceptées (reçu : %(scheme)s)."), {"scheme": parts.scheme or "?"}
         )
     host = (parts.hostname or "").lower()
     if not host:
-        raise FetchRefused(_("URL sans nom d'hôte : %(url)s.") % {"url": url})
+        raise FetchRefused(N_("URL sans nom d'hôte : %(url)s."), {"url": url})
     allowed = host in {item.lower() for item in allowed_hosts}
     if parts.scheme != "https" and not (parts.scheme == "http" and allowed):
         raise FetchRefused(
-            _("Seules les URL https sont acceptées (reçu : %(scheme)s).") % {"scheme": parts.scheme or "?"}
+            N_("Seules les URL https sont acceptées (reçu : %(scheme)s)."), {"scheme": parts.scheme or "?"}
         )
     if parts.username or parts.password:
-        raise FetchRefused(_("Les identifiants dans l'URL sont refusés."))
+        raise FetchRefused(N_("Les identifiants dans l'URL sont refusés."))
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
-        raise FetchRefused(_("Port invalide dans l'URL %(url)s.") % {"url": url})
+        raise FetchRefused(N_("Port invalide dans l'URL %(url)s."), {"url": url})
     return parts, host, port, allowed
 
 
@@ -222,23 +226,23 @@ def fetch_json(
         raise
     except urllib3.exceptions.NewConnectionError as exc:  # a subclass of ConnectTimeoutError, but a refusal
         raise FetchRefused(
-            _("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__}
+            N_("Connexion impossible à %(host)s : %(error)s"), {"host": host, "error": exc.__class__.__name__}
         )
     except (urllib3.exceptions.ConnectTimeoutError, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         if expired.is_set():
-            raise FetchRefused(_("Le serveur a mis trop de temps à envoyer sa réponse."))
-        raise FetchRefused(_("Le serveur %(host)s n'a pas répondu à temps.") % {"host": host})
+            raise FetchRefused(N_("Le serveur a mis trop de temps à envoyer sa réponse."))
+        raise FetchRefused(N_("Le serveur %(host)s n'a pas répondu à temps."), {"host": host})
     except (urllib3.exceptions.SSLError, ssl.SSLError, CertificateError) as exc:
         if expired.is_set():
-            raise FetchRefused(_("Le serveur a mis trop de temps à envoyer sa réponse."))
+            raise FetchRefused(N_("Le serveur a mis trop de temps à envoyer sa réponse."))
         raise FetchRefused(
-            _("Connexion TLS refusée avec %(host)s : %(error)s") % {"host": host, "error": _scrub(exc, address, host)}
+            N_("Connexion TLS refusée avec %(host)s : %(error)s"), {"host": host, "error": _scrub(exc, address, host)}
         )
     except (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError) as exc:
         if expired.is_set():
-            raise FetchRefused(_("Le serveur a mis trop de temps à envoyer sa réponse."))
+            raise FetchRefused(N_("Le serveur a mis trop de temps à envoyer sa réponse."))
         raise FetchRefused(
-            _("Connexion impossible à %(host)s : %(error)s") % {"host": host, "error": exc.__class__.__name__}
+            N_("Connexion impossible à %(host)s : %(error)s"), {"host": host, "error": exc.__class__.__name__}
         )
     finally:
         watchdog.cancel()
@@ -252,7 +256,7 @@ def fetch_json(
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise FetchRefused(_("La réponse de %(url)s n'est pas du JSON valide.") % {"url": url})
+        raise FetchRefused(N_("La réponse de %(url)s n'est pas du JSON valide."), {"url": url})
     return Fetched(url=url, body=body, data=data, content_type=content_type, tls_version=tls_version, headers=headers)
 
 
@@ -269,30 +273,30 @@ def _read(response, url, max_bytes, started, deadline, allow_xml=False, expired=
     status = response.status
     if 300 <= status < 400:
         raise FetchRefused(
-            _("Redirection refusée (HTTP %(status)s vers %(location)s).")
-            % {"status": status, "location": response.headers.get("Location", "?")}
+            N_("Redirection refusée (HTTP %(status)s vers %(location)s)."),
+            {"status": status, "location": response.headers.get("Location", "?")},
         )
     if not 200 <= status < 300:
-        raise FetchRefused(_("Réponse HTTP %(status)s pour %(url)s.") % {"status": status, "url": url})
+        raise FetchRefused(N_("Réponse HTTP %(status)s pour %(url)s."), {"status": status, "url": url})
     content_type = _media_type(response.headers.get("Content-Type", ""))
     xml = allow_xml and content_type in XML_TYPES
     if content_type not in JSON_TYPES and not content_type.endswith("+json") and not xml:
-        raise FetchRefused(
-            _("Réponse refusée : type %(type)s au lieu de JSON.") % {"type": content_type or _("non indiqué")}
-        )
+        if not content_type:
+            raise FetchRefused(N_("Réponse refusée : type non indiqué au lieu de JSON."))
+        raise FetchRefused(N_("Réponse refusée : type %(type)s au lieu de JSON."), {"type": content_type})
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > max_bytes:
-        raise FetchRefused(_("Réponse trop volumineuse (plus de %(max)s octets).") % {"max": max_bytes})
+        raise FetchRefused(N_("Réponse trop volumineuse (plus de %(max)s octets)."), {"max": max_bytes})
     chunks, size = [], 0
     while True:
         if time.monotonic() - started > deadline or (expired is not None and expired.is_set()):
-            raise FetchRefused(_("Le serveur a mis trop de temps à envoyer sa réponse."))
+            raise FetchRefused(N_("Le serveur a mis trop de temps à envoyer sa réponse."))
         # read1: at most one socket read, so the deadline is checked even against a trickling server.
         chunk = response.read1(CHUNK)
         if not chunk:
             break
         size += len(chunk)
         if size > max_bytes:
-            raise FetchRefused(_("Réponse trop volumineuse (plus de %(max)s octets).") % {"max": max_bytes})
+            raise FetchRefused(N_("Réponse trop volumineuse (plus de %(max)s octets)."), {"max": max_bytes})
         chunks.append(chunk)
     return b"".join(chunks)

@@ -35,6 +35,8 @@ class ProbeReport(models.Model):
     documents = models.JSONField(default=list, blank=True)
     # [{"tender_clause", "check", "outcome", "evidence"}]
     results = models.JSONField(default=list, blank=True)
+    # Why the job failed or waits, language-neutral: message codes as JSON (conformance.checks.stored_error), or
+    # the broker-down note's French source (documents.jobs); shown through checks.error_text in the reader's language.
     error = models.TextField(_("erreur"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(

@@ -13,7 +13,7 @@ from scoring.models import Bid
 from tenders.models import TenderClause
 
 from . import selectors
-from .checks import describe
+from .checks import describe, error_text
 from .models import ProbeReport
 from .templatetags.conformance_tags import DOCUMENT_LABELS
 from .validate import localize_documents
@@ -62,7 +62,7 @@ def probe_entries(tender, bids) -> list[dict]:
                 "fetched_at": timezone.localtime(report.fetched_at).strftime("%Y-%m-%d %H:%M")
                 if report.fetched_at
                 else None,
-                "error": report.error,
+                "error": error_text(report.error),
                 "documents": [
                     {
                         "kind": document.get("kind"),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from scoring.models import Bid
 from tenders.models import TenderClause
 
-from .checks import localize
+from .checks import error_text, localize
 from .models import ProbeReport
 from .validate import localize_documents
 
@@ -134,7 +134,7 @@ def report_sections(report, tender):
         "source": report.source,
         "source_label": report.get_source_display(),
         "base_url": report.base_url,
-        "error": report.error,
+        "error": error_text(report.error),
         "documents": localize_documents(report.documents),
         "sections": sections,
         "counts": counts,

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from documents import jobs
 from organizations.access import BUYER_ROLES, has_role
@@ -133,6 +134,15 @@ def _fetch_documents(base_url, transport=None):
     return texts, reasons
 
 
+def _errors(messages):
+    """A document's `errors` (the active language) and `error_codes`, rendered again in the reader's language
+    when the report is read (validate.localize_documents)."""
+    return {
+        "errors": [str(message) for message in messages],
+        "error_codes": [message.as_code() if isinstance(message, Message) else None for message in messages],
+    }
+
+
 def evaluate_documents(*, texts, reasons=None, clause_checks, transport=None):
     """Pure: (documents, results, usable) for the documents' texts and the tender's [(tender_clause_id, check)]."""
     reasons = reasons or {}
@@ -140,22 +150,13 @@ def evaluate_documents(*, texts, reasons=None, clause_checks, transport=None):
     for kind in KINDS:
         text = texts.get(kind)
         if text is None:
-            reason = reasons.get(kind) or _("Document non fourni.")
-            documents.append({"kind": kind, "sha256": None, "valid": False, "errors": [reason]})
+            reason = reasons.get(kind) or Message(N_("Document non fourni."))
+            documents.append({"kind": kind, "sha256": None, "valid": False, **_errors([reason])})
             data[kind] = None
             continue
         validation = VALIDATORS[kind](text)
         documents.append(
-            {
-                "kind": kind,
-                "sha256": _sha256(text),
-                "valid": validation.valid,
-                "errors": [str(message) for message in validation.messages],
-                # Rendered again in the reader's language when the report is read (validate.localize_documents).
-                "error_codes": [
-                    message.as_code() if isinstance(message, Message) else None for message in validation.messages
-                ],
-            }
+            {"kind": kind, "sha256": _sha256(text), "valid": validation.valid, **_errors(validation.messages)}
         )
         data[kind] = validation.data if validation.usable else None
     results = []
@@ -196,8 +197,7 @@ def probe_run(*, report_id):
     if usable:
         report.status, report.error = ProbeReport.Status.DONE, ""
     else:
-        report.status = ProbeReport.Status.FAILED
-        report.error = " ".join(f"{document['kind']} : {' '.join(document['errors'])}" for document in documents)
+        report.status, report.error = ProbeReport.Status.FAILED, _unreadable_error(documents)
     report.save(
         update_fields=[
             "capability_statement",
@@ -213,8 +213,21 @@ def probe_run(*, report_id):
     return report
 
 
+def _unreadable_error(documents):
+    """The note of a probe that read no document: each document's kind and errors, kept as codes
+    (checks.stored_error) and shown "capability_statement : JSON illisible : … smart_configuration : …"."""
+    parts = []
+    for document in documents:
+        parts.append({"id": N_("%(document)s :"), "params": {"document": document["kind"]}})
+        pairs = zip(document["error_codes"], document["errors"], strict=True)
+        parts += [code or {"id": text, "params": {}} for code, text in pairs]
+    return checks.stored_error(parts)
+
+
 def probe_fail(*, report_id, message):
-    """The job gave up: the report ends failed with a readable note (unless it finished meanwhile)."""
+    """The job gave up: the report ends failed with a readable note (unless it finished meanwhile).
+
+    `message` is a `validate.Message`: kept as its code, shown in the reader's language."""
     ProbeReport.objects.filter(pk=report_id, status__in=[ProbeReport.Status.QUEUED, ProbeReport.Status.RUNNING]).update(
-        status=ProbeReport.Status.FAILED, error=message, finished_at=timezone.now()
+        status=ProbeReport.Status.FAILED, error=checks.stored_error([message.as_code()]), finished_at=timezone.now()
     )

@@ -2,9 +2,10 @@
 
 from celery import Task, shared_task
 from django.db import DatabaseError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from . import services
+from .validate import Message
 
 # Every countdown stays well below the Redis visibility timeout (1 h).
 MAX_RETRIES = 3
@@ -16,7 +17,9 @@ class ProbeTask(Task):
         if args:
             services.probe_fail(
                 report_id=args[0],
-                message=_("Le sondage a échoué ; relancez-le. (%(error)s)") % {"error": exc.__class__.__name__},
+                message=Message(
+                    N_("Le sondage a échoué ; relancez-le. (%(error)s)"), {"error": exc.__class__.__name__}
+                ),
             )
 
 

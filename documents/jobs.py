@@ -14,12 +14,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError
 
 logger = logging.getLogger(__name__)
 
 # Stored on the row (French source; shown through gettext where it is displayed).
-BROKER_DOWN_NOTE = "La file de travaux est injoignable ; la demande est gardée et sera relancée."
+BROKER_DOWN_NOTE = gettext_noop("La file de travaux est injoignable ; la demande est gardée et sera relancée.")
 
 
 def enqueue(task, row, *, queued_status="queued") -> bool:

@@ -5,6 +5,7 @@ One helper for every app (pages, API texts, documents), built on Django's locale
 config/formats/fr), English `12,345.5`. Each function follows the active language, or the one given
 as `language=` (a document is written in its tender's language, whatever the reader's).
 Pure functions: plain values in, text out; `None` gives "" so a template can show a dash itself.
+Templates use them through the `formatting` filters (organizations/templatetags/formatting.py).
 """
 
 import contextlib
@@ -21,8 +22,11 @@ def _in(language):
     return translation.override(language) if language else contextlib.nullcontext()
 
 
-def _is_french():
-    return (translation.get_language() or "fr").split("-")[0] == "fr"
+def is_french(language=None):
+    """Whether `language` (or the active language) writes French: "fr", "fr-fr", "fr-ca"…
+
+    For the typography that is not a number (a space before ":" and ";" in French)."""
+    return ((language or translation.get_language() or "fr").split("-")[0]).lower() == "fr"
 
 
 def _rounded(value, decimals, trim):
@@ -59,7 +63,7 @@ def format_money(value, currency="€", tax=None, *, decimals=2, language=None):
         raise ValueError(f"tax must be 'HT', 'TTC' or None, got {tax!r}")
     with _in(language):
         amount = _number(value, decimals, trim=False)
-        if _is_french():
+        if is_french():
             text = f"{amount}{NO_BREAK_SPACE}{currency}"
         else:
             text = f"{currency}{NO_BREAK_SPACE if currency.isalpha() else ''}{amount}"
@@ -76,18 +80,27 @@ def format_percent(value, decimals=2, *, trim=True, language=None):
         return ""
     with _in(language):
         number = _number(value, decimals, trim)
-        return f"{number}{NO_BREAK_SPACE}%" if _is_french() else f"{number}%"
+        return f"{number}{NO_BREAK_SPACE}%" if is_french() else f"{number}%"
+
+
+def to_date(value):
+    """The `datetime.date` of a date, a datetime (its day in the site's time zone) or an ISO string
+    ("2029-03-26", "2029-03-26T10:00:00Z": its first ten characters); None for None or ""."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
 
 
 def format_date_words(value, *, language=None):
     """A date with its month in words: "26 mars 2029" (fr) / "26 March 2029" (en).
 
-    Takes a date, a datetime (shown in the site's time zone) or an ISO string ("2029-03-26")."""
-    if value in (None, ""):
+    Takes what `to_date` takes."""
+    day = to_date(value)
+    if day is None:
         return ""
-    if isinstance(value, str):
-        value = datetime.date.fromisoformat(value[:10])
-    elif isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     with _in(language):
-        return formats.date_format(value, "j F Y")
+        return formats.date_format(day, "j F Y")

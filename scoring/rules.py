@@ -29,8 +29,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from organizations import formatting
 
 SCORED = "scored"
 ELIMINATORY = "eliminatory"
@@ -76,13 +77,11 @@ def as_number(value: Decimal | None):
 
 
 def format_number(value: Decimal) -> str:
-    """'90', '92.5' (or '92,5' in French): a sum as a person writes it."""
-    text = f"{rounded(value, 2):f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    if (get_language() or "fr").startswith("fr"):
-        text = text.replace(".", ",")
-    return text
+    """'90', '92.5' (or '92,5' in French): a sum as a person writes it.
+
+    Only scoring/views.py still calls it: it should call organizations.formatting.format_number(value, 2,
+    trim=True) itself, and this name go."""
+    return formatting.format_number(value, 2, trim=True)
 
 
 # ---------------------------------------------------------------------------
@@ -318,12 +317,12 @@ def validate_weights(criteria: Iterable[Criterion]) -> list[Problem]:
             level = _level_name(tree, parent_id)
             if level is None:
                 message = _("Les poids du niveau supérieur totalisent %(total)s %% au lieu de 100 %%.") % {
-                    "total": format_number(total)
+                    "total": formatting.format_number(total, 2, trim=True)
                 }
             else:
                 message = _(
                     "Les poids des sous-critères de « %(name)s » totalisent %(total)s %% au lieu de 100 %%."
-                ) % {"name": level, "total": format_number(total)}
+                ) % {"name": level, "total": formatting.format_number(total, 2, trim=True)}
             problems.append(Problem("sum", message, parent_id, level, total))
     return problems
 

@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from organizations.formatting import format_number
+
 from . import rules
 
 DEFAULT_STEP = Decimal(5)
@@ -66,7 +68,9 @@ def parse_level(value, scale_max) -> Decimal:
             raise ValueError(_("Un pourcentage est compris entre 0 et 100 %."))
         return number / rules.HUNDRED * scale_max
     if not 0 <= number <= scale_max:
-        raise ValueError(_("La note doit être comprise entre 0 et %(max)s.") % {"max": rules.format_number(scale_max)})
+        raise ValueError(
+            _("La note doit être comprise entre 0 et %(max)s.") % {"max": format_number(scale_max, 2, trim=True)}
+        )
     return number
 
 
@@ -302,7 +306,7 @@ def simulate(
                         "En déplaçant %(step)s points de « %(source)s » vers « %(target)s », le classement change%(winner)s."
                     )
                     % {
-                        "step": rules.format_number(step),
+                        "step": format_number(step, 2, trim=True),
                         "source": by_id[source.id].name,
                         "target": by_id[target.id].name,
                         "winner": _(" et l'offre classée première aussi") if row["winner_changed"] else "",

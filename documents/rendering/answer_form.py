@@ -9,6 +9,8 @@ import math
 
 from django.utils.translation import gettext
 
+from organizations.formatting import format_number
+
 ELIMINATORY = "mandatory"
 SCORED = "scored"
 # Roadmap statuses: the code stored on the bid → the label the vendor picks (per language).
@@ -37,8 +39,7 @@ def requirement_type_label(article):
         weight = article.get("weight")
         if weight is None:
             return gettext("Noté")
-        text = f"{float(weight):.2f}".rstrip("0").rstrip(".")
-        return gettext("Noté (%(weight)s %%)") % {"weight": text.replace(".", ",")}
+        return gettext("Noté (%(weight)s %%)") % {"weight": format_number(weight, 2, trim=True)}
     return gettext("Informatif")
 
 

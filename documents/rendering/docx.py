@@ -16,7 +16,6 @@ import re
 from xml.sax.saxutils import escape
 
 from django.utils import translation
-from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -29,14 +28,13 @@ from docx.table import Table
 from docx.text.run import Run
 
 from clause_library.markdown import tokens as markdown_tokens
-from organizations.formatting import format_date_words
+from organizations.formatting import format_date_words, to_date
 
 from . import answer_form
 from .archive import normalize_zip
 from .html import (
     derogations,
     derogations_article_number,
-    format_date,
     piece_articles,
     piece_title,
     rc_criteria,
@@ -147,7 +145,7 @@ class DocxBuilder:
         self._toc = None
         self._page = 1
         self._lines = 0
-        moment = datetime.datetime.combine(format_date(date), datetime.time(0, 0))
+        moment = datetime.datetime.combine(to_date(date), datetime.time(0, 0))
         properties = self.document.core_properties
         properties.title = title
         properties.author = author
@@ -614,11 +612,10 @@ def _cover(builder, doc, subtitle):
     builder.paragraph(doc["organization"], "Subtitle")
     builder.paragraph(doc["title"], "Title")
     builder.paragraph(subtitle, "Subtitle")
-    date = format_date(doc["generated_on"])
     for label, value in (
         (gettext("Référence"), doc["reference"]),
         (gettext("Procédure"), doc.get("procedure_label", "")),
-        (gettext("Date"), date_format(date, "j F Y")),
+        (gettext("Date"), format_date_words(doc["generated_on"], language=doc.get("language"))),
     ):
         builder.paragraph(value, label=f"{label} : ")
 

@@ -5,11 +5,9 @@
 preview. Only the article's ``body_html`` (sanitised upstream by clause_library.markdown) is marked
 safe; every other value is auto-escaped by the template engine.
 
-The generic helpers (`format_percent`, `format_date`, `render_document`) are meant for other
-documents (the evaluation report) too.
+`render_document` is meant for other documents (the evaluation report) too; numbers, percentages and
+dates are written by organizations.formatting, in the document's language.
 """
-
-import datetime
 
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -17,30 +15,13 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from organizations.formatting import format_date_words
-from organizations.formatting import format_percent as format_percent_2
+from organizations.formatting import format_date_words, format_percent
+from organizations.formatting import to_date as format_date  # noqa: F401 — still imported by xlsx.py
 
 from .fetcher import static_print_url
 
 PRINT_CSS = "css/print.css"
 MAX_DEPTH_CLASS = 4
-
-
-def format_percent(value, language="fr"):
-    """``12.5`` → ``"12,5 %"`` in French, ``"12.5 %"`` in English; ``None`` → ``""``."""
-    if value is None:
-        return ""
-    text = f"{float(value):.2f}".rstrip("0").rstrip(".")
-    if language == "fr":
-        text = text.replace(".", ",")
-    return text + "\u00a0%"
-
-
-def format_date(iso_date):
-    """A ``date`` from an ISO date string (``"2026-11-28"``), for the ``date`` template filter."""
-    if isinstance(iso_date, datetime.date):
-        return iso_date
-    return datetime.date.fromisoformat(str(iso_date)[:10])
 
 
 def kind_label(kind):
@@ -76,8 +57,8 @@ def document_context(doc, *, for_print):
             **criterion,
             "depth_class": min(int(criterion.get("depth") or 0), MAX_DEPTH_CLASS),
             "kind_label": kind_label(criterion.get("kind")),
-            "weight_display": format_percent(criterion.get("weight"), language),
-            "global_weight_display": format_percent(criterion.get("global_weight"), language),
+            "weight_display": format_percent(criterion.get("weight"), language=language),
+            "global_weight_display": format_percent(criterion.get("global_weight"), language=language),
             "article_anchor": article_anchor(criterion["article"]) if criterion.get("article") else "",
         }
         for criterion in doc.get("criteria", [])
@@ -86,7 +67,6 @@ def document_context(doc, *, for_print):
         "doc": {**doc, "sections": sections},
         "annex_sections": [s for s in sections if s.get("destination", "annex") == "annex"],
         "criteria": criteria,
-        "generated_on": format_date(doc["generated_on"]),
         "generated_on_words": format_date_words(doc["generated_on"], language=language),
         "for_print": for_print,
         "print_css_url": static_print_url(PRINT_CSS) if for_print else static(PRINT_CSS),
@@ -170,7 +150,7 @@ def derogations_article_number(doc):
 
 def price_formula_text(formula, price_weight, language="fr"):
     """{"words", "symbols", "legend"}: how the price is scored (API.md's three formulas)."""
-    points = format_percent_2(price_weight, 2, trim=False, language=language) if price_weight is not None else "N"
+    points = format_percent(price_weight, 2, trim=False, language=language) if price_weight is not None else "N"
     legend = gettext(
         "P : prix de l'offre notée (HT) ; P_min et P_max : prix le plus bas et le plus élevé des offres "
         "régulières, acceptables et appropriées ; N : pondération du critère prix (%(points)s)."
@@ -210,10 +190,10 @@ def rc_criteria(doc):
                 **criterion,
                 "depth_class": min(int(criterion.get("depth") or 0), MAX_DEPTH_CLASS),
                 "kind_label": kind_label(criterion.get("kind")),
-                "weight_display": format_percent_2(criterion["weight"], 2, trim=False, language=language)
+                "weight_display": format_percent(criterion["weight"], 2, trim=False, language=language)
                 if weighted
                 else "—",
-                "global_weight_display": format_percent_2(rounded, 2, trim=False, language=language)
+                "global_weight_display": format_percent(rounded, 2, trim=False, language=language)
                 if rounded is not None
                 else "—",
                 "article_anchor": "",
@@ -225,7 +205,7 @@ def rc_criteria(doc):
     price_weight = price.get("rounded_global_weight") if price else None
     return {
         "rows": rows,
-        "total_display": format_percent_2(round(total) / 100, 2, trim=False, language=language),
+        "total_display": format_percent(round(total) / 100, 2, trim=False, language=language),
         "eliminatory": [row for row in rows if row.get("kind") == "eliminatory"],
         "price": price_formula_text(doc.get("price_formula"), price_weight, language),
     }

@@ -13,8 +13,9 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from organizations.formatting import to_date
+
 from .archive import normalize_zip
-from .html import format_date
 from .xlsx import keep_text
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
@@ -73,7 +74,7 @@ def render_sections_xlsx(document) -> bytes:
     """`document`: {"title", "organization", "generated_on" (ISO), "notice": {"watermark", "title",
     "blocking"}, "sections": [...], "chart_labels": {...}}."""
     workbook = Workbook()
-    moment = datetime.datetime.combine(format_date(document["generated_on"]), datetime.time())
+    moment = datetime.datetime.combine(to_date(document["generated_on"]), datetime.time())
     workbook.properties.created = workbook.properties.modified = moment
     workbook.properties.creator = workbook.properties.lastModifiedBy = document["organization"]
     workbook.properties.title = document["title"]

@@ -40,8 +40,10 @@ def total_label(bar, language):
     return text
 
 
-def layout(bars, language="fr") -> dict:
-    """{"width", "height", "shapes": [("rect", x, y, w, h, colour) | ("text", x, y, text, size, anchor, bold)]}."""
+def layout(bars, language=None) -> dict:
+    """{"width", "height", "shapes": [("rect", x, y, w, h, colour) | ("text", x, y, text, size, anchor, bold)]}.
+
+    The words are in the active language; the numbers in `language` (a document's), else in the active one too."""
     height = TOP + ROW * len(bars) + 30
     width = LABEL_WIDTH + BAR_WIDTH + 110
     shapes = [("text", 0, 16, _("Points par offre (sur 100)"), 12, "start", True)]
@@ -136,8 +138,8 @@ def png(picture, scale=2) -> bytes:
 
 
 def chart_svg(chart_data) -> str:
-    """The chart of the results page: {"language", "bids": [{"vendor", "technical_points", "price_points",
-    "eligible", "total"?}]}."""
+    """The chart of the results page: {"language"?, "bids": [{"vendor", "technical_points", "price_points",
+    "eligible", "total"?}]}. Without "language" the numbers follow the active language, as the words do."""
     bars = [
         {
             **bar,
@@ -147,4 +149,4 @@ def chart_svg(chart_data) -> str:
         }
         for bar in bars_of(chart_data)
     ]
-    return svg(layout(bars, chart_data.get("language", "fr")))
+    return svg(layout(bars, chart_data.get("language")))

@@ -11,7 +11,7 @@ Texts are final here (dates in words, money HT and TTC, full names): the writers
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from organizations.formatting import format_date_words, format_money, format_number, format_percent
+from organizations.formatting import format_date_words, format_money, format_number, format_percent, is_french
 
 from . import chart
 
@@ -48,7 +48,7 @@ def section(key, title, sheet, blocks):
 
 def colon(language):
     """A label's colon: French typography puts a space before it, English does not."""
-    return " : " if language == "fr" else ": "
+    return " : " if is_french(language) else ": "
 
 
 class Formats:
@@ -57,7 +57,7 @@ class Formats:
     def __init__(self, language):
         self.language = language
         self.colon = colon(language)
-        self.semicolon = " ; " if language == "fr" else "; "
+        self.semicolon = " ; " if is_french(language) else "; "
 
     def number(self, value):
         return {"text": format_number(value, 2, language=self.language) if value is not None else "—", "value": value}

@@ -1,27 +1,18 @@
-"""Numbers on the evaluation pages, in the active language: "1 200 000,50 €" in French; a vendor's
-committed values under the labels of the clause's parameters."""
+"""On the evaluation pages, in the active language: dates kept as ISO text, and a vendor's committed
+values under the labels of the clause's parameters (numbers, percentages and money: the `formatting`
+filters of organizations)."""
 
 import datetime
 from decimal import Decimal
 
 from django import template
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 
 from clause_library.parameters import display_value, normalize_definition
 from organizations.formatting import format_number
 
 register = template.Library()
-
-
-@register.filter
-def money(value):
-    """A price with thousands separators and two decimals (none when whole), then "€"."""
-    if value in (None, ""):
-        return ""
-    amount = Decimal(str(value))
-    places = 0 if amount == amount.to_integral_value() else 2
-    return f"{number_format(amount, decimal_pos=places, use_l10n=True, force_grouping=True)}\u00a0€"
 
 
 @register.filter

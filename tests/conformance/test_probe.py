@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conformance import selectors, services, tasks
+from conformance.checks import error_text
 from conformance.models import ProbeReport
 from scoring.models import Bid
 
@@ -224,7 +225,7 @@ def test_it_fails_the_report_when_no_document_can_be_read(api, probed, eager, dj
     body = api(probed.lead).get(url(probed.bid)).json()
     assert body["status"] == "failed"
     assert outcomes(body) == ["unknown"] * len(all_checks())
-    assert ProbeReport.objects.get().error.startswith("capability_statement : JSON illisible")
+    assert error_text(ProbeReport.objects.get().error).startswith("capability_statement : JSON illisible")
 
 
 def test_it_refuses_an_upload_that_is_too_big_or_not_utf8(api, probed, django_capture_on_commit_callbacks, monkeypatch):
@@ -312,7 +313,7 @@ def test_it_fails_the_report_readably_when_the_job_gives_up(probed, buyer):
     report = services.probe_request(user=buyer, bid=probed.bid, files={"capability_statement": b"{}"})
     tasks.run_probe.on_failure(RuntimeError("boom"), "task-id", (report.pk,), {}, None)
     report.refresh_from_db()
-    assert report.status == "failed" and "RuntimeError" in report.error
+    assert report.status == "failed" and "RuntimeError" in error_text(report.error)
 
 
 def test_it_queues_the_job_only_after_commit(probed, buyer, django_capture_on_commit_callbacks, monkeypatch):

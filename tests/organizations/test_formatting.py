@@ -5,10 +5,18 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.template import Context, Template
 from django.utils import translation
 from django.utils.translation import pgettext
 
-from organizations.formatting import format_date_words, format_money, format_number, format_percent
+from organizations.formatting import (
+    format_date_words,
+    format_money,
+    format_number,
+    format_percent,
+    is_french,
+    to_date,
+)
 
 NNBSP = "\u202f"  # narrow no-break space: French thousands
 NBSP = "\u00a0"
@@ -85,3 +93,54 @@ def test_it_writes_dates_with_the_month_in_words():
 
 def test_nothing_gives_an_empty_text():
     assert format_number(None) == format_money(None) == format_percent(None) == format_date_words(None) == ""
+
+
+def test_it_reads_a_date_from_a_date_a_datetime_or_iso_text():
+    day = datetime.date(2029, 3, 26)
+    assert to_date(day) == to_date("2029-03-26") == to_date("2029-03-26T10:00:00Z") == day
+    assert to_date(datetime.datetime(2029, 3, 26, 9, 0)) == day
+    moment = datetime.datetime(2029, 12, 31, 23, 30, tzinfo=zoneinfo.ZoneInfo("UTC"))
+    assert to_date(moment) == datetime.date(2030, 1, 1)  # the site's day (Paris)
+    assert to_date(None) is to_date("") is None
+
+
+def test_it_knows_a_french_language_by_its_first_part():
+    assert is_french("fr") and is_french("fr-ca") and is_french("FR-fr") and not is_french("en")
+    with translation.override("en"):
+        assert not is_french() and is_french("fr")
+
+
+# The template filters ({% load formatting %}) -----------------------------------------------------
+
+FILTERS = Template(
+    "{% load formatting %}{{ total|number:2 }}|{{ weight|number:'-2' }}|{{ weight|number }}|{{ share|percent }}|"
+    "{{ share|percent:2 }}|{{ price|money }}|{{ cents|money }}|{{ missing|number }}{{ missing|money }}|{{ text|number }}"
+)
+VALUES = {
+    "total": 12345.678,
+    "weight": Decimal("92.50"),
+    "share": 12.5,
+    "price": 125000,
+    "cents": Decimal("1200000.5"),
+    "missing": None,
+    "text": "douze",
+}
+
+
+def test_the_filters_write_the_pages_language():
+    with translation.override("fr"):
+        french = FILTERS.render(Context(VALUES)).split("|")
+    with translation.override("en"):
+        english = FILTERS.render(Context(VALUES)).split("|")
+    assert french == [
+        f"12{NNBSP}345,68",
+        "92,5",
+        "92,5",
+        f"12,5{NBSP}%",
+        f"12,50{NBSP}%",
+        f"125{NNBSP}000{NBSP}€",
+        f"1{NNBSP}200{NNBSP}000,50{NBSP}€",
+        "",
+        "",
+    ]
+    assert english == ["12,345.68", "92.5", "92.5", "12.5%", "12.50%", "€125,000", "€1,200,000.50", "", ""]

@@ -16,8 +16,8 @@ from documents.services import RenderError
 from scoring.models import EliminatoryDecision
 from tenders.selectors import tender_document
 
+from .answer_form_helpers import answered_form
 from .reporting import build, flat, make_decided
-from .test_answer_form import answered_form
 
 pytestmark = pytest.mark.django_db
 

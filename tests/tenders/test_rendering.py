@@ -3,10 +3,10 @@
 import copy
 
 import pytest
+from django.utils import translation
 
 from clause_library.markdown import fill_text, render_html
 from documents.rendering.html import (
-    format_percent,
     render_piece_html,
     render_tender_html,
     render_tender_preview_fragment,
@@ -225,8 +225,9 @@ def test_it_leaves_the_input_document_unchanged(doc):
     assert doc == before
 
 
-def test_it_formats_percentages_per_language():
-    assert format_percent(12.5, "fr") == "12,5\u00a0%"
-    assert format_percent(12.5, "en") == "12.5\u00a0%"
-    assert format_percent(40.0, "fr") == "40\u00a0%"
-    assert format_percent(None) == ""
+def test_it_writes_the_rc_percentages_in_the_document_language_whatever_the_reader_s():
+    french = render_piece_html(build_document(language="fr"), "rc")
+    assert "60,00\u00a0%" in french and "100,00\u00a0%" in french
+    with translation.override("fr"):  # an English document read on a French page stays English
+        english = render_piece_html(build_document(language="en"), "rc")
+    assert "60.00%" in english and "100.00%" in english and "60,00" not in english
