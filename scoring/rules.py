@@ -76,14 +76,6 @@ def as_number(value: Decimal | None):
     return round(float(value), PLACES)
 
 
-def format_number(value: Decimal) -> str:
-    """'90', '92.5' (or '92,5' in French): a sum as a person writes it.
-
-    Only scoring/views.py still calls it: it should call organizations.formatting.format_number(value, 2,
-    trim=True) itself, and this name go."""
-    return formatting.format_number(value, 2, trim=True)
-
-
 # ---------------------------------------------------------------------------
 # Inputs
 

@@ -16,7 +16,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from organizations.formatting import format_date_words, format_percent
-from organizations.formatting import to_date as format_date  # noqa: F401 — still imported by xlsx.py
 
 from .fetcher import static_print_url
 

@@ -38,9 +38,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from stdnum.fr import siret as siret_number
 
+from organizations.formatting import to_date
+
 from . import answer_form
 from .archive import normalize_zip
-from .html import format_date
 
 INSTRUCTIONS_SHEET = "Instructions"
 CANDIDATE_SHEET = "Candidat"
@@ -184,7 +185,7 @@ def _new_workbook(doc, title):
     """A workbook whose properties (dates, author, title) come from the document only, never from the
     clock: same document, same bytes."""
     workbook = Workbook()
-    moment = datetime.datetime.combine(format_date(doc["generated_on"]), datetime.time(0, 0))
+    moment = datetime.datetime.combine(to_date(doc["generated_on"]), datetime.time(0, 0))
     workbook.properties.created = moment
     workbook.properties.modified = moment
     workbook.properties.creator = doc["organization"]

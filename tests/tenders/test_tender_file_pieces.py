@@ -420,6 +420,8 @@ def test_the_price_schedule_has_one_line_per_price_clause_to_confirm(file_tender
     # The column titles stay in view on screen and on every printed page, which fits the width.
     assert sheet.freeze_panes == "A6" and sheet.print_title_rows == "$5:$5"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    # Printed on A4 like every piece of the tender file, the conditions sheet too.
+    assert {str(s.page_setup.paperSize) for s in workbook.worksheets} == {"9"}
     validations = [v for v in sheet.data_validations.dataValidation if "I6" in str(v.sqref)]
     assert validations and validations[0].formula1 == '"Oui,Non"'
     assert sheet["B7"].value == "Total" and sheet["F7"].value == "=SUM(F6:F6)"
