@@ -10,6 +10,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from organizations.formatting import format_number
+
 TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 FIELDS = ("name", "label", "type", "default", "required", "choices", "min", "max", "help")
@@ -255,6 +257,7 @@ def display_value(value, language="fr"):
         if language == "en":
             return "yes" if value else "no"
         return "oui" if value else "non"
-    if isinstance(value, float) and language == "fr":
-        return f"{value}".replace(".", ",")
+    if isinstance(value, (float, Decimal)):
+        # 99,95 / 99.95; thousands grouped as the language groups them (1 500,5): organizations.formatting.
+        return format_number(value, 6, trim=True, language=language)
     return str(value)

@@ -7,6 +7,7 @@ builds each (kind, format) is registered by the app that owns the data (document
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -110,3 +111,9 @@ class Document(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def error_text(self):
+        """`error` in the reader's language: the job's notes are stored as their French msgid
+        (documents/jobs.py BROKER_DOWN_NOTE) and translated here; any other text shows as stored."""
+        return gettext(self.error) if self.error else ""

@@ -110,6 +110,7 @@ class DocumentSerializer(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
     # The tender changed after this document was asked for (its file still downloads).
     stale = serializers.BooleanField(read_only=True)
+    error = serializers.CharField(source="error_text", read_only=True)
 
     class Meta:
         model = Document

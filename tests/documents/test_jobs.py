@@ -72,3 +72,22 @@ def test_failure_messages_are_sentences():
     assert jobs.failure_message(RenderError("Aucune offre."), known=(RenderError,)) == "Aucune offre."
     assert jobs.failure_message(ValueError("bad value\nTraceback …")) == "Le rendu du document a échoué : bad value"
     assert jobs.failure_message(ValueError()) == "Le rendu du document a échoué : ValueError"
+
+
+def test_the_broker_down_note_reads_in_the_readers_language_on_the_api_and_the_page(filled_tender, buyer, monkeypatch):
+    from django.test import Client
+
+    from tests.conftest import api_client
+
+    document = Document.objects.create(tender=filled_tender, kind="tender", format="pdf")
+    monkeypatch.setattr(tasks.render_document, "apply_async", _down)
+    jobs.enqueue(tasks.render_document, document)
+    english = "The job queue is unreachable; the request is kept and will be sent again."
+
+    url = f"/api/v1/documents/{document.pk}/"
+    assert api_client(buyer).get(url).json()["error"] == jobs.BROKER_DOWN_NOTE
+    assert api_client(buyer).get(url, HTTP_ACCEPT_LANGUAGE="en").json()["error"] == english
+    page = Client()
+    page.force_login(buyer)
+    editor = page.get(f"/tenders/{filled_tender.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english in editor and jobs.BROKER_DOWN_NOTE not in editor
