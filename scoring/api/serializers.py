@@ -223,7 +223,15 @@ class ResultBidSerializer(serializers.Serializer):
 
 class BlockingSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
-        choices=["eliminatory_undecided", "evaluator_pending", "consensus_required", "low_offer_pending"]
+        choices=[
+            "eliminatory_undecided",
+            "evaluator_pending",
+            "consensus_required",
+            "low_offer_pending",
+            "technical_open",
+            "reopened",
+            "tie_for_first",
+        ]
     )
     message = serializers.CharField()
 

@@ -252,7 +252,9 @@ class BidAnswersView(GenericAPIView):
     def get(self, request, pk):
         bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
-        page = self.paginate_queryset(selectors.answers_of(bid))
+        # Sealed price: the answer to the price criterion states the price (omitted, as the bid page does).
+        sealed = not access.sees_prices(request.user, bid.tender)
+        page = self.paginate_queryset(selectors.answers_of(bid, sealed_price=sealed))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={201: AnswerSerializer})
