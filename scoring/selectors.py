@@ -471,6 +471,21 @@ def tender_outcome(tender) -> Outcome:
     )
 
 
+def is_price_revealing(decision) -> bool:
+    """Whether a reader who may not see prices yet (access.sees_prices) must get this decision without its
+    qualification and reason: an offer qualified unacceptable (CCP L2152-3) is one whose price exceeds
+    the budget, and the lead's reason usually quotes it. Every non-compliant decision is read so, not
+    only the unacceptable ones: a qualification missing from those alone would name them."""
+    return decision is not None and decision.decision == EliminatoryDecision.Decision.NON_COMPLIANT
+
+
+def _seal(decisions, sealed_price):
+    for decision in decisions:
+        if sealed_price and is_price_revealing(decision):
+            decision.qualification, decision.reason = "", ""
+    return decisions
+
+
 def eliminatory_decisions_of(bid):
     """The lead's decisions on the bid's eliminatory requirements, each with the vendor's own `compliant`."""
     answer = Answer.objects.filter(bid=OuterRef("bid"), criterion=OuterRef("criterion")).values("compliant")[:1]
@@ -522,10 +537,11 @@ def _answers_by_cell(tender) -> dict:
     return {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
 
 
-def bid_answer_rows(tender, bid) -> list[dict]:
-    """The bid page's rows: each criterion the vendor answered, and every eliminatory one (with the lead's decision)."""
+def bid_answer_rows(tender, bid, *, sealed_price=False) -> list[dict]:
+    """The bid page's rows: each criterion the vendor answered, and every eliminatory one (with the lead's
+    decision; with `sealed_price`, an unacceptable one without what it says of the price: `is_price_revealing`)."""
     answers = {a.criterion_id: a for a in answers_of(bid)}
-    decisions = {d.criterion_id: d for d in eliminatory_decisions_of(bid)}
+    decisions = {d.criterion_id: d for d in _seal(eliminatory_decisions_of(bid), sealed_price)}
     rows = []
     for criterion, _depth, number, _share in criteria_tree(tender):
         answer = answers.get(criterion.pk)
@@ -543,14 +559,18 @@ def bid_answer_rows(tender, bid) -> list[dict]:
     return rows
 
 
-def grid_of(tender, user) -> dict:
+def grid_of(tender, user, *, sealed_price=False) -> dict:
     """The evaluator's grid: their own scores of each bid on each scored leaf (with the rubric and the
-    vendor's answer at hand), and the eliminatory requirements with the lead's decisions."""
+    vendor's answer at hand), and the eliminatory requirements with the lead's decisions (`sealed_price`:
+    as in `bid_answer_rows`)."""
     tree = criteria_tree(tender)
     bid_list = list(bids_of(tender))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=user)}
     answers = _answers_by_cell(tender)
-    decisions = {(d.bid_id, d.criterion_id): d for d in EliminatoryDecision.objects.filter(bid__tender=tender)}
+    decisions = {
+        (d.bid_id, d.criterion_id): d
+        for d in _seal(EliminatoryDecision.objects.filter(bid__tender=tender), sealed_price)
+    }
     rows = [
         {
             "criterion": c,

@@ -267,3 +267,49 @@ def test_an_evaluator_reads_no_answer_to_the_price_criterion_before_close(api, s
     services.tender_close_technical(user=sealed.lead, tender=sealed.tender)
     assert price.pk in [row["criterion"] for row in api(sealed.eval1).get(url).json()["results"]]
     assert Answer.objects.filter(bid=sealed.alpha, criterion=price).exists()
+
+
+def test_an_evaluator_does_not_learn_that_a_sealed_price_exceeds_the_budget(api, sealed):
+    """An offer qualified unacceptable (L2152-3: its price exceeds the budget) says something of its price;
+    the lead's reason usually quotes it."""
+    lead = api(sealed.lead)
+    hds = sealed.criteria.hds
+    EliminatoryDecision.objects.filter(bid=sealed.bravo).delete()
+    decided = lead.put(
+        f"/api/v1/bids/{sealed.bravo.pk}/eliminatory/{hds.pk}/",
+        {"decision": "non_compliant", "qualification": "unacceptable", "reason": "98 765,43 € HT : budget dépassé."},
+        format="json",
+    )
+    assert decided.status_code == 200
+    t, b = sealed.tender.pk, sealed.bravo.pk
+    urls = [f"/api/v1/bids/{b}/eliminatory/{hds.pk}/", f"/api/v1/bids/{b}/eliminatory/"]
+    pages = [f"/evaluation/tenders/{t}/grid/", f"/evaluation/tenders/{t}/bids/{b}/"]
+    browser = Client()
+    browser.force_login(sealed.eval1)
+    evaluator = api(sealed.eval1)
+    bodies = [evaluator.get(url).content.decode() for url in urls] + [browser.get(p).content.decode() for p in pages]
+    for body in bodies:
+        assert "budget" not in body and "nacceptable" not in body and not price_marks(body)
+    detail = api(sealed.eval1).get(urls[0]).json()
+    assert (detail["decision"], detail["qualification"], detail["reason"]) == ("non_compliant", None, None)
+    assert lead.get(urls[0]).json()["qualification"] == "unacceptable"
+    services.tender_close_technical(user=sealed.lead, tender=sealed.tender)
+    assert api(sealed.eval1).get(urls[0]).json()["reason"] == "98 765,43 € HT : budget dépassé."
+    assert "nacceptable" in browser.get(pages[1]).content.decode()
+
+
+def test_no_qualification_stands_out_as_the_hidden_one_while_prices_are_sealed(api, sealed):
+    """Every non-compliant decision reads alike while sealed: a null qualification on the unacceptable one
+    alone would name it."""
+    lead, hds = api(sealed.lead), sealed.criteria.hds
+    for bid, qualification in ((sealed.alpha, "irregular"), (sealed.bravo, "unacceptable")):
+        lead.put(
+            f"/api/v1/bids/{bid.pk}/eliminatory/{hds.pk}/",
+            {"decision": "non_compliant", "qualification": qualification, "reason": "Motif."},
+            format="json",
+        )
+    read = [
+        api(sealed.eval1).get(f"/api/v1/bids/{bid.pk}/eliminatory/{hds.pk}/").json()
+        for bid in (sealed.alpha, sealed.bravo)
+    ]
+    assert [(r["decision"], r["qualification"], r["reason"]) for r in read] == [("non_compliant", None, None)] * 2
