@@ -178,6 +178,9 @@ def sealed(api, evaluation, hospital):
     evaluation.other_evaluator = member(hospital, "evaluator", username="eval-other")
     Evaluator.objects.create(tender=other, user=evaluation.other_evaluator, declared_at=timezone.now())
     evaluation.unnamed = member(hospital, "evaluator", username="not-named")
+    # A buyer named evaluator before the rule that forbids it (issue 18, finding 6 b): an evaluator there.
+    evaluation.buyer_evaluator = member(hospital, "buyer", username="buyer-evaluator")
+    Evaluator.objects.create(tender=tender, user=evaluation.buyer_evaluator, declared_at=timezone.now())
     return evaluation
 
 
@@ -227,7 +230,7 @@ def page_paths(e):
     ]
 
 
-@pytest.mark.parametrize("who", ["eval1", "eval2", "unnamed", "other_evaluator"])
+@pytest.mark.parametrize("who", ["eval1", "eval2", "unnamed", "other_evaluator", "buyer_evaluator"])
 def test_no_sealed_price_reaches_an_evaluator_or_a_member_before_close(api, sealed, who):
     user = getattr(sealed, who)
     browser = Client()
