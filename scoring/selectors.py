@@ -118,8 +118,13 @@ def bids_of(tender):
     return Bid.objects.filter(tender=tender).order_by("id")
 
 
-def answers_of(bid):
-    return Answer.objects.filter(bid=bid).select_related("criterion").order_by("criterion__position", "criterion_id")
+def answers_of(bid, *, sealed_price=False):
+    """The bid's answers; with `sealed_price` (a reader who may not see prices yet: access.sees_prices),
+    without the answer to the price criterion, which states the price."""
+    queryset = Answer.objects.filter(bid=bid).select_related("criterion")
+    if sealed_price:
+        queryset = queryset.exclude(criterion__kind=Criterion.Kind.PRICE)
+    return queryset.order_by("criterion__position", "criterion_id")
 
 
 def scores_of(bid, *, only_user=None):
@@ -155,19 +160,32 @@ REVIEW_FIELDS = (
 )
 
 
+STATE_FIELDS = ("low_offer_threshold", "technical_closed_at", "reopened_at", "reopen_reason")
+
+
 def _bids_with_reviews(tender):
-    """One query: each bid with its abnormally-low-offer review (LEFT JOIN) and the tender's threshold (subquery)."""
-    threshold = EvaluationState.objects.filter(tender=OuterRef("tender")).values("low_offer_threshold")[:1]
+    """One query: each bid with its abnormally-low-offer review (LEFT JOIN) and the tender's evaluation state
+    (threshold, closed, reopened: subqueries). The state is {} without any bid."""
+    state = EvaluationState.objects.filter(tender=OuterRef("tender"))
     rows = (
         Bid.objects.filter(tender=tender)
-        .annotate(threshold=Subquery(threshold))
+        .annotate(**{f"state_{f}": Subquery(state.values(f)[:1]) for f in STATE_FIELDS})
         .order_by("id")
-        .values_list("pk", "vendor", "price", "threshold", *(f"low_offer_review__{f}" for f in REVIEW_FIELDS))
+        .values_list(
+            "pk",
+            "vendor",
+            "price",
+            *(f"state_{f}" for f in STATE_FIELDS),
+            *(f"low_offer_review__{f}" for f in REVIEW_FIELDS),
+        )
     )
-    bids, reviews, threshold_value = [], {}, None
-    for pk, vendor, price, row_threshold, *review in rows:
+    bids, reviews, state_values = [], {}, {}
+    for pk, vendor, price, *rest in rows:
+        state_values, review = (
+            dict(zip(STATE_FIELDS, rest[: len(STATE_FIELDS)], strict=True)),
+            rest[len(STATE_FIELDS) :],
+        )
         bids.append(rules.Bid(id=pk, vendor=vendor, price=price))
-        threshold_value = row_threshold
         if review[0] is not None:
             reviews[pk] = dict(
                 zip(
@@ -176,7 +194,7 @@ def _bids_with_reviews(tender):
                     strict=True,
                 )
             )
-    return bids, reviews, threshold_value
+    return bids, reviews, state_values
 
 
 def evaluation_inputs(tender, *, _extra=None) -> dict:
@@ -187,9 +205,9 @@ def evaluation_inputs(tender, *, _extra=None) -> dict:
     reviews and the threshold read by the same bids query.
     """
     criteria = rule_criteria(criteria_of(tender))
-    bids, reviews, threshold = _bids_with_reviews(tender)
+    bids, reviews, state = _bids_with_reviews(tender)
     if _extra is not None:
-        _extra.update({"reviews": reviews, "threshold": threshold})
+        _extra.update({"reviews": reviews, "threshold": state.get("low_offer_threshold"), "state": state})
     # The database sums each cell up (sum, count, lowest, highest): a row per cell rather than per evaluator.
     cells = (
         Score.objects.filter(bid__tender=tender)
@@ -289,12 +307,13 @@ class Outcome:
     """The ranked results, the abnormally low offers, what keeps the results provisional, and the awardee.
 
     `blocking` lists [{"code", "message"}] (codes eliminatory_undecided, evaluator_pending,
-    consensus_required, low_offer_pending); `provisional` is true while it is not empty; `awardee`
-    is the id of the bid ranked first alone once nothing blocks (None while provisional, on a tie
-    for first or without any eligible bid).
+    consensus_required, low_offer_pending, then technical_open or reopened from `closing`, then
+    tie_for_first); `provisional` is true while it is not empty; `awardee` is the id of the bid
+    ranked first alone once nothing blocks (None while provisional, hence on a tie for first, or
+    without any eligible bid).
     """
 
-    def __init__(self, results, low_offers, threshold, blocking=None):
+    def __init__(self, results, low_offers, threshold, blocking=None, closing=None):
         self.results = results
         self.low_offers = low_offers
         self.threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
@@ -308,8 +327,21 @@ class Outcome:
                     % {"vendors": ", ".join(row["vendor"] for row in pending_low_offers)},
                 }
             )
-        self.provisional = bool(self.blocking)
+        self.blocking += closing or []
         first = [r for r in results if r.eligible is True and r.rank == 1]
+        if len(first) > 1:
+            # The law sets no tie-break: the ranking must say so rather than pick one bid silently.
+            self.blocking.append(
+                {
+                    "code": "tie_for_first",
+                    "message": _(
+                        "Égalité au premier rang entre %(vendors)s : aucun attributaire n'est désigné tant que "
+                        "l'égalité n'est pas départagée selon la règle annoncée dans les documents de la consultation."
+                    )
+                    % {"vendors": ", ".join(r.vendor for r in first)},
+                }
+            )
+        self.provisional = bool(self.blocking)
         self.awardee = first[0].bid if len(first) == 1 and not self.provisional else None
 
 
@@ -321,13 +353,18 @@ def low_offers_of(tender) -> Outcome:
 
 
 def _blocking(tender, inputs, results) -> list[dict]:
-    """What keeps the results from being final, besides abnormally low offers (two queries).
+    """What keeps the results from being final, besides abnormally low offers and a tie for first (two queries).
 
     - eliminatory_undecided: a bid with an eliminatory requirement not decided (or under regularisation);
     - evaluator_pending: a named evaluator who has not declared, or has not scored every scored leaf of
       every bid still in the running (eligible or undecided);
+      Without any named evaluator, every cell of a scored leaf of a bid in the running with neither a
+      score nor a consensus is missing;
     - consensus_required: a cell whose evaluators' scores are dispersed (rules.is_dispersed: highest −
-      lowest ≥ 40 % of scale_max) and that has no consensus, on a bid still in the running.
+      lowest ≥ 40 % of scale_max) and that has no consensus, on a bid still in the running;
+    - technical_open: technical scoring is not closed (scores may still change); reopened: the lead
+      reopened the evaluation after close-technical (bids, prices, decisions may change) and has not
+      closed it again. Read from `inputs`' state (the bids query) — or the state row without any bid.
     """
     blocking = []
     names = {c.id: c.name for c in inputs["criteria"]}
@@ -355,7 +392,17 @@ def _blocking(tender, inputs, results) -> list[dict]:
             done[evaluator_id] += count
     expected = len(leaves) * len(running)
     pending = []
-    for evaluator in evaluators_of(tender):
+    evaluators = list(evaluators_of(tender))
+    if not evaluators:
+        unscored = sum(
+            1
+            for bid_id in running
+            for c in leaves
+            if (bid_id, c) not in inputs["scores"] and (bid_id, c) not in inputs["consensus"]
+        )
+        if unscored:
+            pending.append(_("Aucun évaluateur désigné : %(missing)d note(s) manquante(s)") % {"missing": unscored})
+    for evaluator in evaluators:
         person = evaluator.user.get_full_name() or evaluator.user.username
         if evaluator.declared_at is None:
             pending.append(_("%(name)s n'a pas déclaré l'absence de conflit d'intérêts") % {"name": person})
@@ -383,10 +430,34 @@ def _blocking(tender, inputs, results) -> list[dict]:
     return blocking
 
 
+def _state_blocking(tender, state) -> list[dict]:
+    """technical_open / reopened (see `_blocking`), from the state read with the bids (listed after low offers)."""
+    if not state:  # no bid: the state was not read with them
+        row = state_of(tender)
+        state = {"technical_closed_at": row.technical_closed_at, "reopened_at": row.reopened_at}
+        state["reopen_reason"] = row.reopen_reason
+    if state["technical_closed_at"] is None:
+        return [
+            {
+                "code": "technical_open",
+                "message": _("La notation technique n'est pas close : les notes peuvent encore changer."),
+            }
+        ]
+    if state["reopened_at"] is not None:
+        return [
+            {
+                "code": "reopened",
+                "message": _("L'évaluation est rouverte (motif : %(reason)s) ; elle doit être close à nouveau.")
+                % {"reason": state["reopen_reason"] or "—"},
+            }
+        ]
+    return []
+
+
 def tender_outcome(tender) -> Outcome:
     """Results, abnormally low offers, blocking reasons, provisional flag, awardee; raises like tender_results.
 
-    Eight queries whatever the number of bids, criteria or evaluators.
+    Eight queries whatever the number of bids, criteria or evaluators (the state comes with the bids).
     """
     extra = {}
     inputs = evaluation_inputs(tender, _extra=extra)
@@ -396,7 +467,23 @@ def tender_outcome(tender) -> Outcome:
         low_offer_rows(inputs, extra["reviews"], extra["threshold"]),
         extra["threshold"],
         blocking=_blocking(tender, inputs, results),
+        closing=_state_blocking(tender, extra["state"]),
     )
+
+
+def is_price_revealing(decision) -> bool:
+    """Whether a reader who may not see prices yet (access.sees_prices) must get this decision without its
+    qualification and reason: an offer qualified unacceptable (CCP L2152-3) is one whose price exceeds
+    the budget, and the lead's reason usually quotes it. Every non-compliant decision is read so, not
+    only the unacceptable ones: a qualification missing from those alone would name them."""
+    return decision is not None and decision.decision == EliminatoryDecision.Decision.NON_COMPLIANT
+
+
+def _seal(decisions, sealed_price):
+    for decision in decisions:
+        if sealed_price and is_price_revealing(decision):
+            decision.qualification, decision.reason = "", ""
+    return decisions
 
 
 def eliminatory_decisions_of(bid):
@@ -450,10 +537,11 @@ def _answers_by_cell(tender) -> dict:
     return {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
 
 
-def bid_answer_rows(tender, bid) -> list[dict]:
-    """The bid page's rows: each criterion the vendor answered, and every eliminatory one (with the lead's decision)."""
+def bid_answer_rows(tender, bid, *, sealed_price=False) -> list[dict]:
+    """The bid page's rows: each criterion the vendor answered, and every eliminatory one (with the lead's
+    decision; with `sealed_price`, an unacceptable one without what it says of the price: `is_price_revealing`)."""
     answers = {a.criterion_id: a for a in answers_of(bid)}
-    decisions = {d.criterion_id: d for d in eliminatory_decisions_of(bid)}
+    decisions = {d.criterion_id: d for d in _seal(eliminatory_decisions_of(bid), sealed_price)}
     rows = []
     for criterion, _depth, number, _share in criteria_tree(tender):
         answer = answers.get(criterion.pk)
@@ -471,14 +559,18 @@ def bid_answer_rows(tender, bid) -> list[dict]:
     return rows
 
 
-def grid_of(tender, user) -> dict:
+def grid_of(tender, user, *, sealed_price=False) -> dict:
     """The evaluator's grid: their own scores of each bid on each scored leaf (with the rubric and the
-    vendor's answer at hand), and the eliminatory requirements with the lead's decisions."""
+    vendor's answer at hand), and the eliminatory requirements with the lead's decisions (`sealed_price`:
+    as in `bid_answer_rows`)."""
     tree = criteria_tree(tender)
     bid_list = list(bids_of(tender))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=user)}
     answers = _answers_by_cell(tender)
-    decisions = {(d.bid_id, d.criterion_id): d for d in EliminatoryDecision.objects.filter(bid__tender=tender)}
+    decisions = {
+        (d.bid_id, d.criterion_id): d
+        for d in _seal(EliminatoryDecision.objects.filter(bid__tender=tender), sealed_price)
+    }
     rows = [
         {
             "criterion": c,

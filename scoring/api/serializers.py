@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from .. import rules
+from .. import rules, selectors
 from ..models import Answer, AuditEvent, Bid, Criterion, EliminatoryDecision, Evaluator
 from ..money import MoneyError, parse_money
 
@@ -160,7 +160,9 @@ class EliminatoryDecisionSerializer(serializers.Serializer):
         help_text="what the vendor's own answer (`compliant`) suggests: compliant, non_compliant or null; never decides"
     )
     qualification = serializers.SerializerMethodField()
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        allow_null=True, help_text="null, like `qualification`, on a non-compliant decision while prices are sealed"
+    )
     regularisation_requested_on = serializers.DateField(allow_null=True)
     regularisation_request = serializers.CharField()
     regularisation_answer = serializers.CharField()
@@ -170,6 +172,14 @@ class EliminatoryDecisionSerializer(serializers.Serializer):
 
     def get_qualification(self, obj) -> str | None:
         return obj.qualification or None
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Sealed price: "unacceptable" (L2152-3) says the price exceeds the budget; the view says whether
+        # this reader may see prices (selectors.is_price_revealing: every non-compliant decision).
+        if not self.context.get("sees_prices", True) and selectors.is_price_revealing(instance):
+            data["qualification"] = data["reason"] = None
+        return data
 
     def get_suggestion(self, obj) -> str | None:
         if hasattr(obj, "suggested_compliant"):
@@ -223,7 +233,15 @@ class ResultBidSerializer(serializers.Serializer):
 
 class BlockingSerializer(serializers.Serializer):
     code = serializers.ChoiceField(
-        choices=["eliminatory_undecided", "evaluator_pending", "consensus_required", "low_offer_pending"]
+        choices=[
+            "eliminatory_undecided",
+            "evaluator_pending",
+            "consensus_required",
+            "low_offer_pending",
+            "technical_open",
+            "reopened",
+            "tie_for_first",
+        ]
     )
     message = serializers.CharField()
 

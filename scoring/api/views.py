@@ -252,7 +252,9 @@ class BidAnswersView(GenericAPIView):
     def get(self, request, pk):
         bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
-        page = self.paginate_queryset(selectors.answers_of(bid))
+        # Sealed price: the answer to the price criterion states the price (omitted, as the bid page does).
+        sealed = not access.sees_prices(request.user, bid.tender)
+        page = self.paginate_queryset(selectors.answers_of(bid, sealed_price=sealed))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(responses={201: AnswerSerializer})
@@ -346,7 +348,8 @@ class BidEliminatoryListView(GenericAPIView):
         bid = access.bid_for(request.user, pk)
         access.require_reader(request.user, bid.tender)
         page = self.paginate_queryset(selectors.eliminatory_decisions_of(bid))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
+        return self.get_paginated_response(self.get_serializer(page, many=True, context=context).data)
 
 
 class BidEliminatoryView(GenericAPIView):
@@ -365,7 +368,8 @@ class BidEliminatoryView(GenericAPIView):
         if decision is None:
             # Not decided yet: the vendor's own statement, if any, as a suggestion for the lead.
             decision = EliminatoryDecision(bid=bid, criterion=criterion, decision=None, decided_at=None)
-        return Response(EliminatoryDecisionSerializer(decision).data)
+        context = {"sees_prices": access.sees_prices(request.user, bid.tender)}
+        return Response(EliminatoryDecisionSerializer(decision, context=context).data)
 
     @extend_schema(request=EliminatoryDecisionInputSerializer, responses={200: EliminatoryDecisionSerializer})
     def put(self, request, bid_id, criterion_id):

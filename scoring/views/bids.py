@@ -75,12 +75,13 @@ def _import(request, tender):
 
 
 def _bid_page(request, tender, bid, *, decision_form=None, status=200):
-    rows = selectors.bid_answer_rows(tender, bid)
+    sees_prices = access.sees_prices(request.user, tender)
+    rows = selectors.bid_answer_rows(tender, bid, sealed_price=not sees_prices)
     context = base_context(request, tender, "bids")
     context.update(
         {
             "bid": bid,
-            "sees_prices": access.sees_prices(request.user, tender),
+            "sees_prices": sees_prices,
             "answer_rows": rows,
             "eliminatory_rows": [r for r in rows if r["criterion"].kind == "eliminatory"],
             "decision_choices": EliminatoryDecision.Decision.choices,

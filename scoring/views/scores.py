@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from organizations.errors import ApplicationError
 
-from .. import extensions, forms, selectors, services
+from .. import access, extensions, forms, selectors, services
 from .common import base_context, flash, form_invalid, tender_of, url
 
 
@@ -18,7 +18,7 @@ def grid(request, pk):
     """Bid × criterion grid of the calling evaluator's own scores, with the rubric and the answer at hand."""
     tender = tender_of(request, pk, reader=True)
     context = base_context(request, tender, "grid")
-    context.update(selectors.grid_of(tender, request.user))
+    context.update(selectors.grid_of(tender, request.user, sealed_price=not access.sees_prices(request.user, tender)))
     context["closed"] = context["state"].technical_closed_at is not None
     context["require_justification"] = tender.require_justification
     extensions.annotate_grid(tender, context["rows"])  # the probe outcomes (conformance)

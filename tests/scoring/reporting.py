@@ -3,7 +3,15 @@
 import datetime
 
 from documents.models import Document
-from scoring.models import Answer, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from scoring.models import (
+    Answer,
+    Consensus,
+    EliminatoryDecision,
+    EvaluationState,
+    LowOfferReview,
+    ProcedureRecord,
+    Score,
+)
 from scoring.report import builders
 
 from .test_api_results import fill
@@ -65,6 +73,11 @@ def make_decided(evaluation):
         signed_at=datetime.date(2026, 12, 3),
         tribunal="tribunal administratif de Paris",
         letters_sent_on=datetime.date(2026, 12, 4),
+    )
+    # Final results need technical scoring closed (issue S3: no awardee before close-technical).
+    EvaluationState.objects.update_or_create(
+        tender=evaluation.tender,
+        defaults={"technical_closed_at": datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)},
     )
     evaluation.tender.refresh_from_db()
     return evaluation

@@ -39,6 +39,13 @@ def settle_low_offer(api, evaluation):
     )
 
 
+def close_technical(evaluation):
+    """Technical scoring closed: without it the results stay provisional (`technical_open`, issue S3)."""
+    from scoring import services
+
+    services.tender_close_technical(user=evaluation.lead, tender=evaluation.tender)
+
+
 def elim_url(bid, criterion=None):
     base = f"/api/v1/bids/{bid.pk}/eliminatory/"
     return base if criterion is None else f"{base}{criterion.pk}/"
@@ -136,6 +143,7 @@ def test_an_answer_compliant_false_only_suggests(api, evaluation):
 def test_results_stay_provisional_with_an_undecided_eliminatory_requirement(api, evaluation):
     score_all(evaluation)
     settle_low_offer(api, evaluation)
+    close_technical(evaluation)
     EliminatoryDecision.objects.filter(bid=evaluation.bravo).delete()
     body = results(api, evaluation)
     assert (body["provisional"], codes(body), body["awardee"]) == (True, ["eliminatory_undecided"], None)
@@ -145,6 +153,7 @@ def test_results_stay_provisional_with_an_undecided_eliminatory_requirement(api,
 def test_results_stay_provisional_while_an_evaluator_has_not_finished(api, evaluation):
     score_all(evaluation)
     settle_low_offer(api, evaluation)
+    close_technical(evaluation)
     Score.objects.filter(evaluator=evaluation.eval2, bid=evaluation.alpha, criterion=evaluation.criteria.doc).delete()
     body = results(api, evaluation)
     assert (body["provisional"], codes(body), body["awardee"]) == (True, ["evaluator_pending"], None)
@@ -154,6 +163,7 @@ def test_results_stay_provisional_while_an_evaluator_has_not_finished(api, evalu
 def test_results_stay_provisional_while_an_evaluator_has_not_declared(api, evaluation):
     score_all(evaluation)
     settle_low_offer(api, evaluation)
+    close_technical(evaluation)
     evaluation.tender.evaluators.filter(user=evaluation.eval2).update(declared_at=None)
     body = results(api, evaluation)
     assert codes(body) == ["evaluator_pending"] and "eval2 n'a pas déclaré" in body["blocking"][0]["message"]
@@ -162,6 +172,7 @@ def test_results_stay_provisional_while_an_evaluator_has_not_declared(api, evalu
 def test_results_need_a_consensus_where_scores_diverge(api, evaluation):
     score_all(evaluation)
     settle_low_offer(api, evaluation)
+    close_technical(evaluation)
     Score.objects.filter(evaluator=evaluation.eval2, bid=evaluation.alpha, criterion=evaluation.criteria.api).update(
         value=5
     )
@@ -179,6 +190,7 @@ def test_results_need_a_consensus_where_scores_diverge(api, evaluation):
 
 def test_results_stay_provisional_while_a_low_offer_is_pending(api, evaluation):
     score_all(evaluation)
+    close_technical(evaluation)
     body = results(api, evaluation)
     assert (codes(body), body["awardee"]) == (["low_offer_pending"], None)
 
@@ -186,6 +198,7 @@ def test_results_stay_provisional_while_a_low_offer_is_pending(api, evaluation):
 def test_final_results_name_the_awardee(api, evaluation):
     score_all(evaluation)
     settle_low_offer(api, evaluation)
+    close_technical(evaluation)
     body = results(api, evaluation)
     assert (body["provisional"], body["blocking"]) == (False, [])
     first = body["bids"][0]

@@ -293,6 +293,9 @@ def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
         page(evaluation.tender, "low-offers/decision/"),
         {"bid": evaluation.charlie.pk, "decision": "kept", "reason": "Convaincant."},
     )
+    closing = client.get(page(evaluation.tender, "results/")).content.decode()
+    assert 'data-code="technical_open"' in closing and 'id="results-awardee"' not in closing
+    client.post(page(evaluation.tender, "close-technical/"))
     final = client.get(page(evaluation.tender, "results/")).content.decode()
     assert 'id="results-blocking"' not in final
     assert "Résultats définitifs : offre classée première, Charlie." in final
