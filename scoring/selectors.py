@@ -1,11 +1,12 @@
 """Reads of the evaluation, each in a fixed number of queries whatever the number of bids or criteria."""
 
 from collections import defaultdict
+from decimal import Decimal
 
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
-from tenders.models import TenderClause
+from tenders.models import TenderClause, TieBreak
 
 from . import rules
 from .models import (
@@ -313,8 +314,9 @@ class Outcome:
     without any eligible bid).
     """
 
-    def __init__(self, results, low_offers, threshold, blocking=None, closing=None):
+    def __init__(self, results, low_offers, threshold, blocking=None, closing=None, tie_break=TieBreak.TECHNICAL):
         self.results = results
+        self.tie = None
         self.low_offers = low_offers
         self.threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
         self.blocking = list(blocking or [])
@@ -329,6 +331,25 @@ class Outcome:
             )
         self.blocking += closing or []
         first = [r for r in results if r.eligible is True and r.rank == 1]
+        retained = _break_tie(first, tie_break) if len(first) > 1 else None
+        if retained is not None:
+            # The rule the RC announced settles the tie (ranks stay shared: API.md); the retained bid leads.
+            self.tie = {
+                "bids": [r.bid for r in first],
+                "rule": tie_break,
+                "retained": retained.bid,
+                "message": _(
+                    "Égalité de note globale au premier rang entre %(vendors)s, départagée selon la règle annoncée "
+                    "au règlement de la consultation (%(rule)s) : l'offre de %(vendor)s est retenue."
+                )
+                % {
+                    "vendors": ", ".join(r.vendor for r in first),
+                    "rule": str(TieBreak(tie_break).label).lower(),
+                    "vendor": retained.vendor,
+                },
+            }
+            self.results = sorted(results, key=lambda r: r.bid != retained.bid)
+            first = [retained]
         if len(first) > 1:
             # The law sets no tie-break: the ranking must say so rather than pick one bid silently.
             self.blocking.append(
@@ -343,6 +364,21 @@ class Outcome:
             )
         self.provisional = bool(self.blocking)
         self.awardee = first[0].bid if len(first) == 1 and not self.provisional else None
+
+
+def _break_tie(first, rule):
+    """The one bid the tender's announced tie-break retains among bids tied first, or None when they are
+    equal on both of its keys (technical points at the ranking's precision, and price)."""
+
+    def technical(result):
+        return -rules.rounded(result.technical_points)
+
+    def price(result):
+        return result.price if result.price is not None else Decimal("Infinity")
+
+    key = (lambda r: (price(r), technical(r))) if rule == TieBreak.PRICE else (lambda r: (technical(r), price(r)))
+    ordered = sorted(first, key=key)
+    return None if key(ordered[0]) == key(ordered[1]) else ordered[0]
 
 
 def low_offers_of(tender) -> Outcome:
@@ -468,6 +504,7 @@ def tender_outcome(tender) -> Outcome:
         extra["threshold"],
         blocking=_blocking(tender, inputs, results),
         closing=_state_blocking(tender, extra["state"]),
+        tie_break=tender.tie_break,
     )
 
 

@@ -126,6 +126,7 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
             "title",
             "procedure",
             "price_formula",
+            "tie_break",
             "sealed_price",
             "require_justification",
             "language",
@@ -134,6 +135,10 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
         help_texts = {
             "reference": _("Par exemple AO-2026-014."),
             "sealed_price": _("Les évaluateurs ne voient le prix qu'après la clôture de l'analyse technique."),
+            "tie_break": _(
+                "Quand deux offres ont la même note globale : la règle est annoncée dans le règlement de la "
+                "consultation et appliquée au classement."
+            ),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -183,6 +188,7 @@ class TenderSettingsForm(TenderForm):
             "title",
             "procedure",
             "price_formula",
+            "tie_break",
             "sealed_price",
             "require_justification",
             "language",

@@ -24,6 +24,14 @@ class PriceFormula(models.TextChoices):
     RANGE = "range", _("Par l'écart : (P_max − P) / (P_max − P_min)")
 
 
+class TieBreak(models.TextChoices):
+    """How bids tied on the total are told apart, announced in the RC (R2152-11: the criteria and how
+    they are applied are in the consultation documents)."""
+
+    TECHNICAL = "technical", _("Meilleure note technique, puis prix le plus bas")
+    PRICE = "price", _("Prix le plus bas, puis meilleure note technique")
+
+
 class Tender(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
@@ -46,6 +54,9 @@ class Tender(models.Model):
     parameters = models.JSONField(_("paramètres"), default=dict, blank=True)
     price_formula = models.CharField(
         _("formule de prix"), max_length=20, choices=PriceFormula.choices, default=PriceFormula.PROPORTIONAL
+    )
+    tie_break = models.CharField(
+        _("départage des offres à égalité"), max_length=20, choices=TieBreak.choices, default=TieBreak.TECHNICAL
     )
     sealed_price = models.BooleanField(_("prix sous pli scellé"), default=False)
     # Evaluation: a score must carry a written justification (its comment) unless the buyer turns this off.

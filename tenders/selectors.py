@@ -276,6 +276,7 @@ def tender_document(tender) -> dict:
             # "Annexe n° {n} au CCTP": the buyer's CCTP numbers its annexes; a tender-wide value may say which.
             "annex_number": str(tender.parameters.get(ANNEX_NUMBER_PARAMETER) or "1"),
             "price_formula": tender.price_formula,
+            "tie_break": tender.tie_break,
             "price_formula_label": str(PriceFormula(tender.price_formula).label)
             if tender.price_formula in PriceFormula.values
             else tender.price_formula,

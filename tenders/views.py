@@ -35,6 +35,7 @@ FIELD_LABELS = {
     "organization": _lazy("Organisation"),
     "procedure": _lazy("Procédure"),
     "price_formula": _lazy("Formule de prix"),
+    "tie_break": _lazy("Départage des offres à égalité"),
     "language": _lazy("Langue des documents"),
     "position": _lazy("Position"),
     "clause": _lazy("Clause"),

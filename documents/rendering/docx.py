@@ -963,6 +963,8 @@ def render_rc_docx(doc):
         builder.paragraph(rc["price"]["words"])
         builder.paragraph(f"{gettext('Note prix')} = {rc['price']['symbols']}", "No Spacing")
         builder.paragraph(rc["price"]["legend"])
+        builder.heading(gettext("Offres à égalité"), 2)
+        builder.paragraph(rc["tie_break"])
         builder.heading(gettext("Exigences éliminatoires"), 1)
         builder.paragraph(
             gettext(

@@ -176,6 +176,21 @@ def price_formula_text(formula, price_weight, language="fr"):
     return {"words": words, "symbols": symbols, "legend": legend}
 
 
+def tie_break_text(rule):
+    """How the RC announces the tender's tie-break (tenders.TieBreak), applied by scoring to the award."""
+    if rule == "price":
+        return gettext(
+            "Lorsque deux offres ou plus sont classées premières à égalité de note globale, l'offre de prix "
+            "le plus bas est retenue ; si leurs prix sont égaux, celle qui a la meilleure note technique "
+            "(points des critères autres que le prix)."
+        )
+    return gettext(
+        "Lorsque deux offres ou plus sont classées premières à égalité de note globale, l'offre qui a la "
+        "meilleure note technique (points des critères autres que le prix) est retenue ; si leurs notes "
+        "techniques sont égales, celle dont le prix est le plus bas."
+    )
+
+
 def rc_criteria(doc):
     """Criteria rows for the RC with weights shown to 2 decimals, and the total of the top level."""
     language = doc.get("language", "fr")
@@ -207,6 +222,7 @@ def rc_criteria(doc):
         "total_display": format_percent(round(total) / 100, 2, trim=False, language=language),
         "eliminatory": [row for row in rows if row.get("kind") == "eliminatory"],
         "price": price_formula_text(doc.get("price_formula"), price_weight, language),
+        "tie_break": tie_break_text(doc.get("tie_break")),
     }
 
 

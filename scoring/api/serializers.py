@@ -246,6 +246,13 @@ class BlockingSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
+class TieBreakSerializer(serializers.Serializer):
+    bids = serializers.ListField(child=serializers.IntegerField())
+    rule = serializers.ChoiceField(choices=["technical", "price"])
+    retained = serializers.IntegerField()
+    message = serializers.CharField()
+
+
 class ResultsSerializer(serializers.Serializer):
     price_formula = serializers.ChoiceField(choices=["proportional", "linear", "range"])
     bids = ResultBidSerializer(many=True)
@@ -254,6 +261,11 @@ class ResultsSerializer(serializers.Serializer):
     )
     blocking = BlockingSerializer(many=True)
     awardee = serializers.IntegerField(allow_null=True, help_text="the bid ranked first, null while provisional")
+    tie_break = TieBreakSerializer(
+        allow_null=True,
+        help_text="extension: bids tied first on the total, settled by the tender's announced `tie_break` rule "
+        "(ranks stay shared); null without such a tie",
+    )
 
 
 class AuditEventSerializer(serializers.ModelSerializer):

@@ -401,6 +401,7 @@ class ResultsView(GenericAPIView):
         body["provisional"] = outcome.provisional
         body["blocking"] = outcome.blocking
         body["awardee"] = outcome.awardee
+        body["tie_break"] = outcome.tie
         for row in body["bids"]:
             row["abnormally_low"] = low_offer_as_dict(outcome.low_offers.get(row["bid"]))
         return Response(body)

@@ -269,6 +269,7 @@ def report_document(tender) -> dict:
             "generated_on": iso(last_change or tender.published_at or tender.updated_at),
             "provisional": outcome.provisional,
             "blocking": outcome.blocking,
+            "tie_break": outcome.tie,
             "value": value,
             "value_ttc": _ttc(value, vat_rate),
             "awarded_value": awardee["price"] if awardee else None,

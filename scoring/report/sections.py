@@ -240,6 +240,13 @@ def report_sections(doc) -> list[dict]:
                         ],
                         [0.08, 0.24, 0.15, 0.15, 0.13, 0.12, 0.13],
                     ),
+                    paragraph(
+                        _(
+                            "Les points sont affichés arrondis au centième ; le classement compare les totaux "
+                            "calculés à six décimales, et des totaux égaux partagent un rang."
+                        )
+                    ),
+                    *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
                     {"type": "chart", "bars": chart.bars_of(doc)},
                 ],
             )
@@ -415,6 +422,7 @@ def report_sections(doc) -> list[dict]:
                     )
                 ),
                 bullet_list(award_reasons(winner, f)),
+                *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
             ]
         elif provisional:
             blocks = [paragraph(_("Aucun attributaire n’est désigné : les résultats sont provisoires."), "bold")]

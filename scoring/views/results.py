@@ -72,6 +72,7 @@ def _results(request, tender):
             "provisional": full.provisional,
             "blocking": full.blocking,
             "awardee": next((r for r in outcome if r.bid == full.awardee), None),
+            "tie": full.tie,
             "low_offer_pending": any(item["code"] == "low_offer_pending" for item in full.blocking),
             "low_offer_threshold": full.threshold,
             "low_offers": [row for row in rows if row["low_offer"]],

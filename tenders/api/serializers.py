@@ -25,6 +25,7 @@ class TenderSerializer(serializers.ModelSerializer):
             "status",
             "parameters",
             "price_formula",
+            "tie_break",
             "sealed_price",
             "require_justification",
             "language",

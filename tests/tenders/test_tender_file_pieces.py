@@ -277,6 +277,12 @@ def test_the_rc_lists_every_criterion_with_weights_adding_up_to_exactly_100(file
     assert "N × P_min / P" in pdf and "l'offre la moins chère obtient la totalité des points" in pdf
     assert "L2152-2" in pdf and "irrégulière" in pdf
     assert "Documentation à remettre avec l'offre" in pdf  # the RC clause
+    # How bids tied first are settled, as the tender's rule says (the award applies it).
+    assert "Offres à égalité" in pdf and "meilleure note technique" in pdf
+    word = WordDocument(io.BytesIO(build(file_tender, "rc", "docx")[0]))
+    texts = [p.text for p in word.paragraphs]
+    assert "Offres à égalité" in texts
+    assert any(t.startswith("Lorsque deux offres ou plus sont classées premières") for t in texts)
 
 
 def test_the_ccap_lists_each_derogation_its_clauses_declare_in_its_last_article(file_tender, pieces_text):
