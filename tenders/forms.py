@@ -6,7 +6,7 @@ from clause_library.selectors import libraries_visible_to
 from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
-from .models import Tender
+from .models import Tender, TieBreak
 
 # The kinds of software a library's sets are tagged with, in the order the buyer sees them.
 SOFTWARE_LABELS = {
@@ -143,6 +143,8 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # A form posted without it (an older page, a script) keeps the announced default.
+        self.fields["tie_break"].required = False
         allowed = organization_ids_with_role(user, BUYER_ROLES)
         self.fields["organization"].queryset = Organization.objects.filter(pk__in=allowed).order_by("name")
         self.fields["organization"].empty_label = None
@@ -158,6 +160,9 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
                 ),
             )
         self._style_fields()
+
+    def clean_tie_break(self):
+        return self.cleaned_data.get("tie_break") or TieBreak.TECHNICAL
 
     def clean(self):
         cleaned = super().clean()
@@ -197,6 +202,7 @@ class TenderSettingsForm(TenderForm):
 
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
+        self.fields["tie_break"].required = False  # missing: keeps the announced default
         self._style_fields()
 
     def clean(self):

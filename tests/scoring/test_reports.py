@@ -109,7 +109,7 @@ def test_the_chart_and_the_table_show_the_same_rounded_numbers(decided):
     ranking = next(s for s in sections.report_sections(doc) if s["key"] == "ranking")
     table = ranking["blocks"][0]
     shown = [row[6]["text"] for row in table["rows"]]
-    picture = chart.layout(ranking["blocks"][1]["bars"], "fr")
+    picture = chart.layout(next(b for b in ranking["blocks"] if b["type"] == "chart")["bars"], "fr")
     labels = [shape[3] for shape in picture["shapes"] if shape[0] == "text" and shape[5] == "start" and shape[4] == 10][
         : len(shown)
     ]

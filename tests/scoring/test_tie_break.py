@@ -79,3 +79,14 @@ def test_the_tender_api_takes_the_rule_and_names_a_wrong_one(api, buyer, hospita
 def test_the_results_api_says_null_without_a_tie(api, evaluation):
     body = api(evaluation.lead).get(f"/api/v1/tenders/{evaluation.tender.pk}/results/").json()
     assert body["tie_break"] is None
+
+
+def test_the_tender_form_offers_the_rule_with_what_it_does(buyer, hospital):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(buyer)
+    page = client.get("/tenders/new/").content.decode()
+    assert 'name="tie_break"' in page and "Départage des offres à égalité" in page
+    assert "Meilleure note technique, puis prix le plus bas" in page
+    assert "annoncée dans le règlement de la consultation" in page

@@ -15,6 +15,7 @@ TENDER_FIELDS = {
     "status",
     "parameters",
     "price_formula",
+    "tie_break",
     "require_justification",
     "sealed_price",
     "language",
