@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from . import registry
+
 
 class Document(models.Model):
     """One requested file. The row is the job's state; the file is saved once, then the row commits."""
@@ -69,6 +71,10 @@ class Document(models.Model):
     # its clauses, parameters or criteria raises that counter, so an older number means the file no
     # longer shows the tender as it is ("périmé"). Compared without a query per row (see `stale`).
     tender_version = models.PositiveIntegerField(_("version de l'appel d'offres"), default=0)
+    # For a kind made from more than the tender (the evaluation report and letters: the evaluation),
+    # that source's counter when the document was asked for (documents/registry.py `set_source_version`);
+    # 0 for the other kinds, which never compare it.
+    source_version = models.PositiveIntegerField(_("version des données sources"), default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -98,15 +104,41 @@ class Document(models.Model):
 
     @property
     def stale(self):
-        """True when the tender changed after this document was asked for (the file is outdated).
+        """True when what this document was made from changed after it was asked for (the file is outdated)."""
+        return self.tender_changed or self.source_changed
 
-        Reads the `current_tender_version` annotation when a selector added it
-        (documents/selectors.py), else the tender row (joined or cached by the caller).
-        """
+    @property
+    def tender_changed(self):
+        """The tender changed since: reads the `current_tender_version` annotation when a selector added
+        it (documents/selectors.py), else the tender row (joined or cached by the caller)."""
         current = self.__dict__.get("current_tender_version")
         if current is None:
             current = self.tender.content_version
         return self.tender_version < current
+
+    @property
+    def source_changed(self):
+        """The kind's other source (the evaluation, for the report and letters) changed since: reads the
+        `current_source_version` annotation when a selector added it, else one query. False for a kind
+        made from the tender only."""
+        if "current_source_version" in self.__dict__:
+            current = self.__dict__["current_source_version"]
+        else:
+            lookup = registry.source_lookup(self.kind)
+            current = None
+            if lookup is not None and self.pk is not None:
+                row = Document.objects.filter(pk=self.pk).values_list(f"tender__{lookup}", flat=True).first()
+                current = row or 0
+        return current is not None and self.source_version < current
+
+    @property
+    def stale_note(self):
+        """Why the document is stale, for the reader (empty when it is not)."""
+        if self.tender_changed:
+            return gettext("L'appel d'offres a changé depuis ce document.")
+        if self.source_changed:
+            return str(registry.source_note(self.kind))
+        return ""
 
     @property
     def is_finished(self):

@@ -14,12 +14,19 @@ Who may read a kind: every member of the tender's organisation by default; a kin
 prices or others' scores (the evaluation report, rejection letters) gets a rule from the app that
 knows the evaluation (`set_reader_rule(kind, rule)`, `rule(user, tender) -> bool`). Lists leave out
 what the user may not read, detail and download answer 404, and requests are refused.
+
+What a kind is made from besides the tender: a kind whose file also shows data a higher app keeps (the
+evaluation, for the report and the letters) names, with `set_source_version(kind, lookup, note)`, a
+counter that app raises on every change, as a lookup from the tender (`"evaluation_state__evaluation_version"`).
+The document keeps its value when asked for and is stale once the counter has moved on (docs/RENDERING.md,
+"Stale documents"); a kind without one depends on the tender only.
 """
 
 _builders = {}
 _stems = {}
 _request_checks = {}
 _reader_rules = {}
+_source_versions = {}
 
 
 def register(kind, format, builder, *, stem=None, may_read=None):
@@ -89,3 +96,30 @@ def check_request(kind, tender):
     check = _request_checks.get(kind)
     if check is not None:
         check(tender)
+
+
+def set_source_version(kind, lookup, note):
+    """Documents of `kind` also depend on the counter at `lookup` (a field path from the tender; a
+    missing row reads 0); `note` (lazy text) tells the reader what changed when that counter moved on."""
+    if kind in _source_versions and _source_versions[kind][0] != lookup:
+        raise ValueError(f"a source version is already set for {kind!r}")
+    _source_versions[kind] = (lookup, note)
+
+
+def source_lookup(kind):
+    """The kind's counter as a lookup from the tender, or None (the kind depends on the tender only)."""
+    source = _source_versions.get(kind)
+    return source[0] if source else None
+
+
+def source_note(kind):
+    source = _source_versions.get(kind)
+    return source[1] if source else ""
+
+
+def source_lookups():
+    """{lookup: [kinds]}: one entry per counter, however many kinds read it."""
+    lookups = {}
+    for kind, (lookup, _note) in sorted(_source_versions.items()):
+        lookups.setdefault(lookup, []).append(kind)
+    return lookups

@@ -21,5 +21,10 @@ class ScoringConfig(AppConfig):
         # Prices and everyone's scores: read as the results are (issue 18, finding 1).
         for kind in ("evaluation_report", "rejection_letters"):
             registry.set_reader_rule(kind, access.may_read_results)
+            # Made from the evaluation too: stale once it changes (reopening, a consensus, a price…), even
+            # when the tender did not (services.trail.audit raises the counter).
+            registry.set_source_version(
+                kind, "evaluation_state__evaluation_version", _("L'évaluation a changé depuis ce document.")
+            )
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

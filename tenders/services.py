@@ -444,14 +444,18 @@ def document_request(*, user, tender, kind, format) -> Document:
         raise PermissionDenied(_("Vous ne pouvez pas demander ce document."))
     registry.check_request(kind, tender)
     with transaction.atomic():
-        # What the document will show: the tender as it is now (a later change makes it stale).
-        version, status = Tender.objects.filter(pk=tender.pk).values_list("content_version", "status").get()
+        # What the document will show: the tender as it is now, and for the report and letters the
+        # evaluation too (a later change to either makes it stale). One query: the source is joined.
+        lookup = registry.source_lookup(kind)
+        fields = ("content_version", "status", *([lookup] if lookup else []))
+        version, status, *source_version = Tender.objects.filter(pk=tender.pk).values_list(*fields).get()
         document = Document.objects.create(
             tender=tender,
             kind=kind,
             format=format,
             created_by=user,
             tender_version=version,
+            source_version=(source_version[0] if source_version else None) or 0,  # no evaluation row yet: 0
             draft=status == Tender.Status.DRAFT,
         )
         failures = []
@@ -468,6 +472,9 @@ def document_retry(*, user, document) -> Document:
     Raises BrokerUnavailable as `document_request` does.
     """
     ensure_can_edit(user, document.tender)
+    # The views answer 404 first (the reader must not learn it exists); this guards any other caller.
+    if not registry.may_read(user, document.kind, document.tender):
+        raise PermissionDenied(_("Vous ne pouvez pas demander ce document."))
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.status in (Document.Status.RUNNING, Document.Status.DONE):

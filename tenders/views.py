@@ -518,6 +518,9 @@ def tender_document_retry(request, pk, document_pk):
     tender = _tender(request, pk)
     _editable(request, tender)
     document = get_object_or_404(Document.objects.select_related("tender"), pk=document_pk, tender=tender)
+    # A kind the user may not read (the evaluation report before the results are open…) is missing:
+    # 404 before anything changes, as on the API.
+    document_selectors.readable_document(request.user, document)
     try:
         services.document_retry(user=request.user, document=document)
     except services.BrokerUnavailable:

@@ -51,3 +51,15 @@ def test_it_refuses_a_second_builder_for_the_same_kind_and_format(clean_registry
     registry.register("test_kind", "docx", print)  # the same one again (ready() run twice) is harmless
     with pytest.raises(ValueError):
         registry.register("test_kind", "docx", repr)
+
+
+def test_only_the_evaluation_documents_depend_on_more_than_the_tender():
+    # The tender file's pieces are stale when the tender changes only; the report and letters also when
+    # the evaluation does (scoring names its counter in its AppConfig.ready, documents never imports it).
+    sourced = {kind for kind in Document.FORMATS if registry.source_lookup(kind)}
+    assert sourced == {"evaluation_report", "rejection_letters"}
+    assert registry.source_lookups() == {
+        "evaluation_state__evaluation_version": ["evaluation_report", "rejection_letters"]
+    }
+    with pytest.raises(ValueError):
+        registry.set_source_version("evaluation_report", "other__counter", "")
