@@ -6,7 +6,7 @@ builds each (kind, format) is registered by the app that owns the data (document
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -72,9 +72,9 @@ class Document(models.Model):
     # longer shows the tender as it is ("périmé"). Compared without a query per row (see `stale`).
     tender_version = models.PositiveIntegerField(_("version de l'appel d'offres"), default=0)
     # For a kind made from more than the tender (the evaluation report and letters: the evaluation),
-    # that source's counter when the document was asked for (documents/registry.py `set_source_version`);
-    # 0 for the other kinds, which never compare it.
-    source_version = models.PositiveIntegerField(_("version des données sources"), default=0)
+    # that source's version when the document was asked for (documents/registry.py `set_source_version`:
+    # for the evaluation, the id of its latest audit event); 0 for the other kinds, which never compare it.
+    source_version = models.PositiveBigIntegerField(_("version des données sources"), default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -124,10 +124,15 @@ class Document(models.Model):
         if "current_source_version" in self.__dict__:
             current = self.__dict__["current_source_version"]
         else:
-            lookup = registry.source_lookup(self.kind)
+            source = registry.source_lookup(self.kind)
             current = None
-            if lookup is not None and self.pk is not None:
-                row = Document.objects.filter(pk=self.pk).values_list(f"tender__{lookup}", flat=True).first()
+            if source is not None and self.pk is not None:
+                row = (
+                    Document.objects.filter(pk=self.pk)
+                    .annotate(current=source(OuterRef("tender_id")))
+                    .values_list("current", flat=True)
+                    .first()
+                )
                 current = row or 0
         return current is not None and self.source_version < current
 

@@ -16,8 +16,10 @@ knows the evaluation (`set_reader_rule(kind, rule)`, `rule(user, tender) -> bool
 what the user may not read, detail and download answer 404, and requests are refused.
 
 What a kind is made from besides the tender: a kind whose file also shows data a higher app keeps (the
-evaluation, for the report and the letters) names, with `set_source_version(kind, lookup, note)`, a
-counter that app raises on every change, as a lookup from the tender (`"evaluation_state__evaluation_version"`).
+evaluation, for the report and the letters) names, with `set_source_version(kind, source, note)`, how to
+read that data's version: `source(tender_id)` gives an ORM expression (a subquery) of a number that only
+grows when the data changes — scoring gives the id of the tender's latest audit event, so no write has to
+lock anything more to keep it.
 The document keeps its value when asked for and is stale once the counter has moved on (docs/RENDERING.md,
 "Stale documents"); a kind without one depends on the tender only.
 """
@@ -98,16 +100,17 @@ def check_request(kind, tender):
         check(tender)
 
 
-def set_source_version(kind, lookup, note):
-    """Documents of `kind` also depend on the counter at `lookup` (a field path from the tender; a
-    missing row reads 0); `note` (lazy text) tells the reader what changed when that counter moved on."""
-    if kind in _source_versions and _source_versions[kind][0] != lookup:
+def set_source_version(kind, source, note):
+    """Documents of `kind` also depend on the version `source(tender_id)` reads (an expression; None reads
+    0); `note` (lazy text) tells the reader what changed when that version moved on."""
+    if kind in _source_versions and _source_versions[kind][0] != source:
         raise ValueError(f"a source version is already set for {kind!r}")
-    _source_versions[kind] = (lookup, note)
+    _source_versions[kind] = (source, note)
 
 
 def source_lookup(kind):
-    """The kind's counter as a lookup from the tender, or None (the kind depends on the tender only)."""
+    """The kind's version source (`source(tender_id) -> expression`), or None (the kind depends on the
+    tender only)."""
     source = _source_versions.get(kind)
     return source[0] if source else None
 
@@ -118,7 +121,7 @@ def source_note(kind):
 
 
 def source_lookups():
-    """{lookup: [kinds]}: one entry per counter, however many kinds read it."""
+    """{source: [kinds]}: one entry per version source, however many kinds read it."""
     lookups = {}
     for kind, (lookup, _note) in sorted(_source_versions.items()):
         lookups.setdefault(lookup, []).append(kind)

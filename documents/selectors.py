@@ -6,7 +6,7 @@ rules). `stale` comes from annotations (`current_tender_version`, and `current_s
 kinds made from more than the tender), not from a query per row.
 """
 
-from django.db.models import Case, F, PositiveIntegerField, Value, When
+from django.db.models import Case, F, OuterRef, PositiveBigIntegerField, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -17,18 +17,18 @@ from .models import Document
 
 
 def _with_staleness(queryset):
-    """The tender's version and, for kinds made from more than the tender, their source's (joined in the
-    same query: a LEFT JOIN per registered counter, none per row)."""
+    """The tender's version and, for kinds made from more than the tender, their source's (in the same
+    query: one subquery per registered source)."""
     annotations = {"current_tender_version": F("tender__content_version")}
     sources = registry.source_lookups()
     if sources:
         annotations["current_source_version"] = Case(
             *(
-                When(kind__in=kinds, then=Coalesce(F(f"tender__{lookup}"), Value(0)))
-                for lookup, kinds in sources.items()
+                When(kind__in=kinds, then=Coalesce(source(OuterRef("tender_id")), Value(0)))
+                for source, kinds in sources.items()
             ),
             default=Value(None),
-            output_field=PositiveIntegerField(),
+            output_field=PositiveBigIntegerField(),
         )
     return queryset.annotate(**annotations)
 

@@ -22,9 +22,9 @@ class ScoringConfig(AppConfig):
         for kind in ("evaluation_report", "rejection_letters"):
             registry.set_reader_rule(kind, access.may_read_results)
             # Made from the evaluation too: stale once it changes (reopening, a consensus, a price…), even
-            # when the tender did not (services.trail.audit raises the counter).
+            # when the tender did not: every change writes an audit event (services.trail.audit).
             registry.set_source_version(
-                kind, "evaluation_state__evaluation_version", _("L'évaluation a changé depuis ce document.")
+                kind, selectors.evaluation_version, _("L'évaluation a changé depuis ce document.")
             )
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)

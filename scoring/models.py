@@ -66,10 +66,6 @@ class EvaluationState(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reopen_reason = models.TextField(_("motif de la réouverture"), blank=True)
-    # Raised by every write to the evaluation (services.trail.audit, in the write's transaction): the
-    # evaluation report and rejection letters keep the number they were asked at, and an older one means
-    # they may show another ranking or awardee ("périmé", documents/registry.py `set_source_version`).
-    evaluation_version = models.PositiveIntegerField(_("version de l'évaluation"), default=0)
 
     class Meta:
         verbose_name = _("état de l'évaluation")
@@ -239,7 +235,11 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["tender_id", "at", "id"]
-        indexes = [models.Index(fields=["tender", "at"], name="audit_tender_at")]
+        indexes = [
+            models.Index(fields=["tender", "at"], name="audit_tender_at"),
+            # The evaluation's version: the latest event of a tender (selectors.evaluation_version).
+            models.Index(fields=["tender", "id"], name="audit_tender_id"),
+        ]
         verbose_name = _("événement d'audit")
 
     def __str__(self):

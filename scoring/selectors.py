@@ -146,6 +146,13 @@ def scores_of_tender(tender, *, only_user=None):
     return queryset
 
 
+def evaluation_version(tender_id):
+    """The evaluation's version as an expression for `tender_id` (an OuterRef): the id of the tender's latest
+    audit event. Every write to the evaluation records one (services.trail.audit) and ids only grow, so
+    it moves on with each change; reading it locks nothing, unlike a counter every write would update."""
+    return Subquery(AuditEvent.objects.filter(tender_id=tender_id).order_by("-id").values("id")[:1])
+
+
 def audit_of(tender):
     return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
 

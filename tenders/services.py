@@ -13,7 +13,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -445,10 +445,13 @@ def document_request(*, user, tender, kind, format) -> Document:
     registry.check_request(kind, tender)
     with transaction.atomic():
         # What the document will show: the tender as it is now, and for the report and letters the
-        # evaluation too (a later change to either makes it stale). One query: the source is joined.
-        lookup = registry.source_lookup(kind)
-        fields = ("content_version", "status", *([lookup] if lookup else []))
-        version, status, *source_version = Tender.objects.filter(pk=tender.pk).values_list(*fields).get()
+        # evaluation too (a later change to either makes it stale). One query: the source is a subquery.
+        source = registry.source_lookup(kind)
+        row = Tender.objects.filter(pk=tender.pk)
+        if source is not None:
+            row = row.annotate(source_version=source(OuterRef("pk")))
+        fields = ("content_version", "status", *(["source_version"] if source else []))
+        version, status, *source_version = row.values_list(*fields).get()
         document = Document.objects.create(
             tender=tender,
             kind=kind,

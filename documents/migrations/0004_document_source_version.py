@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='document',
             name='source_version',
-            field=models.PositiveIntegerField(default=0, verbose_name='version des données sources'),
+            field=models.PositiveBigIntegerField(default=0, verbose_name='version des données sources'),
         ),
     ]

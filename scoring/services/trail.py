@@ -2,11 +2,8 @@
 
 from decimal import Decimal
 
-from django.db.models import F
-
 from ..models import (
     AuditEvent,
-    EvaluationState,
 )
 
 
@@ -23,9 +20,9 @@ def _plain(value):
 
 
 def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
-    """Record one change and raise the tender's `evaluation_version`. Called inside the transaction of
-    the change it records (a refused write rolls both back)."""
-    _evaluation_changed(tender_id)
+    """Record one change. Called inside the transaction of the change it records (a refused write rolls
+    both back). Its id is the evaluation's version (selectors.evaluation_version): the report and letters
+    made before it are stale."""
     return AuditEvent.objects.create(
         tender_id=tender_id,
         user=user if user and user.is_authenticated else None,
@@ -36,13 +33,3 @@ def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
         old=_plain(old),
         new=_plain(new),
     )
-
-
-def _evaluation_changed(tender_id):
-    # Here because every write to the evaluation records itself here: one place, so no write can forget
-    # to outdate the report and letters made before it. An UPDATE with F() under the row lock orders
-    # concurrent writes; a document asked for before this commits keeps the older number, so it is stale.
-    raise_version = {"evaluation_version": F("evaluation_version") + 1}
-    if not EvaluationState.objects.filter(tender_id=tender_id).update(**raise_version):
-        EvaluationState.objects.get_or_create(tender_id=tender_id)
-        EvaluationState.objects.filter(tender_id=tender_id).update(**raise_version)

@@ -5,6 +5,7 @@ import pytest
 from documents import registry
 from documents import services as jobs
 from documents.models import Document
+from scoring import selectors as scoring_selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +60,7 @@ def test_only_the_evaluation_documents_depend_on_more_than_the_tender():
     sourced = {kind for kind in Document.FORMATS if registry.source_lookup(kind)}
     assert sourced == {"evaluation_report", "rejection_letters"}
     assert registry.source_lookups() == {
-        "evaluation_state__evaluation_version": ["evaluation_report", "rejection_letters"]
+        scoring_selectors.evaluation_version: ["evaluation_report", "rejection_letters"]
     }
     with pytest.raises(ValueError):
-        registry.set_source_version("evaluation_report", "other__counter", "")
+        registry.set_source_version("evaluation_report", lambda tender_id: None, "")

@@ -1,14 +1,15 @@
 """The evaluation report and the rejection letters go stale when the evaluation changes (a reopening, a new
 close, a score, a consensus, an eliminatory or low-offer decision, a bid or its price), not only when the
 tender does: they may name another awardee. The tender file's documents (annex…) depend on the tender
-only and stay current. Failed before `EvaluationState.evaluation_version` (the letters and report made
-while the results were final kept saying they were current)."""
+only and stay current. The evaluation's version is the id of its latest audit event
+(scoring.selectors.evaluation_version). Failed before it (the letters and report made while the results
+were final kept saying they were current)."""
 
 import pytest
 
 from documents.models import Document
 from scoring import services
-from scoring.models import Consensus, EvaluationState, LowOfferReview
+from scoring.models import AuditEvent, Consensus, EvaluationState, LowOfferReview
 
 from .reporting import make_decided
 
@@ -139,10 +140,10 @@ def test_a_report_asked_for_before_any_evaluation_write_is_current(api, buyer, h
     assert not EvaluationState.objects.filter(tender=tender).exists()
     report = request(api(buyer), tender, "evaluation_report", "pdf")
     assert Document.objects.get(pk=report).source_version == 0 and stale(api(buyer), report) is False
-    services.tender_reveal(user=buyer, tender=tender)  # the first write creates the state at version 1
+    services.tender_reveal(user=buyer, tender=tender)  # the first write: its audit event is the version
     assert stale(api(buyer), report) is True
     assert Document.objects.get(pk=report).stale is True  # without the selector's annotation: one query
-    assert EvaluationState.objects.get(tender=tender).evaluation_version == 1
+    assert AuditEvent.objects.filter(tender=tender).count() == 1
 
 
 @pytest.mark.parametrize("count", [2, 30])
@@ -150,10 +151,12 @@ def test_the_document_list_keeps_its_query_count_with_evaluation_documents(
     decided, api, count, django_assert_num_queries
 ):
     tender = decided.tender
-    EvaluationState.objects.filter(tender=tender).update(evaluation_version=5)
+    services.tender_reveal(user=decided.lead, tender=tender)  # an evaluation write: its event is the version
+    latest = AuditEvent.objects.filter(tender=tender).latest("id").pk
     for index in range(count):
         kind, format = (("annex", "pdf"), ("evaluation_report", "pdf"), ("rejection_letters", "zip"))[index % 3]
-        Document.objects.create(tender=tender, kind=kind, format=format, source_version=4 + index % 2)
+        version = latest - 1 if index % 2 == 0 else latest  # an older version is stale, the latest is not
+        Document.objects.create(tender=tender, kind=kind, format=format, source_version=version)
     client = api(decided.lead)
     url = f"/api/v1/tenders/{tender.pk}/documents/?page_size=100"
     client.get(url)
@@ -161,5 +164,6 @@ def test_the_document_list_keeps_its_query_count_with_evaluation_documents(
     # documents with the tender's and the evaluation's versions (joined, not read per row).
     with django_assert_num_queries(4):
         rows = client.get(url).json()["results"]
-    expected = {row.pk for row in Document.objects.filter(tender=tender, source_version=4).exclude(kind="annex")}
+    older = Document.objects.filter(tender=tender, source_version=latest - 1)
+    expected = {row.pk for row in older.exclude(kind="annex")}
     assert {row["id"] for row in rows if row["stale"]} == expected
