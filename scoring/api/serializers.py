@@ -58,6 +58,8 @@ class BidSerializer(serializers.ModelSerializer):
     price = MoneyField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
     submitted_at = serializers.DateTimeField(required=False)
     fhir_base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    # Empty until an answer form gives it: plain text in the schema (an "email" format would refuse "").
+    candidate_email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Bid

@@ -110,7 +110,9 @@ class ProcedureRecordSerializer(serializers.ModelSerializer):
         tender = self.context["tender"]
         known = set(Bid.objects.filter(tender=tender).values_list("pk", flat=True))
         for row in rows:
-            if row.get("bid") not in known:
+            if "bid" not in row:  # PUT is partial: a nested row may miss its own fields
+                raise serializers.ValidationError(_("Chaque ligne de sous-traitance désigne une offre (bid)."))
+            if row["bid"] not in known:
                 raise serializers.ValidationError(_("Offre %(bid)s inconnue pour ce marché.") % {"bid": row["bid"]})
         return [{**row, "share": None if row.get("share") is None else float(row["share"])} for row in rows]
 

@@ -52,10 +52,11 @@ def test_the_lead_writes_and_reads_the_record_and_the_change_is_audited(api, eva
         ("candidatures", [{"admitted": True}]),
         ("subcontracting", [{"bid": 999999, "share": 10}]),
         ("subcontracting", [{"bid": 0, "share": 120}]),
+        ("subcontracting", [{"share": 10}]),  # no bid (PUT is partial): was a 500 found by the fuzzer
     ],
 )
 def test_bad_input_answers_400_naming_the_field_and_changes_nothing(api, evaluation, field, value):
-    if field == "subcontracting" and value[0]["bid"] == 0:
+    if field == "subcontracting" and value[0].get("bid") == 0:
         value = [{"bid": evaluation.alpha.pk, "share": 120}]
     response = api(evaluation.lead).put(url(evaluation.tender), {field: value}, format="json")
     assert response.status_code == 400 and field in response.json()
@@ -113,3 +114,11 @@ def test_the_schema_documents_the_endpoint(api, evaluation):
     schema = api(evaluation.lead).get("/api/schema/", {"format": "json"}).json()
     assert "/api/v1/tenders/{tender_id}/procedure-record/" in schema["paths"]
     assert {"get", "put"} <= set(schema["paths"]["/api/v1/tenders/{tender_id}/procedure-record/"])
+
+
+def test_the_bid_schema_lets_an_empty_candidate_email_through(api, evaluation):
+    """The fuzzer found GET /bids/{id}/ answering "" where the schema said format "email"."""
+    schema = api(evaluation.lead).get("/api/schema/?format=json").json()
+    email = schema["components"]["schemas"]["Bid"]["properties"]["candidate_email"]
+    assert email.get("format") != "email" and email.get("readOnly") is True
+    assert api(evaluation.lead).get(f"/api/v1/bids/{evaluation.alpha.pk}/").json()["candidate_email"] == ""
