@@ -19,7 +19,7 @@ LANGUAGES = ["fr", "en"]
 SCOPE = {"api_access", "bulk_export", "standards", "replication"}
 PLACEHOLDER = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 MINIMUM = {"fr": "au minimum", "en": "at least"}
-APPRECIATION_OPENING = {"fr": "Sont appréciés", "en": "Beyond the minimum, the buyer will appreciate"}
+APPRECIATION_OPENING = {"fr": "Sont appréciés : ", "en": "The buyer will appreciate: "}
 MILESTONE = {"fr": "jalon", "en": "milestone"}
 # Acceptance consequences belong in the CCAP; the RC is not a contractual piece.
 FORBIDDEN_IN_ANNEX = {
