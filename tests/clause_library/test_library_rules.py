@@ -90,6 +90,8 @@ KNOWN_CCAG_ARTICLES = {"14", "14.1", "14.1.1", "14.1.2", "14.1.3", "14.2"}
 KEY_REFERENCE = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 # A clause cited by another: "clause `key`" or "clauses `a` et `b`" / "clauses `a` and `b`".
 CLAUSE_CITATION = re.compile(r"[Cc]lauses? `([a-z0-9-]+)`(?: (?:et|and) `([a-z0-9-]+)`)?")
+# A cross-reference the composer resolves to "article N" (or drops with its block): `{{ ref:key }}`.
+REF_CITATION = re.compile(r"\{\{\s*ref:([a-z0-9-]+)\s*\}\}")
 
 
 def load(language):
@@ -149,7 +151,11 @@ def test_every_mandatory_clause_has_an_acceptance_test_or_document_criterion(lan
         assert markers in (["verification:vabf"], ["verification:document"]), key
         if markers == ["verification:vabf"]:
             # Checked at acceptance testing: the body says so and points at the acceptance clause.
-            assert "VABF" in clause["body"] and "`interface-acceptance-testing`" in clause["body"], key
+            assert "VABF" in clause["body"], key
+            assert any(
+                cited in clause["body"]
+                for cited in ("`interface-acceptance-testing`", "{{ ref:interface-acceptance-testing }}")
+            ), key
         else:
             # Proved by a document: the question asks for one (a file to attach, or the URL where it is published).
             assert re.search(r"\b(joignez|attach|URL)\b", clause["question"], re.IGNORECASE), key
@@ -242,6 +248,7 @@ def test_french_and_english_libraries_have_the_same_keys_parameters_checks_and_f
         ], a["key"]
         assert [level["score"] for level in a["rubric"]] == [level["score"] for level in b["rubric"]], a["key"]
         assert set(KEY_REFERENCE.findall(a["body"])) == set(KEY_REFERENCE.findall(b["body"])), a["key"]
+        assert set(REF_CITATION.findall(a["body"])) == set(REF_CITATION.findall(b["body"])), a["key"]
     assert [(t["key"], t["recommended_clause"]) for t in fr["topics"]] == [
         (t["key"], t["recommended_clause"]) for t in en["topics"]
     ]
@@ -253,6 +260,7 @@ def test_clause_keys_cited_in_bodies_exist(language):
     library = by_key(language)
     for key, clause in library.items():
         cited = {name for match in CLAUSE_CITATION.findall(clause["body"]) for name in match if name}
+        cited |= set(REF_CITATION.findall(clause["body"]))
         assert cited <= set(library), (key, cited - set(library))
 
 
