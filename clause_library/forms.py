@@ -137,6 +137,8 @@ PARAMETER_FIELDS = {
     "min": gettext_lazy("Valeur minimale"),
     "max": gettext_lazy("Valeur maximale"),
     "help": gettext_lazy("Aide"),
+    "direction": gettext_lazy("Sens (plafond ou plancher)"),
+    "improvable": gettext_lazy("Améliorable par le candidat"),
 }
 PARAMETER_TYPES = {
     "text": gettext_lazy("Texte"),
@@ -151,6 +153,7 @@ REFERENCE_FIELDS = {
     "label": gettext_lazy("Libellé"),
     "url": gettext_lazy("Adresse (URL)"),
     "informative": gettext_lazy("À titre informatif"),
+    "statutory": gettext_lazy("Obligation légale (sans « ou équivalent »)"),
 }
 
 
@@ -611,7 +614,7 @@ class LibraryImportForm(BootstrapForm):
 
     file = forms.FileField(
         label=gettext_lazy("Fichier de bibliothèque (JSON)"),
-        help_text=gettext_lazy("Un fichier « clausier-library/1 » exporté par Clausier."),
+        help_text=gettext_lazy("Un fichier « clausier-library/2 » (ou /1) exporté par Clausier."),
     )
 
     def clean_file(self):
