@@ -16,6 +16,10 @@ DEROGATION_RE = re.compile(r"^[1-9][0-9]?(\.[1-9][0-9]?){0,3}$")
 MAX_BODY_CHARS = 50_000
 MAX_LEGAL_NOTE_CHARS = 20_000
 MAX_DEROGATIONS = 50
+MAX_APPRECIATION_CHARS = 10_000
+MAX_PRICE_LINES = 30
+PRICE_LINE_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+PRICE_PERIODS = ("once", "year", "month")
 
 
 def _forbidden_character_errors(data):
@@ -33,8 +37,12 @@ def _forbidden_character_errors(data):
             message = message[0].upper() + message[1:]
         errors.setdefault(field, []).append(message)
 
-    for field in ("title", "body", "question", "legal_note"):
+    for field in ("title", "body", "question", "legal_note", "appreciation"):
         check(field, data.get(field))
+    for index, line in enumerate(_list(data.get("price_lines"))):
+        if isinstance(line, dict):
+            for key in ("label", "unit"):
+                check("price_lines", line.get(key), _("Ligne de prix %(n)s") % {"n": index + 1})
     for index, level in enumerate(_list(data.get("rubric"))):
         if isinstance(level, dict):
             check("rubric", level.get("description"), _("Niveau %(n)s") % {"n": index + 1})
@@ -96,6 +104,77 @@ def _validate_tender_file_fields(data, add):
         add("legal_note", _("Un texte est attendu."))
     elif legal_note and len(legal_note) > MAX_LEGAL_NOTE_CHARS:
         add("legal_note", _("%(max)s caractères au plus.") % {"max": MAX_LEGAL_NOTE_CHARS})
+
+
+def _validate_contract_fields(data, add):
+    """appreciation, deferrable and price_lines (API.md, "The tender file as a contract")."""
+    requirement = data.get("requirement")
+    appreciation = data.get("appreciation")
+    if appreciation is not None and not isinstance(appreciation, str):
+        add("appreciation", _("Un texte est attendu."))
+    elif appreciation and len(appreciation) > MAX_APPRECIATION_CHARS:
+        add("appreciation", _("%(max)s caractères au plus.") % {"max": MAX_APPRECIATION_CHARS})
+    elif appreciation and appreciation.strip() and requirement != Requirement.SCORED:
+        add(
+            "appreciation",
+            _("Seule une clause notée a des éléments d'appréciation : videz ce champ ou notez la clause."),
+        )
+    deferrable = data.get("deferrable", False)
+    if not isinstance(deferrable, bool):
+        add("deferrable", _("« deferrable » vaut true ou false."))
+    elif deferrable and requirement != Requirement.SCORED:
+        add(
+            "deferrable",
+            _("Seule une clause notée peut être livrée en différé : une exigence éliminatoire est due à la réception."),
+        )
+    lines = data.get("price_lines")
+    if lines is None:
+        return
+    if not isinstance(lines, list):
+        add("price_lines", _("Une liste de lignes de prix est attendue."))
+        return
+    if len(lines) > MAX_PRICE_LINES:
+        add("price_lines", _("%(max)s lignes de prix au plus.") % {"max": MAX_PRICE_LINES})
+    codes = set()
+    for index, line in enumerate(lines):
+        for message in price_line_errors(line):
+            add("price_lines", _("Ligne de prix %(n)s : %(error)s") % {"n": index + 1, "error": message})
+        code = line.get("code") if isinstance(line, dict) else None
+        if isinstance(code, str) and code in codes:
+            add("price_lines", _("Ligne de prix %(n)s : code « %(code)s » en double.") % {"n": index + 1, "code": code})
+        codes.add(code)
+
+
+def price_line_errors(line):
+    """Messages for one price line {"code","label","unit","quantity","period"} (empty when valid).
+
+    Shared by clause content and the tender's own lines (tenders)."""
+    if not isinstance(line, dict):
+        return [_("un objet {code, label, unit, quantity, period} est attendu.")]
+    errors = []
+    unknown = sorted(set(line) - {"code", "label", "unit", "quantity", "period"})
+    if unknown:
+        errors.append(_("champ inconnu « %(field)s ».") % {"field": unknown[0]})
+    code = line.get("code")
+    if not isinstance(code, str) or not PRICE_LINE_CODE_RE.fullmatch(code):
+        errors.append(_("le code est fait de minuscules, chiffres, - et _ (60 caractères au plus)."))
+    for field, label in (("label", _("le libellé")), ("unit", _("l'unité"))):
+        value = line.get(field)
+        if not isinstance(value, str) or not value.strip():
+            errors.append(_("%(field)s est obligatoire.") % {"field": label})
+        elif len(value) > (300 if field == "label" else 60):
+            errors.append(_("%(field)s est trop long.") % {"field": label})
+    quantity = line.get("quantity")
+    if (
+        not isinstance(quantity, (int, float, Decimal))
+        or isinstance(quantity, bool)
+        or not Decimal(str(quantity)).is_finite()
+        or not 0 < Decimal(str(quantity)) <= 1_000_000_000
+    ):
+        errors.append(_("la quantité est un nombre strictement positif."))
+    if line.get("period") not in PRICE_PERIODS:
+        errors.append(_("la période vaut « once » (une fois), « year » (par an) ou « month » (par mois)."))
+    return errors
 
 
 def validate_clause_content(data):
@@ -161,6 +240,20 @@ def validate_clause_content(data):
                 "references",
                 _("Référence %(n)s : « informative » vaut true ou false.") % {"n": index + 1},
             )
+        elif not isinstance(reference.get("statutory", False), bool):
+            add(
+                "references",
+                _("Référence %(n)s : « statutory » vaut true ou false.") % {"n": index + 1},
+            )
+        elif reference.get("statutory") and reference.get("informative"):
+            add(
+                "references",
+                _(
+                    "Référence %(n)s : une obligation légale (« statutory ») s'impose, elle ne peut pas être "
+                    "citée à titre informatif."
+                )
+                % {"n": index + 1},
+            )
     tags = data.get("tags") or []
     if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
         add("tags", _("Les étiquettes sont une liste de textes non vides."))
@@ -168,6 +261,7 @@ def validate_clause_content(data):
     if check_errors:
         errors["checks"] = check_errors
     _validate_tender_file_fields(data, add)
+    _validate_contract_fields(data, add)
     for field, messages in _forbidden_character_errors(data).items():
         errors.setdefault(field, []).extend(messages)
     return errors

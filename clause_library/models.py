@@ -119,6 +119,14 @@ class ClauseVersion(models.Model):
     derogations = models.JSONField(default=list, blank=True)
     # For buyers only (why the clause is lawful, its risk, its source): never printed in a tender piece.
     legal_note = models.TextField(_("note juridique"), blank=True, default="")
+    # Scored clauses: `body` states the binding minimum; this, what is appreciated beyond it (printed as
+    # non-contractual "éléments d'appréciation" in the RC and the annex).
+    appreciation = models.TextField(_("éléments d'appréciation"), blank=True, default="")
+    # Scored clauses only: may be delivered after acceptance on a dated roadmap milestone (the only ones
+    # for which the answer form offers « Partiel » and a roadmap date).
+    deferrable = models.BooleanField(_("livrable en différé"), default=False)
+    # [{"code","label","unit","quantity","period"}]: lines the clause adds to the price schedule.
+    price_lines = models.JSONField(default=list, blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     # Title, text and question without accents, lower case: what the clause search matches against,
@@ -142,6 +150,9 @@ class ClauseVersion(models.Model):
         "destination",
         "derogations",
         "legal_note",
+        "appreciation",
+        "deferrable",
+        "price_lines",
     )
 
     class Meta:

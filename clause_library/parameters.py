@@ -14,8 +14,32 @@ from organizations.formatting import format_number
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-FIELDS = ("name", "label", "type", "default", "required", "choices", "min", "max", "help")
+FIELDS = ("name", "label", "type", "default", "required", "choices", "min", "max", "help", "direction", "improvable")
 MAX_TEXT_VALUE = 2000
+DIRECTIONS = ("max", "min")
+# Types a direction makes sense for: a number (a delay, a rate) or a date (a deadline).
+ORDERED_TYPES = ("integer", "decimal", "date")
+# `{{ ref:<clause key> }}` (a cross-reference to another clause: "article N" in a tender) and
+# `{{ price:<line code> }}` (a line of the price schedule) are not parameters: the tender file's
+# composer resolves them, or drops the block that holds them when their target is not in the tender.
+REFERENCE_KINDS = ("ref", "price")
+REFERENCE_RE = re.compile(r"^(ref|price)\s*:\s*([-a-zA-Z0-9_]+)$")
+
+
+def reference_of(name):
+    """(kind, target) of a `ref:`/`price:` placeholder name, None for a parameter's name."""
+    match = REFERENCE_RE.match(name or "")
+    return (match.group(1), match.group(2)) if match else None
+
+
+def references_in(body):
+    """[(kind, target)] of the cross-references of a body, in order of first appearance."""
+    found = []
+    for _start, _end, name in iter_placeholders(body):
+        reference = reference_of(name)
+        if reference and reference not in found:
+            found.append(reference)
+    return found
 
 
 def iter_placeholders(body):
@@ -79,6 +103,8 @@ def normalize_definition(raw):
         "min": raw.get("min"),
         "max": raw.get("max"),
         "help": raw.get("help") or "",
+        "direction": raw.get("direction") or None,
+        "improvable": bool(raw.get("improvable", False)),
     }
 
 
@@ -143,6 +169,27 @@ def validate_definitions(definitions, body):
                 _("%(where)s : min (%(min)s) est supérieur à max (%(max)s).")
                 % {"where": where, "min": low, "max": high}
             )
+        direction = raw.get("direction")
+        if direction is not None and direction not in DIRECTIONS:
+            param_errors.append(
+                _("%(where)s : « direction » vaut « max » (plafond, plus bas est mieux), « min » (plancher) ou null.")
+                % {"where": where}
+            )
+        elif direction and kind not in ORDERED_TYPES:
+            param_errors.append(
+                _("%(where)s : « direction » n'a de sens que pour un nombre ou une date.") % {"where": where}
+            )
+        improvable = raw.get("improvable", False)
+        if not isinstance(improvable, bool):
+            param_errors.append(_("%(where)s : « improvable » vaut true ou false.") % {"where": where})
+        elif improvable and direction not in DIRECTIONS:
+            param_errors.append(
+                _(
+                    "%(where)s : une valeur améliorable par le candidat demande une « direction » "
+                    "(« max » ou « min ») qui dise ce qui est meilleur."
+                )
+                % {"where": where}
+            )
         if definition["default"] not in (None, ""):
             try:
                 coerce_value(definition, definition["default"])
@@ -150,12 +197,21 @@ def validate_definitions(definitions, body):
                 param_errors.append(_("%(where)s : valeur par défaut : %(error)s") % {"where": where, "error": exc})
     if param_errors:
         errors["parameters"] = param_errors
-    undeclared = [name for name in placeholders(body) if name not in names]
-    if undeclared:
-        errors["body"] = [
-            _("Le texte utilise « {{ %(name)s }} », qui n'est pas un paramètre déclaré.") % {"name": name}
-            for name in undeclared
-        ]
+    body_errors = []
+    for name in placeholders(body):
+        if reference_of(name) or name in names:
+            continue
+        if name.split(":", 1)[0].strip() in REFERENCE_KINDS:
+            body_errors.append(
+                _("« {{ %(name)s }} » : un renvoi s'écrit {{ ref:clé-de-clause }} ou {{ price:code-de-ligne }}.")
+                % {"name": name}
+            )
+        else:
+            body_errors.append(
+                _("Le texte utilise « {{ %(name)s }} », qui n'est pas un paramètre déclaré.") % {"name": name}
+            )
+    if body_errors:
+        errors["body"] = body_errors
     return errors
 
 

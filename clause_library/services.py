@@ -38,6 +38,9 @@ def _normalized(content):
     content["destination"] = content.get("destination") or "annex"
     content["derogations"] = list(content.get("derogations") or [])
     content["legal_note"] = content.get("legal_note") or ""
+    content["appreciation"] = content.get("appreciation") or ""
+    content["deferrable"] = bool(content.get("deferrable", False))
+    content["price_lines"] = list(content.get("price_lines") or [])
     # The rubric keeps the order its author gave the levels (best first or last, as they chose): the clause
     # page, the library file and the evaluator's grid show it so. Never re-sorted by score.
     return {field: content.get(field) for field in CONTENT_FIELDS}

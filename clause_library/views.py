@@ -56,6 +56,9 @@ FIELD_LABELS = {
     "destination": gettext_lazy("Destination"),
     "derogations": gettext_lazy("Dérogations au CCAG-TIC 2021"),
     "legal_note": gettext_lazy("Note juridique (non publiée)"),
+    "appreciation": gettext_lazy("Éléments d'appréciation"),
+    "deferrable": gettext_lazy("Livrable en différé"),
+    "price_lines": gettext_lazy("Lignes de prix"),
 }
 
 
@@ -438,6 +441,7 @@ def _reference_row(reference):
         "url": url if url.startswith(("https://", "http://")) else None,
         "text": url,
         "informative": reference.get("informative") is True,
+        "statutory": reference.get("statutory") is True,
     }
 
 

@@ -102,7 +102,10 @@ class ClauseSerializer(serializers.Serializer):
     scale_max = serializers.IntegerField(required=False, default=5, min_value=1, max_value=100)
     rubric = serializers.JSONField(required=False, default=list, help_text="[{score, description}]")
     references = serializers.JSONField(
-        required=False, default=list, help_text="[{label, url, informative?}] (informative: printed as non-binding)"
+        required=False,
+        default=list,
+        help_text="[{label, url, informative?, statutory?}] (informative: printed as non-binding; "
+        "statutory: a legal obligation, never followed by 'ou équivalent')",
     )
     tags = serializers.JSONField(required=False, default=list, help_text="[str]")
     checks = serializers.JSONField(required=False, default=list, help_text="conformance checks")
@@ -123,6 +126,24 @@ class ClauseSerializer(serializers.Serializer):
         max_length=20000,
         trim_whitespace=False,
         help_text="for buyers: why the clause is lawful, its risk, its source; never printed in the tender",
+    )
+    appreciation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        trim_whitespace=False,
+        help_text="scored clauses: what is appreciated beyond the binding minimum the body states (non-contractual)",
+    )
+    deferrable = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="scored clauses: may be delivered after acceptance on a dated roadmap milestone",
+    )
+    price_lines = serializers.JSONField(
+        required=False,
+        default=list,
+        help_text='[{"code","label","unit","quantity","period"}] lines the clause adds to the price schedule',
     )
     preview = serializers.SerializerMethodField()
     version = serializers.SerializerMethodField()
@@ -167,6 +188,11 @@ class ClauseSerializer(serializers.Serializer):
     def validate_checks(self, value):
         return _list_of(value, dict, _("Une liste de vérifications est attendue."))
 
+    def validate_price_lines(self, value):
+        return _list_of(
+            value, dict, _("Une liste de lignes de prix {code, label, unit, quantity, period} est attendue.")
+        )
+
     def validate_derogations(self, value):
         return _list_of(value, str, _("Une liste de numéros d'articles du CCAG-TIC (ex. « 14.1.1 ») est attendue."))
 
@@ -193,7 +219,7 @@ class ClauseVersionSerializer(serializers.ModelSerializer):
 
 class ImportSerializer(serializers.Serializer):
     organization = OrganizationField()
-    file = serializers.JSONField(help_text="A clausier-library/1 document")
+    file = serializers.JSONField(help_text="A clausier-library/2 document (clausier-library/1 is read too)")
 
 
 class ForkSerializer(serializers.Serializer):

@@ -159,7 +159,7 @@ def test_export_import_export_gives_the_same_clauses(api, shared_library, curato
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     first = json.loads(response.content)
-    assert first["format"] == "clausier-library/1" and len(first["clauses"]) == 2
+    assert first["format"] == "clausier-library/2" and len(first["clauses"]) == 2
     response = client.post("/api/v1/libraries/import/", {"organization": group.pk, "file": first}, format="json")
     assert response.status_code == 201, response.data
     second = json.loads(client.get(f"/api/v1/libraries/{response.data['id']}/export/").content)

@@ -219,7 +219,7 @@ def test_it_exports_the_library_file(shared_library, buyer):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;") and ".json" in response["Content-Disposition"]
     data = json.loads(response.content)
-    assert data["format"] == "clausier-library/1"
+    assert data["format"] == "clausier-library/2"
     assert [c["key"] for c in data["clauses"]] == ["api-fhir", "export-masse", "journal"]
 
 
