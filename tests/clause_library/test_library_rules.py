@@ -432,8 +432,8 @@ def test_the_gdpr_annex_covers_article_28_3_a_to_h_and_28_4():
     fr, en = by_key("fr")["gdpr-processor-terms"], by_key("en")["gdpr-processor-terms"]
     assert fr["title"].startswith("Annexe RGPD") and en["title"].startswith("GDPR annex")
     for point in "abcdefgh":
-        assert f"§ 3, {point})" in fr["body"] or f"§ 3, {point}," in fr["body"] or f"§ 3, {point}" in fr["body"]
-        assert f"28(3)({point})" in en["body"] or f"(3)({point})" in en["body"], point
+        assert f"(art. 28, § 3, {point})" in fr["body"] or f"§ 3, {point}, et § 4)" in fr["body"], point
+        assert f"(art. 28(3)({point}))" in en["body"] or f"(3)({point}) and (4))" in en["body"], point
     assert "§ 4" in fr["body"] and "(4)" in en["body"]
     names = {p["name"] for p in fr["parameters"]}
     assert {
