@@ -33,7 +33,6 @@ from .forms import (
     LibraryImportForm,
     LibraryShareForm,
 )
-from .markdown import render_html
 from .models import Clause
 from .parameters import normalize_definition, resolve_values
 
@@ -385,8 +384,8 @@ def clause_detail(request, library_pk, pk):
             "library": library,
             "clause": clause,
             "version": version,
-            # render_html escapes the Markdown's raw HTML and sanitises the result (nh3 allow-list).
-            "preview": render_html(version.body, values, version.language),
+            # Rendered when the version was written: raw HTML escaped, result sanitised (nh3 allow-list).
+            "preview": version.preview,
             "parameters": [_parameter_row(p) for p in version.parameters],
             "references": [_reference_row(r) for r in version.references],
             "derogations": version.derogations or [],
