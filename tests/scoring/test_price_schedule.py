@@ -263,3 +263,32 @@ def test_refused_like_a_typed_price(api, buyer, evaluator, outsider, schedule):
     assert bid.price == Decimal("1")
     Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.DRAFT)
     assert upload(api(buyer), bid, content).status_code == 409
+
+
+def test_the_bid_page_imports_the_schedule(client, buyer, evaluator, schedule):
+    from scoring.models import Evaluator
+
+    tender, bid = schedule
+    url = f"/evaluation/tenders/{tender.pk}/bids/{bid.pk}/"
+    client.force_login(buyer)
+    assert 'id="price-schedule-form"' in client.get(url).content.decode()
+    content = filled(tender, [1200.5, 15000, 99.99])
+    response = client.post(
+        url, {"action": "price_schedule", "file": SimpleUploadedFile("b.xlsx", content)}, follow=True
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Bordereau des prix importé : 3 lignes" in page and "total du bordereau des prix importé" in page
+    bid.refresh_from_db()
+    assert (bid.price, bid.price_source) == (Decimal("72619.04"), "price_schedule")
+    # A wrong file: the reason on the page, nothing changed.
+    response = client.post(url, {"action": "price_schedule", "file": SimpleUploadedFile("b.xlsx", filled(tender, [1]))})
+    assert response.status_code == 400 and "prix unitaire manquant" in response.content.decode()
+    bid.refresh_from_db()
+    assert bid.price == Decimal("72619.04")
+    # An evaluator sees no upload form and cannot post one.
+    Evaluator.objects.create(tender=tender, user=evaluator, declared_at=timezone.now())
+    client.force_login(evaluator)
+    assert 'id="price-schedule-form"' not in client.get(url).content.decode()
+    response = client.post(url, {"action": "price_schedule", "file": SimpleUploadedFile("b.xlsx", content)})
+    assert response.status_code == 403

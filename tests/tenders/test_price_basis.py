@@ -114,7 +114,13 @@ def test_an_evaluator_cannot_change_them(api, evaluator, tender):
     assert response.status_code == 403
 
 
-SETTINGS = {"reference": "AO-2026-014", "title": "DPI", "procedure": "open", "price_formula": "linear", "language": "fr"}
+SETTINGS = {
+    "reference": "AO-2026-014",
+    "title": "DPI",
+    "procedure": "open",
+    "price_formula": "linear",
+    "language": "fr",
+}
 
 
 def test_the_tender_form_edits_the_lines_one_a_line(client, buyer, tender):
@@ -127,8 +133,13 @@ def test_the_tender_form_edits_the_lines_one_a_line(client, buyer, tender):
     assert tender.duration_months == 36
     assert tender.price_lines == [
         LINES[0],
-        {"code": "formation-des-referents", "label": "Formation des référents", "unit": "jour", "quantity": 2.5,
-         "period": "once"},
+        {
+            "code": "formation-des-referents",
+            "label": "Formation des référents",
+            "unit": "jour",
+            "quantity": 2.5,
+            "period": "once",
+        },
     ]
     content = client.get(url).content.decode()
     assert "Formation des référents | jour | 2,5 | une fois | formation-des-referents" in content
