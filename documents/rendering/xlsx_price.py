@@ -1,6 +1,6 @@
 """The price schedule (bordereau des prix, DPGF/DQE style) as XLSX, and reading a filled one back safely.
 
-With `xlsx.py` and `xlsx_sections.py`, one of the modules importing openpyxl.
+With `xlsx.py` and `xlsx_sections.py`, one of the three modules importing openpyxl.
 
 Writing (`render_price_schedule_xlsx(doc)`, from `doc["price"]`, tenders/prices.py): sheet
 "Bordereau des prix" with the tender in its first rows, then one row per line of the tender (the buyer's
