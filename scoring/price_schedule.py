@@ -19,7 +19,7 @@ from tenders.selectors import tender_document
 
 from .models import Bid
 from .questionnaire import questionnaire_max_bytes
-from .services import audit, bid_update, ensure_published
+from .services import audit, bid_update, ensure_not_frozen, ensure_published
 
 
 def price_schedule_total(price, unit_prices):
@@ -88,6 +88,8 @@ def price_schedule_import(*, user, bid: Bid, data: bytes) -> dict:
     if total >= 10**12:
         raise ApplicationError({"file": [_("Le total du bordereau dépasse le montant admis.")]})
     with transaction.atomic():
+        # Refused once prices are opened even when the total is unchanged (bid_update checks only changes).
+        ensure_not_frozen(tender, _("une offre (candidat, prix, date de dépôt)"))
         updated = bid_update(
             user=user, bid=bid, changes={"price": total, "price_source": Bid.PriceSource.PRICE_SCHEDULE}
         )

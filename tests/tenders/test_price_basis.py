@@ -171,3 +171,27 @@ def test_the_english_form_speaks_english(client, buyer, tender):
         url, {**SETTINGS, "price_lines": "Licences | licence | 0 | per year"}, HTTP_ACCEPT_LANGUAGE="en"
     )
     assert "Price line 1 (quantity)" in response.content.decode()
+
+
+def test_the_new_tender_page_takes_the_price_fields(client, buyer, hospital):
+    client.force_login(buyer)
+    response = client.post(
+        reverse("tenders:tender_create"),
+        {
+            "organization": hospital.pk,
+            "reference": "AO-NEW",
+            "title": "DPI",
+            "procedure": "open",
+            "price_formula": "proportional",
+            "language": "fr",
+            "duration_months": "60",
+            "price_basis": "Le total HT sur 60 mois.",
+            "price_lines": "Hébergement | mois | 1 | par mois",
+        },
+    )
+    assert response.status_code == 302
+    tender = Tender.objects.get(reference="AO-NEW")
+    assert (tender.duration_months, tender.price_basis) == (60, "Le total HT sur 60 mois.")
+    assert tender.price_lines == [
+        {"code": "hebergement", "label": "Hébergement", "unit": "mois", "quantity": 1, "period": "month"}
+    ]
