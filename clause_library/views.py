@@ -33,7 +33,6 @@ from .forms import (
     LibraryImportForm,
     LibraryShareForm,
 )
-from .markdown import render_html
 from .models import Clause
 from .parameters import normalize_definition, resolve_values
 
@@ -56,6 +55,9 @@ FIELD_LABELS = {
     "destination": gettext_lazy("Destination"),
     "derogations": gettext_lazy("Dérogations au CCAG-TIC 2021"),
     "legal_note": gettext_lazy("Note juridique (non publiée)"),
+    "appreciation": gettext_lazy("Éléments d'appréciation"),
+    "deferrable": gettext_lazy("Livrable en différé"),
+    "price_lines": gettext_lazy("Lignes de prix"),
 }
 
 
@@ -382,8 +384,8 @@ def clause_detail(request, library_pk, pk):
             "library": library,
             "clause": clause,
             "version": version,
-            # render_html escapes the Markdown's raw HTML and sanitises the result (nh3 allow-list).
-            "preview": render_html(version.body, values, version.language),
+            # Rendered when the version was written: raw HTML escaped, result sanitised (nh3 allow-list).
+            "preview": version.preview,
             "parameters": [_parameter_row(p) for p in version.parameters],
             "references": [_reference_row(r) for r in version.references],
             "derogations": version.derogations or [],
@@ -438,6 +440,7 @@ def _reference_row(reference):
         "url": url if url.startswith(("https://", "http://")) else None,
         "text": url,
         "informative": reference.get("informative") is True,
+        "statutory": reference.get("statutory") is True,
     }
 
 
