@@ -10,11 +10,26 @@ from .. import selectors
 from ..models import Tender, TenderClause
 
 
+class PriceLineSerializer(serializers.Serializer):
+    """One line of the price schedule (schema only: the service checks the lines, tenders/prices.py)."""
+
+    code = serializers.CharField(help_text="lowercase letters, digits, - and _; unique in the tender")
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=6, coerce_to_string=False)
+    period = serializers.ChoiceField(choices=["once", "year", "month"])
+
+
+@extend_schema_field(PriceLineSerializer(many=True))
+class PriceLinesField(serializers.JSONField):
+    pass
+
+
 class TenderSerializer(serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     parameters = serializers.DictField(child=serializers.JSONField(), required=False)
     # Checked by the service (tenders/prices.py): each message names the line and its field.
-    price_lines = serializers.JSONField(
+    price_lines = PriceLinesField(
         required=False,
         help_text='the buyer\'s own lines of the price schedule: [{"code","label","unit","quantity",'
         '"period": "once"|"year"|"month"}]',

@@ -79,6 +79,7 @@ def test_each_clause_of_the_recommended_set_lands_in_the_piece_of_its_destinatio
 
     # The price schedule holds every line of the tender (the clauses' price_lines), numbered 1, 2…
     sheet = openpyxl.load_workbook(io.BytesIO(build(dpi_tender, "price_schedule", "xlsx")))["Bordereau des prix"]
+    assert doc["price"]["lines"] and all(line["article"] for line in doc["price"]["lines"])  # the clauses' lines
     lines = [row for row in sheet.iter_rows(min_row=7, max_row=6 + len(doc["price"]["lines"]), values_only=True)]
     assert [(row[0], row[1]) for row in lines] == [(line["number"], line["label"]) for line in doc["price"]["lines"]]
 
