@@ -195,3 +195,24 @@ def test_the_new_tender_page_takes_the_price_fields(client, buyer, hospital):
     assert tender.price_lines == [
         {"code": "hebergement", "label": "Hébergement", "unit": "mois", "quantity": 1, "period": "month"}
     ]
+
+
+def test_an_english_tender_gets_an_english_basis_and_schedule(tender):
+    import io
+
+    from openpyxl import load_workbook
+
+    from documents.rendering.xlsx_price import render_price_schedule_xlsx
+
+    Tender.objects.filter(pk=tender.pk).update(language="en", duration_months=36, price_lines=LINES[:1])
+    tender.refresh_from_db()
+    doc = tender_document(tender)
+    assert doc["price"]["basis"].startswith("The price compared is the total amount excluding VAT")
+    assert doc["price"]["total_label"] == "Total excluding VAT over 36 months"
+    sheet = load_workbook(io.BytesIO(render_price_schedule_xlsx(doc)))["Bordereau des prix"]
+    assert [cell.value for cell in sheet[6]][6:] == [
+        "Number of periods over 36 months",
+        "Unit price excl. VAT (€)",
+        "Amount excl. VAT (€)",
+    ]
+    assert sheet["F7"].value == "Per year" and sheet["G7"].value == 3
