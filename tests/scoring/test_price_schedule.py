@@ -249,6 +249,25 @@ def test_unsafe_or_foreign_files_are_400(api, buyer, schedule):
         archive.writestr("xl/workbook.xml", '<!DOCTYPE x [<!ENTITY a "a">]><workbook/>')
     response = upload(api(buyer), bid, buffer.getvalue())
     assert response.status_code == 400 and "interdites" in response.json()["file"][0]
+    # A macro-enabled workbook, and an archive of too many parts (zip bomb shape), are refused unread.
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/vbaProject.bin", b"\0")
+    assert "macros" in upload(api(buyer), bid, buffer.getvalue()).json()["file"][0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for index in range(300):
+            archive.writestr(f"xl/part{index}.xml", "<x/>")
+    assert "trop de fichiers" in upload(api(buyer), bid, buffer.getvalue()).json()["file"][0]
+    # The answer form is not a price schedule.
+    from documents.rendering.xlsx import render_questionnaire_xlsx
+
+    response = upload(api(buyer), bid, render_questionnaire_xlsx(tender_document(bid.tender)))
+    assert response.status_code == 400 and "bordereau des prix" in response.json()["file"][0]
+    bid.refresh_from_db()
+    assert bid.price == Decimal("1")
 
 
 def test_refused_like_a_typed_price(api, buyer, evaluator, outsider, schedule):
