@@ -8,7 +8,7 @@ from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
 from . import prices
-from .models import DEFAULT_DURATION_MONTHS, Tender, TieBreak
+from .models import DEFAULT_DURATION_MONTHS, MAX_DURATION_MONTHS, Tender, TieBreak
 
 # The kinds of software a library's sets are tagged with, in the order the buyer sees them.
 SOFTWARE_LABELS = {
@@ -219,6 +219,7 @@ class PriceFieldsMixin:
         self.fields["price_lines"] = field
         # A form posted without it (an older page, a script) keeps the default duration.
         self.fields["duration_months"].required = False
+        self.fields["duration_months"].widget.attrs.update(min=1, max=MAX_DURATION_MONTHS)
         if not self.is_bound and self.instance.pk:
             self.initial["price_lines"] = price_lines_text(self.instance.price_lines)
 
