@@ -17,7 +17,7 @@ from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import hooks, pieces
+from . import hooks, pieces, prices
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
@@ -286,6 +286,13 @@ def tender_document(tender) -> dict:
             # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
             "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
+        # The price schedule's lines: the buyer's, then each clause's in article order (tenders/prices.py).
+        doc["price"] = prices.price_section(
+            duration_months=tender.duration_months,
+            price_basis=tender.price_basis,
+            buyer_lines=tender.price_lines,
+            clause_lines=[(numbering[tc.pk], line) for tc in ordered for line in tc.version.price_lines or []],
+        )
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
     # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.

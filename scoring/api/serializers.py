@@ -75,8 +75,18 @@ class BidSerializer(serializers.ModelSerializer):
             "roadmap",
             "answer_form_imported_at",
         ]
-        fields = ["id", "tender", "vendor", "price", "submitted_at", "fhir_base_url", *answer_form_fields]
-        read_only_fields = ["tender", *answer_form_fields]
+        fields = [
+            "id",
+            "tender",
+            "vendor",
+            "price",
+            "price_source",
+            "submitted_at",
+            "fhir_base_url",
+            *answer_form_fields,
+        ]
+        # price_source: "entered" (typed) or "price_schedule" (the total of the imported price schedule).
+        read_only_fields = ["tender", "price_source", *answer_form_fields]
 
     def validate_fhir_base_url(self, value):
         if value and not value.lower().startswith("https://"):

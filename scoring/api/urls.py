@@ -40,6 +40,7 @@ urlpatterns = [
     path("bids/<int:pk>/", views.BidDetailView.as_view(), name="api-bid"),
     path("bids/<int:pk>/answers/", views.BidAnswersView.as_view(), name="api-bid-answers"),
     path("bids/<int:pk>/questionnaire/", views.QuestionnaireImportView.as_view(), name="api-bid-questionnaire"),
+    path("bids/<int:pk>/price-schedule/", views.PriceScheduleImportView.as_view(), name="api-bid-price-schedule"),
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
     path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
 
-from .. import access, questionnaire, rules, selectors, services, simulation
+from .. import access, price_schedule, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
@@ -297,6 +297,31 @@ class QuestionnaireImportView(GenericAPIView):
             )
         outcome = questionnaire.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
         return Response(outcome)
+
+
+class PriceScheduleImportView(GenericAPIView):
+    """The vendor's filled price schedule (multipart `file`): the bid's price becomes its total, recomputed
+    from the tender's quantities and periods; `price_source` becomes "price_schedule"."""
+
+    serializer_class = QuestionnaireSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: BidSerializer})
+    def post(self, request, pk):
+        bid = access.bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        limit = questionnaire.questionnaire_max_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
+            )
+        price_schedule.price_schedule_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        bid.refresh_from_db()
+        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
+        return Response(BidSerializer(bid, context=context).data)
 
 
 class BidScoresView(GenericAPIView):
