@@ -161,6 +161,7 @@ def _article(tender_clause, tender, number, weight, language, keys):
         "destination": version.destination or pieces.ANNEX,
         "requirement": version.requirement,
         "requirement_label": _requirement_label(version.requirement),
+        "deferrable": bool(version.deferrable),
         "weight": weight,
         "body_html": render_html(body, shown, language),
         "body_markdown": fill_text(body, shown, language),
@@ -175,6 +176,8 @@ def _article(tender_clause, tender, number, weight, language, keys):
                 "label": definition["label"],
                 "type": definition["type"],
                 "value": display_value(shown[definition["name"]], language),
+                "direction": definition["direction"],
+                "improvable": definition["improvable"],
             }
             for definition in map(normalize_definition, version.parameters)
             if definition["name"] in shown

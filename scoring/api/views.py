@@ -255,7 +255,10 @@ class BidAnswersView(GenericAPIView):
         # Sealed price: the answer to the price criterion states the price (omitted, as the bid page does).
         sealed = not access.sees_prices(request.user, bid.tender)
         page = self.paginate_queryset(selectors.answers_of(bid, sealed_price=sealed))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = self.get_serializer(
+            page, many=True, context={**self.get_serializer_context(), "tender": bid.tender}
+        )
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses={201: AnswerSerializer})
     def post(self, request, pk):
