@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
-from clause_library.parameters import display_value, normalize_definition, resolve_values
+from clause_library.parameters import display_value, display_values, normalize_definition, resolve_values
 from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
@@ -52,7 +52,8 @@ def clause_values(tender_clause, tender, *, require=False):
 def rendered_body(tender_clause, tender):
     """The clause body as sanitised HTML with its values filled (missing ones marked)."""
     values, _errors = clause_values(tender_clause, tender)
-    return render_html(tender_clause.version.body, values, tender.language)
+    shown = display_values(tender_clause.version.parameters, values, tender.language)  # dates in words
+    return render_html(tender_clause.version.body, shown, tender.language)
 
 
 def _requirement_label(requirement):
