@@ -369,3 +369,13 @@ class SimulationInputSerializer(serializers.Serializer):
         default=5,
         coerce_to_string=False,
     )
+
+
+class MarketCheckRowSerializer(serializers.Serializer):
+    """One eliminatory requirement of the tender against the organisation's earlier judged bids."""
+
+    tender_clause = serializers.IntegerField()
+    article = serializers.CharField()
+    requirement = serializers.CharField()
+    bids_seen = serializers.IntegerField()
+    compliant_share = serializers.FloatField(allow_null=True, min_value=0, max_value=1)

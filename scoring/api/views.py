@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
 
-from .. import access, questionnaire, rules, selectors, services, simulation
+from .. import access, market, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
@@ -28,6 +28,7 @@ from .serializers import (
     LowOfferRequestSerializer,
     LowOfferReviewSerializer,
     LowOfferThresholdSerializer,
+    MarketCheckRowSerializer,
     QuestionnaireSerializer,
     ReopenSerializer,
     ResultsSerializer,
@@ -507,3 +508,17 @@ class SimulateView(GenericAPIView):
         except simulation.SimulationError as error:
             raise ApplicationError(error.errors)
         return Response(simulation.as_json(outcome))
+
+
+class MarketCheckView(GenericAPIView):
+    """Before publishing: for each eliminatory requirement, how many of the organisation's earlier
+    judged bids on the same clause met it (scoring/market.py). Read as the tender is read: every
+    member of its organisation; another organisation's tender is missing (404)."""
+
+    serializer_class = MarketCheckRowSerializer
+    pagination_class = None
+
+    @extend_schema(responses=MarketCheckRowSerializer(many=True))
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        return Response(self.get_serializer(market.market_check(tender), many=True).data)
