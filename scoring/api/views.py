@@ -9,6 +9,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
+from tenders.models import Tender
 
 from .. import access, market, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
@@ -517,6 +518,7 @@ class MarketCheckView(GenericAPIView):
 
     serializer_class = MarketCheckRowSerializer
     pagination_class = None
+    queryset = Tender.objects.none()  # for the schema's path parameter type only; the view reads through `access`
 
     @extend_schema(responses=MarketCheckRowSerializer(many=True))
     def get(self, request, tender_id):
