@@ -94,11 +94,10 @@ def date_example(language):
 
 def date_hint(language):
     """What a date cell says it reads (active language)."""
-    return gettext("Date en toutes lettres, par exemple %(words)s ; %(numeric)s et %(iso)s sont aussi lus.") % {
-        "words": date_example(language),
-        "numeric": DATE_EXAMPLE.strftime("%d/%m/%Y"),
-        "iso": DATE_EXAMPLE.isoformat(),
-    }
+    # The other forms are named by their pattern, not by an example: no piece prints an ISO date.
+    return gettext(
+        "Date en toutes lettres, par exemple %(words)s ; les formes JJ/MM/AAAA et AAAA-MM-JJ sont aussi lues."
+    ) % {"words": date_example(language)}
 
 
 def roadmap_labels(language):
