@@ -366,3 +366,28 @@ def test_the_bid_page_in_english_says_it_in_english(api, client, buyer, setup):
         f"/evaluation/tenders/{setup['tender'].pk}/bids/{setup['bid'].pk}/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert "at most 30 required" in " ".join(page.split())
+
+
+def test_a_form_generated_before_still_imports_and_its_buyer_fixed_values_are_ignored(api, buyer, setup):
+    """Vendors may return the form a tender published earlier: values named by their code (column D),
+    every parameter listed, the roadmap's date column titled (JJ/MM/AAAA). The codes are read, the values
+    the buyer fixes are not stored as commitments, and a less favourable value is still flagged."""
+    workbook = reopen(filled(setup))
+    values = workbook["Valeurs engagées"]
+    values["C1"], values["D1"] = "Paramètre", "Code du paramètre"
+    for row in values.iter_rows(min_row=2):
+        row[3].value = {DELAY["label"]: "delai_jours", DEADLINE["label"]: "mise_en_service"}.get(
+            row[2].value, "disponibilite"
+        )
+    values["F2"] = 45
+    values.append([setup["write"], "Écriture FHIR", PENALTY["label"], "penalite_jour", "300", 10])
+    workbook["Feuille de route"]["D1"] = "Date de disponibilité (JJ/MM/AAAA)"
+    response = upload(api(buyer), setup["bid"], saved(workbook))
+    assert response.status_code == 200, response.json()
+    assert response.json()["below_requirement"] == 1
+    committed = {
+        a.criterion.tender_clause.clause.key: a.committed_values
+        for a in Answer.objects.select_related("criterion__tender_clause__clause")
+    }
+    assert committed["bulk-export"] == {"delai_jours": 45, "mise_en_service": "2029-06-30"}
+    assert committed["write-back"] == {}
