@@ -1095,6 +1095,7 @@ def render_questionnaire_docx(doc, *, progress=None):
                 min_row_height=Cm(1),
             )
         deferrable_rows = [row for row in requirement_rows if row["deferrable"]]
+        example = answer_form.date_example(language)  # dates in words, as everywhere in the form
         if deferrable_rows:
             builder.heading(gettext("Feuille de route"), 1, page_break_before=True)
             statuses = " / ".join(answer_form.roadmap_labels(language).values())
@@ -1106,7 +1107,10 @@ def render_questionnaire_docx(doc, *, progress=None):
                     gettext("Date de disponibilité"),
                     gettext("Commentaire"),
                 ],
-                [[row["article"], row["title"], "", "", ""] for row in deferrable_rows],
+                [
+                    [row["article"], row["title"], "", gettext("(ex. : %(example)s)") % {"example": example}, ""]
+                    for row in deferrable_rows
+                ],
                 widths=(0.08, 0.3, 0.2, 0.14, 0.28),
                 min_row_height=Cm(1),
             )

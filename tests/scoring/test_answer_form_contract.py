@@ -194,7 +194,7 @@ def test_the_docx_form_says_the_same(setup):
         (setup["sla"], "Disponibilité mensuelle (%)", "au moins", "99,5"),
     ]
     roadmap = tables["N° d'article|Commentaire"]
-    assert [row[0] for row in roadmap] == [setup["roadmap"]]
+    assert [row[0] for row in roadmap] == [setup["roadmap"]] and roadmap[0][3] == "(ex. : 26 mars 2029)"
     text = "\n".join(p.text for p in document.paragraphs) + str(tables)
     assert not [code for code in CODES if code in text] and "Pénalité" not in text
     assert "26 mars 2029" in text and not re.search(r"\d{4}-\d{2}-\d{2}|\d{2}/\d{2}/\d{4}", text)
