@@ -64,3 +64,20 @@ def test_the_tender_editor_preview_shows_the_date_in_words(library, hospital):
     tender = Tender.objects.create(organization=hospital, reference="AO-1", title="DPI")
     tender_clause = TenderClause.objects.create(tender=tender, version=clause.current, clause=clause, position=1)
     assert "26 mars 2029" in rendered_body(tender_clause, tender)
+
+
+def test_the_migration_renders_again_the_stored_previews_that_showed_an_iso_date(library):
+    import importlib
+
+    from django.apps import apps
+
+    from clause_library.models import ClauseVersion
+
+    migration = importlib.import_module("clause_library.migrations.0008_clause_preview_dates_in_words")
+    dated = deadline_clause(library).current
+    plain = make_clause(library, key="sans-date").current
+    ClauseVersion.objects.filter(pk=dated.pk).update(preview_html="<p>Support assuré jusqu'au 2029-03-26.</p>")
+    ClauseVersion.objects.filter(pk=plain.pk).update(preview_html="<p>inchangé</p>")
+    migration.rerender_previews_with_dates(apps, None)
+    assert "26 mars 2029" in ClauseVersion.objects.get(pk=dated.pk).preview_html
+    assert ClauseVersion.objects.get(pk=plain.pk).preview_html == "<p>inchangé</p>"
