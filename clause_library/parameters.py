@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from organizations.formatting import format_number
+from organizations.formatting import format_date_words, format_number
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -349,3 +349,19 @@ def display_value(value, language="fr"):
         # 99,95 / 99.95; thousands grouped as the language groups them (1 500,5): organizations.formatting.
         return format_number(value, 6, trim=True, language=language)
     return str(value)
+
+
+def display_values(definitions, values, language="fr"):
+    """The values as a text shows them: a date parameter's ISO value in words ("26 mars 2029" /
+    "26 March 2029", organizations.formatting), never `2029-03-26`; other values unchanged (the
+    renderers' `display_value` writes numbers and booleans)."""
+    kinds = {d.get("name"): d.get("type") for d in definitions or [] if isinstance(d, dict)}
+    shown = {}
+    for name, value in (values or {}).items():
+        if kinds.get(name) == "date" and isinstance(value, str) and value:
+            try:
+                value = format_date_words(value, language=language)
+            except ValueError:
+                pass  # not a date after all: shown as typed
+        shown[name] = value
+    return shown

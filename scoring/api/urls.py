@@ -35,6 +35,7 @@ urlpatterns = [
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),
     path("tenders/<int:tender_id>/simulate/", views.SimulateView.as_view(), name="api-tender-simulate"),
+    path("tenders/<int:tender_id>/market-check/", views.MarketCheckView.as_view(), name="api-tender-market-check"),
     path("bids/<int:pk>/low-offer/request/", views.LowOfferRequestView.as_view(), name="api-bid-low-offer-request"),
     path("bids/<int:pk>/low-offer/decision/", views.LowOfferDecisionView.as_view(), name="api-bid-low-offer-decision"),
     path("bids/<int:pk>/", views.BidDetailView.as_view(), name="api-bid"),

@@ -9,8 +9,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
+from tenders.models import Tender
 
-from .. import access, price_schedule, questionnaire, rules, selectors, services, simulation
+from .. import access, market, price_schedule, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
@@ -28,6 +29,7 @@ from .serializers import (
     LowOfferRequestSerializer,
     LowOfferReviewSerializer,
     LowOfferThresholdSerializer,
+    MarketCheckRowSerializer,
     QuestionnaireSerializer,
     ReopenSerializer,
     ResultsSerializer,
@@ -255,7 +257,10 @@ class BidAnswersView(GenericAPIView):
         # Sealed price: the answer to the price criterion states the price (omitted, as the bid page does).
         sealed = not access.sees_prices(request.user, bid.tender)
         page = self.paginate_queryset(selectors.answers_of(bid, sealed_price=sealed))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = self.get_serializer(
+            page, many=True, context={**self.get_serializer_context(), "tender": bid.tender}
+        )
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses={201: AnswerSerializer})
     def post(self, request, pk):
@@ -529,3 +534,18 @@ class SimulateView(GenericAPIView):
         except simulation.SimulationError as error:
             raise ApplicationError(error.errors)
         return Response(simulation.as_json(outcome))
+
+
+class MarketCheckView(GenericAPIView):
+    """Before publishing: for each eliminatory requirement, how many of the organisation's earlier
+    judged bids on the same clause met it (scoring/market.py). Read as the tender is read: every
+    member of its organisation; another organisation's tender is missing (404)."""
+
+    serializer_class = MarketCheckRowSerializer
+    pagination_class = None
+    queryset = Tender.objects.none()  # for the schema's path parameter type only; the view reads through `access`
+
+    @extend_schema(responses=MarketCheckRowSerializer(many=True))
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        return Response(self.get_serializer(market.market_check(tender), many=True).data)
