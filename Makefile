@@ -4,6 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The make targets are development tools: DEBUG on unless the environment says otherwise (config/settings.py
+# defaults to DEBUG off and then refuses the development secret key; production runs gunicorn, README).
+DEBUG ?= True
+export DEBUG
+# Links in e-mails (invitations, password reset) point at the address `make run` serves.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: install install-runtime run worker web test lint migrations-check bench clean fuzz load drills hostile
 

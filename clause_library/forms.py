@@ -748,17 +748,16 @@ class LibraryShareForm(BootstrapForm):
         label=gettext_lazy("Partagée avec"),
         required=False,
         queryset=Organization.objects.none(),
+        error_messages={
+            key: gettext_lazy(
+                "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+            )
+            for key in ("invalid_choice", "invalid_pk_value")
+        },
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy(
-            "Les organisations avec lesquelles la vôtre est déjà en relation (partages, copies, membres communs)."
-        ),
-    )
-    add_organization = forms.CharField(
-        label=gettext_lazy("Partager aussi avec (nom exact de l'organisation)"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy(
-            "Le nom exact, tel que l'organisation l'a enregistré ; la liste complète n'est pas publiée."
+            "Les organisations liées à la vôtre : les établissements adhérents d'un groupement, les "
+            "groupements dont un établissement est adhérent."
         ),
     )
 
@@ -766,7 +765,7 @@ class LibraryShareForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.library = library
         # Offered: the related organisations and those the library is already shared with, never the
-        # whole instance (issue 18, finding 13).
+        # whole instance (issue 18, finding 13); nothing else can be chosen (issue 28, F10).
         current = library.shared_with.values("pk")
         self.fields["shared_with"].queryset = (
             Organization.objects.filter(Q(pk__in=related.values("pk")) | Q(pk__in=current))
@@ -775,23 +774,6 @@ class LibraryShareForm(BootstrapForm):
             .order_by("name")
         )
 
-    def clean_add_organization(self):
-        name = (self.cleaned_data.get("add_organization") or "").strip()
-        if not name:
-            return None
-        # One answer for every name that does not designate another organisation, so the field tells
-        # nothing more than the exact name typed.
-        organization = Organization.objects.filter(name__iexact=name).exclude(pk=self.library.organization_id).first()
-        if organization is None:
-            raise forms.ValidationError(
-                _("Aucune autre organisation ne porte exactement ce nom : vérifiez-le auprès d'elle.")
-            )
-        return organization
-
     def shared_organizations(self):
-        """The organisations to share with: the ticked ones plus the one named."""
-        chosen = list(self.cleaned_data.get("shared_with") or [])
-        extra = self.cleaned_data.get("add_organization")
-        if extra is not None and extra not in chosen:
-            chosen.append(extra)
-        return chosen
+        """The organisations to share with: the ticked ones (related to the owner, or shared with already)."""
+        return list(self.cleaned_data.get("shared_with") or [])

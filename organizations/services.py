@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -64,6 +65,22 @@ def audit(organization, actor, action, target="", **details):
 
 def display_name(user):
     return user.get_full_name() or user.get_username()
+
+
+def username_for_email(email):
+    """A new account's user name: its e-mail when it fits Django's 150 characters and is free; else the
+    e-mail's start and a digest of the whole (an e-mail may have 254 characters; PostgreSQL would refuse
+    the longer name, I6). The person signs in with it (the welcome page shows it) or by SSO."""
+    limit = User._meta.get_field("username").max_length
+    if len(email) <= limit and not User.objects.filter(username__iexact=email).exists():
+        return email
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:12]
+    candidate = f"{email[: limit - 13]}-{digest}"
+    suffix = 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        suffix += 1
+        candidate = f"{email[: limit - 13 - len(str(suffix))]}{suffix}-{digest}"
+    return candidate
 
 
 # --- members and roles --------------------------------------------------------------------------------
@@ -251,11 +268,17 @@ def invitation_accept(*, invitation, user=None, first_name="", last_name="", pas
     if not invitation.is_pending:
         raise ConflictError({"detail": [_("Cette invitation n'est plus valable.")]})
     if user is None:
-        if User.objects.filter(username__iexact=invitation.email).exists():
+        # The same person invited twice must not get two accounts (SSO would then refuse to choose).
+        if User.objects.filter(Q(username__iexact=invitation.email) | Q(email__iexact=invitation.email)).exists():
             raise ApplicationError(
                 {"detail": [_("Un compte existe déjà pour cette adresse : connectez-vous puis rouvrez le lien.")]}
             )
-        user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
+        user = User(
+            username=username_for_email(invitation.email),
+            email=invitation.email,
+            first_name=first_name,
+            last_name=last_name,
+        )
         user.set_password(password)
         user.save()
     elif not user.email:
@@ -387,7 +410,7 @@ def sso_user(*, issuer, subject, email, email_verified, claims, provider="", dom
         )
     if user is None:
         user = User(
-            username=email[:150],
+            username=username_for_email(email),
             email=email,
             first_name=(claims.get("given_name") or "")[:150],
             last_name=(claims.get("family_name") or "")[:150],

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -61,6 +64,22 @@ class PasswordResetView(auth_views.PasswordResetView):
 
     def post(self, request, *args, **kwargs):
         return _throttled(request) or super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        # The link's scheme and host come from SITE_URL, never from the request's Host header, which the
+        # client writes (a forged Host would mail the victim a reset link to the attacker's server).
+        # Django lets extra_email_context override the `protocol` and `domain` it took from the request.
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc, "site_name": "Clausier"}
+        return super().form_valid(form)
+
+
+def admin_login(request, extra_context=None):
+    """The Django admin's sign-in with the app's per-address throttle in front; django-axes already locks
+    a user name per address there (it listens to every authenticate() call)."""
+    from django.contrib import admin
+
+    return _throttled(request) or admin.site.login(request, extra_context)
 
 
 # --- organisation administration pages --------------------------------------------------------------
@@ -242,6 +261,10 @@ def invitation_accept(request, token):
             user = None
         if user is not None:
             messages.success(request, _("Bienvenue dans %(name)s.") % {"name": invitation.organization.name})
+            if user.get_username() != invitation.email:
+                messages.info(
+                    request, _("Votre identifiant de connexion : %(username)s") % {"username": user.get_username()}
+                )
             return redirect("home")
     # Signing in by SSO comes back here, where the person accepts the invitation themselves.
     context.update(form=form, signed_in=signed_in, sso_providers=provider_links(request.path))
@@ -271,3 +294,18 @@ def token_revoke(request, token_id):
         raise Http404
     messages.success(request, _("Jeton révoqué."))
     return redirect("organizations:token_list")
+
+
+def api_docs(view):
+    """The browsable API docs: in production (DEBUG off) a signed-in page like any other (I5)."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.DEBUG and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped
