@@ -7,14 +7,14 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .access import roles_by_organization
 from .client_ip import SignInThrottle
 from .errors import ApplicationError
-from .forms import AcceptInvitationForm, InvitationForm, MemberOrganizationForm, RoleForm
-from .models import AuditEntry, Organization, Role
+from .forms import AcceptInvitationForm, InvitationForm, MemberOrganizationForm, OrganizationSettingsForm, RoleForm
+from .models import AuditEntry, Invitation, Organization, Role
 from .oidc import provider_links
 from .templatetags.navigation import sections_for
 
@@ -112,8 +112,58 @@ def _admin_page(request, organization, **forms):
 
 @login_required
 def organization_detail(request, org_id):
-    organization = services.organization_for_admin(request.user, org_id)
+    """Admins: members, invitations, member hospitals. Any other member of a purchasing group: its member
+    hospitals, read-only (a curator works for them). Other roles of a hospital: 403; outsiders: 404."""
+    organization = services.organization_for(request.user, org_id)
+    if roles_by_organization(request.user)[organization.pk] != Role.ADMIN:
+        if organization.kind != Organization.Kind.PURCHASING_GROUP:
+            services.organization_for_admin(request.user, org_id)  # the 403 and its message
+        return render(
+            request,
+            "organizations/group_members_readonly.html",
+            {
+                "organization": organization,
+                "member_organizations": services.member_organizations(organization),
+                "nav": "organizations",
+            },
+        )
     return _admin_page(request, organization)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_settings(request, org_id):
+    """Name, kind, SSO domains and the role of people joining by domain (admins only), audited."""
+    organization = services.organization_for_admin(request.user, org_id)
+    initial = {
+        "name": organization.name,
+        "kind": organization.kind,
+        "accepted_email_domains": organization.accepted_email_domains,
+        "sso_role": organization.sso_role or Role.EVALUATOR,
+    }
+    form = OrganizationSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.organization_update(user=request.user, organization=organization, **form.cleaned_data)
+            except ApplicationError as error:
+                for field, field_messages in error.errors.items():
+                    for message in field_messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("Réglages de l'organisation enregistrés."))
+                return redirect("organizations:organization_settings", organization.pk)
+        status = 400
+    context = {
+        "organization": organization,
+        "form": form,
+        "nav": "organizations",
+        "member_groups": services.member_groups(organization),
+    }
+    if organization.kind == Organization.Kind.PURCHASING_GROUP:
+        context["member_organizations"] = services.member_organizations(organization)
+    return render(request, "organizations/organization_settings.html", context, status=status)
 
 
 def _done(request, organization, message):
@@ -165,13 +215,13 @@ def invitation_create(request, org_id):
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            services.invitation_create(user=request.user, organization=organization, **form.cleaned_data)
+            invitation = services.invitation_create(user=request.user, organization=organization, **form.cleaned_data)
         except ApplicationError as error:
             for field, field_messages in error.errors.items():
                 for message in field_messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            return _done(request, organization, _("Invitation envoyée à %(email)s.") % form.cleaned_data)
+            return _invitation_done(request, organization, invitation)
     return _admin_page(request, organization, invitation_form=form, status=400)
 
 
@@ -181,7 +231,25 @@ def invitation_resend(request, org_id, invitation_id):
     organization = services.organization_for_admin(request.user, org_id)
     invitation = services.invitation_for(organization, invitation_id)
     services.invitation_resend(user=request.user, invitation=invitation)
-    return _done(request, organization, _("Invitation renvoyée à %(email)s.") % {"email": invitation.email})
+    return _invitation_done(request, organization, invitation)
+
+
+def _invitation_done(request, organization, invitation):
+    """What the admin reads once the e-mail is handed over: the worker sends it (and retries) by itself."""
+    state = invitation.send_state
+    if state == Invitation.SendState.SENT:
+        message = _("Invitation envoyée à %(email)s.")
+    elif state == Invitation.SendState.QUEUED:
+        message = _("Invitation enregistrée : l'e-mail part pour %(email)s dans un instant.")
+    elif state == Invitation.SendState.RETRYING:
+        message = _("Le serveur d'e-mail n'a pas répondu : nouvel essai automatique pour %(email)s.")
+    else:
+        messages.error(
+            request,
+            _("L'e-mail pour %(email)s n'a pas pu partir : renvoyez-le plus tard.") % {"email": invitation.email},
+        )
+        return redirect("organizations:organization_detail", organization.pk)
+    return _done(request, organization, message % {"email": invitation.email})
 
 
 @login_required

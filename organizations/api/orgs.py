@@ -35,11 +35,13 @@ class RoleSerializer(serializers.Serializer):
 
 class InvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
+    # queued / sent / retrying / failed: the worker sends the e-mail and retries by itself (issue 28).
+    send_state = serializers.CharField(read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "expires_at"]
-        read_only_fields = ["id", "expires_at"]
+        fields = ["id", "email", "role", "expires_at", "send_state"]
+        read_only_fields = ["id", "expires_at", "send_state"]
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
