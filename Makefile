@@ -25,7 +25,8 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # Install, migrate, load the demo organisations and the default library, then serve
-# on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker).
+# on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker). E-mails
+# (invitations, sent by the worker) are printed in the terminal unless EMAIL_BACKEND says otherwise.
 # Celery beat runs beside them (its schedule file in var/celery/): the stale-document and
 # stale-probe requeues every REQUEUE_EVERY_SECONDS. A separate process, as in production (README):
 # a worker with an embedded beat (-B) hangs on shutdown with the filesystem broker.
@@ -33,10 +34,10 @@ run: install-runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true
 	$(BIN)/python manage.py load_demo
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
+	export EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}; \
+	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
 	  $(BIN)/celery -A config beat --loglevel=INFO & BEAT=$$!; \
 	  trap "kill $$WORKER $$BEAT" EXIT INT TERM; \
-	  EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	  FRIENDLY_404=$${FRIENDLY_404:-True} \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
