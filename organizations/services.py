@@ -448,6 +448,14 @@ def group_for_admin(user, organization_id):
     return organization
 
 
+def group_for_member(user, organization_id):
+    """A purchasing group the user belongs to, whatever their role (reading its member hospitals)."""
+    organization = organization_for(user, organization_id)
+    if organization.kind != Organization.Kind.PURCHASING_GROUP:
+        raise ApplicationError({"organization": [_("Seul un groupement d'achat a des établissements adhérents.")]})
+    return organization
+
+
 def member_organizations(group):
     return Organization.objects.filter(group_links__group=group).order_by("name")
 

@@ -142,7 +142,7 @@ class InvitationResendView(_AdminMixin, APIView):
 
 
 class MemberOrganizationListView(ListAPIView):
-    """A purchasing group's member hospitals (its admins); POST adds one."""
+    """A purchasing group's member hospitals (read by any member of the group); POST adds one (its admins)."""
 
     serializer_class = OrganizationRefSerializer
     queryset = Organization.objects.none()  # for the schema; get_queryset() decides
@@ -151,7 +151,7 @@ class MemberOrganizationListView(ListAPIView):
         return services.group_for_admin(self.request.user, self.kwargs["org_id"])
 
     def get_queryset(self):
-        return services.member_organizations(self.group())
+        return services.member_organizations(services.group_for_member(self.request.user, self.kwargs["org_id"]))
 
     @extend_schema(request=MemberOrganizationRequestSerializer, responses={201: OrganizationRefSerializer})
     def post(self, request, org_id):

@@ -171,3 +171,14 @@ def test_the_member_hospital_page_lists_no_other_group(group, hospital, hospital
     MemberOrganization.objects.create(group=group, member=hospital)
     page = signed_in(hospital_admin).get(settings_url(hospital)).content.decode()
     assert "Groupement" in page and other_group.name not in page
+
+
+def test_the_api_lists_the_groups_member_hospitals_to_its_curator_too(api, group, curator, hospital, hospital_admin):
+    MemberOrganization.objects.create(group=group, member=hospital)
+    url = f"/api/v1/organizations/{group.pk}/members-organizations/"
+    response = api(curator).get(url)
+    assert response.status_code == 200 and [row["name"] for row in response.data["results"]] == ["CHU"]
+    assert api(curator).post(url, {"organization": hospital.pk}, format="json").status_code == 403
+    assert api(curator).delete(url + f"{hospital.pk}/").status_code == 403
+    assert api(hospital_admin).get(url).status_code == 404  # a member hospital does not read the group's list
+    assert MemberOrganization.objects.filter(group=group, member=hospital).exists()
