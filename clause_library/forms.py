@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organizations.jsondepth import text_too_deep, too_deep_message
 from organizations.models import Organization
 
 from .checks import CHECK_FIELDS
@@ -116,6 +117,8 @@ class JSONListField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return []
+        if text_too_deep(text) is not None:  # before the parser recurses (issue 28, F12)
+            raise forms.ValidationError(too_deep_message())
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -710,7 +713,10 @@ class LibraryImportForm(BootstrapForm):
             )
         raw = upload.read(limit + 1)
         try:
-            return json.loads(raw.decode("utf-8-sig"))
+            text = raw.decode("utf-8-sig")
+            if text_too_deep(text) is not None:  # before the parser and the schema check recurse (F12)
+                raise forms.ValidationError(too_deep_message())
+            return json.loads(text)
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("Le fichier n'est pas du texte UTF-8.")) from exc
         except RecursionError as exc:

@@ -11,6 +11,7 @@ into a clause used to crash every page showing it (issue 18, finding 5).
 """
 
 import html
+import itertools
 import re
 import secrets
 
@@ -137,7 +138,7 @@ def fill_text(body, values, language="fr"):
     """
     body = body or ""
     in_targets = _placeholders_in_link_targets(body)
-    position = iter(range(10**9))
+    position = itertools.count()
 
     def fill(name):
         index = next(position)
@@ -152,7 +153,7 @@ def _placeholders_in_link_targets(body):
     if "{{" not in body or "](" not in body and "<" not in body and "]:" not in body:
         return set()
     token = _marker_token(body)
-    counter = iter(range(10**9))
+    counter = itertools.count()
     source = replace_placeholders(body, lambda name: f"{token}{next(counter)}{token}")
     found = set()
     for block in _md.parse(source):

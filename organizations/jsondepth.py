@@ -6,6 +6,7 @@ text (before any parser runs) or on the parsed value, and refused past MAX_DEPTH
 the field. No document of ours comes near: a library file nests about 6 levels.
 """
 
+import json
 import re
 
 from django.utils.translation import gettext as _
@@ -46,8 +47,6 @@ def text_too_deep(text, limit=MAX_DEPTH):
 
 
 def _unquote(quoted):
-    import json
-
     try:
         return str(json.loads(quoted))[:100]
     except ValueError:

@@ -341,3 +341,17 @@ def test_i6_an_invitation_to_a_254_character_address_is_accepted(hospital, hospi
     second = org_services.invitation_create(user=admin, organization=other, email=address, role="buyer")
     with pytest.raises(ApplicationError):
         org_services.invitation_accept(invitation=second, first_name="L", last_name="N", password="Une-phrase-2026!")
+
+
+def test_f12_the_pages_json_boxes_and_the_library_file_upload_are_bounded_too(group):
+    from django import forms
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from clause_library.forms import JSONListField, LibraryImportForm
+
+    with pytest.raises(forms.ValidationError, match="32"):
+        JSONListField().clean(nested(10_000))
+    assert JSONListField().clean(nested(3)) == [[[1]]]
+    upload = SimpleUploadedFile("bibliotheque.json", nested(10_000).encode(), content_type="application/json")
+    form = LibraryImportForm(data={}, files={"file": upload}, organizations=Organization.objects.filter(pk=group.pk))
+    assert not form.is_valid() and "32" in str(form.errors["file"])
