@@ -1,10 +1,12 @@
+from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -77,8 +79,6 @@ class PasswordResetView(auth_views.PasswordResetView):
 def admin_login(request, extra_context=None):
     """The Django admin's sign-in with the app's per-address throttle in front; django-axes already locks
     a user name per address there (it listens to every authenticate() call)."""
-    from django.contrib import admin
-
     return _throttled(request) or admin.site.login(request, extra_context)
 
 
@@ -366,9 +366,6 @@ def token_revoke(request, token_id):
 
 def api_docs(view):
     """The browsable API docs: in production (DEBUG off) a signed-in page like any other (I5)."""
-    from functools import wraps
-
-    from django.contrib.auth.views import redirect_to_login
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
