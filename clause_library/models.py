@@ -180,12 +180,12 @@ class ClauseVersion(models.Model):
         return self
 
     def render_preview(self):
-        """The body as safe HTML with the parameters' default values (missing ones marked)."""
+        """The body as safe HTML with the parameters' default values (missing ones marked; dates in words)."""
         from .markdown import render_html  # the Markdown parser is only needed when a version is written
-        from .parameters import resolve_values
+        from .parameters import display_values, resolve_values
 
         values, _errors = resolve_values(self.parameters or [], require=False)
-        return render_html(self.body, values, self.language)
+        return render_html(self.body, display_values(self.parameters or [], values, self.language), self.language)
 
     @property
     def preview(self):

@@ -34,7 +34,7 @@ from .forms import (
     LibraryShareForm,
 )
 from .models import Clause
-from .parameters import normalize_definition, resolve_values
+from .parameters import display_values, normalize_definition, resolve_values
 
 CLAUSES_PER_PAGE = 50
 
@@ -386,7 +386,7 @@ def clause_detail(request, library_pk, pk):
             "version": version,
             # Rendered when the version was written: raw HTML escaped, result sanitised (nh3 allow-list).
             "preview": version.preview,
-            "parameters": [_parameter_row(p) for p in version.parameters],
+            "parameters": [_parameter_row(p, version.language) for p in version.parameters],
             "references": [_reference_row(r) for r in version.references],
             "derogations": version.derogations or [],
             "versions": versions,
@@ -422,8 +422,12 @@ def _int(value):
         return None
 
 
-def _parameter_row(raw):
+def _parameter_row(raw, language="fr"):
     definition = normalize_definition(raw)
+    if definition["type"] == "date" and definition["default"]:  # in words, as the preview shows it
+        definition["default"] = display_values([definition], {definition["name"]: definition["default"]}, language)[
+            definition["name"]
+        ]
     bounds = ""
     if definition["min"] is not None or definition["max"] is not None:
         low = "" if definition["min"] is None else definition["min"]

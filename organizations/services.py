@@ -508,16 +508,69 @@ def sso_user(*, issuer, subject, email, email_verified, claims, provider="", dom
 
     identity = SsoIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
     if identity is not None:
-        user = identity.user
-        if not user.is_active:
-            raise ApplicationError(_("Ce compte est désactivé."))
-        if not any(serves(pk) for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True)):
-            raise ApplicationError(
-                _("Ce fournisseur d'identité ne donne accès à aucune de vos organisations : demandez une invitation.")
-            )
-        SsoIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
-        return user
+        return _sso_bound_user(identity, serves)
+    user = _sso_account_to_bind(issuer=issuer, email=email, email_verified=email_verified, domains=domains)
+    member_of, invited, by_domain = _sso_waiting(user, email, serves)
+    if user is None:
+        user = User(
+            username=username_for_email(email),
+            email=email,
+            first_name=(claims.get("given_name") or "")[:150],
+            last_name=(claims.get("family_name") or "")[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    SsoIdentity.objects.create(
+        user=user, issuer=issuer, subject=subject, provider=provider, email=email, last_used_at=timezone.now()
+    )
+    if not member_of and not invited:
+        for org in by_domain:
+            role = org.sso_role if org.sso_role in Role.values else Role.EVALUATOR
+            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+    return user
 
+
+def _sso_waiting(user, email, serves):
+    """(memberships, pending invitations, organisations by domain) waiting for this person among the
+    organisations the provider serves; ApplicationError when there is none."""
+    member_of = set()
+    if user is not None:
+        member_of = {
+            pk for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True) if serves(pk)
+        }
+    domain = email.rsplit("@", 1)[-1].lower()
+    invited = [invitation for invitation in pending_invitations_for_email(email) if serves(invitation.organization_id)]
+    by_domain = [
+        org
+        for org in Organization.objects.exclude(accepted_email_domains="")
+        if org.accepts_domain(domain) and serves(org.pk)
+    ]
+    if not (member_of or invited or by_domain):
+        raise ApplicationError(
+            _(
+                "Aucune organisation n'attend %(email)s : demandez une invitation à un administrateur "
+                "de votre établissement."
+            )
+            % {"email": email}
+        )
+    return member_of, invited, by_domain
+
+
+def _sso_bound_user(identity, serves):
+    """The person bound to this identity, if active and a member of an organisation the provider serves."""
+    user = identity.user
+    if not user.is_active:
+        raise ApplicationError(_("Ce compte est désactivé."))
+    if not any(serves(pk) for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True)):
+        raise ApplicationError(
+            _("Ce fournisseur d'identité ne donne accès à aucune de vos organisations : demandez une invitation.")
+        )
+    SsoIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
+    return user
+
+
+def _sso_account_to_bind(*, issuer, email, email_verified, domains):
+    """The existing account a new identity may be bound to (None: a new one may be made), or why not."""
     if not email:
         raise ApplicationError(_("Le fournisseur d'identité n'a pas transmis d'adresse e-mail."))
     if not email_verified:
@@ -541,41 +594,6 @@ def sso_user(*, issuer, subject, email, email_verified, claims, provider="", dom
         raise ApplicationError(
             _("Ce compte est déjà lié à une autre identité de ce fournisseur : un administrateur doit vérifier.")
         )
-    member_of = (
-        {pk for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True) if serves(pk)}
-        if user is not None
-        else set()
-    )
-    invited = [invitation for invitation in pending_invitations_for_email(email) if serves(invitation.organization_id)]
-    by_domain = [
-        org
-        for org in Organization.objects.exclude(accepted_email_domains="")
-        if org.accepts_domain(domain) and serves(org.pk)
-    ]
-    if not (member_of or invited or by_domain):
-        raise ApplicationError(
-            _(
-                "Aucune organisation n'attend %(email)s : demandez une invitation à un administrateur "
-                "de votre établissement."
-            )
-            % {"email": email}
-        )
-    if user is None:
-        user = User(
-            username=username_for_email(email),
-            email=email,
-            first_name=(claims.get("given_name") or "")[:150],
-            last_name=(claims.get("family_name") or "")[:150],
-        )
-        user.set_unusable_password()
-        user.save()
-    SsoIdentity.objects.create(
-        user=user, issuer=issuer, subject=subject, provider=provider, email=email, last_used_at=timezone.now()
-    )
-    if not member_of and not invited:
-        for org in by_domain:
-            role = org.sso_role if org.sso_role in Role.values else Role.EVALUATOR
-            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
     return user
 
 
