@@ -355,3 +355,30 @@ def test_f12_the_pages_json_boxes_and_the_library_file_upload_are_bounded_too(gr
     upload = SimpleUploadedFile("bibliotheque.json", nested(10_000).encode(), content_type="application/json")
     form = LibraryImportForm(data={}, files={"file": upload}, organizations=Organization.objects.filter(pk=group.pk))
     assert not form.is_valid() and "32" in str(form.errors["file"])
+
+
+def test_i3_the_migration_renders_again_the_stored_previews_with_a_placeholder_in_a_link(group, curator):
+    import importlib
+
+    from django.apps import apps
+
+    from clause_library.models import ClauseVersion
+
+    from ..factories import make_clause
+
+    migration = importlib.import_module("clause_library.migrations.0009_clause_preview_placeholders_in_links")
+    library = Library.objects.create(organization=group, name="Liens")
+    linked = make_clause(
+        library,
+        key="portail",
+        user=curator,
+        body="Voir [le portail](https://x.fr/{{ fhir_version }}) sous {{ delai_jours }} jours.",
+    ).current
+    plain = make_clause(library, key="sans-lien", user=curator).current
+    broken = '<p><a href="https://x.fr/<span class="param">R4</span>">le portail</a></p>'
+    ClauseVersion.objects.filter(pk=linked.pk).update(preview_html=broken)
+    ClauseVersion.objects.filter(pk=plain.pk).update(preview_html="<p>inchangé</p>")
+    migration.rerender_previews_with_placeholders_in_links(apps, None)
+    preview = ClauseVersion.objects.get(pk=linked.pk).preview_html
+    assert "href" not in preview and "le portail (https://x.fr/" in preview
+    assert ClauseVersion.objects.get(pk=plain.pk).preview_html == "<p>inchangé</p>"
