@@ -382,3 +382,23 @@ def test_i3_the_migration_renders_again_the_stored_previews_with_a_placeholder_i
     preview = ClauseVersion.objects.get(pk=linked.pk).preview_html
     assert "href" not in preview and "le portail (https://x.fr/" in preview
     assert ClauseVersion.objects.get(pk=plain.pk).preview_html == "<p>inchangé</p>"
+
+
+def test_f7_a_redis_outage_lets_sign_ins_through_and_the_lockout_still_holds(settings):
+    """Nothing listens on port 1: the counters cannot be read. No 500; axes (database) still locks."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }
+    member(OrganizationFactory(name="CHU P"), "buyer", username="panne")
+    client = Client(REMOTE_ADDR="203.0.113.75")
+    assert client.post("/login/", {"username": "panne", "password": PASSWORD}).status_code == 302
+    token = APIClient().post("/api/v1/auth/token/", {"username": "panne", "password": PASSWORD}, format="json")
+    assert token.status_code == 200
+    for n in range(django_settings.AXES_FAILURE_LIMIT):
+        Client(REMOTE_ADDR="203.0.113.76").post("/login/", {"username": "panne", "password": f"g{n}"})
+    locked = Client(REMOTE_ADDR="203.0.113.76").post("/login/", {"username": "panne", "password": PASSWORD})
+    assert locked.status_code == 429
