@@ -153,6 +153,17 @@ def evaluation_version(tender_id):
     return Subquery(AuditEvent.objects.filter(tender_id=tender_id).order_by("-id").values("id")[:1])
 
 
+def letters_version(tender_id):
+    """The version the letters are made from: the evaluation's, but recording that they were sent
+    (`award.letters_sent`) does not outdate the letters that were sent."""
+    return Subquery(
+        AuditEvent.objects.filter(tender_id=tender_id)
+        .exclude(action="award.letters_sent")
+        .order_by("-id")
+        .values("id")[:1]
+    )
+
+
 def audit_of(tender):
     return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
 
