@@ -32,4 +32,10 @@ class ScoringConfig(AppConfig):
                 _("L'évaluation a changé depuis ce document."),
             )
         hooks.register_publish_check(publish.criteria_publish_check)
+        from django.db.models.signals import pre_save
+
+        from .cleaning import clean_text_fields
+
+        for model in self.get_models():
+            pre_save.connect(clean_text_fields, sender=model, dispatch_uid=f"scoring-clean-{model._meta.model_name}")
         hooks.register_criteria_provider(selectors.criteria_for_document)

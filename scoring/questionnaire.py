@@ -28,7 +28,7 @@ from tenders.models import TenderClause
 from tenders.selectors import tender_document
 
 from .models import Bid, Criterion
-from .services import answer_set, audit, ensure_published
+from .services import answer_set, audit, ensure_not_frozen, ensure_published
 
 COMPLIANT = {"Oui": True, "Non": False, "Partiel": None, "": None}
 CANDIDATE_FIELDS = {
@@ -222,6 +222,7 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
 
     imported = skipped = 0
     with transaction.atomic():
+        ensure_not_frozen(bid.tender, _("le cadre de réponse d'une offre"))
         for article, row in answered.items():
             criterion = requirements[article]["criterion"]
             if criterion is None:

@@ -176,6 +176,9 @@ REVIEW_FIELDS = (
     "requested_by__username",
     "decided_at",
     "decided_by__username",
+    "sent_on",
+    "deadline",
+    "received_on",
 )
 
 
@@ -208,7 +211,18 @@ def _bids_with_reviews(tender):
         if review[0] is not None:
             reviews[pk] = dict(
                 zip(
-                    ("decision", "reason", "request_note", "requested_at", "requested_by", "decided_at", "decided_by"),
+                    (
+                        "decision",
+                        "reason",
+                        "request_note",
+                        "requested_at",
+                        "requested_by",
+                        "decided_at",
+                        "decided_by",
+                        "sent_on",
+                        "deadline",
+                        "received_on",
+                    ),
                     review,
                     strict=True,
                 )
@@ -285,6 +299,9 @@ def _review_as_dict(review: dict | None) -> dict | None:
         "reason": review["reason"],
         "decided_at": review["decided_at"],
         "decided_by": review["decided_by"],
+        "sent_on": review["sent_on"],
+        "deadline": review["deadline"],
+        "received_on": review["received_on"],
     }
 
 

@@ -350,4 +350,7 @@ def _low_offer(row, reviewers) -> dict:
         "requested_by": requested_by,
         "decided_by": decided_by,
         "reason": review.get("reason") or "",
+        "sent_on": iso(review.get("sent_on")),
+        "deadline": iso(review.get("deadline")),
+        "received_on": iso(review.get("received_on")),
     }

@@ -106,6 +106,8 @@ def answer_set(
     """
     ensure_published(bid.tender)
     check_same_tender(bid, criterion)
+    # An answer (the vendor's compliance statement, its committed values) feeds decisions and scores.
+    ensure_not_frozen(bid.tender, _("une réponse du candidat"))
     if committed_values is not None and not isinstance(committed_values, dict):
         raise ApplicationError({"committed_values": [_("Attendu : un objet {paramètre: valeur}.")]})
     answer = Answer.objects.select_for_update().filter(bid=bid, criterion=criterion).first()

@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from documents.models import Document
 from documents.rendering.xlsx import render_questionnaire_xlsx
 from documents.services import RenderError
-from scoring.models import Award, Consensus, EliminatoryDecision, Score
+from scoring.models import Award, Consensus, EliminatoryDecision, EvaluationState, Score
 from tenders.selectors import tender_document
 
 from .answer_form_helpers import answered_form
@@ -223,10 +223,15 @@ def test_letters_are_addressed_to_the_candidate_as_it_identified_itself(decided,
     buffer = io.BytesIO()
     workbook.save(buffer)
     upload = SimpleUploadedFile("reponse.xlsx", buffer.getvalue(), content_type="application/octet-stream")
+    # Imports are frozen once technical scoring is closed: the form came in before.
+    closed = EvaluationState.objects.filter(tender=decided.tender)
+    closed_at = closed.get().technical_closed_at
+    closed.update(technical_closed_at=None)
     response = api(decided.lead).post(
         f"/api/v1/bids/{decided.alpha.pk}/questionnaire/", {"file": upload}, format="multipart"
     )
     assert response.status_code == 200, response.json()
+    closed.update(technical_closed_at=closed_at)
 
     archive = letters_zip(decided)
     addressee = [
