@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ..report import record
-from . import views
+from . import award, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
@@ -32,6 +32,13 @@ urlpatterns = [
         record.ProcedureRecordView.as_view(),
         name="api-tender-procedure-record",
     ),
+    path("tenders/<int:tender_id>/award/", award.AwardView.as_view(), name="api-tender-award"),
+    path(
+        "tenders/<int:tender_id>/award/certificates/",
+        award.CertificatesView.as_view(),
+        name="api-tender-award-certificates",
+    ),
+    path("tenders/<int:tender_id>/letters-sent/", award.LettersSentView.as_view(), name="api-tender-letters-sent"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),
     path("tenders/<int:tender_id>/simulate/", views.SimulateView.as_view(), name="api-tender-simulate"),

@@ -12,6 +12,7 @@ from organizations.errors import ApplicationError
 
 from .. import access, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
+from .award import award_as_dict
 from .serializers import (
     AnswerSerializer,
     AuditEventSerializer,
@@ -402,8 +403,15 @@ class ResultsView(GenericAPIView):
         body["blocking"] = outcome.blocking
         body["awardee"] = outcome.awardee
         body["tie_break"] = outcome.tie
+        # The award sequence (API.md, "Evaluation (round 2)"): its state and the end of the standstill.
+        award_body = award_as_dict(services.award_of(tender), bids_count=len(outcome.results))
+        body["award"] = award_body
+        body["standstill_until"] = award_body["standstill_until"] if award_body else None
         for row in body["bids"]:
             row["abnormally_low"] = low_offer_as_dict(outcome.low_offers.get(row["bid"]))
+            if row["eligible"] is False:
+                # An offer set aside is not scored: no points to compare (API.md, "Evaluation (round 2)").
+                row["technical_points"] = row["price_points"] = row["total"] = None
         return Response(body)
 
 

@@ -15,6 +15,14 @@ PermissionDenied, which the pages and the API turn into a 403 in one place each.
 the package's API: `from scoring import services; services.score_set(...)`.
 """
 
+from .award import (
+    award_certificates,
+    award_decide,
+    award_letters_refusal,
+    award_letters_sent,
+    award_of,
+    standstill_until,
+)
 from .bids import (
     BID_FIELDS,
     FROZEN_BID_FIELDS,
@@ -68,6 +76,12 @@ from .trail import (
 )
 
 __all__ = [
+    "award_certificates",
+    "award_decide",
+    "award_letters_refusal",
+    "award_letters_sent",
+    "award_of",
+    "standstill_until",
     "audit",
     "DEFAULT_PRICE_WEIGHT",
     "TECHNICAL_PARENT_NAME",

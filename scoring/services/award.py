@@ -37,8 +37,12 @@ def standstill_until(sent_on, electronic, *, bids_count) -> datetime.date | None
     return sent_on + datetime.timedelta(days=STANDSTILL_ELECTRONIC_DAYS if electronic else STANDSTILL_OTHER_DAYS)
 
 
+def unknown_bid_message():
+    return _("Offre inconnue pour ce marché.")
+
+
 def award_of(tender) -> Award | None:
-    return Award.objects.filter(tender=tender).select_related("bid").first()
+    return Award.objects.filter(tender=tender).select_related("bid", "decided_by").first()
 
 
 def _state(award):
@@ -79,7 +83,7 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
             {"decided_on": [_("La date de la décision ne peut pas être postérieure à aujourd'hui.")]}
         )
     if bid.tender_id != tender.pk:
-        raise ApplicationError({"bid": [_("Offre inconnue pour ce marché.")]})
+        raise ApplicationError({"bid": [unknown_bid_message()]})
     outcome = selectors.tender_outcome(tender)
     if outcome.provisional:
         raise ConflictError(
