@@ -263,3 +263,26 @@ def error_messages(form) -> list[str]:
         for message in errors:
             out.append(f"{label} : {message}" if label else str(message))
     return out
+
+
+# Award sequence -------------------------------------------------------------------------------
+
+
+class AwardDecisionForm(forms.Form):
+    bid = TenderObjectField(label=_("Offre retenue"), queryset=Bid.objects.none())
+    decided_on = forms.DateField(label=_("Date de la décision d'attribution"))
+    advantages = forms.CharField(label=_("Caractéristiques et avantages relatifs de l'offre retenue"), max_length=20000)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = _tender_queryset(Bid, tender)
+
+
+class AwardCertificatesForm(forms.Form):
+    received_on = forms.DateField(label=_("Certificats reçus le"), required=False)
+    waived_reason = forms.CharField(label=_("Motif de l'absence de certificats"), max_length=5000, required=False)
+
+
+class LettersSentForm(forms.Form):
+    sent_on = forms.DateField(label=_("Lettres envoyées le"))
+    electronic = forms.BooleanField(label=_("Envoyées par voie électronique"), required=False)

@@ -198,3 +198,68 @@ def test_results_give_no_points_to_an_offer_set_aside(api, final):
     charlie = next(b for b in results(api, final)["bids"] if b["bid"] == final.charlie.pk)
     assert charlie["eligible"] is False
     assert (charlie["technical_points"], charlie["price_points"], charlie["total"]) == (None, None, None)
+
+
+# The results page ----------------------------------------------------------------------------------
+
+
+def browser(user):
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(evaluation, name="results/"):
+    return f"/evaluation/tenders/{evaluation.tender.pk}/{name}"
+
+
+def test_the_results_page_walks_the_lead_through_the_sequence(final):
+    client = browser(final.lead)
+    html = client.get(page(final)).content.decode()
+    assert 'id="award-decide-form"' in html and 'id="award-certificates-form"' not in html
+    assert "Les lettres suivent la décision d" in html  # why the letters wait
+    # Out of order: certificates before the decision are refused with the reason, nothing recorded.
+    response = client.post(page(final, "award/certificates/"), {"received_on": "2026-12-02"}, follow=True)
+    assert "Enregistrez d" in response.content.decode() and not Award.objects.exists()
+    response = client.post(
+        page(final, "award/"),
+        {"bid": final.alpha.pk, "decided_on": "2026-12-01", "advantages": "Interface FHIR native."},
+    )
+    assert response.status_code == 302 and response["Location"].endswith("results/#award")
+    html = client.get(page(final)).content.decode()
+    assert "Interface FHIR native." in html and 'id="award-certificates-form"' in html
+    assert "R2144-4" in html and 'id="award-sent-form"' not in html
+    client.post(page(final, "award/certificates/"), {"waived_reason": "Déjà détenus (R2144-7)."})
+    html = client.get(page(final)).content.decode()
+    assert "Déjà détenus" in html and 'id="award-sent-form"' in html
+    # Sending before the letters are made: refused, said on the page.
+    response = client.post(
+        page(final, "award/letters-sent/"), {"sent_on": "2026-12-04", "electronic": "on"}, follow=True
+    )
+    assert "Préparez d" in response.content.decode()
+    Document.objects.create(
+        tender=final.tender,
+        kind="rejection_letters",
+        format="zip",
+        status="done",
+        file="documents/y.zip",
+        sha256="0" * 64,
+        progress=100,
+    )
+    client.post(page(final, "award/letters-sent/"), {"sent_on": "2026-12-04"})  # not electronic: 16 days
+    html = client.get(page(final)).content.decode()
+    assert 'id="standstill-until"' in html and "20 décembre 2026" in html
+    assert 'id="award-decide-form"' not in html  # sent: the decision no longer changes
+
+
+def test_the_award_forms_are_the_lead_s(final, outsider):
+    body = {"bid": final.alpha.pk, "decided_on": "2026-12-01", "advantages": "x"}
+    assert browser(final.eval1).post(page(final, "award/"), body).status_code == 403
+    assert browser(outsider).post(page(final, "award/"), body).status_code == 404
+    assert not Award.objects.exists()
+    Award.objects.create(tender=final.tender, bid=final.alpha, decided_on=datetime.date(2026, 12, 1), advantages="x")
+    EvaluationState.objects.filter(tender=final.tender).update(revealed_at=timezone.now())
+    html = browser(final.eval1).get(page(final)).content.decode()
+    assert 'id="award-decision"' in html and 'id="award-decide-form"' not in html
