@@ -36,7 +36,7 @@ def report_sectioned(doc) -> dict:
     with translation.override(doc["language"]):
         return {
             "language": doc["language"],
-            "title": _("Rapport de présentation de la procédure — analyse des offres"),
+            "title": _("Rapport de la procédure (article R2184-1 du code de la commande publique)"),
             "subtitle": f"{doc['reference']} — {doc['title']}",
             "organization": doc["organization"],
             "reference": doc["reference"],

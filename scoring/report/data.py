@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils import timezone, translation
 
-from tenders.models import PriceFormula, Procedure
+from tenders.models import PriceFormula, Procedure, TenderClause
 
 from .. import extensions, rules, selectors
 from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
@@ -292,11 +292,21 @@ def report_document(tender) -> dict:
             "signed_at": iso(record.signed_at),
             "tribunal": record.tribunal,
             # Recorded by the award sequence's last step; the procedure record's date (or today) before it.
-            "letters_sent_on": iso((award and award["letters_sent_on"]) or record.letters_sent_on),
+            "letters_sent_on": (award and award["letters_sent_on"]) or iso(record.letters_sent_on),
             "letters_electronic": award["letters_electronic"]
             if award and award["letters_sent_on"]
             else record.letters_electronic,
             "award": award,
+            # The procedure's facts (R2184-2): the notice, the deadline for offers, the opening, the offers.
+            "notice_published_on": iso(record.notice_published_on),
+            "notice_medium": record.notice_medium,
+            "offers_deadline": timezone.localtime(record.offers_deadline).strftime("%Y-%m-%dT%H:%M")
+            if record.offers_deadline
+            else None,
+            "opened_on": iso(record.opened_on),
+            "offers_received": len(bids),
+            # Steps the consultation documents announce: machine-checked clauses announce the probe.
+            "announced_checks": TenderClause.objects.filter(tender=tender).exclude(version__checks=[]).count(),
             "low_offer_threshold": points(outcome.threshold),
             "low_offers": [_low_offer(row, reviewers) for row in outcome.low_offers.values()],
             # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.
