@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ..report import record
-from . import award, views
+from . import award, lead, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
@@ -50,6 +50,11 @@ urlpatterns = [
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
     path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),
+    path(
+        "bids/<int:pk>/eliminatory/accept-declared/",
+        lead.AcceptDeclaredView.as_view(),
+        name="api-bid-eliminatory-accept-declared",
+    ),
     path(
         "bids/<int:bid_id>/eliminatory/<int:criterion_id>/",
         views.BidEliminatoryView.as_view(),

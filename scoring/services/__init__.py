@@ -32,6 +32,7 @@ from .bids import (
     bid_delete,
     bid_update,
     check_same_tender,
+    eliminatory_accept_declared,
     eliminatory_decide,
 )
 from .criteria import (
@@ -116,6 +117,7 @@ __all__ = [
     "answer_set",
     "REGULARISATION_FIELDS",
     "eliminatory_decide",
+    "eliminatory_accept_declared",
     "score_set",
     "consensus_set",
     "low_offer_threshold_set",

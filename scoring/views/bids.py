@@ -110,6 +110,8 @@ def bid_detail(request, pk, bid_pk):
     tender_of(request, pk, lead=True)
     if request.POST.get("action") == "eliminatory":
         return _eliminatory_decision(request, tender, bid)
+    if request.POST.get("action") == "accept_declared":
+        return _accept_declared(request, tender, bid)
     try:
         _bid_post(request, bid)
     except ApplicationError as error:
@@ -137,6 +139,20 @@ def _eliminatory_decision(request, tender, bid):
         flash(request, error)
         return _bid_page(request, tender, bid, decision_form=form)
     messages.success(request, _("Décision enregistrée."))
+    return redirect(_bid_url(tender, bid, "eliminatory"))
+
+
+def _accept_declared(request, tender, bid):
+    """One click: every undecided requirement the vendor declared met is marked compliant."""
+    try:
+        made = services.eliminatory_accept_declared(user=request.user, bid=bid)
+    except ApplicationError as error:
+        flash(request, error)
+    else:
+        messages.success(
+            request,
+            _("Exigences déclarées satisfaites acceptées : %(count)s.") % {"count": len(made)},
+        )
     return redirect(_bid_url(tender, bid, "eliminatory"))
 
 
