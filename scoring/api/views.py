@@ -296,7 +296,12 @@ class QuestionnaireImportView(GenericAPIView):
             raise ValidationError(
                 {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
             )
-        outcome = questionnaire.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        outcome = questionnaire.questionnaire_import(
+            user=request.user,
+            bid=bid,
+            data=upload.read(limit + 1),
+            replace=request.query_params.get("confirm") == "replace",
+        )
         return Response(outcome)
 
 

@@ -62,7 +62,10 @@ def _import(request, tender):
     bid = form.cleaned_data["bid"]
     try:
         outcome = questionnaire.questionnaire_import(
-            user=request.user, bid=bid, data=form.cleaned_data["file"].read(max_bytes + 1)
+            user=request.user,
+            bid=bid,
+            data=form.cleaned_data["file"].read(max_bytes + 1),
+            replace=request.POST.get("confirm") == "replace",
         )
     except ApplicationError as error:
         flash(request, error)
@@ -71,7 +74,8 @@ def _import(request, tender):
             request,
             _("%(count)d réponses importées pour %(vendor)s.") % {"count": outcome["imported"], "vendor": bid.vendor},
         )
-    return redirect(url("bids", tender))
+    # The selector keeps the bid chosen (the next import is often the same bid's corrected file).
+    return redirect(f"{url('bids', tender)}?bid={bid.pk}")
 
 
 def _bid_page(request, tender, bid, *, decision_form=None, status=200):

@@ -72,3 +72,38 @@ def test_the_bid_page_accepts_them_in_one_click(three_requirements):
     response = client.post(url, {"action": "accept_declared"}, follow=True)
     assert "Exigences déclarées satisfaites acceptées : 2." in response.content.decode()
     assert EliminatoryDecision.objects.filter(bid=ev.alpha, decision="compliant").count() == 2
+
+
+# Another company's answer form ---------------------------------------------------------------------
+
+
+def test_another_company_s_form_is_refused_naming_both_unless_replaced_explicitly(api, evaluation):
+    from documents.rendering.xlsx import render_questionnaire_xlsx
+    from scoring.models import Bid
+    from tenders.selectors import tender_document
+
+    from .answer_form_helpers import SIRET, answered_form, fill_candidate, reopen, saved, upload
+
+    form = render_questionnaire_xlsx(tender_document(evaluation.tender))
+    alpha_form = answered_form(form)
+    assert upload(api(evaluation.lead), evaluation.alpha, alpha_form).status_code == 200
+    # The same company again (a corrected file): accepted.
+    assert upload(api(evaluation.lead), evaluation.alpha, alpha_form).status_code == 200
+    other = saved(fill_candidate(reopen(alpha_form), name="Bravo Informatique SA", siret="35600000000048"))
+    response = upload(api(evaluation.lead), evaluation.alpha, other)
+    assert response.status_code == 409
+    message = str(response.json())
+    assert "Bravo Informatique SA (SIRET 35600000000048)" in message and f"Alpha Santé SAS (SIRET {SIRET})" in message
+    assert Bid.objects.get(pk=evaluation.alpha.pk).candidate_name == "Alpha Santé SAS"
+    client = api(evaluation.lead)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/api/v1/bids/{evaluation.alpha.pk}/questionnaire/?confirm=replace",
+        {"file": SimpleUploadedFile("r.xlsx", other, content_type="application/octet-stream")},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.json()
+    assert Bid.objects.get(pk=evaluation.alpha.pk).candidate_name == "Bravo Informatique SA"
+    event = AuditEvent.objects.get(action="bid.answer_form_replace")
+    assert "Alpha Santé SAS" in event.old and "Bravo Informatique SA" in event.new
