@@ -38,6 +38,7 @@ def flag_charlie(evaluation):
     Bid.objects.filter(pk=evaluation.charlie.pk).update(price=50000)
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_low_offer_request_and_decision_are_frozen_by_close_technical_until_a_reopening(api, evaluation):
     flag_charlie(evaluation)
     close(api, evaluation)
@@ -77,6 +78,7 @@ def test_low_offer_dates_are_checked(api, evaluation):
     assert response.status_code == 400 and "sent_on" in response.json()
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_answers_are_frozen_by_close_technical_until_a_reopening(api, evaluation):
     close(api, evaluation)
     url = f"/api/v1/bids/{evaluation.alpha.pk}/answers/"
@@ -87,6 +89,7 @@ def test_answers_are_frozen_by_close_technical_until_a_reopening(api, evaluation
     assert api(evaluation.lead).post(url, body, format="json").status_code in (200, 201)
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_answer_form_import_is_frozen_by_close_technical_until_a_reopening(api, evaluation):
     form = answered_form(render_questionnaire_xlsx(tender_document(evaluation.tender)))
     close(api, evaluation)
