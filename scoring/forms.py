@@ -222,6 +222,8 @@ class LowOfferThresholdForm(forms.Form):
 class LowOfferRequestForm(forms.Form):
     bid = TenderObjectField(label=_("Offre"), queryset=Bid.objects.none())
     note = forms.CharField(label=_("Objet de la demande"), max_length=5000, required=False)
+    sent_on = forms.DateField(label=_("Demande envoyée le"), required=False)
+    deadline = forms.DateField(label=_("Date limite de réponse"), required=False)
 
     def __init__(self, *args, tender, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,6 +233,7 @@ class LowOfferRequestForm(forms.Form):
 class LowOfferDecisionForm(LowOfferRequestForm):
     decision = forms.CharField(label=_("Décision"), max_length=20, required=False)
     reason = forms.CharField(label=_("Motif"), max_length=5000, required=False)
+    received_on = forms.DateField(label=_("Explications reçues le"), required=False)
 
 
 # Simulation -----------------------------------------------------------------------------------

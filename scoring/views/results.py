@@ -139,13 +139,23 @@ def low_offer_action(request, pk, action):
             services.low_offer_threshold_set(user=request.user, tender=tender, threshold=data["threshold"])
             messages.success(request, _("Seuil des offres anormalement basses enregistré."))
         elif action == "request":
-            services.low_offer_request(user=request.user, bid=data["bid"], note=data["note"])
+            services.low_offer_request(
+                user=request.user,
+                bid=data["bid"],
+                note=data["note"],
+                sent_on=data["sent_on"],
+                deadline=data["deadline"],
+            )
             messages.success(
                 request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor}
             )
         else:
             services.low_offer_decide(
-                user=request.user, bid=data["bid"], decision=data["decision"], reason=data["reason"]
+                user=request.user,
+                bid=data["bid"],
+                decision=data["decision"],
+                reason=data["reason"],
+                received_on=data["received_on"],
             )
             messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor})
     except ApplicationError as error:

@@ -154,3 +154,28 @@ def test_old_rows_with_control_characters_still_make_readable_documents(evaluati
     load_workbook(io.BytesIO(build(evaluation, "xlsx")))
     archive = zipfile.ZipFile(io.BytesIO(build(evaluation, "zip", kind="rejection_letters")))
     assert all(archive.read(name) for name in archive.namelist())
+
+
+def test_the_results_page_records_the_low_offer_procedure_s_legal_dates(evaluation):
+    from django.test import Client
+
+    flag_charlie(evaluation)
+    client = Client()
+    client.force_login(evaluation.lead)
+    base = f"/evaluation/tenders/{evaluation.tender.pk}/"
+    client.post(
+        base + "low-offers/request/",
+        {"bid": evaluation.charlie.pk, "note": "Décomposez.", "sent_on": "2026-11-02", "deadline": "2026-11-12"},
+    )
+    client.post(
+        base + "low-offers/decision/",
+        {"bid": evaluation.charlie.pk, "decision": "kept", "reason": "Convaincant.", "received_on": "2026-11-09"},
+    )
+    review = LowOfferReview.objects.get()
+    assert (review.sent_on, review.deadline, review.received_on) == (
+        datetime.date(2026, 11, 2),
+        datetime.date(2026, 11, 12),
+        datetime.date(2026, 11, 9),
+    )
+    html = client.get(base + "results/").content.decode()
+    assert "12 novembre 2026" in html and "9 novembre 2026" in html
