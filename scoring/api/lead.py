@@ -5,6 +5,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from .. import access, services
+from ..models import EliminatoryDecision
 from .serializers import EliminatoryDecisionSerializer
 
 
@@ -12,6 +13,7 @@ class AcceptDeclaredView(GenericAPIView):
     """`POST /api/v1/bids/{id}/eliminatory/accept-declared/` (lead): the decisions made, one audit entry each."""
 
     serializer_class = EliminatoryDecisionSerializer
+    queryset = EliminatoryDecision.objects.none()  # for the schema only: the bid is read through scoring.access
 
     @extend_schema(request=None, responses={200: EliminatoryDecisionSerializer(many=True)})
     def post(self, request, pk):
