@@ -113,3 +113,12 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def scoring_settled(monkeypatch):
+    """Close-technical as if every cell were scored and every dispersed cell had its consensus: for tests
+    whose subject is what follows a close (the refusal itself: tests/scoring/test_close_refusal.py)."""
+    from scoring.services import evaluation
+
+    monkeypatch.setattr(evaluation, "_open_scoring", lambda tender: [])
