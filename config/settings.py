@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tenders",
     "scoring",
     "conformance",
+    "contracts",
 ]
 
 MIDDLEWARE = [
@@ -376,3 +377,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Open Contracting: every tender's ocid is this prefix, "-", then its own number. A publisher registers its
+# own prefix with the Open Contracting Partnership; "ocds-213czf" is the one the standard's examples use,
+# fine for tests and demonstrations, never for real publication.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-213czf")
