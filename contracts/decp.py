@@ -135,7 +135,7 @@ def _holder(siret):
     return [{"titulaire": {"typeIdentifiant": "SIRET", "id": siret}}] if siret else []
 
 
-def _listed(codes, labels, wrapper, key):
+def _listed(codes, labels, key):
     values = [labels[c] for c in codes or [] if c in labels]
     return {key: values} if values else None
 
@@ -148,10 +148,8 @@ def marche(contract, *, organization_siret, title, offers, modifications, acts, 
         "nature": "Marché",
         "objet": (title or "")[:1000],
         "codeCPV": contract.cpv,
-        "techniques": _listed(contract.techniques, TECHNIQUES, "techniques", "technique"),
-        "modalitesExecution": _listed(
-            contract.execution_modes, EXECUTION_MODES, "modalitesExecution", "modaliteExecution"
-        ),
+        "techniques": _listed(contract.techniques, TECHNIQUES, "technique"),
+        "modalitesExecution": _listed(contract.execution_modes, EXECUTION_MODES, "modaliteExecution"),
         "idAccordCadre": contract.framework_uid or None,
         "marcheInnovant": bool(contract.innovative),
         "ccag": CCAG.get(contract.ccag),
@@ -164,14 +162,14 @@ def marche(contract, *, organization_siret, title, offers, modifications, acts, 
         "lieuExecution": _drop_empty({"code": contract.place_code, "typeCode": PLACE_TYPES.get(contract.place_type)}),
         "dureeMois": contract.duration_months,
         "dateNotification": _iso(contract.notified_on),
-        "datePublicationDonnees": _iso(contract.data_published_on or today),
+        "datePublicationDonnees": _iso(contract.data_published_on or max(today, contract.notified_on)),
         "montant": _number(contract.amount) if contract.amount is not None else None,
-        "typesPrix": _listed(contract.price_types, PRICE_TYPES, "typesPrix", "typePrix"),
+        "typesPrix": _listed(contract.price_types, PRICE_TYPES, "typePrix"),
         "formePrix": PRICE_FORMS.get(contract.price_form),
         "titulaires": _holder(contract.holder_siret),
-        "considerationsSociales": _listed(contract.social_considerations, SOCIAL, "", "considerationSociale"),
+        "considerationsSociales": _listed(contract.social_considerations, SOCIAL, "considerationSociale"),
         "considerationsEnvironnementales": _listed(
-            contract.environmental_considerations, ENVIRONMENTAL, "", "considerationEnvironnementale"
+            contract.environmental_considerations, ENVIRONMENTAL, "considerationEnvironnementale"
         ),
         "actesSousTraitance": [{"acteSousTraitance": _act(act, today)} for act in acts],
         "modifications": [{"modification": _modification(m, today)} for m in modifications],
@@ -189,7 +187,7 @@ def _act(act, today):
             else None,
             "dureeMois": act.duration_months,
             "dateNotification": _iso(act.notified_on),
-            "datePublicationDonnees": _iso(act.data_published_on or today),
+            "datePublicationDonnees": _iso(act.data_published_on or max(today, act.notified_on)),
             "montant": _number(act.amount) if act.amount is not None else None,
             "variationPrix": PRICE_VARIATIONS.get(act.price_variation),
         }
@@ -201,7 +199,9 @@ def _modification(modification, today):
         {
             "id": modification.number,
             "dateNotificationModification": _iso(modification.notified_on),
-            "datePublicationDonneesModification": _iso(modification.data_published_on or today),
+            "datePublicationDonneesModification": _iso(
+                modification.data_published_on or max(today, modification.notified_on)
+            ),
             "dureeMois": modification.duration_months,
             "montant": _number(modification.amount) if modification.amount is not None else None,
         }

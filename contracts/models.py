@@ -103,6 +103,11 @@ def _sans_objet():
     return ["none"]
 
 
+def _revisable():
+    # A multi-year IT contract's prices are usually revised by an index: the buyer changes it on the page.
+    return ["revisable"]
+
+
 class Contract(models.Model):
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="contracts", verbose_name=_("organisation")
@@ -122,7 +127,7 @@ class Contract(models.Model):
     cpv = models.CharField(_("code CPV"), max_length=10, blank=True, validators=[cpv_validator])
     procedure = models.CharField(_("procédure"), max_length=30, choices=Procedure.choices, blank=True)
     price_form = models.CharField(_("forme du prix"), max_length=20, choices=PriceForm.choices)
-    price_types = models.JSONField(_("types de prix"), default=list, blank=True)
+    price_types = models.JSONField(_("types de prix"), default=_revisable, blank=True)
     ccag = models.CharField(_("CCAG de référence"), max_length=20, choices=Ccag.choices, default=Ccag.TIC)
     place_code = models.CharField(_("code du lieu d'exécution"), max_length=20, blank=True)
     place_type = models.CharField(_("type de code du lieu"), max_length=20, choices=PlaceType.choices, blank=True)
