@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from organizations.access import BUYER_ROLES, has_role, organization_ids
+from organizations.access import BUYER_ROLES, has_role, organization_ids, organization_ids_with_role
 from tenders.models import Tender
 
 from .models import Contract
@@ -32,6 +32,10 @@ def contract_for(user, pk):
     if contract is None:
         raise Http404
     return contract
+
+
+def writer_organization_ids(user):
+    return organization_ids_with_role(user, BUYER_ROLES)
 
 
 def can_write(user, organization_id) -> bool:

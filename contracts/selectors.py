@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from scoring import selectors as scoring_selectors
 from scoring.models import Bid
+from tenders.models import Tender
 
 from . import decp, ocds
 from .models import Contract, Modification, SubcontractingAct
@@ -18,6 +19,16 @@ def contracts_for(organization_ids):
         .select_related("tender", "organization")
         .annotate(modification_count=Count("modifications", distinct=True))
         .order_by("-notified_on", "-id")
+    )
+
+
+def tenders_without_contract(organization_ids):
+    """The organisations' tenders past publication that have no contract yet (one query)."""
+    return (
+        Tender.objects.filter(organization_id__in=organization_ids)
+        .exclude(status=Tender.Status.DRAFT)
+        .filter(contracts__isnull=True)
+        .order_by("-created_at", "-id")
     )
 
 

@@ -42,7 +42,9 @@ def _form_errors(request, form):
 @login_required
 def contract_list(request):
     contracts = list(selectors.contracts_for(organization_ids(request.user))[:500])
-    return render(request, "contracts/contract_list.html", {"contracts": contracts, "nav": "contracts"})
+    waiting = list(selectors.tenders_without_contract(access.writer_organization_ids(request.user))[:200])
+    context = {"contracts": contracts, "waiting": waiting, "nav": "contracts"}
+    return render(request, "contracts/contract_list.html", context)
 
 
 @login_required
