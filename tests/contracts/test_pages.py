@@ -43,7 +43,7 @@ def test_an_invalid_record_shows_its_errors_and_is_never_downloaded(contract, de
     Contract.objects.filter(pk=contract.pk).update(cpv="", place_code="")
     page = client_for(decided.lead).get(f"/contracts/{contract.pk}/")
     text = page.content.decode()
-    assert "Non conforme : 2 erreurs" in text
+    assert "Non conforme : 2 erreur(s)" in text
     assert "code CPV manquant (codeCPV)" in text
     assert "lieu d&#x27;exécution" in text or "lieu d'exécution" in text
     download = client_for(decided.lead).get(f"/contracts/{contract.pk}/decp.json")
