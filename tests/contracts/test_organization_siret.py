@@ -30,9 +30,7 @@ def test_a_siret_with_a_wrong_check_key_is_refused(api, hospital, hospital_admin
 def test_only_admins_set_it_and_outsiders_see_nothing(api, hospital, buyer, outsider):
     assert api(buyer).patch(f"/api/v1/organizations/{hospital.pk}/", {"siret": ""}, format="json").status_code == 403
     assert api(outsider).get(f"/api/v1/organizations/{hospital.pk}/").status_code == 404
-    assert (
-        api(outsider).patch(f"/api/v1/organizations/{hospital.pk}/", {"siret": ""}, format="json").status_code == 404
-    )
+    assert api(outsider).patch(f"/api/v1/organizations/{hospital.pk}/", {"siret": ""}, format="json").status_code == 404
 
 
 def test_the_organisation_page_sets_it(hospital, hospital_admin):
