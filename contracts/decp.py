@@ -5,7 +5,6 @@ and leaves out what is unknown, so the official schema names every missing field
 the schema's errors into sentences naming the field and the page where it is set (docs/CONTRACTS.md).
 """
 
-import datetime
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -258,8 +257,4 @@ def problems(doc) -> list[dict]:
                 "message": text % {"label": label, "field": field, "page": page, "detail": error.message},
             }
         )
-    return out
-
-
-def today():
-    return datetime.date.today()
+    return sorted(out, key=lambda problem: problem["path"])
