@@ -302,3 +302,30 @@ def test_another_organisation_sees_nothing(api, decided, outsider):
 def test_anonymous_callers_are_refused(api, decided):
     contract_id = create(api, decided).json()["id"]
     assert api().get(f"/api/v1/contracts/{contract_id}/").status_code in (401, 403)
+
+
+def test_the_tender_contract_list_has_a_fixed_number_of_queries(api, decided):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    contract_id = create(api, decided).json()["id"]
+    client = api(decided.lead)
+    url = f"/api/v1/tenders/{decided.tender.pk}/contracts/"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return len(queries), response.json()
+
+    small, body = count()
+    for n in range(3):
+        client.post(
+            f"/api/v1/contracts/{contract_id}/modifications/",
+            {"notified_on": f"2027-0{n + 1}-01", "object": f"Avenant {n + 1}"},
+            format="json",
+        )
+    create(api, decided, lot="2")
+    large, body = count()
+    assert [len(row["modifications"]) for row in body["results"]] == [3, 0]
+    assert small == large
