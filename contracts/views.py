@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from organizations.access import organization_ids
 from organizations.errors import ApplicationError
 
-from . import access, decp, schemas, selectors, services
+from . import access, decp, decp_xml, schemas, selectors, services
 from .forms import ContractCreateForm, ContractForm, ModificationForm, SubcontractingActForm
 from .ocds_check import ocds_problems
 
@@ -165,6 +165,27 @@ def contract_decp_download(request, pk):
         json.dumps(document, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="decp-{contract.uid}.json"'
+    return response
+
+
+@login_required
+def contract_decp_xml_download(request, pk):
+    """The same file in XML (XSD 2.0.2): produced from the schema-valid JSON, checked against the XSD too."""
+    contract = access.contract_for(request.user, pk)
+    document, problems = selectors.decp_file(contract)
+    content = None
+    if not problems:
+        content = decp_xml.to_xml(document)
+        problems = decp_xml.xml_problems(content)
+    if problems:
+        return render(
+            request,
+            "contracts/decp_refused.html",
+            {"contract": contract, "problems": problems, "nav": "contracts"},
+            status=409,
+        )
+    response = HttpResponse(content, content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="decp-{contract.uid}.xml"'
     return response
 
 

@@ -15,6 +15,8 @@ from referencing.jsonschema import DRAFT4
 HERE = Path(__file__).parent
 DECP_VERSION = "2.0.3"
 DECP_FILE = HERE / "decp-2.0.3-marches.json"
+DECP_XSD_VERSION = "2.0.2"
+DECP_XSD_FILE = HERE / "decp-2.0.2-marches.xsd"
 OCDS_VERSION = "1.1.5"
 OCDS_PACKAGE_FILE = HERE / "ocds-1.1.5-release-package-schema.json"
 OCDS_RELEASE_FILE = HERE / "ocds-1.1.5-release-schema.json"

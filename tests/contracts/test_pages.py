@@ -205,3 +205,52 @@ def test_the_list_page_has_a_fixed_number_of_queries(contract, decided):
     large, text = count()
     assert "AO-X-4" in text
     assert small == large == 5
+
+
+def test_the_xml_file_is_valid_against_the_official_xsd(contract, decided):
+    from lxml import etree
+
+    from contracts import schemas
+
+    services.modification_add(
+        user=decided.lead,
+        contract=contract,
+        data={"notified_on": contract.notified_on, "object": "Avenant 1", "amount": 120000},
+    )
+    services.act_add(
+        user=decided.lead,
+        contract=contract,
+        data={
+            "subcontractor_siret": "44306184100047",
+            "subcontractor_name": "HébergeurSanté SAS",
+            "notified_on": contract.notified_on,
+            "amount": 30000,
+            "duration_months": 48,
+            "price_variation": "firm",
+        },
+    )
+    response = client_for(decided.lead).get(f"/contracts/{contract.pk}/decp.xml")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="decp-{contract.uid}.xml"'
+    xsd = etree.XMLSchema(etree.parse(str(schemas.DECP_XSD_FILE)))
+    tree = etree.fromstring(response.content)
+    assert xsd.validate(tree), xsd.error_log
+    assert tree.findtext("marche/titulaires/titulaire/id") == contract.holder_siret
+    assert tree.findtext("marche/modifications/modification/montant") == "120000"
+    assert tree.findtext("marche/actesSousTraitance/acteSousTraitance/variationPrix") == "Ferme"
+
+
+def test_the_xml_file_of_an_invalid_record_is_refused(contract, decided):
+    Contract.objects.filter(pk=contract.pk).update(cpv="")
+    response = client_for(decided.lead).get(f"/contracts/{contract.pk}/decp.xml")
+    assert response.status_code == 409
+    assert "codeCPV" in response.content.decode()
+
+
+def test_the_xsd_refuses_what_the_json_schema_refuses(contract, decided):
+    from contracts import decp_xml, selectors
+
+    document, _problems = selectors.decp_file(contract)
+    del document["marches"]["marche"][0]["codeCPV"]
+    problems = decp_xml.xml_problems(decp_xml.to_xml(document))
+    assert problems and "codeCPV" in problems[0]["message"]
