@@ -89,6 +89,18 @@ def _panel(contract):
     }
 
 
+def _contract_update(*, user, contract, data):
+    return services.contract_update(user=user, contract=contract, changes=data)
+
+
+# The contract page's forms: POST action → (form, service). Each form's prefix is its action.
+WRITES = {
+    "contract": (ContractForm, _contract_update),
+    "modification": (ModificationForm, services.modification_add),
+    "act": (SubcontractingActForm, services.act_add),
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contract_detail(request, pk):
@@ -102,28 +114,23 @@ def contract_detail(request, pk):
     if request.method == "POST":
         access.require_writer(request.user, contract.organization_id)
         action = request.POST.get("action")
-        if action == "contract":
-            form = forms["contract"] = ContractForm(request.POST, instance=contract, prefix="contract")
-            call = lambda data: services.contract_update(user=request.user, contract=contract, changes=data)  # noqa: E731
-        elif action == "modification":
-            form = forms["modification"] = ModificationForm(request.POST, prefix="modification")
-            call = lambda data: services.modification_add(user=request.user, contract=contract, data=data)  # noqa: E731
-        elif action == "act":
-            form = forms["act"] = SubcontractingActForm(request.POST, prefix="act")
-            call = lambda data: services.act_add(user=request.user, contract=contract, data=data)  # noqa: E731
-        elif action == "published":
+        if action == "published":
             try:
                 services.contract_mark_published(user=request.user, contract=contract)
                 messages.success(request, _("Date de publication enregistrée."))
             except ApplicationError as error:
                 _refusal(request, error)
             return redirect("contracts:contract_detail", contract.pk)
-        else:
+        if action not in WRITES:
             messages.error(request, _("Action inconnue."))
             return redirect("contracts:contract_detail", contract.pk)
+        form_class, service = WRITES[action]
+        form = forms[action] = form_class(
+            request.POST, prefix=action, **({"instance": contract} if action == "contract" else {})
+        )
         if form.is_valid():
             try:
-                call(form.cleaned_data)
+                service(user=request.user, contract=contract, data=form.cleaned_data)
             except (ApplicationError, ValidationError) as error:
                 _refusal(request, error)
                 contract.refresh_from_db()
