@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from organizations.access import organization_ids
 from organizations.errors import ApplicationError
 
-from . import access, decp, decp_xml, schemas, selectors, services
+from . import access, decp_xml, schemas, selectors, services
 from .forms import ContractCreateForm, ContractForm, ModificationForm, SubcontractingActForm
 from .ocds_check import ocds_problems
 
@@ -147,10 +147,6 @@ def contract_detail(request, pk):
         "acts": selectors.acts_of(contract),
         "panel": _panel(contract),
         "forms": forms,
-        "labels": {
-            "ccag": decp.CCAG.get(contract.ccag, ""),
-            "procedure": decp.PROCEDURES.get(contract.procedure, ""),
-        },
         "nav": "contracts",
     }
     return render(request, "contracts/contract_detail.html", context)
