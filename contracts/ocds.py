@@ -62,12 +62,14 @@ def criteria_text(criteria) -> str:
     return "; ".join(parts)
 
 
-def release_package(*, tender, organization, criteria, bids, contracts, published, uri) -> dict:
+def release_package(*, tender, organization, criteria, bids, contracts, published, uri, estimated_value=None) -> dict:
     """The release package of `tender`.
 
     `criteria`: rows of scoring.selectors.criteria_for_document; `bids`: [{"id", "name", "siret"}];
     `contracts`: [{"contract", "modifications"}] with the contract's bid in `contract.bid_id`;
-    `published`: the package's date-time. One release, tagged with what it holds.
+    `published`: the package's date-time; `estimated_value`: the buyer's estimate excluding VAT (the
+    procedure record's), published as the planning budget and the tender's value when known.
+    One release, tagged with what it holds.
     """
     buyer_id = f"FR-SIRET-{organization.siret}" if organization.siret else _party_id("org", organization.pk)
     buyer = {"id": buyer_id, "name": organization.name}
@@ -158,6 +160,10 @@ def release_package(*, tender, organization, criteria, bids, contracts, publishe
         "buyer": buyer,
         "tender": tender_block,
     }
+    if estimated_value is not None:
+        release["planning"] = {"budget": {"amount": _value(estimated_value)}}
+        release["tender"]["value"] = _value(estimated_value)
+        release["tag"] = ["planning", *tags]
     if awards:
         release["awards"] = awards
         release["contracts"] = contract_blocks

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from scoring import selectors as scoring_selectors
-from scoring.models import Bid
+from scoring.models import Bid, ProcedureRecord
 from tenders.models import Tender
 
 from . import decp, ocds
@@ -79,7 +79,9 @@ def ocds_package(tender, *, uri) -> dict:
     ]
     moments = [tender.updated_at, *(c["contract"].updated_at for c in contracts)]
     moments += [m.created_at for c in contracts for m in c["modifications"]]
+    estimate = ProcedureRecord.objects.filter(tender=tender).values_list("contract_value", flat=True).first()
     return ocds.release_package(
+        estimated_value=estimate,
         tender=tender,
         organization=tender.organization,
         criteria=criteria,

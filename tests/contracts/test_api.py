@@ -235,7 +235,8 @@ def test_the_ocds_package_of_the_tender_is_valid_against_the_release_package_sch
     ocds_schema_check(package)
     (release,) = package["releases"]
     assert release["ocid"] == f"ocds-213czf-{decided.tender.organization_id}-{decided.tender.pk}"
-    assert release["tag"] == ["tender", "award", "contract"]
+    assert release["tag"] == ["planning", "tender", "award", "contract"]
+    assert release["planning"] == {"budget": {"amount": {"amount": 120000, "currency": "EUR"}}}
     tender = release["tender"]
     assert tender["numberOfTenderers"] == 3 and len(tender["tenderers"]) == 3
     assert tender["items"][0]["classification"] == {"scheme": "CPV", "id": "48000000"}
