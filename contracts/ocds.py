@@ -104,7 +104,6 @@ def release_package(*, tender, organization, criteria, bids, contracts, publishe
         "tenderers": tenderers,
         "mainProcurementCategory": "services",
         "procurementMethodDetails": str(tender.get_procedure_display()),
-        "contractPeriod": {"durationInDays": tender.duration_months * 30} if tender.duration_months else None,
     }
     method = PROCUREMENT_METHODS.get(tender.procedure)
     if method:
