@@ -325,6 +325,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two choice sets share a field name with another app's: each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureEnum": "tenders.models.Procedure",
+        "ContractProcedureEnum": "contracts.models.Procedure",
+        "OrganizationKindEnum": "organizations.models.Organization.Kind",
+    },
 }
 
 # Celery: the embedded default is kombu's filesystem transport, no server needed.
