@@ -77,6 +77,18 @@ ORGANIZATION_PAGE = gettext_lazy("page de l'organisation (réservé à ses admin
 BID_PAGE = gettext_lazy("page du marché, formulaire « Données du marché » (repris du cadre de réponse du titulaire)")
 MODIFICATION_PAGE = gettext_lazy("page du marché, formulaire « Modifications (avenants) »")
 ACT_PAGE = gettext_lazy("page du marché, formulaire « Actes de sous-traitance »")
+TENDER_PAGE = gettext_lazy("paramètres de l'appel d'offres")
+BIDS_PAGE = gettext_lazy("page des offres de l'évaluation")
+# Where each page is, for the panel's links. Keyed by identity: a lazy text hashes as its translation.
+PAGE_KEYS = {
+    id(CONTRACT_PAGE): "contract",
+    id(ORGANIZATION_PAGE): "organization",
+    id(BID_PAGE): "contract",
+    id(MODIFICATION_PAGE): "modification",
+    id(ACT_PAGE): "act",
+    id(TENDER_PAGE): "tender",
+    id(BIDS_PAGE): "bids",
+}
 
 # The DECP name of a field → (what a buyer calls it, where it is set). Keys of modifications and acts
 # are prefixed with their list's name.
@@ -85,14 +97,14 @@ FIELDS = {
     "acheteur": (gettext_lazy("SIRET de l'acheteur"), ORGANIZATION_PAGE),
     "acheteur.id": (gettext_lazy("SIRET de l'acheteur"), ORGANIZATION_PAGE),
     "nature": (gettext_lazy("nature du marché"), CONTRACT_PAGE),
-    "objet": (gettext_lazy("objet du marché"), gettext_lazy("paramètres de l'appel d'offres")),
+    "objet": (gettext_lazy("objet du marché"), TENDER_PAGE),
     "codeCPV": (gettext_lazy("code CPV"), CONTRACT_PAGE),
     "techniques": (gettext_lazy("techniques d'achat"), CONTRACT_PAGE),
     "modalitesExecution": (gettext_lazy("modalités d'exécution"), CONTRACT_PAGE),
     "idAccordCadre": (gettext_lazy("identifiant de l'accord-cadre"), CONTRACT_PAGE),
     "marcheInnovant": (gettext_lazy("marché innovant"), CONTRACT_PAGE),
     "ccag": (gettext_lazy("CCAG de référence"), CONTRACT_PAGE),
-    "offresRecues": (gettext_lazy("nombre d'offres reçues"), gettext_lazy("page des offres de l'évaluation")),
+    "offresRecues": (gettext_lazy("nombre d'offres reçues"), BIDS_PAGE),
     "attributionAvance": (gettext_lazy("avance attribuée"), CONTRACT_PAGE),
     "tauxAvance": (gettext_lazy("taux de l'avance"), CONTRACT_PAGE),
     "typeGroupementOperateurs": (gettext_lazy("groupement d'opérateurs"), CONTRACT_PAGE),
@@ -225,10 +237,11 @@ def _field_of(error):
 
 
 def problems(doc) -> list[dict]:
-    """[{"path", "field", "message"}] for every schema error; [] when the document is valid.
+    """[{"path", "field", "message", "page"}] for every schema error; [] when the document is valid.
 
     `path` is the JSON path of the error in the file ("marches.marche[0].codeCPV"), `message` a sentence
-    naming the field and the page where it is set, then the schema's own words.
+    naming the field and the page where it is set, then the schema's own words; `page` says which one
+    (contract, organization, modification, act, tender, bids).
     """
     out = []
     for error in schemas.errors_of(schemas.decp_validator(), doc):
@@ -255,6 +268,7 @@ def problems(doc) -> list[dict]:
                 "path": path,
                 "field": field,
                 "message": text % {"label": label, "field": field, "page": page, "detail": error.message},
+                "page": PAGE_KEYS.get(id(page), "contract"),
             }
         )
     return sorted(out, key=lambda problem: problem["path"])

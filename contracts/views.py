@@ -78,8 +78,23 @@ def contract_create(request, tender_pk):
     return render(request, "contracts/contract_create.html", context, status=409 if refusal else 200)
 
 
+def _links(contract) -> dict:
+    """Where each problem of the DECP record is fixed (decp.problems' `page`)."""
+    return {
+        "contract": "#contract-data",
+        "modification": "#modifications",
+        "act": "#subcontracting",
+        "organization": reverse("organizations:organization_detail", args=[contract.organization_id]),
+        "tender": reverse("tenders:tender_settings", args=[contract.tender_id]),
+        "bids": reverse("scoring:bids", args=[contract.tender_id]),
+    }
+
+
 def _panel(contract):
     document, problems = selectors.decp_file(contract)
+    links = _links(contract)
+    for problem in problems:
+        problem["link"] = links.get(problem["page"], "")
     return {
         "json": json.dumps(document, ensure_ascii=False, indent=2),
         "problems": problems,

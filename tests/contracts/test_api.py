@@ -214,6 +214,7 @@ def test_a_record_missing_a_required_field_is_refused_with_the_field_and_its_pag
     assert "page du marché" in by_field["codeCPV"]["message"]
     assert "SIRET de l'acheteur" in by_field["acheteur"]["message"]
     assert "page de l'organisation" in by_field["acheteur"]["message"]
+    assert (by_field["acheteur"]["page"], by_field["codeCPV"]["page"]) == ("organization", "contract")
 
 
 def test_a_holder_without_siret_is_named_in_english_too(api, decided):

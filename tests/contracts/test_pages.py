@@ -45,6 +45,7 @@ def test_an_invalid_record_shows_its_errors_and_is_never_downloaded(contract, de
     text = page.content.decode()
     assert "Non conforme : 2 erreur(s)" in text
     assert "code CPV manquant (codeCPV)" in text
+    assert '<a href="#contract-data"><code>marches.marche[0].codeCPV</code></a>' in text
     assert "lieu d&#x27;exécution" in text or "lieu d'exécution" in text
     download = client_for(decided.lead).get(f"/contracts/{contract.pk}/decp.json")
     assert download.status_code == 409
