@@ -82,6 +82,12 @@ class MemberOrganization(models.Model):
 class Invitation(models.Model):
     """An e-mailed, one-time invitation to join an organisation with a role. Only the token's digest is kept."""
 
+    class SendState(models.TextChoices):
+        QUEUED = "queued", _("envoi en cours")
+        SENT = "sent", _("envoyée")
+        RETRYING = "retrying", _("nouvel essai prévu")
+        FAILED = "failed", _("échec de l'envoi : renvoyez-la")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("adresse e-mail"))
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
@@ -89,6 +95,14 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True)
+    # The e-mail goes out from the worker (organizations.tasks.invitation_send), retried with backoff.
+    send_state = models.CharField(
+        _("envoi"), max_length=10, choices=SendState.choices, default=SendState.QUEUED, editable=False
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Bumped by each re-send: a job of an earlier send finds it changed and stops (one live link, one e-mail).
+    send_generation = models.PositiveIntegerField(default=0, editable=False)
+    send_error = models.CharField(max_length=200, blank=True, editable=False)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -120,6 +134,7 @@ class AuditEntry(models.Model):
         MEMBER_REMOVE = "member_remove", _("Membre retiré")
         MEMBER_ORG_ADD = "member_org_add", _("Établissement adhérent ajouté")
         MEMBER_ORG_REMOVE = "member_org_remove", _("Établissement adhérent retiré")
+        SETTINGS_CHANGE = "settings_change", _("Réglages modifiés")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

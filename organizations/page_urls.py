@@ -22,6 +22,7 @@ urlpatterns = [
         name="member_organization_remove",
     ),
     path("<int:org_id>/audit/", views.audit_list, name="audit_list"),
+    path("<int:org_id>/settings/", views.organization_settings, name="organization_settings"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

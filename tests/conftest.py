@@ -37,6 +37,15 @@ def _fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _invitation_emails_in_process(monkeypatch):
+    """Invitation e-mails are a worker's job (organizations.tasks); the tests run it in process, at once,
+    its retries included, instead of leaving messages in the broker's queue folder."""
+    from organizations.tasks import invitation_send
+
+    monkeypatch.setattr(invitation_send, "apply_async", lambda args, **options: invitation_send.apply(args=args))
+
+
 @pytest.fixture
 def group():
     return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)

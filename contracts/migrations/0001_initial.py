@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('organizations', '0004_organization_siret'),
+        ('organizations', '0005_organization_siret'),
         ('scoring', '0007_bid_price_source'),
         ('tenders', '0009_tender_price_basis'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -35,11 +35,13 @@ class RoleSerializer(serializers.Serializer):
 
 class InvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
+    # queued / sent / retrying / failed: the worker sends the e-mail and retries by itself (issue 28).
+    send_state = serializers.CharField(read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "expires_at"]
-        read_only_fields = ["id", "expires_at"]
+        fields = ["id", "email", "role", "expires_at", "send_state"]
+        read_only_fields = ["id", "expires_at", "send_state"]
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
@@ -166,7 +168,7 @@ class InvitationResendView(_AdminMixin, APIView):
 
 
 class MemberOrganizationListView(ListAPIView):
-    """A purchasing group's member hospitals (its admins); POST adds one."""
+    """A purchasing group's member hospitals (read by any member of the group); POST adds one (its admins)."""
 
     serializer_class = OrganizationRefSerializer
     queryset = Organization.objects.none()  # for the schema; get_queryset() decides
@@ -175,7 +177,7 @@ class MemberOrganizationListView(ListAPIView):
         return services.group_for_admin(self.request.user, self.kwargs["org_id"])
 
     def get_queryset(self):
-        return services.member_organizations(self.group())
+        return services.member_organizations(services.group_for_member(self.request.user, self.kwargs["org_id"]))
 
     @extend_schema(request=MemberOrganizationRequestSerializer, responses={201: OrganizationRefSerializer})
     def post(self, request, org_id):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.errors import ApplicationError
+from organizations.jsondepth import too_deep_message, value_too_deep
 
 from ..models import (
     Answer,
@@ -110,6 +111,8 @@ def answer_set(
     check_same_tender(bid, criterion)
     if committed_values is not None and not isinstance(committed_values, dict):
         raise ApplicationError({"committed_values": [_("Attendu : un objet {paramètre: valeur}.")]})
+    if committed_values is not None and value_too_deep(committed_values):
+        raise ApplicationError({"committed_values": [too_deep_message()]})  # F12: never a RecursionError
     answer = Answer.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
     old = (
         None

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('organizations', '0003_sso_identity_least_privileged_role'),
+        ('organizations', '0004_invitation_send_state_settings_audit'),
     ]
 
     operations = [
