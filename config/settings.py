@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "tenders",
     "scoring",
     "conformance",
+    "contracts",
 ]
 
 MIDDLEWARE = [
@@ -368,6 +369,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["organizations.api.permissions.SignedInUnlessDebug"],  # I5
+    # Two choice sets share a field name with another app's: each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureEnum": "tenders.models.Procedure",
+        "ContractProcedureEnum": "contracts.models.Procedure",
+        "OrganizationKindEnum": "organizations.models.Organization.Kind",
+    },
 }
 
 # Celery: the embedded default is kombu's filesystem transport, no server needed.
@@ -420,3 +427,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Open Contracting: every tender's ocid is this prefix, "-", then its own number. A publisher registers its
+# own prefix with the Open Contracting Partnership; "ocds-213czf" is the one the standard's examples use,
+# fine for tests and demonstrations, never for real publication.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-213czf")

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("tenders.api.urls")),
     path("", include("scoring.api.urls")),
     path("", include("conformance.api.urls")),
+    path("", include("contracts.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("libraries/", include("clause_library.urls")),
     path("tenders/", include("tenders.urls")),
     path("evaluation/", include("scoring.urls")),
+    path("contracts/", include("contracts.urls")),
 ]
 # No media route, in any mode: generated documents are private and leave only through the
 # authorising download view (documents.services.document_download_response), issue 18 finding 2.

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,8 @@ class Organization(models.Model):
 
     name = models.CharField(_("nom"), max_length=200, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
+    # The buyer's identity in the essential data of its contracts (DECP "acheteur"): 14 digits.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[RegexValidator(r"^[0-9]{14}$")])
     created_at = models.DateTimeField(auto_now_add=True)
     # Single sign-on: people whose verified e-mail ends with one of these domains may join by themselves.
     accepted_email_domains = models.CharField(

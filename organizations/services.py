@@ -20,6 +20,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.fr import siret as stdnum_siret
 
 from . import tokens
 from .access import roles_by_organization
@@ -50,6 +51,19 @@ def organization_for_admin(user, organization_id):
     organization = organization_for(user, organization_id)
     if roles_by_organization(user)[organization.pk] != Role.ADMIN:
         raise PermissionDenied(_("Réservé aux administrateurs de l'organisation."))
+    return organization
+
+
+def organization_set_siret(*, user, organization, siret):
+    """Set the organisation's SIRET (its identity as a buyer in the essential data of its contracts).
+
+    14 digits with a valid check key (python-stdnum); blank clears it. The caller is one of its admins.
+    """
+    siret = "".join((siret or "").split())
+    if siret and not stdnum_siret.is_valid(siret):
+        raise ApplicationError({"siret": [_("SIRET invalide : 14 chiffres avec une clé de contrôle exacte.")]})
+    organization.siret = siret
+    organization.save(update_fields=["siret"])
     return organization
 
 

@@ -180,6 +180,18 @@ def _refused(request, organization, error):
 
 @login_required
 @require_POST
+def organization_siret(request, org_id):
+    """The organisation's SIRET, the buyer's identity in its contracts' essential data (admins)."""
+    organization = services.organization_for_admin(request.user, org_id)
+    try:
+        services.organization_set_siret(user=request.user, organization=organization, siret=request.POST.get("siret"))
+    except ApplicationError as error:
+        return _refused(request, organization, error)
+    return _done(request, organization, _("SIRET enregistré."))
+
+
+@login_required
+@require_POST
 def member_role(request, org_id, username):
     organization = services.organization_for_admin(request.user, org_id)
     form = RoleForm(request.POST)

@@ -78,6 +78,32 @@ class _AdminMixin:
         return services.organization_for_admin(self.request.user, self.kwargs["org_id"])
 
 
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "siret"]
+        read_only_fields = ["id", "name", "kind"]
+
+
+class OrganizationDetailView(APIView):
+    """The organisation (its members read it); its admins set `siret`, its identity as a buyer (DECP)."""
+
+    @extend_schema(responses=OrganizationSerializer)
+    def get(self, request, org_id):
+        return Response(OrganizationSerializer(services.organization_for(request.user, org_id)).data)
+
+    @extend_schema(request=OrganizationSerializer, responses=OrganizationSerializer)
+    def patch(self, request, org_id):
+        organization = services.organization_for_admin(request.user, org_id)
+        serializer = OrganizationSerializer(organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "siret" in serializer.validated_data:
+            services.organization_set_siret(
+                user=request.user, organization=organization, siret=serializer.validated_data["siret"]
+            )
+        return Response(OrganizationSerializer(organization).data)
+
+
 class MemberListView(_AdminMixin, ListAPIView):
     """The organisation's members (admins only)."""
 
