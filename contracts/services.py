@@ -6,11 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.errors import ApplicationError, ConflictError
+from organizations.formatting import format_date_words
 from organizations.models import Organization
 from scoring import rules
 from scoring import selectors as scoring_selectors
 from scoring.models import Bid
 from scoring.report.data import candidate
+from scoring.services.award import award_of, standstill_until
 
 from . import selectors
 from .models import Contract, Modification, SubcontractingAct
@@ -50,20 +52,20 @@ EDITABLE_FIELDS = (
 )
 
 
-def retained_bid(tender) -> Bid:
-    """The bid the contract goes to: today, the bid the tender's final results retain.
+def retained_bid(tender, notified_on=None) -> Bid:
+    """The bid the contract goes to: the award decision's (scoring's award sequence).
 
-    The one place that decides it (an award decision can replace this reading later). Refused with 409
-    while the results are provisional or retain no bid, the reasons listed.
+    Refused with 409 while the results are provisional or retain another bid than the award decision, and
+    until the award is decided and the letters are sent (the standstill runs from the
+    sending, R2182-1); a notification date on or before the standstill's last day is a 400: the contract
+    may be signed, then notified, only from the day after it.
     """
     try:
         outcome = scoring_selectors.tender_outcome(tender)
     except (rules.CriteriaError, rules.PriceError) as exc:
         raise ConflictError({"detail": [_("Les résultats ne peuvent pas être calculés : %(e)s") % {"e": exc}]}) from exc
     if outcome.provisional or outcome.awardee is None:
-        reasons = [row["message"] for row in outcome.blocking]
-        if not reasons:
-            reasons = [_("Aucune offre n'est classée première.")]
+        reasons = [row["message"] for row in outcome.blocking] or [_("Aucune offre n'est classée première.")]
         raise ConflictError(
             {
                 "detail": [
@@ -75,7 +77,43 @@ def retained_bid(tender) -> Bid:
                 ]
             }
         )
-    return Bid.objects.get(pk=outcome.awardee)
+    award = award_of(tender)
+    if award is None or award.bid_id != outcome.awardee:
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "Le marché suit la décision d'attribution : enregistrez d'abord l'offre retenue (page des "
+                        "résultats), puis les certificats de l'attributaire et l'envoi des lettres."
+                    )
+                ]
+            }
+        )
+    if award.letters_sent_on is None:
+        raise ConflictError(
+            {
+                "detail": [
+                    _(
+                        "Les lettres aux candidats ne sont pas envoyées : le délai de suspension (R2182-1) n'a pas "
+                        "commencé et le marché ne peut pas encore être signé."
+                    )
+                ]
+            }
+        )
+    last_day = standstill_until(award.letters_sent_on, award.letters_electronic, bids_count=tender.bids.count())
+    if notified_on is not None and last_day is not None and notified_on <= last_day:
+        raise ApplicationError(
+            {
+                "notified_on": [
+                    _(
+                        "Le délai de suspension court jusqu'au %(date)s inclus (R2182-1) : le marché ne peut être "
+                        "notifié qu'après."
+                    )
+                    % {"date": format_date_words(last_day)}
+                ]
+            }
+        )
+    return award.bid
 
 
 def _lot_number(lot) -> str:
@@ -86,7 +124,7 @@ def _lot_number(lot) -> str:
 
 
 def contract_create(*, user, tender, data) -> Contract:
-    """Create the contract of `tender` (and `data["lot"]`) for the bid the results retain.
+    """Create the contract of `tender` (and `data["lot"]`) for the bid the award decision retains.
 
     `data`: notified_on, amount, duration_months, price_form, and optionally cpv, lot and any other
     editable field. The holder's SIRET and legal name come from the bid's answer form (the buyer's name
@@ -95,7 +133,7 @@ def contract_create(*, user, tender, data) -> Contract:
     without lots). One contract per tender and lot: a second one → 409.
     """
     lot = _lot_number(data.get("lot"))
-    bid = retained_bid(tender)
+    bid = retained_bid(tender, data.get("notified_on"))
     holder = candidate(bid.vendor, {"candidate_name": bid.candidate_name, "candidate_siret": bid.candidate_siret})
     fields = {key: data[key] for key in EDITABLE_FIELDS if key in data and data[key] is not None}
     fields.setdefault("holder_name", holder["name"])

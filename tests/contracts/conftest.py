@@ -3,7 +3,7 @@ import datetime
 import pytest
 
 from contracts import services
-from scoring.models import Bid
+from scoring.models import Award, Bid
 
 from ..scoring.conftest import _fast_passwords, evaluation, second_evaluator, tender  # noqa: F401 (fixtures)
 from ..scoring.reporting import make_decided
@@ -15,8 +15,20 @@ ALPHA_SIRET = "73282932000074"
 @pytest.fixture
 def decided(evaluation):  # noqa: F811 (the fixture imported above)
     """Three bids evaluated, final results retaining Alpha, whose answer form gave its legal name and SIRET;
-    the hospital's SIRET is set."""
+    the award decided for it, its certificates received and the letters sent electronically on 1 December 2026
+    (standstill to 12 December inclusive); the hospital's SIRET is set."""
     make_decided(evaluation)
+    Award.objects.update_or_create(
+        tender=evaluation.tender,
+        defaults={
+            "bid": evaluation.alpha,
+            "decided_on": datetime.date(2026, 11, 30),
+            "advantages": "Meilleure note technique, prix dans la moyenne.",
+            "certificates_received_on": datetime.date(2026, 11, 30),
+            "letters_sent_on": datetime.date(2026, 12, 1),
+            "letters_electronic": True,
+        },
+    )
     Bid.objects.filter(pk=evaluation.alpha.pk).update(candidate_name="Alpha Santé SAS", candidate_siret=ALPHA_SIRET)
     organization = evaluation.tender.organization
     organization.siret = BUYER_SIRET
