@@ -57,3 +57,32 @@ class ProbeReport(models.Model):
     @property
     def is_finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class ClientKey(models.Model):
+    """An organisation's signing key for SMART Backend Services (`private_key_jwt`), as a SMART client.
+
+    The private key is stored PEM-encoded and encrypted with a Fernet key derived from SECRET_KEY
+    (conformance.identity); the public half is kept as a JWK for the JWKS the vendor registers. Rotation retires
+    the active key (`retired_at`) without deleting it: the JWKS keeps it for PROBE_KEY_GRACE_DAYS.
+    """
+
+    class Algorithm(models.TextChoices):
+        ES384 = "ES384", "ES384"
+        RS384 = "RS384", "RS384"
+
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="client_keys")
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=8, choices=Algorithm.choices)
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("clé de signature du client SMART")
+        verbose_name_plural = _("clés de signature du client SMART")
+
+    def __str__(self):
+        return f"{self.algorithm} {self.kid} ({self.organization_id})"

@@ -4,4 +4,5 @@ from . import views
 
 urlpatterns = [
     path("bids/<int:pk>/probe/", views.BidProbeView.as_view(), name="api-bid-probe"),
+    path("organizations/<int:org_id>/jwks/", views.OrganizationJwksView.as_view(), name="api-org-jwks"),
 ]
