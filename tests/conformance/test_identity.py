@@ -4,8 +4,8 @@ endpoint, and client assertions that verify with the published keys."""
 from datetime import timedelta
 
 import jwt
-from cryptography.fernet import InvalidToken
 import pytest
+from cryptography.fernet import InvalidToken
 from django.core.management import call_command
 from django.test import override_settings
 from django.utils import timezone
