@@ -76,7 +76,11 @@ def create_key(organization, algorithm="ES384"):
     """A new active key for `organization`; the keys active until now are retired (kept for the grace period)."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unsupported algorithm {algorithm}")
-    private = _generate(algorithm)
+    return store_key(organization, _generate(algorithm), algorithm)
+
+
+def store_key(organization, private, algorithm):
+    """Keep `private` (a cryptography EC P-384 or RSA private key) as the organisation's new active key."""
     jwk = _public_jwk(private.public_key())
     kid = thumbprint(jwk)
     pem = private.private_bytes(
