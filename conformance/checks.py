@@ -1003,4 +1003,14 @@ def describe(check):
         return _("CORS sur la configuration SMART")
     if kind == "well_known_content_type":
         return _("Configuration SMART servie en application/json")
+    if kind == "live_token":
+        return _("En direct : jeton SMART Backend Services (private_key_jwt)")
+    if kind == "live_search":
+        return _("En direct : recherche %(resource)s") % {"resource": check.get("resource")}
+    if kind == "live_read":
+        return _("En direct : lecture %(resource)s") % {"resource": check.get("resource")}
+    if kind == "live_export":
+        return _("En direct : export Bulk Data (niveau %(level)s)") % {"level": check.get("level")}
+    if kind == "live_ndjson":
+        return _("En direct : fichiers NDJSON de l'export (niveau %(level)s) validés") % {"level": check.get("level")}
     return str(kind)

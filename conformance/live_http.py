@@ -89,11 +89,12 @@ def request(budget, method, url, *, headers=None, body=None, max_bytes, deadline
     followed). Raises FetchRefused for a refused URL or a transport failure, BudgetExhausted when the run must stop.
     The exchange is appended to `entry` (a list of evidence requests) and to the budget's log."""
     budget.admit(method, url)
-    parts, host, port, allowed = _check_url(url, settings.PROBE_ALLOWED_HOSTS)
-    record = {"method": method, "path": parts.path or "/", "status": None, "ms": 0}
+    # Recorded before any check: a refused request shows in the evidence with no status.
+    record = {"method": method, "path": urlsplit(url).path or "/", "status": None, "ms": 0}
     if entry is not None:
         entry.append(record)
     budget.log.append(record)
+    parts, host, port, allowed = _check_url(url, settings.PROBE_ALLOWED_HOSTS)
     address = resolve(host, port, allowed=allowed)
     limit = max(0.1, min(deadline or float(settings.PROBE_DEADLINE), budget.remaining()))
     ca_file = getattr(settings, "PROBE_CA_FILE", None)

@@ -29,7 +29,9 @@ class BidProbeView(GenericAPIView):
         access.require_lead(request.user, bid.tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        report = services.probe_request(user=request.user, bid=bid, files=dict(serializer.validated_data))
+        data = dict(serializer.validated_data)
+        mode = data.pop("mode", "static")
+        report = services.probe_request(user=request.user, bid=bid, files=data, mode=mode)
         return Response({"id": report.pk, "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={200: ProbeReportSerializer})
@@ -40,6 +42,19 @@ class BidProbeView(GenericAPIView):
         if report is None:
             raise Http404(_("Aucun sondage de conformité pour cette offre."))
         return Response(ProbeReportSerializer(selectors.report_payload(report, bid.tender)).data)
+
+
+class BidProbeCancelView(APIView):
+    """Stop the bid's running probe (a live run stops before its next request)."""
+
+    @extend_schema(request=None, responses={202: ProbeQueuedSerializer})
+    def post(self, request, pk):
+        bid = access.bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        report = services.probe_cancel(user=request.user, bid=bid)
+        if report is None:
+            raise Http404(_("Aucun sondage de conformité pour cette offre."))
+        return Response({"id": report.pk, "status": report.status}, status=status.HTTP_202_ACCEPTED)
 
 
 class OrganizationJwksView(APIView):

@@ -55,6 +55,7 @@ class Sandbox(http.server.ThreadingHTTPServer):
         self.issuer, self.resource = issuer, resource
         self.log = []
         self.keys = None
+        self.documents = {}  # path → JSON served without a token (/fhir/metadata, the SMART configuration)
         self.state = SimpleNamespace(
             slow_polls=0,
             throttle_once=False,
@@ -114,6 +115,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path, query = parts.path, parse_qs(parts.query)
         state = self.server.state
+        if path in self.server.documents:  # the discovery documents, public as on real servers
+            return self._send(200, self.server.documents[path], content_type="application/json")
         if path.startswith("/files/"):
             return self._file(path)
         if not self._authorised():

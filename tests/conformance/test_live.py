@@ -248,3 +248,81 @@ def test_a_group_export_without_group_id_is_not_tried(sandbox, hospital):
     results, _budget = live.run_live(config, hospital, [(2, {**EXPORT, "level": "group"})])
     assert by_type(results)[("live_export", "group")]["outcome"] == "unknown"
     assert not any("$export" in path for _method, path in fhir.log)
+
+
+def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
+    sandbox, api, probed, eager, django_capture_on_commit_callbacks, client
+):
+    from scoring.models import Bid
+
+    from .conftest import INFERNO, SMART_22, fixture_json
+
+    fhir, config = sandbox
+    fhir.documents = {
+        "/fhir/metadata": fixture_json(INFERNO),
+        "/fhir/.well-known/smart-configuration": fixture_json(SMART_22),
+    }
+    assert probed.tender.organization == identity.active_key(probed.tender.organization).organization
+    lead = api(probed.lead)
+    # The sandbox is a bid field; its URLs must be https (the tests' loopback server is set directly).
+    refused = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": {**config}}, format="json")
+    assert refused.status_code == 400 and "sandbox" in refused.json()
+    assert lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json").status_code == 400
+    Bid.objects.filter(pk=probed.bid.pk).update(sandbox=config)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json")
+    assert response.status_code == 202
+    report = lead.get(f"/api/v1/bids/{probed.bid.pk}/probe/").json()
+    assert report["status"] == "done" and report["mode"] == "live"
+    static = [r for r in report["results"] if not r["check"]["type"].startswith("live_")]
+    live_results = [r for r in report["results"] if r["check"]["type"].startswith("live_")]
+    assert len(static) == 10 and all(r["outcome"] == "pass" for r in static)
+    kinds = [(r["check"]["type"], r["check"].get("level")) for r in live_results]
+    assert kinds == [
+        ("live_token", None),
+        ("live_search", None),
+        ("live_read", None),
+        ("live_export", "system"),
+        ("live_ndjson", "system"),
+        ("live_export", "patient"),
+        ("live_ndjson", "patient"),
+        ("live_export", "group"),
+        ("live_ndjson", "group"),
+    ]
+    assert all(r["outcome"] == "pass" and r["basis"] == "observed" for r in live_results), [
+        (r["check"], r["evidence"]["note"]) for r in live_results
+    ]
+    assert set(live_results[0]["evidence"]) >= {"requests", "counts", "note"}
+    assert {method for method, _path in fhir.log} == {"GET"}
+    # English readers get the notes in English.
+    english = lead.get(f"/api/v1/bids/{probed.bid.pk}/probe/", HTTP_ACCEPT_LANGUAGE="en").json()
+    assert english["results"][-1]["evidence"]["note"].startswith("7 valid NDJSON")
+
+
+def test_a_live_probe_can_be_cancelled(api, probed, hospital, settings):
+    from conformance.models import ProbeReport
+    from scoring.models import Bid
+
+    Bid.objects.filter(pk=probed.bid.pk).update(
+        sandbox={
+            "fhir_base_url": "https://sandbox.invalid/fhir",
+            "token_url": "https://sandbox.invalid/token",
+            "client_id": "x",
+        }
+    )
+    report = ProbeReport.objects.create(
+        bid=probed.bid, source="url", mode="live", base_url="https://sandbox.invalid/fhir"
+    )
+    response = api(probed.lead).post(f"/api/v1/bids/{probed.bid.pk}/probe/cancel/")
+    assert response.status_code == 202 and response.json()["status"] == "cancelled"
+    report.refresh_from_db()
+    assert report.cancel_requested and report.is_finished
+
+
+def test_outbound_rules_refuse_plain_http_and_local_addresses(hospital, settings):
+    settings.PROBE_ALLOWED_HOSTS = []
+    for token_url in ("http://sandbox.example.org/token", "https://localhost:9/token", "https://127.0.0.1:9/token"):
+        config = {"fhir_base_url": "https://localhost:9/fhir", "token_url": token_url, "client_id": "x"}
+        results, budget = live.run_live(config, hospital, [(1, PATIENT)])
+        assert results[0]["outcome"] == "fail" and budget.log[0]["status"] is None
+        assert "https" in results[0]["evidence"]["note"] or "local" in results[0]["evidence"]["note"]
