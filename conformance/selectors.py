@@ -100,7 +100,6 @@ def report_payload(report, tender):
         "status": report.status,
         "fetched_at": report.fetched_at,
         "source": report.source,
-        "mode": report.mode,
         "documents": localize_documents(report.documents),
         "results": report_results(report, tender_checks(tender)),
     }

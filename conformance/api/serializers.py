@@ -37,6 +37,5 @@ class ProbeReportSerializer(serializers.Serializer):
     status = serializers.CharField()
     fetched_at = serializers.DateTimeField(allow_null=True)
     source = serializers.CharField()
-    mode = serializers.CharField()
     documents = ProbeDocumentSerializer(many=True)
     results = ProbeResultSerializer(many=True)
