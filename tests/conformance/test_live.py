@@ -268,6 +268,9 @@ def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
     refused = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": {**config}}, format="json")
     assert refused.status_code == 400 and "sandbox" in refused.json()
     assert lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json").status_code == 400
+    valid = {"fhir_base_url": "https://sandbox.example.org/fhir", "token_url": "https://sandbox.example.org/token"}
+    accepted = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": {**valid, "client_id": " c1 "}}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["sandbox"] == {**valid, "client_id": "c1"}
     Bid.objects.filter(pk=probed.bid.pk).update(sandbox=config)
     with django_capture_on_commit_callbacks(execute=True):
         response = lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json")
@@ -297,6 +300,14 @@ def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
     # English readers get the notes in English.
     english = lead.get(f"/api/v1/bids/{probed.bid.pk}/probe/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert english["results"][-1]["evidence"]["note"].startswith("7 valid NDJSON")
+    # The bid page shows the live checks beside the static ones, with their requests (no query strings).
+    from django.urls import reverse
+
+    client.force_login(probed.lead)
+    page = client.get(reverse("scoring:bid_detail", args=[probed.tender.pk, probed.bid.pk])).content.decode()
+    assert "En direct : export Bulk Data (niveau system)" in page and "Version FHIR 4.0.1" in page
+    assert "GET /fhir/$export" in page and "observé sur le bac à sable" in page
+    assert "IPP-0001" not in page
 
 
 def test_a_live_probe_can_be_cancelled(api, probed, hospital, settings):
