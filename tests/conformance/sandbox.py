@@ -67,9 +67,11 @@ class Sandbox(http.server.ThreadingHTTPServer):
             polls=0,
         )
 
+    scheme = "http"
+
     @property
     def base(self):
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
     def jwks(self):
         if self.keys is None:
@@ -185,8 +187,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self._send(404, b"")
 
 
-def start(issuer, resource):
+def start(issuer, resource, tls=None):
+    """The stand-in on a free port; `tls` (an ssl.SSLContext) serves it over HTTPS."""
     server = Sandbox(issuer, resource)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+        server.scheme = "https"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server

@@ -337,3 +337,72 @@ def test_outbound_rules_refuse_plain_http_and_local_addresses(hospital, settings
         results, budget = live.run_live(config, hospital, [(1, PATIENT)])
         assert results[0]["outcome"] == "fail" and budget.log[0]["status"] is None
         assert "https" in results[0]["evidence"]["note"] or "local" in results[0]["evidence"]["note"]
+
+
+def _test_ca(tmp_path):
+    """A test CA and a server certificate for 127.0.0.1 signed by it (PEM files)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clausier test CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "server.pem").write_bytes(
+        cert.public_bytes(pem) + key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return tmp_path / "ca.pem", tmp_path / "server.pem"
+
+
+def test_over_https_with_a_test_ca_and_refused_without_it(sandbox, hospital, settings, tmp_path):
+    import ssl
+
+    fhir, config = sandbox
+    ca_file, server_pem = _test_ca(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(server_pem)
+    secure = standin.start(fhir.issuer, fhir.resource, tls=context)
+    try:
+        config = {**config, "fhir_base_url": f"{secure.base}/fhir"}
+        settings.PROBE_CA_FILE = str(ca_file)
+        results, _budget = live.run_live(config, hospital, [(1, PATIENT), (2, EXPORT)])
+        assert all(r["outcome"] == "pass" for r in results), [(r["check"], r["evidence"]["note"]) for r in results]
+        assert secure.log and not fhir.log
+        # Without the test CA the certificate is not trusted: the search fails on TLS, nothing is read.
+        settings.PROBE_CA_FILE = None
+        secure.log.clear()
+        results, _budget = live.run_live(config, hospital, [(1, PATIENT)])
+        search = by_type(results)[("live_search", None)]
+        assert search["outcome"] == "fail" and "TLS" in search["evidence"]["note"]
+        assert secure.log == []
+    finally:
+        secure.shutdown()
+        secure.server_close()
