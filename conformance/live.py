@@ -190,6 +190,17 @@ def run_live(sandbox, organization, clause_checks, cancelled=None):
                 continue
             except BudgetExhausted as exc:
                 stopped = exc.reason
+            except FetchRefused as exc:  # a refusal the step did not handle itself: its checks fail with it
+                reason = exc.reason
+                results += [
+                    _result(clause, live, FAIL, [], {}, reason.message_id, reason.params)
+                    for live in _stopped_checks(kind, check)
+                ]
+                continue
+            except (ValueError, TypeError, KeyError, AttributeError):  # an answer too odd to read: not a pass
+                note = N_("Réponse inattendue du bac à sable : vérification non conclue.")
+                results += [_result(clause, live, UNKNOWN, [], {}, note) for live in _stopped_checks(kind, check)]
+                continue
         results += _stopped(kind, clause, check, stopped)
     return results, session.budget
 
@@ -217,6 +228,8 @@ def _run_one(session, kind, clause, check):
 
 
 def _stopped_checks(kind, check):
+    if kind == "token":
+        return [{"type": "live_token"}]
     if kind == "resource":
         return [_search_check(check)] + ([_read_check(check)] if "read" in (check.get("interactions") or []) else [])
     return [_export_check(check), _ndjson_check(check)]
@@ -364,7 +377,11 @@ def _resource(session, clause, check):
                 untested.append(param)
                 continue
             url = urljoin(session.base, f"{resource_type}?{urlencode({param: value, '_count': SEARCH_COUNT})}")
-            answer = session.get(url, requests)
+            try:
+                answer = session.get(url, requests)
+            except FetchRefused:  # no answer (connection dropped, too big…): not honoured; the read still runs
+                refused.append(param)
+                continue
             found = _json(answer) if 200 <= answer.status < 300 else None
             matched = _entries(found, resource_type) if isinstance(found, dict) else []
             ok = (

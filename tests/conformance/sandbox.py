@@ -63,6 +63,7 @@ class Sandbox(http.server.ThreadingHTTPServer):
             redirect_file=False,
             ignore_identifier=False,
             expire_tokens_on_poll=False,
+            drop_identifier_search=False,
             refused_before=0,
             polls=0,
         )
@@ -157,6 +158,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         matches = DATA[resource_type]
         if "_id" in query:
             matches = [r for r in matches if r["id"] == query["_id"][0]]
+        if "identifier" in query and state.drop_identifier_search:
+            self.close_connection = True
+            self.connection.shutdown(2)  # no answer at all
+            return None
         if "identifier" in query and not state.ignore_identifier:
             system, _, value = query["identifier"][0].rpartition("|")
             matches = [r for r in matches if any(i["value"] == value for i in r.get("identifier", []))]

@@ -89,6 +89,7 @@ def sandbox(parts, settings, hospital, keys):
         redirect_file=False,
         ignore_identifier=False,
         expire_tokens_on_poll=False,
+        drop_identifier_search=False,
         refused_before=0,
         polls=0,
     )
@@ -406,3 +407,14 @@ def test_over_https_with_a_test_ca_and_refused_without_it(sandbox, hospital, set
     finally:
         secure.shutdown()
         secure.server_close()
+
+
+def test_a_connection_dropped_mid_search_fails_that_check_and_the_run_goes_on(sandbox, hospital):
+    fhir, config = sandbox
+    fhir.state.drop_identifier_search = True
+    results, _budget = live.run_live(config, hospital, [(1, PATIENT), (2, EXPORT)])
+    found = by_type(results)
+    assert found[("live_search", None)]["outcome"] == "fail"
+    assert found[("live_search", None)]["message_code"]["params"] == {"params": "identifier"}
+    assert found[("live_read", None)]["outcome"] == "pass"
+    assert found[("live_export", "system")]["outcome"] == "pass"
