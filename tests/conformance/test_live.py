@@ -309,6 +309,11 @@ def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
     assert "En direct : export Bulk Data (niveau system)" in page and "Version FHIR 4.0.1" in page
     assert "GET /fhir/$export" in page and "observé sur le bac à sable" in page
     assert "IPP-0001" not in page
+    # The evaluation report's probe section counts them too.
+    from conformance.report import probe_entries
+
+    entry = probe_entries(probed.tender, [{"id": probed.bid.pk, "vendor": probed.bid.vendor}])[0]
+    assert entry["counts"] == {"pass": 19, "fail": 0, "unknown": 0}
 
 
 def test_a_live_probe_can_be_cancelled(api, probed, hospital, settings):
