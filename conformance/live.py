@@ -24,7 +24,7 @@ token lives in memory only and is sent only to the FHIR base URL's origin. A 401
 import json
 import time
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlencode, urljoin
+from urllib.parse import urlencode, urljoin, urlsplit
 
 from django.conf import settings
 from django.utils.translation import gettext_noop as N_
@@ -152,22 +152,26 @@ class Session:
         self.token = token if isinstance(token, str) and token else None
         return answer, data
 
-    def get(self, url, requests, *, accept="application/fhir+json", max_bytes=JSON_CAP, extra=None, auth=True):
+    def get(
+        self, url, requests, *, accept="application/fhir+json", max_bytes=JSON_CAP, extra=None, auth=True, shown=None
+    ):
         """A GET with the bearer token (same origin only); a 401 renews the token once and retries."""
         headers = {"Accept": accept, **(extra or {})}
         send_token = auth and self.token and same_origin(url, self.base)
         if send_token:
             headers["Authorization"] = f"Bearer {self.token}"
-        answer = request(self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests)
+        answer = request(self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests, shown=shown)
         if answer.status == 401 and send_token and self.renewals < 2:
             self.renewals += 1
             self.obtain_token(requests)
             if self.token:
                 headers["Authorization"] = f"Bearer {self.token}"
-                answer = request(self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests)
+                answer = request(
+                    self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests, shown=shown
+                )
         if answer.status == 429:
             self.budget.sleep(min(_retry_after(answer, 2.0), 30.0))
-            answer = request(self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests)
+            answer = request(self.budget, "GET", url, headers=headers, max_bytes=max_bytes, entry=requests, shown=shown)
         return answer
 
 
@@ -463,7 +467,9 @@ def _read(session, clause, check, entries):
         return _result(clause, check, UNKNOWN, [], {}, N_("Aucune ressource trouvée à lire."))
     requests = []
     try:
-        answer = session.get(urljoin(session.base, f"{resource_type}/{ident}"), requests)
+        # The evidence shows the path with the id masked: a logical id can point at a patient.
+        shown = urlsplit(session.base).path + f"{resource_type}/[id]"
+        answer = session.get(urljoin(session.base, f"{resource_type}/{ident}"), requests, shown=shown)
     except FetchRefused as exc:
         return _result(clause, check, FAIL, requests, {}, exc.reason.message_id, exc.reason.params)
     data = _json(answer) if 200 <= answer.status < 300 else None

@@ -84,13 +84,14 @@ class Budget:
             time.sleep(min(left, 0.5))
 
 
-def request(budget, method, url, *, headers=None, body=None, max_bytes, deadline=None, entry=None):
+def request(budget, method, url, *, headers=None, body=None, max_bytes, deadline=None, entry=None, shown=None):
     """One exchange under the outbound rules; returns an Answer whatever the status (a 3xx is returned, never
     followed). Raises FetchRefused for a refused URL or a transport failure, BudgetExhausted when the run must stop.
-    The exchange is appended to `entry` (a list of evidence requests) and to the budget's log."""
+    The exchange is appended to `entry` (a list of evidence requests) and to the budget's log, under its path
+    without query, or `shown` (a path with the resource id masked)."""
     budget.admit(method, url)
     # Recorded before any check: a refused request shows in the evidence with no status.
-    record = {"method": method, "path": urlsplit(url).path or "/", "status": None, "ms": 0}
+    record = {"method": method, "path": shown or urlsplit(url).path or "/", "status": None, "ms": 0}
     if entry is not None:
         entry.append(record)
     budget.log.append(record)

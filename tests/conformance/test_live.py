@@ -139,6 +139,8 @@ def test_token_reads_searches_and_export_pass_and_nothing_is_written(sandbox, ho
     text = json.dumps(results)
     assert "IPP-0001" not in text and "?" not in json.dumps([r["evidence"]["requests"] for r in results])
     assert "1961" not in text
+    assert found[("live_read", None)]["evidence"]["requests"][0]["path"] == "/fhir/Patient/[id]"
+    assert "/p1" not in text
 
 
 def test_scopes_narrowed_by_the_server_fail_the_token_check(sandbox, hospital):
