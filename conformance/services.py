@@ -140,7 +140,14 @@ def probes_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -
     now = timezone.now()
     running = ProbeReport.objects.filter(status=ProbeReport.Status.RUNNING)
     if running_longer_than_seconds is None:
-        running = jobs.abandoned(running, started_field="created_at", task_names=(tasks.run_probe.name,), now=now)
+        # The probe task's own hard limit (a live run may last PROBE_LIVE_DEADLINE), not the default one.
+        running = jobs.abandoned(
+            running,
+            started_field="created_at",
+            task_names=(tasks.run_probe.name,),
+            now=now,
+            dead_after_seconds=tasks.run_probe.time_limit + 60,
+        )
     else:
         running = running.filter(created_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds))
     waiting = ProbeReport.objects.filter(
