@@ -89,6 +89,12 @@ def _result(tender_clause, check, outcome, requests, counts, note_id, params=Non
     }
 
 
+def _refusal(exc):
+    """A FetchRefused's (message id, params) with the params as text (they are stored as JSON)."""
+    code = exc.reason.as_code()
+    return code["id"], code["params"]
+
+
 def _json(answer):
     try:
         return json.loads(answer.body.decode("utf-8"))
@@ -195,10 +201,8 @@ def run_live(sandbox, organization, clause_checks, cancelled=None):
             except BudgetExhausted as exc:
                 stopped = exc.reason
             except FetchRefused as exc:  # a refusal the step did not handle itself: its checks fail with it
-                reason = exc.reason
                 results += [
-                    _result(clause, live, FAIL, [], {}, reason.message_id, reason.params)
-                    for live in _stopped_checks(kind, check)
+                    _result(clause, live, FAIL, [], {}, *_refusal(exc)) for live in _stopped_checks(kind, check)
                 ]
                 continue
             except (ValueError, TypeError, KeyError, AttributeError):  # an answer too odd to read: not a pass
@@ -248,7 +252,7 @@ def _token(session, clause):
     try:
         answer, data = session.obtain_token(requests)
     except FetchRefused as exc:
-        return _result(clause, check, FAIL, requests, {}, exc.reason.message_id, exc.reason.params)
+        return _result(clause, check, FAIL, requests, {}, *_refusal(exc))
     if session.token is None:
         error = data.get("error") if isinstance(data, dict) and isinstance(data.get("error"), str) else None
         return _result(
@@ -360,7 +364,7 @@ def _resource(session, clause, check):
     try:
         answer = session.get(url, requests)
     except FetchRefused as exc:
-        failed = _result(clause, search_check, FAIL, requests, {}, exc.reason.message_id, exc.reason.params)
+        failed = _result(clause, search_check, FAIL, requests, {}, *_refusal(exc))
         return [failed] + (
             [_result(clause, read_check, UNKNOWN, [], {}, N_("Recherche impossible : lecture non essayée."))]
             if wants_read
@@ -471,7 +475,7 @@ def _read(session, clause, check, entries):
         shown = urlsplit(session.base).path + f"{resource_type}/[id]"
         answer = session.get(urljoin(session.base, f"{resource_type}/{ident}"), requests, shown=shown)
     except FetchRefused as exc:
-        return _result(clause, check, FAIL, requests, {}, exc.reason.message_id, exc.reason.params)
+        return _result(clause, check, FAIL, requests, {}, *_refusal(exc))
     data = _json(answer) if 200 <= answer.status < 300 else None
     if not isinstance(data, dict):
         return _result(
@@ -546,7 +550,7 @@ def _export(session, clause, check):
             )
             return [_result(clause, export_check, FAIL, requests, counts, note, {"status": answer.status}), not_run]
     except FetchRefused as exc:
-        return [_result(clause, export_check, FAIL, requests, {}, exc.reason.message_id, exc.reason.params), not_run]
+        return [_result(clause, export_check, FAIL, requests, {}, *_refusal(exc)), not_run]
     manifest = _json(answer)
     counts = {
         "polls": polls,

@@ -345,6 +345,10 @@ def test_outbound_rules_refuse_plain_http_and_local_addresses(hospital, settings
         results, budget = live.run_live(config, hospital, [(1, PATIENT)])
         assert results[0]["outcome"] == "fail" and budget.log[0]["status"] is None
         assert "https" in results[0]["evidence"]["note"] or "local" in results[0]["evidence"]["note"]
+    # A name that does not resolve: the reason (with the resolver's error as text) is stored as JSON.
+    config = {"fhir_base_url": "https://x.invalid/fhir", "token_url": "https://x.invalid/token", "client_id": "x"}
+    results, _budget = live.run_live(config, hospital, [(1, PATIENT)])
+    assert results[0]["outcome"] == "fail" and "x.invalid" in json.dumps(results)
 
 
 def _test_ca(tmp_path):
