@@ -429,3 +429,18 @@ def test_a_connection_dropped_mid_search_fails_that_check_and_the_run_goes_on(sa
     assert found[("live_search", None)]["message_code"]["params"] == {"params": "identifier"}
     assert found[("live_read", None)]["outcome"] == "pass"
     assert found[("live_export", "system")]["outcome"] == "pass"
+
+
+def test_the_whole_run_stops_at_its_deadline(sandbox, hospital, settings):
+    import time
+
+    fhir, config = sandbox
+    fhir.state.slow_polls = 100
+    settings.PROBE_LIVE_DEADLINE = 3
+    started = time.monotonic()
+    results, _budget = live.run_live(config, hospital, [(2, EXPORT), (3, {**EXPORT, "level": "patient"})])
+    assert time.monotonic() - started < 6
+    found = by_type(results)
+    assert found[("live_export", "system")]["outcome"] == "unknown"
+    assert "Durée maximale" in found[("live_export", "system")]["evidence"]["note"]
+    assert found[("live_export", "patient")]["outcome"] == "unknown"
