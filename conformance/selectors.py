@@ -157,6 +157,7 @@ def report_sections(report, tender):
         "fetched_at": report.fetched_at,
         "source": report.source,
         "source_label": report.get_source_display(),
+        "mode_label": report.get_mode_display() if report.mode == ProbeReport.Mode.LIVE else "",
         "base_url": report.base_url,
         "error": error_text(report.error),
         "documents": localize_documents(report.documents),

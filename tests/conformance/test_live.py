@@ -310,6 +310,8 @@ def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
     page = client.get(reverse("scoring:bid_detail", args=[probed.tender.pk, probed.bid.pk])).content.decode()
     assert "En direct : export Bulk Data (niveau system)" in page and "Version FHIR 4.0.1" in page
     assert "GET /fhir/$export" in page and "observé sur le bac à sable" in page
+    assert "Bac à sable (sondage en direct)" in page
+    assert f"http://testserver/api/v1/organizations/{probed.tender.organization_id}/jwks/" in page
     assert "IPP-0001" not in page
     # The evaluation report's probe section counts them too.
     from conformance.report import probe_entries
