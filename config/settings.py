@@ -418,6 +418,15 @@ PROBE_ALLOWED_HOSTS = env_list("PROBE_ALLOWED_HOSTS", [])
 PROBE_CA_FILE = env("PROBE_CA_FILE", "") or None
 # Seconds one fetch may take in all: connect, TLS handshake, headers and body together.
 PROBE_DEADLINE = env_int("PROBE_DEADLINE", 10)
+# Live probe (conformance/live.py): a retired signing key stays in the organisation's JWKS this many days.
+PROBE_KEY_GRACE_DAYS = env_int("PROBE_KEY_GRACE_DAYS", 7)
+# Longest wait for a Bulk Data export (status polling, Retry-After honoured up to it), seconds.
+PROBE_EXPORT_CEILING = env_int("PROBE_EXPORT_CEILING", 600)
+# Whole live run: wall-clock limit (seconds) and request limit.
+PROBE_LIVE_DEADLINE = env_int("PROBE_LIVE_DEADLINE", 900)
+PROBE_LIVE_MAX_REQUESTS = env_int("PROBE_LIVE_MAX_REQUESTS", 200)
+# One NDJSON file downloaded by the live probe: size cap in bytes.
+PROBE_NDJSON_MAX_BYTES = env_int("PROBE_NDJSON_MAX_BYTES", 20 * 1024 * 1024)
 # Probes run on a queue of their own so a slow vendor never delays documents (workers: `-Q celery,probes`).
 CELERY_TASK_ROUTES = {"conformance.tasks.run_probe": {"queue": "probes"}}
 

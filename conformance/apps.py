@@ -17,4 +17,6 @@ class ConformanceConfig(AppConfig):
         extensions.register_bid_panel(pages.bid_panel, "conformance/_bid_probe_panel.html")
         extensions.register_bid_action("probe", pages.probe_action)
         extensions.register_bid_action("upload", pages.upload_action)
+        extensions.register_bid_action("probe_live", pages.live_action)
+        extensions.register_bid_action("probe_cancel", pages.cancel_action)
         extensions.register_grid_annotator(pages.annotate_grid)

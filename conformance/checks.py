@@ -17,8 +17,12 @@ and STU3 documents are read with their own rules: References instead of canonica
 in `rest.operation`.
 """
 
+import importlib.util
 import json
+import os
+import pkgutil
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
@@ -421,6 +425,21 @@ def _definition_parts(definition):
     return last, match.group("type") or "", match.group("name")
 
 
+@lru_cache(maxsize=1)
+def _resource_types():
+    """Lower-case FHIR resource type names (the R4B models' module names; no model is imported)."""
+    spec = importlib.util.find_spec("fhir.resources")
+    if spec is None or not spec.origin:
+        return frozenset({"patient", "group"})
+    return frozenset(
+        module.name for module in pkgutil.iter_modules([os.path.join(os.path.dirname(spec.origin), "R4B")])
+    )
+
+
+def _is_resource_type(name):
+    return bool(name) and name.lower() in _resource_types()
+
+
 def _bulk_id(definition):
     """The Bulk Data OperationDefinition id (`export`, `patient-export`, `group-export`) or None."""
     unversioned = _unversioned(definition)
@@ -443,8 +462,10 @@ def _matches_export(operation, level, place):
     if bulk in EXPORT_IDS.values():  # a Bulk canonical decides the level (an older id like bulk-data-export does not)
         return bulk == EXPORT_IDS[level]
     if level == "system":
+        # Judged by name and level (an older or local definition, e.g. `…/bulk-data-export`, `…/System-export`,
+        # does not make it something else); only a definition naming a real resource type makes it type-level.
         _id, op_type, _name = _definition_parts(definition) if definition else ("", None, "")
-        return name == "export" and not op_type
+        return name == "export" and not _is_resource_type(op_type)
     if place == "resource":
         return name in ("export", EXPORT_IDS[level])
     # Pre-R4 type-level operation in rest.operation: `patient-export`, or a `Patient-…-export` definition.
@@ -488,6 +509,24 @@ def _fhir_operation(check, statement):
             )
             if found:
                 excerpt = {key: operation.get(key) for key in ("name", "definition") if key in operation}
+                cited = _op_fields(operation)[1]
+                if export and _bulk_id(cited) not in EXPORT_IDS.values():
+                    # Accepted by its name and level: the definition it cites is kept as evidence.
+                    return _result(
+                        PASS,
+                        f"{path}[{index}]",
+                        excerpt,
+                        N_(
+                            "Opération $%(name)s déclarée au niveau %(level)s ; définition citée : %(definition)s "
+                            "(pas la définition Bulk Data actuelle %(canonical)s)."
+                        ),
+                        {
+                            "name": excerpt.get("name", name),
+                            "level": level,
+                            "definition": cited or "—",
+                            "canonical": BULK_DATA + EXPORT_IDS[level],
+                        },
+                    )
                 return _result(
                     PASS,
                     f"{path}[{index}]",
@@ -964,4 +1003,14 @@ def describe(check):
         return _("CORS sur la configuration SMART")
     if kind == "well_known_content_type":
         return _("Configuration SMART servie en application/json")
+    if kind == "live_token":
+        return _("En direct : jeton SMART Backend Services (private_key_jwt)")
+    if kind == "live_search":
+        return _("En direct : recherche %(resource)s") % {"resource": check.get("resource")}
+    if kind == "live_read":
+        return _("En direct : lecture %(resource)s") % {"resource": check.get("resource")}
+    if kind == "live_export":
+        return _("En direct : export Bulk Data (niveau %(level)s)") % {"level": check.get("level")}
+    if kind == "live_ndjson":
+        return _("En direct : fichiers NDJSON de l'export (niveau %(level)s) validés") % {"level": check.get("level")}
     return str(kind)

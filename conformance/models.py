@@ -17,14 +17,23 @@ class ProbeReport(models.Model):
         RUNNING = "running", _("En cours")
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Échec")
+        CANCELLED = "cancelled", _("Annulé")
 
     class Source(models.TextChoices):
         URL = "url", _("Lu sur le serveur du candidat")
         UPLOAD = "upload", _("Documents téléversés")
 
+    class Mode(models.TextChoices):
+        STATIC = "static", _("Documents de découverte")
+        LIVE = "live", _("Bac à sable (sondage en direct)")
+
     bid = models.ForeignKey("scoring.Bid", on_delete=models.CASCADE, related_name="probe_reports")
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # static: the discovery documents only; live: those of the sandbox plus the live checks (conformance/live.py).
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices, default=Mode.STATIC)
+    # Set by a cancellation: the live run stops before its next request or wait.
+    cancel_requested = models.BooleanField(default=False)
     # The base URL as it was when the probe was asked for (the bid's may change later).
     base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
     fetched_at = models.DateTimeField(_("lu le"), null=True, blank=True)
@@ -56,4 +65,33 @@ class ProbeReport(models.Model):
 
     @property
     def is_finished(self):
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.CANCELLED)
+
+
+class ClientKey(models.Model):
+    """An organisation's signing key for SMART Backend Services (`private_key_jwt`), as a SMART client.
+
+    The private key is stored PEM-encoded and encrypted with a Fernet key derived from SECRET_KEY
+    (conformance.identity); the public half is kept as a JWK for the JWKS the vendor registers. Rotation retires
+    the active key (`retired_at`) without deleting it: the JWKS keeps it for PROBE_KEY_GRACE_DAYS.
+    """
+
+    class Algorithm(models.TextChoices):
+        ES384 = "ES384", "ES384"
+        RS384 = "RS384", "RS384"
+
+    organization = models.ForeignKey("organizations.Organization", on_delete=models.CASCADE, related_name="client_keys")
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=8, choices=Algorithm.choices)
+    public_jwk = models.JSONField()
+    private_key_encrypted = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("clé de signature du client SMART")
+        verbose_name_plural = _("clés de signature du client SMART")
+
+    def __str__(self):
+        return f"{self.algorithm} {self.kid} ({self.organization_id})"

@@ -44,6 +44,18 @@ def upload_action(request, bid):
     messages.success(request, _("Documents reçus : la vérification s'exécute en arrière-plan."))
 
 
+def live_action(request, bid):
+    """POST action=probe_live: the live probe of the bid's sandbox, in the background."""
+    services.probe_request(user=request.user, bid=bid, mode="live")
+    messages.success(request, _("Sondage en direct demandé : il s'exécute en arrière-plan."))
+
+
+def cancel_action(request, bid):
+    """POST action=probe_cancel: stop the running probe before its next request."""
+    services.probe_cancel(user=request.user, bid=bid)
+    messages.success(request, _("Annulation demandée."))
+
+
 def annotate_grid(tender, rows):
     """Each cell of a criterion drawn from a clause gets that bid's latest probe outcomes for the clause.
 

@@ -82,7 +82,10 @@ def probe_entries(tender, bids) -> list[dict]:
                         "check": describe(result["check"]),
                         "message": (result["evidence"] or {}).get("message") or "",
                         "path": (result["evidence"] or {}).get("path") or "",
-                        "excerpt": _excerpt((result["evidence"] or {}).get("excerpt")),
+                        # A live check has no excerpt: its counts stand in (never patient content).
+                        "excerpt": _excerpt(
+                            (result["evidence"] or {}).get("excerpt", (result["evidence"] or {}).get("counts"))
+                        ),
                     }
                     for result in results
                     if result["outcome"] == "fail"

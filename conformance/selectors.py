@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from scoring.models import Bid
 from tenders.models import TenderClause
 
-from .checks import error_text, localize
+from .checks import error_text, localize, render
 from .models import ProbeReport
 from .validate import localize_documents
 
@@ -63,7 +63,31 @@ def report_results(report, clause_checks):
                 "evidence": found["evidence"],
             }
         )
+    # A live report's results gain the live checks (API.md "Live probe"), after the static ones.
+    results += [localize_live(result) for result in report.results or [] if is_live(result)]
     return results
+
+
+def is_live(result):
+    check = result.get("check") if isinstance(result, dict) else None
+    return isinstance(check, dict) and str(check.get("type", "")).startswith("live_")
+
+
+def localize_live(result):
+    """A stored live result with its note rendered in the reader's language (evidence.note, and evidence.message
+    for the pages that show messages)."""
+    code = result.get("message_code")
+    evidence = dict(result.get("evidence") or {})
+    if isinstance(code, dict) and isinstance(code.get("id"), str):
+        evidence["note"] = render(code["id"], code.get("params"))
+    evidence["message"] = evidence.get("note", "")
+    return {
+        "tender_clause": result.get("tender_clause"),
+        "check": result["check"],
+        "outcome": result.get("outcome"),
+        "basis": result.get("basis") or "observed",
+        "evidence": evidence,
+    }
 
 
 def _key(check):
@@ -133,6 +157,7 @@ def report_sections(report, tender):
         "fetched_at": report.fetched_at,
         "source": report.source,
         "source_label": report.get_source_display(),
+        "mode_label": report.get_mode_display() if report.mode == ProbeReport.Mode.LIVE else "",
         "base_url": report.base_url,
         "error": error_text(report.error),
         "documents": localize_documents(report.documents),

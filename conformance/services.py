@@ -55,7 +55,7 @@ def _read_upload(kind, upload):
         raise ApplicationError({kind: [_("Le fichier doit être du JSON encodé en UTF-8.")]})
 
 
-def probe_request(*, user, bid, files=None) -> ProbeReport:
+def probe_request(*, user, bid, files=None, mode="static") -> ProbeReport:
     """Create a queued report for `bid` and queue its job after commit.
 
     `files` ({"capability_statement": file, "smart_configuration": file}, either optional) makes it an
@@ -64,6 +64,9 @@ def probe_request(*, user, bid, files=None) -> ProbeReport:
     """
     ensure_can_probe(user, bid)
     files = {kind: upload for kind, upload in (files or {}).items() if upload is not None}
+    files.pop("mode", None)
+    if mode == "live":
+        return _live_request(user, bid)
     unknown = sorted(set(files) - set(KINDS))
     if unknown:
         raise ApplicationError(
@@ -87,6 +90,42 @@ def probe_request(*, user, bid, files=None) -> ProbeReport:
     return report
 
 
+def _live_request(user, bid):
+    """A live probe of the bid's sandbox (API.md "Live probe"): its discovery documents and the live checks."""
+    sandbox = bid.sandbox or {}
+    if not all(
+        isinstance(sandbox.get(key), str) and sandbox[key] for key in ("fhir_base_url", "token_url", "client_id")
+    ):
+        raise ApplicationError(
+            {"sandbox": [_("L'offre n'a pas de bac à sable complet (fhir_base_url, token_url, client_id).")]}
+        )
+    with transaction.atomic():
+        report = ProbeReport.objects.create(
+            bid=bid,
+            source=ProbeReport.Source.URL,
+            mode=ProbeReport.Mode.LIVE,
+            base_url=sandbox["fhir_base_url"],
+            created_by=user,
+        )
+        transaction.on_commit(lambda: probe_enqueue(report=report))
+    return report
+
+
+def probe_cancel(*, user, bid) -> ProbeReport | None:
+    """Ask the bid's latest unfinished probe to stop: a live run stops before its next request or wait, and ends
+    `cancelled` with the results it has (the checks not reached are unknown). A queued one is cancelled at once."""
+    ensure_can_probe(user, bid)
+    report = selectors.latest_report(bid)
+    if report is None or report.is_finished:
+        return report
+    ProbeReport.objects.filter(pk=report.pk).update(cancel_requested=True)
+    ProbeReport.objects.filter(pk=report.pk, status=ProbeReport.Status.QUEUED).update(
+        status=ProbeReport.Status.CANCELLED, finished_at=timezone.now()
+    )
+    report.refresh_from_db()
+    return report
+
+
 def probe_enqueue(*, report) -> bool:
     """Hand the report's job to the broker; False (and a note on the row) when the broker is down."""
     return jobs.enqueue(tasks.run_probe, report, queued_status=ProbeReport.Status.QUEUED)
@@ -101,7 +140,14 @@ def probes_requeue(*, older_than_seconds=60, running_longer_than_seconds=None) -
     now = timezone.now()
     running = ProbeReport.objects.filter(status=ProbeReport.Status.RUNNING)
     if running_longer_than_seconds is None:
-        running = jobs.abandoned(running, started_field="created_at", task_names=(tasks.run_probe.name,), now=now)
+        # The probe task's own hard limit (a live run may last PROBE_LIVE_DEADLINE), not the default one.
+        running = jobs.abandoned(
+            running,
+            started_field="created_at",
+            task_names=(tasks.run_probe.name,),
+            now=now,
+            dead_after_seconds=tasks.run_probe.time_limit + 60,
+        )
     else:
         running = running.filter(created_at__lt=now - datetime.timedelta(seconds=running_longer_than_seconds))
     waiting = ProbeReport.objects.filter(
@@ -189,12 +235,20 @@ def probe_run(*, report_id):
         report.capability_statement = texts[CAPABILITY_STATEMENT]
         report.smart_configuration = texts[SMART_CONFIGURATION]
     texts = {CAPABILITY_STATEMENT: report.capability_statement, SMART_CONFIGURATION: report.smart_configuration}
+    clause_checks = selectors.tender_checks(report.bid.tender)
     documents, results, usable = evaluate_documents(
-        texts=texts, reasons=reasons, clause_checks=selectors.tender_checks(report.bid.tender), transport=transport
+        texts=texts, reasons=reasons, clause_checks=clause_checks, transport=transport
     )
+    cancelled = False
+    if report.mode == ProbeReport.Mode.LIVE:
+        live_results, cancelled = _run_live(report, clause_checks)
+        results = results + live_results
+        usable = usable or bool(live_results)
     report.documents, report.results = documents, results
     report.fetched_at = report.finished_at = timezone.now()
-    if usable:
+    if cancelled:
+        report.status, report.error = ProbeReport.Status.CANCELLED, ""
+    elif usable:
         report.status, report.error = ProbeReport.Status.DONE, ""
     else:
         report.status, report.error = ProbeReport.Status.FAILED, _unreadable_error(documents)
@@ -211,6 +265,21 @@ def probe_run(*, report_id):
         ]
     )
     return report
+
+
+def _run_live(report, clause_checks):
+    """The live checks of the report's bid sandbox, as the tender's organisation (its signing key); (results,
+    cancelled). Outside any transaction; the cancellation flag is read before each request and during waits."""
+    from . import live  # the live probe loads PyJWT and, for NDJSON, fhir.resources: only the worker needs them
+
+    if not clause_checks:
+        return [], False
+
+    def cancelled():
+        return ProbeReport.objects.filter(pk=report.pk, cancel_requested=True).exists()
+
+    results, budget = live.run_live(report.bid.sandbox, report.bid.tender.organization, clause_checks, cancelled)
+    return results, cancelled()
 
 
 def _unreadable_error(documents):

@@ -1,6 +1,7 @@
 """Celery task of the probe: thin, idempotent by the report row's state (see conformance/services.py)."""
 
 from celery import Task, shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils.translation import gettext_noop as N_
 
@@ -34,6 +35,9 @@ class ProbeTask(Task):
     retry_backoff=2,
     retry_backoff_max=60,
     retry_jitter=True,
+    # A live probe may wait for a Bulk export (PROBE_EXPORT_CEILING) within its own deadline (PROBE_LIVE_DEADLINE).
+    soft_time_limit=settings.PROBE_LIVE_DEADLINE + 60,
+    time_limit=settings.PROBE_LIVE_DEADLINE + 120,
 )
 def run_probe(self, report_id):
     """Run the probe of ProbeReport `report_id`; a finished report is left as it is."""

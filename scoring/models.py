@@ -104,6 +104,9 @@ class Bid(models.Model):
         _("origine du prix"), max_length=20, choices=PriceSource.choices, default=PriceSource.ENTERED
     )
     fhir_base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
+    # The vendor's sandbox for the live probe (conformance/live.py): {"fhir_base_url", "token_url", "client_id",
+    # "scope", "group_id"?}; empty when none is given.
+    sandbox = models.JSONField(_("bac à sable"), default=dict, blank=True)
     submitted_at = models.DateTimeField(_("date de dépôt"), default=timezone.now)
     # The candidate sheet of the imported answer form (scoring/questionnaire.py).
     candidate_name = models.CharField(_("raison sociale"), max_length=300, blank=True)

@@ -6,6 +6,7 @@ class ProbeRequestSerializer(serializers.Serializer):
 
     capability_statement = serializers.FileField(required=False)
     smart_configuration = serializers.FileField(required=False)
+    mode = serializers.ChoiceField(choices=["static", "live"], required=False, default="static")
 
 
 class ProbeQueuedSerializer(serializers.Serializer):
@@ -21,12 +22,13 @@ class ProbeDocumentSerializer(serializers.Serializer):
 
 
 class ProbeResultSerializer(serializers.Serializer):
-    tender_clause = serializers.IntegerField()
+    tender_clause = serializers.IntegerField(allow_null=True)
     check = serializers.DictField()
     outcome = serializers.ChoiceField(choices=["pass", "fail", "unknown"])
     basis = serializers.ChoiceField(
-        choices=["declared", "implied", "absent", "unreadable"],
-        help_text="why: the document declares it, a default or another element implies it, it is absent, or unreadable",
+        choices=["declared", "implied", "absent", "unreadable", "observed"],
+        help_text="why: the document declares it, a default or another element implies it, it is absent, or "
+        "unreadable; observed: a live check's outcome (what the sandbox answered)",
     )
     evidence = serializers.DictField()
 

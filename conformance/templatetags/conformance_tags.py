@@ -19,6 +19,7 @@ BASIS_LABELS = {
     "implied": _("déduit (valeur par défaut ou autre élément du document)"),
     "absent": _("élément ou document absent"),
     "unreadable": _("élément présent mais illisible ou mal formé"),
+    "observed": _("observé sur le bac à sable"),
 }
 OUTCOME_CLASSES = {"pass": "text-bg-success", "fail": "text-bg-danger", "unknown": "text-bg-secondary"}
 

@@ -55,10 +55,33 @@ class MoneyField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+SANDBOX_KEYS = ("fhir_base_url", "token_url", "client_id", "scope", "group_id")
+
+
+def validate_sandbox(value):
+    """The live probe's sandbox: https base and token URLs and a client id (scope and group id optional)."""
+    if not value:
+        return {}
+    unknown = sorted(set(value) - set(SANDBOX_KEYS))
+    if unknown:
+        raise serializers.ValidationError(_("Clés inconnues : %(keys)s.") % {"keys": ", ".join(unknown)})
+    for key in SANDBOX_KEYS:
+        if key in value and not isinstance(value[key], str):
+            raise serializers.ValidationError(_("%(key)s doit être un texte.") % {"key": key})
+    for key in ("fhir_base_url", "token_url"):
+        url = value.get(key, "")
+        if not url.lower().startswith("https://") or len(url) > 500:
+            raise serializers.ValidationError(_("%(key)s doit être une URL https.") % {"key": key})
+    if not value.get("client_id", "").strip():
+        raise serializers.ValidationError(_("client_id est requis."))
+    return {key: value[key].strip() for key in SANDBOX_KEYS if key in value}
+
+
 class BidSerializer(serializers.ModelSerializer):
     price = MoneyField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
     submitted_at = serializers.DateTimeField(required=False)
     fhir_base_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    sandbox = serializers.DictField(required=False)
     # Empty until an answer form gives it: plain text in the schema (an "email" format would refuse "").
     candidate_email = serializers.CharField(read_only=True)
 
@@ -84,6 +107,7 @@ class BidSerializer(serializers.ModelSerializer):
             "price_source",
             "submitted_at",
             "fhir_base_url",
+            "sandbox",
             *answer_form_fields,
         ]
         # price_source: "entered" (typed) or "price_schedule" (the total of the imported price schedule).
@@ -93,6 +117,9 @@ class BidSerializer(serializers.ModelSerializer):
         if value and not value.lower().startswith("https://"):
             raise serializers.ValidationError(_("L'URL de base FHIR doit commencer par https://."))
         return value
+
+    def validate_sandbox(self, value):
+        return validate_sandbox(value)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -196,6 +223,9 @@ class EliminatoryDecisionSerializer(serializers.Serializer):
 
     def get_qualification(self, obj) -> str | None:
         return obj.qualification or None
+
+    def validate_sandbox(self, value):
+        return validate_sandbox(value)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -47,7 +47,7 @@ def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base
     return bid
 
 
-BID_FIELDS = ("vendor", "price", "price_source", "submitted_at", "fhir_base_url")
+BID_FIELDS = ("vendor", "price", "price_source", "submitted_at", "fhir_base_url", "sandbox")
 # What ranks a bid: frozen once prices are opened (the FHIR base URL is only where the probe reads).
 FROZEN_BID_FIELDS = ("vendor", "price", "price_source", "submitted_at")
 

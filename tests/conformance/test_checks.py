@@ -469,3 +469,45 @@ def test_transport_checks_read_the_fetch_and_are_unknown_on_uploads():
     assert evaluate({"type": "tls_min_version"}, None, None, old)["outcome"] == "fail"
     assert evaluate({"type": "cors"}, None, None, old)["outcome"] == "fail"
     assert evaluate({"type": "well_known_content_type"}, None, None, old)["outcome"] == "fail"
+
+
+OLDER_EXPORT = "capability-bulk-server-r4-older-export-definition.json"
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        "http://hl7.org/fhir/OperationDefinition/System-export",
+        "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/bulk-data-export",
+        {"reference": "OperationDefinition/export"},
+        "https://sandbox.example.org/fhir/OperationDefinition/Bulk-export",
+    ],
+)
+def test_a_system_export_with_an_older_definition_is_judged_by_name_and_level_and_cites_it(definition):
+    statement = fixture_json(OLDER_EXPORT)
+    operation = next(op for op in statement["rest"][0]["operation"] if op["name"] == "export")
+    operation["definition"] = definition
+    result = evaluate({"type": "fhir_operation", "name": "export", "level": "system"}, statement, None)
+    assert (result["outcome"], result["basis"]) == ("pass", "declared")
+    cited = definition["reference"] if isinstance(definition, dict) else definition
+    assert result["evidence"]["excerpt"]["definition"] == definition
+    assert result["message_code"]["params"]["definition"] == cited
+    assert cited in result["evidence"]["message"]
+    # The patient and group exports of the same file are still read from their own resources.
+    for level in ("patient", "group"):
+        check = {"type": "fhir_operation", "name": "export", "level": level}
+        assert evaluate(check, statement, None)["outcome"] == "pass", level
+
+
+def test_the_older_export_fixture_as_shipped_passes_and_a_type_named_definition_stays_type_level():
+    statement = fixture_json(OLDER_EXPORT)
+    system = {"type": "fhir_operation", "name": "export", "level": "system"}
+    assert evaluate(system, statement, None)["outcome"] == "pass"
+    # A definition naming a resource type is not a system export (pre-R4 type-level operations).
+    operation = next(op for op in statement["rest"][0]["operation"] if op["name"] == "export")
+    operation["definition"] = "OperationDefinition/Patient-t-export"
+    assert evaluate(system, statement, None)["outcome"] == "fail"
+    # The current canonical keeps the plain message (no "cited definition" note).
+    operation["definition"] = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"
+    result = evaluate(system, statement, None)
+    assert result["outcome"] == "pass" and "definition" not in result["message_code"]["params"]
