@@ -1,8 +1,10 @@
+import asyncio
 import os
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
@@ -45,6 +47,28 @@ def _one_broker_database_per_xdist_worker():
     from config.celery import app
 
     app.conf.broker_url = url
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        _close_the_browser_loops_connections()
+
+
+def _close_the_browser_loops_connections():
+    """Playwright's sync API keeps an asyncio loop running in the main thread while a browser fixture is
+    open, and while a loop runs Django keeps that thread's database connections apart from the ones
+    pytest-django manages (asgiref's Local follows the loop). The connection a browser test's own code
+    opened was never closed, and PostgreSQL refused to drop the test database at the end of the run
+    ("is being accessed by other users"). Closed here once the test has run; outside a loop there is
+    nothing to do (pytest-django's connection must stay open: it holds the test's transaction)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    connections.close_all()
 
 
 @pytest.fixture(autouse=True, scope="session")
