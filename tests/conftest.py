@@ -1,6 +1,5 @@
 import asyncio
 import os
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings as django_settings
@@ -10,7 +9,7 @@ from rest_framework.test import APIClient
 
 from organizations.models import Organization
 
-from . import s3
+from . import parallel, s3
 from .factories import LibraryFactory, OrganizationFactory, member
 
 # The project's own hashers (config/settings.py, else Django's defaults), read before the test session
@@ -20,33 +19,9 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_configure(config):
-    _one_broker_database_per_xdist_worker()
-
-
-def xdist_worker_index():
-    """0, 1, … in the processes of `pytest -n N` (pytest-xdist's gw0, gw1, …); None in a plain run."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    return int(worker[2:]) if worker.startswith("gw") else None
-
-
-def _one_broker_database_per_xdist_worker():
-    """Under pytest-xdist each worker process has its own test database (pytest-django adds _gw0, _gw1, …),
-    so each must also have its own Redis broker: a Celery worker started by one test process must never take
-    a task queued by another (it would look for the document in the wrong database). Worker N uses the
-    Redis database number of CELERY_BROKER_URL plus N (redis://…/5 → 5, 6, …), queues, bindings and
-    broadcasts included (kombu prefixes its broadcast channels with the database number). The environment
-    variable follows, for the Celery worker a test starts as a separate process."""
-    index = xdist_worker_index()
-    url = django_settings.CELERY_BROKER_URL
-    if index is None or not url.startswith(("redis://", "rediss://")):
-        return
-    parts = urlsplit(url)
-    base = int(parts.path.strip("/") or 0)
-    url = urlunsplit(parts._replace(path=f"/{(base + index) % 16}"))
-    django_settings.CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"] = url
     from config.celery import app
 
-    app.conf.broker_url = url
+    parallel.use_own_broker(django_settings, app)
 
 
 @pytest.hookimpl(wrapper=True)
