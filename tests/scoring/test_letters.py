@@ -16,9 +16,7 @@ from documents.services import RenderError
 from scoring.models import EliminatoryDecision
 from tenders.selectors import tender_document
 
-from ..once import rolled_back
 from .answer_form_helpers import answered_form
-from .conftest import new_evaluation
 from .reporting import build, flat, make_decided
 
 pytestmark = pytest.mark.django_db
@@ -35,18 +33,6 @@ def letters_zip(evaluation):
     return zipfile.ZipFile(io.BytesIO(build(evaluation, "zip", kind="rejection_letters")))
 
 
-@pytest.fixture(scope="module")
-def final_letters(django_db_setup, django_db_blocker):
-    """The letters ZIP of the decided evaluation, built once for the module's tests that only read it."""
-    with rolled_back(django_db_blocker):
-        return build(make_decided(new_evaluation()), "zip", kind="rejection_letters")
-
-
-@pytest.fixture
-def archive(final_letters):
-    return zipfile.ZipFile(io.BytesIO(final_letters))
-
-
 def docx_text(content):
     word = WordDocument(io.BytesIO(content))
     return flat(
@@ -57,7 +43,8 @@ def docx_text(content):
     )
 
 
-def test_the_zip_holds_a_docx_and_a_pdf_per_letter_and_a_manifest(archive):
+def test_the_zip_holds_a_docx_and_a_pdf_per_letter_and_a_manifest(decided):
+    archive = letters_zip(decided)
     manifest = json.loads(archive.read("manifest.json"))
     files = {row["file"] for row in manifest}
     assert files | {"manifest.json"} == set(archive.namelist())
@@ -82,7 +69,8 @@ def _letter(archive, vendor, kind, format):
     return archive.read(row["file"])
 
 
-def test_a_ranked_tenderer_s_letter_names_the_awardee_its_score_the_standstill_date_and_the_appeals(archive):
+def test_a_ranked_tenderer_s_letter_names_the_awardee_its_score_the_standstill_date_and_the_appeals(decided):
+    archive = letters_zip(decided)
     text = docx_text(_letter(archive, "Bravo", "rejet", "docx"))
     assert "Le marché est attribué à Alpha" in text and "86,20 points sur 100" in text
     # sent electronically on 4 December 2026: not signed before 15 December 2026 (R2182-1, 11 days)
@@ -104,8 +92,8 @@ def test_sent_otherwise_than_electronically_the_standstill_is_16_days(decided):
     assert "ne sera pas signé avant le 20 décembre 2026" in text and "16 jours" in text
 
 
-def test_an_eliminated_bid_s_letter_gives_its_legal_qualification_and_the_buyer_s_reason(archive):
-    text = docx_text(_letter(archive, "Charlie", "rejet", "docx"))
+def test_an_eliminated_bid_s_letter_gives_its_legal_qualification_and_the_buyer_s_reason(decided):
+    text = docx_text(_letter(letters_zip(decided), "Charlie", "rejet", "docx"))
     assert "déclarée offre irrégulière (article L2152-2 du code de la commande publique)" in text
     assert "Aucun certificat HDS fourni." in text and "Notre hébergeur maison suffit" not in text
 
@@ -121,13 +109,13 @@ def test_a_letter_of_an_english_tender_is_in_english(decided):
     assert "Addressee: Charlie" in text and "Addressee :" not in text
 
 
-def test_the_answer_on_request_gives_the_retained_offer_s_characteristics(archive):
-    text = docx_text(_letter(archive, "Bravo", "avantages-offre-retenue", "docx"))
+def test_the_answer_on_request_gives_the_retained_offer_s_characteristics(decided):
+    text = docx_text(_letter(letters_zip(decided), "Bravo", "avantages-offre-retenue", "docx"))
     assert "R2181-2" in text and "Alpha" in text and "Offre retenue" in text and "86,20" in text
 
 
-def test_the_award_notice_goes_to_the_awardee(archive):
-    text = docx_text(_letter(archive, "Alpha", "attribution", "docx"))
+def test_the_award_notice_goes_to_the_awardee(decided):
+    text = docx_text(_letter(letters_zip(decided), "Alpha", "attribution", "docx"))
     assert "votre offre est retenue" in text and "100 000,00 € HT" in text
 
 
