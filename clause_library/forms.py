@@ -9,12 +9,13 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organizations.jsondepth import text_too_deep, too_deep_message
 from organizations.models import Organization
 
 from .checks import CHECK_FIELDS
 from .models import Category, Destination, Language, Library, Requirement
 
-JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
+JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks", "price_lines")
 
 PARAMETERS_EXAMPLE = (
     '[{"name": "delai_jours", "label": "Délai (jours)", "type": "integer", '
@@ -116,6 +117,8 @@ class JSONListField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return []
+        if text_too_deep(text) is not None:  # before the parser recurses (issue 28, F12)
+            raise forms.ValidationError(too_deep_message())
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -137,6 +140,8 @@ PARAMETER_FIELDS = {
     "min": gettext_lazy("Valeur minimale"),
     "max": gettext_lazy("Valeur maximale"),
     "help": gettext_lazy("Aide"),
+    "direction": gettext_lazy("Sens (plafond ou plancher)"),
+    "improvable": gettext_lazy("Améliorable par le candidat"),
 }
 PARAMETER_TYPES = {
     "text": gettext_lazy("Texte"),
@@ -146,11 +151,29 @@ PARAMETER_TYPES = {
     "date": gettext_lazy("Date"),
     "choice": gettext_lazy("Choix dans une liste"),
 }
+PARAMETER_DIRECTIONS = {
+    "": gettext_lazy("Ni plafond ni plancher"),
+    "max": gettext_lazy("Plafond (plus bas est mieux)"),
+    "min": gettext_lazy("Plancher (plus haut est mieux)"),
+}
 RUBRIC_FIELDS = {"score": gettext_lazy("Note"), "description": gettext_lazy("Description")}
+PRICE_LINE_FIELDS = {
+    "code": gettext_lazy("Code"),
+    "label": gettext_lazy("Libellé"),
+    "unit": gettext_lazy("Unité"),
+    "quantity": gettext_lazy("Quantité"),
+    "period": gettext_lazy("Période"),
+}
+PRICE_PERIODS = {
+    "once": gettext_lazy("Une fois"),
+    "year": gettext_lazy("Par an"),
+    "month": gettext_lazy("Par mois"),
+}
 REFERENCE_FIELDS = {
     "label": gettext_lazy("Libellé"),
     "url": gettext_lazy("Adresse (URL)"),
     "informative": gettext_lazy("À titre informatif"),
+    "statutory": gettext_lazy("Obligation légale (sans « ou équivalent »)"),
 }
 
 
@@ -308,6 +331,28 @@ def reference_row_errors(references):
     return errors
 
 
+def price_line_row_errors(lines):
+    """Messages naming the row for each problem of a clause's price lines (clause_library.content rules)."""
+    from .content import price_line_errors
+
+    errors, seen = [], {}
+    for index, item in enumerate(lines, start=1):
+        row = _("Ligne de prix %(n)s") % {"n": index}
+        problems = _object_errors(row, item, PRICE_LINE_FIELDS)
+        if problems:
+            errors.extend(problems)
+            continue
+        errors.extend(_row_error(row, PRICE_LINE_FIELDS, None, message) for message in price_line_errors(item))
+        code = item.get("code")
+        if isinstance(code, str) and code in seen:
+            errors.append(
+                _row_error(row, PRICE_LINE_FIELDS, "code", _("déjà le code de la ligne %(n)s.") % {"n": seen[code]})
+            )
+        elif isinstance(code, str):
+            seen[code] = index
+    return errors
+
+
 class TagsField(forms.CharField):
     """Comma-separated tags, kept in the order typed, without blanks or repeats."""
 
@@ -422,6 +467,31 @@ class ClauseForm(BootstrapForm):
             "séparés par des virgules (ex. 14.1.1, 14.3)."
         ),
     )
+    appreciation = forms.CharField(
+        label=gettext_lazy("Éléments d'appréciation (clause notée)"),
+        required=False,
+        max_length=10000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Ce qui est apprécié au-delà du minimum que le texte impose à toute offre ; sans valeur contractuelle, "
+            "imprimé sous le sous-critère dans le RC et dans l'annexe."
+        ),
+    )
+    deferrable = forms.BooleanField(
+        label=gettext_lazy("Livrable en différé, à une date de la feuille de route"),
+        required=False,
+        help_text=gettext_lazy(
+            "Clause notée seulement : le candidat peut répondre « Partiel » et dater la livraison après la réception."
+        ),
+    )
+    price_lines = JSONListField(
+        label=gettext_lazy("Lignes de prix (JSON)"),
+        help_text=gettext_lazy(
+            'Facultatif. Exemple : [{"code": "replication-licence", "label": "Base de réplication : mise en service", '
+            '"unit": "forfait", "quantity": 1, "period": "once"}] ; période : once, year ou month.'
+        ),
+    )
     legal_note = forms.CharField(
         label=gettext_lazy("Note juridique (non publiée)"),
         required=False,
@@ -455,22 +525,31 @@ class ClauseForm(BootstrapForm):
                 "parameters": {k: str(v) for k, v in PARAMETER_FIELDS.items()},
                 "rubric": {k: str(v) for k, v in RUBRIC_FIELDS.items()},
                 "references": {k: str(v) for k, v in REFERENCE_FIELDS.items()},
+                "price_lines": {k: str(v) for k, v in PRICE_LINE_FIELDS.items()},
             },
             "types": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+            "options": {
+                "type": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+                "direction": {k: str(v) for k, v in PARAMETER_DIRECTIONS.items()},
+                "period": {k: str(v) for k, v in PRICE_PERIODS.items()},
+            },
             "row": {
                 "parameters": _("Paramètre %(n)s"),
                 "rubric": _("Niveau %(n)s"),
                 "references": _("Référence %(n)s"),
+                "price_lines": _("Ligne de prix %(n)s"),
             },
             "add": {
                 "parameters": _("Ajouter un paramètre"),
                 "rubric": _("Ajouter un niveau"),
                 "references": _("Ajouter une référence"),
+                "price_lines": _("Ajouter une ligne de prix"),
             },
             "empty": {
                 "parameters": _("Aucun paramètre."),
                 "rubric": _("Aucun niveau."),
                 "references": _("Aucune référence."),
+                "price_lines": _("Aucune ligne de prix."),
             },
             "up": _("Monter"),
             "down": _("Descendre"),
@@ -500,6 +579,13 @@ class ClauseForm(BootstrapForm):
         if errors:
             raise forms.ValidationError(errors)
         return references
+
+    def clean_price_lines(self):
+        lines = self.cleaned_data["price_lines"]
+        errors = price_line_row_errors(lines)
+        if errors:
+            raise forms.ValidationError(errors)
+        return lines
 
     def clean(self):
         cleaned = super().clean()
@@ -533,6 +619,9 @@ class ClauseForm(BootstrapForm):
         "destination": Destination.ANNEX,
         "derogations": [],
         "legal_note": "",
+        "appreciation": "",
+        "deferrable": False,
+        "price_lines": [],
     }
     DEPENDS_ON = {"body": "parameters", "rubric": "scale_max", "derogations": "destination"}
 
@@ -611,7 +700,7 @@ class LibraryImportForm(BootstrapForm):
 
     file = forms.FileField(
         label=gettext_lazy("Fichier de bibliothèque (JSON)"),
-        help_text=gettext_lazy("Un fichier « clausier-library/1 » exporté par Clausier."),
+        help_text=gettext_lazy("Un fichier « clausier-library/2 » (ou /1) exporté par Clausier."),
     )
 
     def clean_file(self):
@@ -624,7 +713,10 @@ class LibraryImportForm(BootstrapForm):
             )
         raw = upload.read(limit + 1)
         try:
-            return json.loads(raw.decode("utf-8-sig"))
+            text = raw.decode("utf-8-sig")
+            if text_too_deep(text) is not None:  # before the parser and the schema check recurse (F12)
+                raise forms.ValidationError(too_deep_message())
+            return json.loads(text)
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("Le fichier n'est pas du texte UTF-8.")) from exc
         except RecursionError as exc:
@@ -662,17 +754,16 @@ class LibraryShareForm(BootstrapForm):
         label=gettext_lazy("Partagée avec"),
         required=False,
         queryset=Organization.objects.none(),
+        error_messages={
+            key: gettext_lazy(
+                "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+            )
+            for key in ("invalid_choice", "invalid_pk_value")
+        },
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy(
-            "Les organisations avec lesquelles la vôtre est déjà en relation (partages, copies, membres communs)."
-        ),
-    )
-    add_organization = forms.CharField(
-        label=gettext_lazy("Partager aussi avec (nom exact de l'organisation)"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy(
-            "Le nom exact, tel que l'organisation l'a enregistré ; la liste complète n'est pas publiée."
+            "Les organisations liées à la vôtre : les établissements adhérents d'un groupement, les "
+            "groupements dont un établissement est adhérent."
         ),
     )
 
@@ -680,7 +771,7 @@ class LibraryShareForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.library = library
         # Offered: the related organisations and those the library is already shared with, never the
-        # whole instance (issue 18, finding 13).
+        # whole instance (issue 18, finding 13); nothing else can be chosen (issue 28, F10).
         current = library.shared_with.values("pk")
         self.fields["shared_with"].queryset = (
             Organization.objects.filter(Q(pk__in=related.values("pk")) | Q(pk__in=current))
@@ -689,23 +780,6 @@ class LibraryShareForm(BootstrapForm):
             .order_by("name")
         )
 
-    def clean_add_organization(self):
-        name = (self.cleaned_data.get("add_organization") or "").strip()
-        if not name:
-            return None
-        # One answer for every name that does not designate another organisation, so the field tells
-        # nothing more than the exact name typed.
-        organization = Organization.objects.filter(name__iexact=name).exclude(pk=self.library.organization_id).first()
-        if organization is None:
-            raise forms.ValidationError(
-                _("Aucune autre organisation ne porte exactement ce nom : vérifiez-le auprès d'elle.")
-            )
-        return organization
-
     def shared_organizations(self):
-        """The organisations to share with: the ticked ones plus the one named."""
-        chosen = list(self.cleaned_data.get("shared_with") or [])
-        extra = self.cleaned_data.get("add_organization")
-        if extra is not None and extra not in chosen:
-            chosen.append(extra)
-        return chosen
+        """The organisations to share with: the ticked ones (related to the owner, or shared with already)."""
+        return list(self.cleaned_data.get("shared_with") or [])

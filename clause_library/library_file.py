@@ -1,4 +1,8 @@
-"""The `clausier-library/1` file: validation against the JSON Schema kept beside this module."""
+"""The `clausier-library/2` file: validation against the JSON Schema kept beside this module.
+
+Files of format `clausier-library/1` (before the tender-file-as-a-contract fields) are read too: the
+fields they lack take their defaults (`clause_defaults`).
+"""
 
 import json
 from functools import cache
@@ -8,9 +12,11 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from .content import validate_clause_content
+from .parameters import references_in
 
-FORMAT = "clausier-library/1"
-SCHEMA_PATH = Path(__file__).parent / "schema" / "clausier-library-1.schema.json"
+FORMAT = "clausier-library/2"
+READABLE_FORMATS = (FORMAT, "clausier-library/1")
+SCHEMA_PATH = Path(__file__).parent / "schema" / "clausier-library-2.schema.json"
 CLAUSE_FIELDS = (
     "key",
     "title",
@@ -29,6 +35,9 @@ CLAUSE_FIELDS = (
     "destination",
     "derogations",
     "legal_note",
+    "appreciation",
+    "deferrable",
+    "price_lines",
 )
 
 
@@ -47,7 +56,7 @@ def _path(parts):
 def validate_library_file(data):
     """Every problem of a library file, each as 'JSON path: message'. Empty list when valid."""
     if not isinstance(data, dict):
-        return [_("$ : un objet JSON « clausier-library/1 » est attendu.")]
+        return [_("$ : un objet JSON « clausier-library/2 » est attendu.")]
     errors = [
         f"{_path(error.absolute_path)}: {error.message}"
         for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
@@ -63,6 +72,32 @@ def validate_library_file(data):
         for field, messages in validate_clause_content(content).items():
             errors.extend(f"$.clauses[{index}].{field}: {message}" for message in messages)
     errors.extend(_check_topics_and_sets(data, seen))
+    errors.extend(_check_cross_references(data, seen))
+    return errors
+
+
+def _check_cross_references(data, clause_keys):
+    """Every `{{ ref:key }}` names a clause of the file, every `{{ price:code }}` a price line of one."""
+    errors = []
+    codes = {
+        line.get("code")
+        for clause in data["clauses"]
+        for line in clause.get("price_lines") or []
+        if isinstance(line, dict)
+    }
+    for index, clause in enumerate(data["clauses"]):
+        for field in ("body", "appreciation"):
+            for kind, target in references_in(clause.get(field) or ""):
+                if kind == "ref" and target not in clause_keys:
+                    errors.append(
+                        f"$.clauses[{index}].{field}: "
+                        + _("renvoi à une clause absente de la bibliothèque : « %(key)s ».") % {"key": target}
+                    )
+                elif kind == "price" and target not in codes:
+                    errors.append(
+                        f"$.clauses[{index}].{field}: "
+                        + _("renvoi à une ligne de prix qu'aucune clause ne déclare : « %(code)s ».") % {"code": target}
+                    )
     return errors
 
 
@@ -110,4 +145,7 @@ def clause_defaults(clause, language="fr"):
         "destination": clause.get("destination") or "annex",
         "derogations": clause.get("derogations") or [],
         "legal_note": clause.get("legal_note") or "",
+        "appreciation": clause.get("appreciation") or "",
+        "deferrable": bool(clause.get("deferrable", False)),
+        "price_lines": clause.get("price_lines") or [],
     }

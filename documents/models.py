@@ -26,6 +26,7 @@ class Document(models.Model):
         DCE = "dce", _("Dossier de consultation complet (ZIP)")
         EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
         REJECTION_LETTERS = "rejection_letters", _("Lettres de rejet")
+        AWARD_NOTICE = "award_notice", _("Lettre d'information de l'attributaire")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -50,6 +51,7 @@ class Document(models.Model):
         "dce": ("zip",),
         "evaluation_report": ("pdf", "docx", "xlsx"),
         "rejection_letters": ("zip",),
+        "award_notice": ("pdf", "docx"),
     }
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs

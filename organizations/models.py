@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,8 @@ class Organization(models.Model):
 
     name = models.CharField(_("nom"), max_length=200, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
+    # The buyer's identity in the essential data of its contracts (DECP "acheteur"): 14 digits.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[RegexValidator(r"^[0-9]{14}$")])
     created_at = models.DateTimeField(auto_now_add=True)
     # Single sign-on: people whose verified e-mail ends with one of these domains may join by themselves.
     accepted_email_domains = models.CharField(
@@ -19,8 +22,9 @@ class Organization(models.Model):
         blank=True,
         help_text=_("Séparés par des virgules, ex. chu-exemple.fr. Vide : sur invitation seulement."),
     )
+    # The least privileged role by default: an evaluator sees no sealed price and only the bids it is named on.
     sso_role = models.CharField(
-        _("rôle des personnes venues par l'annuaire"), max_length=20, default="buyer", blank=True
+        _("rôle des personnes venues par l'annuaire"), max_length=20, default="evaluator", blank=True
     )
 
     class Meta:
@@ -78,6 +82,12 @@ class MemberOrganization(models.Model):
 class Invitation(models.Model):
     """An e-mailed, one-time invitation to join an organisation with a role. Only the token's digest is kept."""
 
+    class SendState(models.TextChoices):
+        QUEUED = "queued", _("envoi en cours")
+        SENT = "sent", _("envoyée")
+        RETRYING = "retrying", _("nouvel essai prévu")
+        FAILED = "failed", _("échec de l'envoi : renvoyez-la")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("adresse e-mail"))
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
@@ -85,6 +95,14 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True)
+    # The e-mail goes out from the worker (organizations.tasks.invitation_send), retried with backoff.
+    send_state = models.CharField(
+        _("envoi"), max_length=10, choices=SendState.choices, default=SendState.QUEUED, editable=False
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Bumped by each re-send: a job of an earlier send finds it changed and stops (one live link, one e-mail).
+    send_generation = models.PositiveIntegerField(default=0, editable=False)
+    send_error = models.CharField(max_length=200, blank=True, editable=False)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -116,6 +134,7 @@ class AuditEntry(models.Model):
         MEMBER_REMOVE = "member_remove", _("Membre retiré")
         MEMBER_ORG_ADD = "member_org_add", _("Établissement adhérent ajouté")
         MEMBER_ORG_REMOVE = "member_org_remove", _("Établissement adhérent retiré")
+        SETTINGS_CHANGE = "settings_change", _("Réglages modifiés")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -150,3 +169,29 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class SsoIdentity(models.Model):
+    """A person as an identity provider knows them: (issuer, subject), bound at the first SSO sign-in.
+
+    Later sign-ins match on this pair, never on the e-mail again: an e-mail can change hands or be
+    claimed by another provider, a subject cannot (OpenID Connect Core 1.0, §5.7).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    provider = models.CharField(max_length=100, help_text=_("identifiant du fournisseur dans OIDC_PROVIDERS"))
+    email = models.EmailField(blank=True, help_text=_("l'adresse vérifiée lors de la liaison"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique_issuer_subject"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="sso_identity_one_per_user_and_issuer"),
+        ]
+        verbose_name = _("identité SSO")
+
+    def __str__(self):
+        return f"{self.subject} @ {self.issuer}"

@@ -5,9 +5,7 @@ from rest_framework import serializers
 
 from organizations.models import Organization
 
-from ..markdown import render_html
 from ..models import Category, ClauseVersion, Destination, Language, Library, Requirement
-from ..parameters import resolve_values
 
 
 class OrganizationField(serializers.PrimaryKeyRelatedField):
@@ -25,9 +23,24 @@ class OrganizationField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
+class SharedWithField(serializers.PrimaryKeyRelatedField):
+    """An organisation to share with. Unknown, malformed and unrelated ids all get the same message (F10):
+    the service checks the relation and refuses with this wording too."""
+
+    default_error_messages = {
+        "required": serializers.PrimaryKeyRelatedField.default_error_messages["required"],
+        "does_not_exist": gettext_lazy(
+            "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+        ),
+        "incorrect_type": gettext_lazy(
+            "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+        ),
+    }
+
+
 class LibrarySerializer(serializers.ModelSerializer):
     clause_count = serializers.IntegerField(read_only=True)
-    shared_with = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
+    shared_with = SharedWithField(many=True, queryset=Organization.objects.all(), required=False)
     organization = OrganizationField()
 
     class Meta:
@@ -102,7 +115,10 @@ class ClauseSerializer(serializers.Serializer):
     scale_max = serializers.IntegerField(required=False, default=5, min_value=1, max_value=100)
     rubric = serializers.JSONField(required=False, default=list, help_text="[{score, description}]")
     references = serializers.JSONField(
-        required=False, default=list, help_text="[{label, url, informative?}] (informative: printed as non-binding)"
+        required=False,
+        default=list,
+        help_text="[{label, url, informative?, statutory?}] (informative: printed as non-binding; "
+        "statutory: a legal obligation, never followed by 'ou équivalent')",
     )
     tags = serializers.JSONField(required=False, default=list, help_text="[str]")
     checks = serializers.JSONField(required=False, default=list, help_text="conformance checks")
@@ -124,6 +140,24 @@ class ClauseSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text="for buyers: why the clause is lawful, its risk, its source; never printed in the tender",
     )
+    appreciation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=10000,
+        trim_whitespace=False,
+        help_text="scored clauses: what is appreciated beyond the binding minimum the body states (non-contractual)",
+    )
+    deferrable = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="scored clauses: may be delivered after acceptance on a dated roadmap milestone",
+    )
+    price_lines = serializers.JSONField(
+        required=False,
+        default=list,
+        help_text='[{"code","label","unit","quantity","period"}] lines the clause adds to the price schedule',
+    )
     preview = serializers.SerializerMethodField()
     version = serializers.SerializerMethodField()
     origin = serializers.IntegerField(read_only=True, allow_null=True, help_text="id of the clause it was copied from")
@@ -144,9 +178,7 @@ class ClauseSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField())
     def get_preview(self, clause):
-        version = clause.current
-        values, _errors = resolve_values(version.parameters, require=False)
-        return render_html(version.body, values, version.language)
+        return clause.current.preview
 
     @extend_schema_field(serializers.IntegerField())
     def get_version(self, clause):
@@ -166,6 +198,11 @@ class ClauseSerializer(serializers.Serializer):
 
     def validate_checks(self, value):
         return _list_of(value, dict, _("Une liste de vérifications est attendue."))
+
+    def validate_price_lines(self, value):
+        return _list_of(
+            value, dict, _("Une liste de lignes de prix {code, label, unit, quantity, period} est attendue.")
+        )
 
     def validate_derogations(self, value):
         return _list_of(value, str, _("Une liste de numéros d'articles du CCAG-TIC (ex. « 14.1.1 ») est attendue."))
@@ -187,13 +224,12 @@ class ClauseVersionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_preview(self, version):
-        values, _errors = resolve_values(version.parameters, require=False)
-        return render_html(version.body, values, version.language)
+        return version.preview
 
 
 class ImportSerializer(serializers.Serializer):
     organization = OrganizationField()
-    file = serializers.JSONField(help_text="A clausier-library/1 document")
+    file = serializers.JSONField(help_text="A clausier-library/2 document (clausier-library/1 is read too)")
 
 
 class ForkSerializer(serializers.Serializer):

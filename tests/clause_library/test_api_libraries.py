@@ -5,6 +5,7 @@ import pytest
 
 from clause_library.models import Clause, ClauseVersion, Library
 from clause_library.services import clause_update, library_export
+from organizations.models import MemberOrganization
 
 from ..factories import LibraryFactory, make_clause
 
@@ -98,6 +99,7 @@ def test_buyers_and_evaluators_cannot_edit_their_own_organisations_clauses(api, 
 
 
 def test_it_creates_and_changes_a_library(api, group, curator, hospital):
+    MemberOrganization.objects.create(group=group, member=hospital)  # shared_with: related organisations only
     client = api(curator)
     response = client.post(
         "/api/v1/libraries/",
@@ -159,7 +161,7 @@ def test_export_import_export_gives_the_same_clauses(api, shared_library, curato
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     first = json.loads(response.content)
-    assert first["format"] == "clausier-library/1" and len(first["clauses"]) == 2
+    assert first["format"] == "clausier-library/2" and len(first["clauses"]) == 2
     response = client.post("/api/v1/libraries/import/", {"organization": group.pk, "file": first}, format="json")
     assert response.status_code == 201, response.data
     second = json.loads(client.get(f"/api/v1/libraries/{response.data['id']}/export/").content)
