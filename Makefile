@@ -42,7 +42,7 @@ run: install-runtime
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # In parallel (pytest-xdist): one process per core, each with its own test database and Redis broker
-# database (tests/conftest.py); a test file stays on one process, so its module-scoped fixtures (a
+# database (tests/parallel.py); a test file stays on one process, so its module-scoped fixtures (a
 # browser, a rendered report) are made once. `make test PYTEST_WORKERS=0` runs in one process;
 # PYTEST_ARGS adds options or narrows the run (`make test PYTEST_ARGS="tests/scoring -x"`).
 PYTEST_WORKERS ?= auto
