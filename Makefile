@@ -41,8 +41,13 @@ run: install-runtime
 	  FRIENDLY_404=$${FRIENDLY_404:-True} \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# In parallel (pytest-xdist): one process per core, each with its own test database and Redis broker
+# database (tests/parallel.py); a test file stays on one process, so its module-scoped fixtures (a
+# browser, a rendered report) are made once. `make test PYTEST_WORKERS=0` runs in one process;
+# PYTEST_ARGS adds options or narrows the run (`make test PYTEST_ARGS="tests/scoring -x"`).
+PYTEST_WORKERS ?= auto
 test: install
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

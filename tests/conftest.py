@@ -1,12 +1,64 @@
+import asyncio
 import os
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connections
+from django.test.utils import override_settings
 from rest_framework.test import APIClient
 
 from organizations.models import Organization
 
-from . import s3
+from . import parallel, s3
 from .factories import LibraryFactory, OrganizationFactory, member
+
+# The project's own hashers (config/settings.py, else Django's defaults), read before the test session
+# swaps them for the fast one below.
+PRODUCTION_PASSWORD_HASHERS = list(django_settings.PASSWORD_HASHERS)
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from config.celery import app
+
+    parallel.use_own_broker(django_settings, app)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    try:
+        return (yield)
+    finally:
+        _close_the_browser_loops_connections()
+
+
+def _close_the_browser_loops_connections():
+    """Playwright's sync API keeps an asyncio loop running in the main thread while a browser fixture is
+    open, and while a loop runs Django keeps that thread's database connections apart from the ones
+    pytest-django manages (asgiref's Local follows the loop). The connection a browser test's own code
+    opened was never closed, and PostgreSQL refused to drop the test database at the end of the run
+    ("is being accessed by other users"). Closed here once the test has run; outside a loop there is
+    nothing to do (pytest-django's connection must stay open: it holds the test's transaction)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    connections.close_all()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher():
+    """Factories and the demo commands give every user a password: the production hasher (PBKDF2, ~0.4 s
+    per password here) made up most of the suite's time. Tests where hashing is the point (sign-in,
+    lockout, password change and reset) ask for `production_password_hashers`."""
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
+
+
+@pytest.fixture
+def production_password_hashers(settings):
+    """The project's own password hashers for this test (sign-in, lockout, password change and reset)."""
+    settings.PASSWORD_HASHERS = PRODUCTION_PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)

@@ -194,12 +194,6 @@ def listener():
     local.close()
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The factories hash a password per user; nothing here signs in with one."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def allow_local(settings):
     settings.PROBE_ALLOWED_HOSTS = ["127.0.0.1"]

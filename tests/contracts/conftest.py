@@ -5,7 +5,7 @@ import pytest
 from contracts import services
 from scoring.models import Award, Bid
 
-from ..scoring.conftest import _fast_passwords, evaluation, second_evaluator, tender  # noqa: F401 (fixtures)
+from ..scoring.conftest import evaluation, second_evaluator, tender  # noqa: F401 (fixtures)
 from ..scoring.reporting import make_decided
 
 BUYER_SIRET = "26750045200011"

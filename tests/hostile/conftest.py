@@ -23,11 +23,6 @@ from tenders import services as tenders
 from ..factories import OrganizationFactory, make_clause, member
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def org_a():
     return OrganizationFactory(name="CHU A", kind=Organization.Kind.HOSPITAL)

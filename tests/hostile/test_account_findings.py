@@ -49,6 +49,7 @@ def test_finding_7_tokens_expire_after_their_lifetime(victim, settings):
     assert me(key) == 401
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_finding_7_a_password_change_revokes_every_token(victim):
     key = token()
     client = Client()
@@ -61,6 +62,7 @@ def test_finding_7_a_password_change_revokes_every_token(victim):
     assert me(key) == 401
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_finding_7_a_password_set_anywhere_revokes_every_token(victim):
     key = token()
     victim.set_password(NEW_PASSWORD)  # the admin, a shell, a reset: any path
@@ -144,6 +146,7 @@ def test_finding_8_behind_a_trusted_proxy_the_real_client_is_the_one_it_reports(
     assert 429 in statuses
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_finding_8_the_lockout_keys_on_the_real_address_not_a_forged_header(victim):
     for n in range(django_settings.AXES_FAILURE_LIMIT + 2):
         Client(REMOTE_ADDR="203.0.113.60", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}").post(

@@ -7,7 +7,8 @@ from rest_framework.test import APIClient
 
 from ..factories import PASSWORD, member
 
-pytestmark = pytest.mark.django_db
+# Lockout and sign-in: with the project's own password hashers, as people meet them.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("production_password_hashers")]
 
 
 @pytest.fixture(autouse=True)

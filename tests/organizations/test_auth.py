@@ -7,6 +7,7 @@ from ..factories import PASSWORD
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_it_gives_a_token_that_authenticates(buyer, hospital):
     client = APIClient()
     response = client.post("/api/v1/auth/token/", {"username": "buyer", "password": PASSWORD}, format="json")
@@ -20,12 +21,14 @@ def test_it_gives_a_token_that_authenticates(buyer, hospital):
     }
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_wrong_credentials_are_a_400(buyer):
     response = APIClient().post("/api/v1/auth/token/", {"username": "buyer", "password": "nope"}, format="json")
     assert response.status_code == 400
     assert "incorrect" in str(response.data)
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_it_locks_out_after_repeated_failures(buyer, settings):
     client = APIClient()
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -40,7 +43,9 @@ def test_it_locks_out_after_repeated_failures(buyer, settings):
     assert "verrouillé" in page.content.decode()
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_the_sign_in_page_signs_in(buyer):
+    assert buyer.password.startswith("pbkdf2_sha256$")  # the production hasher, not the tests' fast one
     client = Client()
     response = client.post("/login/", {"username": "buyer", "password": PASSWORD})
     assert response.status_code == 302

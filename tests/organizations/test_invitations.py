@@ -182,6 +182,7 @@ def test_the_admin_page_invites(hospital, hospital_admin, smtp):
     assert Invitation.objects.count() == 1
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_the_password_login_still_works_for_an_invited_person(api, hospital, hospital_admin, smtp):
     invite(api, hospital_admin, hospital)
     accept(smtp.link_to("nouvelle@chu.test"))

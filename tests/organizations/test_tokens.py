@@ -94,6 +94,7 @@ def test_deactivating_a_person_revokes_tokens_and_sessions(buyer):
     assert not ApiToken.objects.exists()
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_changing_ones_password_revokes_tokens_and_other_sessions(buyer):
     key = token_for("buyer")["token"]
     elsewhere = Client()
@@ -112,11 +113,15 @@ def test_changing_ones_password_revokes_tokens_and_other_sessions(buyer):
 
 def test_a_sign_in_that_rehashes_the_password_keeps_the_tokens(buyer, settings):
     key = token_for("buyer")["token"]
+    assert buyer.password.startswith("md5$")  # the tests' fast hasher (tests/conftest.py), now an old one:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher", *settings.PASSWORD_HASHERS]
     token_for("buyer")  # the old hash is upgraded on this sign-in: same password, nothing revoked
+    buyer.refresh_from_db()
+    assert buyer.password.startswith("pbkdf2_sha256$")
     assert with_token(key).get("/api/v1/me/").status_code == 200
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_password_reset_by_email(buyer):
     buyer.email = "buyer@chu.test"
     buyer.save()
@@ -138,6 +143,7 @@ def test_password_reset_by_email(buyer):
     assert "plus valable" in reused.content.decode()
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_a_password_reset_does_not_lift_the_lockout(buyer, settings):
     buyer.email = "buyer@chu.test"
     buyer.save()

@@ -3,10 +3,11 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from organizations.models import Organization
 from scoring.models import Bid, Criterion, EliminatoryDecision, Evaluator
 from tenders.models import Tender
 
-from ..factories import member
+from ..factories import OrganizationFactory, member
 
 
 def make_tender(organization, **kwargs):
@@ -22,12 +23,6 @@ def publish(tender):
     Tender.objects.filter(pk=tender.pk).update(status=Tender.Status.PUBLISHED, published_at=timezone.now())
     tender.refresh_from_db()
     return tender
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Users are made by the dozen here; the real hasher's cost is for people, not for these tests.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -69,6 +64,22 @@ def build_tree(tender):
 @pytest.fixture
 def evaluation(tender, buyer, evaluator, second_evaluator):
     """A published tender with its criteria, three bids and two evaluators who declared no conflict."""
+    return make_evaluation(tender, buyer, evaluator, second_evaluator)
+
+
+def new_evaluation():
+    """The `evaluation` fixture's data made outside the function-scoped fixtures (for a module-scoped
+    fixture): the same organisation, people and tender as tests/conftest.py's fixtures make."""
+    hospital = OrganizationFactory(name="CHU", kind=Organization.Kind.HOSPITAL)
+    return make_evaluation(
+        make_tender(hospital),
+        member(hospital, "buyer", username="buyer"),
+        member(hospital, "evaluator", username="eval1"),
+        member(hospital, "evaluator", username="eval2"),
+    )
+
+
+def make_evaluation(tender, buyer, evaluator, second_evaluator):
     criteria = build_tree(tender)
     publish(tender)
     now = timezone.now()

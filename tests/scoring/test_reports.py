@@ -12,6 +12,8 @@ from documents.services import RenderError
 from scoring.models import EliminatoryDecision, Score
 from scoring.report import chart, data, sections
 
+from ..once import rolled_back
+from .conftest import new_evaluation
 from .reporting import build, flat, make_decided
 
 pytestmark = pytest.mark.django_db
@@ -22,8 +24,15 @@ def decided(evaluation):
     return make_decided(evaluation)
 
 
-@pytest.fixture
-def texts(decided):
+@pytest.fixture(scope="module")
+def texts(django_db_setup, django_db_blocker):
+    """The final report's text in each format, rendered once for the module: the checks below only read it
+    (one render per format, not one per check)."""
+    with rolled_back(django_db_blocker):
+        return report_texts(make_decided(new_evaluation()))
+
+
+def report_texts(decided):
     pdf = flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(build(decided, "pdf"))).pages))
     word = WordDocument(io.BytesIO(build(decided, "docx")))
     docx = flat(
