@@ -28,3 +28,4 @@ class ScoringConfig(AppConfig):
             )
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)
+        hooks.register_scoring_method_provider(selectors.scoring_method_for_document)

@@ -4,11 +4,15 @@ Filled in the other apps' `AppConfig.ready()`:
 - publish checks: `check(tender)` raises ApplicationError to refuse the publication (scoring checks
   that the criteria weights add up);
 - criteria providers: `provider(tender, articles) -> [row]` adds the award criteria rows to the plain
-  TenderDocument (docs/RENDERING.md); without one the document has no criteria.
+  TenderDocument (docs/RENDERING.md); without one the document has no criteria;
+- scoring method providers: `provider(tender, criteria) -> dict | None` gives the texts of the scoring
+  method the RC prints (scale, conversion into points, price formula, tie-break: scoring/wording.py),
+  written once by the app that applies them; the first provider that answers wins.
 """
 
 _publish_checks = []
 _criteria_providers = []
+_scoring_method_providers = []
 
 
 def register_publish_check(check):
@@ -28,3 +32,17 @@ def register_criteria_provider(provider):
 def criteria_rows(tender, articles):
     """Every provider's rows, in registration order."""
     return [row for provider in _criteria_providers for row in provider(tender, articles)]
+
+
+def register_scoring_method_provider(provider):
+    if provider not in _scoring_method_providers:
+        _scoring_method_providers.append(provider)
+
+
+def scoring_method(tender, criteria):
+    """The first registered provider's texts of the scoring method for `criteria` (the document's rows), or None."""
+    for provider in _scoring_method_providers:
+        method = provider(tender, criteria)
+        if method:
+            return method
+    return None

@@ -265,3 +265,66 @@ def cross_references(text, numbers, *, word="article", keep_unknown=True):
         return lead + refs
 
     return _CHAIN.sub(chain, text)
+
+
+# Demonstration scenario ----------------------------------------------------------------------
+
+# An RC clause asks for a demonstration when it declares its length or says so in its text; the
+# scenario is then generated in the RC itself, never left to an annex that does not exist.
+DEMONSTRATION_PARAMETERS = ("duree_demonstration_heures", "demonstration_hours")
+_DEMONSTRATION_REQUIRED = re.compile(r"sc[ée]nario de d[ée]monstration|demonstration scenario", re.IGNORECASE)
+_DEMONSTRATION = re.compile(r"d[ée]monstr|demonstrat", re.IGNORECASE)
+
+
+def demonstration_scenario(sections, criteria, language="fr"):
+    """The demonstration scenario the RC prints, or None when no RC article requires one.
+
+    {"required_by": [article numbers], "hours": value or None, "steps": [{"number", "criterion",
+    "criterion_name", "article", "title", "observed": [texts]}]}: one step per scored sub-criterion whose
+    grid (or appreciation) mentions the demonstration, in the criteria's order; every scored
+    sub-criterion with an article when none does. Pure: reads the plain document's sections and criteria.
+    """
+    articles = {article["number"]: article for section in sections for article in section.get("articles", [])}
+    requiring = [
+        article
+        for article in articles.values()
+        if article.get("destination") == RC
+        and (
+            any(name in (article.get("values") or {}) for name in DEMONSTRATION_PARAMETERS)
+            or _DEMONSTRATION_REQUIRED.search(article.get("body_text") or "")
+        )
+    ]
+    if not requiring:
+        return None
+    hours = next(
+        (
+            article["values"][name]
+            for article in requiring
+            for name in DEMONSTRATION_PARAMETERS
+            if (article.get("values") or {}).get(name) not in (None, "")
+        ),
+        None,
+    )
+    candidates = []
+    for row in criteria:
+        article = articles.get(row.get("article"))
+        if row.get("kind") != "scored" or article is None or article.get("destination") == RC:
+            continue
+        levels = [level["description"] for level in article.get("rubric") or [] if level.get("description")]
+        mentioned = [text for text in levels if _DEMONSTRATION.search(text)]
+        appreciation = article.get("appreciation") or ""
+        candidates.append((row, article, mentioned, appreciation))
+    relevant = [c for c in candidates if c[2] or _DEMONSTRATION.search(c[3])] or candidates
+    steps = []
+    for index, (row, article, mentioned, appreciation) in enumerate(relevant, start=1):
+        steps.append(
+            {
+                "number": index,
+                "criterion": row.get("number"),
+                "criterion_name": row.get("name"),
+                "article": article["number"],
+                "title": article.get("title", ""),
+                "observed": [appreciation] if appreciation else mentioned,
+            }
+        )
+    return {"required_by": [article["number"] for article in requiring], "hours": hours, "steps": steps}
