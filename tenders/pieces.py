@@ -273,14 +273,17 @@ def cross_references(text, numbers, *, word="article", keep_unknown=True):
 # scenario is then generated in the RC itself, never left to an annex that does not exist.
 DEMONSTRATION_PARAMETERS = ("duree_demonstration_heures", "demonstration_hours")
 _DEMONSTRATION_REQUIRED = re.compile(r"sc[ée]nario de d[ée]monstration|demonstration scenario", re.IGNORECASE)
-_DEMONSTRATION = re.compile(r"d[ée]monstr|demonstrat", re.IGNORECASE)
+# A grid level that relies on the demonstration ("démontré lors de la démonstration"), not one that
+# says there was none ("sans date ni démonstration", "without demonstration").
+_DEMONSTRATION = re.compile(r"(?<!sans )(?<!ni )(?<!without )(?<!nor )(?:d[ée]monstr|demonstrat)", re.IGNORECASE)
 
 
 def demonstration_scenario(sections, criteria, language="fr"):
     """The demonstration scenario the RC prints, or None when no RC article requires one.
 
     {"required_by": [article numbers], "hours": value or None, "steps": [{"number", "criterion",
-    "criterion_name", "article", "title", "observed": [texts]}]}: one step per scored sub-criterion whose
+    "criterion_name", "article", "title", "appreciation", "levels": [{"score", "description"}]}]}: one step
+    per scored sub-criterion whose
     grid (or appreciation) mentions the demonstration, in the criteria's order; every scored
     sub-criterion with an article when none does. Pure: reads the plain document's sections and criteria.
     """
@@ -310,8 +313,11 @@ def demonstration_scenario(sections, criteria, language="fr"):
         article = articles.get(row.get("article"))
         if row.get("kind") != "scored" or article is None or article.get("destination") == RC:
             continue
-        levels = [level["description"] for level in article.get("rubric") or [] if level.get("description")]
-        mentioned = [text for text in levels if _DEMONSTRATION.search(text)]
+        mentioned = [
+            {"score": level.get("score"), "description": level["description"]}
+            for level in article.get("rubric") or []
+            if level.get("description") and _DEMONSTRATION.search(level["description"])
+        ]
         appreciation = article.get("appreciation") or ""
         candidates.append((row, article, mentioned, appreciation))
     relevant = [c for c in candidates if c[2] or _DEMONSTRATION.search(c[3])] or candidates
@@ -324,7 +330,8 @@ def demonstration_scenario(sections, criteria, language="fr"):
                 "criterion_name": row.get("name"),
                 "article": article["number"],
                 "title": article.get("title", ""),
-                "observed": [appreciation] if appreciation else mentioned,
+                "appreciation": appreciation,
+                "levels": sorted(mentioned, key=lambda level: -(level.get("score") or 0)),
             }
         )
     return {"required_by": [article["number"] for article in requiring], "hours": hours, "steps": steps}

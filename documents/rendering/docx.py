@@ -953,7 +953,7 @@ def render_rc_docx(doc):
                     for row in rows
                 ]
                 + [["", gettext("Total"), "", "", rc["total_display"], ""]],
-                widths=(0.08, 0.33, 0.21, 0.135, 0.135, 0.11),
+                widths=(0.07, 0.31, 0.22, 0.145, 0.145, 0.11),
                 indents=[int(row.get("depth") or 0) for row in rows] + [0],
                 bold_rows={index for index, row in enumerate(rows) if not row.get("depth")} | {len(rows)},
             )
@@ -1051,8 +1051,12 @@ def _rc_demonstration(builder, rc):
             paragraph,
             gettext(" : le candidat montre, sur les données fictives, comment sa solution satisfait cet article."),
         )
-        for text in step["observed"]:
-            builder.paragraph(text, "List Bullet 2")
+        if step["appreciation"]:
+            builder.paragraph(step["appreciation"], label=gettext("Éléments d'appréciation :") + " ")
+        for level in step["levels"]:
+            builder.paragraph(
+                f"{gettext('Note %(score)s :') % {'score': level['score']}} {level['description']}", "List Bullet"
+            )
 
 
 def _rc_grid(builder, grid):
