@@ -322,3 +322,21 @@ def test_the_rc_tables_fit_the_a4_page(dpi_tender, buyer):
     reader = PdfReader(io.BytesIO(data))
     assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
     assert b"pdfaid:part" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+
+def test_an_english_tender_gets_the_rc_in_english(rc_tender):
+    rc_tender.language = "en"
+    rc_tender.save()
+    content = text(build(rc_tender, "rc", "docx")[0], "docx")
+    for label in (
+        "Scoring method",
+        "Price compared",
+        "Points = score / maximum score × weight in the final mark",
+        "Demonstration scenario",
+        "Annex to the consultation rules — Scoring grid",
+        "Step 1 — Article 1.1",
+        "from 0 to 3",
+    ):
+        assert label in content, label
+    assert wording.tie_break_text("technical", "en") in content
+    assert "Méthode de notation" not in content and "Prix comparé" not in content
