@@ -272,6 +272,8 @@ def cross_references(text, numbers, *, word="article", keep_unknown=True):
 # An RC clause asks for a demonstration when it declares its length or says so in its text; the
 # scenario is then generated in the RC itself, never left to an annex that does not exist.
 DEMONSTRATION_PARAMETERS = ("duree_demonstration_heures", "demonstration_hours")
+# The requiring article lists the steps itself (a Markdown list: "- …", "* …" or "1. …").
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+] |\d+[.)] )", re.MULTILINE)
 _DEMONSTRATION_REQUIRED = re.compile(r"sc[ée]nario de d[ée]monstration|demonstration scenario", re.IGNORECASE)
 # A grid level that relies on the demonstration ("démontré lors de la démonstration"), not one that
 # says there was none ("sans date ni démonstration", "without demonstration").
@@ -281,11 +283,13 @@ _DEMONSTRATION = re.compile(r"(?<!sans )(?<!ni )(?<!without )(?<!nor )(?:d[ée]m
 def demonstration_scenario(sections, criteria, language="fr"):
     """The demonstration scenario the RC prints, or None when no RC article requires one.
 
-    {"required_by": [article numbers], "hours": value or None, "steps": [{"number", "criterion",
-    "criterion_name", "article", "title", "appreciation", "levels": [{"score", "description"}]}]}: one step
-    per scored sub-criterion whose
-    grid (or appreciation) mentions the demonstration, in the criteria's order; every scored
-    sub-criterion with an article when none does. Pure: reads the plain document's sections and criteria.
+    {"required_by": [article numbers], "hours": value or None, "described": bool, "steps": [{"number",
+    "criterion", "criterion_name", "article", "title", "appreciation", "levels": [{"score", "description"}]}]}.
+    `described`: the requiring article lists the demonstration's steps itself (a list in its text); the RC
+    then prints no second scenario, only which sub-criteria the demonstration scores (`steps`: those whose
+    grid or appreciation relies on it; None when none does, the article saying everything). Otherwise the
+    scenario is generated: one step per such sub-criterion, in the criteria's order, or every scored
+    sub-criterion with an article when none relies on it. Pure: reads the plain document's sections and criteria.
     """
     articles = {article["number"]: article for section in sections for article in section.get("articles", [])}
     requiring = [
@@ -308,6 +312,9 @@ def demonstration_scenario(sections, criteria, language="fr"):
         ),
         None,
     )
+    described = any(
+        _LIST_ITEM.search(article.get("body_markdown") or article.get("body_text") or "") for article in requiring
+    )
     candidates = []
     for row in criteria:
         article = articles.get(row.get("article"))
@@ -320,9 +327,11 @@ def demonstration_scenario(sections, criteria, language="fr"):
         ]
         appreciation = article.get("appreciation") or ""
         candidates.append((row, article, mentioned, appreciation))
-    relevant = [c for c in candidates if c[2] or _DEMONSTRATION.search(c[3])] or candidates
+    relevant = [c for c in candidates if c[2] or _DEMONSTRATION.search(c[3])]
+    if described and not relevant:
+        return None
     steps = []
-    for index, (row, article, mentioned, appreciation) in enumerate(relevant, start=1):
+    for index, (row, article, mentioned, appreciation) in enumerate(relevant or candidates, start=1):
         steps.append(
             {
                 "number": index,
@@ -334,4 +343,9 @@ def demonstration_scenario(sections, criteria, language="fr"):
                 "levels": sorted(mentioned, key=lambda level: -(level.get("score") or 0)),
             }
         )
-    return {"required_by": [article["number"] for article in requiring], "hours": hours, "steps": steps}
+    return {
+        "required_by": [article["number"] for article in requiring],
+        "hours": hours,
+        "described": described,
+        "steps": steps,
+    }

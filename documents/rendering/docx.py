@@ -1012,18 +1012,21 @@ def render_rc_docx(doc):
 def _rc_demonstration(builder, rc):
     """The demonstration scenario an RC article requires, generated in the RC itself."""
     demonstration = rc["demonstration"]
+    if demonstration.get("described"):
+        _rc_demonstration_scoring(builder, rc)
+        return
     builder.heading(gettext("Scénario de démonstration"), 1)
     if demonstration.get("hours"):
         intro = gettext(
             "Le présent scénario est celui de la démonstration que prévoit l'article %(articles)s. Il est le même "
-            "pour chaque candidat : mêmes étapes, dans le même ordre, en une séance de %(hours)s heures, sur les "
-            "mêmes données fictives fournies par l'acheteur."
+            "pour chaque candidat : mêmes étapes, dans le même ordre, en une séance de %(hours)s heures, sur des "
+            "données fictives, sans aucune donnée réelle de patient."
         ) % {"articles": rc["demonstration_articles"], "hours": demonstration["hours"]}
     else:
         intro = gettext(
             "Le présent scénario est celui de la démonstration que prévoit l'article %(articles)s. Il est le même "
-            "pour chaque candidat : mêmes étapes, dans le même ordre, sur les mêmes données fictives fournies par "
-            "l'acheteur."
+            "pour chaque candidat : mêmes étapes, dans le même ordre, sur des données fictives, sans aucune donnée "
+            "réelle de patient."
         ) % {"articles": rc["demonstration_articles"]}
     builder.paragraph(intro)
     builder.paragraph(
@@ -1051,12 +1054,42 @@ def _rc_demonstration(builder, rc):
             paragraph,
             gettext(" : le candidat montre, sur les données fictives, comment sa solution satisfait cet article."),
         )
-        if step["appreciation"]:
-            builder.paragraph(step["appreciation"], label=gettext("Éléments d'appréciation :") + " ")
-        for level in step["levels"]:
-            builder.paragraph(
-                f"{gettext('Note %(score)s :') % {'score': level['score']}} {level['description']}", "List Bullet"
-            )
+        _step_details(builder, step)
+
+
+def _step_details(builder, step):
+    if step["appreciation"]:
+        builder.paragraph(step["appreciation"], label=gettext("Éléments d'appréciation :") + " ")
+    for level in step["levels"]:
+        builder.paragraph(
+            f"{gettext('Note %(score)s :') % {'score': level['score']}} {level['description']}", "List Bullet"
+        )
+
+
+def _rc_demonstration_scoring(builder, rc):
+    """The RC article describes the demonstration's steps itself: only which sub-criteria it scores."""
+    builder.heading(gettext("Sous-critères notés lors de la démonstration"), 1)
+    builder.paragraph(
+        gettext(
+            "Le scénario de la démonstration est celui que décrit l'article %(articles)s, le même pour chaque "
+            "candidat. Ce qui y est montré sert à noter les sous-critères suivants, selon les niveaux de leur "
+            "grille ; ce qui n'y est pas montré ne peut justifier un niveau de la grille qui demande une "
+            "démonstration."
+        )
+        % {"articles": rc["demonstration_articles"]}
+    )
+    for step in rc["demonstration"]["steps"]:
+        builder.paragraph(
+            gettext("Sous-critère %(number)s — %(name)s (article %(article)s — %(title)s)")
+            % {
+                "number": step["criterion"],
+                "name": step["criterion_name"],
+                "article": step["article"],
+                "title": step["title"],
+            },
+            bold=True,
+        )
+        _step_details(builder, step)
 
 
 def _rc_grid(builder, grid):

@@ -209,12 +209,42 @@ def test_the_demonstration_scenario_is_generated_when_an_rc_clause_requires_one(
     assert "Pièces à fournir et démonstrations" in content
     scenario = content[content.index("Scénario de démonstration") :]
     assert "démonstration que prévoit l'article R1" in scenario
-    assert "en une séance de 3 heures" in scenario and "mêmes données fictives" in scenario
+    assert "en une séance de 3 heures, sur des données fictives, sans aucune donnée réelle de patient" in scenario
     # One step per sub-criterion whose grid mentions the demonstration, with what is observed.
     assert "Étape 1 — Article 1.1 — Lancement d'applications SMART (sous-critère 1.1)" in scenario
     assert APPRECIATION in scenario
     assert "Étape 2" not in scenario.split("Annexe au règlement")[0]
     assert "Article 2.1 — Export de masse (sous-critère" not in scenario
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_an_rc_clause_that_lists_the_steps_itself_gets_no_second_scenario_only_the_sub_criteria_it_scores(
+    rc_tender, visible_library, fmt
+):
+    rc_tender.clauses.filter(clause__key="probe").delete()
+    steps = make_clause(
+        visible_library,
+        key="probe-steps",
+        title="Démonstration",
+        category="documentation",
+        requirement="informative",
+        destination="rc",
+        body="Chaque candidat présente la solution lors d'une séance de {{ duree_demonstration_heures }} heures. "
+        "Le candidat exécute, dans l'ordre, les étapes suivantes :\n\n"
+        "- lancement d'une application de test depuis le dossier d'un patient ;\n"
+        "- export en masse des données d'un groupe de patients fictifs.\n",
+        parameters=[{"name": "duree_demonstration_heures", "label": "Durée (heures)", "type": "integer", "default": 3}],
+        rubric=[],
+    )
+    add_clause(rc_tender, steps)
+    content = text(build(rc_tender, "rc", fmt)[0], fmt)
+    assert "lancement d'une application de test depuis le dossier d'un patient" in content  # the article
+    assert "Scénario de démonstration" not in content and "Étape 1" not in content
+    scoring = content[content.index("Sous-critères notés lors de la démonstration") :]
+    assert "celui que décrit l'article R1" in scoring
+    assert "Sous-critère 1.1 — Lancement d'applications SMART (article 1.1 — Lancement d'applications SMART)" in scoring
+    assert "Note 4 : Niveau 3, et application tierce lancée pendant la démonstration." in scoring
+    assert "(article 2.1 — Export de masse)" not in scoring.split("Annexe au règlement")[0]
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
