@@ -275,9 +275,16 @@ DEMONSTRATION_PARAMETERS = ("duree_demonstration_heures", "demonstration_hours")
 # The requiring article lists the steps itself (a Markdown list: "- …", "* …" or "1. …").
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+] |\d+[.)] )", re.MULTILINE)
 _DEMONSTRATION_REQUIRED = re.compile(r"sc[ée]nario de d[ée]monstration|demonstration scenario", re.IGNORECASE)
-# A grid level that relies on the demonstration ("démontré lors de la démonstration"), not one that
-# says there was none ("sans date ni démonstration", "without demonstration").
-_DEMONSTRATION = re.compile(r"(?<!sans )(?<!ni )(?<!without )(?<!nor )(?:d[ée]monstr|demonstrat)", re.IGNORECASE)
+# A grid level that relies on the demonstration session ("montré lors de la démonstration prévue au
+# règlement"), not one that merely speaks of a proof ("plateforme de démonstration", "démonstration fournie").
+_DEMONSTRATION = re.compile(
+    r"(?:lors de|pendant|au cours de) la d[ée]monstration|d[ée]monstration prévue"
+    r"|(?:during|at|in) the demonstration|demonstration (?:provided for|set out|described)",
+    re.IGNORECASE,
+)
+# What the requiring article cites: `{{ ref:key }}` (unresolved or shown as "[ref:key]") or "article 1.4".
+_CITED_KEY = re.compile(r"ref:\s*([A-Za-z0-9][A-Za-z0-9_-]*)")
+_CITED_NUMBER = re.compile(r"\barticles?\s+(\d+\.\d+)", re.IGNORECASE)
 
 
 def demonstration_scenario(sections, criteria, language="fr"):
@@ -287,7 +294,8 @@ def demonstration_scenario(sections, criteria, language="fr"):
     "criterion", "criterion_name", "article", "title", "appreciation", "levels": [{"score", "description"}]}]}.
     `described`: the requiring article lists the demonstration's steps itself (a list in its text); the RC
     then prints no second scenario, only which sub-criteria the demonstration scores (`steps`: those whose
-    grid or appreciation relies on it; None when none does, the article saying everything). Otherwise the
+    article the requiring text cites or whose grid levels rely on the session; None when none does, the
+    article saying everything). Otherwise the
     scenario is generated: one step per such sub-criterion, in the criteria's order, or every scored
     sub-criterion with an article when none relies on it. Pure: reads the plain document's sections and criteria.
     """
@@ -315,6 +323,12 @@ def demonstration_scenario(sections, criteria, language="fr"):
     described = any(
         _LIST_ITEM.search(article.get("body_markdown") or article.get("body_text") or "") for article in requiring
     )
+    # The articles the requiring text cites (its steps name them): scored at the demonstration too.
+    cited_text = "\n".join(article.get("body_markdown") or article.get("body_text") or "" for article in requiring)
+    cited_keys = set(_CITED_KEY.findall(cited_text))
+    cited = set(_CITED_NUMBER.findall(cited_text)) | {
+        article["number"] for article in articles.values() if article.get("key") in cited_keys
+    }
     candidates = []
     for row in criteria:
         article = articles.get(row.get("article"))
@@ -327,7 +341,7 @@ def demonstration_scenario(sections, criteria, language="fr"):
         ]
         appreciation = article.get("appreciation") or ""
         candidates.append((row, article, mentioned, appreciation))
-    relevant = [c for c in candidates if c[2] or _DEMONSTRATION.search(c[3])]
+    relevant = [c for c in candidates if c[2] or c[1]["number"] in cited]
     if described and not relevant:
         return None
     steps = []

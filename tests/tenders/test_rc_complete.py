@@ -154,12 +154,17 @@ def test_the_rc_states_the_scoring_method_as_scoring_words_it(rc_tender, rc_text
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
-def test_the_rc_says_which_amount_the_price_criterion_compares(rc_texts, fmt):
-    assert "Prix comparé" in rc_texts[fmt]
-    assert (
+def test_the_rc_says_which_amount_the_price_criterion_compares(rc_tender, rc_texts, fmt):
+    """The tender's basis (doc["price"], once the price schedule fills it), else the default wording."""
+    price = tender_document(rc_tender).get("price") or {}
+    expected = price.get("basis") or (
         "Le prix comparé est le montant total hors TVA du bordereau des prix, toutes lignes comprises, "
-        "sur toute la durée du marché." in rc_texts[fmt]
+        "sur toute la durée du marché."
     )
+    content = rc_texts[fmt]
+    assert "Prix comparé" in content
+    assert " ".join(expected.split()) in content
+    assert content.index("Prix comparé") < content.index(" ".join(expected.split())[:40])
 
 
 def test_the_rc_prints_the_tenders_price_basis_when_the_document_carries_one(rc_tender):
@@ -232,7 +237,7 @@ def test_an_rc_clause_that_lists_the_steps_itself_gets_no_second_scenario_only_t
         body="Chaque candidat présente la solution lors d'une séance de {{ duree_demonstration_heures }} heures. "
         "Le candidat exécute, dans l'ordre, les étapes suivantes :\n\n"
         "- lancement d'une application de test depuis le dossier d'un patient ;\n"
-        "- export en masse des données d'un groupe de patients fictifs.\n",
+        "- export en masse des données d'un groupe de patients fictifs (`bulk-export`).\n",
         parameters=[{"name": "duree_demonstration_heures", "label": "Durée (heures)", "type": "integer", "default": 3}],
         rubric=[],
     )
@@ -244,7 +249,9 @@ def test_an_rc_clause_that_lists_the_steps_itself_gets_no_second_scenario_only_t
     assert "celui que décrit l'article R1" in scoring
     assert "Sous-critère 1.1 — Lancement d'applications SMART (article 1.1 — Lancement d'applications SMART)" in scoring
     assert "Note 4 : Niveau 3, et application tierce lancée pendant la démonstration." in scoring
-    assert "(article 2.1 — Export de masse)" not in scoring.split("Annexe au règlement")[0]
+    # The article its steps cite is scored at the demonstration too, though its grid does not say so.
+    assert "export en masse des données d'un groupe de patients fictifs (article 2.1)" in content
+    assert "Sous-critère 1.2 — Export de masse (article 2.1 — Export de masse)" in scoring
 
 
 @pytest.mark.parametrize("fmt", ["pdf", "docx"])
