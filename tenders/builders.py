@@ -62,10 +62,10 @@ rc_docx = _piece_docx("rc")
 
 
 def price_schedule_xlsx(document, progress):
-    from documents.rendering import xlsx  # heavy writer, loaded in the worker only
+    from documents.rendering import xlsx_price  # heavy writer, loaded in the worker only
 
     doc = _document(document, progress)
-    return xlsx.render_price_schedule_xlsx(doc), doc["inputs_digest"]
+    return xlsx_price.render_price_schedule_xlsx(doc), doc["inputs_digest"]
 
 
 def questionnaire_xlsx(document, progress):

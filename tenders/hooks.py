@@ -7,12 +7,15 @@ Filled in the other apps' `AppConfig.ready()`:
   TenderDocument (docs/RENDERING.md); without one the document has no criteria;
 - scoring method providers: `provider(tender, criteria) -> dict | None` gives the texts of the scoring
   method the RC prints (scale, conversion into points, price formula, tie-break: scoring/wording.py),
-  written once by the app that applies them; the first provider that answers wins.
+  written once by the app that applies them; the first provider that answers wins;
+- publish panels: `panel(request, tender) -> {name: value}` merged into the publish page's context,
+  and the panel's template included above the confirmation (scoring's market check).
 """
 
 _publish_checks = []
 _criteria_providers = []
 _scoring_method_providers = []
+_publish_panels = []  # [(panel, template)]
 
 
 def register_publish_check(check):
@@ -46,3 +49,17 @@ def scoring_method(tender, criteria):
         if method:
             return method
     return None
+
+
+def register_publish_panel(panel, template):
+    if (panel, template) not in _publish_panels:
+        _publish_panels.append((panel, template))
+
+
+def publish_panels(request, tender) -> dict:
+    """The panels' context, with `publish_panel_templates`: the templates the publish page includes."""
+    context = {"publish_panel_templates": []}
+    for panel, template in _publish_panels:
+        context.update(panel(request, tender))
+        context["publish_panel_templates"].append(template)
+    return context

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
-from clause_library.parameters import display_value, normalize_definition, resolve_values
+from clause_library.parameters import display_value, display_values, normalize_definition, resolve_values
 from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import hooks, pieces
+from . import hooks, pieces, prices
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
@@ -52,7 +52,8 @@ def clause_values(tender_clause, tender, *, require=False):
 def rendered_body(tender_clause, tender):
     """The clause body as sanitised HTML with its values filled (missing ones marked)."""
     values, _errors = clause_values(tender_clause, tender)
-    return render_html(tender_clause.version.body, values, tender.language)
+    shown = display_values(tender_clause.version.parameters, values, tender.language)  # dates in words
+    return render_html(tender_clause.version.body, shown, tender.language)
 
 
 def _requirement_label(requirement):
@@ -163,6 +164,7 @@ def _article(tender_clause, tender, number, weight, language, keys):
         "destination": version.destination or pieces.ANNEX,
         "requirement": version.requirement,
         "requirement_label": _requirement_label(version.requirement),
+        "deferrable": bool(version.deferrable),
         "weight": weight,
         "body_html": render_html(body, shown, language),
         "body_markdown": fill_text(body, shown, language),
@@ -177,6 +179,8 @@ def _article(tender_clause, tender, number, weight, language, keys):
                 "label": definition["label"],
                 "type": definition["type"],
                 "value": display_value(shown[definition["name"]], language),
+                "direction": definition["direction"],
+                "improvable": definition["improvable"],
             }
             for definition in map(normalize_definition, version.parameters)
             if definition["name"] in shown
@@ -301,6 +305,13 @@ def tender_document(tender) -> dict:
             # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
             "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
+        # The price schedule's lines: the buyer's, then each clause's in article order (tenders/prices.py).
+        doc["price"] = prices.price_section(
+            duration_months=tender.duration_months,
+            price_basis=tender.price_basis,
+            buyer_lines=tender.price_lines,
+            clause_lines=[(numbering[tc.pk], line) for tc in ordered for line in tc.version.price_lines or []],
+        )
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
         # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.
