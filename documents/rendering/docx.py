@@ -1079,8 +1079,13 @@ def _rc_demonstration_scoring(builder, rc):
         % {"articles": rc["demonstration_articles"]}
     )
     for step in rc["demonstration"]["steps"]:
+        label = (
+            gettext("Sous-critère %(number)s — %(name)s (article %(article)s)")
+            if step["title"] == step["criterion_name"]
+            else gettext("Sous-critère %(number)s — %(name)s (article %(article)s — %(title)s)")
+        )
         builder.paragraph(
-            gettext("Sous-critère %(number)s — %(name)s (article %(article)s — %(title)s)")
+            label
             % {
                 "number": step["criterion"],
                 "name": step["criterion_name"],
