@@ -39,4 +39,5 @@ class ScoringConfig(AppConfig):
         for model in self.get_models():
             pre_save.connect(clean_text_fields, sender=model, dispatch_uid=f"scoring-clean-{model._meta.model_name}")
         hooks.register_criteria_provider(selectors.criteria_for_document)
+        hooks.register_scoring_method_provider(selectors.scoring_method_for_document)
         hooks.register_publish_panel(publish.market_check_panel, publish.MARKET_CHECK_TEMPLATE)

@@ -24,6 +24,7 @@ bids that are equal on paper are never split by binary floating point noise.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -341,6 +342,44 @@ def shares(criteria: Iterable[Criterion]) -> dict[int, Decimal]:
             share = share * (ancestor.weight or ZERO) / HUNDRED
         out[criterion.id] = share
     return out
+
+
+def exact_weight_text(share) -> str | None:
+    """A share as the RC prints it, exactly as it is applied: at least two decimals, more only when the
+    share has them ("60.00", "1.464"), never rounded. None for None."""
+    share = to_decimal(share)
+    if share is None:
+        return None
+    places = max(2, -share.normalize().as_tuple().exponent)
+    return f"{share.quantize(Decimal(1).scaleb(-places)):f}"
+
+
+def exact_share_weights(raw: Sequence, parent_share) -> list[Decimal]:
+    """Weights (percent of the parent, hundredths, summing to exactly 100) proportional to `raw`, chosen so
+    that each child's share of the final mark (parent_share × weight / 100) is a whole number of cents.
+
+    The printed weight in the final mark is then the applied one, exact to the cent. The parent's share
+    fixes the step: with a parent weighing 60.00 a child's weight moves by 0.05 (3 cents of the final
+    mark). When the step is too coarse for the number of children (fewer than 20 steps each on average),
+    this falls back to normalise_weights (the shares are then printed with their extra decimals).
+    """
+    values = [to_decimal(v) or ZERO for v in raw]
+    parent_cents = int((to_decimal(parent_share) or ZERO) * HUNDRED)
+    if not values or parent_cents <= 0 or to_decimal(parent_share) * HUNDRED != parent_cents:
+        return normalise_weights(raw)
+    units = math.gcd(parent_cents, 10000)  # whole-cent shares are multiples of 100 / units percent of the parent
+    if units < 20 * len(values):
+        return normalise_weights(raw)
+    total = sum(values, ZERO)
+    if total <= 0:
+        values, total = [ONE] * len(values), Decimal(len(values))
+    exact = [v * units / total for v in values]
+    floors = [int(e.to_integral_value(rounding=ROUND_DOWN)) for e in exact]
+    order = sorted(range(len(values)), key=lambda i: (-(exact[i] - floors[i]), i))
+    for i in order[: units - sum(floors)]:
+        floors[i] += 1
+    step = HUNDRED / units
+    return [(Decimal(count) * step).quantize(WEIGHT_QUANTUM) for count in floors]
 
 
 def normalise_weights(raw: Sequence) -> list[Decimal]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tenders.models import TenderClause, TieBreak
 
-from . import commitments, rules
+from . import commitments, rules, wording
 from .models import (
     Answer,
     AuditEvent,
@@ -87,7 +87,10 @@ def criteria_for_document(tender, articles=None) -> list[dict]:
     """
     articles = articles or {}
     rows = []
-    for criterion, depth, number, share in criteria_tree(tender):
+    tree = criteria_tree(tender)
+    parents = {criterion.parent_id for criterion, _depth, _number, _share in tree if criterion.weight is not None}
+    for criterion, depth, number, share in tree:
+        leaf = criterion.kind == Criterion.Kind.SCORED and criterion.pk not in parents
         rows.append(
             {
                 "number": number,
@@ -95,12 +98,31 @@ def criteria_for_document(tender, articles=None) -> list[dict]:
                 "kind": criterion.kind,
                 "weight": None if criterion.weight is None else float(criterion.weight),
                 "global_weight": None if share is None else float(rules.rounded(share, 2)),
+                # The share rules.compute_results applies, printed as it is (never rounded): the RC's weight.
+                "applied_global_weight": rules.exact_weight_text(share),
+                # A scored sub-criterion's scale (0..scale_max), printed by the RC.
+                "scale_max": criterion.scale_max if leaf else None,
                 "depth": depth,
                 "article": articles.get(criterion.tender_clause_id),
                 "tender_clause": criterion.tender_clause_id,
             }
         )
     return rows
+
+
+def scoring_method_for_document(tender, criteria) -> dict:
+    """The texts of the scoring method the RC prints (scoring/wording.py), for the document's `criteria` rows."""
+    price = next((row for row in criteria if row.get("kind") == rules.PRICE), None)
+    price_weight = None
+    if price is not None:
+        price_weight = price.get("rounded_global_weight") or price.get("applied_global_weight")
+    return wording.scoring_method(
+        price_formula=tender.price_formula,
+        price_weight=price_weight,
+        tie_break=tender.tie_break,
+        scales=[row["scale_max"] for row in criteria if row.get("scale_max")],
+        language=tender.language or "fr",
+    )
 
 
 def state_of(tender) -> EvaluationState:

@@ -5,12 +5,16 @@ Filled in the other apps' `AppConfig.ready()`:
   that the criteria weights add up);
 - criteria providers: `provider(tender, articles) -> [row]` adds the award criteria rows to the plain
   TenderDocument (docs/RENDERING.md); without one the document has no criteria;
+- scoring method providers: `provider(tender, criteria) -> dict | None` gives the texts of the scoring
+  method the RC prints (scale, conversion into points, price formula, tie-break: scoring/wording.py),
+  written once by the app that applies them; the first provider that answers wins;
 - publish panels: `panel(request, tender) -> {name: value}` merged into the publish page's context,
   and the panel's template included above the confirmation (scoring's market check).
 """
 
 _publish_checks = []
 _criteria_providers = []
+_scoring_method_providers = []
 _publish_panels = []  # [(panel, template)]
 
 
@@ -31,6 +35,20 @@ def register_criteria_provider(provider):
 def criteria_rows(tender, articles):
     """Every provider's rows, in registration order."""
     return [row for provider in _criteria_providers for row in provider(tender, articles)]
+
+
+def register_scoring_method_provider(provider):
+    if provider not in _scoring_method_providers:
+        _scoring_method_providers.append(provider)
+
+
+def scoring_method(tender, criteria):
+    """The first registered provider's texts of the scoring method for `criteria` (the document's rows), or None."""
+    for provider in _scoring_method_providers:
+        method = provider(tender, criteria)
+        if method:
+            return method
+    return None
 
 
 def register_publish_panel(panel, template):

@@ -265,3 +265,101 @@ def cross_references(text, numbers, *, word="article", keep_unknown=True):
         return lead + refs
 
     return _CHAIN.sub(chain, text)
+
+
+# Demonstration scenario ----------------------------------------------------------------------
+
+# An RC clause asks for a demonstration when it declares its length or says so in its text; the
+# scenario is then generated in the RC itself, never left to an annex that does not exist.
+DEMONSTRATION_PARAMETERS = ("duree_demonstration_heures", "demonstration_hours")
+# The requiring article lists the steps itself (a Markdown list: "- …", "* …" or "1. …").
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+] |\d+[.)] )", re.MULTILINE)
+_DEMONSTRATION_REQUIRED = re.compile(r"sc[ée]nario de d[ée]monstration|demonstration scenario", re.IGNORECASE)
+# A grid level that relies on the demonstration session ("montré lors de la démonstration prévue au
+# règlement"), not one that merely speaks of a proof ("plateforme de démonstration", "démonstration fournie").
+_DEMONSTRATION = re.compile(
+    r"(?:lors de|pendant|au cours de) la d[ée]monstration|d[ée]monstration prévue"
+    r"|(?:during|at|in) the demonstration|demonstration (?:provided for|set out|described)",
+    re.IGNORECASE,
+)
+# What the requiring article cites: `{{ ref:key }}` (unresolved or shown as "[ref:key]") or "article 1.4".
+_CITED_KEY = re.compile(r"ref:\s*([A-Za-z0-9][A-Za-z0-9_-]*)")
+_CITED_NUMBER = re.compile(r"\barticles?\s+(\d+\.\d+)", re.IGNORECASE)
+
+
+def demonstration_scenario(sections, criteria, language="fr"):
+    """The demonstration scenario the RC prints, or None when no RC article requires one.
+
+    {"required_by": [article numbers], "hours": value or None, "described": bool, "steps": [{"number",
+    "criterion", "criterion_name", "article", "title", "appreciation", "levels": [{"score", "description"}]}]}.
+    `described`: the requiring article lists the demonstration's steps itself (a list in its text); the RC
+    then prints no second scenario, only which sub-criteria the demonstration scores (`steps`: those whose
+    article the requiring text cites or whose grid levels rely on the session; None when none does, the
+    article saying everything). Otherwise the
+    scenario is generated: one step per such sub-criterion, in the criteria's order, or every scored
+    sub-criterion with an article when none relies on it. Pure: reads the plain document's sections and criteria.
+    """
+    articles = {article["number"]: article for section in sections for article in section.get("articles", [])}
+    requiring = [
+        article
+        for article in articles.values()
+        if article.get("destination") == RC
+        and (
+            any(name in (article.get("values") or {}) for name in DEMONSTRATION_PARAMETERS)
+            or _DEMONSTRATION_REQUIRED.search(article.get("body_text") or "")
+        )
+    ]
+    if not requiring:
+        return None
+    hours = next(
+        (
+            article["values"][name]
+            for article in requiring
+            for name in DEMONSTRATION_PARAMETERS
+            if (article.get("values") or {}).get(name) not in (None, "")
+        ),
+        None,
+    )
+    described = any(
+        _LIST_ITEM.search(article.get("body_markdown") or article.get("body_text") or "") for article in requiring
+    )
+    # The articles the requiring text cites (its steps name them): scored at the demonstration too.
+    cited_text = "\n".join(article.get("body_markdown") or article.get("body_text") or "" for article in requiring)
+    cited_keys = set(_CITED_KEY.findall(cited_text))
+    cited = set(_CITED_NUMBER.findall(cited_text)) | {
+        article["number"] for article in articles.values() if article.get("key") in cited_keys
+    }
+    candidates = []
+    for row in criteria:
+        article = articles.get(row.get("article"))
+        if row.get("kind") != "scored" or article is None or article.get("destination") == RC:
+            continue
+        mentioned = [
+            {"score": level.get("score"), "description": level["description"]}
+            for level in article.get("rubric") or []
+            if level.get("description") and _DEMONSTRATION.search(level["description"])
+        ]
+        appreciation = article.get("appreciation") or ""
+        candidates.append((row, article, mentioned, appreciation))
+    relevant = [c for c in candidates if c[2] or c[1]["number"] in cited]
+    if described and not relevant:
+        return None
+    steps = []
+    for index, (row, article, mentioned, appreciation) in enumerate(relevant or candidates, start=1):
+        steps.append(
+            {
+                "number": index,
+                "criterion": row.get("number"),
+                "criterion_name": row.get("name"),
+                "article": article["number"],
+                "title": article.get("title", ""),
+                "appreciation": appreciation,
+                "levels": sorted(mentioned, key=lambda level: -(level.get("score") or 0)),
+            }
+        )
+    return {
+        "required_by": [article["number"] for article in requiring],
+        "hours": hours,
+        "described": described,
+        "steps": steps,
+    }

@@ -78,7 +78,9 @@ def _criteria(tender, articles):
         criteria.append(row)
     rounded = pieces.rounded_global_weights(criteria)
     for index, row in enumerate(criteria):
-        row["rounded_global_weight"] = f"{rounded[index]:.2f}" if index in rounded else None
+        # The provider's applied share when it gives one (printed = applied), else rounded here.
+        applied = row.pop("applied_global_weight", None)
+        row["rounded_global_weight"] = applied or (f"{rounded[index]:.2f}" if index in rounded else None)
     return criteria, weights
 
 
@@ -192,6 +194,19 @@ def _article(tender_clause, tender, number, weight, language, keys):
         "references_legal": legal,
         "references_informative": informative,
         "derogations": [str(article) for article in version.derogations or []],
+        # Scored clauses: the grid annexed to the RC and what is appreciated beyond the minimum (RC, annex).
+        "scale_max": version.scale_max,
+        "rubric": [
+            {
+                "score": level.get("score"),
+                "description": pieces.markdown_plain(pieces.cross_references(level.get("description") or "", keys)),
+            }
+            for level in version.rubric or []
+            if isinstance(level, dict)
+        ],
+        "appreciation": pieces.markdown_plain(
+            fill_text(pieces.cross_references(version.appreciation or "", keys), shown, language)
+        ),
     }
 
 
@@ -299,6 +314,9 @@ def tender_document(tender) -> dict:
         )
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
+        # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.
+        doc["scoring_method"] = hooks.scoring_method(tender, criteria)
+        doc["demonstration"] = pieces.demonstration_scenario(sections, criteria, language)
     # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.
     doc = strip_forbidden_characters_deep(doc)
     doc["inputs_digest"] = inputs_digest(doc)

@@ -927,8 +927,8 @@ def render_rc_docx(doc):
                 gettext(
                     "Les offres régulières, acceptables et appropriées sont classées selon les critères et "
                     "sous-critères pondérés ci-dessous (articles R2152-11 et R2152-12 du code de la commande "
-                    "publique). Le poids de chaque sous-critère dans la note finale est donné à deux décimales ; "
-                    "ces poids s'additionnent exactement."
+                    "publique). Le poids de chaque critère dans la note finale est celui qu'applique la notation, "
+                    "sans arrondi : deux décimales, davantage lorsqu'il en a ; ces poids s'additionnent exactement."
                 )
             )
             rows = rc["rows"]
@@ -953,18 +953,32 @@ def render_rc_docx(doc):
                     for row in rows
                 ]
                 + [["", gettext("Total"), "", "", rc["total_display"], ""]],
-                widths=(0.08, 0.4, 0.14, 0.14, 0.14, 0.1),
+                widths=(0.07, 0.31, 0.22, 0.145, 0.145, 0.11),
                 indents=[int(row.get("depth") or 0) for row in rows] + [0],
                 bold_rows={index for index, row in enumerate(rows) if not row.get("depth")} | {len(rows)},
             )
         else:
             builder.paragraph(gettext("Les critères d'attribution ne sont pas encore définis."))
-        builder.heading(gettext("Notation du prix"), 2)
-        builder.paragraph(rc["price"]["words"])
-        builder.paragraph(f"{gettext('Note prix')} = {rc['price']['symbols']}", "No Spacing")
-        builder.paragraph(rc["price"]["legend"])
-        builder.heading(gettext("Offres à égalité"), 2)
-        builder.paragraph(rc["tie_break"])
+        builder.heading(gettext("Prix comparé"), 2)
+        builder.paragraph(rc["price_basis"])
+        method = rc["method"]
+        if method:
+            builder.heading(gettext("Méthode de notation"), 2)
+            grid_note = gettext(
+                "Les niveaux de notation de chaque sous-critère rattaché à un article figurent dans la grille "
+                "annexée au présent règlement (annexe « Grille de notation »)."
+            )
+            builder.paragraph(f"{method['scale']} {grid_note}" if rc["grid"] else method["scale"])
+            builder.paragraph(method["score"])
+            builder.paragraph(method["conversion"])
+            builder.paragraph(method["conversion_symbols"], "No Spacing")
+            builder.paragraph(method["precision"])
+            builder.heading(gettext("Notation du prix"), 2)
+            builder.paragraph(rc["price"]["words"])
+            builder.paragraph(f"{gettext('Note prix')} = {rc['price']['symbols']}", "No Spacing")
+            builder.paragraph(rc["price"]["legend"])
+            builder.heading(gettext("Offres à égalité"), 2)
+            builder.paragraph(rc["tie_break"])
         builder.heading(gettext("Exigences éliminatoires"), 1)
         builder.paragraph(
             gettext(
@@ -980,12 +994,141 @@ def render_rc_docx(doc):
             suffix = f" ({gettext('article')} {row['article']})" if row.get("article") else ""
             builder.paragraph(f"{row['number']} — {row['name']}{suffix}", "List Bullet")
         articles = piece_articles(doc, "rc")
+        demonstration = rc["demonstration"]
         if articles:
-            builder.heading(gettext("Pièces à fournir et démonstrations"), 1)
+            builder.heading(
+                gettext("Pièces à fournir et démonstrations") if demonstration else gettext("Pièces à fournir"), 1
+            )
             for article in articles:
                 _article(builder, article, badge=False)
+        if demonstration:
+            _rc_demonstration(builder, rc)
+        if rc["grid"]:
+            _rc_grid(builder, rc["grid"])
         _traceability(builder, doc, articles)
         return builder.to_bytes()
+
+
+def _rc_demonstration(builder, rc):
+    """The demonstration scenario an RC article requires, generated in the RC itself."""
+    demonstration = rc["demonstration"]
+    if demonstration.get("described"):
+        _rc_demonstration_scoring(builder, rc)
+        return
+    builder.heading(gettext("Scénario de démonstration"), 1)
+    if demonstration.get("hours"):
+        intro = gettext(
+            "Le présent scénario est celui de la démonstration que prévoit l'article %(articles)s. Il est le même "
+            "pour chaque candidat : mêmes étapes, dans le même ordre, en une séance de %(hours)s heures, sur des "
+            "données fictives, sans aucune donnée réelle de patient."
+        ) % {"articles": rc["demonstration_articles"], "hours": demonstration["hours"]}
+    else:
+        intro = gettext(
+            "Le présent scénario est celui de la démonstration que prévoit l'article %(articles)s. Il est le même "
+            "pour chaque candidat : mêmes étapes, dans le même ordre, sur des données fictives, sans aucune donnée "
+            "réelle de patient."
+        ) % {"articles": rc["demonstration_articles"]}
+    builder.paragraph(intro)
+    builder.paragraph(
+        gettext(
+            "Chaque étape ne sert qu'à noter le sous-critère qu'elle indique, selon sa grille ; ce qui n'est pas "
+            "montré pendant l'étape ne peut justifier un niveau de la grille qui demande une démonstration."
+        )
+    )
+    if not demonstration["steps"]:
+        builder.paragraph(
+            gettext(
+                "Le candidat montre, sur les données fictives, le fonctionnement des exigences de l'annexe "
+                "technique, dans l'ordre de leurs articles."
+            )
+        )
+    for step in demonstration["steps"]:
+        title = gettext("Article %(article)s — %(title)s (sous-critère %(criterion)s)") % {
+            "article": step["article"],
+            "title": step["title"],
+            "criterion": step["criterion"],
+        }
+        paragraph = builder.add_paragraph()
+        builder.add_run(paragraph, f"{gettext('Étape')} {step['number']} — {title}", bold=True)
+        builder.add_run(
+            paragraph,
+            gettext(" : le candidat montre, sur les données fictives, comment sa solution satisfait cet article."),
+        )
+        _step_details(builder, step)
+
+
+def _step_details(builder, step):
+    if step["appreciation"]:
+        builder.paragraph(step["appreciation"], label=gettext("Éléments d'appréciation :") + " ")
+    for level in step["levels"]:
+        builder.paragraph(
+            f"{gettext('Note %(score)s :') % {'score': level['score']}} {level['description']}", "List Bullet"
+        )
+
+
+def _rc_demonstration_scoring(builder, rc):
+    """The RC article describes the demonstration's steps itself: only which sub-criteria it scores."""
+    builder.heading(gettext("Sous-critères notés lors de la démonstration"), 1)
+    builder.paragraph(
+        gettext(
+            "Le scénario de la démonstration est celui que décrit l'article %(articles)s, le même pour chaque "
+            "candidat. Ce qui y est montré sert à noter les sous-critères suivants, selon les niveaux de leur "
+            "grille ; ce qui n'y est pas montré ne peut justifier un niveau de la grille qui demande une "
+            "démonstration."
+        )
+        % {"articles": rc["demonstration_articles"]}
+    )
+    for step in rc["demonstration"]["steps"]:
+        label = (
+            gettext("Sous-critère %(number)s — %(name)s (article %(article)s)")
+            if step["title"] == step["criterion_name"]
+            else gettext("Sous-critère %(number)s — %(name)s (article %(article)s — %(title)s)")
+        )
+        builder.paragraph(
+            label
+            % {
+                "number": step["criterion"],
+                "name": step["criterion_name"],
+                "article": step["article"],
+                "title": step["title"],
+            },
+            bold=True,
+        )
+        _step_details(builder, step)
+
+
+def _rc_grid(builder, grid):
+    """The grid annexed to the RC: each scored sub-criterion's levels, with its appreciation."""
+    builder.heading(gettext("Annexe au règlement de la consultation — Grille de notation"), 1, page_break_before=True)
+    builder.paragraph(
+        gettext(
+            "Pour chaque sous-critère rattaché à un article, les niveaux ci-dessous disent quelle note reçoit une "
+            "offre. Tout niveau suppose le respect de l'exigence minimale de l'article, qui s'impose à toute offre ; "
+            "les éléments d'appréciation disent ce qui est apprécié au-delà, sans valeur contractuelle."
+        )
+    )
+    for entry in grid:
+        builder.heading(
+            gettext("Sous-critère %(number)s — %(name)s") % {"number": entry["number"], "name": entry["name"]}, 2
+        )
+        builder.paragraph(
+            gettext("Article %(article)s — %(title)s ; note de 0 à %(max)s ; poids dans la note finale : %(weight)s.")
+            % {
+                "article": entry["article"],
+                "title": entry["title"],
+                "max": entry["scale_max"],
+                "weight": entry["weight_display"],
+            }
+        )
+        if entry["appreciation"]:
+            builder.paragraph(gettext("Éléments d'appréciation (sans valeur contractuelle)"), bold=True)
+            builder.paragraph(entry["appreciation"])
+        if entry["levels"]:
+            builder.table(
+                [gettext("Note"), gettext("Niveau de l'offre")],
+                [[str(level["score"]), level["description"]] for level in entry["levels"]],
+                widths=(0.1, 0.9),
+            )
 
 
 def render_piece_docx(doc, piece):

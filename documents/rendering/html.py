@@ -9,6 +9,8 @@ safe; every other value is auto-escaped by the template engine.
 dates are written by organizations.formatting, in the document's language.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.utils import translation
@@ -147,82 +149,112 @@ def derogations_article_number(doc):
     return f"C{len(piece_articles(doc, 'ccap')) + 1}"
 
 
-def price_formula_text(formula, price_weight, language="fr"):
-    """{"words", "symbols", "legend"}: how the price is scored (API.md's three formulas)."""
-    points = format_percent(price_weight, 2, trim=False, language=language) if price_weight is not None else "N"
-    legend = gettext(
-        "P : prix de l'offre notée (HT) ; P_min et P_max : prix le plus bas et le plus élevé des offres "
-        "régulières, acceptables et appropriées ; N : pondération du critère prix (%(points)s)."
-    ) % {"points": points}
-    if formula == "linear":
-        words = gettext(
-            "La note prix diminue linéairement avec l'écart relatif au prix le plus bas : l'offre la moins "
-            "chère obtient la totalité des points, une offre deux fois plus chère ou plus n'en obtient aucun."
-        )
-        symbols = "N × max(0 ; 1 − (P − P_min) / P_min)"
-    elif formula == "range":
-        words = gettext(
-            "La note prix dépend de la place de l'offre entre le prix le plus élevé et le prix le plus bas : "
-            "l'offre la moins chère obtient la totalité des points, la plus chère aucun ; si tous les prix "
-            "sont égaux, chaque offre obtient la totalité des points."
-        )
-        symbols = "N × (P_max − P) / (P_max − P_min)"
+def weight_places(value):
+    """Decimals to print a weight with: two, or more when the applied weight has them (never rounded)."""
+    try:
+        exponent = Decimal(str(value)).normalize().as_tuple().exponent
+    except (InvalidOperation, TypeError, ValueError):
+        return 2
+    return max(2, -exponent) if isinstance(exponent, int) else 2
+
+
+def price_basis_text(doc):
+    """The RC's « Prix comparé » paragraph: the amount the price criterion compares (doc["price"] when the
+    tender states it, else the total excluding VAT of the price schedule over the contract's duration)."""
+    price = doc.get("price") or {}
+    basis = str(price.get("basis") or "").strip()
+    if basis:
+        text = basis
+    elif price.get("duration_months"):
+        text = gettext(
+            "Le prix comparé est le montant total hors TVA du bordereau des prix, toutes lignes comprises, "
+            "sur la durée du marché, soit %(months)s mois."
+        ) % {"months": price["duration_months"]}
     else:
-        words = gettext(
-            "La note prix est proportionnelle au rapport entre le prix le plus bas et le prix de l'offre : "
-            "l'offre la moins chère obtient la totalité des points."
+        text = gettext(
+            "Le prix comparé est le montant total hors TVA du bordereau des prix, toutes lignes comprises, "
+            "sur toute la durée du marché."
         )
-        symbols = "N × P_min / P"
-    return {"words": words, "symbols": symbols, "legend": legend}
+    label = str(price.get("total_label") or "").strip()
+    if label:
+        text += " " + gettext("Ce montant est celui de la ligne « %(label)s » du bordereau des prix.") % {
+            "label": label
+        }
+    return text
 
 
-def tie_break_text(rule):
-    """How the RC announces the tender's tie-break (tenders.TieBreak), applied by scoring to the award."""
-    if rule == "price":
-        return gettext(
-            "Lorsque deux offres ou plus sont classées premières à égalité de note globale, l'offre de prix "
-            "le plus bas est retenue ; si leurs prix sont égaux, celle qui a la meilleure note technique "
-            "(points des critères autres que le prix)."
+def scoring_grid(doc, rows):
+    """The grid annexed to the RC: one entry per scored sub-criterion linked to an article of the tender,
+    with the article's rubric levels (highest score first) and its appreciation."""
+    articles = {a["number"]: a for section in doc.get("sections", []) for a in section.get("articles", [])}
+    grid = []
+    for row in rows:
+        article = articles.get(row.get("article"))
+        if row.get("kind") != "scored" or article is None or not (article.get("rubric") or article.get("appreciation")):
+            continue
+        levels = sorted(
+            (level for level in article.get("rubric") or [] if level.get("description")),
+            key=lambda level: -(level.get("score") or 0),
         )
-    return gettext(
-        "Lorsque deux offres ou plus sont classées premières à égalité de note globale, l'offre qui a la "
-        "meilleure note technique (points des critères autres que le prix) est retenue ; si leurs notes "
-        "techniques sont égales, celle dont le prix est le plus bas."
-    )
+        grid.append(
+            {
+                "number": row["number"],
+                "name": row["name"],
+                "weight_display": row["global_weight_display"],
+                "scale_max": row.get("scale_max") or article.get("scale_max"),
+                "article": article["number"],
+                "title": article.get("title", ""),
+                "appreciation": article.get("appreciation") or "",
+                "levels": [{"score": level.get("score"), "description": level["description"]} for level in levels],
+            }
+        )
+    return grid
 
 
 def rc_criteria(doc):
-    """Criteria rows for the RC with weights shown to 2 decimals, and the total of the top level."""
+    """Criteria rows for the RC with the weights applied (two decimals, more only when the applied weight
+    has them), the total of the top level, the scoring method's texts (scoring's, in doc["scoring_method"]),
+    the price basis, the grid annexed and the demonstration scenario when an RC article requires one."""
     language = doc.get("language", "fr")
-    rows, total = [], 0
+    rows, total, total_places = [], Decimal(0), 2
     for criterion in doc.get("criteria", []):
-        # Rounded by the largest-remainder method upstream (tenders); a bare document shows its own.
+        # The applied weight (scoring's provider), else rounded upstream; a bare document shows its own.
         rounded = criterion.get("rounded_global_weight", criterion.get("global_weight"))
         weighted = criterion.get("weight") is not None
+        places = weight_places(rounded)
+        kind = kind_label(criterion.get("kind"))
+        if criterion.get("scale_max"):
+            kind = gettext("%(kind)s, de 0 à %(max)s") % {"kind": kind, "max": criterion["scale_max"]}
         rows.append(
             {
                 **criterion,
                 "depth_class": min(int(criterion.get("depth") or 0), MAX_DEPTH_CLASS),
-                "kind_label": kind_label(criterion.get("kind")),
+                "kind_label": kind,
                 "weight_display": format_percent(criterion["weight"], 2, trim=False, language=language)
                 if weighted
                 else "—",
-                "global_weight_display": format_percent(rounded, 2, trim=False, language=language)
+                "global_weight_display": format_percent(rounded, places, trim=False, language=language)
                 if rounded is not None
                 else "—",
                 "article_anchor": "",
             }
         )
         if rounded is not None and not criterion.get("depth"):
-            total += float(rounded) * 100
-    price = next((c for c in doc.get("criteria", []) if c.get("kind") == "price"), None)
-    price_weight = price.get("rounded_global_weight") if price else None
+            total += Decimal(str(rounded))
+            total_places = max(total_places, places)
+    method = doc.get("scoring_method") or None
+    demonstration = doc.get("demonstration") or None
     return {
         "rows": rows,
-        "total_display": format_percent(round(total) / 100, 2, trim=False, language=language),
+        "total_display": format_percent(total, total_places, trim=False, language=language),
         "eliminatory": [row for row in rows if row.get("kind") == "eliminatory"],
-        "price": price_formula_text(doc.get("price_formula"), price_weight, language),
-        "tie_break": tie_break_text(doc.get("tie_break")),
+        "method": method,
+        "price": method["price"] if method else None,
+        "tie_break": method["tie_break"] if method else "",
+        "price_basis": price_basis_text(doc),
+        "grid": scoring_grid(doc, rows),
+        "demonstration": demonstration,
+        "demonstration_articles": ", ".join(demonstration["required_by"]) if demonstration else "",
     }
 
 

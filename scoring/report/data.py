@@ -272,6 +272,7 @@ def report_document(tender) -> dict:
             "provisional": outcome.provisional,
             "blocking": outcome.blocking,
             "tie_break": outcome.tie,
+            "tie_break_rule": tender.tie_break,
             "value": value,
             "value_ttc": _ttc(value, vat_rate),
             "awarded_value": awardee["price"] if awardee else None,

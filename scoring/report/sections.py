@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from organizations.formatting import format_date_words, format_money, format_number, format_percent, is_french
 
+from .. import wording
 from . import chart
 
 QUALIFICATION_ARTICLES = {
@@ -102,7 +103,14 @@ def qualification_text(elimination):
 
 
 def price_formula_text(doc, f) -> list[dict]:
-    blocks = [paragraph(_("Formule de notation du prix : %(formula)s.") % {"formula": doc["price_formula_label"]})]
+    # The same words as the RC announced (scoring/wording.py, written once).
+    share = next((c["global_weight"] for c in doc["criteria"] if c["kind"] == "price"), None)
+    announced = wording.price_formula_text(doc["price_formula"], share, f.language)
+    blocks = [
+        paragraph(_("Formule de notation du prix : %(formula)s.") % {"formula": doc["price_formula_label"]}),
+        paragraph(announced["words"]),
+        paragraph(f"{_('Note prix')} = {announced['symbols']}"),
+    ]
     if doc["price_formula"] != "range":
         return blocks
     running = [b for b in doc["bids"] if b["status"] in ("eligible", "undecided") and b["price"]]
@@ -260,6 +268,10 @@ def report_sections(doc) -> list[dict]:
                             "Les points sont affichés arrondis au centième ; le classement compare les totaux "
                             "calculés à six décimales, et des totaux égaux partagent un rang."
                         )
+                    ),
+                    paragraph(
+                        _("Règle annoncée pour les offres à égalité : %(rule)s")
+                        % {"rule": wording.tie_break_text(doc.get("tie_break_rule"), f.language)}
                     ),
                     *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
                     {

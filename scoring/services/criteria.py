@@ -215,7 +215,8 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
         )
         created.append(parent)
         position += 1
-        weights = rules.normalise_weights([tc.version.default_weight or 1 for tc in scored])
+        # Rounded so that each sub-criterion's weight in the final mark is whole cents: printed = applied.
+        weights = rules.exact_share_weights([tc.version.default_weight or 1 for tc in scored], technical_weight)
         for index, (tc, weight) in enumerate(zip(scored, weights, strict=True), start=1):
             created.append(
                 Criterion.objects.create(

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 
 from clause_library.models import Clause
@@ -143,7 +145,14 @@ def test_it_builds_the_default_tree_from_the_clauses(api, buyer, tender, library
     assert rows["Valeur technique"]["weight"] == 70.0 and rows["Prix"]["weight"] == 30.0
     technical = rows["Valeur technique"]["id"]
     children = [rows[name] for name in ("API FHIR", "Bulk FHIR", "Documentation")]
-    assert [c["weight"] for c in children] == [33.34, 33.33, 33.33]  # rounded to sum exactly 100
+    # Rounded to sum exactly 100 and so that each weight in the final mark is whole cents (70 × 33.4 % =
+    # 23.38 %): the RC prints the weights scoring applies (issue 22, item 5).
+    assert [c["weight"] for c in children] == [33.4, 33.3, 33.3]
+    assert [Decimal(str(c["weight"])) * 70 / 100 for c in children] == [
+        Decimal("23.38"),
+        Decimal("23.31"),
+        Decimal("23.31"),
+    ]
     assert all(c["parent"] == technical for c in children)
     assert [c["tender_clause"] for c in children] == [api_clause.pk, bulk.pk, doc.pk]
     assert rows["Hébergement HDS"]["kind"] == "eliminatory" and rows["Hébergement HDS"]["weight"] is None

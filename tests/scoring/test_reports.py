@@ -7,8 +7,10 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from documents import registry
 from documents.models import Document
 from documents.services import RenderError
+from scoring import wording
 from scoring.models import EliminatoryDecision, Score
 from scoring.report import chart, data, sections
 
@@ -237,3 +239,26 @@ def test_the_low_offer_gap_is_said_the_right_way_round():
     above = _low_offer_gap(F("fr"), {"gap_percent": Decimal("-25"), "mean_of_others": Decimal("100000")})
     assert "sous la moyenne" in below and "25" in below and "-" not in below.split("sous")[0]
     assert "au-dessus de la moyenne" in above and "-25" not in above and "−25" not in above
+
+
+class NoProgress:
+    def __call__(self, value):
+        pass
+
+    def scaled(self, low, high):
+        return self
+
+
+def test_the_report_and_the_rc_share_the_price_formula_and_tie_break_wording(decided, texts):
+    """Written once in scoring/wording.py: the report repeats what the RC announced (issue 22, item 10)."""
+    tender = decided.tender
+    price_weight = next(c.weight for c in decided.tender.criteria.all() if c.kind == "price")
+    price = wording.price_formula_text(tender.price_formula, price_weight, "fr")
+    rule = wording.tie_break_text(tender.tie_break, "fr")
+    rc = Document.objects.create(tender=tender, kind="rc", format="pdf")
+    data = registry.builder_for("rc", "pdf")(rc, NoProgress())[0]
+    rc_text = flat("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages))
+    for content in (texts["pdf"], texts["docx"], rc_text):
+        assert flat(price["words"]) in content
+        assert f"Note prix = {price['symbols']}" in content
+        assert flat(rule) in content

@@ -11,6 +11,7 @@ from documents.rendering.html import (
     render_tender_html,
     render_tender_preview_fragment,
 )
+from scoring import wording
 
 CATEGORIES = [
     ("api_access", "Accès par API (FHIR, SMART on FHIR)"),
@@ -90,6 +91,10 @@ def build_document(language="fr"):
         "inputs_digest": "ab" * 32,
         "price_formula": "proportional",
         "price_formula_label": "Proportionnelle : P_min / P",
+        # What scoring's provider adds (tenders/hooks.py): the scoring method's texts, worded once.
+        "scoring_method": wording.scoring_method(
+            price_formula="proportional", price_weight="40.00", tie_break="technical", scales=[5], language=language
+        ),
         "sections": sections,
         "criteria": [
             {

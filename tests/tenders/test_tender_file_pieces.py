@@ -257,13 +257,15 @@ def test_the_rc_lists_every_criterion_with_weights_adding_up_to_exactly_100(file
     rows, total = rc_weights(build(file_tender, "rc", "docx")[0])
     assert [row[1] for row in rows] == CRITERIA
     weights = {row[1]: row[4] for row in rows}
-    assert all(re.fullmatch(r"\d+,\d\d\u00a0%", weights[name]) for name in CRITERIA[:-1])  # 2 decimals
+    # Two decimals, more only when the weight applied has them (printed = applied, issue 22 item 5).
+    assert all(re.fullmatch(r"\d+,\d\d\d*\u00a0%", weights[name]) for name in CRITERIA[:-1])
+    assert weights["Valeur technique"] == "60,00\u00a0%" and weights["Interopérabilité"] == "19,998\u00a0%"
     assert weights["API FHIR ouverte"] == "—"  # eliminatory: no weight
     top = [as_decimal(weights[name]) for name in ("Valeur technique", "Délais", "Prix")]
     assert sum(top) == Decimal("100.00")
     assert total[4] == "100,00\u00a0%"
     assert sum(as_decimal(weights[f"Délai {i}"]) for i in (1, 2, 3)) == as_decimal(weights["Délais"])
-    assert [weights[f"Délai {i}"] for i in (1, 2, 3)] == ["3,33\u00a0%", "3,33\u00a0%", "3,34\u00a0%"]
+    assert [weights[f"Délai {i}"] for i in (1, 2, 3)] == ["3,333\u00a0%", "3,333\u00a0%", "3,334\u00a0%"]
     children = ("Interopérabilité", "Organisation du projet", "Support")
     assert sum(as_decimal(weights[name]) for name in children) == Decimal("60.00")
     assert as_decimal(weights["API et sécurité"]) + as_decimal(weights["Documentation"]) == as_decimal(
