@@ -22,10 +22,12 @@ SIRET with its Luhn key, dates, e-mail, required candidate cells) and reports ev
 "Partiel" on an eliminatory requirement, parameter types) is the importer's job (scoring/questionnaire.py).
 """
 
+import codecs
 import datetime
 import io
 import re
 import zipfile
+import zlib
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -56,6 +58,8 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
 MAX_ROWS = 5000
+# Cells the worksheets of an imported form may declare: the form has a few per requirement.
+MAX_CELLS = 200_000
 MAX_CELL_CHARS = 32767  # Excel's own limit per cell
 COMPLIANCE = {"fr": ("Oui", "Non", "Partiel"), "en": ("Yes", "No", "Partial")}
 # Any accepted spelling → the canonical French value we return.
@@ -491,29 +495,73 @@ def _check_archive(data, max_bytes):
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, OSError):
         raise QuestionnaireError(None, None, gettext("Ce n'est pas un classeur Excel (.xlsx)."))
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ENTRIES:
-            raise QuestionnaireError(None, None, gettext("Le classeur contient trop de fichiers internes."))
-        if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED:
-            raise QuestionnaireError(None, None, gettext("Le classeur décompressé est trop volumineux."))
-        names = {entry.filename.lower() for entry in entries}
-        if any(name.endswith("vbaproject.bin") for name in names):
-            raise QuestionnaireError(None, None, gettext("Les classeurs contenant des macros sont refusés."))
-        if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
-            raise QuestionnaireError(None, None, gettext("Ce n'est pas un classeur Excel (.xlsx)."))
-        content_types = archive.read("[Content_Types].xml")
-        if b"macroEnabled" in content_types or b"vbaProject" in content_types:
-            raise QuestionnaireError(None, None, gettext("Les classeurs contenant des macros sont refusés."))
-        # OOXML parts never carry a DTD; refusing one outright adds a layer to defusedxml
-        # (openpyxl parses some parts with lxml, which only declines to resolve entities).
-        for entry in entries:
-            if entry.filename.lower().endswith((".xml", ".rels", ".vml")):
-                content = archive.read(entry)
-                if b"<!DOCTYPE" in content or b"<!ENTITY" in content:
-                    raise QuestionnaireError(
-                        None, None, gettext("Le classeur contient des déclarations XML interdites.")
-                    )
+    try:
+        with archive:
+            _check_parts(archive)
+    except QuestionnaireError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
+        # A damaged entry (bad CRC, truncated stream), an unsupported compression or an encrypted part.
+        raise QuestionnaireError(None, None, gettext("Le classeur est illisible ou endommagé."))
+
+
+def _check_parts(archive):
+    entries = archive.infolist()
+    if len(entries) > MAX_ENTRIES:
+        raise QuestionnaireError(None, None, gettext("Le classeur contient trop de fichiers internes."))
+    if sum(entry.file_size for entry in entries) > MAX_UNCOMPRESSED:
+        raise QuestionnaireError(None, None, gettext("Le classeur décompressé est trop volumineux."))
+    names = {entry.filename.lower() for entry in entries}
+    if any(name.endswith("vbaproject.bin") for name in names):
+        raise QuestionnaireError(None, None, gettext("Les classeurs contenant des macros sont refusés."))
+    if "[content_types].xml" not in names or "xl/workbook.xml" not in names:
+        raise QuestionnaireError(None, None, gettext("Ce n'est pas un classeur Excel (.xlsx)."))
+    content_types = archive.read("[Content_Types].xml")
+    if b"macroEnabled" in content_types or b"vbaProject" in content_types:
+        raise QuestionnaireError(None, None, gettext("Les classeurs contenant des macros sont refusés."))
+    cells = 0
+    for entry in entries:
+        name = entry.filename.lower()
+        if not name.endswith((".xml", ".rels", ".vml")):
+            continue
+        # OOXML parts never carry a DTD; refusing one outright adds a layer to defusedxml (openpyxl parses
+        # some parts with lxml, which only declines to resolve entities). Read as text in its own encoding:
+        # a UTF-16 or UTF-32 part would hide "<!DOCTYPE" from a byte search.
+        content = _xml_text(archive.read(entry))
+        if "<!DOCTYPE" in content or "<!ENTITY" in content:
+            raise QuestionnaireError(None, None, gettext("Le classeur contient des déclarations XML interdites."))
+        if name.startswith("xl/worksheets/"):
+            cells += content.count("<c ") + content.count("<c>") + content.count(":c ")
+            if cells > MAX_CELLS:
+                # Counted before openpyxl builds anything: a small file can declare millions of cells.
+                raise QuestionnaireError(
+                    None,
+                    None,
+                    gettext("Le classeur contient trop de cellules (%(max)s au plus) : utilisez le formulaire fourni.")
+                    % {"max": MAX_CELLS},
+                )
+
+
+def _xml_text(content):
+    """An XML part's text, decoded by its byte-order mark or its NUL pattern (UTF-8 otherwise, lenient)."""
+    for bom, encoding in (
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if content.startswith(bom):
+            return content.decode(encoding, errors="replace")
+    head = content[:4]
+    if head.startswith(b"<\x00\x00\x00"):
+        return content.decode("utf-32-le", errors="replace")
+    if head.startswith(b"\x00\x00\x00<"):
+        return content.decode("utf-32-be", errors="replace")
+    if head.startswith(b"<\x00"):
+        return content.decode("utf-16-le", errors="replace")
+    if head.startswith(b"\x00<"):
+        return content.decode("utf-16-be", errors="replace")
+    return content.decode("utf-8", errors="replace")
 
 
 def _text(value):
@@ -553,7 +601,7 @@ def _expected_headers(build):
 
 
 def _header(workbook, name):
-    return [_text(value) for value in (next(workbook[name].iter_rows(values_only=True), None) or ())]
+    return [_text(value) for value in (next(workbook[name].iter_rows(values_only=True, max_col=30), None) or ())]
 
 
 def _rows(workbook, name, build, errors, *, former=None):
@@ -562,7 +610,8 @@ def _rows(workbook, name, build, errors, *, former=None):
     sheet = workbook[name]
     expected = _expected_headers(build) + (_expected_headers(former) if former else [])
     width = len(expected[0])
-    rows = sheet.iter_rows(values_only=True)
+    # Bounded by the form's width and row limit: a sheet may declare a huge area it never fills.
+    rows = sheet.iter_rows(values_only=True, max_col=width, max_row=MAX_ROWS + 2)
     header = [_text(value) for value in (next(rows, None) or ())][:width]
     if header not in expected:
         errors.append(

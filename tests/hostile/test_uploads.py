@@ -169,3 +169,77 @@ def test_traversal_in_the_library_import_file_name_is_harmless(dataset_a, name, 
     assert not (tmp_path.parent / "clausier-evil.json").exists()
     media = settings.MEDIA_ROOT
     assert not media.exists() or not any("evil" in path.name or path.name == "passwd" for path in media.rglob("*"))
+
+
+# Bounded parsing (security round 3: F4, F11, I1) ------------------------------------------------------------
+
+
+def corrupt_crc(xlsx, part="xl/worksheets/sheet3.xml"):
+    """The same archive with one byte of a stored part changed: its CRC no longer matches (BadZipFile on read)."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_STORED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, source.read(info))
+    data = bytearray(output.getvalue())
+    marker = data.find(b"MARKER")
+    assert marker > 0 and part
+    data[marker] = ord("X")
+    return bytes(data)
+
+
+def test_a_part_whose_checksum_is_wrong_is_a_400_not_a_500(lead_api, dataset_a, form):
+    before = answers(dataset_a.bid)
+    response = upload(lead_api, dataset_a.bid, corrupt_crc(form))
+    assert response.status_code == 400, response.content
+    assert "illisible" in json.dumps(response.json(), ensure_ascii=False)
+    assert answers(dataset_a.bid) == before
+
+
+def test_a_small_file_declaring_millions_of_cells_is_refused_before_the_sheet_is_built(lead_api, dataset_a, form):
+    empty_cells = b"".join(b'<row r="%d">' % r + b'<c r="A%d"/>' % r * 60 + b"</row>" for r in range(2, 5000))
+
+    def change(name, data):
+        if name.endswith("sheet3.xml"):
+            return data.replace(b"</sheetData>", empty_cells + b"</sheetData>")
+        return data
+
+    crafted = rewrite(form, change)
+    assert len(crafted) < 200 * 1024  # compresses to almost nothing
+    response = upload(lead_api, dataset_a.bid, crafted)
+    assert response.status_code == 400, response.content
+    assert "trop de cellules" in json.dumps(response.json(), ensure_ascii=False)
+
+
+def test_a_huge_declared_area_is_read_within_the_forms_width(dataset_a, form):
+    """A sheet may declare A1:XFD5000 and fill none of it: the reader stops at the form's columns and rows."""
+    from documents.rendering.xlsx import read_questionnaire_xlsx
+
+    def change(name, data):
+        if name.endswith(".xml") and b"<dimension " in data:
+            start = data.index(b"<dimension ")
+            end = data.index(b"/>", start) + 2
+            return data[:start] + b'<dimension ref="A1:XFD5000"/>' + data[end:]
+        return data
+
+    parsed = read_questionnaire_xlsx(rewrite(form, change))
+    assert any(row["answer"] == "MARKER" for row in parsed["requirements"])
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le"])
+def test_a_dtd_hidden_in_a_utf16_or_utf32_part_is_refused(lead_api, dataset_a, form, encoding):
+    boms = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-32-le": b"\xff\xfe\x00\x00"}
+
+    def change(name, data):
+        if name.endswith("sheet3.xml"):
+            text = data.decode("utf-8")
+            body = text.split("?>", 1)[1] if text.startswith("<?xml") else text
+            xml = '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>' + body
+            return boms[encoding] + xml.encode(encoding)
+        return data
+
+    before = answers(dataset_a.bid)
+    response = upload(lead_api, dataset_a.bid, rewrite(form, change))
+    assert response.status_code == 400, response.content
+    assert "déclarations XML interdites" in json.dumps(response.json(), ensure_ascii=False)
+    assert answers(dataset_a.bid) == before
