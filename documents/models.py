@@ -26,6 +26,8 @@ class Document(models.Model):
         DCE = "dce", _("Dossier de consultation complet (ZIP)")
         EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
         REJECTION_LETTERS = "rejection_letters", _("Lettres de rejet")
+        GDPR_ANNEX = "gdpr_annex", _("Annexe RGPD au CCAP")
+        BUYER_NOTE = "buyer_note", _("Note de l'acheteur")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -50,6 +52,8 @@ class Document(models.Model):
         "dce": ("zip",),
         "evaluation_report": ("pdf", "docx", "xlsx"),
         "rejection_letters": ("zip",),
+        "gdpr_annex": ("pdf", "docx"),
+        "buyer_note": ("pdf", "docx"),
     }
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs

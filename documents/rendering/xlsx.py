@@ -899,3 +899,27 @@ def render_price_schedule_xlsx(doc, *, progress=None):
     data = normalize_zip(buffer.getvalue(), doc["generated_on"])
     report(100)
     return data
+
+
+def workbook_text(data, *, skip_headers=()):
+    """The text of every cell of a generated workbook, one line per row ("a | b | c"), for the
+    document pipeline's guard (tenders/composition.py). A column whose header cell's text is in
+    `skip_headers` is left out below that header (an import key column, not printed prose)."""
+    workbook = load_workbook(io.BytesIO(data), read_only=False)
+    lines = []
+    for sheet in workbook.worksheets:
+        skipped = set()
+        for row in sheet.iter_rows():
+            cells = []
+            for cell in row:
+                if cell.value is None:
+                    continue
+                text = str(cell.value)
+                if text in skip_headers:
+                    skipped.add(cell.column)
+                    continue
+                if cell.column not in skipped:
+                    cells.append(text)
+            if cells:
+                lines.append(" | ".join(cells))
+    return "\n".join(lines)
