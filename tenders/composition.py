@@ -269,3 +269,22 @@ def ccap_annex(key, tags, destination):
     if destination != "ccap":
         return ""
     return "gdpr" if GDPR_ANNEX_TAG in (tags or []) or key in GDPR_ANNEX_KEYS else ""
+
+
+# Values that list clauses ----------------------------------------------------------------------
+
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;]|\bet\b|\band\b)\s*")
+
+
+def filter_clause_list(value, articles, library_keys, language="fr"):
+    """A text value that is a list of clause keys ("`a`, `b` et `c`"), filtered by the tender: the
+    clauses it holds become "article N", the others are left out. Any other value is returned as is
+    (a key quoted in a sentence is the cross-reference rules' business, and the guard's)."""
+    if not value or not library_keys:
+        return value
+    items = [item.strip().strip("`").strip() for item in _LIST_SEPARATOR.split(value.strip().rstrip("."))]
+    items = [item for item in items if item]
+    if not items or not all(item in library_keys for item in items):
+        return value
+    kept = [reference_text("ref", articles[item], language) for item in items if item in articles]
+    return ", ".join(kept)

@@ -108,7 +108,7 @@ def article_numbers(tender, clauses):
     )
 
 
-def _display_values(definitions, values, language, keys):
+def _display_values(definitions, values, language, keys, library_keys=()):
     """The values as the text prints them: typed dates in words ("26 mars 2029"), never ISO; clause
     keys quoted in a text value replaced by their article numbers (never a raw backtick)."""
     types = {d.get("name"): d.get("type") for d in definitions}
@@ -117,6 +117,8 @@ def _display_values(definitions, values, language, keys):
         if types.get(name) == "date" and value:
             value = format_date_words(value, language=language)
         elif isinstance(value, str):
+            # A value listing clauses ("`a`, `b`") keeps only those of this tender, as article numbers.
+            value = composition.filter_clause_list(value, keys, library_keys, language)
             value = pieces.cross_references(value, keys, keep_unknown=False)
         shown[name] = value
     return shown
@@ -143,10 +145,10 @@ PIECE_SECTION_TITLES = {
 }
 
 
-def _article(tender_clause, tender, number, weight, language, keys, price_lines=None):
+def _article(tender_clause, tender, number, weight, language, keys, price_lines=None, library_keys=()):
     version = tender_clause.version
     values, _errors = resolve_values(version.parameters, tender_clause.parameters, tender.parameters, require=False)
-    shown = _display_values(version.parameters, values, language, keys)
+    shown = _display_values(version.parameters, values, language, keys, library_keys)
 
     def composed(text):
         """`{{ ref: }}`/`{{ price: }}` resolved against this tender (tenders/composition.py), then the
@@ -241,6 +243,7 @@ def tender_document(tender) -> dict:
         # (`doc["price"]["lines"]`, [{"code","number"}]); none yet → every price reference drops its block.
         price_data = {}
         price_lines = composition.price_numbers(price_data)
+        guard = guard_terms(tender, clauses)
         ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
 
         sections, questions = [], []
@@ -267,7 +270,14 @@ def tender_document(tender) -> dict:
                     }
                 )
             article = _article(
-                tender_clause, tender, number, weights.get(tender_clause.pk), language, keys, price_lines
+                tender_clause,
+                tender,
+                number,
+                weights.get(tender_clause.pk),
+                language,
+                keys,
+                price_lines,
+                guard["keys"],
             )
             sections[-1]["articles"].append(article)
             if article["question"]:
@@ -327,7 +337,7 @@ def tender_document(tender) -> dict:
     # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.
     doc = strip_forbidden_characters_deep(doc)
     doc["inputs_digest"] = inputs_digest(doc)
-    doc["guard"] = guard_terms(tender, clauses)
+    doc["guard"] = guard
     return doc
 
 

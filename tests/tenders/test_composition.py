@@ -21,7 +21,10 @@ PRICES = {"replication-licence": "4"}
         ("Prix : {{price:replication-licence}}.", "Prix : ligne n° 4 du bordereau des prix."),
         ("Délai {{ delai_jours }} jours, {{ ref:bulk-export }}.", "Délai {{ delai_jours }} jours, article 2.3."),
         # Unresolved in a list item: the item goes, the others stay.
-        ("Le titulaire :\n\n- fournit A ;\n- applique {{ ref:absent }} ;\n- fournit C.", "Le titulaire :\n\n- fournit A ;\n- fournit C."),
+        (
+            "Le titulaire :\n\n- fournit A ;\n- applique {{ ref:absent }} ;\n- fournit C.",
+            "Le titulaire :\n\n- fournit A ;\n- fournit C.",
+        ),
         # … in a nested item: only the nested item.
         ("- A\n  - B {{ ref:absent }}\n  - C\n- D", "- A\n  - C\n- D"),
         # … in a table row: the row goes, the header and the other rows stay.
@@ -46,9 +49,7 @@ def test_compose(text, expected):
 def test_compose_in_english_and_without_a_price_schedule():
     assert compose("See {{ ref:fhir-api }}.", ARTICLES, None, "en") == "See article 1.1."
     assert compose("- a {{ price:replication-licence }}\n- b", ARTICLES, {}, "en") == "- b"
-    assert compose("Line {{ price:replication-licence }}.", {}, PRICES, "en") == (
-        "Line line 4 of the price schedule."
-    )
+    assert compose("Line {{ price:replication-licence }}.", {}, PRICES, "en") == ("Line line 4 of the price schedule.")
 
 
 def test_price_numbers_read_the_schedules_lines_and_treat_a_missing_one_as_empty():
@@ -59,7 +60,9 @@ def test_price_numbers_read_the_schedules_lines_and_treat_a_missing_one_as_empty
 
 
 words = st.text(alphabet="abcdefghij ", min_size=1, max_size=12).map(str.strip).filter(bool)
-refs = st.sampled_from(["{{ ref:fhir-api }}", "{{ ref:absent }}", "{{ price:replication-licence }}", "{{ price:nope }}"])
+refs = st.sampled_from(
+    ["{{ ref:fhir-api }}", "{{ ref:absent }}", "{{ price:replication-licence }}", "{{ price:nope }}"]
+)
 lines = st.lists(st.one_of(words, st.tuples(words, refs).map(" ".join)), min_size=1, max_size=4)
 blocks = st.one_of(
     lines.map(" ".join),  # a paragraph
@@ -159,3 +162,15 @@ def test_the_ccap_gdpr_annex_is_chosen_by_tag_or_by_the_default_librarys_key():
     assert ccap_annex("gdpr-processor-terms", [], "ccap") == "gdpr"
     assert ccap_annex("gdpr-processor-terms", [], "annex") == ""
     assert ccap_annex("x", [], "ccap") == ""
+
+
+def test_a_value_listing_clauses_keeps_only_the_tenders_as_article_numbers():
+    from tenders.composition import filter_clause_list
+
+    library = {"fhir-api", "bulk-export", "absent-one"}
+    assert filter_clause_list("`fhir-api`, `absent-one` et `bulk-export`", ARTICLES, library) == (
+        "article 1.1, article 2.3"
+    )
+    assert filter_clause_list("absent-one", ARTICLES, library) == ""
+    assert filter_clause_list("Voir `fhir-api` ici", ARTICLES, library) == "Voir `fhir-api` ici"
+    assert filter_clause_list("30", ARTICLES, library) == "30"

@@ -74,7 +74,7 @@ def printed_codes(text, *, exempt_columns_of=None):
     """Library keys and parameter names standing as whole tokens (links left out). A PDF's text may
     break a long key at a line end: the line breaks are read as the hyphenation they are not."""
     text = URL.sub(" ", text)
-    flat = re.sub(r"-\n", "-", text)
+    flat = re.sub(r"\u2010\s+", "", re.sub(r"-\n", "-", text))  # a hyphenation point, a hyphen at a line end
     found = set()
     for term in KEYS | PARAMETERS:
         if not re.search(r"[-_\d]", term):
