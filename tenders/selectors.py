@@ -303,8 +303,10 @@ def tender_document(tender) -> dict:
                 article["title"],
                 article["body_text"],
                 article["question"],
+                article["appreciation_text"],
                 *(p["label"] for p in article["parameters"]),
-                *(r["label"] for r in article["references"]),
+                # What the annex prints: informative references are the buyer's note's.
+                *(r["label"] for r in article["references"] if not r["informative"]),
             )
         ]
         doc = {
