@@ -108,6 +108,14 @@ def guard_piece(doc, piece, text):
             if article_number
             else gettext("le texte généré")
         )
+        if guard.kind_of(term) == "parameter" and f"[{term}]" in text:  # a value not given yet (a draft)
+            raise RenderError(
+                gettext(
+                    "La pièce « %(piece)s » n'est pas produite : %(where)s n'a pas de valeur pour « %(term)s ». "
+                    "Renseignez-la dans l'éditeur de l'appel d'offres."
+                )
+                % {"piece": piece_title(doc, piece), "where": where, "term": term}
+            )
         raise RenderError(
             gettext(
                 "La pièce « %(piece)s » n'est pas produite : %(where)s imprimerait « %(term)s », %(what)s. "
