@@ -184,6 +184,27 @@ def validate_clause_content(data):
     def add(field, message):
         errors.setdefault(field, []).append(message)
 
+    _validate_text_and_choices(data, add)
+    for field, messages in validate_definitions(data.get("parameters") or [], data.get("body") or "").items():
+        errors.setdefault(field, []).extend(messages)
+    scale_max = _validate_scale_and_weight(data, add)
+    _validate_rubric(data.get("rubric") or [], scale_max, add)
+    _validate_references(data.get("references") or [], add)
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
+        add("tags", _("Les étiquettes sont une liste de textes non vides."))
+    check_errors = validate_checks(data.get("checks") or [])
+    if check_errors:
+        errors["checks"] = check_errors
+    _validate_tender_file_fields(data, add)
+    _validate_contract_fields(data, add)
+    for field, messages in _forbidden_character_errors(data).items():
+        errors.setdefault(field, []).extend(messages)
+    return errors
+
+
+def _validate_text_and_choices(data, add):
+    """Title and body present (body not too long); category, requirement and language known."""
     if not (data.get("title") or "").strip():
         add("title", _("Le titre est obligatoire."))
     if not (data.get("body") or "").strip():
@@ -200,8 +221,10 @@ def validate_clause_content(data):
         add("requirement", _("Niveau d'exigence inconnu : « %(value)s ».") % {"value": data.get("requirement")})
     if data.get("language", "fr") not in Language.values:
         add("language", _("Langue attendue : fr ou en."))
-    for field, messages in validate_definitions(data.get("parameters") or [], data.get("body") or "").items():
-        errors.setdefault(field, []).extend(messages)
+
+
+def _validate_scale_and_weight(data, add):
+    """The scale's maximum (5 when invalid, so the rubric can still be checked) and the default weight."""
     scale_max = data.get("scale_max", 5)
     if not isinstance(scale_max, int) or isinstance(scale_max, bool) or not 1 <= scale_max <= 100:
         add("scale_max", _("L'échelle doit être un entier entre 1 et 100."))
@@ -214,7 +237,10 @@ def validate_clause_content(data):
             weight = Decimal(-1)
         if not (0 <= weight <= 100):
             add("default_weight", _("Le poids par défaut doit être compris entre 0 et 100."))
-    rubric = data.get("rubric") or []
+    return scale_max
+
+
+def _validate_rubric(rubric, scale_max, add):
     scores = []
     for index, level in enumerate(rubric):
         score = level.get("score") if isinstance(level, dict) else None
@@ -229,39 +255,24 @@ def validate_clause_content(data):
         scores.append(score)
     if len(set(scores)) != len(scores):
         add("rubric", _("Une note apparaît deux fois dans la grille."))
-    for index, reference in enumerate(data.get("references") or []):
-        url = reference.get("url", "") if isinstance(reference, dict) else ""
-        if not isinstance(url, str) or not url.startswith(("https://", "http://")):
-            add("references", _("Référence %(n)s : l'adresse doit commencer par https://.") % {"n": index + 1})
-        elif not (reference.get("label") or "").strip():
-            add("references", _("Référence %(n)s : le libellé est obligatoire.") % {"n": index + 1})
-        elif not isinstance(reference.get("informative", False), bool):
-            add(
-                "references",
-                _("Référence %(n)s : « informative » vaut true ou false.") % {"n": index + 1},
-            )
-        elif not isinstance(reference.get("statutory", False), bool):
-            add(
-                "references",
-                _("Référence %(n)s : « statutory » vaut true ou false.") % {"n": index + 1},
-            )
-        elif reference.get("statutory") and reference.get("informative"):
-            add(
-                "references",
-                _(
-                    "Référence %(n)s : une obligation légale (« statutory ») s'impose, elle ne peut pas être "
-                    "citée à titre informatif."
-                )
-                % {"n": index + 1},
-            )
-    tags = data.get("tags") or []
-    if not isinstance(tags, list) or not all(isinstance(tag, str) and tag.strip() for tag in tags):
-        add("tags", _("Les étiquettes sont une liste de textes non vides."))
-    check_errors = validate_checks(data.get("checks") or [])
-    if check_errors:
-        errors["checks"] = check_errors
-    _validate_tender_file_fields(data, add)
-    _validate_contract_fields(data, add)
-    for field, messages in _forbidden_character_errors(data).items():
-        errors.setdefault(field, []).extend(messages)
-    return errors
+
+
+def _validate_references(references, add):
+    for index, reference in enumerate(references):
+        message = _reference_error(reference)
+        if message:
+            add("references", _("Référence %(n)s : %(error)s") % {"n": index + 1, "error": message})
+
+
+def _reference_error(reference):
+    url = reference.get("url", "") if isinstance(reference, dict) else ""
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return _("l'adresse doit commencer par https://.")
+    if not (reference.get("label") or "").strip():
+        return _("le libellé est obligatoire.")
+    for flag in ("informative", "statutory"):
+        if not isinstance(reference.get(flag, False), bool):
+            return _("« %(flag)s » vaut true ou false.") % {"flag": flag}
+    if reference.get("statutory") and reference.get("informative"):
+        return _("une obligation légale (« statutory ») s'impose, elle ne peut pas être citée à titre informatif.")
+    return None

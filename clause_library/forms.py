@@ -14,7 +14,7 @@ from organizations.models import Organization
 from .checks import CHECK_FIELDS
 from .models import Category, Destination, Language, Library, Requirement
 
-JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks")
+JSON_LIST_FIELDS = ("parameters", "rubric", "references", "checks", "price_lines")
 
 PARAMETERS_EXAMPLE = (
     '[{"name": "delai_jours", "label": "Délai (jours)", "type": "integer", '
@@ -148,7 +148,24 @@ PARAMETER_TYPES = {
     "date": gettext_lazy("Date"),
     "choice": gettext_lazy("Choix dans une liste"),
 }
+PARAMETER_DIRECTIONS = {
+    "": gettext_lazy("Ni plafond ni plancher"),
+    "max": gettext_lazy("Plafond (plus bas est mieux)"),
+    "min": gettext_lazy("Plancher (plus haut est mieux)"),
+}
 RUBRIC_FIELDS = {"score": gettext_lazy("Note"), "description": gettext_lazy("Description")}
+PRICE_LINE_FIELDS = {
+    "code": gettext_lazy("Code"),
+    "label": gettext_lazy("Libellé"),
+    "unit": gettext_lazy("Unité"),
+    "quantity": gettext_lazy("Quantité"),
+    "period": gettext_lazy("Période"),
+}
+PRICE_PERIODS = {
+    "once": gettext_lazy("Une fois"),
+    "year": gettext_lazy("Par an"),
+    "month": gettext_lazy("Par mois"),
+}
 REFERENCE_FIELDS = {
     "label": gettext_lazy("Libellé"),
     "url": gettext_lazy("Adresse (URL)"),
@@ -311,6 +328,28 @@ def reference_row_errors(references):
     return errors
 
 
+def price_line_row_errors(lines):
+    """Messages naming the row for each problem of a clause's price lines (clause_library.content rules)."""
+    from .content import price_line_errors
+
+    errors, seen = [], {}
+    for index, item in enumerate(lines, start=1):
+        row = _("Ligne de prix %(n)s") % {"n": index}
+        problems = _object_errors(row, item, PRICE_LINE_FIELDS)
+        if problems:
+            errors.extend(problems)
+            continue
+        errors.extend(_row_error(row, PRICE_LINE_FIELDS, None, message) for message in price_line_errors(item))
+        code = item.get("code")
+        if isinstance(code, str) and code in seen:
+            errors.append(
+                _row_error(row, PRICE_LINE_FIELDS, "code", _("déjà le code de la ligne %(n)s.") % {"n": seen[code]})
+            )
+        elif isinstance(code, str):
+            seen[code] = index
+    return errors
+
+
 class TagsField(forms.CharField):
     """Comma-separated tags, kept in the order typed, without blanks or repeats."""
 
@@ -425,6 +464,31 @@ class ClauseForm(BootstrapForm):
             "séparés par des virgules (ex. 14.1.1, 14.3)."
         ),
     )
+    appreciation = forms.CharField(
+        label=gettext_lazy("Éléments d'appréciation (clause notée)"),
+        required=False,
+        max_length=10000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "Ce qui est apprécié au-delà du minimum que le texte impose à toute offre ; sans valeur contractuelle, "
+            "imprimé sous le sous-critère dans le RC et dans l'annexe."
+        ),
+    )
+    deferrable = forms.BooleanField(
+        label=gettext_lazy("Livrable en différé, à une date de la feuille de route"),
+        required=False,
+        help_text=gettext_lazy(
+            "Clause notée seulement : le candidat peut répondre « Partiel » et dater la livraison après la réception."
+        ),
+    )
+    price_lines = JSONListField(
+        label=gettext_lazy("Lignes de prix (JSON)"),
+        help_text=gettext_lazy(
+            'Facultatif. Exemple : [{"code": "replication-licence", "label": "Base de réplication : mise en service", '
+            '"unit": "forfait", "quantity": 1, "period": "once"}] ; période : once, year ou month.'
+        ),
+    )
     legal_note = forms.CharField(
         label=gettext_lazy("Note juridique (non publiée)"),
         required=False,
@@ -458,22 +522,31 @@ class ClauseForm(BootstrapForm):
                 "parameters": {k: str(v) for k, v in PARAMETER_FIELDS.items()},
                 "rubric": {k: str(v) for k, v in RUBRIC_FIELDS.items()},
                 "references": {k: str(v) for k, v in REFERENCE_FIELDS.items()},
+                "price_lines": {k: str(v) for k, v in PRICE_LINE_FIELDS.items()},
             },
             "types": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+            "options": {
+                "type": {k: str(v) for k, v in PARAMETER_TYPES.items()},
+                "direction": {k: str(v) for k, v in PARAMETER_DIRECTIONS.items()},
+                "period": {k: str(v) for k, v in PRICE_PERIODS.items()},
+            },
             "row": {
                 "parameters": _("Paramètre %(n)s"),
                 "rubric": _("Niveau %(n)s"),
                 "references": _("Référence %(n)s"),
+                "price_lines": _("Ligne de prix %(n)s"),
             },
             "add": {
                 "parameters": _("Ajouter un paramètre"),
                 "rubric": _("Ajouter un niveau"),
                 "references": _("Ajouter une référence"),
+                "price_lines": _("Ajouter une ligne de prix"),
             },
             "empty": {
                 "parameters": _("Aucun paramètre."),
                 "rubric": _("Aucun niveau."),
                 "references": _("Aucune référence."),
+                "price_lines": _("Aucune ligne de prix."),
             },
             "up": _("Monter"),
             "down": _("Descendre"),
@@ -503,6 +576,13 @@ class ClauseForm(BootstrapForm):
         if errors:
             raise forms.ValidationError(errors)
         return references
+
+    def clean_price_lines(self):
+        lines = self.cleaned_data["price_lines"]
+        errors = price_line_row_errors(lines)
+        if errors:
+            raise forms.ValidationError(errors)
+        return lines
 
     def clean(self):
         cleaned = super().clean()
@@ -536,6 +616,9 @@ class ClauseForm(BootstrapForm):
         "destination": Destination.ANNEX,
         "derogations": [],
         "legal_note": "",
+        "appreciation": "",
+        "deferrable": False,
+        "price_lines": [],
     }
     DEPENDS_ON = {"body": "parameters", "rubric": "scale_max", "derogations": "destination"}
 

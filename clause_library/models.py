@@ -132,6 +132,10 @@ class ClauseVersion(models.Model):
     # Title, text and question without accents, lower case: what the clause search matches against,
     # the same way on SQLite and PostgreSQL ("reversibilite" finds "Réversibilité").
     search_text = models.TextField(blank=True, default="", editable=False)
+    # The body as sanitised HTML with the default values, rendered once when the version is written: a
+    # version never changes, and a pathological body (thousands of `![`) would otherwise cost its
+    # rendering on every list of clauses that shows it, whoever asks.
+    preview_html = models.TextField(blank=True, default="", editable=False)
 
     CONTENT_FIELDS = (
         "title",
@@ -166,13 +170,27 @@ class ClauseVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("A clause version is immutable; create a new version instead.")
-        self.fill_search_text()
+        self.fill_derived_fields()
         super().save(*args, **kwargs)
 
-    def fill_search_text(self):
-        """Set `search_text` from the content (save() does it; bulk inserts call it themselves)."""
+    def fill_derived_fields(self):
+        """Set `search_text` and `preview_html` from the content (save() does it; bulk inserts call it)."""
         self.search_text = search_normalize(" ".join((self.title or "", self.body or "", self.question or "")))
+        self.preview_html = self.render_preview()
         return self
+
+    def render_preview(self):
+        """The body as safe HTML with the parameters' default values (missing ones marked; dates in words)."""
+        from .markdown import render_html  # the Markdown parser is only needed when a version is written
+        from .parameters import display_values, resolve_values
+
+        values, _errors = resolve_values(self.parameters or [], require=False)
+        return render_html(self.body, display_values(self.parameters or [], values, self.language), self.language)
+
+    @property
+    def preview(self):
+        """The stored preview; rendered on the fly only for a row written before it was stored."""
+        return self.preview_html or self.render_preview()
 
     def content(self):
         """The version's content as plain data (the library file's clause shape, minus key)."""

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
-from organizations.formatting import format_number
+from organizations.formatting import format_date_words, format_number
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "choice")
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -130,8 +130,7 @@ def validate_definitions(definitions, body):
         unknown = sorted(set(raw) - set(FIELDS))
         if unknown:
             param_errors.append(_("%(where)s : champ inconnu « %(field)s ».") % {"where": where, "field": unknown[0]})
-        definition = normalize_definition(raw)
-        name = definition["name"]
+        name = raw.get("name")
         if not isinstance(name, str) or not NAME_RE.match(name):
             param_errors.append(
                 _("%(where)s : nom « %(name)s » invalide (lettres, chiffres et _ ; pas de chiffre en tête).")
@@ -142,138 +141,171 @@ def validate_definitions(definitions, body):
         if name in names:
             param_errors.append(_("%(where)s : nom en double.") % {"where": where})
         names.add(name)
-        kind = definition["type"]
-        if kind not in TYPES:
-            param_errors.append(
-                _("%(where)s : type « %(type)s » inconnu (attendu : %(types)s).")
-                % {"where": where, "type": kind, "types": ", ".join(TYPES)}
-            )
-            continue
-        if kind == "choice":
-            choices = definition["choices"]
-            if not choices or not all(isinstance(c, str) and c for c in choices):
-                param_errors.append(
-                    _("%(where)s : un paramètre « choice » demande une liste de choix non vide.") % {"where": where}
-                )
-            elif len(set(choices)) != len(choices):
-                param_errors.append(_("%(where)s : choix en double.") % {"where": where})
-        for bound in ("min", "max"):
-            value = definition[bound]
-            if value is not None and (kind not in ("integer", "decimal") or not _is_number(value)):
-                param_errors.append(
-                    _("%(where)s : « %(bound)s » n'a de sens que pour un nombre.") % {"where": where, "bound": bound}
-                )
-        low, high = definition["min"], definition["max"]
-        if _is_number(low) and _is_number(high) and low > high:
-            param_errors.append(
-                _("%(where)s : min (%(min)s) est supérieur à max (%(max)s).")
-                % {"where": where, "min": low, "max": high}
-            )
-        direction = raw.get("direction")
-        if direction is not None and direction not in DIRECTIONS:
-            param_errors.append(
-                _("%(where)s : « direction » vaut « max » (plafond, plus bas est mieux), « min » (plancher) ou null.")
-                % {"where": where}
-            )
-        elif direction and kind not in ORDERED_TYPES:
-            param_errors.append(
-                _("%(where)s : « direction » n'a de sens que pour un nombre ou une date.") % {"where": where}
-            )
-        improvable = raw.get("improvable", False)
-        if not isinstance(improvable, bool):
-            param_errors.append(_("%(where)s : « improvable » vaut true ou false.") % {"where": where})
-        elif improvable and direction not in DIRECTIONS:
-            param_errors.append(
-                _(
-                    "%(where)s : une valeur améliorable par le candidat demande une « direction » "
-                    "(« max » ou « min ») qui dise ce qui est meilleur."
-                )
-                % {"where": where}
-            )
-        if definition["default"] not in (None, ""):
-            try:
-                coerce_value(definition, definition["default"])
-            except ValueError as exc:
-                param_errors.append(_("%(where)s : valeur par défaut : %(error)s") % {"where": where, "error": exc})
+        param_errors.extend(
+            _("%(where)s : %(message)s") % {"where": where, "message": message} for message in _definition_errors(raw)
+        )
     if param_errors:
         errors["parameters"] = param_errors
-    body_errors = []
-    for name in placeholders(body):
-        if reference_of(name) or name in names:
-            continue
-        if name.split(":", 1)[0].strip() in REFERENCE_KINDS:
-            body_errors.append(
-                _("« {{ %(name)s }} » : un renvoi s'écrit {{ ref:clé-de-clause }} ou {{ price:code-de-ligne }}.")
-                % {"name": name}
-            )
-        else:
-            body_errors.append(
-                _("Le texte utilise « {{ %(name)s }} », qui n'est pas un paramètre déclaré.") % {"name": name}
-            )
+    body_errors = _placeholder_errors(body, names)
     if body_errors:
         errors["body"] = body_errors
     return errors
 
 
+def _definition_errors(raw):
+    """Messages (without the parameter's name) for one declaration whose name is valid."""
+    definition = normalize_definition(raw)
+    kind = definition["type"]
+    if kind not in TYPES:
+        return [_("type « %(type)s » inconnu (attendu : %(types)s).") % {"type": kind, "types": ", ".join(TYPES)}]
+    messages = []
+    if kind == "choice":
+        choices = definition["choices"]
+        if not choices or not all(isinstance(c, str) and c for c in choices):
+            messages.append(_("un paramètre « choice » demande une liste de choix non vide."))
+        elif len(set(choices)) != len(choices):
+            messages.append(_("choix en double."))
+    messages.extend(_bounds_errors(definition))
+    messages.extend(_direction_errors(raw, kind))
+    if definition["default"] not in (None, ""):
+        try:
+            coerce_value(definition, definition["default"])
+        except ValueError as exc:
+            messages.append(_("valeur par défaut : %(error)s") % {"error": exc})
+    return messages
+
+
+def _bounds_errors(definition):
+    messages = []
+    for bound in ("min", "max"):
+        value = definition[bound]
+        if value is not None and (definition["type"] not in ("integer", "decimal") or not _is_number(value)):
+            messages.append(_("« %(bound)s » n'a de sens que pour un nombre.") % {"bound": bound})
+    low, high = definition["min"], definition["max"]
+    if _is_number(low) and _is_number(high) and low > high:
+        messages.append(_("min (%(min)s) est supérieur à max (%(max)s).") % {"min": low, "max": high})
+    return messages
+
+
+def _direction_errors(raw, kind):
+    messages = []
+    direction = raw.get("direction")
+    if direction is not None and direction not in DIRECTIONS:
+        messages.append(_("« direction » vaut « max » (plafond, plus bas est mieux), « min » (plancher) ou null."))
+    elif direction and kind not in ORDERED_TYPES:
+        messages.append(_("« direction » n'a de sens que pour un nombre ou une date."))
+    improvable = raw.get("improvable", False)
+    if not isinstance(improvable, bool):
+        messages.append(_("« improvable » vaut true ou false."))
+    elif improvable and direction not in DIRECTIONS:
+        messages.append(
+            _(
+                "une valeur améliorable par le candidat demande une « direction » (« max » ou « min ») qui "
+                "dise ce qui est meilleur."
+            )
+        )
+    return messages
+
+
+def _placeholder_errors(body, names):
+    """A message per placeholder of the body that is neither a declared parameter nor a cross-reference."""
+    messages = []
+    for name in placeholders(body):
+        if reference_of(name) or name in names:
+            continue
+        if name.split(":", 1)[0].strip() in REFERENCE_KINDS:
+            messages.append(
+                _("« {{ %(name)s }} » : un renvoi s'écrit {{ ref:clé-de-clause }} ou {{ price:code-de-ligne }}.")
+                % {"name": name}
+            )
+        else:
+            messages.append(
+                _("Le texte utilise « {{ %(name)s }} », qui n'est pas un paramètre déclaré.") % {"name": name}
+            )
+    return messages
+
+
 def coerce_value(definition, value):
     """The value converted to the parameter's type (JSON-friendly), or ValueError(message)."""
     kind = definition.get("type", "text")
-    if kind == "text":
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            raise ValueError(_("texte attendu."))
-        value = str(value)
-        if len(value) > MAX_TEXT_VALUE:
-            raise ValueError(_("texte trop long (%(max)s caractères au plus).") % {"max": MAX_TEXT_VALUE})
+    if kind in ("integer", "decimal"):
+        value, number = (_integer if kind == "integer" else _decimal)(value)
+        _check_bounds(definition, number)
         return value
-    if kind == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false", "oui", "non", "1", "0", "on", "off"):
-            return value.lower() in ("true", "oui", "1", "on")
-        raise ValueError(_("oui/non (true/false) attendu."))
-    if kind == "date":
-        if not isinstance(value, str):
-            raise ValueError(_("date attendue au format AAAA-MM-JJ."))
-        try:
-            return datetime.date.fromisoformat(value).isoformat()
-        except ValueError as exc:
-            raise ValueError(_("date attendue au format AAAA-MM-JJ.")) from exc
-    if kind == "choice":
-        choices = definition.get("choices") or []
-        if value not in choices:
-            raise ValueError(
-                _("« %(value)s » n'est pas un choix possible (%(choices)s).")
-                % {"value": value, "choices": ", ".join(map(str, choices))}
-            )
-        return value
-    if kind == "integer":
-        if isinstance(value, bool):
-            raise ValueError(_("nombre entier attendu."))
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            value = int(value)
-        if not isinstance(value, int):
-            raise ValueError(_("nombre entier attendu."))
-        number = value
-    elif kind == "decimal":
-        if isinstance(value, bool):
-            raise ValueError(_("nombre attendu."))
-        try:
-            number = Decimal(str(value).replace(",", ".").strip())
-        except InvalidOperation as exc:
-            raise ValueError(_("nombre attendu.")) from exc
-        if not number.is_finite():
-            raise ValueError(_("nombre attendu."))
-        value = int(number) if number == number.to_integral_value() else float(number)
-    else:
+    coerce = {"text": _text, "boolean": _boolean, "date": _date, "choice": _choice}.get(kind)
+    if coerce is None:
         raise ValueError(_("type inconnu."))
+    return coerce(value, definition)
+
+
+def _text(value, _definition):
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise ValueError(_("texte attendu."))
+    value = str(value)
+    if len(value) > MAX_TEXT_VALUE:
+        raise ValueError(_("texte trop long (%(max)s caractères au plus).") % {"max": MAX_TEXT_VALUE})
+    return value
+
+
+def _boolean(value, _definition):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false", "oui", "non", "1", "0", "on", "off"):
+        return value.lower() in ("true", "oui", "1", "on")
+    raise ValueError(_("oui/non (true/false) attendu."))
+
+
+def _date(value, _definition):
+    if not isinstance(value, str):
+        raise ValueError(_("date attendue au format AAAA-MM-JJ."))
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError as exc:
+        raise ValueError(_("date attendue au format AAAA-MM-JJ.")) from exc
+
+
+def _choice(value, definition):
+    choices = definition.get("choices") or []
+    if value not in choices:
+        raise ValueError(
+            _("« %(value)s » n'est pas un choix possible (%(choices)s).")
+            % {"value": value, "choices": ", ".join(map(str, choices))}
+        )
+    return value
+
+
+def _integer(value):
+    """(value as stored, value as a number) for an integer parameter."""
+    if isinstance(value, bool):
+        raise ValueError(_("nombre entier attendu."))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(_("nombre entier attendu."))
+    return value, value
+
+
+def _decimal(value):
+    """(value as stored, value as a Decimal) for a decimal parameter ("1,5" reads as 1.5)."""
+    if isinstance(value, bool):
+        raise ValueError(_("nombre attendu."))
+    try:
+        number = Decimal(str(value).replace(",", ".").strip())
+    except InvalidOperation as exc:
+        raise ValueError(_("nombre attendu.")) from exc
+    if not number.is_finite():
+        raise ValueError(_("nombre attendu."))
+    return (int(number) if number == number.to_integral_value() else float(number)), number
+
+
+def _check_bounds(definition, number):
     low, high = definition.get("min"), definition.get("max")
     if low is not None and number < Decimal(str(low)):
         raise ValueError(_("doit être au moins %(min)s.") % {"min": low})
     if high is not None and number > Decimal(str(high)):
         raise ValueError(_("doit être au plus %(max)s.") % {"max": high})
-    return value
 
 
 def resolve_values(definitions, *layers, require=True):
@@ -317,3 +349,19 @@ def display_value(value, language="fr"):
         # 99,95 / 99.95; thousands grouped as the language groups them (1 500,5): organizations.formatting.
         return format_number(value, 6, trim=True, language=language)
     return str(value)
+
+
+def display_values(definitions, values, language="fr"):
+    """The values as a text shows them: a date parameter's ISO value in words ("26 mars 2029" /
+    "26 March 2029", organizations.formatting), never `2029-03-26`; other values unchanged (the
+    renderers' `display_value` writes numbers and booleans)."""
+    kinds = {d.get("name"): d.get("type") for d in definitions or [] if isinstance(d, dict)}
+    shown = {}
+    for name, value in (values or {}).items():
+        if kinds.get(name) == "date" and isinstance(value, str) and value:
+            try:
+                value = format_date_words(value, language=language)
+            except ValueError:
+                pass  # not a date after all: shown as typed
+        shown[name] = value
+    return shown

@@ -219,7 +219,7 @@ def _bulk_create_clauses(library, user, rows):
         clauses = list(library.clauses.order_by("id"))
     versions = ClauseVersion.objects.bulk_create(
         [
-            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content)).fill_search_text()
+            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content)).fill_derived_fields()
             for clause, (_key, content, _o, _b) in zip(clauses, rows, strict=True)
         ]
     )

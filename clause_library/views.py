@@ -33,9 +33,8 @@ from .forms import (
     LibraryImportForm,
     LibraryShareForm,
 )
-from .markdown import render_html
 from .models import Clause
-from .parameters import normalize_definition, resolve_values
+from .parameters import display_values, normalize_definition, resolve_values
 
 CLAUSES_PER_PAGE = 50
 
@@ -56,6 +55,9 @@ FIELD_LABELS = {
     "destination": gettext_lazy("Destination"),
     "derogations": gettext_lazy("Dérogations au CCAG-TIC 2021"),
     "legal_note": gettext_lazy("Note juridique (non publiée)"),
+    "appreciation": gettext_lazy("Éléments d'appréciation"),
+    "deferrable": gettext_lazy("Livrable en différé"),
+    "price_lines": gettext_lazy("Lignes de prix"),
 }
 
 
@@ -382,9 +384,9 @@ def clause_detail(request, library_pk, pk):
             "library": library,
             "clause": clause,
             "version": version,
-            # render_html escapes the Markdown's raw HTML and sanitises the result (nh3 allow-list).
-            "preview": render_html(version.body, values, version.language),
-            "parameters": [_parameter_row(p) for p in version.parameters],
+            # Rendered when the version was written: raw HTML escaped, result sanitised (nh3 allow-list).
+            "preview": version.preview,
+            "parameters": [_parameter_row(p, version.language) for p in version.parameters],
             "references": [_reference_row(r) for r in version.references],
             "derogations": version.derogations or [],
             "versions": versions,
@@ -420,8 +422,12 @@ def _int(value):
         return None
 
 
-def _parameter_row(raw):
+def _parameter_row(raw, language="fr"):
     definition = normalize_definition(raw)
+    if definition["type"] == "date" and definition["default"]:  # in words, as the preview shows it
+        definition["default"] = display_values([definition], {definition["name"]: definition["default"]}, language)[
+            definition["name"]
+        ]
     bounds = ""
     if definition["min"] is not None or definition["max"] is not None:
         low = "" if definition["min"] is None else definition["min"]
@@ -438,6 +444,7 @@ def _reference_row(reference):
         "url": url if url.startswith(("https://", "http://")) else None,
         "text": url,
         "informative": reference.get("informative") is True,
+        "statutory": reference.get("statutory") is True,
     }
 
 

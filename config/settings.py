@@ -257,7 +257,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Clausier <no-reply@localhost>")
 PASSWORD_RESET_TIMEOUT = 3600  # seconds: a reset link lives one hour
 # Single sign-on, OpenID Connect (docs/SSO.md). OIDC_PROVIDERS=chu,psc then, for each id (upper case):
 # OIDC_CHU_ISSUER, OIDC_CHU_CLIENT_ID, OIDC_CHU_CLIENT_SECRET, OIDC_CHU_SCOPES, OIDC_CHU_NAME,
-# OIDC_CHU_SIGN_ALGO (RS256), OIDC_CHU_ACR_VALUES (sent as acr_values, e.g. Pro Santé Connect's eidas1).
+# OIDC_CHU_SIGN_ALGO (RS256), OIDC_CHU_ACR_VALUES (sent as acr_values, e.g. Pro Santé Connect's eidas1),
+# OIDC_CHU_DOMAINS (e-mail domains the provider is authoritative for: only these are linked to an existing
+# account, accepted by domain or for an invitation; empty: it signs in only people already bound to it),
+# OIDC_CHU_ORGANIZATIONS (ids of the organisations it may sign people into; empty: any).
 OIDC_PROVIDERS = {}
 for _provider in env_list("OIDC_PROVIDERS", []):
     _prefix = "OIDC_" + _provider.upper().replace("-", "_") + "_"
@@ -269,6 +272,8 @@ for _provider in env_list("OIDC_PROVIDERS", []):
         "scopes": env(_prefix + "SCOPES", "openid email profile"),
         "sign_algo": env(_prefix + "SIGN_ALGO", "RS256"),
         "extra_params": {"acr_values": env(_prefix + "ACR_VALUES")} if env(_prefix + "ACR_VALUES") else {},
+        "domains": [domain.lower().lstrip("@") for domain in env_list(_prefix + "DOMAINS", [])],
+        "organizations": [int(pk) for pk in env_list(_prefix + "ORGANIZATIONS", [])],
     }
     if not all(OIDC_PROVIDERS[_provider][key] for key in ("issuer", "client_id", "client_secret")):
         raise ImproperlyConfigured(f"{_prefix}ISSUER, {_prefix}CLIENT_ID and {_prefix}CLIENT_SECRET are required")

@@ -19,8 +19,9 @@ class Organization(models.Model):
         blank=True,
         help_text=_("Séparés par des virgules, ex. chu-exemple.fr. Vide : sur invitation seulement."),
     )
+    # The least privileged role by default: an evaluator sees no sealed price and only the bids it is named on.
     sso_role = models.CharField(
-        _("rôle des personnes venues par l'annuaire"), max_length=20, default="buyer", blank=True
+        _("rôle des personnes venues par l'annuaire"), max_length=20, default="evaluator", blank=True
     )
 
     class Meta:
@@ -150,3 +151,29 @@ class ApiToken(models.Model):
 
     def __str__(self):
         return f"{self.prefix}… ({self.user})"
+
+
+class SsoIdentity(models.Model):
+    """A person as an identity provider knows them: (issuer, subject), bound at the first SSO sign-in.
+
+    Later sign-ins match on this pair, never on the e-mail again: an e-mail can change hands or be
+    claimed by another provider, a subject cannot (OpenID Connect Core 1.0, §5.7).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sso_identities")
+    issuer = models.CharField(max_length=500)
+    subject = models.CharField(max_length=255)
+    provider = models.CharField(max_length=100, help_text=_("identifiant du fournisseur dans OIDC_PROVIDERS"))
+    email = models.EmailField(blank=True, help_text=_("l'adresse vérifiée lors de la liaison"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_unique_issuer_subject"),
+            models.UniqueConstraint(fields=["user", "issuer"], name="sso_identity_one_per_user_and_issuer"),
+        ]
+        verbose_name = _("identité SSO")
+
+    def __str__(self):
+        return f"{self.subject} @ {self.issuer}"

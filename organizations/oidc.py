@@ -1,9 +1,11 @@
 """Single sign-on with OpenID Connect (mozilla-django-oidc), several providers from the environment.
 
 Authorization-code flow with PKCE (S256), `state` and `nonce` checked by the library; here besides: the
-ID token's issuer and audience, the userinfo `sub` equal to the ID token's, a verified e-mail. A person
-is matched by e-mail to an existing member, a pending invitation, or an organisation that accepts the
-e-mail's domain; anyone else is refused with a page that says why. No account without one of those.
+ID token's issuer and audience, the userinfo `sub` equal to the ID token's. A person is matched on the
+(issuer, subject) pair bound at their first SSO sign-in; an unbound one is bound only through a provider
+authoritative for the e-mail's domain that says the e-mail is verified (`email_verified: true`, a boolean,
+in the ID token or the userinfo, false in neither) — organizations.services.sso_user. Anyone else is
+refused with a page that says why. No account without one of those.
 """
 
 import logging
@@ -71,6 +73,9 @@ def provider_settings(provider_id):
         "OIDC_RP_SCOPES": conf.get("scopes") or "openid email profile",
         "OIDC_AUTH_REQUEST_EXTRA_PARAMS": conf.get("extra_params") or {},
         "issuer": conf["issuer"],
+        "provider_id": provider_id,
+        "domains": list(conf.get("domains") or []),
+        "organizations": list(conf.get("organizations") or []),
     }
 
 
@@ -172,16 +177,35 @@ class Backend(OIDCAuthenticationBackend):
         claims = self.get_userinfo(access_token, id_token, payload)
         if claims.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("userinfo sub differs from the ID token's")
+        subject = payload.get("sub")
+        if not isinstance(subject, str) or not subject:
+            raise SuspiciousOperation("ID token without a subject")
         email = (claims.get("email") or payload.get("email") or "").strip().lower()
-        if not email:
-            return self._refuse(_("Le fournisseur d'identité n'a pas transmis d'adresse e-mail."))
-        if claims.get("email_verified") is False:
-            return self._refuse(_("Le fournisseur d'identité n'a pas vérifié cette adresse e-mail."))
+        conf = self.provider_settings
         try:
-            return services.sso_user(email=email, claims=claims)
+            return services.sso_user(
+                issuer=conf["issuer"].rstrip("/"),
+                subject=subject,
+                email=email,
+                email_verified=email_verified(payload, claims),
+                claims=claims,
+                provider=conf["provider_id"],
+                domains=conf["domains"],
+                organization_ids=conf["organizations"],
+            )
         except ApplicationError as error:
             return self._refuse(" ".join(m for messages in error.errors.values() for m in messages))
 
     def _refuse(self, reason):
         self.request.oidc_refusal = reason
         return None
+
+
+def email_verified(id_token_claims, userinfo_claims):
+    """True only when the boolean `true` is asserted (ID token or userinfo) and `false` nowhere.
+
+    An absent claim, the string "true"/"false" or a false in either place is not a verification.
+    """
+    values = [claims.get("email_verified") for claims in (id_token_claims, userinfo_claims) if claims]
+    asserted = [value for value in values if value is not None]
+    return bool(asserted) and all(value is True for value in asserted)

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from . import tokens
 from .access import roles_by_organization
 from .errors import ApplicationError, ConflictError
-from .models import AuditEntry, Invitation, MemberOrganization, Membership, Organization, Role
+from .models import AuditEntry, Invitation, MemberOrganization, Membership, Organization, Role, SsoIdentity
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -119,7 +119,11 @@ def member_set_role(*, user, organization, username, role):
 
 @transaction.atomic
 def member_remove(*, user, organization, username):
-    """Remove a member; the last admin stays (409). Their tokens and sessions are revoked."""
+    """Remove a member; the last admin stays (409).
+
+    Only this organisation's access ends: every access check reads the memberships, so the person's other
+    organisations keep working. Someone left with no organisation at all loses their tokens and sessions.
+    """
     _lock_admins(organization)  # first, so the rows read below are current
     membership = _membership(organization, username)
     if membership.role == Role.ADMIN and not _other_admins(organization, membership):
@@ -128,7 +132,8 @@ def member_remove(*, user, organization, username):
         )
     removed = membership.user
     membership.delete()
-    tokens.revoke_access(removed)
+    if not Membership.objects.filter(user=removed).exists():
+        tokens.revoke_access(removed)
     audit(organization, user, AuditEntry.Action.MEMBER_REMOVE, username, role=membership.role)
 
 
@@ -310,23 +315,62 @@ def member_organization_remove(*, user, group, organization_id):
 
 
 @transaction.atomic
-def sso_user(*, email, claims):
-    """The person an identity provider vouches for (verified e-mail), or ApplicationError saying why not.
+@transaction.atomic
+def sso_user(*, issuer, subject, email, email_verified, claims, provider="", domains=(), organization_ids=()):
+    """The person an identity provider vouches for, or ApplicationError saying why not.
 
-    An existing member signs in; pending invitations for that e-mail are accepted; an organisation that
-    lists the e-mail's domain takes a new person with its SSO role. Nobody else gets an account.
+    A person already bound to (issuer, subject) signs in as themselves, whatever e-mail the provider now
+    sends. Anyone else is bound — an existing account with that e-mail linked, or a new account made — only
+    when the provider is authoritative for the e-mail's domain (`domains`) and says the e-mail is verified;
+    and only into organisations the provider serves (`organization_ids`, empty: any): an organisation the
+    person is already a member of, one that invited them (the invitation waits for the person to accept it
+    on its page: never accepted on their behalf), or one that accepts the domain (role: its `sso_role`).
     """
-    users = list(User.objects.filter(email__iexact=email)[:2])
-    if len(users) > 1:
-        raise ApplicationError(_("Plusieurs comptes portent cette adresse : un administrateur doit les départager."))
-    user = users[0] if users else None
-    if user is not None and not user.is_active:
-        raise ApplicationError(_("Ce compte est désactivé."))
-    invitations = list(pending_invitations_for_email(email))
-    domain = email.rsplit("@", 1)[-1]
-    by_domain = [org for org in Organization.objects.exclude(accepted_email_domains="") if org.accepts_domain(domain)]
-    has_membership = user is not None and Membership.objects.filter(user=user).exists()
-    if not (has_membership or invitations or by_domain):
+    allowed = set(organization_ids or ())
+
+    def serves(organization_id):
+        return not allowed or organization_id in allowed
+
+    identity = SsoIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    if identity is not None:
+        return _sso_bound_user(identity, serves)
+    user = _sso_account_to_bind(issuer=issuer, email=email, email_verified=email_verified, domains=domains)
+    member_of, invited, by_domain = _sso_waiting(user, email, serves)
+    if user is None:
+        user = User(
+            username=email[:150],
+            email=email,
+            first_name=(claims.get("given_name") or "")[:150],
+            last_name=(claims.get("family_name") or "")[:150],
+        )
+        user.set_unusable_password()
+        user.save()
+    SsoIdentity.objects.create(
+        user=user, issuer=issuer, subject=subject, provider=provider, email=email, last_used_at=timezone.now()
+    )
+    if not member_of and not invited:
+        for org in by_domain:
+            role = org.sso_role if org.sso_role in Role.values else Role.EVALUATOR
+            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+    return user
+
+
+def _sso_waiting(user, email, serves):
+    """(memberships, pending invitations, organisations by domain) waiting for this person among the
+    organisations the provider serves; ApplicationError when there is none."""
+    member_of = set()
+    if user is not None:
+        member_of = {
+            pk for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True) if serves(pk)
+        }
+    domain = email.rsplit("@", 1)[-1].lower()
+    invited = [invitation for invitation in pending_invitations_for_email(email) if serves(invitation.organization_id)]
+    by_domain = [
+        org
+        for org in Organization.objects.exclude(accepted_email_domains="")
+        if org.accepts_domain(domain) and serves(org.pk)
+    ]
+    if not (member_of or invited or by_domain):
         raise ApplicationError(
             _(
                 "Aucune organisation n'attend %(email)s : demandez une invitation à un administrateur "
@@ -334,21 +378,47 @@ def sso_user(*, email, claims):
             )
             % {"email": email}
         )
-    if user is None:
-        user = User(
-            username=email,
-            email=email,
-            first_name=(claims.get("given_name") or "")[:150],
-            last_name=(claims.get("family_name") or "")[:150],
+    return member_of, invited, by_domain
+
+
+def _sso_bound_user(identity, serves):
+    """The person bound to this identity, if active and a member of an organisation the provider serves."""
+    user = identity.user
+    if not user.is_active:
+        raise ApplicationError(_("Ce compte est désactivé."))
+    if not any(serves(pk) for pk in Membership.objects.filter(user=user).values_list("organization_id", flat=True)):
+        raise ApplicationError(
+            _("Ce fournisseur d'identité ne donne accès à aucune de vos organisations : demandez une invitation.")
         )
-        user.set_unusable_password()
-        user.save()
-    for invitation in invitations:
-        invitation_accept(invitation=invitation, user=user)
-    if not has_membership and not invitations:
-        for org in by_domain:
-            role = org.sso_role if org.sso_role in Role.values else Role.BUYER
-            Membership.objects.get_or_create(user=user, organization=org, defaults={"role": role})
+    SsoIdentity.objects.filter(pk=identity.pk).update(last_used_at=timezone.now())
+    return user
+
+
+def _sso_account_to_bind(*, issuer, email, email_verified, domains):
+    """The existing account a new identity may be bound to (None: a new one may be made), or why not."""
+    if not email:
+        raise ApplicationError(_("Le fournisseur d'identité n'a pas transmis d'adresse e-mail."))
+    if not email_verified:
+        raise ApplicationError(_("Le fournisseur d'identité n'a pas vérifié cette adresse e-mail."))
+    domain = email.rsplit("@", 1)[-1].lower()
+    if domain not in {d.lower() for d in domains}:
+        raise ApplicationError(
+            _(
+                "Ce fournisseur d'identité ne fait pas autorité pour les adresses @%(domain)s : connectez-vous "
+                "avec votre mot de passe ou par l'annuaire de votre établissement."
+            )
+            % {"domain": domain}
+        )
+    users = list(User.objects.filter(email__iexact=email)[:2])
+    if len(users) > 1:
+        raise ApplicationError(_("Plusieurs comptes portent cette adresse : un administrateur doit les départager."))
+    user = users[0] if users else None
+    if user is not None and not user.is_active:
+        raise ApplicationError(_("Ce compte est désactivé."))
+    if user is not None and SsoIdentity.objects.filter(user=user, issuer=issuer).exists():
+        raise ApplicationError(
+            _("Ce compte est déjà lié à une autre identité de ce fournisseur : un administrateur doit vérifier.")
+        )
     return user
 
 

@@ -243,9 +243,8 @@ def invitation_accept(request, token):
         if user is not None:
             messages.success(request, _("Bienvenue dans %(name)s.") % {"name": invitation.organization.name})
             return redirect("home")
-    context.update(
-        form=form, signed_in=signed_in, sso_providers=provider_links()
-    )  # sign-in by SSO accepts the invitation itself
+    # Signing in by SSO comes back here, where the person accepts the invitation themselves.
+    context.update(form=form, signed_in=signed_in, sso_providers=provider_links(request.path))
     return render(request, "organizations/invitation_accept.html", context, status=400 if form and form.errors else 200)
 
 

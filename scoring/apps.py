@@ -28,3 +28,4 @@ class ScoringConfig(AppConfig):
             )
         hooks.register_publish_check(publish.criteria_publish_check)
         hooks.register_criteria_provider(selectors.criteria_for_document)
+        hooks.register_publish_panel(publish.market_check_panel, publish.MARKET_CHECK_TEMPLATE)

@@ -164,6 +164,22 @@ class QuestionnaireImportForm(forms.Form):
         return upload
 
 
+class PriceScheduleImportForm(forms.Form):
+    """The vendor's filled price schedule (XLSX), imported into the bid on its page."""
+
+    file = forms.FileField(label=_("Bordereau des prix rempli par le candidat"))
+
+    def __init__(self, *args, max_bytes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_bytes = max_bytes
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(_("Fichier trop volumineux."))
+        return upload
+
+
 class FhirBaseUrlForm(forms.Form):
     fhir_base_url = forms.CharField(label=_("URL de base FHIR"), max_length=500, required=False)
 

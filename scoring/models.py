@@ -94,6 +94,15 @@ class Bid(models.Model):
     tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="bids")
     vendor = models.CharField(_("candidat"), max_length=300)
     price = models.DecimalField(_("prix"), max_digits=14, decimal_places=2)
+
+    class PriceSource(models.TextChoices):
+        ENTERED = "entered", _("saisi")
+        PRICE_SCHEDULE = "price_schedule", _("bordereau des prix importé")
+
+    # Where the price came from: typed by the buyer, or the total of the vendor's imported price schedule.
+    price_source = models.CharField(
+        _("origine du prix"), max_length=20, choices=PriceSource.choices, default=PriceSource.ENTERED
+    )
     fhir_base_url = models.URLField(_("URL de base FHIR"), max_length=500, blank=True)
     submitted_at = models.DateTimeField(_("date de dépôt"), default=timezone.now)
     # The candidate sheet of the imported answer form (scoring/questionnaire.py).

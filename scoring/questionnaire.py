@@ -2,19 +2,22 @@
 
 The reader (documents/rendering/xlsx.py) checks the file's safety and the form's own rules; this
 module checks it against the tender: article numbers are the ones the tender document prints
-(`tenders.selectors.tender_document`), "Partiel" is refused for an eliminatory requirement, every
-eliminatory and scored requirement needs its compliance and every parameter its committed value, of
-the parameter's type. Every problem is reported at once, each naming sheet, row and column; nothing
-is written unless the whole file is right, and then everything is written in one transaction.
+(`tenders.selectors.tender_document`), "Partiel" and a roadmap date are refused for a requirement
+that may not be delivered later (the clause's `deferrable`; never an eliminatory one), every
+eliminatory and scored requirement needs its compliance and every value the vendor may improve
+(`improvable` parameters) its committed value, of the parameter's type. A committed value less
+favourable than required is not refused but flagged (scoring/commitments.py): judging it is the
+buyer's. Every problem is reported at once, each naming sheet, row and column; nothing is written
+unless the whole file is right, and then everything is written in one transaction.
 """
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from clause_library.parameters import coerce_value, normalize_definition
-from documents.rendering.answer_form import requirement_rows
+from documents.rendering.answer_form import date_hint, requirement_rows
 from documents.rendering.xlsx import (
     REQUIREMENTS_SHEET,
     ROADMAP_SHEET,
@@ -27,6 +30,7 @@ from organizations.errors import ApplicationError
 from tenders.models import TenderClause
 from tenders.selectors import tender_document
 
+from . import commitments
 from .models import Bid, Criterion
 from .services import answer_set, audit, ensure_published
 
@@ -64,12 +68,17 @@ def _tender_requirements(tender):
         definitions = {}
         if tender_clause is not None:
             definitions = {d["name"]: d for d in map(normalize_definition, tender_clause.version.parameters)}
+        eliminatory = row["eliminatory"] or (criterion is not None and criterion.kind == "eliminatory")
         requirements[row["article"]] = {
             **row,
             "criterion": criterion,
-            "eliminatory": row["eliminatory"] or (criterion is not None and criterion.kind == "eliminatory"),
+            "eliminatory": eliminatory,
+            "deferrable": row["deferrable"] and not eliminatory,
             "binding": row["requirement"] in ("mandatory", "scored") or criterion is not None,
             "definitions": definitions,
+            # The values asked, by the label the form shows them under (the code is not in the form).
+            "asked_by_label": {p["label"].casefold(): p["name"] for p in row["parameters"]},
+            "required": {p["name"]: p["required"] for p in row["parameters"]},
         }
     return requirements
 
@@ -101,11 +110,26 @@ def _check(parsed, requirements):
                 % {"article": row["article"]},
                 "E",
             )
+        elif row["compliance"] == "Partiel" and not requirement["deferrable"]:
+            refuse(
+                REQUIREMENTS_SHEET,
+                row["row"],
+                _(
+                    "« Partiel » est refusé pour l'article %(article)s : cette exigence ne peut pas être livrée "
+                    "après la réception ; répondez Oui ou Non."
+                )
+                % {"article": row["article"]},
+                "E",
+            )
         elif requirement["binding"] and not row["compliance"]:
             refuse(
                 REQUIREMENTS_SHEET,
                 row["row"],
-                _("conformité obligatoire pour l'article %(article)s (Oui, Non ou Partiel).")
+                (
+                    _("conformité obligatoire pour l'article %(article)s (Oui, Non ou Partiel).")
+                    if requirement["deferrable"]
+                    else _("conformité obligatoire pour l'article %(article)s (Oui ou Non).")
+                )
                 % {"article": row["article"]},
                 "E",
             )
@@ -113,7 +137,7 @@ def _check(parsed, requirements):
         if requirement["binding"] and article not in answered:
             refuse(REQUIREMENTS_SHEET, None, _("l'article %(article)s est absent.") % {"article": article})
 
-    committed, seen = {}, set()
+    committed, seen, flagged = {}, set(), set()
     for row in parsed["values"]:
         requirement = requirements.get(row["article"])
         if requirement is None:
@@ -124,16 +148,32 @@ def _check(parsed, requirements):
                 "A",
             )
             continue
-        definition = requirement["definitions"].get(row["parameter"])
-        if definition is None or row["parameter"] not in {p["name"] for p in requirement["parameters"]}:
-            refuse(
-                VALUES_SHEET,
-                row["row"],
-                _("paramètre « %(code)s » inconnu pour l'article %(article)s.")
-                % {"code": row["parameter"][:40], "article": row["article"]},
-                "D",
-            )
-            continue
+        if row.get("parameter") is None:  # the current form: the value is named by its label
+            name = requirement["asked_by_label"].get((row.get("label") or "").casefold())
+            if name is None:
+                refuse(
+                    VALUES_SHEET,
+                    row["row"],
+                    _("la valeur « %(label)s » n'est pas demandée pour l'article %(article)s.")
+                    % {"label": (row.get("label") or "")[:80], "article": row["article"]},
+                    "C",
+                )
+                continue
+        else:  # a former form, which named it by its code and asked for every parameter
+            name = row["parameter"]
+            if name not in requirement["definitions"]:
+                refuse(
+                    VALUES_SHEET,
+                    row["row"],
+                    _("paramètre « %(code)s » inconnu pour l'article %(article)s.")
+                    % {"code": name[:40], "article": row["article"]},
+                    "D",
+                )
+                continue
+            if name not in requirement["required"]:
+                continue  # a value the buyer fixes (a penalty, a duration): not the vendor's to commit to
+        definition = requirement["definitions"][name]
+        row = {**row, "parameter": name}
         seen.add((row["article"], row["parameter"]))
         if row["value"] in (None, ""):
             refuse(
@@ -145,17 +185,26 @@ def _check(parsed, requirements):
             continue
         # The type is checked, not the bounds: committing to less than asked is an answer to judge.
         value = row["value"]
-        if definition["type"] == "date" and isinstance(value, str):
+        if definition["type"] == "date" and not isinstance(value, (int, float)):
             try:
-                value = parse_date(value).isoformat()  # typed the French way: 30/06/2027
+                value = parse_date(value).isoformat()  # "26 mars 2029", "26/03/2029" or "2029-03-26"
             except ValueError:
-                pass  # coerce_value says what is expected
+                refuse(
+                    VALUES_SHEET,
+                    row["row"],
+                    _("Date « %(value)s » illisible : %(hint)s")
+                    % {"value": str(value)[:40], "hint": date_hint(translation.get_language())},
+                    "F",
+                )
+                continue
         try:
             value = coerce_value({**definition, "min": None, "max": None}, value)
         except ValueError as error:
             refuse(VALUES_SHEET, row["row"], f"{definition['label']} : {error}", "F")
             continue
         committed.setdefault(row["article"], {})[row["parameter"]] = value
+        if commitments.is_less_favourable(definition, requirement["required"].get(row["parameter"]), value):
+            flagged.add(row["article"])
     for article, requirement in requirements.items():
         for parameter in requirement["parameters"]:
             if (article, parameter["name"]) not in seen:
@@ -177,6 +226,18 @@ def _check(parsed, requirements):
                 "A",
             )
             continue
+        if row["status"] == "roadmap" and not requirement["deferrable"]:
+            refuse(
+                ROADMAP_SHEET,
+                row["row"],
+                _(
+                    "l'article %(article)s ne peut pas être livré après la réception : une date de feuille de "
+                    "route n'est admise que pour une exigence que le marché permet de livrer en différé."
+                )
+                % {"article": row["article"]},
+                "D",
+            )
+            continue
         roadmap.append(
             {
                 "article": row["article"],
@@ -186,7 +247,7 @@ def _check(parsed, requirements):
                 "comment": row["comment"],
             }
         )
-    return errors, answered, committed, roadmap
+    return errors, answered, committed, roadmap, flagged
 
 
 def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
@@ -198,7 +259,8 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     roadmap sheet → `Bid.roadmap`. Rows of requirements without a criterion (informative clauses)
     are read but not stored as answers. Anything wrong → 400 `{"file": [one message per problem,
     each naming sheet, row and column]}` with nothing stored. Returns
-    ``{"imported", "skipped", "committed_values", "roadmap"}`` (counts).
+    ``{"imported", "skipped", "committed_values", "roadmap", "below_requirement"}`` (counts;
+    the last: requirements with a committed value less favourable than required, flagged, not refused).
     """
     ensure_published(bid.tender)
     limit = questionnaire_max_bytes()
@@ -213,7 +275,7 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
             raise ApplicationError({"file": error.messages()})
         form_errors = error.errors
     requirements = _tender_requirements(bid.tender)
-    errors, answered, committed, roadmap = _check(parsed, requirements)
+    errors, answered, committed, roadmap, flagged = _check(parsed, requirements)
     # One message per cell: the form's own problem first (a misspelt compliance is not also "missing").
     places = {(e.sheet, e.row, e.column) for e in form_errors if e.row}
     errors = form_errors + [e for e in errors if (e.sheet, e.row, e.column) not in places]
@@ -261,4 +323,5 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
         "skipped": skipped,
         "committed_values": sum(len(values) for values in committed.values()),
         "roadmap": len(roadmap),
+        "below_requirement": len(flagged),
     }

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tenders.models import TenderClause, TieBreak
 
-from . import rules
+from . import commitments, rules
 from .models import (
     Answer,
     AuditEvent,
@@ -122,7 +122,8 @@ def bids_of(tender):
 def answers_of(bid, *, sealed_price=False):
     """The bid's answers; with `sealed_price` (a reader who may not see prices yet: access.sees_prices),
     without the answer to the price criterion, which states the price."""
-    queryset = Answer.objects.filter(bid=bid).select_related("criterion")
+    # The clause version the tender took comes along: committed values are compared with it (flags).
+    queryset = Answer.objects.filter(bid=bid).select_related("criterion__tender_clause__version")
     if sealed_price:
         queryset = queryset.exclude(criterion__kind=Criterion.Kind.PRICE)
     return queryset.order_by("criterion__position", "criterion_id")
@@ -577,6 +578,14 @@ def _judged(tree, *, eliminatory):
     ]
 
 
+def _with_shortfalls(answer, criterion, tender):
+    """The answer with `shortfalls`: its committed values less favourable than required
+    (scoring/commitments.py; the criterion's clause version is joined: no query)."""
+    if answer is not None:
+        answer.shortfalls = commitments.answer_shortfalls(answer, criterion, tender.parameters)
+    return answer
+
+
 def _answers_by_cell(tender) -> dict:
     return {(a.bid_id, a.criterion_id): a for a in Answer.objects.filter(bid__tender=tender)}
 
@@ -588,7 +597,7 @@ def bid_answer_rows(tender, bid, *, sealed_price=False) -> list[dict]:
     decisions = {d.criterion_id: d for d in _seal(eliminatory_decisions_of(bid), sealed_price)}
     rows = []
     for criterion, _depth, number, _share in criteria_tree(tender):
-        answer = answers.get(criterion.pk)
+        answer = _with_shortfalls(answers.get(criterion.pk), criterion, tender)
         if criterion.kind == Criterion.Kind.PRICE or (answer is None and criterion.kind != Criterion.Kind.ELIMINATORY):
             continue
         rows.append(
@@ -611,6 +620,9 @@ def grid_of(tender, user, *, sealed_price=False) -> dict:
     bid_list = list(bids_of(tender))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=user)}
     answers = _answers_by_cell(tender)
+    criteria_by_id = {c.pk: c for c, _d, _n, _s in tree}
+    for (_bid_id, criterion_id), answer in answers.items():
+        _with_shortfalls(answer, criteria_by_id.get(criterion_id), tender)
     decisions = {
         (d.bid_id, d.criterion_id): d
         for d in _seal(EliminatoryDecision.objects.filter(bid__tender=tender), sealed_price)

@@ -196,10 +196,10 @@ def _import_key_headers(doc):
 
 
 def price_schedule_xlsx(document, progress):
-    from documents.rendering import xlsx  # heavy writer, loaded in the worker only
+    from documents.rendering import xlsx, xlsx_price  # heavy writers, loaded in the worker only
 
     doc = _document(document, progress)
-    data = xlsx.render_price_schedule_xlsx(doc)
+    data = xlsx_price.render_price_schedule_xlsx(doc)
     guard_piece(doc, "price_schedule", xlsx.workbook_text(data))
     return data, doc["inputs_digest"]
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from clause_library.models import ClauseSet
@@ -6,7 +7,8 @@ from clause_library.selectors import libraries_visible_to
 from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
-from .models import Tender, TieBreak
+from . import prices
+from .models import DEFAULT_DURATION_MONTHS, MAX_DURATION_MONTHS, Tender, TieBreak
 
 # The kinds of software a library's sets are tagged with, in the order the buyer sees them.
 SOFTWARE_LABELS = {
@@ -115,7 +117,129 @@ class AccessibleErrorsMixin:
             )
 
 
-class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
+PERIOD_WORDS = {
+    "once": "once",
+    "une fois": "once",
+    "unique": "once",
+    "forfait": "once",
+    "year": "year",
+    "an": "year",
+    "par an": "year",
+    "annuel": "year",
+    "annuelle": "year",
+    "per year": "year",
+    "yearly": "year",
+    "month": "month",
+    "mois": "month",
+    "par mois": "month",
+    "mensuel": "month",
+    "mensuelle": "month",
+    "per month": "month",
+    "monthly": "month",
+}
+
+
+def _period_word(period):
+    return {"once": _("une fois"), "year": _("par an"), "month": _("par mois")}.get(period, period or "")
+
+
+def price_lines_text(lines):
+    """The buyer's lines as the form shows them: one a line, "label | unit | quantity | period | code"."""
+    rows = []
+    for line in lines or []:
+        if not isinstance(line, dict):
+            continue
+        quantity = str(line.get("quantity", "")).replace(".", ",")
+        parts = [line.get("label", ""), line.get("unit", ""), quantity, str(_period_word(line.get("period")))]
+        rows.append(" | ".join([*parts, line.get("code", "")]))
+    return "\n".join(rows)
+
+
+def _code_from_label(label, taken):
+    base = (slugify(label) or "ligne")[:55].strip("-_") or "ligne"
+    code, index = base, 2
+    while code in taken:
+        code, index = f"{base}-{index}", index + 1
+    return code
+
+
+def parse_price_lines(text):
+    """(lines, errors) from the form's text: each non-empty line "label | unit | quantity | period | code?";
+    errors name the line ("Ligne 2 (quantity) : …"). A missing code is made from the label."""
+    lines, errors, given = [], [], []
+    rows = [row for row in (text or "").splitlines() if row.strip()]
+    for number, row in enumerate(rows, start=1):
+        parts = [part.strip() for part in row.split("|")]
+        if len(parts) not in (4, 5):
+            errors.append(
+                _(
+                    "Ligne de prix %(n)s : 4 ou 5 parties séparées par « | » sont attendues (libellé | unité | "
+                    "quantité | périodicité | code facultatif)."
+                )
+                % {"n": number}
+            )
+            continue
+        label, unit, quantity_text, period_text = parts[:4]
+        code = parts[4] if len(parts) == 5 else ""
+        quantity = prices.to_decimal(quantity_text)
+        period = PERIOD_WORDS.get(period_text.casefold(), period_text)
+        line = {
+            "code": code,
+            "label": label,
+            "unit": unit,
+            "quantity": prices.plain_number(quantity) if quantity is not None else quantity_text,
+            "period": period,
+        }
+        lines.append(line)
+        given.append(bool(code))
+    taken = {line["code"] for line in lines if line["code"]}
+    for line, has_code in zip(lines, given, strict=True):
+        if not has_code:
+            line["code"] = _code_from_label(line["label"], taken)
+            taken.add(line["code"])
+    if errors:
+        return lines, errors
+    return lines, prices.line_errors(lines)
+
+
+class PriceFieldsMixin:
+    """The price basis fields of the tender's form: the buyer's lines typed one a line."""
+
+    def _price_fields(self):
+        field = forms.CharField(
+            label=_("Lignes de prix de l'acheteur"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6}),
+            help_text=_(
+                "Une ligne par prix : libellé | unité | quantité | périodicité (une fois, par an, par mois) | code "
+                "(facultatif, fait à partir du libellé). Exemple : Licences du logiciel | licence | 10 | par an. "
+                "Les lignes des clauses s'y ajoutent dans le bordereau des prix."
+            ),
+        )
+        self.fields["price_lines"] = field
+        # A form posted without it (an older page, a script) keeps the default duration.
+        self.fields["duration_months"].required = False
+        self.fields["duration_months"].widget.attrs.update(min=1, max=MAX_DURATION_MONTHS)
+        if not self.is_bound and self.instance.pk:
+            self.initial["price_lines"] = price_lines_text(self.instance.price_lines)
+
+    def _style_price_fields(self):
+        widget = self.fields["price_lines"].widget
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} font-monospace".strip()
+        self.fields["price_basis"].widget.attrs["rows"] = 3
+
+    def clean_duration_months(self):
+        value = self.cleaned_data.get("duration_months")
+        return DEFAULT_DURATION_MONTHS if value is None else value
+
+    def clean_price_lines(self):
+        lines, errors = parse_price_lines(self.cleaned_data.get("price_lines"))
+        if errors:
+            raise forms.ValidationError(errors)
+        return lines
+
+
+class TenderForm(PriceFieldsMixin, AccessibleErrorsMixin, forms.ModelForm):
     """A new tender, in one of the organisations where the user is a buyer or an admin."""
 
     class Meta:
@@ -131,6 +255,9 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
             "require_justification",
             "language",
             "completeness_annex",
+            "duration_months",
+            "price_basis",
+            "price_lines",
         ]
         help_texts = {
             "reference": _("Par exemple AO-2026-014."),
@@ -159,7 +286,9 @@ class TenderForm(AccessibleErrorsMixin, forms.ModelForm):
                     "leurs valeurs par défaut ; vous pourrez ensuite en retirer ou les ajuster."
                 ),
             )
+        self._price_fields()
         self._style_fields()
+        self._style_price_fields()
 
     def clean_tie_break(self):
         return self.cleaned_data.get("tie_break") or TieBreak.TECHNICAL
@@ -198,12 +327,17 @@ class TenderSettingsForm(TenderForm):
             "require_justification",
             "language",
             "completeness_annex",
+            "duration_months",
+            "price_basis",
+            "price_lines",
         ]
 
     def __init__(self, *args, user, **kwargs):
         forms.ModelForm.__init__(self, *args, **kwargs)
         self.fields["tie_break"].required = False  # missing: keeps the announced default
+        self._price_fields()
         self._style_fields()
+        self._style_price_fields()
 
     def clean(self):
         cleaned = forms.ModelForm.clean(self)

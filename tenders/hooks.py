@@ -4,11 +4,14 @@ Filled in the other apps' `AppConfig.ready()`:
 - publish checks: `check(tender)` raises ApplicationError to refuse the publication (scoring checks
   that the criteria weights add up);
 - criteria providers: `provider(tender, articles) -> [row]` adds the award criteria rows to the plain
-  TenderDocument (docs/RENDERING.md); without one the document has no criteria.
+  TenderDocument (docs/RENDERING.md); without one the document has no criteria;
+- publish panels: `panel(request, tender) -> {name: value}` merged into the publish page's context,
+  and the panel's template included above the confirmation (scoring's market check).
 """
 
 _publish_checks = []
 _criteria_providers = []
+_publish_panels = []  # [(panel, template)]
 
 
 def register_publish_check(check):
@@ -28,3 +31,17 @@ def register_criteria_provider(provider):
 def criteria_rows(tender, articles):
     """Every provider's rows, in registration order."""
     return [row for provider in _criteria_providers for row in provider(tender, articles)]
+
+
+def register_publish_panel(panel, template):
+    if (panel, template) not in _publish_panels:
+        _publish_panels.append((panel, template))
+
+
+def publish_panels(request, tender) -> dict:
+    """The panels' context, with `publish_panel_templates`: the templates the publish page includes."""
+    context = {"publish_panel_templates": []}
+    for panel, template in _publish_panels:
+        context.update(panel(request, tender))
+        context["publish_panel_templates"].append(template)
+    return context

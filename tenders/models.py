@@ -5,8 +5,14 @@ tender. Writes go through tenders/services.py; reads with their joins through te
 """
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+# Four years: the usual ceiling of a framework agreement (L2125-1 of the code de la commande publique);
+# tenders created before the field existed take it too.
+DEFAULT_DURATION_MONTHS = 48
+MAX_DURATION_MONTHS = 240
 
 
 class Procedure(models.TextChoices):
@@ -59,6 +65,21 @@ class Tender(models.Model):
         _("départage des offres à égalité"), max_length=20, choices=TieBreak.choices, default=TieBreak.TECHNICAL
     )
     sealed_price = models.BooleanField(_("prix sous pli scellé"), default=False)
+    # The price basis (API.md, "The tender file as a contract"): the contract's duration, what the price
+    # criterion compares (blank: the price schedule's total excluding VAT over the duration) and the
+    # buyer's own lines of the price schedule [{"code","label","unit","quantity","period"}].
+    duration_months = models.PositiveIntegerField(
+        _("durée du marché (mois)"),
+        default=DEFAULT_DURATION_MONTHS,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_DURATION_MONTHS)],
+        help_text=_("Sert au calcul des lignes annuelles et mensuelles du bordereau des prix."),
+    )
+    price_basis = models.TextField(
+        _("montant comparé par le critère prix"),
+        blank=True,
+        help_text=_("Vide : le montant total HT du bordereau des prix sur la durée du marché."),
+    )
+    price_lines = models.JSONField(_("lignes de prix de l'acheteur"), default=list, blank=True)
     # Evaluation: a score must carry a written justification (its comment) unless the buyer turns this off.
     require_justification = models.BooleanField(_("justification des notes obligatoire"), default=True)
     completeness_annex = models.BooleanField(

@@ -12,12 +12,12 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
-from clause_library.parameters import display_value, normalize_definition, resolve_values
+from clause_library.parameters import display_value, display_values, normalize_definition, resolve_values
 from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import composition, hooks, pieces
+from . import composition, hooks, pieces, prices
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
@@ -52,7 +52,8 @@ def clause_values(tender_clause, tender, *, require=False):
 def rendered_body(tender_clause, tender):
     """The clause body as sanitised HTML with its values filled (missing ones marked)."""
     values, _errors = clause_values(tender_clause, tender)
-    return render_html(tender_clause.version.body, values, tender.language)
+    shown = display_values(tender_clause.version.parameters, values, tender.language)  # dates in words
+    return render_html(tender_clause.version.body, shown, tender.language)
 
 
 def _requirement_label(requirement):
@@ -171,6 +172,7 @@ def _article(tender_clause, tender, number, weight, language, keys, price_lines=
         "destination": version.destination or pieces.ANNEX,
         "requirement": version.requirement,
         "requirement_label": _requirement_label(version.requirement),
+        "deferrable": bool(version.deferrable),
         "weight": weight,
         "body_html": render_html(body, shown, language),
         "body_markdown": fill_text(body, shown, language),
@@ -200,6 +202,8 @@ def _article(tender_clause, tender, number, weight, language, keys, price_lines=
                 "label": definition["label"],
                 "type": definition["type"],
                 "value": display_value(shown[definition["name"]], language),
+                "direction": definition["direction"],
+                "improvable": definition["improvable"],
             }
             for definition in map(normalize_definition, version.parameters)
             if definition["name"] in shown
@@ -239,12 +243,18 @@ def tender_document(tender) -> dict:
         criteria, weights = _criteria(tender, numbering)
         # Clause keys quoted in the texts become the article numbers vendors quote.
         keys = {tc.version.clause.key: numbering[tc.pk] for tc in clauses}
-        # {{ price:code }} → the line's number in the price schedule: from the schedule's plain data
-        # (`doc["price"]["lines"]`, [{"code","number"}]); none yet → every price reference drops its block.
-        price_data = {}
+        ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
+        # The price schedule's lines: the buyer's, then each clause's in article order (tenders/prices.py).
+        price_data = prices.price_section(
+            duration_months=tender.duration_months,
+            price_basis=tender.price_basis,
+            buyer_lines=tender.price_lines,
+            clause_lines=[(numbering[tc.pk], line) for tc in ordered for line in tc.version.price_lines or []],
+        )
+        # {{ price:code }} → the line's number in that schedule (`doc["price"]["lines"]`, [{"code","number"}]);
+        # a code the schedule lacks drops its block.
         price_lines = composition.price_numbers(price_data)
         guard = guard_terms(tender, clauses)
-        ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
 
         sections, questions = [], []
         for tender_clause in ordered:
@@ -334,6 +344,7 @@ def tender_document(tender) -> dict:
             # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
             "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
+        doc["price"] = price_data
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
     # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.

@@ -18,14 +18,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from clause_library.parameters import resolve_values
+from clause_library.text import first_forbidden_character
 from documents import registry
 from documents.models import Document
 from documents.tasks import document_enqueue
 from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError, ConflictError
 
-from . import guidance, hooks
-from .models import Tender, TenderClause
+from . import guidance, hooks, prices
+from .models import MAX_DURATION_MONTHS, Tender, TenderClause
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +41,12 @@ TENDER_FIELDS = (
     "require_justification",
     "completeness_annex",
     "language",
+    "duration_months",
+    "price_basis",
+    "price_lines",
 )
 MAX_TENDER_PARAMETERS = 200
+MAX_PRICE_BASIS_CHARS = 5000
 
 
 class BrokerUnavailable(Exception):
@@ -136,6 +141,43 @@ def _check_reference_free(organization_id, reference, *, exclude=None):
         )
 
 
+def _clause_price_lines(tender, *, exclude=None):
+    """(clause title, line) of every price line of the tender's clauses."""
+    clauses = TenderClause.objects.filter(tender_id=tender.pk).select_related("version") if tender.pk else []
+    return [
+        (tender_clause.version.title, line)
+        for tender_clause in clauses
+        if tender_clause.pk != exclude
+        for line in tender_clause.version.price_lines or []
+    ]
+
+
+def _check_price_basis(changes, tender=None):
+    """The price fields of a create or an update: 400 naming the field (and the line and its field)."""
+    errors = {}
+    if "duration_months" in changes:
+        duration = changes["duration_months"]
+        if isinstance(duration, bool) or not isinstance(duration, int) or not 1 <= duration <= MAX_DURATION_MONTHS:
+            errors["duration_months"] = [
+                _("Une durée en mois entre 1 et %(max)s est attendue.") % {"max": MAX_DURATION_MONTHS}
+            ]
+    if "price_basis" in changes:
+        basis = changes["price_basis"] or ""
+        if not isinstance(basis, str):
+            errors["price_basis"] = [_("Un texte est attendu.")]
+        elif len(basis) > MAX_PRICE_BASIS_CHARS:
+            errors["price_basis"] = [_("%(max)s caractères au plus.") % {"max": MAX_PRICE_BASIS_CHARS}]
+        elif first_forbidden_character(basis) is not None:
+            errors["price_basis"] = [_("Caractère de contrôle interdit : retirez-le.")]
+    if "price_lines" in changes:
+        clause_lines = _clause_price_lines(tender) if tender is not None else []
+        messages = prices.line_errors(changes["price_lines"], clause_lines)
+        if messages:
+            errors["price_lines"] = messages
+    if errors:
+        raise ApplicationError(errors)
+
+
 @transaction.atomic
 def tender_create(
     *,
@@ -151,6 +193,9 @@ def tender_create(
     language="fr",
     completeness_annex=False,
     require_justification=True,
+    duration_months=None,
+    price_basis="",
+    price_lines=None,
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
@@ -159,6 +204,10 @@ def tender_create(
         )
     parameters = parameters or {}
     _check_tender_parameters(parameters)
+    price_fields = {"price_basis": price_basis or "", "price_lines": price_lines or []}
+    if duration_months is not None:
+        price_fields["duration_months"] = duration_months
+    _check_price_basis(price_fields)
     _check_reference_free(organization.pk, reference)
     try:
         with transaction.atomic():  # a savepoint: two creations racing on one reference meet the constraint
@@ -175,6 +224,7 @@ def tender_create(
                 language=language,
                 created_by=user,
                 completeness_annex=completeness_annex,
+                **price_fields,
             )
     except IntegrityError:
         _check_reference_free(organization.pk, reference)
@@ -198,6 +248,7 @@ def tender_update(*, user, tender, changes: dict) -> Tender:
         changes = {**changes, "parameters": parameters}
     if "reference" in changes and changes["reference"] != tender.reference:
         _check_reference_free(tender.organization_id, changes["reference"], exclude=tender.pk)
+    _check_price_basis(changes, tender)
     for field in TENDER_FIELDS:
         if field in changes:
             setattr(tender, field, changes[field])
@@ -320,6 +371,7 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
             {"clause": [_("La clause « %(title)s » est déjà dans l'appel d'offres.") % {"title": version.title}]}
         )
     values = _check_clause_values(version, parameters or {}, tender, require=not allow_incomplete)
+    _check_clause_price_codes(tender, version)
     if position is not None and (not isinstance(position, int) or position < 0):
         raise ApplicationError({"position": [_("Un entier positif ou nul est attendu.")]})
     position = _insert_at(tender, position)
@@ -328,6 +380,22 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
     )
     tender_content_changed(tender)
     return tender_clause
+
+
+def _check_clause_price_codes(tender, version):
+    """A clause whose price lines reuse a code of the tender's lines or another clause's → 400 naming the
+    code: a price schedule line and its cross-references are identified by it."""
+    conflicts = prices.clause_code_conflicts(version.price_lines or [], tender.price_lines, _clause_price_lines(tender))
+    if conflicts:
+        raise ApplicationError(
+            {
+                "clause": [
+                    _("La ligne de prix « %(code)s » de la clause « %(title)s » existe déjà dans %(where)s.")
+                    % {"code": code, "title": version.title, "where": where}
+                    for code, where in conflicts
+                ]
+            }
+        )
 
 
 @transaction.atomic

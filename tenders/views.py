@@ -22,7 +22,7 @@ from documents.rendering.html import render_tender_preview_fragment
 from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
 from organizations.errors import ApplicationError
 
-from . import guidance, selectors, services
+from . import guidance, hooks, selectors, services
 from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
 from .models import TenderClause
 
@@ -463,6 +463,7 @@ def tender_publish(request, pk):
             "clause_count": tender.clauses.count(),
             "nav": "tenders",
             "document_count": Document.objects.filter(tender=tender).count(),
+            **hooks.publish_panels(request, tender),  # scoring's market check
         },
     )
 

@@ -5,9 +5,7 @@ from rest_framework import serializers
 
 from organizations.models import Organization
 
-from ..markdown import render_html
 from ..models import Category, ClauseVersion, Destination, Language, Library, Requirement
-from ..parameters import resolve_values
 
 
 class OrganizationField(serializers.PrimaryKeyRelatedField):
@@ -165,9 +163,7 @@ class ClauseSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField())
     def get_preview(self, clause):
-        version = clause.current
-        values, _errors = resolve_values(version.parameters, require=False)
-        return render_html(version.body, values, version.language)
+        return clause.current.preview
 
     @extend_schema_field(serializers.IntegerField())
     def get_version(self, clause):
@@ -213,8 +209,7 @@ class ClauseVersionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField())
     def get_preview(self, version):
-        values, _errors = resolve_values(version.parameters, require=False)
-        return render_html(version.body, values, version.language)
+        return version.preview
 
 
 class ImportSerializer(serializers.Serializer):

@@ -5,11 +5,13 @@ requirement is identified by its article number ("3.2", the number the annex pri
 publication); every article that is eliminatory or scored, or that asks a question, gets a row.
 """
 
+import datetime
 import math
+import re
 
 from django.utils.translation import gettext
 
-from organizations.formatting import format_number
+from organizations.formatting import format_date_words, format_number
 
 ELIMINATORY = "mandatory"
 SCORED = "scored"
@@ -17,10 +19,85 @@ SCORED = "scored"
 ROADMAP_STATUSES = ("native", "roadmap", "not_planned")
 
 
-def compliance_choices(language, *, eliminatory):
-    """The drop-down values: Oui / Non / Partiel, Oui / Non only for an eliminatory requirement."""
+def compliance_choices(language, *, eliminatory=False, deferrable=False):
+    """The drop-down values: Oui / Non, and « Partiel » only for a requirement that may be delivered
+    later (`deferrable`, never an eliminatory one): anything else is met or not (L2152-2)."""
     choices = ("Yes", "No", "Partial") if language == "en" else ("Oui", "Non", "Partiel")
-    return choices[:2] if eliminatory else choices
+    return choices if deferrable and not eliminatory else choices[:2]
+
+
+def partial_label(language):
+    return compliance_choices(language, deferrable=True)[2]
+
+
+def direction_label(direction):
+    """« au plus » for a ceiling (lower is better), « au moins » for a floor, "" otherwise (active language)."""
+    if direction == "max":
+        return gettext("au plus")
+    if direction == "min":
+        return gettext("au moins")
+    return ""
+
+
+# Dates: shown in words in the form's language, read in the forms people type.
+DATE_EXAMPLE = datetime.date(2029, 3, 26)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("janvier", "january", "janv", "jan"),
+            ("février", "fevrier", "february", "févr", "fevr", "feb"),
+            ("mars", "march", "mar"),
+            ("avril", "april", "avr", "apr"),
+            ("mai", "may"),
+            ("juin", "june", "jun"),
+            ("juillet", "july", "juil", "jul"),
+            ("août", "aout", "august", "aug"),
+            ("septembre", "september", "sept", "sep"),
+            ("octobre", "october", "oct"),
+            ("novembre", "november", "nov"),
+            ("décembre", "decembre", "december", "déc", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_WORDS_DATE = re.compile(r"(\d{1,2})(?:er|st|nd|rd|th)?\s+([^\W\d_]+)\.?,?\s+(\d{4})")
+_NUMERIC_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def parse_date(value):
+    """A date typed by a person: a date cell, "26 mars 2029" / "1er avril 2029" / "26 March 2029"
+    (month in words, French or English), "26/03/2029" or "2029-03-26"; ValueError otherwise."""
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = " ".join(str(value or "").replace("\u00a0", " ").replace("\u202f", " ").split())
+    match = _WORDS_DATE.fullmatch(text.casefold())
+    if match:
+        month = _MONTHS.get(match.group(2))
+        if month is None:
+            raise ValueError(text)
+        return datetime.date(int(match.group(3)), month, int(match.group(1)))
+    for pattern in _NUMERIC_DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+def date_example(language):
+    return format_date_words(DATE_EXAMPLE, language=language)
+
+
+def date_hint(language):
+    """What a date cell says it reads (active language)."""
+    # The other forms are named by their pattern, not by an example: no piece prints an ISO date.
+    return gettext(
+        "Date en toutes lettres, par exemple %(words)s ; les formes JJ/MM/AAAA et AAAA-MM-JJ sont aussi lues."
+    ) % {"words": date_example(language)}
 
 
 def roadmap_labels(language):
@@ -45,9 +122,12 @@ def requirement_type_label(article):
 
 def requirement_rows(doc):
     """One dict per requirement of the form, in article order:
-    ``{"article", "id", "title", "category", "requirement", "eliminatory", "type_label", "question",
-    "parameters": [{"name","label","value"}]}``. Committed values are asked only for the parameters
-    of eliminatory and scored requirements (informative ones bind nobody)."""
+    ``{"article", "id", "title", "category", "requirement", "eliminatory", "deferrable", "type_label",
+    "question", "parameters": [{"name","label","type","value","direction","direction_label","required"}]}``.
+    Committed values are asked only for the `improvable` parameters of eliminatory and scored
+    requirements: the buyer's own values (penalty amounts, durations) are not the vendor's to commit
+    to, and informative requirements bind nobody. `deferrable` (« Partiel » and a roadmap date) only
+    for a scored requirement the clause says may be delivered later."""
     rows = []
     for section in doc.get("sections", []):
         for article in section.get("articles", []):
@@ -63,10 +143,21 @@ def requirement_rows(doc):
                     "category": section.get("title", ""),
                     "requirement": requirement,
                     "eliminatory": requirement == ELIMINATORY,
+                    "deferrable": requirement == SCORED and bool(article.get("deferrable")),
                     "type_label": requirement_type_label(article),
                     "question": article.get("question")
                     or gettext("Indiquez si votre offre respecte cette exigence et comment."),
-                    "parameters": list(article.get("parameters") or []) if binding else [],
+                    "parameters": [
+                        {
+                            **parameter,
+                            "direction_label": direction_label(parameter.get("direction")),
+                            "required": (article.get("values") or {}).get(parameter["name"]),
+                        }
+                        for parameter in article.get("parameters") or []
+                        if parameter.get("improvable") and parameter.get("direction")
+                    ]
+                    if binding
+                    else [],
                 }
             )
     return rows
@@ -75,10 +166,11 @@ def requirement_rows(doc):
 def instructions(doc, deadline_text=None):
     """The paragraphs of the "Instructions" sheet / section, in the active language."""
     language = doc.get("language", "fr")
-    partial = compliance_choices(language, eliminatory=False)[2]
+    partial = partial_label(language)
     yes, no = compliance_choices(language, eliminatory=True)
     roadmap = roadmap_labels(language)
-    return [
+    rows = requirement_rows(doc)
+    paragraphs = [
         gettext("Cadre de réponse — %(reference)s — %(title)s")
         % {"reference": doc["reference"], "title": doc["title"]},
         gettext(
@@ -92,25 +184,50 @@ def instructions(doc, deadline_text=None):
         % {"yes": yes},
         gettext(
             "Feuille « Exigences » : pour chaque exigence, identifiée par son numéro d'article (à citer dans "
-            "vos documents), indiquez la conformité (%(yes)s, %(no)s ou %(partial)s), décrivez votre réponse "
+            "vos documents), indiquez la conformité (%(yes)s ou %(no)s), décrivez votre réponse "
             "et citez vos preuves (document, page, lien)."
         )
-        % {"yes": yes, "no": no, "partial": partial},
-        gettext(
-            "« %(partial)s » signifie que l'exigence n'est que partiellement satisfaite : dites dans la réponse "
-            "ce qui manque. « %(partial)s » est refusé pour une exigence éliminatoire : répondez %(yes)s ou %(no)s."
+        % {"yes": yes, "no": no},
+    ]
+    if any(row["deferrable"] for row in rows):
+        paragraphs.append(
+            gettext(
+                "« %(partial)s » n'est proposé que pour les exigences notées que le cahier des charges permet de "
+                "livrer après la réception, à une date que vous vous engagez à tenir : dites dans la réponse ce "
+                "qui manque et datez-le dans la feuille « Feuille de route ». Pour toute autre exigence, "
+                "répondez %(yes)s ou %(no)s."
+            )
+            % {"partial": partial, "yes": yes, "no": no}
         )
-        % {"partial": partial, "yes": yes, "no": no},
-        gettext(
-            "Feuille « Valeurs engagées » : pour chaque paramètre fixé par le cahier des charges, indiquez la "
-            "valeur sur laquelle vous vous engagez. Ces valeurs sont contractuelles : elles doivent être "
-            "renseignées et vous engagent."
-        ),
-        gettext(
-            "Feuille « Feuille de route » : pour chaque exigence, indiquez « %(native)s » (disponible "
-            "aujourd'hui), « %(roadmap)s » avec la date de disponibilité (JJ/MM/AAAA) ou « %(not_planned)s »."
+    else:
+        paragraphs.append(
+            gettext(
+                "Aucune exigence de ce marché ne peut être livrée après la réception : répondez %(yes)s ou "
+                "%(no)s à chacune ; la feuille « Feuille de route » reste vide."
+            )
+            % {"yes": yes, "no": no}
         )
-        % roadmap,
+    if any(row["parameters"] for row in rows):
+        paragraphs.append(
+            gettext(
+                "Feuille « Valeurs engagées » : pour chaque valeur que le cahier des charges vous permet "
+                "d'améliorer, indiquez la valeur sur laquelle vous vous engagez, égale ou meilleure que la valeur "
+                "exigée (« au plus » : un plafond ; « au moins » : un plancher). Ces valeurs sont contractuelles. "
+                "Les valeurs fixées par l'acheteur (pénalités, durées, montants) ne sont pas demandées : elles "
+                "s'appliquent telles que le marché les fixe."
+            )
+        )
+    if any(row["deferrable"] for row in rows):
+        paragraphs.append(
+            gettext(
+                "Feuille « Feuille de route » : pour chaque exigence livrable après la réception, indiquez "
+                "« %(native)s » (disponible aujourd'hui), « %(roadmap)s » avec la date de disponibilité ou "
+                "« %(not_planned)s »."
+            )
+            % roadmap
+        )
+    paragraphs += [
+        gettext("Dates : %(hint)s") % {"hint": date_hint(language)},
         deadline_text
         or gettext(
             "Remettez ce fichier avec votre offre avant la date et l'heure limites de remise des offres fixées "
@@ -121,6 +238,7 @@ def instructions(doc, deadline_text=None):
             "exigence n'est pas une réponse conforme."
         ),
     ]
+    return paragraphs
 
 
 def candidate_fields(language):

@@ -1136,7 +1136,7 @@ def render_questionnaire_docx(doc, *, progress=None):
                         row["title"],
                         row["type_label"],
                         row["question"],
-                        " / ".join(answer_form.compliance_choices(language, eliminatory=row["eliminatory"])),
+                        " / ".join(answer_form.compliance_choices(language, deferrable=row["deferrable"])),
                         "",
                         "",
                     ]
@@ -1146,8 +1146,18 @@ def render_questionnaire_docx(doc, *, progress=None):
                 min_row_height=Cm(2.5),
             )
         report(60)
+        # Only the values vendors may improve, under their labels (never a parameter's code).
         parameter_rows = [
-            [row["article"], row["title"], parameter["label"], parameter["name"], parameter.get("value", ""), ""]
+            [
+                row["article"],
+                row["title"],
+                parameter["label"],
+                parameter["direction_label"],
+                parameter.get("value", ""),
+                gettext("(ex. : %(example)s)") % {"example": answer_form.date_example(language)}
+                if parameter.get("type") == "date"
+                else "",
+            ]
             for row in requirement_rows
             for parameter in row["parameters"]
         ]
@@ -1157,8 +1167,8 @@ def render_questionnaire_docx(doc, *, progress=None):
                 [
                     gettext("N° d'article"),
                     gettext("Exigence"),
-                    gettext("Paramètre"),
-                    gettext("Code du paramètre"),
+                    gettext("Engagement"),
+                    gettext("Sens"),
                     gettext("Valeur exigée"),
                     gettext("Valeur engagée"),
                 ],
@@ -1166,7 +1176,9 @@ def render_questionnaire_docx(doc, *, progress=None):
                 widths=(0.08, 0.2, 0.22, 0.14, 0.16, 0.2),
                 min_row_height=Cm(1),
             )
-        if requirement_rows:
+        deferrable_rows = [row for row in requirement_rows if row["deferrable"]]
+        example = answer_form.date_example(language)  # dates in words, as everywhere in the form
+        if deferrable_rows:
             builder.heading(gettext("Feuille de route"), 1, page_break_before=True)
             statuses = " / ".join(answer_form.roadmap_labels(language).values())
             builder.table(
@@ -1174,10 +1186,13 @@ def render_questionnaire_docx(doc, *, progress=None):
                     gettext("N° d'article"),
                     gettext("Exigence"),
                     gettext("Statut") + f" ({statuses})",
-                    gettext("Date de disponibilité (JJ/MM/AAAA)"),
+                    gettext("Date de disponibilité"),
                     gettext("Commentaire"),
                 ],
-                [[row["article"], row["title"], "", "", ""] for row in requirement_rows],
+                [
+                    [row["article"], row["title"], "", gettext("(ex. : %(example)s)") % {"example": example}, ""]
+                    for row in deferrable_rows
+                ],
                 widths=(0.08, 0.3, 0.2, 0.14, 0.28),
                 min_row_height=Cm(1),
             )

@@ -3,9 +3,10 @@ importing openpyxl.
 
 Writing (`render_questionnaire_xlsx`): sheets "Instructions", "Candidat" (identity, SIRET, signatory,
 commitment), "Exigences" (one row per requirement, identified by its visible article number: type,
-question, compliance drop-down — Oui / Non / Partiel, Oui / Non for an eliminatory one —, answer,
-evidence), "Valeurs engagées" (one row per parameter a requirement sets: the tender's value and the
-committed one), "Feuille de route" (native / roadmap with a date / not planned) and a hidden "meta"
+question, compliance drop-down — Oui / Non, « Partiel » only for a deferrable requirement —, answer,
+evidence), "Valeurs engagées" (one row per value the vendor may improve: the required value, its
+direction and the committed one), "Feuille de route" (deferrable requirements only: native / roadmap
+with a date / not planned; dates shown in words, read in three forms) and a hidden "meta"
 (reference, inputs digest). Text wraps and each row's height is computed from its text (openpyxl does
 not auto-fit); every sheet prints A4 landscape, fitted to the width, its header row repeated, with the
 tender reference in the page header and "Page n / N" in the footer. Sheets are protected, only the
@@ -50,7 +51,7 @@ VALUES_SHEET = "Valeurs engagées"
 ROADMAP_SHEET = "Feuille de route"
 META_SHEET = "meta"
 SHEET = REQUIREMENTS_SHEET
-FORMAT = "clausier-questionnaire/2"
+FORMAT = "clausier-questionnaire/3"
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_UNCOMPRESSED = 50 * 1024 * 1024
@@ -73,8 +74,9 @@ UNLOCKED = Protection(locked=False)
 PAPER_A4 = "9"  # OOXML paper size code
 # Each sheet's columns are (title, width) pairs, widths in characters of the default font. The
 # reader reads cells by position: Exigences A article, B title, C type, D question, E compliance,
-# F answer, G evidence; Valeurs engagées A article, B title, C parameter, D code, E required value,
-# F committed value; Feuille de route A article, B title, C status, D date, E comment.
+# F answer, G evidence; Valeurs engagées A article, B title, C the value asked (the parameter's label,
+# never its code), D direction (« au plus » / « au moins »), E required value, F committed value;
+# Feuille de route A article, B title, C status, D date, E comment.
 
 
 def _requirement_headers():
@@ -93,6 +95,18 @@ def _value_headers():
     return [
         (gettext("N° d'article"), 10),
         (gettext("Exigence"), 30),
+        (gettext("Engagement"), 30),
+        (gettext("Sens"), 10),
+        (gettext("Valeur exigée"), 22),
+        (gettext("Valeur engagée"), 24),
+    ]
+
+
+def _former_value_headers():
+    """Forms generated before the parameter codes left the form (column D held the code): still read."""
+    return [
+        (gettext("N° d'article"), 10),
+        (gettext("Exigence"), 30),
         (gettext("Paramètre"), 30),
         (gettext("Code du paramètre"), 18),
         (gettext("Valeur exigée"), 24),
@@ -105,9 +119,33 @@ def _roadmap_headers():
         (gettext("N° d'article"), 10),
         (gettext("Exigence"), 40),
         (gettext("Statut"), 18),
-        (gettext("Date de disponibilité (JJ/MM/AAAA)"), 18),
+        (gettext("Date de disponibilité"), 18),
         (gettext("Commentaire"), 60),
     ]
+
+
+def _former_roadmap_headers():
+    return [(title, width) for title, width in _roadmap_headers()[:3]] + [
+        (gettext("Date de disponibilité (JJ/MM/AAAA)"), 18),
+        _roadmap_headers()[4],
+    ]
+
+
+# Excel number formats showing a date in words in the form's language (LCID 040C French, 0809 English).
+_DATE_WORDS_FORMAT = {"fr": "[$-40C]D MMMM YYYY", "en": "[$-809]D MMMM YYYY"}
+
+
+def _date_prompt(cells, language):
+    """An input message on date cells saying which forms are read (no type check: text dates are welcome)."""
+    prompt = DataValidation(
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle=gettext("Date")[:32],
+        prompt=answer_form.date_hint(language)[:255],
+    )
+    for cell in cells:
+        prompt.add(cell)
+    return prompt
 
 
 def _candidate_headers():
@@ -324,7 +362,7 @@ def _candidate_sheet(workbook, doc, language):
 def _requirements_sheet(workbook, doc, rows, language):
     columns = _requirement_headers()
     sheet = _new_sheet(workbook, REQUIREMENTS_SHEET, columns, doc)
-    eliminatory_cells, other_cells = [], []
+    binary_cells, partial_cells = [], []
     for requirement in rows:
         row = _add_row(
             sheet,
@@ -341,35 +379,43 @@ def _requirements_sheet(workbook, doc, rows, language):
             unlocked=(5, 6, 7),
         )
         sheet.cell(row=row, column=1).font = Font(name="Calibri", size=10, bold=True)
-        (eliminatory_cells if requirement["eliminatory"] else other_cells).append(f"E{row}")
+        (partial_cells if requirement["deferrable"] else binary_cells).append(f"E{row}")
     title = gettext("Conformité")
-    if other_cells:
-        choices = answer_form.compliance_choices(language, eliminatory=False)
-        sheet.add_data_validation(_list_validation(choices, title, other_cells))
-    if eliminatory_cells:
-        choices = answer_form.compliance_choices(language, eliminatory=True)
-        sheet.add_data_validation(_list_validation(choices, title, eliminatory_cells))
+    if partial_cells:
+        choices = answer_form.compliance_choices(language, deferrable=True)
+        sheet.add_data_validation(_list_validation(choices, title, partial_cells))
+    if binary_cells:
+        choices = answer_form.compliance_choices(language)
+        sheet.add_data_validation(_list_validation(choices, title, binary_cells))
     _protect(sheet)
 
 
-def _values_sheet(workbook, doc, rows):
+def _values_sheet(workbook, doc, rows, language):
+    """One row per value the vendor may improve (the parameter's label, never its code), with the
+    required value and its direction (« au plus » / « au moins »)."""
     columns = _value_headers()
     sheet = _new_sheet(workbook, VALUES_SHEET, columns, doc)
+    date_cells = []
     for requirement in rows:
         for parameter in requirement["parameters"]:
-            _add_row(
+            row = _add_row(
                 sheet,
                 [
                     requirement["article"],
                     requirement["title"],
                     parameter["label"],
-                    parameter["name"],
+                    parameter["direction_label"],
                     parameter.get("value", ""),
                     None,
                 ],
                 columns,
                 unlocked=(6,),
             )
+            if parameter.get("type") == "date":
+                sheet.cell(row=row, column=6).number_format = _DATE_WORDS_FORMAT.get(language, "DD/MM/YYYY")
+                date_cells.append(f"F{row}")
+    if date_cells:
+        sheet.add_data_validation(_date_prompt(date_cells, language))
     _protect(sheet)
 
 
@@ -377,27 +423,19 @@ def _roadmap_sheet(workbook, doc, rows, language):
     columns = _roadmap_headers()
     sheet = _new_sheet(workbook, ROADMAP_SHEET, columns, doc)
     first = sheet.max_row + 1
+    # Only what may be delivered after acceptance has a roadmap (the clause's `deferrable`).
     for requirement in rows:
+        if not requirement["deferrable"]:
+            continue
         row = _add_row(
             sheet, [requirement["article"], requirement["title"], None, None, None], columns, unlocked=(3, 4, 5)
         )
-        sheet.cell(row=row, column=4).number_format = "DD/MM/YYYY"
+        sheet.cell(row=row, column=4).number_format = _DATE_WORDS_FORMAT.get(language, "DD/MM/YYYY")
     last = sheet.max_row
     if last >= first:
         labels = list(answer_form.roadmap_labels(language).values())
         sheet.add_data_validation(_list_validation(labels, gettext("Statut"), [f"C{first}:C{last}"]))
-        dates = DataValidation(
-            type="date",
-            operator="between",
-            formula1="DATE(2000,1,1)",
-            formula2="DATE(2100,12,31)",
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle=gettext("Date attendue"),
-            error=gettext("Saisissez une date au format JJ/MM/AAAA."),
-        )
-        dates.add(f"D{first}:D{last}")
-        sheet.add_data_validation(dates)
+        sheet.add_data_validation(_date_prompt([f"D{first}:D{last}"], language))
     _protect(sheet)
 
 
@@ -412,7 +450,7 @@ def render_questionnaire_xlsx(doc, *, progress=None):
         _instructions_sheet(workbook, doc)
         _candidate_sheet(workbook, doc, language)
         _requirements_sheet(workbook, doc, rows, language)
-        _values_sheet(workbook, doc, rows)
+        _values_sheet(workbook, doc, rows, language)
         _roadmap_sheet(workbook, doc, rows, language)
         meta = workbook.create_sheet(META_SHEET)
         for row in (
@@ -501,22 +539,9 @@ def _typed(value):
     return _text(value)
 
 
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
-
-
 def parse_date(value):
-    """A date from a date cell or from text (JJ/MM/AAAA or AAAA-MM-JJ); ValueError otherwise."""
-    if isinstance(value, datetime.datetime):
-        return value.date()
-    if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    for pattern in _DATE_FORMATS:
-        try:
-            return datetime.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
+    """A date from a date cell or from text: "26 mars 2029", "26/03/2029", "2029-03-26" (answer_form.parse_date)."""
+    return answer_form.parse_date(value)
 
 
 def _expected_headers(build):
@@ -527,10 +552,15 @@ def _expected_headers(build):
     return expected
 
 
-def _rows(workbook, name, build, errors):
-    """(row number, cells) of a sheet's non-empty rows below its header; the header must be the form's."""
+def _header(workbook, name):
+    return [_text(value) for value in (next(workbook[name].iter_rows(values_only=True), None) or ())]
+
+
+def _rows(workbook, name, build, errors, *, former=None):
+    """(row number, cells) of a sheet's non-empty rows below its header; the header must be the form's
+    (or, given `former`, the former form's)."""
     sheet = workbook[name]
-    expected = _expected_headers(build)
+    expected = _expected_headers(build) + (_expected_headers(former) if former else [])
     width = len(expected[0])
     rows = sheet.iter_rows(values_only=True)
     header = [_text(value) for value in (next(rows, None) or ())][:width]
@@ -643,38 +673,45 @@ def _read_requirements(workbook, errors):
 
 
 def _read_values(workbook, errors):
+    """The committed values, each identified by its article and the label it is asked under
+    (`parameter` None), or by its code in a former form (`label` None)."""
     values, seen = [], set()
-    for number, cells in _rows(workbook, VALUES_SHEET, _value_headers, errors):
-        article, code = _text(cells[0]), _text(cells[3])
-        if not article or not code:
+    width = len(_value_headers())
+    former = _header(workbook, VALUES_SHEET)[:width] in _expected_headers(_former_value_headers)
+    for number, cells in _rows(workbook, VALUES_SHEET, _value_headers, errors, former=_former_value_headers):
+        article = _text(cells[0])
+        code = _text(cells[3]) if former else None
+        label = None if former else _text(cells[2])
+        name = code if former else label
+        if not article or not name:
             errors.append(
                 QuestionnaireError(
                     VALUES_SHEET,
                     number,
-                    gettext("N° d'article ou code du paramètre vide."),
-                    column="A" if not article else "D",
+                    gettext("N° d'article ou valeur demandée vide."),
+                    column="A" if not article else ("D" if former else "C"),
                 )
             )
             continue
-        if (article, code) in seen:
+        if (article, name.casefold()) in seen:
             errors.append(
                 QuestionnaireError(
                     VALUES_SHEET,
                     number,
-                    gettext("Le paramètre %(code)s de l'article %(article)s apparaît deux fois.")
-                    % {"code": code, "article": article},
-                    column="D",
+                    gettext("La valeur « %(name)s » de l'article %(article)s apparaît deux fois.")
+                    % {"name": name[:80], "article": article},
+                    column="D" if former else "C",
                 )
             )
             continue
-        seen.add((article, code))
-        values.append({"row": number, "article": article, "parameter": code, "value": _typed(cells[5])})
+        seen.add((article, name.casefold()))
+        values.append({"row": number, "article": article, "parameter": code, "label": label, "value": _typed(cells[5])})
     return values
 
 
 def _read_roadmap(workbook, errors):
     roadmap, seen = [], set()
-    for number, cells in _rows(workbook, ROADMAP_SHEET, _roadmap_headers, errors):
+    for number, cells in _rows(workbook, ROADMAP_SHEET, _roadmap_headers, errors, former=_former_roadmap_headers):
         article, status_text, comment = _text(cells[0]), _text(cells[2]), _text(cells[4])
 
         def refuse(message, column, number=number):
@@ -706,7 +743,8 @@ def _read_roadmap(workbook, errors):
                 date = parse_date(cells[3])
             except ValueError:
                 refuse(
-                    gettext("Date « %(value)s » illisible : saisissez JJ/MM/AAAA.") % {"value": _text(cells[3])[:40]},
+                    gettext("Date « %(value)s » illisible : %(hint)s")
+                    % {"value": _text(cells[3])[:40], "hint": answer_form.date_hint(translation.get_language())},
                     "D",
                 )
                 continue
@@ -730,7 +768,7 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
 
         {"candidate": {"name","siret","address","signatory_name","signatory_role","email","accepted"},
          "requirements": [{"row","article","compliance","answer","evidence"}],
-         "values": [{"row","article","parameter","value"}],
+         "values": [{"row","article","parameter","label","value"}],
          "roadmap": [{"row","article","status": native|roadmap|not_planned,"date": ISO|None,"comment"}]}
 
     ``compliance`` is ``"Oui"``, ``"Non"``, ``"Partiel"`` or ``""`` (English spellings are accepted
@@ -773,141 +811,19 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
         workbook.close()
 
 
-# Price schedule (bordereau des prix) --------------------------------------------------------------
-
-PRICE_SHEET = "Bordereau des prix"
-PRICE_FIRST_ROW = 6  # rows 1–4: the tender, row 5: the column titles
-VAT_RATE = 0.2
-
-
-def _price_headers():
-    return [
-        (gettext("Article"), 8),
-        (gettext("Désignation"), 50),
-        (gettext("Unité"), 12),
-        (gettext("Quantité"), 10),
-        (gettext("Prix unitaire HT (€)"), 16),
-        (gettext("Total HT (€)"), 16),
-        (gettext("Taux de TVA"), 10),
-        (gettext("Total TTC (€)"), 16),
-        (gettext("Inclus dans le prix : confirmation (Oui / Non)"), 18),
-    ]
-
-
-def render_price_schedule_xlsx(doc, *, progress=None):
-    """The price schedule as XLSX bytes: one line per `price` article of the plain TenderDocument.
-
-    An article whose `values` say `prix_inclus: false` is a line the vendor prices (unit price
-    unlocked); any other is "included in the price": 0 € HT, locked, with a confirmation cell
-    (drop-down Oui / Non) the vendor must fill. Totals HT and TTC are formulas; the VAT rate is
-    unlocked. The sheet and the workbook structure are protected; the tender reference heads the
-    sheet and its printed pages. Same document → same bytes.
-    """
-    report = progress or (lambda value: None)
-    language = doc.get("language", "fr")
-    lines = [
-        article
-        for section in doc.get("sections", [])
-        if section.get("destination") == "price"
-        for article in section.get("articles", [])
-    ]
-    with translation.override(language):
-        yes_no = COMPLIANCE.get(language, COMPLIANCE["fr"])[:2]
-        workbook = _new_workbook(doc, gettext("Bordereau des prix"))
-        workbook.properties.keywords = f"inputs-digest:{doc.get('inputs_digest', '')}"
-        sheet = workbook.active
-        sheet.title = PRICE_SHEET
-        bold = Font(bold=True)
-        _text_cell(sheet, 1, 1, f"{doc['organization']} — {doc['title']}", font=Font(bold=True, size=13))
-        _text_cell(
-            sheet, 2, 1, gettext("Bordereau des prix — référence %(reference)s") % {"reference": doc["reference"]}
-        )
-        _text_cell(sheet, 3, 1, doc.get("version", {}).get("label", ""))
-        if doc.get("draft"):
-            _text_cell(sheet, 4, 1, gettext("PROJET — appel d'offres non publié"), font=Font(bold=True, color="A4262C"))
-        _set_up_sheet(
-            sheet,
-            _price_headers(),
-            header_row=PRICE_FIRST_ROW - 1,
-            header_font=Font(bold=True, color="FFFFFF"),
-            freeze_panes=f"A{PRICE_FIRST_ROW}",
-        )
-        money = "#,##0.00"
-        row = PRICE_FIRST_ROW
-        for article in lines:
-            values = article.get("values") or {}
-            included = values.get("prix_inclus", True) is not False
-            _text_cell(sheet, row, 1, article["number"], alignment=WRAP)
-            _text_cell(sheet, row, 2, article["title"], alignment=WRAP)
-            _text_cell(sheet, row, 3, str(values.get("unite") or gettext("forfait")), alignment=WRAP)
-            sheet.cell(row=row, column=4, value=values.get("quantite") or 1)
-            price = sheet.cell(row=row, column=5, value=0 if included else None)
-            price.number_format = money
-            sheet.cell(row=row, column=6, value=f"=D{row}*E{row}").number_format = money
-            rate = sheet.cell(row=row, column=7, value=VAT_RATE)
-            rate.number_format = "0.0%"
-            rate.protection = UNLOCKED
-            rate.fill = ANSWER_FILL
-            sheet.cell(row=row, column=8, value=f"=F{row}*(1+G{row})").number_format = money
-            confirmation = sheet.cell(row=row, column=9)
-            if included:
-                confirmation.protection = UNLOCKED
-                confirmation.fill = ANSWER_FILL
-            else:
-                price.protection = UNLOCKED
-                price.fill = ANSWER_FILL
-                _text_cell(sheet, row, 9, "—")
-            row += 1
-        last = max(row - 1, PRICE_FIRST_ROW)
-        _text_cell(sheet, row, 2, gettext("Total"), font=bold)
-        sheet.cell(row=row, column=6, value=f"=SUM(F{PRICE_FIRST_ROW}:F{last})").number_format = money
-        sheet.cell(row=row, column=8, value=f"=SUM(H{PRICE_FIRST_ROW}:H{last})").number_format = money
-        for column in (6, 8):
-            sheet.cell(row=row, column=column).font = bold
-        notes_row = row + 2
-        _text_cell(
-            sheet,
-            notes_row,
-            1,
-            gettext(
-                "Les lignes « incluses » sont comprises dans le prix (0 € HT) : le candidat confirme chacune par "
-                "« %(yes)s ». Une ligne incluse facturée ou non confirmée rend l'offre irrégulière "
-                "(article L2152-2 du code de la commande publique)."
-            )
-            % {"yes": yes_no[0]},
-        )
-        sheet.add_data_validation(_list_validation(yes_no, gettext("Confirmation"), [f"I{PRICE_FIRST_ROW}:I{last}"]))
-        sheet.oddHeader.center.text = f"{doc['reference']} — {gettext('Bordereau des prix')}"
-        sheet.oddFooter.left.text = doc.get("version", {}).get("label", "")
-        sheet.oddFooter.right.text = "&P / &N"
-        _protect(sheet)
-
-        notes = workbook.create_sheet(gettext("Conditions"))
-        _text_cell(notes, 1, 1, gettext("Article"), font=bold)
-        _text_cell(notes, 1, 2, gettext("Conditions de la ligne"), font=bold)
-        for index, article in enumerate(lines, start=2):
-            _text_cell(notes, index, 1, article["number"], alignment=WRAP)
-            _text_cell(notes, index, 2, article.get("body_text", "")[:MAX_CELL_CHARS], alignment=WRAP)
-        notes.column_dimensions["A"].width = 10
-        notes.column_dimensions["B"].width = 120
-        _set_up_sheet(notes, None)
-        _protect(notes)
-        workbook.security = WorkbookProtection(lockStructure=True)
-        report(50)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-    data = normalize_zip(buffer.getvalue(), doc["generated_on"])
-    report(100)
-    return data
+# The price schedule (bordereau des prix) is written and read by xlsx_price.py.
 
 
 def workbook_text(data, *, skip_headers=()):
-    """The text of every cell of a generated workbook, one line per row ("a | b | c"), for the
-    document pipeline's guard (tenders/composition.py). A column whose header cell's text is in
-    `skip_headers` is left out below that header (an import key column, not printed prose)."""
+    """The text of every cell of the visible sheets of a generated workbook, one line per row
+    ("a | b | c"), for the document pipeline's guard (tenders/composition.py). A hidden sheet holds
+    machine data for the import (never shown); a column whose header cell's text is in `skip_headers`
+    is left out below that header (an import key column, not printed prose)."""
     workbook = load_workbook(io.BytesIO(data), read_only=False)
     lines = []
     for sheet in workbook.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
         skipped = set()
         for row in sheet.iter_rows():
             cells = []

@@ -1,9 +1,10 @@
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .. import rules, selectors
+from .. import commitments, rules, selectors
 from ..models import Answer, AuditEvent, Bid, Criterion, EliminatoryDecision, Evaluator
 from ..money import MoneyError, parse_money
 
@@ -75,8 +76,18 @@ class BidSerializer(serializers.ModelSerializer):
             "roadmap",
             "answer_form_imported_at",
         ]
-        fields = ["id", "tender", "vendor", "price", "submitted_at", "fhir_base_url", *answer_form_fields]
-        read_only_fields = ["tender", *answer_form_fields]
+        fields = [
+            "id",
+            "tender",
+            "vendor",
+            "price",
+            "price_source",
+            "submitted_at",
+            "fhir_base_url",
+            *answer_form_fields,
+        ]
+        # price_source: "entered" (typed) or "price_schedule" (the total of the imported price schedule).
+        read_only_fields = ["tender", "price_source", *answer_form_fields]
 
     def validate_fhir_base_url(self, value):
         if value and not value.lower().startswith("https://"):
@@ -97,11 +108,19 @@ class AnswerSerializer(serializers.ModelSerializer):
     compliant = serializers.BooleanField(allow_null=True, required=False, default=None)
     evidence = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     committed_values = serializers.DictField(required=False, default=None, allow_null=True)
+    flags = serializers.SerializerMethodField()
 
     class Meta:
         model = Answer
-        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "committed_values", "updated_at"]
+        fields = ["id", "bid", "criterion", "text", "compliant", "evidence", "committed_values", "flags", "updated_at"]
         read_only_fields = ["bid", "updated_at"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField([commitments.BELOW_REQUIREMENT])))
+    def get_flags(self, answer):
+        """`below_requirement`: a committed value less favourable than required (scoring/commitments.py).
+        The view gives the tender in the context and joins the criterion's clause version (no query)."""
+        tender = self.context.get("tender") or answer.bid.tender
+        return commitments.flags(commitments.answer_shortfalls(answer, answer.criterion, tender.parameters))
 
 
 class QuestionnaireSerializer(serializers.Serializer):
@@ -360,3 +379,13 @@ class SimulationInputSerializer(serializers.Serializer):
         default=5,
         coerce_to_string=False,
     )
+
+
+class MarketCheckRowSerializer(serializers.Serializer):
+    """One eliminatory requirement of the tender against the organisation's earlier judged bids."""
+
+    tender_clause = serializers.IntegerField()
+    article = serializers.CharField()
+    requirement = serializers.CharField()
+    bids_seen = serializers.IntegerField()
+    compliant_share = serializers.FloatField(allow_null=True, min_value=0, max_value=1)

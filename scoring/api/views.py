@@ -9,8 +9,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
+from tenders.models import Tender
 
-from .. import access, questionnaire, rules, selectors, services, simulation
+from .. import access, market, price_schedule, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
 from .serializers import (
     AnswerSerializer,
@@ -28,6 +29,7 @@ from .serializers import (
     LowOfferRequestSerializer,
     LowOfferReviewSerializer,
     LowOfferThresholdSerializer,
+    MarketCheckRowSerializer,
     QuestionnaireSerializer,
     ReopenSerializer,
     ResultsSerializer,
@@ -255,7 +257,10 @@ class BidAnswersView(GenericAPIView):
         # Sealed price: the answer to the price criterion states the price (omitted, as the bid page does).
         sealed = not access.sees_prices(request.user, bid.tender)
         page = self.paginate_queryset(selectors.answers_of(bid, sealed_price=sealed))
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        serializer = self.get_serializer(
+            page, many=True, context={**self.get_serializer_context(), "tender": bid.tender}
+        )
+        return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses={201: AnswerSerializer})
     def post(self, request, pk):
@@ -297,6 +302,31 @@ class QuestionnaireImportView(GenericAPIView):
             )
         outcome = questionnaire.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
         return Response(outcome)
+
+
+class PriceScheduleImportView(GenericAPIView):
+    """The vendor's filled price schedule (multipart `file`): the bid's price becomes its total, recomputed
+    from the tender's quantities and periods; `price_source` becomes "price_schedule"."""
+
+    serializer_class = QuestionnaireSerializer
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses={200: BidSerializer})
+    def post(self, request, pk):
+        bid = access.bid_for(request.user, pk)
+        access.require_lead(request.user, bid.tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        limit = questionnaire.questionnaire_max_bytes()
+        if upload.size > limit:
+            raise ValidationError(
+                {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
+            )
+        price_schedule.price_schedule_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        bid.refresh_from_db()
+        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
+        return Response(BidSerializer(bid, context=context).data)
 
 
 class BidScoresView(GenericAPIView):
@@ -504,3 +534,18 @@ class SimulateView(GenericAPIView):
         except simulation.SimulationError as error:
             raise ApplicationError(error.errors)
         return Response(simulation.as_json(outcome))
+
+
+class MarketCheckView(GenericAPIView):
+    """Before publishing: for each eliminatory requirement, how many of the organisation's earlier
+    judged bids on the same clause met it (scoring/market.py). Read as the tender is read: every
+    member of its organisation; another organisation's tender is missing (404)."""
+
+    serializer_class = MarketCheckRowSerializer
+    pagination_class = None
+    queryset = Tender.objects.none()  # for the schema's path parameter type only; the view reads through `access`
+
+    @extend_schema(responses=MarketCheckRowSerializer(many=True))
+    def get(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        return Response(self.get_serializer(market.market_check(tender), many=True).data)

@@ -46,9 +46,9 @@ def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base
     return bid
 
 
-BID_FIELDS = ("vendor", "price", "submitted_at", "fhir_base_url")
+BID_FIELDS = ("vendor", "price", "price_source", "submitted_at", "fhir_base_url")
 # What ranks a bid: frozen once prices are opened (the FHIR base URL is only where the probe reads).
-FROZEN_BID_FIELDS = ("vendor", "price", "submitted_at")
+FROZEN_BID_FIELDS = ("vendor", "price", "price_source", "submitted_at")
 
 
 @transaction.atomic
@@ -59,6 +59,8 @@ def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
         ensure_not_frozen(bid.tender, _("une offre (candidat, prix, date de dépôt)"))
     if "price" in changes:
         _check_price(changes["price"])
+        if changes["price"] != bid.price and "price_source" not in changes:
+            changes = {**changes, "price_source": Bid.PriceSource.ENTERED}  # typed: no longer the schedule's
     for field in BID_FIELDS:
         if field in changes and getattr(bid, field) != changes[field]:
             audit(

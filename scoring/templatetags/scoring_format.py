@@ -10,6 +10,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from clause_library.parameters import display_value, normalize_definition
+from documents.rendering.answer_form import direction_label
 from organizations.formatting import format_number
 
 register = template.Library()
@@ -57,4 +58,25 @@ def committed_values(answer, criterion):
         for code, value in values.items()
         if code not in known
     ]
+    return rows
+
+
+@register.filter
+def shortfall_rows(answer):
+    """The answer's committed values less favourable than required (`answer.shortfalls`, set by the
+    selectors: scoring/commitments.py) as `[{"code", "label", "committed", "required"}]`, the required
+    value with its direction (« au plus 30 »)."""
+    rows = []
+    for code, item in (getattr(answer, "shortfalls", None) or {}).items():
+        definition = item["definition"]
+        required = _committed_text(item["required"], definition["type"])
+        direction = direction_label(definition["direction"])
+        rows.append(
+            {
+                "code": code,
+                "label": definition["label"],
+                "committed": _committed_text(item["committed"], definition["type"]),
+                "required": f"{direction} {required}" if direction else required,
+            }
+        )
     return rows

@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from organizations.errors import ApplicationError
 
-from .. import access, extensions, forms, questionnaire, selectors, services
+from .. import access, extensions, forms, price_schedule, questionnaire, selectors, services
 from ..models import EliminatoryDecision
 from .common import base_context, flash, form_invalid, tender_of, url
 
@@ -110,11 +111,35 @@ def bid_detail(request, pk, bid_pk):
     tender_of(request, pk, lead=True)
     if request.POST.get("action") == "eliminatory":
         return _eliminatory_decision(request, tender, bid)
+    if request.POST.get("action") == "price_schedule":
+        return _price_schedule(request, tender, bid)
     try:
         _bid_post(request, bid)
     except ApplicationError as error:
         flash(request, error)
     return redirect(_bid_url(tender, bid, "probe"))
+
+
+def _price_schedule(request, tender, bid):
+    """The vendor's filled price schedule: the bid's price becomes its total (scoring/price_schedule.py)."""
+    max_bytes = questionnaire.questionnaire_max_bytes()
+    form = forms.PriceScheduleImportForm(request.POST, request.FILES, max_bytes=max_bytes)
+    if not form.is_valid():
+        form_invalid(request, form)
+        return _bid_page(request, tender, bid, status=400)
+    try:
+        outcome = price_schedule.price_schedule_import(
+            user=request.user, bid=bid, data=form.cleaned_data["file"].read(max_bytes + 1)
+        )
+    except ApplicationError as error:
+        flash(request, error)
+        return _bid_page(request, tender, bid, status=error.status)
+    messages.success(
+        request,
+        _("Bordereau des prix importé : %(count)d lignes, prix de l'offre %(price)s € HT.")
+        % {"count": len(outcome["lines"]), "price": number_format(outcome["price"], 2, use_l10n=True)},
+    )
+    return redirect(_bid_url(tender, bid, "price"))
 
 
 def _eliminatory_decision(request, tender, bid):

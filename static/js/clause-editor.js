@@ -22,11 +22,21 @@
     parameters: [
       ["name", "text", "col-sm-6"], ["label", "text", "col-sm-6"], ["type", "select", "col-sm-6"],
       ["default", "text", "col-sm-6"], ["min", "number", "col-6 col-sm-3"], ["max", "number", "col-6 col-sm-3"],
-      ["choices", "list", "col-sm-6"], ["help", "text", "col-12"], ["required", "checkbox", "col-12"]
+      ["choices", "list", "col-sm-6"], ["direction", "select", "col-sm-6"], ["help", "text", "col-12"],
+      ["required", "checkbox", "col-12"], ["improvable", "checkbox", "col-12"]
     ],
     rubric: [["score", "number", "col-sm-3"], ["description", "textarea", "col-sm-9"]],
-    references: [["label", "text", "col-sm-6"], ["url", "url", "col-sm-6"], ["informative", "checkbox", "col-12"]]
+    references: [
+      ["label", "text", "col-sm-6"], ["url", "url", "col-sm-6"], ["informative", "checkbox", "col-12"],
+      ["statutory", "checkbox", "col-12"]
+    ],
+    price_lines: [
+      ["code", "text", "col-sm-6"], ["label", "text", "col-sm-6"], ["unit", "text", "col-6 col-sm-4"],
+      ["quantity", "number", "col-6 col-sm-4"], ["period", "select", "col-sm-4"]
+    ]
   };
+  // A select's first option is the value of a row that has none ("" means null / absent).
+  var SELECT_DEFAULT = { type: "text", direction: "", period: "once" };
   var HELP = { name: "name_help", choices: "choices_help", "default": "default_help" };
 
   function numberOrText(text) {
@@ -43,9 +53,13 @@
         if (input.checked) { item[key] = true; } else if (kind === "parameters") { item[key] = false; } else { delete item[key]; }
         return;
       }
+      if (widget === "select" && key === "direction") {
+        item[key] = input.value === "" ? null : input.value;
+        return;
+      }
       var text = input.value;
       if (text.trim() === "") {
-        if (key === "name" || key === "description" || key === "label" || key === "url") { item[key] = ""; } else { delete item[key]; }
+        if (["name", "description", "label", "url", "code", "unit"].indexOf(key) >= 0) { item[key] = ""; } else { delete item[key]; }
         return;
       }
       if (widget === "number") { item[key] = numberOrText(text); }
@@ -81,14 +95,15 @@
     if (widget === "select") {
       input = document.createElement("select");
       input.className = "form-select form-select-sm";
-      Object.keys(S.types).forEach(function (type) {
+      var options = S.options[key] || {};
+      Object.keys(options).forEach(function (value) {
         var option = document.createElement("option");
-        option.value = type;
-        option.textContent = S.types[type];
+        option.value = value;
+        option.textContent = options[value];
         input.appendChild(option);
       });
-      var current = item[key] || "text";
-      if (!S.types[current]) {  // an unknown type stays visible, for the server to name
+      var current = item[key] || SELECT_DEFAULT[key] || "";
+      if (options[current] === undefined) {  // an unknown value stays visible, for the server to name
         var odd = document.createElement("option");
         odd.value = odd.textContent = current;
         input.appendChild(odd);
@@ -165,7 +180,8 @@
     this.editor.appendChild(this.status);
     var self = this;
     this.add.addEventListener("click", function () {
-      var row = self.addRow(self.kind === "parameters" ? { type: "text" } : {});
+      var fresh = { parameters: { type: "text" }, price_lines: { period: "once", quantity: 1 } }[self.kind] || {};
+      var row = self.addRow(fresh);
       self.sync();
       var first = row.querySelector("input, select, textarea");
       if (first) { first.focus(); }

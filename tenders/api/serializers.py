@@ -10,9 +10,37 @@ from .. import selectors
 from ..models import Tender, TenderClause
 
 
+class PriceLineSerializer(serializers.Serializer):
+    """One line of the price schedule (schema only: the service checks the lines, tenders/prices.py)."""
+
+    code = serializers.CharField(help_text="lowercase letters, digits, - and _; unique in the tender")
+    label = serializers.CharField()
+    unit = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=6, coerce_to_string=False)
+    period = serializers.ChoiceField(choices=["once", "year", "month"])
+
+
+@extend_schema_field(PriceLineSerializer(many=True))
+class PriceLinesField(serializers.JSONField):
+    pass
+
+
 class TenderSerializer(serializers.ModelSerializer):
     organization = serializers.PrimaryKeyRelatedField(queryset=Organization.objects.all())
     parameters = serializers.DictField(child=serializers.JSONField(), required=False)
+    # Checked by the service (tenders/prices.py): each message names the line and its field.
+    price_lines = PriceLinesField(
+        required=False,
+        help_text='the buyer\'s own lines of the price schedule: [{"code","label","unit","quantity",'
+        '"period": "once"|"year"|"month"}]',
+    )
+    price_basis = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="what the price criterion compares, printed in the RC (blank: the price schedule's total "
+        "excluding VAT over duration_months)",
+    )
 
     class Meta:
         model = Tender
@@ -30,6 +58,9 @@ class TenderSerializer(serializers.ModelSerializer):
             "require_justification",
             "language",
             "completeness_annex",
+            "duration_months",
+            "price_basis",
+            "price_lines",
             "created_at",
             "updated_at",
             "published_at",

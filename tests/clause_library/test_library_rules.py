@@ -84,12 +84,20 @@ EXPECTED_DESTINATION = {
     "no-information-blocking": "ccap",
     "no-fees-data-access": "price",
     "conformance-probe-evaluation": "rc",
+    "data-interface-rights": "ccap",
+    "hds-loss-termination": "ccap",
+    "interface-warranty": "ccap",
 }
-# CCAG-TIC 2021 articles a CCAP may list as derogations in this library (art. 14: penalties).
-KNOWN_CCAG_ARTICLES = {"14", "14.1", "14.1.1", "14.1.2", "14.1.3", "14.2"}
+# CCAG-TIC 2021 articles a CCAP may list as derogations in this library (art. 14: penalties; 36: warranty;
+# 42: reversibility and transferability). docs/CCAG-TIC.md gives each clause's derogations and why.
+KNOWN_CCAG_ARTICLES = {"14", "14.1", "14.1.1", "14.1.2", "14.1.3", "14.2", "36", "42"}
+# A cross-reference to another clause or to a price line, resolved by the composer (CONTENT rule 1).
+REF_PLACEHOLDER = re.compile(r"\{\{ ref:([a-z0-9-]+) \}\}")
 KEY_REFERENCE = re.compile(r"`([a-z0-9]+(?:-[a-z0-9]+)+)`")
 # A clause cited by another: "clause `key`" or "clauses `a` et `b`" / "clauses `a` and `b`".
 CLAUSE_CITATION = re.compile(r"[Cc]lauses? `([a-z0-9-]+)`(?: (?:et|and) `([a-z0-9-]+)`)?")
+# A cross-reference the composer resolves to "article N" (or drops with its block): `{{ ref:key }}`.
+REF_CITATION = re.compile(r"\{\{\s*ref:([a-z0-9-]+)\s*\}\}")
 
 
 def load(language):
@@ -149,23 +157,38 @@ def test_every_mandatory_clause_has_an_acceptance_test_or_document_criterion(lan
         assert markers in (["verification:vabf"], ["verification:document"]), key
         if markers == ["verification:vabf"]:
             # Checked at acceptance testing: the body says so and points at the acceptance clause.
-            assert "VABF" in clause["body"] and "`interface-acceptance-testing`" in clause["body"], key
+            assert "VABF" in clause["body"], key
+            assert (
+                key == "interface-acceptance-testing" or "{{ ref:interface-acceptance-testing }}" in clause["body"]
+            ), key
         else:
             # Proved by a document: the question asks for one (a file to attach, or the URL where it is published).
             assert re.search(r"\b(joignez|attach|URL)\b", clause["question"], re.IGNORECASE), key
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_every_deadline_parameter_is_named_by_the_penalties_clause(language):
-    penalties = by_key(language)["delay-penalties"]
-    rows = [line for line in penalties["body"].splitlines() if line.startswith("| `")]
-    missing = [
-        (key, name)
-        for key, name in deadline_parameters(language)
-        if key != "delay-penalties" and not any(f"`{key}`" in row and f"`{name}`" in row for row in rows)
-    ]
-    assert missing == []
+def test_every_deadline_parameter_has_a_row_in_the_penalties_clause(language):
+    # One row per deadline: the obligation in words, the article that sets it as {{ ref:key }} (the composer
+    # drops the row when that clause is not in the tender) and the regime; no key or parameter code printed.
+    library = by_key(language)
+    penalties = library["delay-penalties"]
+    rows = [line for line in penalties["body"].splitlines() if line.startswith("| ") and "{{ ref:" in line]
+    cited = [REF_PLACEHOLDER.findall(row) for row in rows]
+    assert all(len(keys) == 1 and keys[0] in library for keys in cited), rows
+    expected = {}
+    for key, _name in deadline_parameters(language):
+        expected[key] = expected.get(key, 0) + 1
+    counted = {}
+    for (key,) in cited:
+        counted[key] = counted.get(key, 0) + 1
+    assert counted == expected
     assert len(rows) == len(deadline_parameters(language)) >= 40
+    names = {p["name"] for c in clauses(language) for p in c["parameters"]}
+    assert not [row for row in rows if any("_" in name and name in row for name in names)]
+    assert not KEY_REFERENCE.search(penalties["body"])
+    for row in rows:
+        regime = row.rstrip(" |").rsplit("|", 1)[1].strip()
+        assert regime in ("B", "C") or (regime.startswith("A") and "{{ price:" in regime), row
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -242,6 +265,7 @@ def test_french_and_english_libraries_have_the_same_keys_parameters_checks_and_f
         ], a["key"]
         assert [level["score"] for level in a["rubric"]] == [level["score"] for level in b["rubric"]], a["key"]
         assert set(KEY_REFERENCE.findall(a["body"])) == set(KEY_REFERENCE.findall(b["body"])), a["key"]
+        assert set(REF_CITATION.findall(a["body"])) == set(REF_CITATION.findall(b["body"])), a["key"]
     assert [(t["key"], t["recommended_clause"]) for t in fr["topics"]] == [
         (t["key"], t["recommended_clause"]) for t in en["topics"]
     ]
@@ -253,6 +277,7 @@ def test_clause_keys_cited_in_bodies_exist(language):
     library = by_key(language)
     for key, clause in library.items():
         cited = {name for match in CLAUSE_CITATION.findall(clause["body"]) for name in match if name}
+        cited |= set(REF_CITATION.findall(clause["body"]))
         assert cited <= set(library), (key, cited - set(library))
 
 
@@ -324,8 +349,118 @@ def test_the_clauses_flagged_by_the_review_are_fixed():
     assert "Espace économique européen" in hds["body"] and "pays tiers" in hds["body"]
     # Information blocking: bounded exceptions and the GDPR art. 28 tie.
     blocking = fr["no-information-blocking"]["body"]
-    assert "Seules les exceptions suivantes" in blocking and "`gdpr-processor-terms`" in blocking
-    # Free access is read in the price schedule; replication performance is a measured threshold.
-    assert "| Accès API |" in fr["no-fees-data-access"]["body"]
+    assert "Seules les exceptions suivantes" in blocking and "{{ ref:gdpr-processor-terms }}" in blocking
+    # Free access is read in the price schedule: no line pays for access, priced services cite their lines.
+    fees = fr["no-fees-data-access"]["body"]
+    assert "n'ont aucune ligne propre au bordereau des prix" in fees and "{{ price:" in fees
+    assert not KEY_REFERENCE.search(fees) and "{{ ref:" not in fees
     assert "{{ degradation_max_pourcentage }}" in fr["replication-database"]["body"]
     assert "sans aucun impact" not in fr["replication-database"]["body"]
+
+
+# The clauses that go to the CCAP, the RC and the price schedule (issue 22, item 6).
+CCAP_RC_PRICE = ("ccap", "rc", "price")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ccap_rc_and_price_clauses_print_no_library_key_and_no_parameter_code(language):
+    library = by_key(language)
+    keys = set(library)
+    for key, clause in library.items():
+        if clause["destination"] not in CCAP_RC_PRICE:
+            continue
+        own = {p["name"] for p in clause["parameters"]}
+        others = {p["name"] for c in library.values() for p in c["parameters"]} - own
+        texts = [clause["title"], clause["body"], clause["question"], clause.get("appreciation", "")]
+        texts += [level["description"] for level in clause["rubric"]]
+        for text in texts:
+            # placeholders are resolved by the composer; what is left is printed as is
+            printed = re.sub(r"\{\{ [^}]+ \}\}", "", text)
+            assert not KEY_REFERENCE.search(printed), (key, KEY_REFERENCE.search(printed).group(0))
+            assert not [k for k in keys if re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", printed)], key
+            assert not [n for n in others if "_" in n and n in printed], key
+        for cited in REF_PLACEHOLDER.findall(clause["body"]):
+            assert cited in keys and cited != key, (key, cited)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_ccap_clause_declares_known_derogations_and_names_them_in_its_body(language):
+    for key, clause in by_key(language).items():
+        if clause["destination"] != "ccap":
+            continue
+        assert isinstance(clause.get("derogations"), list), key
+        assert set(clause["derogations"]) <= KNOWN_CCAG_ARTICLES, key
+        for article in clause["derogations"]:
+            assert article in clause["body"], (key, article)
+    page = (DEFAULT_LIBRARY_FR.parent.parent.parent / "docs" / "CCAG-TIC.md").read_text(encoding="utf-8")
+    for key, clause in by_key(language).items():
+        if clause["destination"] == "ccap":
+            assert f"`{key}`" in page, key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_sla_defines_severity_scope_measurement_and_availability(language):
+    body = by_key(language)["interface-sla"]["body"]
+    words = {
+        "fr": [
+            "**bloquant**",
+            "**majeur**",
+            "**mineur**",
+            "24 heures sur 24",
+            "jours ouvrés",
+            "horodatage",
+            "D = (T − I) / T × 100",
+            "{{ heure_debut_ouvree }}",
+            "{{ delai_rapport_jours }}",
+        ],
+        "en": [
+            "**blocking**",
+            "**major**",
+            "**minor**",
+            "24 hours a day",
+            "working days",
+            "timestamp",
+            "D = (T − I) / T × 100",
+            "{{ heure_debut_ouvree }}",
+            "{{ delai_rapport_jours }}",
+        ],
+    }[language]
+    assert [w for w in words if w not in body] == []
+    assert "minutes ouvrées" not in body and "working minutes" not in body
+    for clause in clauses(language):
+        assert "minutes ouvrées" not in clause["body"] and "working minutes" not in clause["body"], clause["key"]
+
+
+def test_the_gdpr_annex_covers_article_28_3_a_to_h_and_28_4():
+    fr, en = by_key("fr")["gdpr-processor-terms"], by_key("en")["gdpr-processor-terms"]
+    assert fr["title"].startswith("Annexe RGPD") and en["title"].startswith("GDPR annex")
+    for point in "abcdefgh":
+        assert f"(art. 28, § 3, {point})" in fr["body"] or f"§ 3, {point}, et § 4)" in fr["body"], point
+        assert f"(art. 28(3)({point}))" in en["body"] or f"(3)({point}) and (4))" in en["body"], point
+    assert "§ 4" in fr["body"] and "(4)" in en["body"]
+    names = {p["name"] for p in fr["parameters"]}
+    assert {
+        "objet_traitement",
+        "duree_traitement",
+        "nature_finalite_traitement",
+        "types_donnees",
+        "categories_personnes",
+    } <= names
+
+
+def test_the_new_ccap_clauses_are_in_the_patient_record_recommended_set():
+    for language in LANGUAGES:
+        data = load(language)
+        dpi = next(s for s in data["sets"] if s["key"] == "patient-record-recommended")
+        for key in ("data-interface-rights", "hds-loss-termination", "interface-warranty"):
+            assert key in dpi["clauses"], key
+            clause = by_key(language)[key]
+            assert clause["destination"] == "ccap" and clause["requirement"] == "mandatory", key
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_rc_demonstration_scenario_is_written_in_the_clause(language):
+    body = by_key(language)["conformance-probe-evaluation"]["body"]
+    assert "joint au" not in body and "attached to the" not in body
+    steps = [line for line in body.splitlines() if line.startswith("- ") and "{{ ref:" in line]
+    assert len(steps) >= 6

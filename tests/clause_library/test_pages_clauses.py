@@ -170,8 +170,9 @@ def test_hostile_clause_text_renders_inert(shared_library, curator, buyer, setti
         references=[{"label": "<script>x</script>", "url": 'https://example.org/" onmouseover="alert(1)'}],
     )
     # The services refuse undeclared placeholders, so a stored body like this can only come from
-    # older data; write it straight into a version to check the page never executes it.
-    ClauseVersion.objects.filter(pk=clause.current_id).update(body=HOSTILE_BODY)
+    # older data (written before previews were stored, hence no stored preview either); write it straight into
+    # a version to check the page never executes it.
+    ClauseVersion.objects.filter(pk=clause.current_id).update(body=HOSTILE_BODY, preview_html="")
     for user in (buyer, curator):
         page = client_for(user).get(detail_url(clause)).content.decode()
         main = page[page.index("<main") : page.index("</main>")]

@@ -1,5 +1,8 @@
 // A real OpenID provider for the end-to-end test (tests/oidc/test_oidc_e2e.py), on 127.0.0.1 only.
-// Dev interactions: any login is accepted and becomes the subject and e-mail. PKCE is required.
+// Dev interactions: any login is accepted and becomes the subject; the e-mail is the login up to a "#",
+// and what follows it sets email_verified: "#absent" (no claim), "#string" (the string "true"),
+// "#unverified" (false), anything else or nothing (true) — so "a@b.fr#2" is another subject, same e-mail.
+// PKCE is required.
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.OP_PORT);
@@ -16,10 +19,14 @@ const provider = new Provider(issuer, {
   }],
   pkce: { required: () => true },
   claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['given_name', 'family_name'] },
-  findAccount: async (ctx, sub) => ({
-    accountId: sub,
-    claims: async () => ({ sub, email: sub, email_verified: true, given_name: 'Inès', family_name: 'Annuaire' }),
-  }),
+  findAccount: async (ctx, sub) => {
+    const [email, mode] = sub.split('#');
+    const claims = { sub, email, given_name: 'Inès', family_name: 'Annuaire' };
+    if (mode === 'unverified') claims.email_verified = false;
+    else if (mode === 'string') claims.email_verified = 'true';
+    else if (mode !== 'absent') claims.email_verified = true;
+    return { accountId: sub, claims: async () => claims };
+  },
   features: { devInteractions: { enabled: true } },
   cookies: { keys: ['test-only-cookie-key'] },
 });

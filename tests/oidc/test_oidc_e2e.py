@@ -1,5 +1,7 @@
 """End to end against a real OpenID provider (npm `oidc-provider`, run by Node on 127.0.0.1):
-sign-in by e-mail match, refusal of an unknown e-mail, refusal of a tampered `state`, PKCE on."""
+sign-in by e-mail match through an authoritative provider, then by the bound (issuer, subject);
+refusal of an unknown e-mail, of an unverified e-mail in every form, of a provider that is not
+authoritative for the domain or does not serve the organisation; a tampered `state`; PKCE on."""
 
 import os
 import re
@@ -15,7 +17,7 @@ import requests
 from django.test import Client
 
 from organizations import oidc
-from organizations.models import Membership
+from organizations.models import Membership, SsoIdentity
 
 from ..factories import OrganizationFactory, member
 
@@ -74,6 +76,8 @@ def sso(provider, settings):
             "client_secret": CLIENT_SECRET,
             "scopes": "openid email profile",
             "sign_algo": "RS256",
+            "domains": ["chu-test.fr", "ch-domaine.fr", "evil-ch-domaine.fr", "ailleurs.test"],
+            "organizations": [],
         }
     }
     oidc._discovery.clear()
@@ -174,9 +178,14 @@ def test_a_pending_invitation_or_an_accepted_domain_lets_a_new_person_in(sso, ho
 
     link = re.search(r"/invitations/[\w-]+/", mail.outbox[-1].body).group(0)
     invitation_page = Client().get(link).content.decode()
-    assert 'href="/oidc/annuaire/login/"' in invitation_page and "Annuaire du CHU" in invitation_page
+    assert f'href="/oidc/annuaire/login/?next={link}"' in invitation_page and "Annuaire du CHU" in invitation_page
     client = Client()
-    assert callback(client, sign_in_at_provider(start(client), "new@chu-test.fr")).status_code == 302
+    back = callback(client, sign_in_at_provider(start(client, next_url=link), "new@chu-test.fr"))
+    assert back.status_code == 302 and back["Location"] == link
+    # Signed in, but the invitation waits for the person: nobody accepts it on their behalf.
+    assert client.get("/api/v1/me/").json()["organizations"] == []
+    assert "Rejoindre" in client.get(link).content.decode()
+    assert client.post(link).status_code == 302
     assert client.get("/api/v1/me/").json()["organizations"][0]["role"] == "evaluator"
 
     domain_org = OrganizationFactory(name="CH Domaine", accepted_email_domains="ch-domaine.fr", sso_role="buyer")
@@ -196,3 +205,51 @@ def test_a_code_is_used_once(sso, hospital):
     replay = Client()
     assert callback(replay, back).status_code == 400  # no such state in that session
     assert replay.get("/api/v1/me/").status_code in (401, 403)
+
+
+# Identities, not e-mails ---------------------------------------------------------------------------------
+
+
+def test_the_first_sign_in_binds_the_subject_and_a_second_subject_with_the_same_email_is_refused(sso, hospital):
+    person = member(hospital, "admin", username="ines", email="ines@chu-test.fr")
+    client = Client()
+    assert callback(client, sign_in_at_provider(start(client), "ines@chu-test.fr")).status_code == 302
+    identity = SsoIdentity.objects.get(user=person)
+    assert (identity.issuer, identity.subject, identity.provider) == (sso, "ines@chu-test.fr", "annuaire")
+
+    other = Client()
+    response = callback(other, sign_in_at_provider(start(other), "ines@chu-test.fr#2"))
+    assert response.status_code == 403 and "déjà lié" in response.content.decode()
+    assert other.get("/api/v1/me/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("mode", ["absent", "string", "unverified"])
+def test_an_email_not_asserted_verified_as_the_boolean_true_signs_nobody_in(sso, hospital, mode):
+    member(hospital, "admin", username="chu-admin", email="admin@chu-test.fr")
+    client = Client()
+    response = callback(client, sign_in_at_provider(start(client), f"admin@chu-test.fr#{mode}"))
+    assert response.status_code == 403
+    assert "pas vérifié" in response.content.decode()
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    assert not SsoIdentity.objects.exists()
+
+
+def test_a_provider_not_authoritative_for_the_domain_cannot_sign_in_its_accounts(sso, hospital, settings):
+    settings.OIDC_PROVIDERS["annuaire"]["domains"] = ["ailleurs.test"]
+    member(hospital, "admin", username="chu-admin", email="admin@chu-test.fr")
+    client = Client()
+    response = callback(client, sign_in_at_provider(start(client), "admin@chu-test.fr"))
+    assert response.status_code == 403
+    assert "ne fait pas autorité pour les adresses @chu-test.fr" in response.content.decode()
+    assert client.get("/api/v1/me/").status_code in (401, 403)
+    assert not SsoIdentity.objects.exists()
+
+
+def test_a_provider_serves_only_its_organisations(sso, hospital, settings):
+    elsewhere = OrganizationFactory(name="CH Ailleurs")
+    settings.OIDC_PROVIDERS["annuaire"]["organizations"] = [elsewhere.pk]
+    member(hospital, "admin", username="chu-admin", email="admin@chu-test.fr")
+    client = Client()
+    response = callback(client, sign_in_at_provider(start(client), "admin@chu-test.fr"))
+    assert response.status_code == 403
+    assert client.get("/api/v1/me/").status_code in (401, 403)

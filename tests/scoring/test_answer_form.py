@@ -22,9 +22,24 @@ from .test_api_criteria import add_clause
 pytestmark = pytest.mark.django_db
 
 DELAY = [
-    {"name": "delai_jours", "label": "Délai de mise à disposition (jours)", "type": "integer", "default": 30},
+    {
+        "name": "delai_jours",
+        "label": "Délai de mise à disposition (jours)",
+        "type": "integer",
+        "default": 30,
+        "direction": "max",
+        "improvable": True,
+    },
+    # Fixed by the buyer: never asked as a commitment.
     {"name": "format_export", "label": "Format d'export", "type": "text", "default": "NDJSON"},
-    {"name": "mise_en_service", "label": "Mise en service", "type": "date", "default": "2027-01-01"},
+    {
+        "name": "mise_en_service",
+        "label": "Mise en service",
+        "type": "date",
+        "default": "2027-01-01",
+        "direction": "max",
+        "improvable": True,
+    },
 ]
 
 
@@ -36,6 +51,7 @@ def setup(tender, library, buyer):
         buyer,
         body="Export sous {{ delai_jours }} jours au format {{ format_export }}, dès le {{ mise_en_service }}.",
         parameters=DELAY,
+        deferrable=True,
     )
     numbers = {a["id"]: a["number"] for s in made["doc"]["sections"] for a in s["articles"]}
     return {
@@ -65,14 +81,14 @@ def fill(form, setup, change=None):
     requirements[f"F{info_row}"] = "Rien à signaler"
     values = workbook["Valeurs engagées"]
     for row in values.iter_rows(min_row=2):
-        # Commits to 20 days, a date typed the French way, and to what is asked elsewhere.
-        row[5].value = {"delai_jours": 20, "mise_en_service": "30/06/2027"}.get(row[3].value, row[4].value)
+        # Commits to 20 days (better than 30) and to a date typed the French way (earlier than asked).
+        row[5].value = {"Délai de mise à disposition (jours)": 20, "Mise en service": "15/12/2026"}.get(
+            row[2].value, row[4].value
+        )
     roadmap = workbook["Feuille de route"]
     roadmap[f"C{row_of(roadmap, setup['api'])}"] = "Feuille de route"
     roadmap[f"D{row_of(roadmap, setup['api'])}"] = datetime.date(2027, 6, 30)
     roadmap[f"E{row_of(roadmap, setup['api'])}"] = "Bulk Data en version 12"
-    roadmap[f"C{row_of(roadmap, setup['hds'])}"] = "Natif"
-    roadmap[f"C{row_of(roadmap, setup['info'])}"] = "Non prévu"
     if change:
         change(workbook)
     return saved(workbook)
@@ -82,7 +98,14 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
     response = upload(api(buyer), setup["bid"], fill(setup["form"], setup))
     assert response.status_code == 200, response.json()
     parameter_rows = reopen(setup["form"])["Valeurs engagées"].max_row - 1
-    assert response.json() == {"imported": 2, "skipped": 1, "committed_values": parameter_rows, "roadmap": 3}
+    assert parameter_rows == 2  # the improvable values only: the export format is the buyer's
+    assert response.json() == {
+        "imported": 2,
+        "skipped": 1,
+        "committed_values": parameter_rows,
+        "roadmap": 1,
+        "below_requirement": 0,
+    }
     bid = Bid.objects.get(pk=setup["bid"].pk)
     assert (bid.candidate_name, bid.candidate_siret, bid.signatory_name, bid.signatory_role) == (
         "Alpha Santé SAS",
@@ -94,8 +117,6 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
     assert bid.vendor == "Alpha"  # the name the buyer recorded stays
     assert [(item["article"], item["status"], item["date"]) for item in bid.roadmap] == [
         (setup["api"], "roadmap", "2027-06-30"),
-        (setup["hds"], "native", None),
-        (setup["info"], "not_planned", None),
     ]
     answers = {a.criterion.name: a for a in Answer.objects.select_related("criterion")}
     api_answer = answers["API FHIR"]
@@ -104,11 +125,7 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
         None,
         "Dossier technique, p. 12",
     )
-    assert api_answer.committed_values == {
-        "delai_jours": 20,
-        "format_export": "NDJSON",
-        "mise_en_service": "2027-06-30",
-    }
+    assert api_answer.committed_values == {"delai_jours": 20, "mise_en_service": "2026-12-15"}
     assert answers["Hébergement HDS"].compliant is True
     assert AuditEvent.objects.filter(action="bid.answer_form", object_id=bid.pk).count() == 1
 
@@ -131,7 +148,7 @@ def test_it_imports_the_whole_form_and_shows_it_on_the_bid_page(api, client, buy
         "Certifié HDS depuis 2021.",
     ):
         assert text in page, text
-    assert 'data-status="roadmap"' in page and 'data-status="not_planned"' in page
+    assert 'data-status="roadmap"' in page and "below-requirement" not in page
 
 
 def cell_change(sheet, locate, column, value):
@@ -153,8 +170,8 @@ def by_article(key):
     return lambda setup, sheet: row_of(sheet, setup[key])
 
 
-def by_parameter(code):
-    return lambda setup, sheet: next(row[0].row for row in sheet.iter_rows(min_row=2) if row[3].value == code)
+def by_parameter(label):
+    return lambda setup, sheet: next(row[0].row for row in sheet.iter_rows(min_row=2) if row[2].value == label)
 
 
 def fixed(row):
@@ -173,9 +190,10 @@ ERROR_CASES = {
     "bad email": ("Candidat", fixed(7), "B", "pas-un-courriel", "électronique"),
     "bad date": ("Feuille de route", by_article("api"), "D", "31/02/2027", "31/02/2027"),
     "roadmap without date": ("Feuille de route", by_article("api"), "D", None, "obligatoire"),
-    "unknown status": ("Feuille de route", by_article("hds"), "C", "Bientôt", "Bientôt"),
-    "missing committed value": ("Valeurs engagées", by_parameter("delai_jours"), "F", None, "obligatoire"),
-    "committed value of the wrong type": ("Valeurs engagées", by_parameter("delai_jours"), "F", "vingt", "entier"),
+    "unknown status": ("Feuille de route", by_article("api"), "C", "Bientôt", "Bientôt"),
+    "missing committed value": ("Valeurs engagées", by_parameter(DELAY[0]["label"]), "F", None, "obligatoire"),
+    "committed value of the wrong type": ("Valeurs engagées", by_parameter(DELAY[0]["label"]), "F", "vingt", "entier"),
+    "bad committed date": ("Valeurs engagées", by_parameter("Mise en service"), "F", "bientôt", "26 mars 2029"),
 }
 
 
@@ -259,8 +277,7 @@ def test_the_bid_page_and_the_grid_show_committed_values_by_label_with_the_code_
     page = client.get(f"/evaluation/tenders/{setup['tender'].pk}/bids/{setup['bid'].pk}/").content.decode()
     expected = [
         ("delai_jours", "Délai de mise à disposition (jours)", "20"),
-        ("format_export", "Format d'export", "NDJSON"),
-        ("mise_en_service", "Mise en service", "30 juin 2027"),
+        ("mise_en_service", "Mise en service", "15 décembre 2026"),
         ("ancien_code", "ancien_code", "1\u202f500"),
     ]
     bid_answer = re.search(rf'id="answer-{answer.criterion_id}".*?</article>', page, re.S).group(0)

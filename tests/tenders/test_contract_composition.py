@@ -70,6 +70,8 @@ def read_back(name, data, *, skip_header=None):
         workbook = openpyxl.load_workbook(io.BytesIO(data))
         parts = []
         for sheet in workbook.worksheets:
+            if sheet.sheet_state != "visible":
+                continue  # machine data for the import, never shown
             skipped = set()
             for row in sheet.iter_rows():
                 for cell in row:

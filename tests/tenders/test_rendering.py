@@ -53,7 +53,18 @@ def build_document(language="fr"):
                 "body_html": render_html(BODY, values),
                 "body_markdown": fill_text(BODY, values),
                 "question": f"Question numéro {counter} ?",
-                "parameters": [{"name": "delai", "label": "Délai (jours)", "value": str(values["delai"])}],
+                # 1.1 and 2.1 (scored) may be delivered later: « Partiel » and a roadmap date there only.
+                "deferrable": counter in (1, 4),
+                "parameters": [
+                    {
+                        "name": "delai",
+                        "label": "Délai (jours)",
+                        "type": "integer",
+                        "value": str(values["delai"]),
+                        "direction": "max",
+                        "improvable": True,
+                    }
+                ],
                 "references": [{"label": f"Référence {counter}", "url": "https://example.org/ref"}],
             }
             articles.append(article)

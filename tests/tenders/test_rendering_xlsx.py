@@ -84,9 +84,16 @@ def test_it_protects_the_sheet_except_the_answer_cells(doc, form):
 def test_it_offers_the_compliance_drop_down(doc, form):
     validations = reopen(form)["Exigences"].data_validations.dataValidation
     by_list = {validation.formula1: str(validation.sqref) for validation in validations}
-    eliminatory = [i + 2 for i, q in enumerate(doc["questions"]) if q["requirement"] == "mandatory"]
+    # « Partiel » only where the requirement may be delivered later (1.1 and 2.1); Oui / Non elsewhere.
+    deferrable = {a["number"] for s in doc["sections"] for a in s["articles"] if a.get("deferrable")}
+    rows = {q["article"]: i + 2 for i, q in enumerate(doc["questions"])}
     assert set(by_list) == {'"Oui,Non,Partiel"', '"Oui,Non"'}
-    assert by_list['"Oui,Non"'].split() == [f"E{row}" for row in eliminatory]
+    assert (
+        by_list['"Oui,Non,Partiel"'].split()
+        == [f"E{rows[a]}" for a in ("1.1", "2.1")]
+        == [f"E{rows[a]}" for a in sorted(deferrable)]
+    )
+    assert by_list['"Oui,Non"'].split() == [f"E{row}" for a, row in rows.items() if a not in deferrable]
     assert all(validation.type == "list" and validation.showErrorMessage for validation in validations)
 
 
@@ -129,7 +136,8 @@ def test_it_reads_back_exactly_what_the_vendor_filled(doc, form):
     assert answers[2]["compliance"] == "Non"
     assert answers[3]["answer"] == "42"
     assert answers[9] == {"row": 11, "article": "4.2", "answer": "", "compliance": "", "evidence": ""}
-    assert result["values"][0] == {"row": 2, "article": "1.1", "parameter": "delai", "value": 30}
+    # Named by the label the form shows (the parameter's code is not printed in the form).
+    assert result["values"][0] == {"row": 2, "article": "1.1", "parameter": None, "label": "Délai (jours)", "value": 30}
     assert result["roadmap"] == [{"row": 2, "article": "1.1", "status": "roadmap", "date": "2027-06-30", "comment": ""}]
     assert result["candidate"]["siret"] == "73282932000074" and result["candidate"]["accepted"] is True
 

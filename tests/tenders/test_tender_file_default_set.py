@@ -77,13 +77,11 @@ def test_each_clause_of_the_recommended_set_lands_in_the_piece_of_its_destinatio
     assert all(re.fullmatch(r"\d+\.\d+", a["number"]) for a in by_destination["annex"])
     assert [a["number"] for a in by_destination["ccap"]] == [f"C{i}" for i in range(1, len(by_destination["ccap"]) + 1)]
 
+    # The price schedule holds every line of the tender (the clauses' price_lines), numbered 1, 2…
     sheet = openpyxl.load_workbook(io.BytesIO(build(dpi_tender, "price_schedule", "xlsx")))["Bordereau des prix"]
-    lines = []
-    for row in sheet.iter_rows(min_row=6, values_only=True):
-        if row[1] == "Total":
-            break
-        lines.append(row)
-    assert [(row[0], row[1]) for row in lines] == [(a["number"], a["title"]) for a in by_destination["price"]]
+    assert doc["price"]["lines"] and all(line["article"] for line in doc["price"]["lines"])  # the clauses' lines
+    lines = [row for row in sheet.iter_rows(min_row=7, max_row=6 + len(doc["price"]["lines"]), values_only=True)]
+    assert [(row[0], row[1]) for row in lines] == [(line["number"], line["label"]) for line in doc["price"]["lines"]]
 
 
 def test_the_recommended_sets_ccap_lists_the_penalties_derogations(dpi_tender):

@@ -414,26 +414,32 @@ def test_a_draft_renumbers_and_publication_freezes_the_article_numbers(file_tend
     assert numbers(file_tender) == stored
 
 
-def test_the_price_schedule_has_one_line_per_price_clause_to_confirm(file_tender):
+def test_the_price_schedule_holds_the_tenders_lines_and_the_price_articles_conditions(file_tender):
+    """Lines come from the tender and its clauses (tests/scoring/test_price_schedule.py covers them in
+    detail); a `price` article without lines is a condition on the "Conditions" sheet, not a line."""
+    file_tender.price_lines = [
+        {"code": "licences", "label": "Licences", "unit": "licence", "quantity": 5, "period": "year"}
+    ]
+    file_tender.save(update_fields=["price_lines"])
     data, _digest, _progress = build(file_tender, "price_schedule", "xlsx")
     workbook = openpyxl.load_workbook(io.BytesIO(data))
     sheet = workbook["Bordereau des prix"]
     assert "AO-2026-014" in sheet["A2"].value and "AO-2026-014" in sheet.oddHeader.center.text
-    header = [cell.value for cell in sheet[5]]
-    assert header[:4] == ["Article", "Désignation", "Unité", "Quantité"]
-    line = [cell.value for cell in sheet[6]]
-    assert line[:5] == ["P1", "Accès aux données sans frais", "forfait", 1, 0]
-    assert line[5] == "=D6*E6" and line[7] == "=F6*(1+G6)"
-    assert sheet["I6"].protection.locked is False and sheet["E6"].protection.locked is True
+    header = [cell.value for cell in sheet[6]]
+    assert header[:5] == ["N°", "Désignation", "Article", "Unité", "Quantité"]
+    line = [cell.value for cell in sheet[7]]
+    assert line[:7] == [1, "Licences", "—", "licence", 5, "Par an", 4]
+    assert line[8] == "=ROUND(E7*H7*G7,2)"
+    assert sheet["H7"].protection.locked is False and sheet["E7"].protection.locked is True
     assert sheet.protection.sheet and workbook.security.lockStructure
     # The column titles stay in view on screen and on every printed page, which fits the width.
-    assert sheet.freeze_panes == "A6" and sheet.print_title_rows == "$5:$5"
+    assert sheet.freeze_panes == "C7" and sheet.print_title_rows == "$6:$6"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
     # Printed on A4 like every piece of the tender file, the conditions sheet too.
     assert {str(s.page_setup.paperSize) for s in workbook.worksheets} == {"9"}
-    validations = [v for v in sheet.data_validations.dataValidation if "I6" in str(v.sqref)]
-    assert validations and validations[0].formula1 == '"Oui,Non"'
-    assert sheet["B7"].value == "Total" and sheet["F7"].value == "=SUM(F6:F6)"
+    assert sheet["B8"].value == "Montant total HT sur 48 mois" and sheet["I8"].value == "=SUM(I7:I7)"
+    conditions = [[cell.value for cell in row] for row in workbook["Conditions"].iter_rows()]
+    assert ["P1", "Accès aux données sans frais\nAucun frais par connecteur : compris dans le prix."] in conditions
 
 
 def test_the_dce_zips_every_piece_with_a_manifest_that_matches(file_tender):
