@@ -188,13 +188,6 @@ def _require_piece(doc, piece):
             )
 
 
-# The answer form's "Code du paramètre" column is the key its import reads back (scoring/questionnaire.py),
-# not prose: the guard leaves it out. Its header, in both languages.
-def _import_key_headers(doc):
-    with translation.override(doc.get("language", "fr")):
-        return (gettext("Code du paramètre"),)
-
-
 def price_schedule_xlsx(document, progress):
     from documents.rendering import xlsx, xlsx_price  # heavy writers, loaded in the worker only
 
@@ -209,7 +202,7 @@ def questionnaire_xlsx(document, progress):
 
     doc = _document(document, progress)
     data = xlsx.render_questionnaire_xlsx(doc)
-    guard_piece(doc, "questionnaire", xlsx.workbook_text(data, skip_headers=_import_key_headers(doc)))
+    guard_piece(doc, "questionnaire", xlsx.workbook_text(data))
     return data, doc["inputs_digest"]
 
 
@@ -218,7 +211,7 @@ def questionnaire_docx(document, progress):
 
     doc = _document(document, progress)
     data = docx.render_questionnaire_docx(doc)
-    guard_piece(doc, "questionnaire", docx.docx_text(data, skip_headers=_import_key_headers(doc)))
+    guard_piece(doc, "questionnaire", docx.docx_text(data))
     return data, doc["inputs_digest"]
 
 

@@ -131,10 +131,7 @@ def assert_no_key_nor_code(files):
     for name, data in files.items():
         if name == "manifest.json":
             continue
-        # The answer form's import key column (scoring/questionnaire.py reads it back) is left out, as
-        # the guard leaves it out (docs/RENDERING.md).
-        skip = "Code du paramètre" if name.startswith("4-cadre-de-reponse") else None
-        found = printed_codes(read_back(name, data, skip_header=skip))
+        found = printed_codes(read_back(name, data))
         if found:
             leaks[name] = sorted(found)
     assert not leaks
@@ -204,6 +201,14 @@ def test_a_reference_to_an_absent_clause_drops_its_list_item_and_a_present_one_p
     text = " ".join(text_of(tender, "annex", "docx").split())
     assert "Elle respecte article 2.1 ;" in text
     assert "ses tarifs" not in text  # no price schedule line with that code: its item goes
+    tender.price_lines = [
+        {"code": "licences", "label": "Licences", "unit": "an", "quantity": 1, "period": "year"},
+        {"code": "api-fees", "label": "Accès à l'API", "unit": "forfait", "quantity": 1, "period": "once"},
+    ]
+    tender.save()
+    for fmt in ("pdf", "docx"):
+        text = " ".join(text_of(tender, "annex", fmt).split())
+        assert "ses tarifs figurent en ligne n° 2 du bordereau des prix ;" in text, fmt
 
 
 def test_the_guard_fails_a_piece_that_would_print_a_library_key_naming_the_article(small):
