@@ -37,6 +37,15 @@ RECOMMENDED = [s["key"] for s in DEFAULT["sets"] if s["key"].endswith("-recommen
 KEYS = {clause["key"] for clause in DEFAULT["clauses"]}
 PARAMETERS = {p["name"] for clause in DEFAULT["clauses"] for p in clause.get("parameters") or []}
 URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
+# Keys that are also path segments of the references' links (".../pro-sante-connect/..."): a PDF may wrap a
+# link over two lines, and its second half no longer reads as a link. The DOCX keeps links whole.
+IN_LINKS = {
+    term
+    for term in KEYS | PARAMETERS
+    for clause in DEFAULT["clauses"]
+    for reference in clause.get("references") or []
+    if term in (reference.get("url") or "")
+}
 
 
 class Progress:
@@ -132,6 +141,8 @@ def assert_no_key_nor_code(files):
         if name == "manifest.json":
             continue
         found = printed_codes(read_back(name, data))
+        if name.endswith(".pdf"):
+            found -= IN_LINKS
         if found:
             leaks[name] = sorted(found)
     assert not leaks
