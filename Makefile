@@ -4,6 +4,13 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The make targets are development tools: DEBUG on unless the environment says otherwise (config/settings.py
+# defaults to DEBUG off and then refuses the development secret key; production runs gunicorn, README).
+DEBUG ?= True
+export DEBUG
+# Links in e-mails (invitations, password reset) point at the address `make run` serves.
+SITE_URL ?= http://$(HOST):$(PORT)
+export SITE_URL
 
 .PHONY: install install-runtime run worker web test lint migrations-check bench clean fuzz load drills hostile
 
@@ -18,7 +25,8 @@ install: $(BIN)/python
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 
 # Install, migrate, load the demo organisations and the default library, then serve
-# on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker).
+# on http://$(HOST):$(PORT) with a Celery worker beside it (SQLite, filesystem broker). E-mails
+# (invitations, sent by the worker) are printed in the terminal unless EMAIL_BACKEND says otherwise.
 # Celery beat runs beside them (its schedule file in var/celery/): the stale-document and
 # stale-probe requeues every REQUEUE_EVERY_SECONDS. A separate process, as in production (README):
 # a worker with an embedded beat (-B) hangs on shutdown with the filesystem broker.
@@ -26,10 +34,10 @@ run: install-runtime
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py compilemessages --ignore=.venv -v0 || true
 	$(BIN)/python manage.py load_demo
-	$(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
+	export EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend}; \
+	  $(BIN)/celery -A config worker --loglevel=INFO --concurrency=2 -Q celery,probes & WORKER=$$!; \
 	  $(BIN)/celery -A config beat --loglevel=INFO & BEAT=$$!; \
 	  trap "kill $$WORKER $$BEAT" EXIT INT TERM; \
-	  EMAIL_BACKEND=$${EMAIL_BACKEND:-django.core.mail.backends.console.EmailBackend} \
 	  FRIENDLY_404=$${FRIENDLY_404:-True} \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

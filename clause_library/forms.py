@@ -9,6 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from organizations.jsondepth import text_too_deep, too_deep_message
 from organizations.models import Organization
 
 from .checks import CHECK_FIELDS
@@ -116,6 +117,8 @@ class JSONListField(forms.CharField):
         text = super().to_python(value)
         if not text:
             return []
+        if text_too_deep(text) is not None:  # before the parser recurses (issue 28, F12)
+            raise forms.ValidationError(too_deep_message())
         try:
             data = json.loads(text)
         except ValueError as exc:
@@ -710,7 +713,10 @@ class LibraryImportForm(BootstrapForm):
             )
         raw = upload.read(limit + 1)
         try:
-            return json.loads(raw.decode("utf-8-sig"))
+            text = raw.decode("utf-8-sig")
+            if text_too_deep(text) is not None:  # before the parser and the schema check recurse (F12)
+                raise forms.ValidationError(too_deep_message())
+            return json.loads(text)
         except UnicodeDecodeError as exc:
             raise forms.ValidationError(_("Le fichier n'est pas du texte UTF-8.")) from exc
         except RecursionError as exc:
@@ -748,17 +754,16 @@ class LibraryShareForm(BootstrapForm):
         label=gettext_lazy("Partagée avec"),
         required=False,
         queryset=Organization.objects.none(),
+        error_messages={
+            key: gettext_lazy(
+                "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+            )
+            for key in ("invalid_choice", "invalid_pk_value")
+        },
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy(
-            "Les organisations avec lesquelles la vôtre est déjà en relation (partages, copies, membres communs)."
-        ),
-    )
-    add_organization = forms.CharField(
-        label=gettext_lazy("Partager aussi avec (nom exact de l'organisation)"),
-        required=False,
-        max_length=200,
-        help_text=gettext_lazy(
-            "Le nom exact, tel que l'organisation l'a enregistré ; la liste complète n'est pas publiée."
+            "Les organisations liées à la vôtre : les établissements adhérents d'un groupement, les "
+            "groupements dont un établissement est adhérent."
         ),
     )
 
@@ -766,7 +771,7 @@ class LibraryShareForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self.library = library
         # Offered: the related organisations and those the library is already shared with, never the
-        # whole instance (issue 18, finding 13).
+        # whole instance (issue 18, finding 13); nothing else can be chosen (issue 28, F10).
         current = library.shared_with.values("pk")
         self.fields["shared_with"].queryset = (
             Organization.objects.filter(Q(pk__in=related.values("pk")) | Q(pk__in=current))
@@ -775,23 +780,6 @@ class LibraryShareForm(BootstrapForm):
             .order_by("name")
         )
 
-    def clean_add_organization(self):
-        name = (self.cleaned_data.get("add_organization") or "").strip()
-        if not name:
-            return None
-        # One answer for every name that does not designate another organisation, so the field tells
-        # nothing more than the exact name typed.
-        organization = Organization.objects.filter(name__iexact=name).exclude(pk=self.library.organization_id).first()
-        if organization is None:
-            raise forms.ValidationError(
-                _("Aucune autre organisation ne porte exactement ce nom : vérifiez-le auprès d'elle.")
-            )
-        return organization
-
     def shared_organizations(self):
-        """The organisations to share with: the ticked ones plus the one named."""
-        chosen = list(self.cleaned_data.get("shared_with") or [])
-        extra = self.cleaned_data.get("add_organization")
-        if extra is not None and extra not in chosen:
-            chosen.append(extra)
-        return chosen
+        """The organisations to share with: the ticked ones (related to the owner, or shared with already)."""
+        return list(self.cleaned_data.get("shared_with") or [])

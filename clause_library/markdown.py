@@ -11,6 +11,7 @@ into a clause used to crash every page showing it (issue 18, finding 5).
 """
 
 import html
+import itertools
 import re
 import secrets
 
@@ -70,7 +71,7 @@ def render_html(body, values, language="fr"):
         names.append(name)
         return f"{token}{len(names) - 1}{token}"
 
-    rendered = sanitize(_md.render(replace_placeholders(body, to_marker)))
+    rendered = sanitize(_render_links_with_markers_as_text(replace_placeholders(body, to_marker), token))
 
     def fill(match):
         index = int(match.group(1))
@@ -85,6 +86,41 @@ def render_html(body, values, language="fr"):
     return strip_forbidden_characters(filled)  # a value may carry some too
 
 
+def _render_links_with_markers_as_text(source, token):
+    """HTML of the Markdown, where a link whose target or title holds a placeholder is written as text.
+
+    A value never becomes a link target (it would be a way to plant a URL through a parameter), and a marker
+    inside an attribute would be filled with markup and break the tag (I3): `[portail]({{ url }})` shows
+    as « portail ([url]) », the placeholder filled like any other text.
+    """
+    tokens_ = _md.parse(source)
+    for block in tokens_:
+        if block.type != "inline" or not block.children or token not in block.content:
+            continue
+        children, inside = [], []
+        for child in block.children:
+            if child.type == "link_open" and any(token in str(value) for value in (child.attrs or {}).values()):
+                inside.append(child)
+                continue
+            if child.type == "link_close" and inside:  # links do not nest (CommonMark)
+                opened = inside.pop()
+                if opened.markup != "autolink":  # an autolink's text is its target already
+                    children.append(_text_token(" (" + _md.normalizeLinkText(opened.attrGet("href") or "") + ")"))
+                continue
+            if child.type == "image" and any(token in str(value) for value in (child.attrs or {}).values()):
+                children.append(_text_token(child.content or ""))
+                continue
+            children.append(child)
+        block.children = children
+    return _md.renderer.render(tokens_, _md.options, {})
+
+
+def _text_token(content):
+    from markdown_it.token import Token
+
+    return Token("text", "", 0, content=content)
+
+
 def _marker_token(body):
     """Letters only (Markdown and the sanitiser leave them alone), new for each render, not in the body."""
     while True:
@@ -94,12 +130,43 @@ def _marker_token(body):
 
 
 def fill_text(body, values, language="fr"):
-    """The body's Markdown source with placeholders replaced by plain values (for DOCX/XLSX)."""
+    """The body's Markdown source with placeholders replaced by plain values (for DOCX/XLSX).
+
+    A value standing in a link's target is escaped so that it stays inside it (the DOCX writer shows
+    targets as text: « portail (value) »): a `)`, `]` or space in it cannot close the link early and
+    turn the rest into stray Markdown (I3).
+    """
+    body = body or ""
+    in_targets = _placeholders_in_link_targets(body)
+    position = itertools.count()
 
     def fill(name):
-        return display_value(values[name], language) if name in values else f"[{name}]"
+        index = next(position)
+        text = display_value(values[name], language) if name in values else f"[{name}]"
+        return _escape_link_target(text) if index in in_targets else text
 
-    return strip_forbidden_characters(replace_placeholders(body or "", fill))
+    return strip_forbidden_characters(replace_placeholders(body, fill))
+
+
+def _placeholders_in_link_targets(body):
+    """Positions (0, 1, … in order of appearance) of the placeholders that sit in a link's target or title."""
+    if "{{" not in body or "](" not in body and "<" not in body and "]:" not in body:
+        return set()
+    token = _marker_token(body)
+    counter = itertools.count()
+    source = replace_placeholders(body, lambda name: f"{token}{next(counter)}{token}")
+    found = set()
+    for block in _md.parse(source):
+        for child in block.children or []:
+            if child.type in ("link_open", "image"):
+                for value in (child.attrs or {}).values():
+                    found.update(int(n) for n in re.findall(f"{token}(\\d+){token}", str(value)))
+    return found
+
+
+def _escape_link_target(text):
+    escaped = re.sub(r"([\\()\[\]<>`*_\"'])", r"\\\1", text)
+    return re.sub(r"\s", "%20", escaped)
 
 
 def tokens(markdown_text):

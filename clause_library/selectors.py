@@ -30,22 +30,17 @@ def libraries_visible_to_organizations(orgs):
 
 
 def organizations_related_to(organization_id):
-    """Organisations an owner has a relation with: the ones it shares a library with (or that share one
-    with it), that forked one of its libraries, or that have a member in common with it.
+    """Organisations an owner is related to, the only ones a library may be shared with (issue 28, F10):
+    a purchasing group's member hospitals, and the groups a hospital is a member of (MemberOrganization).
 
-    The share page offers only these (issue 18, finding 13): listing every organisation of the
-    instance to any editor told them who else uses it. Others are reached by their exact name.
+    The share page offers only these; any other id, known or not, is refused with one message, so
+    neither the page nor the API tells which organisations exist.
     """
-    from organizations.models import Membership, Organization
+    from organizations.models import Organization
 
-    own_libraries = Library.objects.filter(organization_id=organization_id)
-    members = Membership.objects.filter(organization_id=organization_id).values("user_id")
     return (
         Organization.objects.filter(
-            Q(shared_libraries__in=own_libraries)
-            | Q(libraries__shared_with=organization_id, libraries__visibility=Library.Visibility.SHARED)
-            | Q(libraries__origin__in=own_libraries)
-            | Q(memberships__user_id__in=members)
+            Q(group_links__group_id=organization_id) | Q(member_links__member_id=organization_id)
         )
         .exclude(pk=organization_id)
         .distinct()

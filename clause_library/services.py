@@ -13,7 +13,7 @@ from .content import validate_clause_content
 from .library_file import FORMAT, clause_defaults, validate_library_file
 from .models import Clause, ClauseSet, ClauseVersion, CoverageTopic, Library
 from .parameters import normalize_definition
-from .selectors import upstream_visible
+from .selectors import organizations_related_to, upstream_visible
 
 CONTENT_FIELDS = ClauseVersion.CONTENT_FIELDS
 
@@ -98,11 +98,26 @@ def clause_update(*, user, clause, changes, key=None):
 @transaction.atomic
 def library_create(*, user, organization, name, description="", language="fr", visibility="private", shared_with=()):
     ensure_can_edit(user, organization.pk)
+    shared_with = _shareable(organization.pk, shared_with, current=())
     library = Library.objects.create(
         organization=organization, name=name, description=description, language=language, visibility=visibility
     )
     library.shared_with.set(shared_with)
     return library
+
+
+def _shareable(owner_id, organizations, *, current):
+    """The organisations, if each is related to the owner (or already shared with); else one refusal that
+    reads the same for an id that exists and one that does not (F10: no oracle of which ids exist)."""
+    wanted = {getattr(org, "pk", org) for org in organizations}
+    allowed = set(organizations_related_to(owner_id).values_list("pk", flat=True)) | set(current)
+    if not wanted <= allowed:
+        raise ApplicationError({"shared_with": [shared_with_refusal()]})
+    return list(organizations)
+
+
+def shared_with_refusal():
+    return _("Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements).")
 
 
 @transaction.atomic
@@ -118,7 +133,10 @@ def library_update(*, user, library, changes):
     library.updated_at = timezone.now()
     library.save()
     if shared_with is not None:
-        library.shared_with.set(shared_with)
+        # Organisations it is shared with already may stay (a group's former member keeps an old share
+        # until someone unticks it); new ones must be related (F10).
+        current = set(library.shared_with.values_list("pk", flat=True))
+        library.shared_with.set(_shareable(library.organization_id, shared_with, current=current))
     return library
 
 

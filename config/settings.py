@@ -1,7 +1,8 @@
 """Clausier settings: one file, every knob from the environment.
 
-With no environment at all the app runs embedded: SQLite file, a filesystem Celery
-broker, DEBUG on. Production sets DEBUG=False and must then give SECRET_KEY.
+With no environment at all the app runs as in production: DEBUG off, and SECRET_KEY is then required
+(the development key is refused). `make run`, `make lint` and the tests (config/test_settings.py) set
+DEBUG=True for themselves: SQLite file, a filesystem Celery broker, the development key.
 """
 
 import os
@@ -48,14 +49,17 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)  # on only when asked for (make run, tests): never by omission
 # make run's demo sets FRIENDLY_404=True: unknown pages show templates/404.html even with DEBUG on.
 FRIENDLY_404 = env_bool("FRIENDLY_404", False)
+DEVELOPMENT_SECRET_KEY = "insecure-development-key-only-for-debug"
 SECRET_KEY = env("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG=False")
-    SECRET_KEY = "insecure-development-key-only-for-debug"
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG=False (development: set DEBUG=True)")
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
+elif not DEBUG and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or SECRET_KEY.startswith("django-insecure")):
+    raise ImproperlyConfigured("SECRET_KEY is a development key: give a random one when DEBUG=False")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -83,6 +87,7 @@ INSTALLED_APPS = [
     "tenders",
     "scoring",
     "conformance",
+    "contracts",
 ]
 
 MIDDLEWARE = [
@@ -216,8 +221,12 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+# HSTS only when the deployment says it serves https (a proxy terminating TLS, TRUSTED_PROXY_COUNT set):
+# a wrong HSTS header locks browsers out of a plain-http intranet host for its whole lifetime.
+# SecurityMiddleware sends it on https responses only (request.is_secure()).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain http inside the network
 
@@ -286,6 +295,41 @@ OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
 OIDC_REDIRECT_REQUIRE_HTTPS = not DEBUG
 # --- end of the organisations block -------------------------------------------------------------------
 
+
+# Throttle counters (sign-in, password reset, admin sign-in, API) live in the cache: with several server
+# processes they must be shared, or each process counts apart and an attacker gets N times the rate.
+# CACHE_URL (redis://…) wins; else REDIS_URL; else a Redis Celery broker's server, database 1 (the broker
+# keeps its own database: clearing the cache must never drop queued jobs). No Redis: memory per process.
+def _cache_location():
+    explicit = env("CACHE_URL") or env("REDIS_URL")
+    if explicit:
+        return explicit
+    broker = env("CELERY_BROKER_URL", "")
+    if broker.startswith(("redis://", "rediss://")):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(broker)
+        return urlunsplit(parts._replace(path="/1"))
+    return None
+
+
+CACHE_LOCATION = _cache_location()
+if CACHE_LOCATION and not CACHE_LOCATION.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(f"CACHE_URL / REDIS_URL must be a redis:// URL, got {CACHE_LOCATION!r}")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_LOCATION,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", "clausier"),
+            # A Redis outage must not hang every sign-in: fail within seconds.
+            "OPTIONS": {"socket_connect_timeout": 3, "socket_timeout": 3},
+        }
+        if CACHE_LOCATION
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # Lockout: 5 failures per user name and address, then 15 minutes of refusal.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -324,6 +368,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["organizations.api.permissions.SignedInUnlessDebug"],  # I5
+    # Two choice sets share a field name with another app's: each gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "ProcedureEnum": "tenders.models.Procedure",
+        "ContractProcedureEnum": "contracts.models.Procedure",
+        "OrganizationKindEnum": "organizations.models.Organization.Kind",
+    },
 }
 
 # Celery: the embedded default is kombu's filesystem transport, no server needed.
@@ -376,3 +427,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
+
+# Open Contracting: every tender's ocid is this prefix, "-", then its own number. A publisher registers its
+# own prefix with the Open Contracting Partnership; "ocds-213czf" is the one the standard's examples use,
+# fine for tests and demonstrations, never for real publication.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", "ocds-213czf")

@@ -26,6 +26,7 @@ class Document(models.Model):
         DCE = "dce", _("Dossier de consultation complet (ZIP)")
         EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
         REJECTION_LETTERS = "rejection_letters", _("Lettres de rejet")
+        AWARD_NOTICE = "award_notice", _("Lettre d'information de l'attributaire")
         GDPR_ANNEX = "gdpr_annex", _("Annexe RGPD au CCAP")
         BUYER_NOTE = "buyer_note", _("Note de l'acheteur")
 
@@ -52,6 +53,7 @@ class Document(models.Model):
         "dce": ("zip",),
         "evaluation_report": ("pdf", "docx", "xlsx"),
         "rejection_letters": ("zip",),
+        "award_notice": ("pdf", "docx"),
         "gdpr_annex": ("pdf", "docx"),
         "buyer_note": ("pdf", "docx"),
     }

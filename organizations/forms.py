@@ -55,3 +55,30 @@ class AcceptInvitationForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class OrganizationSettingsForm(forms.Form):
+    """An organisation's settings page; the rules (unique name, kind, domains, role) live in the service."""
+
+    name = forms.CharField(label=_("Nom"), max_length=200)
+    kind = forms.ChoiceField(label=_("Type"), choices=Organization.Kind.choices)
+    accepted_email_domains = forms.CharField(
+        label=_("Domaines e-mail acceptés par l'authentification unique"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Séparés par des virgules, ex. chu-exemple.fr. Une personne dont l'annuaire vérifie une adresse "
+            "de ces domaines rejoint l'organisation d'elle-même. Vide : sur invitation seulement."
+        ),
+    )
+    sso_role = forms.ChoiceField(
+        label=_("Rôle des personnes arrivant par l'annuaire"),
+        choices=[(role.value, role.label) for role in (Role.EVALUATOR, Role.BUYER, Role.CURATOR)],
+        help_text=_("Évaluateur par défaut : le rôle le moins privilégié (aucun prix sous pli)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)

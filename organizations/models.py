@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +12,8 @@ class Organization(models.Model):
 
     name = models.CharField(_("nom"), max_length=200, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.HOSPITAL)
+    # The buyer's identity in the essential data of its contracts (DECP "acheteur"): 14 digits.
+    siret = models.CharField(_("SIRET"), max_length=14, blank=True, validators=[RegexValidator(r"^[0-9]{14}$")])
     created_at = models.DateTimeField(auto_now_add=True)
     # Single sign-on: people whose verified e-mail ends with one of these domains may join by themselves.
     accepted_email_domains = models.CharField(
@@ -79,6 +82,12 @@ class MemberOrganization(models.Model):
 class Invitation(models.Model):
     """An e-mailed, one-time invitation to join an organisation with a role. Only the token's digest is kept."""
 
+    class SendState(models.TextChoices):
+        QUEUED = "queued", _("envoi en cours")
+        SENT = "sent", _("envoyée")
+        RETRYING = "retrying", _("nouvel essai prévu")
+        FAILED = "failed", _("échec de l'envoi : renvoyez-la")
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField(_("adresse e-mail"))
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
@@ -86,6 +95,14 @@ class Invitation(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True)
+    # The e-mail goes out from the worker (organizations.tasks.invitation_send), retried with backoff.
+    send_state = models.CharField(
+        _("envoi"), max_length=10, choices=SendState.choices, default=SendState.QUEUED, editable=False
+    )
+    send_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Bumped by each re-send: a job of an earlier send finds it changed and stops (one live link, one e-mail).
+    send_generation = models.PositiveIntegerField(default=0, editable=False)
+    send_error = models.CharField(max_length=200, blank=True, editable=False)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -117,6 +134,7 @@ class AuditEntry(models.Model):
         MEMBER_REMOVE = "member_remove", _("Membre retiré")
         MEMBER_ORG_ADD = "member_org_add", _("Établissement adhérent ajouté")
         MEMBER_ORG_REMOVE = "member_org_remove", _("Établissement adhérent retiré")
+        SETTINGS_CHANGE = "settings_change", _("Réglages modifiés")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -9,6 +9,7 @@ app_name = "organizations"
 urlpatterns = [
     path("", views.organization_list, name="organization_list"),
     path("<int:org_id>/", views.organization_detail, name="organization_detail"),
+    path("<int:org_id>/siret/", views.organization_siret, name="organization_siret"),
     path("<int:org_id>/members/<str:username>/role/", views.member_role, name="member_role"),
     path("<int:org_id>/members/<str:username>/remove/", views.member_remove, name="member_remove"),
     path("<int:org_id>/invitations/", views.invitation_create, name="invitation_create"),
@@ -21,6 +22,7 @@ urlpatterns = [
         name="member_organization_remove",
     ),
     path("<int:org_id>/audit/", views.audit_list, name="audit_list"),
+    path("<int:org_id>/settings/", views.organization_settings, name="organization_settings"),
     path("tokens/", views.token_list, name="token_list"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

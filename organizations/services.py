@@ -5,6 +5,7 @@ Every write checks who may do it, writes atomically and leaves an AuditEntry.
 
 import hashlib
 import logging
+import re
 import secrets
 import smtplib
 from datetime import timedelta
@@ -14,10 +15,12 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum.fr import siret as stdnum_siret
 
 from . import tokens
 from .access import roles_by_organization
@@ -51,6 +54,19 @@ def organization_for_admin(user, organization_id):
     return organization
 
 
+def organization_set_siret(*, user, organization, siret):
+    """Set the organisation's SIRET (its identity as a buyer in the essential data of its contracts).
+
+    14 digits with a valid check key (python-stdnum); blank clears it. The caller is one of its admins.
+    """
+    siret = "".join((siret or "").split())
+    if siret and not stdnum_siret.is_valid(siret):
+        raise ApplicationError({"siret": [_("SIRET invalide : 14 chiffres avec une clé de contrôle exacte.")]})
+    organization.siret = siret
+    organization.save(update_fields=["siret"])
+    return organization
+
+
 def audit(organization, actor, action, target="", **details):
     return AuditEntry.objects.create(
         organization=organization,
@@ -64,6 +80,22 @@ def audit(organization, actor, action, target="", **details):
 
 def display_name(user):
     return user.get_full_name() or user.get_username()
+
+
+def username_for_email(email):
+    """A new account's user name: its e-mail when it fits Django's 150 characters and is free; else the
+    e-mail's start and a digest of the whole (an e-mail may have 254 characters; PostgreSQL would refuse
+    the longer name, I6). The person signs in with it (the welcome page shows it) or by SSO."""
+    limit = User._meta.get_field("username").max_length
+    if len(email) <= limit and not User.objects.filter(username__iexact=email).exists():
+        return email
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:12]
+    candidate = f"{email[: limit - 13]}-{digest}"
+    suffix = 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        suffix += 1
+        candidate = f"{email[: limit - 13 - len(str(suffix))]}{suffix}-{digest}"
+    return candidate
 
 
 # --- members and roles --------------------------------------------------------------------------------
@@ -156,21 +188,65 @@ def _send_invitation(invitation, token):
         "expires_at": invitation.expires_at,
         "inviter": display_name(invitation.created_by) if invitation.created_by else "",
     }
+    send_mail(
+        subject=_("Invitation à rejoindre %(organization)s sur Clausier") % context,
+        message=render_to_string("organizations/email/invitation.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_deliver(*, invitation_id, generation, last_attempt):
+    """One attempt at e-mailing an invitation (the worker's job, organizations.tasks.invitation_send).
+
+    A new link is made for each attempt (the database keeps only its digest, so no secret travels through
+    the broker) and the row records the outcome: "sent"; "retry" (the mail server failed, the job will
+    try again: state `retrying`); "failed" (it was the last attempt: state `failed`, the admin re-sends);
+    "skipped" (revoked, accepted, expired, or re-sent since: a newer job owns it); "missing" (no such row
+    yet: the job runs again later).
+    """
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("organization", "created_by").filter(pk=invitation_id)
+        ).first()
+        if invitation is None:
+            # Not committed yet (a caller's transaction still open) or deleted: the job looks again later.
+            return "missing" if not last_attempt else "skipped"
+        if not invitation.is_pending or invitation.send_generation != generation:
+            return "skipped"
+        token = _new_token(invitation)
+        invitation.send_attempts += 1
+        invitation.save(update_fields=["token_digest", "expires_at", "send_attempts"])
     try:
-        send_mail(
-            subject=_("Invitation à rejoindre %(organization)s sur Clausier") % context,
-            message=render_to_string("organizations/email/invitation.txt", context),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[invitation.email],
-        )
+        _send_invitation(invitation, token)
     except (OSError, smtplib.SMTPException) as exc:
-        logger.error("invitation e-mail to %s failed: %s", invitation.email, exc)
-        raise ApplicationError(
-            {"email": [_("Invitation enregistrée, mais l'e-mail n'a pas pu partir : renvoyez-la plus tard.")]},
-            status=503,
-        ) from exc
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
+        logger.warning("invitation %s: e-mail to %s failed: %s", invitation.pk, invitation.email, exc)
+        state = Invitation.SendState.FAILED if last_attempt else Invitation.SendState.RETRYING
+        Invitation.objects.filter(pk=invitation.pk, send_generation=generation).update(
+            send_state=state, send_error=f"{exc.__class__.__name__}: {exc}"[:200]
+        )
+        return "failed" if last_attempt else "retry"
+    Invitation.objects.filter(pk=invitation.pk, send_generation=generation).update(
+        send_state=Invitation.SendState.SENT, sent_at=timezone.now(), send_error=""
+    )
+    return "sent"
+
+
+def _queue_send(invitation):
+    """Hand the e-mail to the worker, once the service's atomic block has committed the row. Should a caller
+    hold a transaction open around the service, the job may run before the row exists: it then finds it
+    "missing" and tries again later. The broker down: one attempt here, in the request, so the admin
+    still gets an answer."""
+    from kombu.exceptions import OperationalError
+
+    from .tasks import invitation_send
+
+    try:
+        invitation_send.apply_async(args=[invitation.pk, invitation.send_generation], retry=False)
+    except OperationalError:
+        logger.exception("broker unavailable: invitation %s e-mailed from the request", invitation.pk)
+        invitation_deliver(invitation_id=invitation.pk, generation=invitation.send_generation, last_attempt=True)
+    invitation.refresh_from_db()
 
 
 def pending_invitations(organization):
@@ -199,10 +275,10 @@ def invitation_create(*, user, organization, email, role):
         raise ApplicationError(errors)
     with transaction.atomic():
         invitation = Invitation(organization=organization, email=email, role=role, created_by=user)
-        token = _new_token(invitation)
+        _new_token(invitation)  # a digest for the row; the worker mails a fresh link (invitation_deliver)
         invitation.save()
         audit(organization, user, AuditEntry.Action.INVITE, email, role=role)
-    _send_invitation(invitation, token)
+    _queue_send(invitation)
     return invitation
 
 
@@ -216,10 +292,16 @@ def invitation_for(organization, invitation_id):
 def invitation_resend(*, user, invitation):
     """A new link (the old one stops working) valid 7 more days."""
     with transaction.atomic():
-        token = _new_token(invitation)
-        invitation.save(update_fields=["token_digest", "expires_at"])
+        _new_token(invitation)  # the old link stops working now, before the new one is mailed
+        invitation.send_generation += 1
+        invitation.send_state = Invitation.SendState.QUEUED
+        invitation.send_attempts = 0
+        invitation.send_error = ""
+        invitation.save(
+            update_fields=["token_digest", "expires_at", "send_generation", "send_state", "send_attempts", "send_error"]
+        )
         audit(invitation.organization, user, AuditEntry.Action.INVITE_RESEND, invitation.email)
-    _send_invitation(invitation, token)
+    _queue_send(invitation)
     return invitation
 
 
@@ -251,11 +333,17 @@ def invitation_accept(*, invitation, user=None, first_name="", last_name="", pas
     if not invitation.is_pending:
         raise ConflictError({"detail": [_("Cette invitation n'est plus valable.")]})
     if user is None:
-        if User.objects.filter(username__iexact=invitation.email).exists():
+        # The same person invited twice must not get two accounts (SSO would then refuse to choose).
+        if User.objects.filter(Q(username__iexact=invitation.email) | Q(email__iexact=invitation.email)).exists():
             raise ApplicationError(
                 {"detail": [_("Un compte existe déjà pour cette adresse : connectez-vous puis rouvrez le lien.")]}
             )
-        user = User(username=invitation.email, email=invitation.email, first_name=first_name, last_name=last_name)
+        user = User(
+            username=username_for_email(invitation.email),
+            email=invitation.email,
+            first_name=first_name,
+            last_name=last_name,
+        )
         user.set_password(password)
         user.save()
     elif not user.email:
@@ -271,11 +359,112 @@ def invitation_accept(*, invitation, user=None, first_name="", last_name="", pas
     return user
 
 
+# --- an organisation's settings ---------------------------------------------------------------------------
+
+# Mailboxes anyone can open: accepting one of these domains would let the whole world join by SSO.
+PUBLIC_MAIL_DOMAINS = {
+    "gmail.com", "googlemail.com", "outlook.com", "outlook.fr", "hotmail.com", "hotmail.fr", "live.com",
+    "live.fr", "msn.com", "yahoo.com", "yahoo.fr", "icloud.com", "me.com", "orange.fr", "wanadoo.fr",
+    "free.fr", "sfr.fr", "laposte.net", "gmx.fr", "gmx.com", "proton.me", "protonmail.com", "aol.com",
+}  # fmt: skip
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+SSO_ROLES = (Role.EVALUATOR, Role.BUYER, Role.CURATOR)  # never admin by the directory alone
+
+
+def parse_email_domains(text):
+    """The comma- (or space-) separated domains, normalised; ApplicationError naming the bad ones."""
+    domains = []
+    for raw in re.split(r"[,\s;]+", text or ""):
+        domain = raw.strip().lower().lstrip("@")
+        if domain and domain not in domains:
+            domains.append(domain)
+    bad = [d for d in domains if not _DOMAIN.match(d)]
+    if bad:
+        raise ApplicationError(
+            {"accepted_email_domains": [_("Domaine invalide : %(domains)s.") % {"domains": ", ".join(bad)}]}
+        )
+    public = [d for d in domains if d in PUBLIC_MAIL_DOMAINS]
+    if public:
+        raise ApplicationError(
+            {
+                "accepted_email_domains": [
+                    _("Messagerie publique, ouverte à tous : %(domains)s. Indiquez le domaine de l'établissement.")
+                    % {"domains": ", ".join(public)}
+                ]
+            }
+        )
+    return domains
+
+
+@transaction.atomic
+def organization_update(*, user, organization, name, kind, accepted_email_domains, sso_role):
+    """Change an organisation's name, kind, SSO domains and the role of people joining by domain (its
+    admins only; the caller checked). Audited with each field's before and after."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    errors = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Le nom est obligatoire.")]
+    elif Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
+        errors["name"] = [_("Une autre organisation porte déjà ce nom.")]
+    if kind not in Organization.Kind.values:
+        errors["kind"] = [_("Type inconnu.")]
+    elif kind != organization.kind:
+        if organization.kind == Organization.Kind.PURCHASING_GROUP and organization.member_links.exists():
+            errors["kind"] = [_("Retirez d'abord les établissements adhérents du groupement.")]
+        elif kind == Organization.Kind.PURCHASING_GROUP and organization.group_links.exists():
+            errors["kind"] = [_("Adhérent d'un groupement, cet établissement ne peut pas devenir un groupement.")]
+    if sso_role not in SSO_ROLES:
+        errors["sso_role"] = [_("Rôle non autorisé pour l'arrivée par l'annuaire (jamais administrateur).")]
+    try:
+        domains = parse_email_domains(accepted_email_domains)
+    except ApplicationError as error:
+        errors.update(error.errors)
+        domains = []
+    taken = [
+        d
+        for other in Organization.objects.exclude(accepted_email_domains="").exclude(pk=organization.pk)
+        for d in domains
+        if other.accepts_domain(d)
+    ]
+    if taken:
+        errors["accepted_email_domains"] = [
+            _("Déjà accepté par une autre organisation : %(domains)s.") % {"domains": ", ".join(sorted(set(taken)))}
+        ]
+    if errors:
+        raise ApplicationError(errors)
+    after = {"name": name, "kind": kind, "accepted_email_domains": ", ".join(domains), "sso_role": sso_role}
+    changes = {
+        field: {"before": getattr(organization, field), "after": value}
+        for field, value in after.items()
+        if getattr(organization, field) != value
+    }
+    if changes:
+        for field, value in after.items():
+            setattr(organization, field, value)
+        organization.save(update_fields=list(after))
+        audit(organization, user, AuditEntry.Action.SETTINGS_CHANGE, name, **changes)
+    return organization
+
+
+def member_groups(organization):
+    """The purchasing groups an organisation is a member hospital of."""
+    return Organization.objects.filter(member_links__member=organization).order_by("name")
+
+
 # --- a purchasing group's member hospitals -------------------------------------------------------------
 
 
 def group_for_admin(user, organization_id):
     organization = organization_for_admin(user, organization_id)
+    if organization.kind != Organization.Kind.PURCHASING_GROUP:
+        raise ApplicationError({"organization": [_("Seul un groupement d'achat a des établissements adhérents.")]})
+    return organization
+
+
+def group_for_member(user, organization_id):
+    """A purchasing group the user belongs to, whatever their role (reading its member hospitals)."""
+    organization = organization_for(user, organization_id)
     if organization.kind != Organization.Kind.PURCHASING_GROUP:
         raise ApplicationError({"organization": [_("Seul un groupement d'achat a des établissements adhérents.")]})
     return organization
@@ -338,7 +527,7 @@ def sso_user(*, issuer, subject, email, email_verified, claims, provider="", dom
     member_of, invited, by_domain = _sso_waiting(user, email, serves)
     if user is None:
         user = User(
-            username=email[:150],
+            username=username_for_email(email),
             email=email,
             first_name=(claims.get("given_name") or "")[:150],
             last_name=(claims.get("family_name") or "")[:150],

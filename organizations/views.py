@@ -1,17 +1,22 @@
-from django.contrib import messages
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
 from .access import roles_by_organization
 from .client_ip import SignInThrottle
 from .errors import ApplicationError
-from .forms import AcceptInvitationForm, InvitationForm, MemberOrganizationForm, RoleForm
-from .models import AuditEntry, Organization, Role
+from .forms import AcceptInvitationForm, InvitationForm, MemberOrganizationForm, OrganizationSettingsForm, RoleForm
+from .models import AuditEntry, Invitation, Organization, Role
 from .oidc import provider_links
 from .templatetags.navigation import sections_for
 
@@ -62,6 +67,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     def post(self, request, *args, **kwargs):
         return _throttled(request) or super().post(request, *args, **kwargs)
 
+    def form_valid(self, form):
+        # The link's scheme and host come from SITE_URL, never from the request's Host header, which the
+        # client writes (a forged Host would mail the victim a reset link to the attacker's server).
+        # Django lets extra_email_context override the `protocol` and `domain` it took from the request.
+        site = urlsplit(settings.SITE_URL)
+        self.extra_email_context = {"protocol": site.scheme, "domain": site.netloc, "site_name": "Clausier"}
+        return super().form_valid(form)
+
+
+def admin_login(request, extra_context=None):
+    """The Django admin's sign-in with the app's per-address throttle in front; django-axes already locks
+    a user name per address there (it listens to every authenticate() call)."""
+    return _throttled(request) or admin.site.login(request, extra_context)
+
 
 # --- organisation administration pages --------------------------------------------------------------
 
@@ -93,8 +112,58 @@ def _admin_page(request, organization, **forms):
 
 @login_required
 def organization_detail(request, org_id):
-    organization = services.organization_for_admin(request.user, org_id)
+    """Admins: members, invitations, member hospitals. Any other member of a purchasing group: its member
+    hospitals, read-only (a curator works for them). Other roles of a hospital: 403; outsiders: 404."""
+    organization = services.organization_for(request.user, org_id)
+    if roles_by_organization(request.user)[organization.pk] != Role.ADMIN:
+        if organization.kind != Organization.Kind.PURCHASING_GROUP:
+            services.organization_for_admin(request.user, org_id)  # the 403 and its message
+        return render(
+            request,
+            "organizations/group_members_readonly.html",
+            {
+                "organization": organization,
+                "member_organizations": services.member_organizations(organization),
+                "nav": "organizations",
+            },
+        )
     return _admin_page(request, organization)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_settings(request, org_id):
+    """Name, kind, SSO domains and the role of people joining by domain (admins only), audited."""
+    organization = services.organization_for_admin(request.user, org_id)
+    initial = {
+        "name": organization.name,
+        "kind": organization.kind,
+        "accepted_email_domains": organization.accepted_email_domains,
+        "sso_role": organization.sso_role or Role.EVALUATOR,
+    }
+    form = OrganizationSettingsForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.organization_update(user=request.user, organization=organization, **form.cleaned_data)
+            except ApplicationError as error:
+                for field, field_messages in error.errors.items():
+                    for message in field_messages:
+                        form.add_error(field if field in form.fields else None, message)
+            else:
+                messages.success(request, _("Réglages de l'organisation enregistrés."))
+                return redirect("organizations:organization_settings", organization.pk)
+        status = 400
+    context = {
+        "organization": organization,
+        "form": form,
+        "nav": "organizations",
+        "member_groups": services.member_groups(organization),
+    }
+    if organization.kind == Organization.Kind.PURCHASING_GROUP:
+        context["member_organizations"] = services.member_organizations(organization)
+    return render(request, "organizations/organization_settings.html", context, status=status)
 
 
 def _done(request, organization, message):
@@ -107,6 +176,18 @@ def _refused(request, organization, error):
         for message in field_messages:
             messages.error(request, message)
     return redirect("organizations:organization_detail", organization.pk)
+
+
+@login_required
+@require_POST
+def organization_siret(request, org_id):
+    """The organisation's SIRET, the buyer's identity in its contracts' essential data (admins)."""
+    organization = services.organization_for_admin(request.user, org_id)
+    try:
+        services.organization_set_siret(user=request.user, organization=organization, siret=request.POST.get("siret"))
+    except ApplicationError as error:
+        return _refused(request, organization, error)
+    return _done(request, organization, _("SIRET enregistré."))
 
 
 @login_required
@@ -146,13 +227,13 @@ def invitation_create(request, org_id):
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
-            services.invitation_create(user=request.user, organization=organization, **form.cleaned_data)
+            invitation = services.invitation_create(user=request.user, organization=organization, **form.cleaned_data)
         except ApplicationError as error:
             for field, field_messages in error.errors.items():
                 for message in field_messages:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            return _done(request, organization, _("Invitation envoyée à %(email)s.") % form.cleaned_data)
+            return _invitation_done(request, organization, invitation)
     return _admin_page(request, organization, invitation_form=form, status=400)
 
 
@@ -162,7 +243,25 @@ def invitation_resend(request, org_id, invitation_id):
     organization = services.organization_for_admin(request.user, org_id)
     invitation = services.invitation_for(organization, invitation_id)
     services.invitation_resend(user=request.user, invitation=invitation)
-    return _done(request, organization, _("Invitation renvoyée à %(email)s.") % {"email": invitation.email})
+    return _invitation_done(request, organization, invitation)
+
+
+def _invitation_done(request, organization, invitation):
+    """What the admin reads once the e-mail is handed over: the worker sends it (and retries) by itself."""
+    state = invitation.send_state
+    if state == Invitation.SendState.SENT:
+        message = _("Invitation envoyée à %(email)s.")
+    elif state == Invitation.SendState.QUEUED:
+        message = _("Invitation enregistrée : l'e-mail part pour %(email)s dans un instant.")
+    elif state == Invitation.SendState.RETRYING:
+        message = _("Le serveur d'e-mail n'a pas répondu : nouvel essai automatique pour %(email)s.")
+    else:
+        messages.error(
+            request,
+            _("L'e-mail pour %(email)s n'a pas pu partir : renvoyez-le plus tard.") % {"email": invitation.email},
+        )
+        return redirect("organizations:organization_detail", organization.pk)
+    return _done(request, organization, message % {"email": invitation.email})
 
 
 @login_required
@@ -242,6 +341,10 @@ def invitation_accept(request, token):
             user = None
         if user is not None:
             messages.success(request, _("Bienvenue dans %(name)s.") % {"name": invitation.organization.name})
+            if user.get_username() != invitation.email:
+                messages.info(
+                    request, _("Votre identifiant de connexion : %(username)s") % {"username": user.get_username()}
+                )
             return redirect("home")
     # Signing in by SSO comes back here, where the person accepts the invitation themselves.
     context.update(form=form, signed_in=signed_in, sso_providers=provider_links(request.path))
@@ -271,3 +374,15 @@ def token_revoke(request, token_id):
         raise Http404
     messages.success(request, _("Jeton révoqué."))
     return redirect("organizations:token_list")
+
+
+def api_docs(view):
+    """The browsable API docs: in production (DEBUG off) a signed-in page like any other (I5)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not settings.DEBUG and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -238,6 +238,8 @@ class LowOfferThresholdForm(forms.Form):
 class LowOfferRequestForm(forms.Form):
     bid = TenderObjectField(label=_("Offre"), queryset=Bid.objects.none())
     note = forms.CharField(label=_("Objet de la demande"), max_length=5000, required=False)
+    sent_on = forms.DateField(label=_("Demande envoyée le"), required=False)
+    deadline = forms.DateField(label=_("Date limite de réponse"), required=False)
 
     def __init__(self, *args, tender, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,6 +249,7 @@ class LowOfferRequestForm(forms.Form):
 class LowOfferDecisionForm(LowOfferRequestForm):
     decision = forms.CharField(label=_("Décision"), max_length=20, required=False)
     reason = forms.CharField(label=_("Motif"), max_length=5000, required=False)
+    received_on = forms.DateField(label=_("Explications reçues le"), required=False)
 
 
 # Simulation -----------------------------------------------------------------------------------
@@ -279,3 +282,26 @@ def error_messages(form) -> list[str]:
         for message in errors:
             out.append(f"{label} : {message}" if label else str(message))
     return out
+
+
+# Award sequence -------------------------------------------------------------------------------
+
+
+class AwardDecisionForm(forms.Form):
+    bid = TenderObjectField(label=_("Offre retenue"), queryset=Bid.objects.none())
+    decided_on = forms.DateField(label=_("Date de la décision d'attribution"))
+    advantages = forms.CharField(label=_("Caractéristiques et avantages relatifs de l'offre retenue"), max_length=20000)
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["bid"].queryset = _tender_queryset(Bid, tender)
+
+
+class AwardCertificatesForm(forms.Form):
+    received_on = forms.DateField(label=_("Certificats reçus le"), required=False)
+    waived_reason = forms.CharField(label=_("Motif de l'absence de certificats"), max_length=5000, required=False)
+
+
+class LettersSentForm(forms.Form):
+    sent_on = forms.DateField(label=_("Lettres envoyées le"))
+    electronic = forms.BooleanField(label=_("Envoyées par voie électronique"), required=False)

@@ -279,6 +279,11 @@ class LowOfferReview(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("date de la décision"), null=True, blank=True)
+    # The legal dates of the procedure as the lead records them (the report prints these, not the
+    # moments the buttons were clicked): request sent, deadline given, explanations received.
+    sent_on = models.DateField(_("demande envoyée le"), null=True, blank=True)
+    deadline = models.DateField(_("date limite de réponse"), null=True, blank=True)
+    received_on = models.DateField(_("explications reçues le"), null=True, blank=True)
 
     class Meta:
         ordering = ["bid_id"]
@@ -316,6 +321,11 @@ class ProcedureRecord(models.Model):
     tribunal = models.CharField(_("tribunal administratif compétent"), max_length=300, blank=True)
     letters_sent_on = models.DateField(_("date d'envoi des lettres"), null=True, blank=True)
     letters_electronic = models.BooleanField(_("lettres envoyées par voie électronique"), default=True)
+    # The procedure's facts the report opens with.
+    notice_published_on = models.DateField(_("date de publication de l'avis"), null=True, blank=True)
+    notice_medium = models.CharField(_("support de publication de l'avis"), max_length=300, blank=True)
+    offers_deadline = models.DateTimeField(_("date limite de remise des offres"), null=True, blank=True)
+    opened_on = models.DateField(_("date d'ouverture des plis"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -326,3 +336,39 @@ class ProcedureRecord(models.Model):
 
     def __str__(self):
         return f"procedure record of {self.tender_id}"
+
+
+class Award(models.Model):
+    """The award decision and the steps that follow it, in order (docs/SCORING.md, "Award sequence").
+
+    1. the decision: the retained bid, its date and the lead's summary of the characteristics and relative
+       advantages of the retained offer (the only text about it the letters print, R2181-3/-4);
+    2. the awardee's certificates received (R2144-4), or the recorded reason they are not needed (R2144-7);
+    3. then the letters and the award notice may be made; 4. the date they were sent, and how, which sets
+       the end of the standstill (R2182-1).
+    """
+
+    tender = models.OneToOneField("tenders.Tender", on_delete=models.CASCADE, related_name="award")
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="+")
+    decided_on = models.DateField(_("date de la décision d'attribution"))
+    advantages = models.TextField(_("caractéristiques et avantages relatifs de l'offre retenue"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+    certificates_received_on = models.DateField(_("certificats reçus le"), null=True, blank=True)
+    certificates_waived_reason = models.TextField(_("motif de l'absence de certificats"), blank=True)
+    certificates_recorded_at = models.DateTimeField(null=True, blank=True)
+    letters_sent_on = models.DateField(_("lettres envoyées le"), null=True, blank=True)
+    letters_electronic = models.BooleanField(_("lettres envoyées par voie électronique"), default=True)
+    letters_recorded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attribution")
+
+    def __str__(self):
+        return f"award of {self.tender_id}: bid {self.bid_id}"
+
+    @property
+    def certificates_done(self) -> bool:
+        return self.certificates_received_on is not None or bool(self.certificates_waived_reason)

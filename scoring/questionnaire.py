@@ -26,13 +26,13 @@ from documents.rendering.xlsx import (
     parse_date,
     read_questionnaire_xlsx,
 )
-from organizations.errors import ApplicationError
+from organizations.errors import ApplicationError, ConflictError
 from tenders.models import TenderClause
 from tenders.selectors import tender_document
 
 from . import commitments
 from .models import Bid, Criterion
-from .services import answer_set, audit, ensure_published
+from .services import answer_set, audit, ensure_not_frozen, ensure_published
 
 COMPLIANT = {"Oui": True, "Non": False, "Partiel": None, "": None}
 CANDIDATE_FIELDS = {
@@ -250,7 +250,24 @@ def _check(parsed, requirements):
     return errors, answered, committed, roadmap, flagged
 
 
-def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
+def _identity(name, siret):
+    return f"{name or '—'} (SIRET {siret})" if siret else (name or "—")
+
+
+def _same_candidate(bid, candidate) -> bool:
+    """Whether the form's candidate is the bid's known one: same SIRET when both are known, otherwise
+    the same legal name (case and spacing aside). A bid without an imported identity matches anything."""
+    known_name, known_siret = bid.candidate_name.strip(), bid.candidate_siret.strip()
+    if not known_name and not known_siret:
+        return True
+    new_siret = (candidate.get("siret") or "").strip()
+    if known_siret and new_siret:
+        return known_siret == new_siret
+    normal = lambda text: " ".join((text or "").split()).casefold()  # noqa: E731
+    return normal(known_name) == normal(candidate.get("name"))
+
+
+def questionnaire_import(*, user, bid: Bid, data: bytes, replace: bool = False) -> dict:
     """Import the vendor's filled answer form (XLSX) into the bid, all or nothing (audited).
 
     Candidate sheet → the bid's candidate fields; each requirement row → the answer to its criterion
@@ -261,6 +278,10 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
     each naming sheet, row and column]}` with nothing stored. Returns
     ``{"imported", "skipped", "committed_values", "roadmap", "below_requirement"}`` (counts;
     the last: requirements with a committed value less favourable than required, flagged, not refused).
+
+    A form whose candidate (SIRET, or legal name without one) differs from the bid's known candidate
+    is refused (409 naming both: another company's form would re-address this bid's letters) unless
+    `replace` is true; a replacement is audited (`bid.answer_form_replace`, old and new identity).
     """
     ensure_published(bid.tender)
     limit = questionnaire_max_bytes()
@@ -284,6 +305,33 @@ def questionnaire_import(*, user, bid: Bid, data: bytes) -> dict:
 
     imported = skipped = 0
     with transaction.atomic():
+        ensure_not_frozen(bid.tender, _("le cadre de réponse d'une offre"))
+        known = Bid.objects.select_for_update().get(pk=bid.pk)
+        if not _same_candidate(known, parsed["candidate"]):
+            old_identity = _identity(known.candidate_name, known.candidate_siret)
+            new_identity = _identity(parsed["candidate"].get("name"), parsed["candidate"].get("siret"))
+            if not replace:
+                raise ConflictError(
+                    {
+                        "file": [
+                            _(
+                                "Ce cadre de réponse est celui de %(new)s, alors que l'offre « %(vendor)s » est celle "
+                                "de %(old)s. Vérifiez le fichier ; pour remplacer le candidat, importez-le de nouveau "
+                                "avec confirm=replace."
+                            )
+                            % {"new": new_identity, "old": old_identity, "vendor": known.vendor}
+                        ]
+                    }
+                )
+            audit(
+                tender_id=bid.tender_id,
+                user=user,
+                action="bid.answer_form_replace",
+                obj=known,
+                field="candidate",
+                old=old_identity,
+                new=new_identity,
+            )
         for article, row in answered.items():
             criterion = requirements[article]["criterion"]
             if criterion is None:

@@ -154,6 +154,17 @@ def evaluation_version(tender_id):
     return Subquery(AuditEvent.objects.filter(tender_id=tender_id).order_by("-id").values("id")[:1])
 
 
+def letters_version(tender_id):
+    """The version the letters are made from: the evaluation's, but recording that they were sent
+    (`award.letters_sent`) does not outdate the letters that were sent."""
+    return Subquery(
+        AuditEvent.objects.filter(tender_id=tender_id)
+        .exclude(action="award.letters_sent")
+        .order_by("-id")
+        .values("id")[:1]
+    )
+
+
 def audit_of(tender):
     return AuditEvent.objects.filter(tender=tender).select_related("user").order_by("-at", "-id")
 
@@ -166,6 +177,9 @@ REVIEW_FIELDS = (
     "requested_by__username",
     "decided_at",
     "decided_by__username",
+    "sent_on",
+    "deadline",
+    "received_on",
 )
 
 
@@ -198,7 +212,18 @@ def _bids_with_reviews(tender):
         if review[0] is not None:
             reviews[pk] = dict(
                 zip(
-                    ("decision", "reason", "request_note", "requested_at", "requested_by", "decided_at", "decided_by"),
+                    (
+                        "decision",
+                        "reason",
+                        "request_note",
+                        "requested_at",
+                        "requested_by",
+                        "decided_at",
+                        "decided_by",
+                        "sent_on",
+                        "deadline",
+                        "received_on",
+                    ),
                     review,
                     strict=True,
                 )
@@ -275,6 +300,9 @@ def _review_as_dict(review: dict | None) -> dict | None:
         "reason": review["reason"],
         "decided_at": review["decided_at"],
         "decided_by": review["decided_by"],
+        "sent_on": review["sent_on"],
+        "deadline": review["deadline"],
+        "received_on": review["received_on"],
     }
 
 

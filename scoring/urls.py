@@ -20,6 +20,11 @@ urlpatterns = [
     path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
     path("tenders/<int:pk>/results/", views.results_page, name="results"),
     path("tenders/<int:pk>/report/", views.report_request, name="report_request"),
+    path("tenders/<int:pk>/award/", views.award_action, {"step": "decide"}, name="award_decide"),
+    path(
+        "tenders/<int:pk>/award/certificates/", views.award_action, {"step": "certificates"}, name="award_certificates"
+    ),
+    path("tenders/<int:pk>/award/letters-sent/", views.award_action, {"step": "sent"}, name="award_letters_sent"),
     path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
     path(

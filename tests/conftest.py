@@ -37,6 +37,15 @@ def _fresh_throttles():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _invitation_emails_in_process(monkeypatch):
+    """Invitation e-mails are a worker's job (organizations.tasks); the tests run it in process, at once,
+    its retries included, instead of leaving messages in the broker's queue folder."""
+    from organizations.tasks import invitation_send
+
+    monkeypatch.setattr(invitation_send, "apply_async", lambda args, **options: invitation_send.apply(args=args))
+
+
 @pytest.fixture
 def group():
     return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)
@@ -104,3 +113,12 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def scoring_settled(monkeypatch):
+    """Close-technical as if every cell were scored and every dispersed cell had its consensus: for tests
+    whose subject is what follows a close (the refusal itself: tests/scoring/test_close_refusal.py)."""
+    from scoring.services import evaluation
+
+    monkeypatch.setattr(evaluation, "_open_scoring", lambda tender: [])

@@ -23,9 +23,24 @@ class OrganizationField(serializers.PrimaryKeyRelatedField):
         super().__init__(**kwargs)
 
 
+class SharedWithField(serializers.PrimaryKeyRelatedField):
+    """An organisation to share with. Unknown, malformed and unrelated ids all get the same message (F10):
+    the service checks the relation and refuses with this wording too."""
+
+    default_error_messages = {
+        "required": serializers.PrimaryKeyRelatedField.default_error_messages["required"],
+        "does_not_exist": gettext_lazy(
+            "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+        ),
+        "incorrect_type": gettext_lazy(
+            "Organisation inconnue ou sans lien avec la vôtre (établissements adhérents, groupements)."
+        ),
+    }
+
+
 class LibrarySerializer(serializers.ModelSerializer):
     clause_count = serializers.IntegerField(read_only=True)
-    shared_with = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
+    shared_with = SharedWithField(many=True, queryset=Organization.objects.all(), required=False)
     organization = OrganizationField()
 
     class Meta:

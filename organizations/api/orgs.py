@@ -35,11 +35,13 @@ class RoleSerializer(serializers.Serializer):
 
 class InvitationSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=Role.choices)
+    # queued / sent / retrying / failed: the worker sends the e-mail and retries by itself (issue 28).
+    send_state = serializers.CharField(read_only=True)
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "role", "expires_at"]
-        read_only_fields = ["id", "expires_at"]
+        fields = ["id", "email", "role", "expires_at", "send_state"]
+        read_only_fields = ["id", "expires_at", "send_state"]
 
 
 class OrganizationRefSerializer(serializers.ModelSerializer):
@@ -74,6 +76,32 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 class _AdminMixin:
     def organization(self):
         return services.organization_for_admin(self.request.user, self.kwargs["org_id"])
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["id", "name", "kind", "siret"]
+        read_only_fields = ["id", "name", "kind"]
+
+
+class OrganizationDetailView(APIView):
+    """The organisation (its members read it); its admins set `siret`, its identity as a buyer (DECP)."""
+
+    @extend_schema(responses=OrganizationSerializer)
+    def get(self, request, org_id):
+        return Response(OrganizationSerializer(services.organization_for(request.user, org_id)).data)
+
+    @extend_schema(request=OrganizationSerializer, responses=OrganizationSerializer)
+    def patch(self, request, org_id):
+        organization = services.organization_for_admin(request.user, org_id)
+        serializer = OrganizationSerializer(organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        if "siret" in serializer.validated_data:
+            services.organization_set_siret(
+                user=request.user, organization=organization, siret=serializer.validated_data["siret"]
+            )
+        return Response(OrganizationSerializer(organization).data)
 
 
 class MemberListView(_AdminMixin, ListAPIView):
@@ -140,7 +168,7 @@ class InvitationResendView(_AdminMixin, APIView):
 
 
 class MemberOrganizationListView(ListAPIView):
-    """A purchasing group's member hospitals (its admins); POST adds one."""
+    """A purchasing group's member hospitals (read by any member of the group); POST adds one (its admins)."""
 
     serializer_class = OrganizationRefSerializer
     queryset = Organization.objects.none()  # for the schema; get_queryset() decides
@@ -149,7 +177,7 @@ class MemberOrganizationListView(ListAPIView):
         return services.group_for_admin(self.request.user, self.kwargs["org_id"])
 
     def get_queryset(self):
-        return services.member_organizations(self.group())
+        return services.member_organizations(services.group_for_member(self.request.user, self.kwargs["org_id"]))
 
     @extend_schema(request=MemberOrganizationRequestSerializer, responses={201: OrganizationRefSerializer})
     def post(self, request, org_id):

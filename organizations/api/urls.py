@@ -9,6 +9,7 @@ urlpatterns = [
     path("auth/tokens/", orgs.TokenListView.as_view(), name="api-tokens"),
     path("auth/tokens/<int:token_id>/", orgs.TokenDetailView.as_view(), name="api-token-detail"),
     path("auth/logout/", orgs.LogoutView.as_view(), name="api-logout"),
+    path("organizations/<int:org_id>/", orgs.OrganizationDetailView.as_view(), name="api-organization"),
     path("organizations/<int:org_id>/members/", orgs.MemberListView.as_view(), name="api-members"),
     path("organizations/<int:org_id>/members/<str:username>/", orgs.MemberDetailView.as_view(), name="api-member"),
     path("organizations/<int:org_id>/invitations/", orgs.InvitationListView.as_view(), name="api-invitations"),

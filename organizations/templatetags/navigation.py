@@ -9,7 +9,7 @@ register = template.Library()
 
 
 def sections_for(user):
-    """{"libraries", "tenders", "evaluation", "organizations"}: the sections a user may open, from their roles.
+    """{"libraries", "tenders", "evaluation", "contracts", "organizations"}: the sections a user may open, from their roles.
 
     Buyers and admins use the first three; curators the libraries; evaluators their evaluations; every
     member their organisations (roles, API tokens; admins manage members there).
@@ -20,7 +20,7 @@ def sections_for(user):
     if roles & {*BUYER_ROLES, Role.CURATOR}:
         sections.add("libraries")
     if roles & set(BUYER_ROLES):
-        sections.update({"tenders", "evaluation"})
+        sections.update({"tenders", "evaluation", "contracts"})
     if Role.EVALUATOR in roles:
         sections.add("evaluation")
     if roles:

@@ -189,6 +189,9 @@ class EliminatoryDecisionSerializer(serializers.Serializer):
     regularisation_answer = serializers.CharField()
     regularisation_outcome = serializers.CharField()
     decided_by = serializers.CharField(source="decided_by.username", allow_null=True, default=None)
+    sent_on = serializers.DateField(allow_null=True)
+    deadline = serializers.DateField(allow_null=True)
+    received_on = serializers.DateField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
 
     def get_qualification(self, obj) -> str | None:
@@ -324,6 +327,9 @@ def low_offer_as_dict(row: dict | None) -> dict | None:
             **review,
             "requested_at": _iso(review["requested_at"]),
             "decided_at": _iso(review["decided_at"]),
+            "sent_on": _iso(review["sent_on"]),
+            "deadline": _iso(review["deadline"]),
+            "received_on": _iso(review["received_on"]),
         },
     }
 
@@ -336,11 +342,15 @@ class LowOfferThresholdSerializer(serializers.Serializer):
 
 class LowOfferRequestSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=5000)
+    # The legal dates (API.md, "Evaluation (round 2)"): the request's sending date and the answer deadline.
+    sent_on = serializers.DateField(required=False, allow_null=True, default=None)
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class LowOfferDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["kept", "rejected"])
     reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+    received_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class LowOfferReviewSerializer(serializers.Serializer):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from ..report import record
-from . import views
+from . import award, lead, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
@@ -32,6 +32,13 @@ urlpatterns = [
         record.ProcedureRecordView.as_view(),
         name="api-tender-procedure-record",
     ),
+    path("tenders/<int:tender_id>/award/", award.AwardView.as_view(), name="api-tender-award"),
+    path(
+        "tenders/<int:tender_id>/award/certificates/",
+        award.CertificatesView.as_view(),
+        name="api-tender-award-certificates",
+    ),
+    path("tenders/<int:tender_id>/letters-sent/", award.LettersSentView.as_view(), name="api-tender-letters-sent"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),
     path("tenders/<int:tender_id>/simulate/", views.SimulateView.as_view(), name="api-tender-simulate"),
@@ -45,6 +52,11 @@ urlpatterns = [
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
     path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),
+    path(
+        "bids/<int:pk>/eliminatory/accept-declared/",
+        lead.AcceptDeclaredView.as_view(),
+        name="api-bid-eliminatory-accept-declared",
+    ),
     path(
         "bids/<int:bid_id>/eliminatory/<int:criterion_id>/",
         views.BidEliminatoryView.as_view(),

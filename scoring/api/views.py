@@ -13,6 +13,7 @@ from tenders.models import Tender
 
 from .. import access, market, price_schedule, questionnaire, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
+from .award import award_as_dict
 from .serializers import (
     AnswerSerializer,
     AuditEventSerializer,
@@ -300,7 +301,12 @@ class QuestionnaireImportView(GenericAPIView):
             raise ValidationError(
                 {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
             )
-        outcome = questionnaire.questionnaire_import(user=request.user, bid=bid, data=upload.read(limit + 1))
+        outcome = questionnaire.questionnaire_import(
+            user=request.user,
+            bid=bid,
+            data=upload.read(limit + 1),
+            replace=request.query_params.get("confirm") == "replace",
+        )
         return Response(outcome)
 
 
@@ -432,8 +438,15 @@ class ResultsView(GenericAPIView):
         body["blocking"] = outcome.blocking
         body["awardee"] = outcome.awardee
         body["tie_break"] = outcome.tie
+        # The award sequence (API.md, "Evaluation (round 2)"): its state and the end of the standstill.
+        award_body = award_as_dict(services.award_of(tender), bids_count=len(outcome.results))
+        body["award"] = award_body
+        body["standstill_until"] = award_body["standstill_until"] if award_body else None
         for row in body["bids"]:
             row["abnormally_low"] = low_offer_as_dict(outcome.low_offers.get(row["bid"]))
+            if row["eligible"] is False:
+                # An offer set aside is not scored: no points to compare (API.md, "Evaluation (round 2)").
+                row["technical_points"] = row["price_points"] = row["total"] = None
         return Response(body)
 
 

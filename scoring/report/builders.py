@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from clause_library.text import strip_forbidden_characters_deep
 from documents.rendering.zip import render_zip
 from documents.services import RenderError
 from organizations.errors import ConflictError
@@ -26,7 +27,8 @@ def _doc(tender_id):
         raise RenderError(str(error))
     if not doc["bids"]:
         raise RenderError(_("Aucune offre n’est enregistrée : il n’y a rien à analyser."))
-    return doc
+    # Text written before writes were cleaned may still hold characters DOCX/XLSX cannot carry.
+    return strip_forbidden_characters_deep(doc)
 
 
 def report_sectioned(doc) -> dict:
@@ -34,7 +36,7 @@ def report_sectioned(doc) -> dict:
     with translation.override(doc["language"]):
         return {
             "language": doc["language"],
-            "title": _("Rapport de présentation de la procédure — analyse des offres"),
+            "title": _("Rapport de la procédure (article R2184-1 du code de la commande publique)"),
             "subtitle": f"{doc['reference']} — {doc['title']}",
             "organization": doc["organization"],
             "reference": doc["reference"],
@@ -62,9 +64,8 @@ def build_letters(document, progress=None):
             raise RenderError(refusal)
         items = letters.letters(doc)
     entries, manifest = [], []
-    folders = {"rejet": "rejet", "avantages-offre-retenue": "reponses-sur-demande", "attribution": "attribution"}
     for index, (kind, bid, letter) in enumerate(items, start=1):
-        stem = f"{folders[kind]}/{index:02d}-{slugify(bid['vendor'])[:40] or 'candidat'}-{kind}"
+        stem = f"rejet/{index:02d}-{slugify(bid['vendor'])[:40] or 'candidat'}-{kind}"
         for format in ("docx", "pdf"):
             content = writers.WRITERS[format](letter)
             name = f"{stem}.{format}"
@@ -81,18 +82,32 @@ def build_letters(document, progress=None):
                 }
             )
         if progress:
-            progress(10 + 80 * index // len(items))
+            progress(10 + 80 * index // max(len(items), 1))
     entries.append(("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")))
     digest = data.digest({**doc, "letters_sent_on": letters.sending_date(doc).isoformat()})
     return render_zip(entries, doc["generated_on"]), digest
 
 
+def build_award_notice(document, progress=None):
+    """(bytes, inputs digest) of an award_notice row (pdf or docx): the letter to the awardee."""
+    doc = _doc(document.tender_id)
+    with translation.override(doc["language"]):
+        refusal = letters.letters_refusal(doc)
+        if refusal:
+            raise RenderError(refusal)
+        notice = letters.award_notice(doc, letters.sending_date(doc))
+    digest = data.digest({**doc, "letters_sent_on": letters.sending_date(doc).isoformat()})
+    return writers.WRITERS[document.format](notice), digest
+
+
 def letters_request_check(tender):
-    """Refuse (409, saying why) to queue letters while the results are provisional or without awardee."""
+    """Refuse (409, saying what is missing) to queue letters or the award notice before the award sequence
+    allows them: results final, the award decision recorded, the awardee's certificates received."""
     try:
         doc = data.report_document(tender)
     except (rules.CriteriaError, rules.PriceError) as error:
         raise ConflictError({"kind": [str(error)]})
-    refusal = letters.letters_refusal(doc)
+    with translation.override(doc["language"]):
+        refusal = letters.letters_refusal(doc)
     if refusal:
         raise ConflictError({"kind": [refusal]})

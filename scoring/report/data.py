@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.utils import timezone, translation
 
-from tenders.models import PriceFormula, Procedure
+from tenders.models import PriceFormula, Procedure, TenderClause
 
 from .. import extensions, rules, selectors
-from ..models import AuditEvent, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from ..services.award import standstill_until
 
 HUNDRED = Decimal(100)
 
@@ -250,6 +251,7 @@ def report_document(tender) -> dict:
             for review in LowOfferReview.objects.filter(bid__tender=tender).select_related("requested_by", "decided_by")
         }
         value = points(record.contract_value) if record.contract_value is not None else None
+        award = _award(tender, len(bids))
         last_change = AuditEvent.objects.filter(tender=tender).order_by("-at").values_list("at", flat=True).first()
         evaluators = [
             {"name": person(e.user), "declared_on": iso(e.declared_at)} for e in selectors.evaluators_of(tender)
@@ -289,8 +291,22 @@ def report_document(tender) -> dict:
             "signatory_role": record.signatory_role,
             "signed_at": iso(record.signed_at),
             "tribunal": record.tribunal,
-            "letters_sent_on": iso(record.letters_sent_on),
-            "letters_electronic": record.letters_electronic,
+            # Recorded by the award sequence's last step; the procedure record's date (or today) before it.
+            "letters_sent_on": (award and award["letters_sent_on"]) or iso(record.letters_sent_on),
+            "letters_electronic": award["letters_electronic"]
+            if award and award["letters_sent_on"]
+            else record.letters_electronic,
+            "award": award,
+            # The procedure's facts (R2184-2): the notice, the deadline for offers, the opening, the offers.
+            "notice_published_on": iso(record.notice_published_on),
+            "notice_medium": record.notice_medium,
+            "offers_deadline": timezone.localtime(record.offers_deadline).strftime("%Y-%m-%dT%H:%M")
+            if record.offers_deadline
+            else None,
+            "opened_on": iso(record.opened_on),
+            "offers_received": len(bids),
+            # Steps the consultation documents announce: machine-checked clauses announce the probe.
+            "announced_checks": TenderClause.objects.filter(tender=tender).exclude(version__checks=[]).count(),
             "low_offer_threshold": points(outcome.threshold),
             "low_offers": [_low_offer(row, reviewers) for row in outcome.low_offers.values()],
             # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.
@@ -298,6 +314,26 @@ def report_document(tender) -> dict:
         }
     doc["inputs_digest"] = digest(doc)
     return doc
+
+
+def _award(tender, bids_count):
+    """The award sequence as plain data (scoring/services/award.py), or None before the decision."""
+    award = Award.objects.filter(tender=tender).select_related("decided_by").first()
+    if award is None:
+        return None
+    return {
+        "bid": award.bid_id,
+        "decided_on": iso(award.decided_on),
+        "decided_by": person(award.decided_by),
+        "advantages": award.advantages,
+        "certificates_received_on": iso(award.certificates_received_on),
+        "certificates_waived_reason": award.certificates_waived_reason,
+        "letters_sent_on": iso(award.letters_sent_on),
+        "letters_electronic": award.letters_electronic,
+        "standstill_until": iso(
+            standstill_until(award.letters_sent_on, award.letters_electronic, bids_count=bids_count)
+        ),
+    }
 
 
 def digest(doc) -> str:
@@ -324,4 +360,7 @@ def _low_offer(row, reviewers) -> dict:
         "requested_by": requested_by,
         "decided_by": decided_by,
         "reason": review.get("reason") or "",
+        "sent_on": iso(review.get("sent_on")),
+        "deadline": iso(review.get("deadline")),
+        "received_on": iso(review.get("received_on")),
     }

@@ -1,16 +1,19 @@
-"""The letters that follow a final evaluation, as sectioned documents (scoring/report/writers.py).
+"""The letters that follow the award decision, as sectioned documents (scoring/report/writers.py).
 
-- to each tenderer not retained, the rejection letter (R2181-1, content R2181-3): the reasons for the
-  rejection (an eliminated offer's legal qualification and the buyer's reason; a ranked offer's points per
-  criterion beside the awardee's), the awardee's name and why its offer was chosen, the date from which the
-  contract may be signed (standstill R2182-1: 11 days after sending electronically, 16 otherwise; none
-  for a single tenderer, R2182-2) and the appeal routes;
-- to each regular tenderer not retained, the answer it gets on request (R2181-2, R2181-4): the
-  characteristics and relative advantages of the retained offer;
-- to the awardee, the notice that its offer is retained.
-Each letter is addressed to the candidate as it identified itself in its answer form (legal name, SIRET,
-signatory, address, e-mail: `addressee`), and names the awardee by its legal name too.
-Only once the results are final: `letters_refusal(doc)` says why not otherwise.
+- to each tenderer not retained, one letter (R2181-1, content R2181-3): the reasons for the rejection
+  (an eliminated offer's legal qualification and the buyer's reason; an abnormally low offer's rejection;
+  a ranked offer's rank in words and its points per criterion beside the awardee's), the awardee's name,
+  its points per criterion and the lead's summary of the characteristics and relative advantages of its
+  offer (`Award.advantages`), the date from which the contract may be signed (standstill R2182-1; none
+  for a single tenderer, R2182-2), the remedies (référé précontractuel, référé contractuel,
+  Tarn-et-Garonne action, the competent administrative court) and, unless the offer was rejected as
+  irregular, unacceptable or inappropriate, the right to ask for the characteristics and relative
+  advantages of the retained offer (R2181-4: no deadline on the request; the buyer answers within 15 days);
+- to the awardee, the award notice (its own document kind, `award_notice`).
+What a letter may disclose (L2132-1): points, rank, the awardee's name and the lead's summary. Never an
+evaluator's comment nor a consensus justification (internal notes): the letters read no such field.
+Each letter is addressed to the candidate as it identified itself in its answer form (`addressee`).
+Only once the award sequence allows it: `letters_refusal(doc)` says why not otherwise.
 """
 
 import datetime
@@ -19,14 +22,34 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from stdnum.fr import siret as siret_number
 
-from .sections import Formats, award_reasons, bullet_list, facts, heading, paragraph, qualification_text, section, table
+from organizations.formatting import is_french
 
-STANDSTILL_ELECTRONIC_DAYS = 11
-STANDSTILL_OTHER_DAYS = 16
+from ..services.award import STANDSTILL_ELECTRONIC_DAYS, STANDSTILL_OTHER_DAYS
+from .sections import Formats, bullet_list, facts, heading, paragraph, qualification_text, section, table
+
+FRENCH_ORDINALS = (
+    "première", "deuxième", "troisième", "quatrième", "cinquième", "sixième", "septième", "huitième",
+    "neuvième", "dixième", "onzième", "douzième", "treizième", "quatorzième", "quinzième", "seizième",
+    "dix-septième", "dix-huitième", "dix-neuvième", "vingtième",
+)  # fmt: skip
+ENGLISH_ORDINALS = (
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+    "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth",
+    "eighteenth", "nineteenth", "twentieth",
+)  # fmt: skip
+
+
+def ordinal(rank, language) -> str:
+    """A rank in words, as an offer's ("classée deuxième", "ranked second"); in figures past twenty."""
+    words = FRENCH_ORDINALS if is_french(language) else ENGLISH_ORDINALS
+    if 1 <= rank <= len(words):
+        return words[rank - 1]
+    return f"{rank}e" if is_french(language) else f"{rank}th"
 
 
 def letters_refusal(doc) -> str | None:
-    """Why letters cannot be written now (a sentence), or None."""
+    """Why letters cannot be written now (a sentence), or None: results final, an awardee, the award
+    decision recorded for that awardee and its certificates received (or waived, with a reason)."""
     if doc["provisional"]:
         return _(
             "Les lettres ne peuvent être préparées que sur des résultats définitifs. Points ouverts : %(items)s"
@@ -34,6 +57,22 @@ def letters_refusal(doc) -> str | None:
     if doc["awardee"] is None:
         return _(
             "Aucun attributaire n’est désigné (aucune offre recevable ou égalité au premier rang) : pas de lettres."
+        )
+    award = doc.get("award")
+    if award is None:
+        return _(
+            "Les lettres suivent la décision d'attribution : enregistrez d'abord l'offre retenue, la date de la "
+            "décision et les caractéristiques et avantages relatifs de l'offre retenue."
+        )
+    if award["bid"] != doc["awardee"]["bid"]:
+        return _(
+            "Les résultats ont changé depuis la décision d'attribution : enregistrez-la de nouveau pour l'offre "
+            "classée première."
+        )
+    if not (award["certificates_received_on"] or award["certificates_waived_reason"]):
+        return _(
+            "Les lettres partent une fois que l'attributaire a prouvé qu'il n'est pas exclu : enregistrez la "
+            "réception de ses certificats (R2144-4) ou le motif de leur absence (R2144-7)."
         )
     return None
 
@@ -43,7 +82,7 @@ def sending_date(doc) -> datetime.date:
 
 
 def standstill(doc, sent_on) -> tuple[datetime.date | None, str]:
-    """(first signing date or None, the sentence that explains it)."""
+    """(last day of the standstill or None, the sentence that explains None)."""
     if len(doc["bids"]) == 1:
         return None, _(
             "Aucun délai de suspension ne s’applique : le marché est attribué au seul opérateur ayant participé "
@@ -95,8 +134,8 @@ def _parties(doc, f, bid, sent_on):
 
 
 def _signing_blocks(doc, f, sent_on):
-    date, explanation = standstill(doc, sent_on)
-    if date is None:
+    until, explanation = standstill(doc, sent_on)
+    if until is None:
         return [heading(_("Signature du marché")), paragraph(explanation)]
     days = STANDSTILL_ELECTRONIC_DAYS if doc["letters_electronic"] else STANDSTILL_OTHER_DAYS
     means = (
@@ -106,10 +145,17 @@ def _signing_blocks(doc, f, sent_on):
         heading(_("Date à partir de laquelle le marché peut être signé")),
         paragraph(
             _(
-                "Cette lettre étant envoyée %(means)s le %(sent)s, le marché ne sera pas signé avant le %(date)s "
-                "(délai de suspension de %(days)s jours, article R2182-1 du code de la commande publique)."
+                "Cette lettre étant envoyée %(means)s le %(sent)s, le délai de suspension de %(days)s jours, "
+                "compté à partir du lendemain de l’envoi, court jusqu’au %(until)s inclus : le marché ne sera pas "
+                "signé avant le %(first)s (article R2182-1 du code de la commande publique)."
             )
-            % {"means": means, "sent": f.date(sent_on.isoformat()), "date": f.date(date.isoformat()), "days": days}
+            % {
+                "means": means,
+                "sent": f.date(sent_on.isoformat()),
+                "until": f.date(until.isoformat()),
+                "first": f.date((until + datetime.timedelta(days=1)).isoformat()),
+                "days": days,
+            }
         ),
     ]
 
@@ -118,19 +164,22 @@ def _appeal_blocks(doc):
     tribunal = doc["tribunal"] or _("[tribunal administratif compétent, à compléter par l’acheteur]")
     return [
         heading(_("Voies et délais de recours")),
+        paragraph(_("Les recours suivants peuvent être formés devant le %(tribunal)s :") % {"tribunal": tribunal}),
         bullet_list(
             [
                 _(
-                    "Référé précontractuel (article L551-1 du code de justice administrative) : jusqu’à la signature "
-                    "du marché, devant le %(tribunal)s."
-                )
-                % {"tribunal": tribunal},
+                    "le référé précontractuel (article L551-1 du code de justice administrative), jusqu’à la "
+                    "signature du marché ;"
+                ),
                 _(
-                    "Recours en contestation de la validité du contrat : dans un délai de deux mois à compter de "
+                    "le référé contractuel (article L551-13 du code de justice administrative), après la signature, "
+                    "dans les délais de l’article R551-7 du même code ;"
+                ),
+                _(
+                    "le recours en contestation de la validité du contrat, dans un délai de deux mois à compter de "
                     "l’accomplissement des mesures de publicité de l’attribution du marché (CE, Ass., 4 avril 2014, "
-                    "Département de Tarn-et-Garonne, n° 358994), devant le %(tribunal)s."
-                )
-                % {"tribunal": tribunal},
+                    "Département de Tarn-et-Garonne, n° 358994)."
+                ),
             ]
         ),
     ]
@@ -142,16 +191,32 @@ def _signature(doc):
     return paragraph(f"{name}, {role}")
 
 
+def _weighted(bid):
+    return [cell for cell in bid["criteria"] if cell["kind"] != "eliminatory" and cell["points"] is not None]
+
+
 def _comparison(bid, winner, f):
-    """Points per weighted criterion: the tenderer's beside the awardee's."""
+    """Points per weighted criterion: the tenderer's beside the awardee's (points only: no note, no comment)."""
     theirs = {cell["criterion"]: cell for cell in winner["criteria"]}
     rows = [
         [cell["number"], cell["name"], f.number(cell["points"]), f.number(theirs[cell["criterion"]]["points"])]
-        for cell in bid["criteria"]
-        if cell["kind"] != "eliminatory" and cell["points"] is not None
+        for cell in _weighted(bid)
     ]
     rows.append(["", _("Total sur 100"), f.number(bid["total"]), f.number(winner["total"])])
     return table([_("N°"), _("Critère"), _("Votre offre"), _("Offre retenue")], rows, [0.1, 0.5, 0.2, 0.2])
+
+
+def _winner_points(winner, f):
+    """The awardee's points per weighted criterion, for an addressee whose offer was not scored."""
+    rows = [[cell["number"], cell["name"], f.number(cell["points"])] for cell in _weighted(winner)]
+    rows.append(["", _("Total sur 100"), f.number(winner["total"])])
+    return table([_("N°"), _("Critère"), _("Offre retenue")], rows, [0.1, 0.65, 0.25])
+
+
+def _advantages(doc):
+    """The lead's summary of the characteristics and relative advantages of the retained offer."""
+    text = doc["award"]["advantages"] if doc.get("award") else ""
+    return [paragraph(line) for line in text.splitlines() if line.strip()] or [paragraph("—")]
 
 
 def _document(doc, title, vendor, sections):
@@ -173,9 +238,14 @@ def _lower_first(text):
     return text[:1].lower() + text[1:]
 
 
+def _winner(doc):
+    return next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
+
+
 def rejection_letter(doc, bid, sent_on) -> dict:
     f = Formats(doc["language"])
-    winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
+    winner = _winner(doc)
+    ranked = sum(1 for b in doc["bids"] if b["status"] == "eligible")
     with translation.override(doc["language"]):
         blocks = [
             _parties(doc, f, bid, sent_on),
@@ -197,6 +267,11 @@ def rejection_letter(doc, bid, sent_on) -> dict:
                     for item in bid["eliminations"]
                 )
             )
+            blocks.append(
+                paragraph(
+                    _("Elle a donc été écartée sans être notée (article R2152-1 du code de la commande publique).")
+                )
+            )
         if bid["low_offer_rejected"]:
             row = next((r for r in doc["low_offers"] if r["bid"] == bid["id"]), {})
             blocks.append(
@@ -211,8 +286,15 @@ def rejection_letter(doc, bid, sent_on) -> dict:
         if bid["status"] == "eligible":
             blocks.append(
                 paragraph(
-                    _("Votre offre, régulière, a été classée %(rank)s avec %(total)s points sur 100.")
-                    % {"rank": bid["rank"], "total": f.number(bid["total"])["text"]}
+                    _(
+                        "Votre offre, régulière, a été classée %(rank)s sur %(count)s offres classées, avec "
+                        "%(total)s points sur 100. Points obtenus par critère :"
+                    )
+                    % {
+                        "rank": ordinal(bid["rank"], doc["language"]),
+                        "count": ranked,
+                        "total": f.number(bid["total"])["text"],
+                    }
                 )
             )
             blocks.append(_comparison(bid, winner, f))
@@ -228,16 +310,23 @@ def rejection_letter(doc, bid, sent_on) -> dict:
                     "amount": f.money_both(winner["price"], winner["price_ttc"]),
                 }
             ),
-            bullet_list(award_reasons(winner, f)),
+        ]
+        if bid["status"] != "eligible":
+            blocks.append(_winner_points(winner, f))
+        blocks += [
+            paragraph(_("Caractéristiques et avantages relatifs de l’offre retenue :"), "bold"),
+            *_advantages(doc),
             *_signing_blocks(doc, f, sent_on),
             *_appeal_blocks(doc),
         ]
-        if bid["status"] == "eligible":
+        if not bid["eliminations"]:
+            # R2181-4: not for an offer rejected as irregular, unacceptable or inappropriate.
             blocks.append(
                 paragraph(
                     _(
-                        "Vous pouvez demander, dans un délai de quinze jours à compter de la réception de cette lettre, "
-                        "les caractéristiques et avantages relatifs de l’offre retenue (articles R2181-2 et R2181-4)."
+                        "Vous pouvez demander par écrit les caractéristiques et avantages relatifs de l’offre retenue "
+                        "(article R2181-4 du code de la commande publique) ; l’acheteur vous les communique dans un "
+                        "délai de quinze jours à compter de la réception de votre demande."
                     )
                 )
             )
@@ -247,35 +336,9 @@ def rejection_letter(doc, bid, sent_on) -> dict:
         )
 
 
-def advantages_answer(doc, bid, sent_on) -> dict:
-    f = Formats(doc["language"])
-    winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
-    with translation.override(doc["language"]):
-        blocks = [
-            _parties(doc, f, bid, sent_on),
-            paragraph(
-                _(
-                    "En réponse à votre demande (articles R2181-2 et R2181-4 du code de la commande publique), "
-                    "voici les caractéristiques et les avantages relatifs de l’offre retenue, celle de %(vendor)s."
-                )
-                % {"vendor": winner["candidate"]["name"]}
-            ),
-            _comparison(bid, winner, f),
-            heading(_("Caractéristiques et avantages de l’offre retenue")),
-            bullet_list(award_reasons(winner, f)),
-            _signature(doc),
-        ]
-        return _document(
-            doc,
-            _("Caractéristiques et avantages de l’offre retenue"),
-            bid["vendor"],
-            [section("answer", "", "Réponse", blocks)],
-        )
-
-
 def award_notice(doc, sent_on) -> dict:
     f = Formats(doc["language"])
-    winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
+    winner = _winner(doc)
     with translation.override(doc["language"]):
         blocks = [
             _parties(doc, f, winner, sent_on),
@@ -289,7 +352,7 @@ def award_notice(doc, sent_on) -> dict:
                     "total": f.number(winner["total"])["text"],
                 }
             ),
-            bullet_list(award_reasons(winner, f)),
+            _winner_points(winner, f),
             *_signing_blocks(doc, f, sent_on),
             paragraph(_("Le marché vous sera notifié après sa signature par l’acheteur.")),
             _signature(doc),
@@ -302,17 +365,10 @@ def award_notice(doc, sent_on) -> dict:
         )
 
 
-def letters(doc) -> list[tuple[str, str, dict]]:
-    """[(kind, bid id, sectioned document)]: a rejection letter per bid not retained, the answer on request
-    per regular tenderer not retained, the award notice. Call only when `letters_refusal(doc)` is None."""
+def letters(doc) -> list[tuple[str, dict, dict]]:
+    """[(kind, bid, sectioned document)]: one rejection letter per bid not retained (the award notice is its
+    own document kind). Call only when `letters_refusal(doc)` is None."""
     sent_on = sending_date(doc)
-    out = []
-    for bid in doc["bids"]:
-        if bid["id"] == doc["awardee"]["bid"]:
-            continue
-        out.append(("rejet", bid, rejection_letter(doc, bid, sent_on)))
-        if bid["status"] == "eligible":
-            out.append(("avantages-offre-retenue", bid, advantages_answer(doc, bid, sent_on)))
-    winner = next(b for b in doc["bids"] if b["id"] == doc["awardee"]["bid"])
-    out.append(("attribution", winner, award_notice(doc, sent_on)))
-    return out
+    return [
+        ("rejet", bid, rejection_letter(doc, bid, sent_on)) for bid in doc["bids"] if bid["id"] != doc["awardee"]["bid"]
+    ]

@@ -38,6 +38,10 @@ FIELDS = [
     "tribunal",
     "letters_sent_on",
     "letters_electronic",
+    "notice_published_on",
+    "notice_medium",
+    "offers_deadline",
+    "opened_on",
 ]
 
 
@@ -161,6 +165,9 @@ class ProcedureRecordForm(forms.ModelForm):
         widgets = {
             "signed_at": forms.DateInput(attrs={"type": "date"}),
             "letters_sent_on": forms.DateInput(attrs={"type": "date"}),
+            "notice_published_on": forms.DateInput(attrs={"type": "date"}),
+            "opened_on": forms.DateInput(attrs={"type": "date"}),
+            "offers_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
             "buyer_address": forms.Textarea(attrs={"rows": 3}),
         }
 

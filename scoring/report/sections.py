@@ -137,6 +137,16 @@ def report_sections(doc) -> list[dict]:
     provisional = doc["provisional"]
     with translation.override(doc["language"]):
         out = []
+        missed = missed_steps(doc)
+        if missed:
+            out.append(
+                section(
+                    "warnings",
+                    _("Avertissement : étapes annoncées non réalisées"),
+                    _("Avertissements"),
+                    [bullet_list(missed)],
+                )
+            )
         out.append(
             section(
                 "buyer",
@@ -149,6 +159,7 @@ def report_sections(doc) -> list[dict]:
                             (_("Adresse de l’acheteur"), doc["buyer_address"] or _("à compléter")),
                             (_("Objet du marché"), f"{doc['title']} ({doc['reference']})"),
                             (_("Procédure"), doc["procedure_label"]),
+                            *procedure_facts(doc, f),
                             (
                                 _("Valeur estimée du marché"),
                                 f.money_both(doc["value"], doc["value_ttc"])
@@ -177,7 +188,7 @@ def report_sections(doc) -> list[dict]:
             excluded = [c for c in candidatures if not c["admitted"]]
         else:
             admitted = [
-                {"name": b["vendor"], "reason": _("Candidature recevable ; aucun motif d’exclusion relevé.")}
+                {"name": legal_name(b), "reason": _("Candidature admise ; aucun motif d’exclusion relevé.")}
                 for b in doc["bids"]
             ]
             excluded = []
@@ -208,7 +219,11 @@ def report_sections(doc) -> list[dict]:
                 return str(bid["rank"])
             if bid["status"] == "undecided":
                 return _("en cours")
-            return _("écartée")
+            return set_aside_text(bid, doc)
+
+        def scored(bid, value):
+            # An offer set aside is not scored: no points printed, none compared.
+            return f.number(value) if not is_set_aside(bid) else {"text": "—", "value": None}
 
         out.append(
             section(
@@ -228,13 +243,13 @@ def report_sections(doc) -> list[dict]:
                         ],
                         [
                             [
-                                {"text": rank_text(b), "value": b["rank"]},
-                                b["vendor"],
+                                {"text": rank_text(b), "value": b["rank"] if b["rank"] is not None else rank_text(b)},
+                                legal_name(b),
                                 {"text": f.money(b["price"]), "value": b["price"]},
                                 {"text": f.money(b["price_ttc"], "TTC"), "value": b["price_ttc"]},
-                                f.number(b["technical_points"]),
-                                f.number(b["price_points"]),
-                                f.number(b["total"]),
+                                scored(b, b["technical_points"]),
+                                scored(b, b["price_points"]),
+                                scored(b, b["total"]),
                             ]
                             for b in doc["bids"]
                         ],
@@ -247,14 +262,20 @@ def report_sections(doc) -> list[dict]:
                         )
                     ),
                     *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
-                    {"type": "chart", "bars": chart.bars_of(doc)},
+                    {
+                        "type": "chart",
+                        "bars": chart.bars_of({**doc, "bids": [b for b in doc["bids"] if not is_set_aside(b)]}),
+                    },
                 ],
             )
         )
 
         detail = []
         for bid in doc["bids"]:
-            detail.append(heading(bid["vendor"]))
+            detail.append(heading(legal_name(bid)))
+            if is_set_aside(bid):
+                detail.append(paragraph(set_aside_text(bid, doc)))
+                continue
             rows = []
             for cell in bid["criteria"]:
                 if cell["kind"] == "eliminatory":
@@ -301,7 +322,7 @@ def report_sections(doc) -> list[dict]:
             for item in bid["eliminations"]:
                 eliminated_rows.append(
                     [
-                        bid["vendor"],
+                        legal_name(bid),
                         f"{item['number']} {item['criterion']}",
                         qualification_text(item),
                         item["reason"] or "—",
@@ -356,6 +377,7 @@ def report_sections(doc) -> list[dict]:
         )
 
         low = {row["bid"]: row for row in doc["low_offers"]}
+        names = {b["id"]: legal_name(b) for b in doc["bids"]}
         rejected = []
         for bid in doc["bids"]:
             if bid["status"] not in ("eliminated", "low_offer_rejected"):
@@ -369,7 +391,7 @@ def report_sections(doc) -> list[dict]:
                 reasons.append(
                     _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
                 )
-            rejected.append([bid["vendor"], f.semicolon.join(reasons)])
+            rejected.append([legal_name(bid), f.semicolon.join(reasons)])
         ranked_not_first = (
             [] if provisional else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
         )
@@ -383,7 +405,7 @@ def report_sections(doc) -> list[dict]:
             blocks.append(
                 bullet_list(
                     _("%(vendor)s : classée %(rank)s avec %(total)s points sur 100.")
-                    % {"vendor": b["vendor"], "rank": b["rank"], "total": f.number(b["total"])["text"]}
+                    % {"vendor": legal_name(b), "rank": b["rank"], "total": f.number(b["total"])["text"]}
                     for b in ranked_not_first
                 )
             )
@@ -395,7 +417,7 @@ def report_sections(doc) -> list[dict]:
             blocks = [
                 facts(
                     [
-                        (_("Attributaire"), awardee["vendor"]),
+                        (_("Attributaire"), legal_name(winner)),
                         (_("Montant"), f.money_both(awardee["price"], awardee["price_ttc"])),
                         (
                             _("Note"),
@@ -423,6 +445,7 @@ def report_sections(doc) -> list[dict]:
                 ),
                 bullet_list(award_reasons(winner, f)),
                 *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
+                *award_blocks(doc, f),
             ]
         elif provisional:
             blocks = [paragraph(_("Aucun attributaire n’est désigné : les résultats sont provisoires."), "bold")]
@@ -431,9 +454,9 @@ def report_sections(doc) -> list[dict]:
                 paragraph(_("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."))
             ]
         else:
-            blocks = [paragraph(_("Aucune offre recevable : pas d’attributaire."))]
+            blocks = [paragraph(_("Aucune offre régulière, acceptable et appropriée : pas d’attributaire."))]
         sub_rows = [
-            [b["vendor"], f.percent(b["subcontracting_share"]), b["subcontractors"] or "—"]
+            [legal_name(b), f.percent(b["subcontracting_share"]), b["subcontractors"] or "—"]
             for b in doc["bids"]
             if b["subcontracting_share"] is not None or b["subcontractors"]
         ]
@@ -447,7 +470,7 @@ def report_sections(doc) -> list[dict]:
         blocks = [
             paragraph(
                 _(
-                    "Seuil de détection : prix inférieur de plus de %(threshold)s à la moyenne des autres offres recevables."
+                    "Seuil de détection : prix inférieur de plus de %(threshold)s à la moyenne des autres offres non écartées."
                 )
                 % {"threshold": f.percent(doc["low_offer_threshold"])}
             )
@@ -460,31 +483,24 @@ def report_sections(doc) -> list[dict]:
                         _("Prix HT"),
                         _("Écart"),
                         _("Explications demandées"),
+                        _("Explications reçues"),
                         _("Décision"),
                         _("Motif"),
                     ],
                     [
                         [
-                            row["vendor"],
+                            names.get(row["bid"], row["vendor"]),
                             {"text": f.money(row["price"]), "value": row["price"]},
                             _low_offer_gap(f, row),
-                            (
-                                _("le %(date)s par %(who)s : %(note)s")
-                                % {
-                                    "date": f.date(row["requested_on"]),
-                                    "who": row["requested_by"] or "—",
-                                    "note": row["request_note"] or "—",
-                                }
-                            )
-                            if row["requested_on"]
-                            else _("non demandées"),
+                            _low_offer_request(f, row),
+                            f.date(row["received_on"]) if row.get("received_on") else _("non reçues"),
                             decision_label(row["decision"])
                             + (" — " + _who_when(row["decided_by"], row["decided_on"], f) if row["decided_on"] else ""),
                             row["reason"] or "—",
                         ]
                         for row in doc["low_offers"]
                     ],
-                    [0.14, 0.13, 0.18, 0.22, 0.15, 0.18],
+                    [0.13, 0.11, 0.16, 0.2, 0.11, 0.13, 0.16],
                 )
             )
         else:
@@ -533,6 +549,126 @@ def report_sections(doc) -> list[dict]:
             )
         )
     return out
+
+
+def legal_name(bid) -> str:
+    """The candidate's legal name as its answer form gives it (the name the buyer typed without a form)."""
+    return (bid.get("candidate") or {}).get("name") or bid["vendor"]
+
+
+def is_set_aside(bid) -> bool:
+    return bid["status"] in ("eliminated", "low_offer_rejected")
+
+
+def set_aside_text(bid, doc) -> str:
+    """« non notée — offre écartée (motif) »: the qualification(s) or the abnormally low offer's rejection."""
+    reasons = [_lower(item["qualification_label"]) or _("non conforme") for item in bid["eliminations"]]
+    if bid["low_offer_rejected"]:
+        reasons.append(_("offre anormalement basse"))
+    motive = ", ".join(dict.fromkeys(reasons)) or _("motif non renseigné")
+    return _("non notée — offre écartée (%(motive)s)") % {"motive": motive}
+
+
+def _lower(text):
+    return text[:1].lower() + text[1:] if text else text
+
+
+def procedure_facts(doc, f) -> list[tuple[str, str]]:
+    """The procedure's facts (R2184-2): notice, deadline for offers, opening, offers received."""
+    notice = f.date(doc.get("notice_published_on")) or _("à compléter")
+    if doc.get("notice_medium"):
+        notice = f"{notice} — {doc['notice_medium']}"
+    deadline = doc.get("offers_deadline")
+    if deadline:
+        day, time = deadline.split("T")
+        deadline = _("%(date)s à %(time)s") % {"date": f.date(day), "time": time.replace(":", " h ")}
+    return [
+        (_("Avis de marché publié le"), notice),
+        (_("Date limite de remise des offres"), deadline or _("à compléter")),
+        (_("Ouverture des plis"), f.date(doc.get("opened_on")) or _("à compléter")),
+        (_("Offres reçues"), str(doc.get("offers_received", len(doc["bids"])))),
+    ]
+
+
+def award_blocks(doc, f) -> list[dict]:
+    """The award sequence as recorded: decision, certificates, sending, end of the standstill."""
+    award = doc.get("award")
+    if not award:
+        return [paragraph(_("Décision d’attribution : à enregistrer."), "italic")]
+    if award["certificates_received_on"]:
+        certificates = _("reçus le %(date)s") % {"date": f.date(award["certificates_received_on"])}
+    elif award["certificates_waived_reason"]:
+        certificates = _("non demandés : %(reason)s") % {"reason": award["certificates_waived_reason"]}
+    else:
+        certificates = _("à recevoir")
+    if award["letters_sent_on"]:
+        sent = (
+            f.date(award["letters_sent_on"])
+            + " "
+            + (
+                _("(par voie électronique)")
+                if award["letters_electronic"]
+                else _("(autrement que par voie électronique)")
+            )
+        )
+    else:
+        sent = _("à enregistrer")
+    return [
+        heading(_("Décision d’attribution")),
+        facts(
+            [
+                (_("Décidée le"), _who_when(award["decided_by"], award["decided_on"], f)),
+                (_("Certificats de l’attributaire (R2144-4)"), certificates),
+                (_("Lettres envoyées le"), sent),
+                (
+                    _("Fin du délai de suspension (R2182-1)"),
+                    f.date(award["standstill_until"]) if award["standstill_until"] else _("non encore connue"),
+                ),
+            ]
+        ),
+        paragraph(_("Caractéristiques et avantages relatifs de l’offre retenue :"), "bold"),
+        *[paragraph(line) for line in award["advantages"].splitlines() if line.strip()],
+    ]
+
+
+def missed_steps(doc) -> list[str]:
+    """Steps the consultation documents or the procedure announce that the record shows were not carried out."""
+    missed = []
+    if doc.get("announced_checks") and "probes" in doc:
+        not_probed = [
+            legal_name(b)
+            for b, entry in zip(doc["bids"], doc["probes"], strict=False)
+            if not entry.get("probed") and not is_set_aside(b)
+        ]
+        if not_probed:
+            missed.append(
+                _("Sondage de conformité annoncé (%(count)s clauses vérifiables) mais non réalisé pour : %(bids)s.")
+                % {"count": doc["announced_checks"], "bids": ", ".join(not_probed)}
+            )
+    names = {b["id"]: legal_name(b) for b in doc["bids"]}
+    for row in doc["regularisations"]:
+        if not row["answer"] and not row["outcome"]:
+            missed.append(
+                _("Régularisation demandée à %(vendor)s (exigence %(number)s) sans réponse ni suite enregistrée.")
+                % {"vendor": names.get(row["bid"], row["vendor"]), "number": row["number"]}
+            )
+    for row in doc["low_offers"]:
+        if row.get("requested_on") and not row.get("received_on") and row["decision"] == "pending":
+            missed.append(
+                _("Explications demandées à %(vendor)s sur son prix, non reçues et sans décision.")
+                % {"vendor": names.get(row["bid"], row["vendor"])}
+            )
+    return missed
+
+
+def _low_offer_request(f, row):
+    """The request as the lead dated it: sent on, deadline, what was asked (the recording date otherwise)."""
+    if not row["requested_on"]:
+        return _("non demandées")
+    text = _("envoyée le %(date)s") % {"date": f.date(row.get("sent_on") or row["requested_on"])}
+    if row.get("deadline"):
+        text += ", " + _("réponse attendue le %(date)s") % {"date": f.date(row["deadline"])}
+    return f"{text}{f.colon}{row['request_note'] or '—'}"
 
 
 def decision_label(decision):

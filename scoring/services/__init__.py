@@ -15,6 +15,14 @@ PermissionDenied, which the pages and the API turn into a 403 in one place each.
 the package's API: `from scoring import services; services.score_set(...)`.
 """
 
+from .award import (
+    award_certificates,
+    award_decide,
+    award_letters_refusal,
+    award_letters_sent,
+    award_of,
+    standstill_until,
+)
 from .bids import (
     BID_FIELDS,
     FROZEN_BID_FIELDS,
@@ -24,6 +32,7 @@ from .bids import (
     bid_delete,
     bid_update,
     check_same_tender,
+    eliminatory_accept_declared,
     eliminatory_decide,
 )
 from .criteria import (
@@ -68,6 +77,12 @@ from .trail import (
 )
 
 __all__ = [
+    "award_certificates",
+    "award_decide",
+    "award_letters_refusal",
+    "award_letters_sent",
+    "award_of",
+    "standstill_until",
     "audit",
     "DEFAULT_PRICE_WEIGHT",
     "TECHNICAL_PARENT_NAME",
@@ -102,6 +117,7 @@ __all__ = [
     "answer_set",
     "REGULARISATION_FIELDS",
     "eliminatory_decide",
+    "eliminatory_accept_declared",
     "score_set",
     "consensus_set",
     "low_offer_threshold_set",

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from organizations.errors import ApplicationError
+from organizations.jsondepth import too_deep_message, value_too_deep
 
 from ..models import (
     Answer,
@@ -108,8 +109,12 @@ def answer_set(
     """
     ensure_published(bid.tender)
     check_same_tender(bid, criterion)
+    # An answer (the vendor's compliance statement, its committed values) feeds decisions and scores.
+    ensure_not_frozen(bid.tender, _("une réponse du candidat"))
     if committed_values is not None and not isinstance(committed_values, dict):
         raise ApplicationError({"committed_values": [_("Attendu : un objet {paramètre: valeur}.")]})
+    if committed_values is not None and value_too_deep(committed_values):
+        raise ApplicationError({"committed_values": [too_deep_message()]})  # F12: never a RecursionError
     answer = Answer.objects.select_for_update().filter(bid=bid, criterion=criterion).first()
     old = (
         None
@@ -204,3 +209,26 @@ def eliminatory_decide(
             tender_id=bid.tender_id, user=user, action="elimination.decide", obj=row, field="decision", old=old, new=new
         )
     return row
+
+
+@transaction.atomic
+def eliminatory_accept_declared(*, user, bid: Bid) -> list[EliminatoryDecision]:
+    """Mark `compliant` each eliminatory requirement of the bid that is still undecided (no decision
+    recorded) and that the vendor declared met (`Answer.compliant` true): one click for what the lead
+    accepts on the vendor's word; the rest is decided one by one. One audit entry per decision made
+    (elimination.decide). Frozen once prices are opened, unless reopened. Returns the decisions made."""
+    ensure_published(bid.tender)
+    ensure_not_frozen(bid.tender, _("une décision sur une exigence éliminatoire"))
+    decided = set(EliminatoryDecision.objects.filter(bid=bid).values_list("criterion_id", flat=True))
+    declared = (
+        Answer.objects.filter(bid=bid, compliant=True, criterion__kind=Criterion.Kind.ELIMINATORY)
+        .exclude(criterion_id__in=decided)
+        .select_related("criterion")
+        .order_by("criterion__position", "criterion_id")
+    )
+    return [
+        eliminatory_decide(
+            user=user, bid=bid, criterion=answer.criterion, decision=EliminatoryDecision.Decision.COMPLIANT
+        )
+        for answer in declared
+    ]

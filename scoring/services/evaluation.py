@@ -15,6 +15,7 @@ from organizations.access import BUYER_ROLES
 from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
 
+from .. import rules, selectors
 from ..models import (
     EvaluationState,
     Evaluator,
@@ -189,9 +190,26 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
 
     After a reopening, closing again ends it: bids, prices, decisions, consensus and the threshold
     are frozen again. Takes the state row lock that score_set takes.
+
+    Refused (409, `{"detail", "open": [messages]}`) while a scored cell has no score (a named evaluator's
+    missing scores, or without evaluators a cell with neither score nor consensus) or a dispersed cell
+    has no consensus: once closed, scores are frozen and consensus needs a logged reopening.
     """
     state = locked_state(tender)
     if state.technical_closed_at is None or state.reopened_at is not None:
+        open_items = _open_scoring(tender)
+        if open_items:
+            raise ConflictError(
+                {
+                    "detail": [
+                        _(
+                            "La notation technique ne peut pas être close : des notes manquent ou des consensus "
+                            "restent à établir."
+                        )
+                    ],
+                    "open": open_items,
+                }
+            )
         state.technical_closed_at, state.technical_closed_by = timezone.now(), user
         state.reopened_at, state.reopened_by, state.reopen_reason = None, None, ""
         state.save(
@@ -206,6 +224,16 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
             new=state.technical_closed_at,
         )
     return state
+
+
+def _open_scoring(tender) -> list[str]:
+    """What keeps technical scoring from being closed: the results' evaluator_pending and
+    consensus_required messages (each names the evaluator and count, or the bid and criterion)."""
+    try:
+        outcome = selectors.tender_outcome(tender)
+    except (rules.CriteriaError, rules.PriceError):
+        return []  # the results will say what is wrong with the criteria or prices
+    return [item["message"] for item in outcome.blocking if item["code"] in ("evaluator_pending", "consensus_required")]
 
 
 @transaction.atomic

@@ -51,13 +51,24 @@ def _review_state(review):
         "reason": review.reason,
         "request_note": review.request_note,
         "requested_at": review.requested_at,
+        "sent_on": review.sent_on,
+        "deadline": review.deadline,
+        "received_on": review.received_on,
     }
 
 
 @transaction.atomic
-def low_offer_request(*, user, bid: Bid, note: str) -> LowOfferReview:
-    """Record the request for justification sent to the vendor of a flagged bid (R2152-3)."""
+def low_offer_request(*, user, bid: Bid, note: str, sent_on=None, deadline=None) -> LowOfferReview:
+    """Record the request for justification sent to the vendor of a flagged bid (R2152-3), with the date it
+    was sent (today when not given) and the deadline given to answer (not before the sending date).
+    Frozen by close-technical like the other inputs of the ranking (409 until a reopening)."""
     ensure_published(bid.tender)
+    ensure_not_frozen(bid.tender, _("la procédure d'offre anormalement basse"))
+    sent_on = sent_on or timezone.localdate()
+    if sent_on > timezone.localdate():
+        raise ApplicationError({"sent_on": [_("La date d'envoi ne peut pas être postérieure à aujourd'hui.")]})
+    if deadline is not None and deadline < sent_on:
+        raise ApplicationError({"deadline": [_("La date limite de réponse précède l'envoi de la demande.")]})
     note = (note or "").strip()
     if not note:
         raise ApplicationError({"note": [_("Précisez l'objet de la demande de justification.")]})
@@ -70,6 +81,7 @@ def low_offer_request(*, user, bid: Bid, note: str) -> LowOfferReview:
     if review is None:
         review = LowOfferReview(bid=bid)
     review.requested_at, review.requested_by, review.request_note = timezone.now(), user, note
+    review.sent_on, review.deadline = sent_on, deadline
     review.save()
     audit(
         tender_id=bid.tender_id,
@@ -84,13 +96,15 @@ def low_offer_request(*, user, bid: Bid, note: str) -> LowOfferReview:
 
 
 @transaction.atomic
-def low_offer_decide(*, user, bid: Bid, decision: str, reason: str = "") -> LowOfferReview:
+def low_offer_decide(*, user, bid: Bid, decision: str, reason: str = "", received_on=None) -> LowOfferReview:
     """Keep the bid, or reject it with a reason (R2152-4/-5): a rejected bid leaves the ranking.
 
-    The request for justification must have been recorded first; a decision may be changed later
-    (both are in the audit trail).
+    The request for justification must have been recorded first; `received_on` is the date the
+    explanations arrived (None: none received). A decision may be changed later, until close-technical
+    (then 409 until a reopening); both are in the audit trail.
     """
     ensure_published(bid.tender)
+    ensure_not_frozen(bid.tender, _("la procédure d'offre anormalement basse"))
     reason = (reason or "").strip()
     if decision not in (LowOfferReview.Decision.KEPT, LowOfferReview.Decision.REJECTED):
         raise ApplicationError({"decision": [_("Décision attendue : « kept » (maintenue) ou « rejected » (rejetée).")]})
@@ -101,8 +115,12 @@ def low_offer_decide(*, user, bid: Bid, decision: str, reason: str = "") -> LowO
         raise ConflictError(
             {"detail": [_("Demandez d'abord au candidat de justifier son prix avant de décider (R2152-3).")]}
         )
+    if received_on is not None and review.sent_on is not None and received_on < review.sent_on:
+        raise ApplicationError({"received_on": [_("Les explications ne peuvent pas précéder la demande.")]})
+    if received_on is not None and received_on > timezone.localdate():
+        raise ApplicationError({"received_on": [_("La date de réception ne peut pas être postérieure à aujourd'hui.")]})
     old = _review_state(review)
-    review.decision, review.reason = decision, reason
+    review.decision, review.reason, review.received_on = decision, reason, received_on
     review.decided_by, review.decided_at = user, timezone.now()
     review.save()
     audit(

@@ -2,6 +2,8 @@
 
 from decimal import Decimal
 
+from organizations.jsondepth import value_too_deep
+
 from ..models import (
     AuditEvent,
 )
@@ -19,6 +21,13 @@ def _plain(value):
     return value
 
 
+def _bounded(value):
+    """The value as stored: services refuse deeper input, and the trail never recurses into it (F12)."""
+    if value_too_deep(value):
+        return {"omitted": "nested too deeply"}
+    return _plain(value)
+
+
 def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
     """Record one change. Called inside the transaction of the change it records (a refused write rolls
     both back). Its id is the evaluation's version (selectors.evaluation_version): the report and letters
@@ -30,6 +39,6 @@ def audit(*, tender_id, user, action, obj, field="", old=None, new=None):
         object_type=obj._meta.model_name,
         object_id=obj.pk,
         field=field,
-        old=_plain(old),
-        new=_plain(new),
+        old=_bounded(old),
+        new=_bounded(new),
     )

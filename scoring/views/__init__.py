@@ -8,6 +8,7 @@ through selectors, write through services. No ORM and no transaction here. Each 
 number of queries whatever the number of bids or criteria.
 """
 
+from .award import award_action
 from .bids import bid_detail, bids
 from .criteria import criteria_editor
 from .overview import (
@@ -24,6 +25,7 @@ from .scores import consensus, grid
 from .simulation import simulation_page
 
 __all__ = [
+    "award_action",
     "bid_detail",
     "bids",
     "consensus",

@@ -63,7 +63,10 @@ def _import(request, tender):
     bid = form.cleaned_data["bid"]
     try:
         outcome = questionnaire.questionnaire_import(
-            user=request.user, bid=bid, data=form.cleaned_data["file"].read(max_bytes + 1)
+            user=request.user,
+            bid=bid,
+            data=form.cleaned_data["file"].read(max_bytes + 1),
+            replace=request.POST.get("confirm") == "replace",
         )
     except ApplicationError as error:
         flash(request, error)
@@ -72,7 +75,8 @@ def _import(request, tender):
             request,
             _("%(count)d réponses importées pour %(vendor)s.") % {"count": outcome["imported"], "vendor": bid.vendor},
         )
-    return redirect(url("bids", tender))
+    # The selector keeps the bid chosen (the next import is often the same bid's corrected file).
+    return redirect(f"{url('bids', tender)}?bid={bid.pk}")
 
 
 def _bid_page(request, tender, bid, *, decision_form=None, status=200):
@@ -113,6 +117,8 @@ def bid_detail(request, pk, bid_pk):
         return _eliminatory_decision(request, tender, bid)
     if request.POST.get("action") == "price_schedule":
         return _price_schedule(request, tender, bid)
+    if request.POST.get("action") == "accept_declared":
+        return _accept_declared(request, tender, bid)
     try:
         _bid_post(request, bid)
     except ApplicationError as error:
@@ -162,6 +168,20 @@ def _eliminatory_decision(request, tender, bid):
         flash(request, error)
         return _bid_page(request, tender, bid, decision_form=form)
     messages.success(request, _("Décision enregistrée."))
+    return redirect(_bid_url(tender, bid, "eliminatory"))
+
+
+def _accept_declared(request, tender, bid):
+    """One click: every undecided requirement the vendor declared met is marked compliant."""
+    try:
+        made = services.eliminatory_accept_declared(user=request.user, bid=bid)
+    except ApplicationError as error:
+        flash(request, error)
+    else:
+        messages.success(
+            request,
+            _("Exigences déclarées satisfaites acceptées : %(count)s.") % {"count": len(made)},
+        )
     return redirect(_bid_url(tender, bid, "eliminatory"))
 
 

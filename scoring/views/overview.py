@@ -110,6 +110,13 @@ def state_change(request, pk, action):
         services.tender_reveal(user=request.user, tender=tender)
         messages.success(request, _("Les notes de chaque évaluateur sont désormais visibles de tous."))
     else:
-        services.tender_close_technical(user=request.user, tender=tender)
+        try:
+            services.tender_close_technical(user=request.user, tender=tender)
+        except ApplicationError as error:
+            # What remains open, listed on the consensus page where it is settled.
+            flash(request, ApplicationError({"detail": error.errors.get("detail", [])}))
+            for item in error.errors.get("open", []):
+                messages.warning(request, item)
+            return redirect(url("consensus", tender))
         messages.success(request, _("Notation technique close : les prix sont visibles des évaluateurs."))
     return redirect(url("evaluation_home", tender))

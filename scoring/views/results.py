@@ -4,6 +4,7 @@ evaluation report and rejection letters (made by the workers, their progress sho
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,7 +17,7 @@ from .. import access, forms, rules, selectors, services
 from ..report.chart import chart_svg
 from .common import base_context, flash, form_invalid, tender_of, url
 
-REPORT_KINDS = ("evaluation_report", "rejection_letters")
+REPORT_KINDS = ("evaluation_report", "rejection_letters", "award_notice")
 
 
 @login_required
@@ -76,6 +77,20 @@ def _results(request, tender):
             "low_offers": [row for row in rows if row["low_offer"]],
         }
     )
+    award = services.award_of(tender)
+    context.update(
+        {
+            "award": award,
+            "award_refusal": services.award_letters_refusal(tender, award) if full.awardee else None,
+            "standstill_until": services.standstill_until(
+                award.letters_sent_on, award.letters_electronic, bids_count=len(outcome)
+            )
+            if award
+            else None,
+            "today": timezone.localdate(),
+            "notice_buttons": [("pdf", "PDF"), ("docx", "DOCX")],
+        }
+    )
     return render(request, "scoring/results.html", context)
 
 
@@ -88,7 +103,7 @@ def report_request(request, pk):
         tender_services.document_request(
             user=request.user,
             tender=tender,
-            kind="rejection_letters" if request.POST.get("kind") == "rejection_letters" else "evaluation_report",
+            kind=request.POST.get("kind") if request.POST.get("kind") in REPORT_KINDS else "evaluation_report",
             format=request.POST.get("format", ""),
         )
     except tender_services.BrokerUnavailable:
@@ -124,13 +139,23 @@ def low_offer_action(request, pk, action):
             services.low_offer_threshold_set(user=request.user, tender=tender, threshold=data["threshold"])
             messages.success(request, _("Seuil des offres anormalement basses enregistré."))
         elif action == "request":
-            services.low_offer_request(user=request.user, bid=data["bid"], note=data["note"])
+            services.low_offer_request(
+                user=request.user,
+                bid=data["bid"],
+                note=data["note"],
+                sent_on=data["sent_on"],
+                deadline=data["deadline"],
+            )
             messages.success(
                 request, _("Demande de justification enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor}
             )
         else:
             services.low_offer_decide(
-                user=request.user, bid=data["bid"], decision=data["decision"], reason=data["reason"]
+                user=request.user,
+                bid=data["bid"],
+                decision=data["decision"],
+                reason=data["reason"],
+                received_on=data["received_on"],
             )
             messages.success(request, _("Décision enregistrée pour %(vendor)s.") % {"vendor": data["bid"].vendor})
     except ApplicationError as error:

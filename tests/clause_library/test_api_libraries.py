@@ -5,6 +5,7 @@ import pytest
 
 from clause_library.models import Clause, ClauseVersion, Library
 from clause_library.services import clause_update, library_export
+from organizations.models import MemberOrganization
 
 from ..factories import LibraryFactory, make_clause
 
@@ -98,6 +99,7 @@ def test_buyers_and_evaluators_cannot_edit_their_own_organisations_clauses(api, 
 
 
 def test_it_creates_and_changes_a_library(api, group, curator, hospital):
+    MemberOrganization.objects.create(group=group, member=hospital)  # shared_with: related organisations only
     client = api(curator)
     response = client.post(
         "/api/v1/libraries/",

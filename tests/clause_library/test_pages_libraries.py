@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from clause_library.models import Clause, ClauseVersion, Library
 from clause_library.services import clause_update, library_export, library_fork
+from organizations.models import MemberOrganization
 
 from ..factories import LibraryFactory, make_clause, member
 
@@ -336,8 +337,12 @@ def test_the_curator_changes_sharing_and_others_cannot(
     assert shared_library.visibility == "shared"
     client = client_for(curator)
     assert client.get(url).status_code == 200
-    # An organisation without any relation to the owner is not offered: it is named exactly (issue 18, finding 13).
-    response = client.post(url, {"visibility": "shared", "shared_with": [], "add_organization": "CH Autre"})
+    # An organisation without any relation to the owner cannot be chosen (issue 28, F10); a member hospital can.
+    response = client.post(url, {"visibility": "shared", "shared_with": [other_hospital.pk]})
+    assert response.status_code == 200 and "sans lien avec la vôtre" in response.content.decode()
+    assert list(shared_library.shared_with.all()) == [hospital]
+    MemberOrganization.objects.create(group=shared_library.organization, member=other_hospital)
+    response = client.post(url, {"visibility": "shared", "shared_with": [other_hospital.pk]})
     assert response.status_code == 302
     assert list(shared_library.shared_with.all()) == [other_hospital]
 

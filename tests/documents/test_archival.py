@@ -143,10 +143,33 @@ def test_it_keeps_the_same_bytes_for_the_same_inputs_under_pdf_a():
 @pytest.mark.django_db
 def test_it_writes_every_registered_pdf_kind_as_tagged_pdf_a_3b(evaluation_with_clauses):
     kinds = [kind for kind, format in registry.registered() if format == "pdf"]
-    assert {"tender", "evaluation_report"} <= set(kinds)
+    assert {"tender", "evaluation_report", "award_notice"} <= set(kinds)
     kinds.remove("gdpr_annex")  # only for a tender with the GDPR clause: tests/tenders/test_contract_composition.py
+    award_settled(evaluation_with_clauses)  # the award notice needs final results and the award sequence
     for kind in kinds:
         assert_archival_and_tagged(build(evaluation_with_clauses.tender, kind, "pdf"))
+
+
+def award_settled(evaluation):
+    """Final results (HDS decided for every bid, technical scoring closed), Alpha awarded, certificates in."""
+    import datetime
+
+    from django.utils import timezone
+
+    from scoring.models import Award, EliminatoryDecision, EvaluationState
+
+    for bid in (evaluation.alpha, evaluation.bravo):
+        EliminatoryDecision.objects.update_or_create(
+            bid=bid, criterion=evaluation.criteria.hds, defaults={"decision": "compliant"}
+        )
+    EvaluationState.objects.update_or_create(tender=evaluation.tender, defaults={"technical_closed_at": timezone.now()})
+    Award.objects.create(
+        tender=evaluation.tender,
+        bid=evaluation.alpha,
+        decided_on=datetime.date(2026, 12, 1),
+        advantages="Interface FHIR native.",
+        certificates_received_on=datetime.date(2026, 12, 2),
+    )
 
 
 # DOCX table of contents ----------------------------------------------------------------------------

@@ -58,9 +58,11 @@ def test_only_the_evaluation_documents_depend_on_more_than_the_tender():
     # The tender file's pieces are stale when the tender changes only; the report and letters also when
     # the evaluation does (scoring names its counter in its AppConfig.ready, documents never imports it).
     sourced = {kind for kind in Document.FORMATS if registry.source_lookup(kind)}
-    assert sourced == {"evaluation_report", "rejection_letters"}
+    assert sourced == {"evaluation_report", "rejection_letters", "award_notice"}
+    # The letters are not outdated by recording that they were sent (scoring.selectors.letters_version).
     assert registry.source_lookups() == {
-        scoring_selectors.evaluation_version: ["evaluation_report", "rejection_letters"]
+        scoring_selectors.evaluation_version: ["evaluation_report"],
+        scoring_selectors.letters_version: ["award_notice", "rejection_letters"],
     }
     with pytest.raises(ValueError):
         registry.set_source_version("evaluation_report", lambda tender_id: None, "")

@@ -4,12 +4,14 @@ Built through the apps' services, as users would build it: library, clause, tend
 criteria, published tender, bid, answer, evaluator, score, consensus, document, probe report.
 """
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
 
 from clause_library.models import Library
 from conformance.models import ProbeReport
+from contracts.models import Contract
 from documents.models import Document
 from organizations import services as org_services
 from organizations.models import Membership, Organization
@@ -68,6 +70,17 @@ def dataset_a(org_a):
         created_by=admin,
     )
     probe = ProbeReport.objects.create(bid=bid, source=ProbeReport.Source.UPLOAD, status=ProbeReport.Status.DONE)
+    contract = Contract.objects.create(
+        organization=org_a,
+        tender=tender,
+        bid=bid,
+        uid="202600000100",
+        holder_name="Éditeur A",
+        amount=100000,
+        duration_months=48,
+        notified_on=datetime.date(2026, 12, 1),
+        price_form="forfaitaire",
+    )
     # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
     # of A's admin with A as a member hospital.
     invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
@@ -88,6 +101,7 @@ def dataset_a(org_a):
         bid=bid,
         document=document,
         probe=probe,
+        contract=contract,
         invitation=invitation,
         api_token=api_token,
         group=group,

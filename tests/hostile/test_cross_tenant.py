@@ -13,6 +13,7 @@ from django.urls import URLResolver, get_resolver
 
 from clause_library.models import Clause, ClauseVersion, Library
 from conformance.models import ProbeReport
+from contracts.models import Contract, Modification, SubcontractingAct
 from documents.models import Document
 from organizations.models import ApiToken, AuditEntry, Invitation, MemberOrganization, Membership
 from scoring.models import (
@@ -52,6 +53,9 @@ WATCHED = [
     MemberOrganization,
     ApiToken,
     AuditEntry,
+    Contract,
+    Modification,
+    SubcontractingAct,
 ]
 # Bearer links (an invitation's token, a password reset's uid and token): whoever holds the link may open
 # it, by design; tests/organizations checks them (one use, expiry). And the start of a single sign-on,
@@ -136,6 +140,7 @@ def object_for(route, name, data):
             "criteria": "criterion",
             "bids": "bid",
             "clauses": "clause",
+            "contracts": "contract",
         }[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
     if base in ("clause", "tc"):
         in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
@@ -148,6 +153,7 @@ def object_for(route, name, data):
         "document": data.document,
         "probe": data.probe,
         "report": data.probe,
+        "contract": data.contract,
         "invitation": data.invitation,
         "token": data.api_token,
     }

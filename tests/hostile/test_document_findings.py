@@ -131,6 +131,7 @@ def test_the_lead_lists_reads_and_downloads_the_report(evaluation):
     )
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_a_named_evaluator_reads_the_report_once_results_are_open_and_others_still_do_not(evaluation):
     tender, lead = evaluation["tender"], evaluation["lead"]
     scoring.tender_reveal(user=lead, tender=tender)

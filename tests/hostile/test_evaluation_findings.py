@@ -38,6 +38,7 @@ def cheaper(dataset_a):
 # Finding 6 -------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_after_close_technical_bids_and_prices_are_frozen(dataset_a, cheaper):
     lead = client_for(dataset_a.admin)
     close(dataset_a)
@@ -57,6 +58,7 @@ def test_after_close_technical_bids_and_prices_are_frozen(dataset_a, cheaper):
     assert list(Bid.objects.order_by("pk").values_list("pk", "vendor", "price", "submitted_at")) == before
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_after_close_technical_eliminations_consensus_and_threshold_are_frozen(dataset_a, cheaper):
     lead = client_for(dataset_a.admin)
     eliminatory = Criterion.objects.create(tender=dataset_a.tender, name="HDS", kind="eliminatory", scale_max=1)

@@ -54,6 +54,7 @@ def test_an_evaluator_who_has_scored_stays(dataset_a):
     assert not AuditEvent.objects.filter(action="evaluator.remove").exists()
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_after_close_technical_no_removal_until_reopened(dataset_a, newcomer):
     lead = client_for(dataset_a.admin)
     assert lead.post(f"/api/v1/tenders/{dataset_a.tender.pk}/close-technical/").status_code == 200

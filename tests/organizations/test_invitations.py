@@ -34,7 +34,8 @@ def accept(link, **fields):
 def test_an_invitation_is_mailed_and_its_link_makes_a_member(api, hospital, hospital_admin, smtp):
     response = invite(api, hospital_admin, hospital)
     assert response.status_code == 201
-    assert set(response.data) == {"id", "email", "role", "expires_at"}
+    assert set(response.data) == {"id", "email", "role", "expires_at", "send_state"}
+    assert response.data["send_state"] == "sent"  # the worker (in process here) sent it
     assert response.data["email"] == "nouvelle@chu.test" and response.data["role"] == "buyer"
     invitation = Invitation.objects.get()
     assert timedelta(days=6, hours=23) < invitation.expires_at - timezone.now() <= timedelta(days=7)
@@ -189,18 +190,56 @@ def test_the_password_login_still_works_for_an_invited_person(api, hospital, hos
     assert Client().post("/login/", {"username": "nouvelle@chu.test", "password": PASSWORD}).status_code == 200
 
 
-def test_an_smtp_server_that_is_down_is_a_503_and_the_invitation_can_be_resent(
+def test_the_worker_retries_a_mail_server_that_is_down_then_the_admin_sees_it_failed_and_resends(
     api, hospital, hospital_admin, smtp, settings
 ):
+    """Issue 28: the e-mail leaves from the worker; a mail server down no longer answers 503 to the admin."""
+    from organizations.tasks import MAX_RETRIES
+
     real_port = settings.EMAIL_PORT
     settings.EMAIL_PORT = 1  # nothing listens there
     response = invite(api, hospital_admin, hospital)
-    assert response.status_code == 503 and "renvoyez-la" in response.json()["email"][0]
+    assert response.status_code == 201
     invitation = Invitation.objects.get()
-    assert invitation.sent_at is None
+    # In process the retries run at once: every attempt failed, the row says so.
+    assert invitation.send_state == "failed" and invitation.send_attempts == MAX_RETRIES + 1
+    assert invitation.sent_at is None and "Connection" in invitation.send_error
+    client = Client()
+    client.force_login(hospital_admin)
+    page = client.get(f"/organizations/{hospital.pk}/").content.decode()
+    assert 'data-send-state="failed"' in page and "échec de l&#x27;envoi" in page
     settings.EMAIL_PORT = real_port
     resent = api(hospital_admin).post(invitations_url(hospital, invitation.pk) + "resend/")
     assert resent.status_code == 200 and smtp.link_to("nouvelle@chu.test")
+    invitation.refresh_from_db()
+    assert invitation.send_state == "sent" and invitation.sent_at is not None and invitation.send_error == ""
+    page = client.get(f"/organizations/{hospital.pk}/").content.decode()
+    assert 'data-send-state="sent"' in page
+
+
+def test_an_attempt_that_fails_with_attempts_left_says_it_will_retry(hospital, hospital_admin, smtp, settings):
+    from organizations import services
+    from organizations.tasks import RETRY_MAX_SECONDS, retry_countdown
+
+    invitation = services.invitation_create(
+        user=hospital_admin, organization=hospital, email="plus-tard@chu.test", role="buyer"
+    )
+    assert invitation.send_state == "sent"
+    settings.EMAIL_PORT = 1
+    services.invitation_resend(user=hospital_admin, invitation=invitation)
+    invitation.refresh_from_db()
+    generation = invitation.send_generation
+    assert (
+        services.invitation_deliver(invitation_id=invitation.pk, generation=generation, last_attempt=False) == "retry"
+    )
+    invitation.refresh_from_db()
+    assert invitation.send_state == "retrying"
+    client = Client()
+    client.force_login(hospital_admin)
+    assert "nouvel essai prévu" in client.get(f"/organizations/{hospital.pk}/").content.decode()
+    # A job of an earlier send stops; the backoff stays below the broker's visibility timeout (1 h).
+    assert services.invitation_deliver(invitation_id=invitation.pk, generation=0, last_attempt=False) == "skipped"
+    assert [retry_countdown(n) for n in range(6)] == [30, 60, 120, 240, 480, 600] and RETRY_MAX_SECONDS < 3600
 
 
 def test_a_signed_in_person_cannot_take_an_invitation_meant_for_someone_else(

@@ -5,6 +5,7 @@ import datetime
 from documents.models import Document
 from scoring.models import (
     Answer,
+    Award,
     Consensus,
     EliminatoryDecision,
     EvaluationState,
@@ -79,10 +80,28 @@ def make_decided(evaluation):
         tender=evaluation.tender,
         defaults={"technical_closed_at": datetime.datetime(2026, 11, 20, 10, tzinfo=datetime.UTC)},
     )
+    # The award sequence up to the letters: decision (with the lead's summary) and certificates.
+    Award.objects.create(
+        tender=evaluation.tender,
+        bid=evaluation.alpha,
+        decided_on=datetime.date(2026, 12, 1),
+        advantages=ADVANTAGES,
+        decided_by=evaluation.lead,
+        certificates_received_on=datetime.date(2026, 12, 2),
+        certificates_recorded_at=datetime.datetime(2026, 12, 2, 9, tzinfo=datetime.UTC),
+    )
     evaluation.tender.refresh_from_db()
     return evaluation
 
 
+ADVANTAGES = "Interface FHIR native couvrant tous les flux demandés.\nPlan de réversibilité le plus complet."
+
+
 def build(evaluation, format, kind="evaluation_report"):
     document = Document.objects.create(tender=evaluation.tender, kind=kind, format=format)
-    return (builders.build_report if kind == "evaluation_report" else builders.build_letters)(document)[0]
+    builder = {
+        "evaluation_report": builders.build_report,
+        "rejection_letters": builders.build_letters,
+        "award_notice": builders.build_award_notice,
+    }[kind]
+    return builder(document)[0]

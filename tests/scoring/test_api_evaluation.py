@@ -84,6 +84,7 @@ def test_it_refuses_a_price_that_is_not_positive(api, evaluation):
     assert response.status_code == 400 and "price" in response.json()
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_it_hides_sealed_prices_from_evaluators_until_technical_scoring_closes(api, evaluation):
     evaluation.tender.sealed_price = True
     evaluation.tender.save()
@@ -240,6 +241,7 @@ def test_it_keeps_scores_blind_until_reveal(api, evaluation):
     assert [s["evaluator"] for s in api(evaluation.eval1).get(url).json()["results"]] == ["eval1", "eval2"]
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_it_freezes_scores_once_technical_scoring_is_closed(api, evaluation):
     api(evaluation.lead).post(f"/api/v1/tenders/{evaluation.tender.pk}/close-technical/")
     response = api(evaluation.eval1).put(

@@ -205,6 +205,7 @@ def test_final_results_name_the_awardee(api, evaluation):
     assert first["rank"] == 1 and body["awardee"] == first["bid"] == evaluation.charlie.pk
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_an_evaluator_sees_no_awardee_on_provisional_results(api, evaluation):
     from scoring import services
 

@@ -154,7 +154,7 @@ def test_it_takes_a_rejected_bid_out_of_the_ranking_with_its_reason(api, evaluat
     assert [(b["vendor"], b["eligible"], b["rank"], b["price_points"]) for b in body["bids"]] == [
         ("Alpha", True, 1, 40.0),  # Alpha now sets P_min
         ("Bravo", True, 2, 32.0),
-        ("Charlie", False, None, 40.0),  # like an eliminated bid: clamped to [0, share], never ranked
+        ("Charlie", False, None, None),  # like an eliminated bid: not scored, never ranked (API.md round 2)
     ]
     charlie = body["bids"][2]
     assert charlie["eliminated_by"] == []
@@ -345,8 +345,9 @@ def test_it_lists_the_abnormally_low_offer_and_its_decision_in_every_report_form
     assert (
         row[1] == 80000
         and "Décomposez le prix." in row[3]
-        and row[4].startswith("rejetée")
-        and row[5] == "Prix intenable."
+        and row[4] == "non reçues"  # the lead recorded no date of receipt
+        and row[5].startswith("rejetée")
+        and row[6] == "Prix intenable."
     )
 
 

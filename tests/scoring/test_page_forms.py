@@ -301,6 +301,7 @@ def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
     assert "Résultats définitifs : offre classée première, Charlie." in final
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_the_lead_reopens_and_closes_again_from_the_overview(evaluation):
     client = browser(evaluation.lead)
     client.post(page(evaluation.tender, "close-technical/"))

@@ -108,7 +108,9 @@ def test_the_chart_and_the_table_show_the_same_rounded_numbers(decided):
     doc = data.report_document(decided.tender)
     ranking = next(s for s in sections.report_sections(doc) if s["key"] == "ranking")
     table = ranking["blocks"][0]
-    shown = [row[6]["text"] for row in table["rows"]]
+    # Offers set aside have no points and no bar: the chart shows the scored ones.
+    shown = [row[6]["text"] for row in table["rows"] if row[6]["text"] != "—"]
+    assert len(shown) == 2
     picture = chart.layout(next(b for b in ranking["blocks"] if b["type"] == "chart")["bars"], "fr")
     labels = [shape[3] for shape in picture["shapes"] if shape[0] == "text" and shape[5] == "start" and shape[4] == 10][
         : len(shown)
@@ -183,7 +185,8 @@ def test_the_docx_has_the_chart_as_an_image_and_the_xlsx_a_native_chart(decided)
     assert [(row[0], row[1], row[6]) for row in ranking] == [
         (1, "Alpha", 86.2),
         (2, "Bravo", 74.0),
-        (None, "Charlie", 95.2),
+        # Set aside: « non notée — offre écartée (motif) », no points, and not in the chart.
+        ("non notée — offre écartée (offre irrégulière)", "Charlie", None),
     ]
 
 

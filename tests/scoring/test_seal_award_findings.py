@@ -83,6 +83,7 @@ def test_a_tie_for_first_is_said_and_names_no_awardee(api, evaluation):
         builders.letters_request_check(evaluation.tender)
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_scored_leaves_nobody_scored_keep_the_results_provisional(api, evaluation):
     Evaluator.objects.filter(tender=evaluation.tender).delete()
     settle_low_offer(api, evaluation)
@@ -246,6 +247,7 @@ def test_no_sealed_price_reaches_an_evaluator_or_a_member_before_close(api, seal
     assert leaks == {}
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_the_sweep_finds_the_prices_once_they_are_opened(api, sealed):
     """Control: the same sweep sees the prices after close-technical (the search would find a leak)."""
     services.tender_reveal(user=sealed.lead, tender=sealed.tender)
@@ -254,6 +256,7 @@ def test_the_sweep_finds_the_prices_once_they_are_opened(api, sealed):
     assert sorted(price_marks(body)) == sorted(SEALED_PRICES)
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_an_evaluator_reads_no_answer_to_the_price_criterion_before_close(api, sealed):
     price = sealed.criteria.price
     lead = api(sealed.lead)
@@ -272,6 +275,7 @@ def test_an_evaluator_reads_no_answer_to_the_price_criterion_before_close(api, s
     assert Answer.objects.filter(bid=sealed.alpha, criterion=price).exists()
 
 
+@pytest.mark.usefixtures("scoring_settled")
 def test_an_evaluator_does_not_learn_that_a_sealed_price_exceeds_the_budget(api, sealed):
     """An offer qualified unacceptable (L2152-3: its price exceeds the budget) says something of its price;
     the lead's reason usually quotes it."""

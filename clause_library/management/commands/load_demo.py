@@ -11,13 +11,14 @@ from clause_library.defaults import DEFAULT_LIBRARY_FR
 from clause_library.library_file import validate_library_file
 from clause_library.models import Library
 from clause_library.services import library_import
-from organizations.models import Membership, Organization
+from organizations.models import MemberOrganization, Membership, Organization
 
 PASSWORD = "clausier-demo"
 GROUP = ("Groupement Achats Démo", Organization.Kind.PURCHASING_GROUP)
 CHU = ("CHU Démo", Organization.Kind.HOSPITAL)
 NEIGHBOUR = ("CH Voisin", Organization.Kind.HOSPITAL)
 USERS = [
+    ("group-admin", GROUP, "admin"),
     ("curator", GROUP, "curator"),
     ("chu-admin", CHU, "admin"),
     ("buyer", CHU, "buyer"),
@@ -52,6 +53,11 @@ class Command(BaseCommand):
             )
             users[username] = user
         group = organizations[GROUP[0]]
+        # Both hospitals are member hospitals of the group: what they see of its libraries can be shown.
+        for name, _kind in (CHU, NEIGHBOUR):
+            MemberOrganization.objects.get_or_create(
+                group=group, member=organizations[name], defaults={"added_by": users["group-admin"]}
+            )
         if not DEFAULT_LIBRARY_FR.exists():
             self.stdout.write("No default library file; skipping it.")
         else:

@@ -1,0 +1,236 @@
+"""The notified contract: who holds it, for how much and how long, and what changed after notification.
+
+A contract is made once per tender (and lot) from the bid the evaluation retains
+(contracts/services.py `contract_create`). Its fields are the ones the essential data (DECP v2) and
+OCDS publish; their DECP names are in docs/CONTRACTS.md. Modifications (avenants) and subcontracting
+acts (actes spéciaux de sous-traitance) keep their own number, dates and amounts: each export lists them all.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+siret_validator = RegexValidator(r"^[0-9]{14}$", _("Un SIRET compte 14 chiffres."))
+cpv_validator = RegexValidator(r"^[0-9]{8}(-[0-9])?$", _("Un code CPV compte 8 chiffres (ex. 48000000 ou 48000000-8)."))
+
+
+class Procedure(models.TextChoices):
+    """The DECP v2 list of procedures (the tender's procedure is mapped onto it at creation)."""
+
+    ADAPTED = "adapted", _("Procédure adaptée")
+    OPEN = "open", _("Appel d'offres ouvert")
+    RESTRICTED = "restricted", _("Appel d'offres restreint")
+    NEGOTIATED = "negotiated", _("Procédure avec négociation")
+    NO_COMPETITION = "no_competition", _("Marché passé sans publicité ni mise en concurrence préalable")
+    COMPETITIVE_DIALOGUE = "competitive_dialogue", _("Dialogue compétitif")
+
+
+class PriceForm(models.TextChoices):
+    FIXED = "forfaitaire", _("Forfaitaire")
+    UNIT = "unitaire", _("Unitaire")
+    MIXED = "mixte", _("Mixte")
+
+
+class PriceType(models.TextChoices):
+    FIRM = "firm", _("Définitif ferme")
+    ADJUSTABLE = "adjustable", _("Définitif actualisable")
+    REVISABLE = "revisable", _("Définitif révisable")
+    PROVISIONAL = "provisional", _("Provisoire")
+
+
+class Ccag(models.TextChoices):
+    TIC = "tic", _("Techniques de l'information et de la communication")
+    SUPPLIES = "supplies", _("Fournitures courantes et services")
+    INTELLECTUAL = "intellectual", _("Prestations intellectuelles")
+    INDUSTRIAL = "industrial", _("Marchés industriels")
+    NONE = "none", _("Pas de CCAG")
+
+
+class PlaceType(models.TextChoices):
+    POSTAL = "postal", _("Code postal")
+    COMMUNE = "commune", _("Code commune")
+    ARRONDISSEMENT = "arrondissement", _("Code arrondissement")
+    CANTON = "canton", _("Code canton")
+    DEPARTMENT = "department", _("Code département")
+    REGION = "region", _("Code région")
+    COUNTRY = "country", _("Code pays")
+
+
+class Technique(models.TextChoices):
+    FRAMEWORK = "framework", _("Accord-cadre")
+    CONTEST = "contest", _("Concours")
+    QUALIFICATION = "qualification", _("Système de qualification")
+    DYNAMIC = "dynamic", _("Système d'acquisition dynamique")
+    CATALOGUE = "catalogue", _("Catalogue électronique")
+    AUCTION = "auction", _("Enchère électronique")
+    NONE = "none", _("Sans objet")
+
+
+class ExecutionMode(models.TextChoices):
+    TRANCHES = "tranches", _("Tranches")
+    ORDERS = "orders", _("Bons de commande")
+    SUBSEQUENT = "subsequent", _("Marchés subséquents")
+    NONE = "none", _("Sans objet")
+
+
+class Grouping(models.TextChoices):
+    NONE = "none", _("Pas de groupement")
+    JOINT = "joint", _("Conjoint")
+    SEVERAL = "several", _("Solidaire")
+
+
+class SocialConsideration(models.TextChoices):
+    CLAUSE = "clause", _("Clause sociale")
+    CRITERION = "criterion", _("Critère social")
+    RESERVED = "reserved", _("Marché réservé")
+    NONE = "none", _("Pas de considération sociale")
+
+
+class EnvironmentalConsideration(models.TextChoices):
+    CLAUSE = "clause", _("Clause environnementale")
+    CRITERION = "criterion", _("Critère environnemental")
+    NONE = "none", _("Pas de considération environnementale")
+
+
+class PriceVariation(models.TextChoices):
+    FIRM = "firm", _("Ferme")
+    ADJUSTABLE = "adjustable", _("Actualisable")
+    REVISABLE = "revisable", _("Révisable")
+
+
+def _sans_objet():
+    return ["none"]
+
+
+def _revisable():
+    # A multi-year IT contract's prices are usually revised by an index: the buyer changes it on the page.
+    return ["revisable"]
+
+
+class Contract(models.Model):
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="contracts", verbose_name=_("organisation")
+    )
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="contracts")
+    lot = models.CharField(_("lot"), max_length=20, blank=True, default="")
+    # PROTECT: the retained bid is part of the contract's record (offers received, holder).
+    bid = models.ForeignKey("scoring.Bid", on_delete=models.PROTECT, related_name="contracts")
+    # The DECP "id": year of notification + internal number + lot number, 16 characters at most.
+    uid = models.CharField(_("identifiant du marché"), max_length=16)
+    sequence = models.PositiveIntegerField(default=0)
+    holder_siret = models.CharField(_("SIRET du titulaire"), max_length=14, blank=True, validators=[siret_validator])
+    holder_name = models.CharField(_("raison sociale du titulaire"), max_length=300)
+    amount = models.DecimalField(_("montant HT"), max_digits=14, decimal_places=2, validators=[MinValueValidator(1)])
+    duration_months = models.PositiveIntegerField(_("durée (mois)"), validators=[MinValueValidator(1)])
+    notified_on = models.DateField(_("date de notification"))
+    cpv = models.CharField(_("code CPV"), max_length=10, blank=True, validators=[cpv_validator])
+    procedure = models.CharField(_("procédure"), max_length=30, choices=Procedure.choices, blank=True)
+    price_form = models.CharField(_("forme du prix"), max_length=20, choices=PriceForm.choices)
+    price_types = models.JSONField(_("types de prix"), default=_revisable, blank=True)
+    ccag = models.CharField(_("CCAG de référence"), max_length=20, choices=Ccag.choices, default=Ccag.TIC)
+    place_code = models.CharField(_("code du lieu d'exécution"), max_length=20, blank=True)
+    place_type = models.CharField(_("type de code du lieu"), max_length=20, choices=PlaceType.choices, blank=True)
+    techniques = models.JSONField(_("techniques d'achat"), default=_sans_objet, blank=True)
+    execution_modes = models.JSONField(_("modalités d'exécution"), default=_sans_objet, blank=True)
+    framework_uid = models.CharField(_("identifiant de l'accord-cadre"), max_length=16, blank=True)
+    innovative = models.BooleanField(_("marché innovant"), default=False)
+    advance = models.BooleanField(_("avance attribuée"), default=False)
+    # 0.3 for 30 %; 0 with an advance means its rate is unknown (DECP v2).
+    advance_rate = models.DecimalField(
+        _("taux de l'avance"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+    )
+    grouping = models.CharField(
+        _("groupement d'opérateurs"), max_length=20, choices=Grouping.choices, default=Grouping.NONE
+    )
+    subcontracting_declared = models.BooleanField(_("sous-traitance déclarée"), default=False)
+    social_considerations = models.JSONField(_("considérations sociales"), default=_sans_objet, blank=True)
+    environmental_considerations = models.JSONField(
+        _("considérations environnementales"), default=_sans_objet, blank=True
+    )
+    # The day its essential data were first published: set by the first valid export, never moved after.
+    data_published_on = models.DateField(_("première publication des données"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-notified_on", "-id"]
+        constraints = [
+            # One contract per tender and lot: a second click must not notify it twice.
+            models.UniqueConstraint(fields=["tender", "lot"], name="contract_one_per_tender_lot"),
+            models.UniqueConstraint(fields=["organization", "uid"], name="contract_uid_unique_per_organization"),
+        ]
+        verbose_name = _("marché notifié")
+        verbose_name_plural = _("marchés notifiés")
+
+    def __str__(self):
+        return f"{self.uid} — {self.holder_name}"
+
+
+class Modification(models.Model):
+    """An avenant: its number orders the notifications (DECP asks for an increasing sequence)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="modifications")
+    number = models.PositiveIntegerField(_("numéro"))
+    notified_on = models.DateField(_("date de notification"))
+    object = models.TextField(_("objet"))
+    amount = models.DecimalField(
+        _("nouveau montant HT"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
+    duration_months = models.PositiveIntegerField(
+        _("nouvelle durée (mois)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    data_published_on = models.DateField(_("publication des données"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["contract", "number"], name="modification_number_unique")]
+        verbose_name = _("modification (avenant)")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.number}"
+
+
+class SubcontractingAct(models.Model):
+    """An acte spécial de sous-traitance, numbered in the order of notification."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="subcontracting_acts")
+    number = models.PositiveIntegerField(_("numéro"))
+    subcontractor_siret = models.CharField(_("SIRET du sous-traitant"), max_length=14, validators=[siret_validator])
+    subcontractor_name = models.CharField(_("raison sociale du sous-traitant"), max_length=300)
+    notified_on = models.DateField(_("date de notification"))
+    amount = models.DecimalField(_("montant HT"), max_digits=14, decimal_places=2, validators=[MinValueValidator(1)])
+    duration_months = models.PositiveIntegerField(_("durée (mois)"), validators=[MinValueValidator(1)])
+    price_variation = models.CharField(
+        _("variation du prix"), max_length=20, choices=PriceVariation.choices, default=PriceVariation.REVISABLE
+    )
+    data_published_on = models.DateField(_("publication des données"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["contract", "number"], name="subcontracting_number_unique")]
+        verbose_name = _("acte spécial de sous-traitance")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.number} — {self.subcontractor_name}"

@@ -1,0 +1,56 @@
+"""The award sequence on the results page: decision, certificates, letters sent (scoring/services/award.py).
+
+Each form posts here, the service refuses out of order (its sentence is flashed) and the page comes back
+at the `#award` section, which shows where the sequence stands and the end of the standstill.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from organizations.errors import ApplicationError
+
+from .. import forms, services
+from .common import flash, form_invalid, tender_of, url
+
+AWARD_FORMS = {
+    "decide": lambda post, tender: forms.AwardDecisionForm(post, tender=tender),
+    "certificates": lambda post, tender: forms.AwardCertificatesForm(post),
+    "sent": lambda post, tender: forms.LettersSentForm(post),
+}
+
+
+@login_required
+@require_POST
+def award_action(request, pk, step):
+    tender = tender_of(request, pk, lead=True)
+    form = AWARD_FORMS[step](request.POST, tender)
+    if not form.is_valid():
+        form_invalid(request, form)
+        return redirect(url("results", tender, "award"))
+    data = form.cleaned_data
+    try:
+        if step == "decide":
+            services.award_decide(
+                user=request.user,
+                tender=tender,
+                bid=data["bid"],
+                decided_on=data["decided_on"],
+                advantages=data["advantages"],
+            )
+            messages.success(request, _("Décision d'attribution enregistrée."))
+        elif step == "certificates":
+            services.award_certificates(
+                user=request.user, tender=tender, received_on=data["received_on"], waived_reason=data["waived_reason"]
+            )
+            messages.success(request, _("Certificats de l'attributaire enregistrés."))
+        else:
+            services.award_letters_sent(
+                user=request.user, tender=tender, sent_on=data["sent_on"], electronic=data["electronic"]
+            )
+            messages.success(request, _("Date d'envoi des lettres enregistrée."))
+    except ApplicationError as error:
+        flash(request, error)
+    return redirect(url("results", tender, "award"))
