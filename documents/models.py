@@ -27,6 +27,8 @@ class Document(models.Model):
         EVALUATION_REPORT = "evaluation_report", _("Rapport d'analyse des offres")
         REJECTION_LETTERS = "rejection_letters", _("Lettres de rejet")
         AWARD_NOTICE = "award_notice", _("Lettre d'information de l'attributaire")
+        GDPR_ANNEX = "gdpr_annex", _("Annexe RGPD au CCAP")
+        BUYER_NOTE = "buyer_note", _("Note de l'acheteur")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -52,6 +54,8 @@ class Document(models.Model):
         "evaluation_report": ("pdf", "docx", "xlsx"),
         "rejection_letters": ("zip",),
         "award_notice": ("pdf", "docx"),
+        "gdpr_annex": ("pdf", "docx"),
+        "buyer_note": ("pdf", "docx"),
     }
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs

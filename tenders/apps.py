@@ -24,3 +24,8 @@ class TendersConfig(AppConfig):
         registry.register("dce", "zip", builders.dce_zip, stem="dossier-consultation")
         registry.register("questionnaire", "xlsx", builders.questionnaire_xlsx, stem="formulaire-reponse")
         registry.register("questionnaire", "docx", builders.questionnaire_docx, stem="formulaire-reponse")
+        registry.register("gdpr_annex", "pdf", builders.gdpr_annex_pdf, stem="annexe-rgpd-ccap")
+        registry.register("gdpr_annex", "docx", builders.gdpr_annex_docx, stem="annexe-rgpd-ccap")
+        # Never published, never in the ZIP; read by the members who read the tender file (no extra rule).
+        registry.register("buyer_note", "pdf", builders.buyer_note_pdf, stem="note-acheteur")
+        registry.register("buyer_note", "docx", builders.buyer_note_docx, stem="note-acheteur")

@@ -114,7 +114,8 @@ def classify_references(references, *, equivalent_text):
     """(normative, legal, informative) lists of {"label","url","text"} from a clause's references.
 
     `text` is what the piece prints: a normative reference (a standard or technical document) is
-    always followed by `equivalent_text` ("(ou équivalent)", CCP R2111-9); legal texts are printed as
+    always followed by `equivalent_text` ("(ou équivalent)", CCP R2111-9); legal texts — a reference
+    marked `"statutory": true`, or one whose label names a code, regulation, law… — are printed as
     they are; informative ones (`"informative": true`) go under "à titre informatif".
     """
     normative, legal, informative = [], [], []
@@ -123,7 +124,8 @@ def classify_references(references, *, equivalent_text):
         entry = {"label": label, "url": reference.get("url") or ""}
         if reference.get("informative"):
             informative.append({**entry, "text": label})
-        elif _LEGAL_TEXT.match(label):
+        elif reference.get("statutory") or _LEGAL_TEXT.match(label):
+            # A legal obligation (HDS certification, the INS référentiel, a law…) has no equivalent.
             legal.append({**entry, "text": label})
         else:
             normative.append({**entry, "text": f"{label} {equivalent_text}"})

@@ -17,7 +17,7 @@ from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import hooks, pieces, prices
+from . import composition, hooks, pieces, prices
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
@@ -92,7 +92,8 @@ def document_date(tender):
 
 def inputs_digest(doc):
     """SHA-256 of the canonical JSON of the document, its own digest left out."""
-    data = {key: value for key, value in doc.items() if key != "inputs_digest"}
+    # The guard's word lists say what must not be printed, not what is: they stay out of the digest.
+    data = {key: value for key, value in doc.items() if key not in ("inputs_digest", "guard")}
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -110,7 +111,7 @@ def article_numbers(tender, clauses):
     )
 
 
-def _display_values(definitions, values, language, keys):
+def _display_values(definitions, values, language, keys, library_keys=()):
     """The values as the text prints them: typed dates in words ("26 mars 2029"), never ISO; clause
     keys quoted in a text value replaced by their article numbers (never a raw backtick)."""
     types = {d.get("name"): d.get("type") for d in definitions}
@@ -119,6 +120,8 @@ def _display_values(definitions, values, language, keys):
         if types.get(name) == "date" and value:
             value = format_date_words(value, language=language)
         elif isinstance(value, str):
+            # A value listing clauses ("`a`, `b`") keeps only those of this tender, as article numbers.
+            value = composition.filter_clause_list(value, keys, library_keys, language)
             value = pieces.cross_references(value, keys, keep_unknown=False)
         shown[name] = value
     return shown
@@ -145,12 +148,19 @@ PIECE_SECTION_TITLES = {
 }
 
 
-def _article(tender_clause, tender, number, weight, language, keys):
+def _article(tender_clause, tender, number, weight, language, keys, price_lines=None, library_keys=()):
     version = tender_clause.version
     values, _errors = resolve_values(version.parameters, tender_clause.parameters, tender.parameters, require=False)
-    shown = _display_values(version.parameters, values, language, keys)
-    body = pieces.cross_references(version.body, keys)
-    question = pieces.cross_references(version.question, keys)
+    shown = _display_values(version.parameters, values, language, keys, library_keys)
+
+    def composed(text):
+        """`{{ ref: }}`/`{{ price: }}` resolved against this tender (tenders/composition.py), then the
+        clause keys quoted the old way (`` `key` ``) replaced by their numbers."""
+        return pieces.cross_references(composition.compose(text, keys, price_lines, language), keys)
+
+    body = composed(version.body)
+    question = composed(version.question)
+    appreciation = composed(getattr(version, "appreciation", "") or "")
     normative, legal, informative = pieces.classify_references(
         version.references, equivalent_text=gettext("(ou équivalent)")
     )
@@ -173,6 +183,21 @@ def _article(tender_clause, tender, number, weight, language, keys):
         "question": pieces.markdown_plain(question_markdown),
         "question_markdown": question_markdown,
         "question_html": render_html(question, shown, language) if question else "",
+        # What is appreciated beyond the binding minimum (scored clauses; not contractual).
+        "appreciation_markdown": fill_text(appreciation, shown, language) if appreciation else "",
+        "appreciation_html": render_html(appreciation, shown, language) if appreciation else "",
+        "appreciation_text": pieces.markdown_plain(fill_text(appreciation, shown, language)) if appreciation else "",
+        "rubric": [
+            {
+                "score": level.get("score"),
+                "description": pieces.markdown_plain(
+                    fill_text(composed(level.get("description") or ""), shown, language)
+                ),
+            }
+            for level in version.rubric or []
+        ],
+        # Buyer-only: printed in the buyer's note, never in a published piece.
+        "legal_note": pieces.markdown_plain(version.legal_note or ""),
         "parameters": [
             {
                 "name": definition["name"],
@@ -187,26 +212,23 @@ def _article(tender_clause, tender, number, weight, language, keys):
         ],
         "values": {name: values[name] for name in sorted(values)},
         "references": [
-            {"label": ref.get("label", ""), "url": ref.get("url", ""), "informative": bool(ref.get("informative"))}
+            {
+                "label": ref.get("label", ""),
+                "url": ref.get("url", ""),
+                "informative": bool(ref.get("informative")),
+                "statutory": bool(ref.get("statutory")),
+            }
             for ref in version.references or []
         ],
         "references_normative": normative,
         "references_legal": legal,
         "references_informative": informative,
         "derogations": [str(article) for article in version.derogations or []],
-        # Scored clauses: the grid annexed to the RC and what is appreciated beyond the minimum (RC, annex).
+        # The grid annexed to the RC: the scale (the levels are `rubric` above, composed like the body).
         "scale_max": version.scale_max,
-        "rubric": [
-            {
-                "score": level.get("score"),
-                "description": pieces.markdown_plain(pieces.cross_references(level.get("description") or "", keys)),
-            }
-            for level in version.rubric or []
-            if isinstance(level, dict)
-        ],
-        "appreciation": pieces.markdown_plain(
-            fill_text(pieces.cross_references(version.appreciation or "", keys), shown, language)
-        ),
+        "appreciation": pieces.markdown_plain(fill_text(appreciation, shown, language)) if appreciation else "",
+        # "gdpr": the CCAP prints this article as its GDPR annex, a file of its own (tenders/composition.py).
+        "ccap_annex": composition.ccap_annex(version.clause.key, version.tags, version.destination or pieces.ANNEX),
     }
 
 
@@ -227,6 +249,17 @@ def tender_document(tender) -> dict:
         # Clause keys quoted in the texts become the article numbers vendors quote.
         keys = {tc.version.clause.key: numbering[tc.pk] for tc in clauses}
         ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
+        # The price schedule's lines: the buyer's, then each clause's in article order (tenders/prices.py).
+        price_data = prices.price_section(
+            duration_months=tender.duration_months,
+            price_basis=tender.price_basis,
+            buyer_lines=tender.price_lines,
+            clause_lines=[(numbering[tc.pk], line) for tc in ordered for line in tc.version.price_lines or []],
+        )
+        # {{ price:code }} → the line's number in that schedule (`doc["price"]["lines"]`, [{"code","number"}]);
+        # a code the schedule lacks drops its block.
+        price_lines = composition.price_numbers(price_data)
+        guard = guard_terms(tender, clauses)
 
         sections, questions = [], []
         for tender_clause in ordered:
@@ -251,7 +284,16 @@ def tender_document(tender) -> dict:
                         "articles": [],
                     }
                 )
-            article = _article(tender_clause, tender, number, weights.get(tender_clause.pk), language, keys)
+            article = _article(
+                tender_clause,
+                tender,
+                number,
+                weights.get(tender_clause.pk),
+                language,
+                keys,
+                price_lines,
+                guard["keys"],
+            )
             sections[-1]["articles"].append(article)
             if article["question"]:
                 questions.append(
@@ -276,8 +318,10 @@ def tender_document(tender) -> dict:
                 article["title"],
                 article["body_text"],
                 article["question"],
+                article["appreciation_text"],
                 *(p["label"] for p in article["parameters"]),
-                *(r["label"] for r in article["references"]),
+                # What the annex prints: informative references are the buyer's note's.
+                *(r["label"] for r in article["references"] if not r["informative"]),
             )
         ]
         doc = {
@@ -305,13 +349,7 @@ def tender_document(tender) -> dict:
             # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
             "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
-        # The price schedule's lines: the buyer's, then each clause's in article order (tenders/prices.py).
-        doc["price"] = prices.price_section(
-            duration_months=tender.duration_months,
-            price_basis=tender.price_basis,
-            buyer_lines=tender.price_lines,
-            clause_lines=[(numbering[tc.pk], line) for tc in ordered for line in tc.version.price_lines or []],
-        )
+        doc["price"] = price_data
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
         # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.
@@ -320,7 +358,24 @@ def tender_document(tender) -> dict:
     # Clause text stored before control characters were refused must not break the DOCX/XLSX writers.
     doc = strip_forbidden_characters_deep(doc)
     doc["inputs_digest"] = inputs_digest(doc)
+    doc["guard"] = guard
     return doc
+
+
+def guard_terms(tender, clauses):
+    """{"keys", "parameters"}: what no piece of this tender may print (tenders/composition.py, Guard):
+    every clause key of the libraries its clauses come from and every parameter name its clauses
+    declare (and the tender-wide values' names). One query for the keys."""
+    from clause_library.models import Clause
+
+    library_ids = {tc.clause.library_id for tc in clauses}
+    keys = (
+        set(Clause.objects.filter(library_id__in=library_ids).values_list("key", flat=True)) if library_ids else set()
+    )
+    keys |= {tc.clause.key for tc in clauses}
+    parameters = {d.get("name") for tc in clauses for d in tc.version.parameters or [] if d.get("name")}
+    parameters |= set(tender.parameters or {})
+    return {"keys": sorted(keys), "parameters": sorted(parameters)}
 
 
 def parameter_fields(tender_clause, tender):

@@ -224,6 +224,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
                 ("rc", "pdf", _("Extrait du règlement de la consultation (PDF)")),
                 ("price_schedule", "xlsx", _("Bordereau des prix (XLSX)")),
                 ("dce", "zip", _("Dossier complet (ZIP)")),
+                ("buyer_note", "pdf", _("Note de l'acheteur (PDF, non publiée)")),
             )
         ],
         "nav": "tenders",

@@ -35,6 +35,7 @@ from .archive import normalize_zip
 from .html import (
     derogations,
     derogations_article_number,
+    gdpr_annex_articles,
     piece_articles,
     piece_title,
     rc_criteria,
@@ -620,11 +621,16 @@ def _cover(builder, doc, subtitle):
         builder.paragraph(value, label=f"{label} : ")
 
 
-def _references(builder, article):
+def _references(builder, article, *, informative=False):
+    """Normative and legal references; informative ones only in the buyer's note (never published)."""
     for key, title in (
         ("references_normative", gettext("Références normatives")),
         ("references_legal", gettext("Textes applicables")),
-        ("references_informative", gettext("À titre informatif, sans valeur contractuelle")),
+        *(
+            [("references_informative", gettext("À titre informatif, sans valeur contractuelle"))]
+            if informative
+            else []
+        ),
     ):
         references = article.get(key) or []
         if references:
@@ -639,6 +645,9 @@ def _article(builder, article, *, badge=True):
     if badge:
         builder.paragraph(article.get("requirement_label", ""), bold=True)
     builder.markdown(article.get("body_markdown", ""))
+    if badge and article.get("appreciation_markdown"):  # the annex: what is appreciated beyond the minimum
+        builder.paragraph(gettext("Éléments d'appréciation (non contractuels)"), bold=True)
+        builder.markdown(article["appreciation_markdown"])
     parameters = article.get("parameters") or []
     if parameters:
         builder.paragraph(gettext("Paramètres retenus"), "Caption")
@@ -849,22 +858,7 @@ def render_tender_docx(doc, *, progress=None):
                 [[q["article"], q.get("requirement_label", ""), q["question"]] for q in questions],
                 widths=(0.12, 0.2, 0.68),
             )
-        if doc.get("completeness"):
-            completeness = doc["completeness"]
-            builder.heading(gettext("Annexe — Complétude de l'interopérabilité"), 1, page_break_before=True)
-            builder.table(
-                [gettext("Thème"), gettext("Couvert"), gettext("Articles")],
-                [
-                    [
-                        topic["title"],
-                        gettext("Oui") if topic["covered"] else gettext("Non"),
-                        ", ".join(topic["articles"]),
-                    ]
-                    for topic in completeness["topics"]
-                ],
-                widths=(0.6, 0.12, 0.28),
-            )
-        _traceability(builder, doc, _annex_articles(doc))
+        _traceability(builder, doc, [])  # the digest; which library clause each article comes from is buyer-only
         data = builder.to_bytes()
     report(100)
     return data
@@ -885,6 +879,10 @@ def render_ccap_docx(doc):
             % {"title": doc["title"], "reference": doc["reference"]}
         )
         for article in articles:
+            if article.get("ccap_annex") == "gdpr":  # printed as the CCAP's GDPR annex, a file of its own
+                builder.heading(f"{gettext('Article')} {article['number']} — {article['title']}", 2)
+                builder.paragraph(_gdpr_annex_pointer())
+                continue
             _article(builder, article, badge=False)
         builder.heading(
             f"{gettext('Article')} {derogations_article_number(doc)} — {gettext('Liste des dérogations au CCAG-TIC')}",
@@ -911,7 +909,7 @@ def render_ccap_docx(doc):
             )
         else:
             builder.paragraph(gettext("Les articles du présent extrait ne dérogent à aucun article du CCAG-TIC 2021."))
-        _traceability(builder, doc, articles)
+        _traceability(builder, doc, [])
         return builder.to_bytes()
 
 
@@ -1005,6 +1003,86 @@ def render_rc_docx(doc):
             _rc_demonstration(builder, rc)
         if rc["grid"]:
             _rc_grid(builder, rc["grid"])
+        _traceability(builder, doc, [])
+        return builder.to_bytes()
+
+
+def _completeness(builder, doc):
+    completeness = doc["completeness"]
+    builder.heading(gettext("Annexe — Complétude de l'interopérabilité"), 1, page_break_before=True)
+    builder.table(
+        [gettext("Thème"), gettext("Couvert"), gettext("Articles")],
+        [
+            [
+                topic["title"],
+                gettext("Oui") if topic["covered"] else gettext("Non"),
+                ", ".join(topic["articles"]),
+            ]
+            for topic in completeness["topics"]
+        ],
+        widths=(0.6, 0.12, 0.28),
+    )
+
+
+def _gdpr_annex_pointer():
+    return gettext(
+        "Les obligations du titulaire au titre du présent article figurent à l'annexe RGPD au présent CCAP, qui "
+        "en fait partie intégrante."
+    )
+
+
+def render_gdpr_annex_docx(doc):
+    """The CCAP's GDPR annex (« Annexe RGPD au CCAP »): the CCAP articles marked for it, in full."""
+    with translation.override(doc.get("language", "fr")):
+        builder = _piece_builder(doc, "gdpr_annex", piece_title(doc, "gdpr_annex"))
+        builder.heading(gettext("Annexe RGPD au CCAP"), 1, page_break_before=True)
+        builder.paragraph(
+            gettext(
+                "La présente annexe au cahier des clauses administratives particulières (CCAP) du marché "
+                "« %(title)s » (référence %(reference)s) fixe les obligations du titulaire en tant que "
+                "sous-traitant au sens de l'article 28 du règlement (UE) 2016/679 (RGPD). Elle fait partie "
+                "intégrante du CCAP, dont l'article cité ci-dessous y renvoie."
+            )
+            % {"title": doc["title"], "reference": doc["reference"]}
+        )
+        for article in gdpr_annex_articles(doc):
+            _article(builder, article, badge=False)
+        _traceability(builder, doc, [])
+        return builder.to_bytes()
+
+
+def render_buyer_note_docx(doc):
+    """The buyer's note (never published): per article its library clause, legal note and informative
+    references; the completeness analysis; the traceability table."""
+    with translation.override(doc.get("language", "fr")):
+        builder = _piece_builder(doc, "buyer_note", piece_title(doc, "buyer_note"))
+        builder.heading(gettext("Document interne de l'acheteur"), 1, page_break_before=True)
+        builder.paragraph(
+            gettext(
+                "Cette note accompagne le dossier de consultation pour l'acheteur seul : elle ne fait pas partie "
+                "des pièces publiées et n'est pas remise aux candidats. Elle réunit, pour chaque article, la "
+                "clause de la bibliothèque dont il provient, la note juridique et les documents cités à titre "
+                "informatif, puis l'analyse de complétude."
+            )
+        )
+        builder.heading(gettext("Notes par article"), 1)
+        articles = [a for section in doc.get("sections", []) for a in section.get("articles", [])]
+        for article in articles:
+            builder.heading(f"{gettext('Article')} {article['number']} — {article['title']}", 2)
+            if article.get("legal_note"):
+                builder.paragraph(gettext("Note juridique"), bold=True)
+                for line in article["legal_note"].split("\n"):
+                    builder.paragraph(line)
+            references = article.get("references_informative") or []
+            if references:
+                builder.paragraph(gettext("À titre informatif, sans valeur contractuelle"), bold=True)
+                for reference in references:
+                    text = reference["text"] + (f" — {reference['url']}" if reference.get("url") else "")
+                    builder.paragraph(text, "List Bullet")
+            if not article.get("legal_note") and not references:
+                builder.paragraph(gettext("Pas de note pour cet article."))
+        if doc.get("completeness"):
+            _completeness(builder, doc)
         _traceability(builder, doc, articles)
         return builder.to_bytes()
 
@@ -1132,12 +1210,16 @@ def _rc_grid(builder, grid):
 
 
 def render_piece_docx(doc, piece):
-    """One piece of the tender file (`annex`, `ccap`, `rc`) as DOCX bytes."""
+    """One piece of the tender file (`annex`, `ccap`, `rc`, or the buyer's `buyer_note`) as DOCX bytes."""
     doc = with_defaults(doc)
     if piece == "ccap":
         return render_ccap_docx(doc)
     if piece == "rc":
         return render_rc_docx(doc)
+    if piece == "buyer_note":
+        return render_buyer_note_docx(doc)
+    if piece == "gdpr_annex":
+        return render_gdpr_annex_docx(doc)
     return render_tender_docx(doc)
 
 
@@ -1261,3 +1343,24 @@ def render_questionnaire_docx(doc, *, progress=None):
         data = builder.to_bytes()
     report(100)
     return data
+
+
+def docx_text(data, *, skip_headers=()):
+    """The text of a generated DOCX (paragraphs, then tables row by row, header and footer), for the
+    document pipeline's guard (tenders/composition.py). A table column whose header cell's text is
+    in `skip_headers` is left out (an import key column, not printed prose)."""
+    document = Document(io.BytesIO(data))
+    lines = [paragraph.text for paragraph in document.paragraphs]
+    for table in document.tables:
+        skipped = set()
+        for row_index, row in enumerate(table.rows):
+            cells = []
+            for column, cell in enumerate(row.cells):
+                if row_index == 0 and cell.text in skip_headers:
+                    skipped.add(column)
+                if column not in skipped:
+                    cells.append(cell.text)
+            lines.append(" | ".join(cells))
+    for section in document.sections:
+        lines += [paragraph.text for paragraph in section.header.paragraphs + section.footer.paragraphs]
+    return "\n".join(line for line in lines if line)

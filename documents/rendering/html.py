@@ -43,6 +43,7 @@ def _article_context(article):
         "anchor": article_anchor(article["number"]),
         "body_safe": mark_safe(article.get("body_html") or ""),
         "question_safe": mark_safe(article.get("question_html") or ""),
+        "appreciation_safe": mark_safe(article.get("appreciation_html") or ""),
     }
 
 
@@ -99,6 +100,8 @@ PIECE_TEMPLATES = {
     "annex": "tenders/documents/_body.html",
     "ccap": "tenders/documents/_ccap_body.html",
     "rc": "tenders/documents/_rc_body.html",
+    "buyer_note": "tenders/documents/_buyer_note_body.html",
+    "gdpr_annex": "tenders/documents/_gdpr_annex_body.html",
 }
 
 
@@ -116,6 +119,10 @@ def piece_title(doc, piece):
         return gettext("Bordereau des prix")
     if piece == "questionnaire":
         return gettext("Cadre de réponse")
+    if piece == "buyer_note":
+        return gettext("Note de l'acheteur")
+    if piece == "gdpr_annex":
+        return gettext("Annexe RGPD au CCAP")
     return piece
 
 
@@ -127,6 +134,11 @@ def piece_articles(doc, destination):
         if section.get("destination", "annex") == destination
         for article in section.get("articles", [])
     ]
+
+
+def gdpr_annex_articles(doc):
+    """The CCAP articles printed as the CCAP's GDPR annex (`ccap_annex` set by tenders/composition.py)."""
+    return [article for article in piece_articles(doc, "ccap") if article.get("ccap_annex") == "gdpr"]
 
 
 def _ccag_sort_key(article):
@@ -274,15 +286,23 @@ def piece_context(doc, piece, *, for_print):
             "body_template": PIECE_TEMPLATES[piece],
             "ccap_articles": [_article_context(a) for a in piece_articles(doc, "ccap")],
             "rc_articles": [_article_context(a) for a in piece_articles(doc, "rc")],
+            "gdpr_articles": [_article_context(a) for a in gdpr_annex_articles(doc)],
             "annex_questions": [q for q in doc.get("questions", []) if q.get("destination", "annex") == "annex"],
             "derogations": derogations(doc),
             "derogations_number": derogations_article_number(doc),
+            # Which library clause each article comes from: buyer-only (the note), never in a published piece.
             "traceability": [
                 {"number": a["number"], "key": a.get("key", ""), "version": a.get("clause_version", "")}
                 for section in doc.get("sections", [])
                 for a in section.get("articles", [])
-                if piece == "annex" and a.get("destination", "annex") == "annex" or a.get("destination") == piece
-            ],
+            ]
+            if piece == "buyer_note"
+            else [],
+            "all_articles": [
+                _article_context(a) for section in doc.get("sections", []) for a in section.get("articles", [])
+            ]
+            if piece == "buyer_note"
+            else [],
         }
     )
     if piece == "rc":
@@ -291,8 +311,22 @@ def piece_context(doc, piece, *, for_print):
 
 
 def render_piece_html(doc, piece, *, for_print=False):
-    """One piece of the tender file (`annex`, `ccap`, `rc`) as a whole HTML document for the PDF writer."""
+    """One piece of the tender file (`annex`, `ccap`, `rc`, or the buyer's own `buyer_note`) as a whole
+    HTML document for the PDF writer."""
     language = doc.get("language", "fr")
     with translation.override(language):
         context = piece_context(doc, piece, for_print=for_print)
     return render_document("tenders/documents/tender.html", context, language)
+
+
+def page_text(page):
+    """The text a reader sees in an HTML piece (the body, tags removed, entities read), for the
+    document pipeline's guard (tenders/composition.py): what the PDF will print."""
+    import html as html_module
+    import re
+
+    body = page.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL | re.IGNORECASE)
+    body = re.sub(r"<(br|/p|/li|/tr|/h\d|/div|/dd|/dt|/td|/th)\b[^>]*>", "\n", body, flags=re.IGNORECASE)
+    text = html_module.unescape(re.sub(r"<[^>]+>", " ", body))
+    return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())

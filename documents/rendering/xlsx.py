@@ -861,3 +861,30 @@ def read_questionnaire_xlsx(data, *, max_bytes=MAX_BYTES):
 
 
 # The price schedule (bordereau des prix) is written and read by xlsx_price.py.
+
+
+def workbook_text(data, *, skip_headers=()):
+    """The text of every cell of the visible sheets of a generated workbook, one line per row
+    ("a | b | c"), for the document pipeline's guard (tenders/composition.py). A hidden sheet holds
+    machine data for the import (never shown); a column whose header cell's text is in `skip_headers`
+    is left out below that header (an import key column, not printed prose)."""
+    workbook = load_workbook(io.BytesIO(data), read_only=False)
+    lines = []
+    for sheet in workbook.worksheets:
+        if sheet.sheet_state != "visible":
+            continue
+        skipped = set()
+        for row in sheet.iter_rows():
+            cells = []
+            for cell in row:
+                if cell.value is None:
+                    continue
+                text = str(cell.value)
+                if text in skip_headers:
+                    skipped.add(cell.column)
+                    continue
+                if cell.column not in skipped:
+                    cells.append(text)
+            if cells:
+                lines.append(" | ".join(cells))
+    return "\n".join(lines)

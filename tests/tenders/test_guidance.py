@@ -121,14 +121,14 @@ def test_completeness_runs_the_same_queries_at_any_size(api, default_library, dr
     assert counts[0] == counts[1], counts
 
 
-def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, default_library, draft, buyer):
+def test_the_completeness_annex_appears_in_the_buyers_note_when_asked(api, default_library, draft, buyer):
     import io
 
     from docx import Document as WordDocument
     from pypdf import PdfReader
 
-    from documents.rendering.docx import render_tender_docx
-    from documents.rendering.html import render_tender_html
+    from documents.rendering.docx import render_piece_docx, render_tender_docx
+    from documents.rendering.html import render_piece_html, render_tender_html
     from documents.rendering.pdf import render_pdf
     from tenders.selectors import tender_document
 
@@ -151,14 +151,16 @@ def test_the_completeness_annex_appears_in_the_generated_tender_when_asked(api, 
     covered = next(t for t in annex["topics"] if t["covered"])
     assert covered["articles"] and all(a.count(".") == 1 for a in covered["articles"])
 
-    text = "".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(render_pdf(render_tender_html(doc, for_print=True)))).pages
-    )
+    # Buyer-only: the published annex does not carry it, the buyer's note does.
+    assert "Complétude" not in render_tender_html(doc, for_print=True)
+    assert not any("Complétude" in p.text for p in WordDocument(io.BytesIO(render_tender_docx(doc))).paragraphs)
+    note = render_pdf(render_piece_html(doc, "buyer_note", for_print=True))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(note)).pages)
     assert (
         "Complétude de l'interopérabilité" in text
         and f"{annex['covered']} thèmes couverts sur {annex['total']}" in text
     )
-    word = WordDocument(io.BytesIO(render_tender_docx(doc)))
+    word = WordDocument(io.BytesIO(render_piece_docx(doc, "buyer_note")))
     assert any(
         p.text == "Annexe — Complétude de l'interopérabilité" and p.style.name == "Heading 1" for p in word.paragraphs
     )

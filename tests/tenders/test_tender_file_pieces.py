@@ -310,16 +310,19 @@ def test_the_ccap_lists_each_derogation_its_clauses_declare_in_its_last_article(
     assert "Exigence éliminatoire" not in pdf  # an obligation of the contract, not an award requirement
 
 
-def test_ou_equivalent_follows_each_normative_reference_and_informative_ones_stand_apart(pieces_text):
+def test_ou_equivalent_follows_each_normative_reference_and_informative_ones_stand_apart(pieces_text, file_tender):
     for fmt in ("pdf", "docx"):
         text = joined(pieces_text[("annex", fmt)])
         for label in ("HL7 FHIR R4 RESTful API", "IETF RFC 7636 PKCE"):
             assert text.count(label) == text.count(f"{label} (ou équivalent)") >= 1
-        assert "À titre informatif, sans valeur contractuelle" in text
-        informative = text.index("À titre informatif, sans valeur contractuelle")
-        assert text.index("45 CFR 170.404 modèle américain") > informative
-        assert "45 CFR 170.404 modèle américain (ou équivalent)" not in text
+        # Informative references (a US rule here) are not published: they go to the buyer's note.
+        assert "À titre informatif, sans valeur contractuelle" not in text
+        assert "45 CFR 170.404" not in text
         assert "R2111-9 (ou équivalent)" not in text  # a legal text, not a standard
+    note = docx_text(build(file_tender, "buyer_note", "docx")[0])
+    informative = note.index("À titre informatif, sans valeur contractuelle")
+    assert note.index("45 CFR 170.404 modèle américain") > informative
+    assert "45 CFR 170.404 modèle américain (ou équivalent)" not in note
 
 
 def test_no_piece_shows_raw_markdown(pieces_text):
