@@ -111,11 +111,18 @@ def methods_of(pattern):
     return ["get", "post"]  # function views: try both
 
 
+# Public by design, for anyone: an organisation's JSON Web Key Set holds only the public halves of its probe
+# signing keys, which a vendor's token endpoint must fetch without signing in (SMART Backend Services).
+PUBLIC_ROUTES = {"api/v1/organizations/<org_id>/jwks/"}
+
+
 def routes_with_ids():
     for route, pattern in walk(get_resolver().url_patterns):
         route = KWARG_RE.sub(lambda m: "<" + (m.group(1) or m.group(2)) + ">", route.replace("^", "").replace("$", ""))
         names = NAME_RE.findall(route)
         if names and not route.startswith(("admin/", "media/")) and not BEARER_KWARGS & set(names):
+            if route in PUBLIC_ROUTES:
+                continue
             yield route, names, methods_of(pattern)
 
 
@@ -226,3 +233,14 @@ def test_the_same_ids_are_found_by_their_own_organisation(dataset_a):
         if response.status_code == 404:
             missing.append(route)
     assert not missing, missing
+
+
+def test_the_public_routes_show_only_public_keys(dataset_a, member_b):
+    """The one route every organisation answers: its JWKS, public key material only (no private parameter)."""
+    from rest_framework.test import APIClient
+
+    assert PUBLIC_ROUTES == {"api/v1/organizations/<org_id>/jwks/"}
+    response = APIClient().get(f"/api/v1/organizations/{dataset_a.organization.pk}/jwks/")
+    assert response.status_code == 200
+    keys = response.json()["keys"]
+    assert keys and all(not {"d", "p", "q", "dp", "dq", "qi"} & set(key) for key in keys)
