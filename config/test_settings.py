@@ -10,3 +10,14 @@ import os
 os.environ.setdefault("DEBUG", "True")
 
 from config.settings import *  # noqa: E402,F403
+
+# A shared Redis cache (throttle counters) would be shared by the processes of `pytest -n N` too, and its
+# `clear()` (every test's fresh throttles) flushes the whole Redis database: each process gets a database of
+# its own, above the brokers' (tests/parallel.py gives process i the broker database base + i).
+if CACHES["default"]["BACKEND"].endswith("RedisCache"):  # noqa: F405
+    from urllib.parse import urlsplit, urlunsplit
+
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    _index = int(_worker[2:]) if _worker.startswith("gw") else 0
+    _parts = urlsplit(CACHES["default"]["LOCATION"])  # noqa: F405
+    CACHES["default"]["LOCATION"] = urlunsplit(_parts._replace(path=f"/{10 + _index % 6}"))  # noqa: F405

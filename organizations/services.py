@@ -207,7 +207,11 @@ def invitation_deliver(*, invitation_id, generation, last_attempt):
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update().select_related("organization", "created_by").filter(pk=invitation_id)
+            # Lock the invitation row only: `created_by` may be null, and PostgreSQL refuses FOR UPDATE on the
+            # nullable side of an outer join.
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("organization", "created_by")
+            .filter(pk=invitation_id)
         ).first()
         if invitation is None:
             # Not committed yet (a caller's transaction still open) or deleted: the job looks again later.

@@ -74,7 +74,7 @@ def test_it_stores_all_of_twenty_scores_written_at_once(evaluation, hospital):
     assert AuditEvent.objects.filter(action="score.set").count() == 20
 
 
-def test_a_score_sent_while_technical_scoring_closes_waits_and_is_refused(evaluation):
+def test_a_score_sent_while_technical_scoring_closes_waits_and_is_refused(evaluation, scoring_settled):
     """score_set takes the evaluation state's row lock, the one tender_close_technical takes: a score that
     arrives while the close is being committed waits for it, then sees the close (409), never slips in."""
     closing = threading.Event()

@@ -147,7 +147,7 @@ def test_old_rows_with_control_characters_still_make_readable_documents(evaluati
 
     make_decided(evaluation)
     # Rows written before the cleaning (an update bypasses it, as the old code did).
-    Score.objects.filter(bid=evaluation.alpha).update(comment="Très\x00 bien\x1b")
+    Score.objects.filter(bid=evaluation.alpha).update(comment="Très\x01 bien\x1b")
     EvaluationState.objects.filter(tender=evaluation.tender).update(reopen_reason="x\x0c")
     report = docx_text(build(evaluation, "docx"))
     assert "Très bien" in report

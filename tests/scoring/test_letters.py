@@ -179,7 +179,7 @@ def test_the_award_notice_goes_to_the_awardee_as_pdf_or_docx(decided):
 
 
 def test_control_characters_in_any_evaluation_text_never_break_the_documents(decided):
-    Score.objects.filter(bid__tender=decided.tender).update(comment="Bon\x00 dossier\x0b\x1f fin")
+    Score.objects.filter(bid__tender=decided.tender).update(comment="Bon\x01 dossier\x0b\x1f fin")
     Consensus.objects.update(justification="Accord\x07 trouvé")
     EliminatoryDecision.objects.filter(bid=decided.charlie).update(reason="Certificat\x0c absent\x1b.")
     Award.objects.filter(tender=decided.tender).update(advantages="Meilleure\x08 offre\x01.")
