@@ -4,8 +4,8 @@ Pure functions, no database:
 
 - `compose(markdown, articles, price_lines, language)`: a clause text's cross-references resolved
   against *this* tender. `{{ ref:<clause key> }}` prints "article N" when that clause is in the
-  tender, `{{ price:<line code> }}` prints the price line's designation ("ligne n° 4 du bordereau des
-  prix"). A reference whose target is absent cannot be printed: the smallest Markdown block holding
+  tender, `{{ price:<line code> }}` prints the price line's number ("n° 4", in a text that says « la ligne
+  {{ price:code }} du bordereau des prix »). A reference whose target is absent cannot be printed: the smallest Markdown block holding
   it is left out — the list item, else the table row, else the paragraph (else the block, a heading
   or a table whose header holds it). Parameters (`{{ name }}`) stay for the filling that follows.
 - `leaks(text, terms)` and `Guard`: what a generated piece must never print — a library key or a
@@ -20,8 +20,10 @@ from clause_library.markdown import tokens as markdown_tokens
 from clause_library.parameters import iter_placeholders, reference_of
 
 REFERENCE_WORDS = {
-    "fr": {"ref": "article {number}", "price": "ligne n° {number} du bordereau des prix"},
-    "en": {"ref": "article {number}", "price": "line {number} of the price schedule"},
+    # A price line prints as its number alone: the texts say « la ligne {{ price:code }} du bordereau des
+    # prix » / "line {{ price:code }}", as they name a line in a sentence of their own.
+    "fr": {"ref": "article {number}", "price": "n° {number}"},
+    "en": {"ref": "article {number}", "price": "{number}"},
 }
 
 

@@ -18,7 +18,7 @@ PRICES = {"replication-licence": "4"}
     [
         # Resolved: "article N" / the price line's designation; parameters stay for the filling.
         ("Voir {{ ref:fhir-api }}.", "Voir article 1.1."),
-        ("Prix : {{price:replication-licence}}.", "Prix : ligne n° 4 du bordereau des prix."),
+        ("Prix : ligne {{price:replication-licence}}.", "Prix : ligne n° 4."),
         ("Délai {{ delai_jours }} jours, {{ ref:bulk-export }}.", "Délai {{ delai_jours }} jours, article 2.3."),
         # Unresolved in a list item: the item goes, the others stay.
         (
@@ -30,7 +30,7 @@ PRICES = {"replication-licence": "4"}
         # … in a table row: the row goes, the header and the other rows stay.
         (
             "| Ligne | Objet |\n|---|---|\n| {{ price:absent }} | X |\n| {{ price:replication-licence }} | Y |",
-            "| Ligne | Objet |\n|---|---|\n| ligne n° 4 du bordereau des prix | Y |",
+            "| Ligne | Objet |\n|---|---|\n| n° 4 | Y |",
         ),
         # … in a header row: the whole table (a table without its header is no table).
         ("Avant.\n\n| {{ ref:absent }} | B |\n|---|---|\n| 1 | 2 |\n\nAprès.", "Avant.\n\nAprès."),
@@ -49,7 +49,7 @@ def test_compose(text, expected):
 def test_compose_in_english_and_without_a_price_schedule():
     assert compose("See {{ ref:fhir-api }}.", ARTICLES, None, "en") == "See article 1.1."
     assert compose("- a {{ price:replication-licence }}\n- b", ARTICLES, {}, "en") == "- b"
-    assert compose("Line {{ price:replication-licence }}.", {}, PRICES, "en") == ("Line line 4 of the price schedule.")
+    assert compose("Line {{ price:replication-licence }}.", {}, PRICES, "en") == ("Line 4.")
 
 
 def test_price_numbers_read_the_schedules_lines_and_treat_a_missing_one_as_empty():
@@ -79,7 +79,7 @@ def test_compose_drops_exactly_the_blocks_with_an_unresolvable_reference(text):
     out = compose(text, ARTICLES, PRICES, "fr")
     expected = [
         line.replace("{{ ref:fhir-api }}", "article 1.1").replace(
-            "{{ price:replication-licence }}", "ligne n° 4 du bordereau des prix"
+            "{{ price:replication-licence }}", "n° 4"
         )
         for line in text.split("\n")
         if line and "absent" not in line and "nope" not in line

@@ -188,7 +188,7 @@ def small(tender, visible_library):
     body = (
         "Le titulaire met l'API à disposition.\n\n"
         "- Elle respecte {{ ref:smart-launch }} ;\n"
-        "- ses tarifs figurent en {{ price:api-fees }} ;\n"
+        "- ses tarifs figurent à la ligne {{ price:api-fees }} du bordereau des prix ;\n"
         "- elle est documentée.\n\n"
         "Les terminologies de référence sont celles du CI-SIS."
     )
@@ -219,7 +219,7 @@ def test_a_reference_to_an_absent_clause_drops_its_list_item_and_a_present_one_p
     tender.save()
     for fmt in ("pdf", "docx"):
         text = " ".join(text_of(tender, "annex", fmt).split())
-        assert "ses tarifs figurent en ligne n° 2 du bordereau des prix ;" in text, fmt
+        assert "ses tarifs figurent à la ligne n° 2 du bordereau des prix ;" in text, fmt
 
 
 def test_the_guard_fails_a_piece_that_would_print_a_library_key_naming_the_article(small):

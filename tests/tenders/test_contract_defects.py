@@ -145,6 +145,13 @@ def test_dates_print_in_one_format(pieces):
         assert not iso, (name, iso[:3])
 
 
+def test_price_lines_are_named_once_in_a_sentence(pieces):
+    for stem in (ANNEX, CCAP):
+        published = text(pieces, stem)
+        assert "ligne n° " in published, stem
+        assert "ligne ligne" not in published and "du bordereau des prix du bordereau" not in published, stem
+
+
 def test_the_readme_calls_them_the_interoperability_pieces(pieces):
     readme = pieces["LISEZMOI.txt"]
     assert "Pièces du dossier :" not in readme
