@@ -78,9 +78,7 @@ def test_compose_drops_exactly_the_blocks_with_an_unresolvable_reference(text):
     lines, minus those holding an unresolvable reference, the others resolved."""
     out = compose(text, ARTICLES, PRICES, "fr")
     expected = [
-        line.replace("{{ ref:fhir-api }}", "article 1.1").replace(
-            "{{ price:replication-licence }}", "n° 4"
-        )
+        line.replace("{{ ref:fhir-api }}", "article 1.1").replace("{{ price:replication-licence }}", "n° 4")
         for line in text.split("\n")
         if line and "absent" not in line and "nope" not in line
     ]
