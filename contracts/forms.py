@@ -53,30 +53,7 @@ class ContractForm(forms.ModelForm):
 
     class Meta:
         model = Contract
-        fields = [
-            "holder_name",
-            "holder_siret",
-            "amount",
-            "duration_months",
-            "notified_on",
-            "cpv",
-            "procedure",
-            "price_form",
-            "price_types",
-            "ccag",
-            "place_code",
-            "place_type",
-            "techniques",
-            "execution_modes",
-            "framework_uid",
-            "innovative",
-            "advance",
-            "advance_rate",
-            "grouping",
-            "subcontracting_declared",
-            "social_considerations",
-            "environmental_considerations",
-        ]
+        fields = list(Contract.EDITABLE_FIELDS)
         widgets = {"notified_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 

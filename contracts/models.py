@@ -109,6 +109,33 @@ def _revisable():
 
 
 class Contract(models.Model):
+    # The fields a buyer sets (page and API), in the order the page shows them; the others come from the
+    # tender, the retained bid and the numbering.
+    EDITABLE_FIELDS = (
+        "holder_name",
+        "holder_siret",
+        "amount",
+        "duration_months",
+        "notified_on",
+        "cpv",
+        "procedure",
+        "price_form",
+        "price_types",
+        "ccag",
+        "place_code",
+        "place_type",
+        "techniques",
+        "execution_modes",
+        "framework_uid",
+        "innovative",
+        "advance",
+        "advance_rate",
+        "grouping",
+        "subcontracting_declared",
+        "social_considerations",
+        "environmental_considerations",
+    )
+
     organization = models.ForeignKey(
         "organizations.Organization", on_delete=models.CASCADE, related_name="contracts", verbose_name=_("organisation")
     )

@@ -26,30 +26,8 @@ PROCEDURES = {
     "adapted": "adapted",
 }
 
-EDITABLE_FIELDS = (
-    "holder_siret",
-    "holder_name",
-    "amount",
-    "duration_months",
-    "notified_on",
-    "cpv",
-    "procedure",
-    "price_form",
-    "price_types",
-    "ccag",
-    "place_code",
-    "place_type",
-    "techniques",
-    "execution_modes",
-    "framework_uid",
-    "innovative",
-    "advance",
-    "advance_rate",
-    "grouping",
-    "subcontracting_declared",
-    "social_considerations",
-    "environmental_considerations",
-)
+# The record's fields a buyer sets (the others come from the tender, the bid and the numbering).
+EDITABLE_FIELDS = Contract.EDITABLE_FIELDS
 
 
 def retained_bid(tender, notified_on=None) -> Bid:
