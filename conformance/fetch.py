@@ -147,6 +147,48 @@ def _check_url(url, allowed_hosts):
     return parts, host, port, allowed
 
 
+def pinned_connection(parts, host, port, address, *, connect_timeout, ca_file):
+    """An unopened connection to the checked `address` (never a new DNS answer); over HTTPS the certificate is
+    verified against the URL's host name, with the system's authorities or `ca_file`."""
+    if parts.scheme == "https":
+        return urllib3.connection.HTTPSConnection(
+            address,
+            port,
+            timeout=connect_timeout,
+            server_hostname=host,
+            assert_hostname=host,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_file,
+        )
+    return urllib3.connection.HTTPConnection(address, port, timeout=connect_timeout)
+
+
+def host_header(scheme, host, port):
+    """The Host header of a URL: an IPv6 literal keeps its brackets, a default port is left out."""
+    named = f"[{host}]" if ":" in host else host
+    return named if port == (443 if scheme == "https" else 80) else f"{named}:{port}"
+
+
+def socket_watchdog(conn, limit):
+    """(expired, timer): once `limit` seconds have passed, `expired` is set and the connection's socket is shut
+    down, whatever the server trickles; the caller cancels the timer when the exchange ends."""
+    expired = threading.Event()
+
+    def expire():
+        expired.set()
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    timer = threading.Timer(limit, expire)
+    timer.daemon = True
+    timer.start()
+    return expired, timer
+
+
 def fetch_json(
     url,
     *,
@@ -175,37 +217,11 @@ def fetch_json(
     parts, host, port, allowed = _check_url(url, allowed_hosts)
     address = resolve(host, port, allowed=allowed)
     started = time.monotonic()
-    if parts.scheme == "https":
-        # Connect to the checked IP while verifying the certificate against the URL's host name.
-        conn = urllib3.connection.HTTPSConnection(
-            address,
-            port,
-            timeout=min(connect_timeout, deadline),
-            server_hostname=host,
-            assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=ca_file,
-        )
-    else:
-        conn = urllib3.connection.HTTPConnection(address, port, timeout=min(connect_timeout, deadline))
-    default_port = 443 if parts.scheme == "https" else 80
-    named = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets in Host
-    host_header = named if port == default_port else f"{named}:{port}"
+    conn = pinned_connection(
+        parts, host, port, address, connect_timeout=min(connect_timeout, deadline), ca_file=ca_file
+    )
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    expired = threading.Event()
-
-    def expire():
-        expired.set()
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    watchdog = threading.Timer(deadline, expire)
-    watchdog.daemon = True
-    watchdog.start()
+    expired, watchdog = socket_watchdog(conn, deadline)
     try:
         conn.connect()
         if expired.is_set():
@@ -215,7 +231,12 @@ def fetch_json(
         conn.request(
             "GET",
             path,
-            headers={"Host": host_header, "Accept": accept, "User-Agent": USER_AGENT, "Origin": PROBE_ORIGIN},
+            headers={
+                "Host": host_header(parts.scheme, host, port),
+                "Accept": accept,
+                "User-Agent": USER_AGENT,
+                "Origin": PROBE_ORIGIN,
+            },
             preload_content=False,
         )
         response = conn.getresponse()

@@ -9,9 +9,7 @@ nothing else ever — and the evidence of every request (method, path without qu
 """
 
 import http.client
-import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -22,7 +20,16 @@ from django.conf import settings
 from django.utils.translation import gettext_noop as N_
 from urllib3.util.ssl_match_hostname import CertificateError
 
-from .fetch import USER_AGENT, FetchRefused, _check_url, _scrub, resolve
+from .fetch import (
+    USER_AGENT,
+    FetchRefused,
+    _check_url,
+    _scrub,
+    host_header,
+    pinned_connection,
+    resolve,
+    socket_watchdog,
+)
 
 CHUNK = 64 * 1024
 CONNECT_TIMEOUT = 5.0
@@ -99,38 +106,12 @@ def request(budget, method, url, *, headers=None, body=None, max_bytes, deadline
     address = resolve(host, port, allowed=allowed)
     limit = max(0.1, min(deadline or float(settings.PROBE_DEADLINE), budget.remaining()))
     ca_file = getattr(settings, "PROBE_CA_FILE", None)
-    if parts.scheme == "https":
-        conn = urllib3.connection.HTTPSConnection(
-            address,
-            port,
-            timeout=min(CONNECT_TIMEOUT, limit),
-            server_hostname=host,
-            assert_hostname=host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=ca_file,
-        )
-    else:
-        conn = urllib3.connection.HTTPConnection(address, port, timeout=min(CONNECT_TIMEOUT, limit))
-    default_port = 443 if parts.scheme == "https" else 80
-    named = f"[{host}]" if ":" in host else host
-    sent = {"Host": named if port == default_port else f"{named}:{port}", "User-Agent": USER_AGENT}
+    conn = pinned_connection(parts, host, port, address, connect_timeout=min(CONNECT_TIMEOUT, limit), ca_file=ca_file)
+    sent = {"Host": host_header(parts.scheme, host, port), "User-Agent": USER_AGENT}
     sent.update(headers or {})
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    expired = threading.Event()
-
-    def expire():
-        expired.set()
-        sock = getattr(conn, "sock", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-
-    watchdog = threading.Timer(limit, expire)
-    watchdog.daemon = True
     started = time.monotonic()
-    watchdog.start()
+    expired, watchdog = socket_watchdog(conn, limit)
     try:
         conn.connect()
         if expired.is_set():
