@@ -28,12 +28,21 @@ class Criterion(models.Model):
         "tenders.TenderClause", null=True, blank=True, on_delete=models.SET_NULL, related_name="criteria"
     )
     position = models.PositiveIntegerField(_("position"), default=0)
+    # The lot whose criteria tree this belongs to (weights sum per lot); none in a tender without lots.
+    lot = models.ForeignKey(
+        "tenders.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("lot")
+    )
 
     class Meta:
         ordering = ["tender_id", "position", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["tender"], condition=Q(kind="price"), name="one_price_criterion_per_tender"
+                fields=["tender"],
+                condition=Q(kind="price", lot__isnull=True),
+                name="one_price_criterion_per_tender",
+            ),
+            models.UniqueConstraint(
+                fields=["tender", "lot"], condition=Q(kind="price"), name="one_price_criterion_per_lot"
             ),
         ]
         verbose_name = _("critère")
@@ -92,6 +101,10 @@ class Evaluator(models.Model):
 
 class Bid(models.Model):
     tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="bids")
+    # Required when the tender has lots: a vendor bids on several lots with one bid each.
+    lot = models.ForeignKey(
+        "tenders.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="bids", verbose_name=_("lot")
+    )
     vendor = models.CharField(_("candidat"), max_length=300)
     price = models.DecimalField(_("prix"), max_digits=14, decimal_places=2)
 

@@ -100,6 +100,20 @@ class Tender(models.Model):
     # The completeness topics as they were at publication ({"library": id, "topics": [{key, title}]}):
     # a curator changing the library's topics later does not change a published tender's annex.
     pinned_topics = models.JSONField(_("thèmes de complétude figés"), null=True, blank=True)
+    # Allotment (L2113-10): a tender is divided into lots (tenders.Lot) or records why it is not
+    # (L2113-11), printed in the RC and the procedure report (R2184-3); publication refuses neither.
+    single_lot_reason = models.TextField(
+        _("motif de la dévolution en marché unique"),
+        blank=True,
+        help_text=_("Obligatoire sans lots (article L2113-11 du code de la commande publique)."),
+    )
+    # How many lots one bidder may be awarded (blank: no limit); the rule is printed in the RC.
+    max_lots_per_bidder = models.PositiveSmallIntegerField(
+        _("nombre maximal de lots attribués à un même soumissionnaire"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -120,6 +134,25 @@ class Tender(models.Model):
         return self.status == self.Status.DRAFT
 
 
+class Lot(models.Model):
+    """A lot of a tender (L2113-10): its own clauses, criteria, bids, results and award."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="lots")
+    number = models.PositiveSmallIntegerField(_("numéro"), validators=[MinValueValidator(1)])
+    title = models.CharField(_("intitulé"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["tender_id", "number", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "number"], name="lot_number_unique_per_tender")]
+        verbose_name = _("lot")
+        verbose_name_plural = _("lots")
+
+    def __str__(self):
+        return f"Lot {self.number} — {self.title}"
+
+
 class TenderClause(models.Model):
     """A clause as the tender took it: the pinned version, its place and its parameter values."""
 
@@ -134,6 +167,8 @@ class TenderClause(models.Model):
     # The number vendors quote ("3.2", "C1"): computed while the tender is a draft, stored by the
     # publish service and never changed afterwards (tenders/numbering.py).
     article_number = models.CharField(_("numéro d'article"), max_length=20, blank=True, default="")
+    # The lots the clause applies to; none: every lot (and a tender without lots).
+    lots = models.ManyToManyField(Lot, blank=True, related_name="clauses", verbose_name=_("lots"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -17,7 +17,7 @@ from clause_library.text import strip_forbidden_characters_deep
 from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import composition, hooks, pieces, prices
+from . import allotment, composition, hooks, pieces, prices
 from .guidance import completeness_for_document
 from .models import PriceFormula, Procedure, Tender, TenderClause
 
@@ -350,6 +350,7 @@ def tender_document(tender) -> dict:
             "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
         }
         doc["price"] = price_data
+        doc["allotment"] = allotment.allotment_section(tender, list(tender.lots.all()))
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
         # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.

@@ -43,6 +43,8 @@ TENDER_FIELDS = (
     "language",
     "duration_months",
     "price_basis",
+    "single_lot_reason",
+    "max_lots_per_bidder",
     "price_lines",
 )
 MAX_TENDER_PARAMETERS = 200
@@ -196,6 +198,8 @@ def tender_create(
     duration_months=None,
     price_basis="",
     price_lines=None,
+    single_lot_reason="",
+    max_lots_per_bidder=None,
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
     if not has_role(user, organization.pk, BUYER_ROLES):
@@ -224,6 +228,8 @@ def tender_create(
                 language=language,
                 created_by=user,
                 completeness_annex=completeness_annex,
+                single_lot_reason=single_lot_reason or "",
+                max_lots_per_bidder=max_lots_per_bidder,
                 **price_fields,
             )
     except IntegrityError:
@@ -288,6 +294,7 @@ def tender_publish(*, user, tender) -> Tender:
     ensure_draft(tender)
     if not tender.clauses.exists():
         raise ApplicationError({"clauses": [_("Ajoutez au moins une clause avant de publier.")]})
+    _check_allotment(tender)
     errors = _check_clauses_resolve(tender, tender.parameters, require=True)
     if errors:
         raise ApplicationError({"parameters": errors})
@@ -301,6 +308,21 @@ def tender_publish(*, user, tender) -> Tender:
     tender.content_version += 1
     tender.save(update_fields=["status", "published_at", "pinned_topics", "content_version", "updated_at"])
     return tender
+
+
+def _check_allotment(tender):
+    """A tender without lots says why it is not divided (L2113-11; docs/LOTS.md)."""
+    if not tender.single_lot_reason.strip() and not tender.lots.exists():
+        raise ApplicationError(
+            {
+                "single_lot_reason": [
+                    _(
+                        "Sans lots, indiquez le motif de la dévolution en marché unique avant de publier "
+                        "(article L2113-11 du code de la commande publique)."
+                    )
+                ]
+            }
+        )
 
 
 def _freeze_article_numbers(tender):

@@ -919,7 +919,15 @@ def render_rc_docx(doc):
     with translation.override(doc.get("language", "fr")):
         builder = _piece_builder(doc, "rc", piece_title(doc, "rc"))
         rc = rc_criteria(doc)
-        builder.heading(gettext("Critères d'attribution"), 1, page_break_before=True)
+        if rc["allotment"]:
+            builder.heading(gettext("Allotissement"), 1, page_break_before=True)
+            for paragraph in rc["allotment"]["paragraphs"]:
+                builder.paragraph(paragraph)
+            for lot in rc["allotment"]["lots"]:
+                label = gettext("Lot n° %(number)s") % {"number": lot["number"]}
+                text = f"{label} — {lot['title']}" + (f" : {lot['description']}" if lot["description"] else "")
+                builder.paragraph(text, "List Bullet")
+        builder.heading(gettext("Critères d'attribution"), 1, page_break_before=not rc["allotment"])
         if rc["rows"]:
             builder.paragraph(
                 gettext(

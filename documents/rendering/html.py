@@ -264,6 +264,7 @@ def rc_criteria(doc):
         "price": method["price"] if method else None,
         "tie_break": method["tie_break"] if method else "",
         "price_basis": price_basis_text(doc),
+        "allotment": doc.get("allotment"),
         "grid": scoring_grid(doc, rows),
         "demonstration": demonstration,
         "demonstration_articles": ", ".join(demonstration["required_by"]) if demonstration else "",

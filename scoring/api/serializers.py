@@ -17,10 +17,13 @@ class CriterionSerializer(serializers.ModelSerializer):
     )
     scale_max = serializers.IntegerField(min_value=1, max_value=100, required=False)
     position = serializers.IntegerField(min_value=0, required=False)
+    lot = serializers.IntegerField(
+        source="lot_id", allow_null=True, required=False, help_text="the lot's criteria tree; null without lots"
+    )
 
     class Meta:
         model = Criterion
-        fields = ["id", "parent", "name", "kind", "weight", "scale_max", "tender_clause", "position"]
+        fields = ["id", "parent", "name", "kind", "weight", "scale_max", "tender_clause", "position", "lot"]
 
 
 class FromClausesSerializer(serializers.Serializer):
@@ -84,6 +87,9 @@ class BidSerializer(serializers.ModelSerializer):
     sandbox = serializers.DictField(required=False)
     # Empty until an answer form gives it: plain text in the schema (an "email" format would refuse "").
     candidate_email = serializers.CharField(read_only=True)
+    lot = serializers.IntegerField(
+        source="lot_id", allow_null=True, required=False, help_text="required when the tender has lots"
+    )
 
     class Meta:
         model = Bid
@@ -108,6 +114,7 @@ class BidSerializer(serializers.ModelSerializer):
             "submitted_at",
             "fhir_base_url",
             "sandbox",
+            "lot",
             *answer_form_fields,
         ]
         # price_source: "entered" (typed) or "price_schedule" (the total of the imported price schedule).

@@ -43,7 +43,7 @@ from .serializers import (
 
 
 def _references(tender, data):
-    """Turn the ids of `parent` and `tender_clause` into objects of this tender, or say which is unknown."""
+    """Turn the ids of `parent`, `tender_clause` and `lot` into objects of this tender, or say which is unknown."""
     resolved = {}
     for key, value in data.items():
         if key == "parent_id":
@@ -56,6 +56,11 @@ def _references(tender, data):
             if value is not None and clause is None:
                 raise ValidationError({"tender_clause": [_("Clause inconnue pour ce marché.")]})
             resolved["tender_clause"] = clause
+        elif key == "lot_id":
+            lot = None if value is None else tender.lots.filter(pk=value).first()
+            if value is not None and lot is None:
+                raise ValidationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
+            resolved["lot"] = lot
         else:
             resolved[key] = value
     return resolved

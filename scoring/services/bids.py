@@ -23,14 +23,28 @@ def _check_price(price):
 
 
 @transaction.atomic
-def bid_create(*, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "") -> Bid:
+def _check_lot(tender, lot_id):
+    """A tender with lots takes one bid per vendor and lot: the bid names one of its lots; without lots, none."""
+    has_lots = tender.lots.exists()
+    if lot_id is None and has_lots:
+        raise ApplicationError({"lot": [_("L'appel d'offres a des lots : indiquez le lot de l'offre.")]})
+    if lot_id is not None and not tender.lots.filter(pk=lot_id).exists():
+        raise ApplicationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
+
+
+def bid_create(
+    *, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "", sandbox=None, lot_id=None
+) -> Bid:
     ensure_published(tender)
     ensure_not_frozen(tender, _("la liste des offres"))
     if not (vendor or "").strip():
         raise ApplicationError({"vendor": [_("Le nom du candidat est obligatoire.")]})
     _check_price(price)
+    _check_lot(tender, lot_id)
     bid = Bid.objects.create(
         tender=tender,
+        lot_id=lot_id,
+        sandbox=sandbox or {},
         vendor=vendor,
         price=price,
         fhir_base_url=fhir_base_url or "",
@@ -58,6 +72,8 @@ def bid_update(*, user, bid: Bid, changes: dict) -> Bid:
     ensure_published(bid.tender)
     if any(field in changes and getattr(bid, field) != changes[field] for field in FROZEN_BID_FIELDS):
         ensure_not_frozen(bid.tender, _("une offre (candidat, prix, date de dépôt)"))
+    if changes.get("lot_id", bid.lot_id) != bid.lot_id:
+        raise ApplicationError({"lot": [_("Le lot d'une offre ne change pas : déposez une offre sur l'autre lot.")]})
     if "price" in changes:
         _check_price(changes["price"])
         if changes["price"] != bid.price and "price_source" not in changes:

@@ -50,7 +50,9 @@ PROBLEM_FIELDS = {
 
 def _check_structure(tender, changed: Criterion, *, deleted=False):
     """Validate the tree as it would be after the change; field-keyed errors about the change."""
-    others = [_as_rule(c) for c in Criterion.objects.filter(tender=tender).exclude(pk=changed.pk)]
+    # A lot's criteria form a tree of their own (weights sum per lot, docs/LOTS.md).
+    same_tree = Criterion.objects.filter(tender=tender, lot_id=changed.lot_id).exclude(pk=changed.pk)
+    others = [_as_rule(c) for c in same_tree]
     if not deleted:
         # An unsaved criterion gets a temporary id that no saved one has.
         others.append(
@@ -73,12 +75,17 @@ def _check_structure(tender, changed: Criterion, *, deleted=False):
         raise ApplicationError(errors)
 
 
-CRITERION_FIELDS = ("parent", "name", "kind", "weight", "scale_max", "tender_clause", "position")
+CRITERION_FIELDS = ("parent", "name", "kind", "weight", "scale_max", "tender_clause", "position", "lot")
+FOREIGN_KEYS = ("parent", "tender_clause", "lot")
 
 
 def _criterion_clean(tender, criterion):
+    if criterion.lot_id is not None and criterion.lot.tender_id != tender.pk:
+        raise ApplicationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
     if criterion.parent_id is not None and criterion.parent.tender_id != tender.pk:
         raise ApplicationError({"parent": [_("Critère parent inconnu pour ce marché.")]})
+    if criterion.parent_id is not None and criterion.parent.lot_id != criterion.lot_id:
+        raise ApplicationError({"parent": [_("Le critère parent appartient à un autre lot.")]})
     if criterion.tender_clause_id is not None and criterion.tender_clause.tender_id != tender.pk:
         raise ApplicationError({"tender_clause": [_("Clause inconnue pour ce marché.")]})
     if criterion.kind == Criterion.Kind.ELIMINATORY and criterion.weight is not None:
@@ -104,7 +111,7 @@ def criterion_create(*, user, tender, data: dict) -> Criterion:
     ensure_draft(tender)
     criterion = Criterion(tender=tender, **{k: v for k, v in data.items() if k in CRITERION_FIELDS})
     if "position" not in data:
-        siblings = Criterion.objects.filter(tender=tender, parent=criterion.parent_id)
+        siblings = Criterion.objects.filter(tender=tender, parent=criterion.parent_id, lot=criterion.lot_id)
         criterion.position = (max(siblings.values_list("position", flat=True), default=0) or 0) + 1
     _criterion_clean(tender, criterion)
     _check_structure(tender, criterion)
@@ -118,7 +125,7 @@ def criterion_create(*, user, tender, data: dict) -> Criterion:
 def criterion_update(*, user, criterion: Criterion, changes: dict) -> Criterion:
     criterion = Criterion.objects.select_for_update().select_related("tender").get(pk=criterion.pk)
     ensure_draft(criterion.tender)
-    before = {f: getattr(criterion, f + "_id" if f in ("parent", "tender_clause") else f) for f in CRITERION_FIELDS}
+    before = {f: getattr(criterion, f + "_id" if f in FOREIGN_KEYS else f) for f in CRITERION_FIELDS}
     for field, value in changes.items():
         if field in CRITERION_FIELDS:
             setattr(criterion, field, value)
@@ -128,7 +135,7 @@ def criterion_update(*, user, criterion: Criterion, changes: dict) -> Criterion:
     _check_structure(criterion.tender, criterion)
     criterion.save()
     tender_content_changed(criterion.tender)
-    after = {f: getattr(criterion, f + "_id" if f in ("parent", "tender_clause") else f) for f in CRITERION_FIELDS}
+    after = {f: getattr(criterion, f + "_id" if f in FOREIGN_KEYS else f) for f in CRITERION_FIELDS}
     for field in CRITERION_FIELDS:
         if before[field] != after[field]:
             audit(
@@ -159,12 +166,23 @@ def criterion_delete(*, user, criterion: Criterion):
 
 
 def criteria_check(tender):
-    """400 naming each level whose weights do not sum to 100 (and any malformed criterion)."""
-    criteria = [_as_rule(c) for c in Criterion.objects.filter(tender=tender)]
-    try:
-        rules.check_criteria(criteria)
-    except rules.CriteriaError as error:
-        raise ApplicationError({"criteria": error.messages})
+    """400 naming each level whose weights do not sum to 100 (and any malformed criterion); with lots,
+    each lot's tree on its own, its messages prefixed with the lot, and no criterion outside a lot."""
+    trees: dict = {}
+    for criterion in Criterion.objects.filter(tender=tender).select_related("lot"):
+        trees.setdefault(criterion.lot, []).append(_as_rule(criterion))
+    lots = list(tender.lots.all())
+    messages = []
+    if lots and None in trees:
+        messages.append(_("L'appel d'offres a des lots : chaque critère appartient à un lot."))
+    for lot, criteria in sorted(trees.items(), key=lambda item: item[0].number if item[0] else 0):
+        try:
+            rules.check_criteria(criteria)
+        except rules.CriteriaError as error:
+            prefix = "" if lot is None else _("Lot %(number)d : ") % {"number": lot.number}
+            messages.extend(prefix + message for message in error.messages)
+    if messages:
+        raise ApplicationError({"criteria": messages})
 
 
 @transaction.atomic

@@ -7,7 +7,7 @@ from documents.models import Document
 from organizations.models import Organization
 
 from .. import selectors
-from ..models import Tender, TenderClause
+from ..models import Lot, Tender, TenderClause
 
 
 class PriceLineSerializer(serializers.Serializer):
@@ -61,6 +61,8 @@ class TenderSerializer(serializers.ModelSerializer):
             "duration_months",
             "price_basis",
             "price_lines",
+            "single_lot_reason",
+            "max_lots_per_bidder",
             "created_at",
             "updated_at",
             "published_at",
@@ -87,6 +89,7 @@ class TenderClauseSerializer(serializers.ModelSerializer):
     category = serializers.CharField(source="version.category", read_only=True)
     requirement = serializers.CharField(source="version.requirement", read_only=True)
     rendered_body = serializers.SerializerMethodField()
+    lots = serializers.SerializerMethodField(help_text="ids of the lots the clause applies to; empty: every lot")
 
     class Meta:
         model = TenderClause
@@ -100,7 +103,12 @@ class TenderClauseSerializer(serializers.ModelSerializer):
             "requirement",
             "parameters",
             "rendered_body",
+            "lots",
         ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_lots(self, tender_clause):
+        return sorted(lot.pk for lot in tender_clause.lots.all())
 
     @extend_schema_field(serializers.CharField())
     def get_rendered_body(self, tender_clause):
@@ -111,11 +119,36 @@ class TenderClauseCreateSerializer(serializers.Serializer):
     clause = serializers.IntegerField()
     parameters = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False, default=dict)
     position = serializers.IntegerField(required=False, min_value=0, allow_null=True)
+    lots = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=99)
 
 
 class TenderClauseUpdateSerializer(serializers.Serializer):
     parameters = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False)
     position = serializers.IntegerField(required=False, min_value=0)
+    lots = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=99)
+
+
+class LotSerializer(serializers.ModelSerializer):
+    """A lot of a tender (L2113-10). `number` orders the lots; free numbers only."""
+
+    tender = serializers.IntegerField(source="tender_id", read_only=True)
+    number = serializers.IntegerField(required=False, min_value=1, max_value=99)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+
+    class Meta:
+        model = Lot
+        fields = ["id", "tender", "number", "title", "description", "created_at"]
+        read_only_fields = ["created_at"]
+        validators = []  # the service names `number` when it is taken
+
+
+class LotUpdateSerializer(LotSerializer):
+    class Meta(LotSerializer.Meta):
+        extra_kwargs = {"title": {"required": False}}
+
+
+class LotReorderSerializer(serializers.Serializer):
+    order = serializers.ListField(child=serializers.IntegerField(), max_length=99, help_text="every lot id, in order")
 
 
 class DocumentRequestSerializer(serializers.Serializer):

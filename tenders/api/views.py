@@ -1,5 +1,6 @@
 """Thin API views: check who may do what, validate, call a service, serialise."""
 
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -15,12 +16,16 @@ from documents.models import Document
 from documents.services import document_download_response
 from organizations.access import organization_ids
 
+from .. import lots as lot_services
 from .. import selectors, services
-from ..models import Tender
+from ..models import Lot, Tender
 from .serializers import (
     DocumentQueuedSerializer,
     DocumentRequestSerializer,
     DocumentSerializer,
+    LotReorderSerializer,
+    LotSerializer,
+    LotUpdateSerializer,
     TenderClauseCreateSerializer,
     TenderClauseSerializer,
     TenderClauseUpdateSerializer,
@@ -142,7 +147,7 @@ class TenderClauseViewSet(
         return self._tender
 
     def get_queryset(self):
-        return selectors.tender_clauses(self.get_tender())
+        return selectors.tender_clauses(self.get_tender()).prefetch_related("lots")
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -168,13 +173,16 @@ class TenderClauseViewSet(
         clause = clauses_visible_to(request.user).filter(pk=data["clause"]).first()
         if clause is None:
             raise ValidationError({"clause": [_("Clause inconnue.")]})
-        tender_clause = services.tender_clause_add(
-            user=request.user,
-            tender=tender,
-            clause=clause,
-            parameters=data.get("parameters") or {},
-            position=data.get("position"),
-        )
+        with transaction.atomic():  # the clause and its lots, or nothing
+            tender_clause = services.tender_clause_add(
+                user=request.user,
+                tender=tender,
+                clause=clause,
+                parameters=data.get("parameters") or {},
+                position=data.get("position"),
+            )
+            if data.get("lots"):
+                lot_services.tender_clause_lots_set(user=request.user, tender_clause=tender_clause, lots=data["lots"])
         return self._out(tender_clause, status.HTTP_201_CREATED)
 
     @extend_schema(request=TenderClauseUpdateSerializer, responses={200: TenderClauseSerializer})
@@ -182,9 +190,12 @@ class TenderClauseViewSet(
         tender_clause = self.get_object()
         serializer = TenderClauseUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tender_clause = services.tender_clause_update(
-            user=request.user, tender_clause=tender_clause, **serializer.validated_data
-        )
+        data = dict(serializer.validated_data)
+        lots = data.pop("lots", None)
+        with transaction.atomic():  # values, position and lots, or nothing
+            tender_clause = services.tender_clause_update(user=request.user, tender_clause=tender_clause, **data)
+            if lots is not None:
+                lot_services.tender_clause_lots_set(user=request.user, tender_clause=tender_clause, lots=lots)
         return self._out(tender_clause)
 
     def update(self, request, *args, **kwargs):
@@ -192,6 +203,56 @@ class TenderClauseViewSet(
 
     def perform_destroy(self, instance):
         services.tender_clause_remove(user=self.request.user, tender_clause=instance)
+
+
+class LotViewSet(viewsets.GenericViewSet):
+    """`/tenders/{tender}/lots/` and `/lots/{id}/`: the lots of a tender (L2113-10). Buyers and admins of the
+    tender's organisation write while it is a draft; every member reads; other organisations get 404."""
+
+    serializer_class = LotSerializer
+    filter_backends = []
+
+    def get_tender(self):
+        return get_object_or_404(selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"])
+
+    def get_queryset(self):
+        tenders = selectors.tenders_visible_to(self.request.user)
+        return Lot.objects.filter(tender__in=tenders).select_related("tender").order_by("number", "id")
+
+    def list(self, request, tender_pk=None):
+        tender = self.get_tender()
+        page = self.paginate_queryset(Lot.objects.filter(tender_id=tender.pk).order_by("number", "id"))
+        return self.get_paginated_response(LotSerializer(page, many=True).data)
+
+    def create(self, request, tender_pk=None):
+        tender = self.get_tender()
+        serializer = LotSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lot = lot_services.lot_create(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(LotSerializer(lot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=LotReorderSerializer, responses={200: LotSerializer(many=True)})
+    def reorder(self, request, tender_pk=None):
+        tender = self.get_tender()
+        serializer = LotReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lots = lot_services.lots_reorder(user=request.user, tender=tender, order=serializer.validated_data["order"])
+        return Response(LotSerializer(lots, many=True).data)
+
+    def retrieve(self, request, pk=None):
+        return Response(LotSerializer(self.get_object()).data)
+
+    @extend_schema(request=LotUpdateSerializer, responses={200: LotSerializer})
+    def partial_update(self, request, pk=None):
+        lot = self.get_object()
+        serializer = LotUpdateSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        lot = lot_services.lot_update(user=request.user, lot=lot, changes=dict(serializer.validated_data))
+        return Response(LotSerializer(lot).data)
+
+    def destroy(self, request, pk=None):
+        lot_services.lot_delete(user=request.user, lot=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def broker_down_response(document):

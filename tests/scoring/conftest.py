@@ -16,6 +16,7 @@ def make_tender(organization, **kwargs):
     # Most tests here are about arithmetic and access, not justifications: they score without a comment.
     # tests/scoring/test_evaluation_additions.py covers require_justification (on by default in the app).
     kwargs.setdefault("require_justification", False)
+    kwargs.setdefault("single_lot_reason", "Prestation indivisible : un seul système d'information patient.")
     return Tender.objects.create(organization=organization, **kwargs)
 
 

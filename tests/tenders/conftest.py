@@ -20,9 +20,14 @@ CATEGORIES = [
 ]
 
 
+SINGLE_LOT_REASON = "Prestation indivisible : un seul système d'information patient."
+
+
 def make_tender(organization, user=None, **kwargs):
     kwargs.setdefault("reference", "AO-2026-014")
     kwargs.setdefault("title", "Dossier patient informatisé")
+    # Not divided into lots: the buyer records why before publishing (L2113-11).
+    kwargs.setdefault("single_lot_reason", SINGLE_LOT_REASON)
     return Tender.objects.create(organization=organization, created_by=user, **kwargs)
 
 
