@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 
+from organizations.errors import ApplicationError
 from tenders.models import TenderClause, TieBreak
 
 from . import commitments, rules, wording
@@ -24,6 +25,19 @@ from .models import (
 
 def criteria_of(tender):
     return Criterion.objects.filter(tender=tender).order_by("position", "id")
+
+
+def lot_param(tender, value):
+    """The tender's lot named by a `?lot=` value: required when the tender has lots, refused when it has none
+    (ApplicationError naming `lot`)."""
+    lots = {lot.pk: lot for lot in tender.lots.all()}
+    if value in (None, ""):
+        if lots:
+            raise ApplicationError({"lot": [_("L'appel d'offres a des lots : indiquez le lot (?lot=).")]})
+        return None
+    if not str(value).isdigit() or int(value) not in lots:
+        raise ApplicationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
+    return lots[int(value)]
 
 
 def criterion_in(tender, pk):
@@ -208,12 +222,12 @@ REVIEW_FIELDS = (
 STATE_FIELDS = ("low_offer_threshold", "technical_closed_at", "reopened_at", "reopen_reason")
 
 
-def _bids_with_reviews(tender):
+def _bids_with_reviews(tender, lot=None):
     """One query: each bid with its abnormally-low-offer review (LEFT JOIN) and the tender's evaluation state
     (threshold, closed, reopened: subqueries). The state is {} without any bid."""
     state = EvaluationState.objects.filter(tender=OuterRef("tender"))
     rows = (
-        Bid.objects.filter(tender=tender)
+        Bid.objects.filter(tender=tender, lot=lot)
         .annotate(**{f"state_{f}": Subquery(state.values(f)[:1]) for f in STATE_FIELDS})
         .order_by("id")
         .values_list(
@@ -253,20 +267,21 @@ def _bids_with_reviews(tender):
     return bids, reviews, state_values
 
 
-def evaluation_inputs(tender, *, _extra=None) -> dict:
+def evaluation_inputs(tender, *, lot=None, _extra=None) -> dict:
     """Everything compute_results needs, in six queries (criteria, bids, score sums per cell, consensus,
-    answers, eliminatory decisions).
+    answers, eliminatory decisions). With lots, one lot's criteria and bids (`lot`); without, `lot` is None
+    and every criterion and bid has none either.
 
     Bids rejected as abnormally low offers come in `rejected`; `_extra`, when given, receives the
     reviews and the threshold read by the same bids query.
     """
-    criteria = rule_criteria(criteria_of(tender))
-    bids, reviews, state = _bids_with_reviews(tender)
+    criteria = rule_criteria(criteria_of(tender).filter(lot=lot))
+    bids, reviews, state = _bids_with_reviews(tender, lot)
     if _extra is not None:
         _extra.update({"reviews": reviews, "threshold": state.get("low_offer_threshold"), "state": state})
     # The database sums each cell up (sum, count, lowest, highest): a row per cell rather than per evaluator.
     cells = (
-        Score.objects.filter(bid__tender=tender)
+        Score.objects.filter(bid__tender=tender, bid__lot=lot)
         .order_by()
         .values("bid_id", "criterion_id")
         .annotate(total=Sum("value"), count=Count("id"), low=Min("value"), high=Max("value"))
@@ -278,21 +293,21 @@ def evaluation_inputs(tender, *, _extra=None) -> dict:
     }
     consensus = {
         (bid_id, criterion_id): value
-        for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender).values_list(
+        for bid_id, criterion_id, value in Consensus.objects.filter(bid__tender=tender, bid__lot=lot).values_list(
             "bid_id", "criterion_id", "value"
         )
     }
     compliance = {
         (bid_id, criterion_id): compliant
         for bid_id, criterion_id, compliant in Answer.objects.filter(
-            bid__tender=tender, compliant__isnull=False
+            bid__tender=tender, bid__lot=lot, compliant__isnull=False
         ).values_list("bid_id", "criterion_id", "compliant")
     }
     decisions = {
         (bid_id, criterion_id): decision
-        for bid_id, criterion_id, decision in EliminatoryDecision.objects.filter(bid__tender=tender).values_list(
-            "bid_id", "criterion_id", "decision"
-        )
+        for bid_id, criterion_id, decision in EliminatoryDecision.objects.filter(
+            bid__tender=tender, bid__lot=lot
+        ).values_list("bid_id", "criterion_id", "decision")
     }
     return {
         "criteria": criteria,
@@ -439,10 +454,10 @@ def _break_tie(first, rule):
     return None if key(ordered[0]) == key(ordered[1]) else ordered[0]
 
 
-def low_offers_of(tender) -> Outcome:
+def low_offers_of(tender, lot=None) -> Outcome:
     """The abnormally low offers without the results (no score query): six queries."""
     extra = {}
-    inputs = evaluation_inputs(tender, _extra=extra)
+    inputs = evaluation_inputs(tender, lot=lot, _extra=extra)
     return Outcome([], low_offer_rows(inputs, extra["reviews"], extra["threshold"]), extra["threshold"])
 
 
@@ -548,13 +563,13 @@ def _state_blocking(tender, state) -> list[dict]:
     return []
 
 
-def tender_outcome(tender) -> Outcome:
+def tender_outcome(tender, lot=None) -> Outcome:
     """Results, abnormally low offers, blocking reasons, provisional flag, awardee; raises like tender_results.
 
     Eight queries whatever the number of bids, criteria or evaluators (the state comes with the bids).
     """
     extra = {}
-    inputs = evaluation_inputs(tender, _extra=extra)
+    inputs = evaluation_inputs(tender, lot=lot, _extra=extra)
     results = rules.compute_results(**inputs)
     return Outcome(
         results,

@@ -1,7 +1,7 @@
 """Thin HTTP layer of the evaluation: check who may, validate, call a service or selector, serialise."""
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -428,11 +428,13 @@ class BidEliminatoryView(GenericAPIView):
 class ResultsView(GenericAPIView):
     serializer_class = ResultsSerializer
 
+    @extend_schema(parameters=[OpenApiParameter("lot", int, description="the lot (required when the tender has lots)")])
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_results_reader(request.user, tender)
+        lot = selectors.lot_param(tender, request.query_params.get("lot"))
         try:
-            outcome = selectors.tender_outcome(tender)
+            outcome = selectors.tender_outcome(tender, lot)
         except rules.CriteriaError as error:
             raise ApplicationError({"criteria": error.messages})
         except rules.PriceError as error:
