@@ -215,7 +215,24 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
                 old={"name": criterion.name, "kind": criterion.kind, "weight": criterion.weight},
             )
         existing.delete()
-    clauses = list(TenderClause.objects.filter(tender=tender).select_related("version").order_by("position", "id"))
+    clauses = list(
+        TenderClause.objects.filter(tender=tender)
+        .select_related("version")
+        .prefetch_related("lots")
+        .order_by("position", "id")
+    )
+    created = []
+    # One tree per lot, from the clauses that apply to it (a clause naming no lot applies to every lot).
+    for lot in list(tender.lots.all()) or [None]:
+        applying = [tc for tc in clauses if lot is None or not tc.lots.all() or lot in tc.lots.all()]
+        created += _tree_from_clauses(tender, lot, applying, price_weight)
+    for criterion in created:
+        _audit_created(user, criterion)
+    return created
+
+
+def _tree_from_clauses(tender, lot, clauses, price_weight) -> list[Criterion]:
+    """The default tree of one lot (or of a tender without lots) from the clauses that apply to it."""
     scored = [tc for tc in clauses if tc.version.requirement == "scored"]
     mandatory = [tc for tc in clauses if tc.version.requirement == "mandatory"]
     technical_weight = rules.HUNDRED - price_weight
@@ -226,6 +243,7 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     if technical_weight > 0:
         parent = Criterion.objects.create(
             tender=tender,
+            lot=lot,
             name=TECHNICAL_PARENT_NAME,
             kind=Criterion.Kind.SCORED,
             weight=technical_weight,
@@ -239,6 +257,7 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
             created.append(
                 Criterion.objects.create(
                     tender=tender,
+                    lot=lot,
                     parent=parent,
                     name=tc.version.title[:300],
                     kind=Criterion.Kind.SCORED,
@@ -251,7 +270,12 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
     if price_weight > 0:
         created.append(
             Criterion.objects.create(
-                tender=tender, name=PRICE_NAME, kind=Criterion.Kind.PRICE, weight=price_weight, position=position
+                tender=tender,
+                lot=lot,
+                name=PRICE_NAME,
+                kind=Criterion.Kind.PRICE,
+                weight=price_weight,
+                position=position,
             )
         )
         position += 1
@@ -259,6 +283,7 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
         created.append(
             Criterion.objects.create(
                 tender=tender,
+                lot=lot,
                 name=tc.version.title[:300],
                 kind=Criterion.Kind.ELIMINATORY,
                 weight=None,
@@ -268,8 +293,6 @@ def criteria_from_clauses(*, user, tender, price_weight=DEFAULT_PRICE_WEIGHT, re
             )
         )
         position += 1
-    for criterion in created:
-        _audit_created(user, criterion)
     return created
 
 

@@ -221,3 +221,22 @@ def test_the_rc_of_a_tender_without_lots_gives_its_reason(fmt, hospital, buyer, 
     text = " ".join(pdf_pages(content)) if fmt == "pdf" else " ".join(docx_text(content).split())
     assert "n'est pas divisée en lots" in text and "L2113-11" in text
     assert "Un seul progiciel intégré, indivisible." in text
+
+
+def test_from_clauses_builds_one_tree_per_lot_from_the_clauses_that_apply(api, buyer, draft, library):
+    client = api(buyer)
+    first, second = (create_lot(client, draft, title=title)["id"] for title in ("Dossier patient", "Entrepôt"))
+    everywhere = add_clause(draft, make_clause(library, key="api", title="API FHIR", requirement="scored"))
+    only_second = add_clause(draft, make_clause(library, key="bulk", title="Export de masse", requirement="scored"))
+    only_second.lots.set([second])
+    response = client.post(f"/api/v1/tenders/{draft.pk}/criteria/from-clauses/", {"price_weight": 40}, format="json")
+    assert response.status_code == 201, response.json()
+    by_lot = {
+        lot: sorted(Criterion.objects.filter(tender=draft, lot_id=lot).values_list("name", flat=True))
+        for lot in (first, second)
+    }
+    assert by_lot[first] == ["API FHIR", "Prix", "Valeur technique"]
+    assert by_lot[second] == ["API FHIR", "Export de masse", "Prix", "Valeur technique"]
+    assert not Criterion.objects.filter(tender=draft, lot__isnull=True).exists()
+    assert everywhere.criteria.count() == 2  # one sub-criterion in each lot's tree
+    assert client.post(f"/api/v1/tenders/{draft.pk}/publish/").status_code == 200  # each lot sums to 100
