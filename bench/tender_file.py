@@ -89,7 +89,13 @@ def build(clauses=60):
     user = get_user_model().objects.create(username=f"bench-{organization.pk}")
     Membership.objects.create(user=user, organization=organization, role="admin")
     library = Library.objects.create(organization=organization, name="Bench", visibility="private")
-    tender = tenders.tender_create(user=user, organization=organization, reference="AO-BENCH-60", title="Bench")
+    tender = tenders.tender_create(
+        user=user,
+        organization=organization,
+        reference="AO-BENCH-60",
+        title="Bench",
+        single_lot_reason="Bench: one indivisible service.",
+    )
     for index in range(clauses):
         clause = clause_create(user=user, library=library, key=f"clause-{index}", content=_content(index))
         tenders.tender_clause_add(user=user, tender=tender, clause=clause, parameters={})

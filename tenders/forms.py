@@ -8,7 +8,7 @@ from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
 from . import prices
-from .models import DEFAULT_DURATION_MONTHS, MAX_DURATION_MONTHS, Tender, TieBreak
+from .models import DEFAULT_DURATION_MONTHS, MAX_DURATION_MONTHS, Lot, Tender, TieBreak
 
 # The kinds of software a library's sets are tagged with, in the order the buyer sees them.
 SOFTWARE_LABELS = {
@@ -90,7 +90,7 @@ class AccessibleErrorsMixin:
             field.widget.attrs["class"] = css
             field.widget.attrs.pop("maxlength", None)
             if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"id_{name}-help"
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
 
     def _post_clean(self):
         super()._post_clean()
@@ -101,7 +101,7 @@ class AccessibleErrorsMixin:
             attrs["aria-invalid"] = "true"
             attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
             described = [part for part in attrs.get("aria-describedby", "").split() if part]
-            attrs["aria-describedby"] = " ".join(described + [f"id_{name}-error"])
+            attrs["aria-describedby"] = " ".join(described + [f"{self[name].auto_id}-error"])
 
     def _check_reference(self, organization_id):
         reference = self.cleaned_data.get("reference")
@@ -258,6 +258,8 @@ class TenderForm(PriceFieldsMixin, AccessibleErrorsMixin, forms.ModelForm):
             "duration_months",
             "price_basis",
             "price_lines",
+            "single_lot_reason",
+            "max_lots_per_bidder",
         ]
         help_texts = {
             "reference": _("Par exemple AO-2026-014."),
@@ -330,6 +332,8 @@ class TenderSettingsForm(TenderForm):
             "duration_months",
             "price_basis",
             "price_lines",
+            "single_lot_reason",
+            "max_lots_per_bidder",
         ]
 
     def __init__(self, *args, user, **kwargs):
@@ -343,3 +347,40 @@ class TenderSettingsForm(TenderForm):
         cleaned = forms.ModelForm.clean(self)
         self._check_reference(self.instance.organization_id)
         return cleaned
+
+
+class AllotmentForm(AccessibleErrorsMixin, forms.ModelForm):
+    """Why the tender is not divided (L2113-11), and how many lots one bidder may be awarded."""
+
+    class Meta:
+        model = Tender
+        fields = ["single_lot_reason", "max_lots_per_bidder"]
+        widgets = {"single_lot_reason": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {
+            "max_lots_per_bidder": _(
+                "Vide : pas de limite. Le règlement de la consultation annonce la règle appliquée à l'attribution."
+            )
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["max_lots_per_bidder"].widget.attrs["min"] = 1
+        self._style_fields()
+
+
+class LotForm(AccessibleErrorsMixin, forms.ModelForm):
+    """A lot's number (blank: the next free one), title and description."""
+
+    class Meta:
+        model = Lot
+        fields = ["number", "title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["number"].required = False
+        self.fields["number"].widget.attrs.update(min=1, max=99)
+        self._style_fields()
+
+    def validate_unique(self):
+        """The unique (tender, number) is the service's to check: it names `number` in its message."""

@@ -93,6 +93,7 @@ def _load_demo():
     from clause_library.models import Library
     from organizations.models import Organization
     from scoring.models import Bid
+    from tenders import lots as lot_services
     from tenders import services as tender_services
     from tenders.models import Tender
 
@@ -109,6 +110,8 @@ def _load_demo():
     )
     for clause in clauses[:6]:
         tender_services.tender_clause_add(user=users["buyer"], tender=draft, clause=clause, allow_incomplete=True)
+    for title in ("Dossier patient informatisé", "Entrepôt de données de santé"):
+        lot_services.lot_create(user=users["buyer"], tender=draft, title=title, description="Lot de démonstration.")
 
     # A fork in the group, then an upstream change: the fork's updates page and a two-version diff.
     fork = library_services.library_fork(
@@ -130,6 +133,7 @@ def _load_demo():
         "new tender": ("buyer", reverse("tenders:tender_create")),
         "editor": ("buyer", reverse("tenders:tender_editor", args=[draft.pk])),
         "publish": ("buyer", reverse("tenders:tender_publish", args=[draft.pk])),
+        "lots": ("buyer", reverse("tenders:tender_lots", args=[draft.pk])),
         # curator
         "libraries": ("curator", reverse("clause_library:library_list")),
         "library": ("curator", reverse("clause_library:library_detail", args=[library.pk])),
@@ -152,7 +156,7 @@ def _load_demo():
 
 
 JOURNEYS = {
-    "buyer": ["tenders list", "new tender", "editor", "publish"],
+    "buyer": ["tenders list", "new tender", "editor", "publish", "lots"],
     "curator": ["libraries", "library", "clause", "clause form", "diff", "updates"],
     "evaluator": ["evaluations list", "grid", "bid page"],
     "lead": ["evaluation home", "criteria", "bids", "consensus", "results", "simulation"],
@@ -163,6 +167,7 @@ JOURNEY_PAGES = [
     "new tender",
     "editor",
     "publish",
+    "lots",
     "libraries",
     "library",
     "clause",

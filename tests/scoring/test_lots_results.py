@@ -68,12 +68,14 @@ def test_two_lots_end_to_end_through_the_api(formula, api, buyer, evaluator, hos
     offers += [(lots[1], "A", "50000.00", 6), (lots[1], "C", "40000.00", 9)]
     for lot, vendor, price, score in offers:
         bid = ok(
-            lead.post(
-                f"/api/v1/tenders/{tender}/bids/", {"vendor": vendor, "price": price, "lot": lot}, format="json"
-            ),
+            lead.post(f"/api/v1/tenders/{tender}/bids/", {"vendor": vendor, "price": price, "lot": lot}, format="json"),
             201,
         )["id"]
-        ok(scorer.put(f"/api/v1/bids/{bid}/scores/{technical[lot]}/", {"value": score, "comment": "Vu."}, format="json"))
+        ok(
+            scorer.put(
+                f"/api/v1/bids/{bid}/scores/{technical[lot]}/", {"value": score, "comment": "Vu."}, format="json"
+            )
+        )
 
     for number, lot in enumerate(lots, start=1):
         body = ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot={lot}"))

@@ -47,6 +47,10 @@ class Command(BaseCommand):
             organization=chu,
             reference=REFERENCE,
             title="Dossier patient informatisé — démonstration de l'évaluation",
+            single_lot_reason=(
+                "Le dossier patient informatisé est un progiciel intégré : le diviser en lots rendrait son "
+                "exécution techniquement difficile (article L2113-11 du code de la commande publique)."
+            ),
         )
         clauses = (
             Clause.objects.filter(library__shared_with=chu, current__requirement__in=["scored", "mandatory"])
