@@ -65,13 +65,15 @@ def rule_criteria(criteria) -> list[rules.Criterion]:
     ]
 
 
-def criteria_tree(tender):
-    """[(criterion, depth, number, share)] depth-first, with numbers "1", "1.2" and "E1" for eliminatory ones.
+def criteria_tree(tender, lot=None):
+    """[(criterion, depth, number, share)] depth-first, with numbers "1", "1.2" and "E1" for eliminatory ones;
+    with `lot`, that lot's tree only (docs/LOTS.md).
 
     Each criterion comes with its tender clause and the clause version the tender took (one query): the
     pages read the rubric and the parameter labels (committed values) from it without a query per row.
     """
-    criteria = list(criteria_of(tender).select_related("tender_clause__version"))
+    queryset = criteria_of(tender) if lot is None else criteria_of(tender).filter(lot=lot)
+    criteria = list(queryset.select_related("tender_clause__version"))
     by_id = {c.pk: c for c in criteria}
     plain = rule_criteria(criteria)
     tree = rules.Tree(plain)

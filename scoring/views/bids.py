@@ -14,12 +14,14 @@ from organizations.errors import ApplicationError
 
 from .. import access, extensions, forms, price_schedule, questionnaire, selectors, services
 from ..models import EliminatoryDecision
-from .common import base_context, flash, form_invalid, tender_of, url
+from .common import base_context, flash, form_invalid, lot_of, tender_of, url
 
 
 def _bids_page(request, tender, *, bid_form=None, status=200):
     context = base_context(request, tender, "bids")
-    context["bids"] = list(selectors.bids_of(tender))
+    context["lots"], context["lot"] = lot_of(request, tender)
+    bids = selectors.bids_of(tender)
+    context["bids"] = list(bids.filter(lot=context["lot"]) if context["lot"] else bids)
     context["sees_prices"] = access.sees_prices(request.user, tender)
     context["bid_form"] = bid_form or forms.BidForm()
     return render(request, "scoring/bids.html", context, status=status)
@@ -39,18 +41,20 @@ def bids(request, pk):
         # What was typed stays in the form (vendor name and price), with the reason beside it.
         form_invalid(request, form)
         return _bids_page(request, tender, bid_form=form)
+    _lots, lot = lot_of(request, tender)
     try:
         services.bid_create(
             user=request.user,
             tender=tender,
             vendor=form.cleaned_data["vendor"].strip(),
             price=form.cleaned_data["price"],
+            lot_id=lot.pk if lot else None,
         )
     except ApplicationError as error:
         flash(request, error)
         return _bids_page(request, tender, bid_form=form)
     messages.success(request, _("Offre enregistrée."))
-    return redirect(url("bids", tender))
+    return redirect(url("bids", tender) + (f"?lot={lot.pk}" if lot else ""))
 
 
 def _import(request, tender):

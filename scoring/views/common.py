@@ -69,6 +69,16 @@ def url(name, tender, anchor=None):
     return f"{address}#{anchor}" if anchor else address
 
 
+def lot_of(request, tender):
+    """(the tender's lots, the one the page shows): `?lot=` (or a posted `lot`), else the first; ([], None)
+    for a tender without lots (docs/LOTS.md)."""
+    lots = list(tender.lots.all())
+    if not lots:
+        return [], None
+    raw = request.GET.get("lot") or request.POST.get("lot") or ""
+    return lots, next((lot for lot in lots if str(lot.pk) == raw), lots[0])
+
+
 def base_context(request, tender, page):
     state = selectors.state_of(tender)
     evaluator = access.evaluator_of(request.user, tender)

@@ -12,7 +12,7 @@ from organizations.formatting import format_number
 
 from .. import forms, rules, selectors, services
 from ..models import Criterion
-from .common import base_context, flash, form_invalid, tender_of, url
+from .common import base_context, flash, form_invalid, lot_of, tender_of, url
 
 WEIGHTS_MESSAGE = gettext_noop(
     "Les pondérations du niveau « %(name)s » totalisent %(total)s %% : la publication sera refusée "
@@ -20,8 +20,8 @@ WEIGHTS_MESSAGE = gettext_noop(
 )
 
 
-def _criteria_rows(tender):
-    tree = selectors.criteria_tree(tender)
+def _criteria_rows(tender, lot=None):
+    tree = selectors.criteria_tree(tender, lot)
     plain = selectors.rule_criteria([c for c, _d, _n, _s in tree])
     sums = {parent: total for parent, total in rules.level_sums(plain)}
     rows = [
@@ -50,8 +50,10 @@ def _weights_message(level):
 
 
 def _criteria_page(request, tender, status=200):
-    rows, levels = _criteria_rows(tender)
+    lots, lot = lot_of(request, tender)
+    rows, levels = _criteria_rows(tender, lot)
     context = base_context(request, tender, "criteria")
+    context.update({"lots": lots, "lot": lot})
     context.update(
         {
             "rows": rows,
@@ -84,15 +86,23 @@ def criteria_editor(request, pk):
         _criteria_post(request, tender, form)
     except ApplicationError as error:
         flash(request, error)
-    return redirect(url("criteria", tender))
+    lot = lot_of(request, tender)[1]
+    return redirect(url("criteria", tender) + (f"?lot={lot.pk}" if lot else ""))
 
 
 CRITERIA_FORMS = {
     "from_clauses": lambda post, tender: forms.FromClausesForm(post),
     "add": lambda post, tender: forms.CriterionAddForm(post, tender=tender),
     "delete": lambda post, tender: forms.CriterionDeleteForm(post, tender=tender),
-    "weights": lambda post, tender: forms.WeightsForm(post, criteria=list(selectors.criteria_of(tender))),
+    "weights": lambda post, tender: forms.WeightsForm(
+        post, criteria=[row[0] for row in selectors.criteria_tree(tender, _posted_lot(post, tender))]
+    ),
 }
+
+
+def _posted_lot(post, tender):
+    raw = post.get("lot") or ""
+    return tender.lots.filter(pk=int(raw)).first() if raw.isdigit() else None
 
 
 def _criteria_form(request, tender):
@@ -117,6 +127,7 @@ def _criteria_post(request, tender, form):
                 "parent": data["parent"],
                 "weight": data["weight"],
                 "scale_max": data["scale_max"],
+                "lot": lot_of(request, tender)[1],
             },
         )
         messages.success(request, _("Critère ajouté."))
@@ -126,7 +137,9 @@ def _criteria_post(request, tender, form):
     else:
         services.criteria_weights_set(user=request.user, tender=tender, changes=form.changes())
         # Publishing refuses a level that does not sum to 100: say so now, not at publication.
-        problems = [level["message"] for level in _criteria_rows(tender)[1] if not level["ok"]]
+        problems = [
+            level["message"] for level in _criteria_rows(tender, lot_of(request, tender)[1])[1] if not level["ok"]
+        ]
         for problem in problems:
             messages.warning(request, f"{_('Pondérations enregistrées.')} {problem}")
         if not problems:

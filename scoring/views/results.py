@@ -15,7 +15,7 @@ from tenders import services as tender_services
 
 from .. import access, forms, rules, selectors, services
 from ..report.chart import chart_svg
-from .common import base_context, flash, form_invalid, tender_of, url
+from .common import base_context, flash, form_invalid, lot_of, tender_of, url
 
 REPORT_KINDS = ("evaluation_report", "rejection_letters", "award_notice")
 
@@ -30,8 +30,9 @@ def _results(request, tender):
     """The results page (also rendered, with the form's errors, when a low-offer form was garbage)."""
     access.require_results_reader(request.user, tender)
     context = base_context(request, tender, "results")
+    context["lots"], context["lot"] = lot_of(request, tender)
     try:
-        full = selectors.tender_outcome(tender)
+        full = selectors.tender_outcome(tender, context["lot"])
     except rules.CriteriaError as error:
         context["problems"] = error.messages
         return render(request, "scoring/results.html", context, status=400)

@@ -18,6 +18,7 @@ CLAUSE_FIELDS = {
     "requirement",
     "parameters",
     "rendered_body",
+    "lots",
 }
 
 
@@ -174,7 +175,7 @@ def test_it_pins_the_clause_list_query_count(api, buyer, tender, visible_library
         add_clause(tender, clause)
     client = api(buyer)
     client.get(url(tender))
-    # roles are cached on the user; tender, count, page of clauses with their versions.
-    with django_assert_num_queries(3):
+    # roles are cached on the user; tender, count, page of clauses with their versions, their lots.
+    with django_assert_num_queries(4):
         body = client.get(url(tender) + "?page_size=500").json()
     assert body["count"] == count

@@ -23,6 +23,8 @@ TENDER_FIELDS = {
     "duration_months",
     "price_basis",
     "price_lines",
+    "single_lot_reason",
+    "max_lots_per_bidder",
     "created_at",
     "updated_at",
     "published_at",
