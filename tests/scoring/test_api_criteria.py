@@ -33,6 +33,7 @@ def test_it_creates_a_criteria_tree_as_the_buyer(api, buyer, tender):
         "scale_max": 5,
         "tender_clause": None,
         "position": 1,
+        "lot": None,
     }
     listing = client.get(url(tender)).json()
     assert listing["count"] == 2

@@ -102,9 +102,9 @@ def test_it_computes_results_in_a_fixed_number_of_queries(api, evaluation, djang
     fill(evaluation)
     fresh = type(evaluation.lead).objects.get
     client = api(fresh(pk=evaluation.lead.pk))
-    # roles, tender, is the lead an evaluator?, criteria, bids, scores, consensus, answers, eliminatory
+    # roles, tender, its lots, is the lead an evaluator?, criteria, bids, scores, consensus, answers, eliminatory
     # decisions, scores per evaluator, evaluators (the last two for `blocking`), the award
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(url(evaluation.tender))
     criteria = evaluation.criteria
     for n in range(15):
@@ -113,5 +113,5 @@ def test_it_computes_results_in_a_fixed_number_of_queries(api, evaluation, djang
             Score.objects.create(bid=bid, criterion=criterion, evaluator=evaluation.eval1, value=n % 6)
         Answer.objects.create(bid=bid, criterion=criteria.hds, compliant=True)
     client = api(fresh(pk=evaluation.lead.pk))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         assert len(client.get(url(evaluation.tender)).json()["bids"]) == 18
