@@ -679,12 +679,12 @@ def bid_answer_rows(tender, bid, *, sealed_price=False) -> list[dict]:
     return rows
 
 
-def grid_of(tender, user, *, sealed_price=False) -> dict:
+def grid_of(tender, user, *, sealed_price=False, lot=None) -> dict:
     """The evaluator's grid: their own scores of each bid on each scored leaf (with the rubric and the
     vendor's answer at hand), and the eliminatory requirements with the lead's decisions (`sealed_price`:
-    as in `bid_answer_rows`)."""
-    tree = criteria_tree(tender)
-    bid_list = list(bids_of(tender))
+    as in `bid_answer_rows`); with `lot`, that lot's criteria and bids."""
+    tree = criteria_tree(tender, lot)
+    bid_list = list(bids_of(tender) if lot is None else bids_of(tender).filter(lot=lot))
     mine = {(s.bid_id, s.criterion_id): s for s in Score.objects.filter(bid__tender=tender, evaluator=user)}
     answers = _answers_by_cell(tender)
     criteria_by_id = {c.pk: c for c, _d, _n, _s in tree}
@@ -720,16 +720,17 @@ def grid_of(tender, user, *, sealed_price=False) -> dict:
     return {"rows": rows, "eliminatory_rows": eliminatory_rows, "bids": bid_list}
 
 
-def consensus_sections(tender) -> list[dict]:
-    """Per bid, each judged cell: every evaluator's score, their mean and dispersion, the consensus, the answer."""
-    judged = _judged(criteria_tree(tender), eliminatory=True)
+def consensus_sections(tender, lot=None) -> list[dict]:
+    """Per bid, each judged cell: every evaluator's score, their mean and dispersion, the consensus, the answer;
+    with `lot`, that lot's bids and criteria."""
+    judged = _judged(criteria_tree(tender, lot), eliminatory=True)
     scores = defaultdict(list)
     for score in scores_of_tender(tender):
         scores[(score.bid_id, score.criterion_id)].append(score)
     agreed = {(c.bid_id, c.criterion_id): c for c in Consensus.objects.filter(bid__tender=tender)}
     answers = _answers_by_cell(tender)
     sections = []
-    for bid in bids_of(tender):
+    for bid in bids_of(tender) if lot is None else bids_of(tender).filter(lot=lot):
         rows = []
         for criterion, number in judged:
             cell = scores.get((bid.pk, criterion.pk), [])

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from organizations.errors import ApplicationError
 
 from .. import access, extensions, forms, selectors, services
-from .common import base_context, flash, form_invalid, tender_of, url
+from .common import base_context, flash, form_invalid, lot_of, tender_of, url
 
 
 @login_required
@@ -18,7 +18,9 @@ def grid(request, pk):
     """Bid × criterion grid of the calling evaluator's own scores, with the rubric and the answer at hand."""
     tender = tender_of(request, pk, reader=True)
     context = base_context(request, tender, "grid")
-    context.update(selectors.grid_of(tender, request.user, sealed_price=not access.sees_prices(request.user, tender)))
+    context["lots"], context["lot"] = lot_of(request, tender)
+    sealed = not access.sees_prices(request.user, tender)
+    context.update(selectors.grid_of(tender, request.user, sealed_price=sealed, lot=context["lot"]))
     context["closed"] = context["state"].technical_closed_at is not None
     context["require_justification"] = tender.require_justification
     extensions.annotate_grid(tender, context["rows"])  # the probe outcomes (conformance)
@@ -49,10 +51,12 @@ def consensus(request, pk):
         flash(request, error)
     else:
         messages.success(request, _("Consensus enregistré."))
-    return redirect(url("consensus", tender, f"bid-{data['bid'].pk}"))
+    lot = f"?lot={data['bid'].lot_id}" if data["bid"].lot_id else ""
+    return redirect(url("consensus", tender) + f"{lot}#bid-{data['bid'].pk}")
 
 
 def _consensus_page(request, tender):
     context = base_context(request, tender, "consensus")
-    context["sections"] = selectors.consensus_sections(tender)
+    context["lots"], context["lot"] = lot_of(request, tender)
+    context["sections"] = selectors.consensus_sections(tender, context["lot"])
     return render(request, "scoring/consensus.html", context)
