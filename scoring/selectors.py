@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from organizations.errors import ApplicationError
 from tenders.models import TenderClause, TieBreak
 
-from . import commitments, rules, wording
+from . import allotment, commitments, rules, wording
 from .models import (
     Answer,
     AuditEvent,
@@ -454,6 +454,24 @@ def _break_tie(first, rule):
     key = (lambda r: (price(r), technical(r))) if rule == TieBreak.PRICE else (lambda r: (technical(r), price(r)))
     ordered = sorted(first, key=key)
     return None if key(ordered[0]) == key(ordered[1]) else ordered[0]
+
+
+def lot_awards(tender) -> dict:
+    """{lot id: allotment.LotAward}: each lot's awardee under the tender's limit of lots per bidder (in lot-number
+    order, docs/LOTS.md); one results computation per lot. {} for a tender without lots."""
+    lots = list(tender.lots.order_by("number", "id"))
+    if not lots:
+        return {}
+    identities = {
+        pk: allotment.bidder_key(siret, vendor)
+        for pk, siret, vendor in Bid.objects.filter(tender=tender).values_list("pk", "candidate_siret", "vendor")
+    }
+    rows = []
+    for lot in lots:
+        outcome = tender_outcome(tender, lot)
+        ranked = [r.bid for r in outcome.results if r.eligible is True and r.rank is not None]
+        rows.append((lot.pk, ranked, outcome.awardee))
+    return allotment.lot_awardees(rows, tender.max_lots_per_bidder, identities)
 
 
 def low_offers_of(tender, lot=None) -> Outcome:

@@ -444,6 +444,10 @@ class ResultsView(GenericAPIView):
         body["provisional"] = outcome.provisional
         body["blocking"] = outcome.blocking
         body["awardee"] = outcome.awardee
+        if lot is not None and tender.max_lots_per_bidder:
+            # The limit of lots per bidder may pass the lot to the next-ranked offer (docs/LOTS.md).
+            lot_award = selectors.lot_awards(tender)[lot.pk]
+            body["awardee"], body["passed_over"] = lot_award.awardee, lot_award.passed_over
         body["tie_break"] = outcome.tie
         # The award sequence (API.md, "Evaluation (round 2)"): its state and the end of the standstill.
         award_body = award_as_dict(services.award_of(tender), bids_count=len(outcome.results))

@@ -87,3 +87,59 @@ def test_two_lots_end_to_end_through_the_api(formula, api, buyer, evaluator, hos
     # A tender with lots answers its results one lot at a time.
     assert "lot" in ok(lead.get(f"/api/v1/tenders/{tender}/results/"), 400)
     assert "lot" in ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot=999999"), 400)
+
+
+def test_the_limit_of_lots_per_bidder_passes_a_lot_to_the_next_ranked_offer(api, buyer, evaluator, hospital, library):
+    library.shared_with.add(hospital)
+    library.visibility = "shared"
+    library.save()
+    lead = api(buyer)
+    payload = {"organization": hospital.pk, "reference": "AO-MAX", "title": "SI", "max_lots_per_bidder": 1}
+    tender = ok(lead.post("/api/v1/tenders/", payload, format="json"), 201)["id"]
+    lots = [ok(lead.post(f"/api/v1/tenders/{tender}/lots/", {"title": t}, format="json"), 201)["id"] for t in "AB"]
+    ok(lead.post(f"/api/v1/tenders/{tender}/clauses/", {"clause": make_clause(library).pk}, format="json"), 201)
+    technical = {}
+    for lot in lots:
+        criterion = {"name": "Valeur technique", "weight": 60, "scale_max": 10, "lot": lot}
+        technical[lot] = ok(lead.post(f"/api/v1/tenders/{tender}/criteria/", criterion, format="json"), 201)["id"]
+        ok(
+            lead.post(
+                f"/api/v1/tenders/{tender}/criteria/",
+                {"name": "Prix", "kind": "price", "weight": 40, "lot": lot},
+                format="json",
+            ),
+            201,
+        )
+    ok(lead.post(f"/api/v1/tenders/{tender}/publish/"))
+    ok(lead.post(f"/api/v1/tenders/{tender}/evaluators/", {"user": evaluator.username}, format="json"), 201)
+    scorer = api(evaluator)
+    ok(scorer.post(f"/api/v1/tenders/{tender}/declaration/", {"no_conflict": True}, format="json"))
+    # Alpha is first on both lots (lot 1: 100 vs 60 + 32 = 92; lot 2: 60 + 40 = 100 vs 36 + 32 = 68).
+    bids = {}
+    for lot, vendor, price, score in [
+        (lots[0], "Alpha", "100000", 10),
+        (lots[0], "Bravo", "125000", 10),
+        (lots[1], "Alpha", "40000", 10),
+        (lots[1], "Charlie", "50000", 6),
+    ]:
+        bids[(lot, vendor)] = ok(
+            lead.post(f"/api/v1/tenders/{tender}/bids/", {"vendor": vendor, "price": price, "lot": lot}, format="json"),
+            201,
+        )["id"]
+        ok(
+            scorer.put(
+                f"/api/v1/bids/{bids[(lot, vendor)]}/scores/{technical[lot]}/",
+                {"value": score, "comment": "Vu."},
+                format="json",
+            )
+        )
+    ok(lead.post(f"/api/v1/tenders/{tender}/close-technical/"))
+
+    first = ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot={lots[0]}"))
+    assert first["provisional"] is False, first["blocking"]
+    assert first["awardee"] == bids[(lots[0], "Alpha")]
+    second = ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot={lots[1]}"))
+    ranked_first = min(second["bids"], key=lambda row: row["rank"])
+    assert ranked_first["bid"] == bids[(lots[1], "Alpha")]  # ranked first on lot 2 too…
+    assert second["awardee"] == bids[(lots[1], "Charlie")]  # …but Alpha already holds lot 1: the limit is 1
+    assert second["passed_over"] == [bids[(lots[1], "Alpha")]]
