@@ -106,7 +106,11 @@ def _load_demo():
     clauses = list(library.clauses.select_related("current").order_by("key"))
 
     draft = tender_services.tender_create(
-        user=users["buyer"], organization=chu, reference="AO-DEMO-BROUILLON", title="Brouillon de démonstration"
+        single_lot_reason="Prestation indivisible.",
+        user=users["buyer"],
+        organization=chu,
+        reference="AO-DEMO-BROUILLON",
+        title="Brouillon de démonstration",
     )
     for clause in clauses[:6]:
         tender_services.tender_clause_add(user=users["buyer"], tender=draft, clause=clause, allow_incomplete=True)

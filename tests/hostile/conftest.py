@@ -18,6 +18,7 @@ from organizations.models import Membership, Organization
 from organizations.tokens import issue as issue_token
 from scoring import services as scoring
 from scoring.models import Criterion
+from tenders import lots as tender_lots
 from tenders import services as tenders
 
 from ..factories import OrganizationFactory, make_clause, member
@@ -45,7 +46,13 @@ def dataset_a(org_a):
     evaluator = member(org_a, "evaluator", username="eval-a")
     library = Library.objects.create(organization=org_a, name="Bibliothèque privée de A", visibility="private")
     clause = make_clause(library, key="api-fhir", user=admin)
-    tender = tenders.tender_create(user=admin, organization=org_a, reference="AO-A-1", title="DPI de A")
+    tender = tenders.tender_create(
+        single_lot_reason="Prestation indivisible.",
+        user=admin,
+        organization=org_a,
+        reference="AO-A-1",
+        title="DPI de A",
+    )
     tender_clause = tenders.tender_clause_add(user=admin, tender=tender, clause=clause, parameters={})
     scoring.criteria_from_clauses(user=admin, tender=tender)
     tender = tenders.tender_publish(user=admin, tender=tender)
@@ -64,6 +71,9 @@ def dataset_a(org_a):
         error="Échec simulé",
         created_by=admin,
     )
+    # A draft tender of A divided into lots (its lot is what the lot routes name).
+    lot_tender = tenders.tender_create(user=admin, organization=org_a, reference="AO-A-2", title="Lots de A")
+    lot = tender_lots.lot_create(user=admin, tender=lot_tender, title="Lot de A")
     probe = ProbeReport.objects.create(bid=bid, source=ProbeReport.Source.UPLOAD, status=ProbeReport.Status.DONE)
     contract = Contract.objects.create(
         organization=org_a,
@@ -97,6 +107,7 @@ def dataset_a(org_a):
         document=document,
         probe=probe,
         contract=contract,
+        lot=lot,
         invitation=invitation,
         api_token=api_token,
         group=group,

@@ -148,6 +148,7 @@ def object_for(route, name, data):
             "bids": "bid",
             "clauses": "clause",
             "contracts": "contract",
+            "lots": "lot",
         }[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
     if base in ("clause", "tc"):
         in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
@@ -161,6 +162,7 @@ def object_for(route, name, data):
         "probe": data.probe,
         "report": data.probe,
         "contract": data.contract,
+        "lot": data.lot,
         "invitation": data.invitation,
         "token": data.api_token,
     }

@@ -70,7 +70,12 @@ def evaluation():
     library = Library.objects.create(organization=organization, name="Clauses", visibility="private")
     clause = make_clause(library, key="api-fhir", user=lead)
     tender = tenders.tender_create(
-        user=lead, organization=organization, reference="AO-A-1", title="DPI", sealed_price=True
+        single_lot_reason="Prestation indivisible.",
+        user=lead,
+        organization=organization,
+        reference="AO-A-1",
+        title="DPI",
+        sealed_price=True,
     )
     tenders.tender_clause_add(user=lead, tender=tender, clause=clause, parameters={})
     scoring.criteria_from_clauses(user=lead, tender=tender)
@@ -242,7 +247,12 @@ def test_a_published_tender_keeps_its_completeness_annex_when_the_curator_change
     topics = [{"key": "api", "title": "API FHIR"}, {"key": "export", "title": "Export en masse"}]
     library_guidance_update(user=curator, library=library, topics=topics, sets=[])
     tender = tenders.tender_create(
-        user=buyer, organization=hospital, reference="AO-1", title="DPI", completeness_annex=True
+        single_lot_reason="Prestation indivisible.",
+        user=buyer,
+        organization=hospital,
+        reference="AO-1",
+        title="DPI",
+        completeness_annex=True,
     )
     tenders.tender_clause_add(user=buyer, tender=tender, clause=clause, parameters={})
     tender = tenders.tender_publish(user=buyer, tender=tender)

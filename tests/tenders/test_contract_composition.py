@@ -152,7 +152,13 @@ def assert_no_key_nor_code(files):
 def test_no_piece_of_a_recommended_set_prints_a_library_key_or_a_parameter_code(
     set_key, default_library, buyer, hospital
 ):
-    tender = tender_create(user=buyer, organization=hospital, reference=f"AO-{set_key}", title="Logiciel hospitalier")
+    tender = tender_create(
+        single_lot_reason="Prestation indivisible.",
+        user=buyer,
+        organization=hospital,
+        reference=f"AO-{set_key}",
+        title="Logiciel hospitalier",
+    )
     tender_set_apply(user=buyer, tender=tender, library_id=default_library.pk, set_key=set_key)
     files = file_of(tender)
     assert_no_key_nor_code(files)
@@ -163,7 +169,13 @@ def test_no_piece_of_a_recommended_set_prints_a_library_key_or_a_parameter_code(
 def test_no_piece_of_a_tender_holding_every_clause_prints_a_library_key_or_a_parameter_code(
     default_library, buyer, hospital
 ):
-    tender = tender_create(user=buyer, organization=hospital, reference="AO-TOUT", title="Toutes les clauses")
+    tender = tender_create(
+        single_lot_reason="Prestation indivisible.",
+        user=buyer,
+        organization=hospital,
+        reference="AO-TOUT",
+        title="Toutes les clauses",
+    )
     for clause in default_library.clauses.select_related("current").order_by("key"):
         tender_clause_add(user=buyer, tender=tender, clause=clause, allow_incomplete=True)
     assert_no_key_nor_code(file_of(tender))

@@ -42,7 +42,13 @@ def pieces(django_db_setup, django_db_blocker):
         library.visibility = Library.Visibility.SHARED
         library.save()
         library.shared_with.add(hospital)
-        tender = tender_create(user=buyer, organization=hospital, reference="AO-DPI", title="Dossier patient")
+        tender = tender_create(
+            single_lot_reason="Prestation indivisible.",
+            user=buyer,
+            organization=hospital,
+            reference="AO-DPI",
+            title="Dossier patient",
+        )
         tender_set_apply(user=buyer, tender=tender, library_id=library.pk, set_key=SET)
         criteria_from_clauses(user=buyer, tender=tender)
         with zipfile.ZipFile(io.BytesIO(build(tender, "dce", "zip"))) as archive:

@@ -28,7 +28,9 @@ def default_library(group, curator, hospital):
 
 @pytest.fixture
 def draft(hospital, buyer):
-    return tender_create(user=buyer, organization=hospital, reference="AO-1", title="DPI")
+    return tender_create(
+        single_lot_reason="Prestation indivisible.", user=buyer, organization=hospital, reference="AO-1", title="DPI"
+    )
 
 
 def set_keys(name):

@@ -44,7 +44,13 @@ def dpi_tender(group, curator, hospital, buyer):
     library.visibility = Library.Visibility.SHARED
     library.save()
     library.shared_with.add(hospital)
-    tender = tender_create(user=buyer, organization=hospital, reference="AO-DPI", title="Dossier patient informatisé")
+    tender = tender_create(
+        single_lot_reason="Prestation indivisible.",
+        user=buyer,
+        organization=hospital,
+        reference="AO-DPI",
+        title="Dossier patient informatisé",
+    )
     tender_set_apply(user=buyer, tender=tender, library_id=library.pk, set_key=SET)
     return tender
 
