@@ -272,6 +272,8 @@ class Sandbox:
             return _outcome(401, problem, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
         if self.state.redirect == "kickoff":
             return Response(status_code=307, headers={"Location": ELSEWHERE})
+        if request.path_params.get("group_id", "g1") != "g1":
+            return _outcome(404, "no such group")
         if request.headers.get("prefer") != "respond-async":
             return _outcome(400, "Prefer: respond-async is required")
         return Response(status_code=202, headers={"Content-Location": f"{self.base}/status/{next(self._jobs)}"})
