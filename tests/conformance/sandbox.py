@@ -16,7 +16,8 @@ expiry) and whose scopes cover the resource type read; an expired one is refused
 and path is recorded (`log`) before anything else, so that a test can assert that the probe never writes.
 
 Faults a test switches on (`state`, reset by `reset()`): `slow_polls` (the status answers 202 + Retry-After: 1 that
-many times), `throttle_once` (a 429 + Retry-After: 1 at the first poll), `malformed_line` (the Patient file's line
+many times), `throttle_once` (a 429 + Retry-After: 1 at the first poll), `throttle_search_once` (the same at the
+first Patient search), `malformed_line` (the Patient file's line
 3 is not JSON, its line 5 a Patient with an invalid birthDate), `redirect` ("files": each file answers 302 to
 another host; "kickoff": the kick-off answers 307 to another host), `ignore_identifier` (the search ignores
 `identifier`), `drop_identifier_search` (the connection is cut in the middle of that search's answer). Expired
@@ -92,6 +93,7 @@ def _observations():
 FAULTS = {
     "slow_polls": 0,
     "throttle_once": False,
+    "throttle_search_once": False,
     "malformed_line": False,
     "redirect": None,
     "ignore_identifier": False,
@@ -319,8 +321,9 @@ class Sandbox:
 
 
 class Recorder:
-    """ASGI middleware: records every request's method and path before the application sees it, and cuts the
-    connection in the middle of an identifier search's answer when that fault is on."""
+    """ASGI middleware in front of the server: records every request's method and path before the application sees
+    it, and plays the faults a gateway would — a 429 with Retry-After on the first Patient search, a connection cut
+    in the middle of an identifier search's answer — when they are switched on."""
 
     def __init__(self, app, sandbox):
         self.app, self.sandbox = app, sandbox
@@ -329,7 +332,14 @@ class Recorder:
         if scope["type"] == "http":
             self.sandbox.log.append((scope["method"], scope["path"]))
             query = scope.get("query_string", b"")
-            if self.sandbox.state.drop_identifier_search and b"identifier=" in query:
+            state = self.sandbox.state
+            if state.throttle_search_once and scope["path"] == "/fhir/Patient":
+                state.throttle_search_once = False
+                headers = [(b"content-type", b"application/fhir+json"), (b"retry-after", b"1")]
+                await send({"type": "http.response.start", "status": 429, "headers": headers})
+                await send({"type": "http.response.body", "body": b'{"resourceType": "OperationOutcome"}'})
+                return
+            if state.drop_identifier_search and b"identifier=" in query:
                 headers = [(b"content-type", b"application/fhir+json"), (b"content-length", b"4096")]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
                 await send({"type": "http.response.body", "body": b'{"resourceType": "Bun', "more_body": True})

@@ -225,6 +225,18 @@ def test_a_slow_export_is_polled_with_retry_after_and_a_429_is_honoured(sandbox,
     assert export["evidence"]["counts"]["seconds"] >= 3
 
 
+def test_a_429_on_a_search_is_waited_out_and_the_search_retried(sandbox, hospital):
+    fhir, config = sandbox
+    fhir.state.throttle_search_once = True
+    started = time.monotonic()
+    results, _budget = live.run_live(config, hospital, [(1, PATIENT)])
+    search = by_type(results)[("live_search", None)]
+    assert search["outcome"] == "pass", search["evidence"]["note"]
+    assert [r["status"] for r in search["evidence"]["requests"]][:2] == [429, 200]
+    assert time.monotonic() - started >= 1  # Retry-After: 1 was honoured
+    assert fhir.log[:2] == [("GET", "/fhir/Patient"), ("GET", "/fhir/Patient")]
+
+
 def test_the_export_ceiling_stops_the_polling(sandbox, hospital, settings):
     fhir, config = sandbox
     fhir.state.slow_polls = 100
