@@ -16,6 +16,7 @@ urlpatterns = [
     path("tenders/<int:pk>/criteria/", views.criteria_editor, name="criteria"),
     path("tenders/<int:pk>/bids/", views.bids, name="bids"),
     path("tenders/<int:pk>/bids/<int:bid_pk>/", views.bid_detail, name="bid_detail"),
+    path("tenders/<int:pk>/requirements/", views.requirement_matrix, name="requirements_matrix"),
     path("tenders/<int:pk>/grid/", views.grid, name="grid"),
     path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
     path("tenders/<int:pk>/results/", views.results_page, name="results"),

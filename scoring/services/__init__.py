@@ -34,6 +34,7 @@ from .bids import (
     check_same_tender,
     eliminatory_accept_declared,
     eliminatory_decide,
+    eliminatory_decide_many,
 )
 from .criteria import (
     CRITERION_FIELDS,
@@ -118,6 +119,7 @@ __all__ = [
     "REGULARISATION_FIELDS",
     "eliminatory_decide",
     "eliminatory_accept_declared",
+    "eliminatory_decide_many",
     "score_set",
     "consensus_set",
     "low_offer_threshold_set",

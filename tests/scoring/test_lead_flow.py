@@ -63,12 +63,12 @@ def test_a_three_bid_evaluation_with_27_requirements_takes_the_lead_under_20_pos
         },
     )
     # 3. Close refused while Bravo's dispersed cell has no consensus, then the consensus, then close.
-    response = client.post(f"{base}close-technical/", follow=True)
+    response = client.post(f"{base}close-technical/", {"confirm": "on"}, follow=True)
     assert "Bravo (API FHIR)" in response.content.decode()
     assert not EvaluationState.objects.filter(technical_closed_at__isnull=False).exists()
     Consensus.objects.create(bid=ev.bravo, criterion=ev.criteria.api, value=2, justification="Démo", set_by=ev.lead)
     client.posts += 1  # the consensus page's post (its own tests cover the page)
-    client.post(f"{base}close-technical/")
+    client.post(f"{base}close-technical/", {"confirm": "on"})
     assert EvaluationState.objects.get().technical_closed_at is not None
     # 4. Award, certificates, letters and award notice, sending date.
     today = timezone.localdate()
