@@ -302,6 +302,13 @@ class AwardCertificatesForm(forms.Form):
     waived_reason = forms.CharField(label=_("Motif de l'absence de certificats"), max_length=5000, required=False)
 
 
+class AwardCertificatesFailedForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de la défaillance"), max_length=5000)
+    failed_on = forms.DateField(label=_("Défaillance constatée le"))
+    decided_on = forms.DateField(label=_("Date de la nouvelle décision d'attribution"))
+    advantages = forms.CharField(label=_("Caractéristiques et avantages relatifs de l'offre retenue"), max_length=20000)
+
+
 class LettersSentForm(forms.Form):
     sent_on = forms.DateField(label=_("Lettres envoyées le"))
     electronic = forms.BooleanField(label=_("Envoyées par voie électronique"), required=False)

@@ -25,6 +25,12 @@ urlpatterns = [
     path(
         "tenders/<int:pk>/award/certificates/", views.award_action, {"step": "certificates"}, name="award_certificates"
     ),
+    path(
+        "tenders/<int:pk>/award/certificates-failed/",
+        views.award_action,
+        {"step": "failed"},
+        name="award_certificates_failed",
+    ),
     path("tenders/<int:pk>/award/letters-sent/", views.award_action, {"step": "sent"}, name="award_letters_sent"),
     path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),

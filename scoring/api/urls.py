@@ -38,6 +38,11 @@ urlpatterns = [
         award.CertificatesView.as_view(),
         name="api-tender-award-certificates",
     ),
+    path(
+        "tenders/<int:tender_id>/award/certificates-failed/",
+        award.CertificatesFailedView.as_view(),
+        name="api-tender-award-certificates-failed",
+    ),
     path("tenders/<int:tender_id>/letters-sent/", award.LettersSentView.as_view(), name="api-tender-letters-sent"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),

@@ -17,10 +17,14 @@ the package's API: `from scoring import services; services.score_set(...)`.
 
 from .award import (
     award_certificates,
+    award_certificates_failed,
     award_decide,
+    award_failures_of,
     award_letters_refusal,
     award_letters_sent,
     award_of,
+    failed_bids,
+    retained_bid,
     standstill_until,
 )
 from .bids import (
@@ -79,10 +83,14 @@ from .trail import (
 
 __all__ = [
     "award_certificates",
+    "award_certificates_failed",
+    "award_failures_of",
     "award_decide",
     "award_letters_refusal",
     "award_letters_sent",
     "award_of",
+    "failed_bids",
+    "retained_bid",
     "standstill_until",
     "audit",
     "DEFAULT_PRICE_WEIGHT",
