@@ -9,8 +9,16 @@ from django.test import Client
 
 from scoring.models import AuditEvent, Award, AwardFailure
 
-from .test_award_sequence import award_url, certificates, decide, final, letters_made, letters_sent  # noqa: F401
-from .test_award_sequence import request_letters, results
+from .test_award_sequence import (
+    award_url,
+    certificates,
+    decide,
+    letters_made,
+    letters_sent,
+    request_letters,
+    results,
+)
+from .test_award_sequence import final as final_results
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +39,9 @@ def failed(api, evaluation, user=None, **body):
 def ranked(api, evaluation):
     """The eligible bids' ids in rank order."""
     return [row["bid"] for row in results(api, evaluation)["bids"] if row["eligible"]]
+
+
+final = final_results
 
 
 @pytest.fixture
