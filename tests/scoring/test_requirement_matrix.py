@@ -64,7 +64,7 @@ def test_it_shows_every_requirement_against_every_bid_with_what_each_vendor_decl
     bravo_hds = html.split(f'data-cell="{cell(ev.bravo, ev.criteria.hds)}"')[1].split("</td>")[0]
     assert "se déclare conforme" in alpha_hds and "se déclare non conforme" in bravo_hds
     assert 'data-undecided="3"' in html
-    assert 'class="matrix-scroll"' in html  # the scrolling table whose header row stays in view
+    assert 'class="matrix-scroll table-scroll"' in html  # the scrolling table whose header row stays in view
 
 
 def test_one_post_decides_many_requirements_with_one_audit_entry_each(undecided):
