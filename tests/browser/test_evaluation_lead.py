@@ -184,9 +184,7 @@ def test_a_three_bid_evaluation_with_27_requirements_takes_the_lead_under_20_pos
     # certificates, 2 letters, sent
 
 
-def test_the_matrix_is_usable_at_390_px_and_has_no_serious_accessibility_violation(
-    chromium, live_server, evaluation_27
-):
+def test_the_matrix_and_a_confirmation_page_are_usable_at_390_px_and_axe_clean(chromium, live_server, evaluation_27):
     if not AXE.exists():
         pytest.skip("axe-core is not installed: run `npm ci` in tests/browser")
     ev = evaluation_27
@@ -207,6 +205,11 @@ def test_the_matrix_is_usable_at_390_px_and_has_no_serious_accessibility_violati
         assert abs(header.bounding_box()["y"] - frame.bounding_box()["y"]) < 3
         first_column = page.locator(".requirement-matrix tbody th").nth(5)
         assert abs(first_column.bounding_box()["x"] - frame.bounding_box()["x"]) < 3
+        blocking = [v for v in axe_violations(page) if is_blocking(v)]
+        assert blocking == [], blocking
+        # The confirmation page of close-technical, likewise.
+        page.goto(f"{live_server.url}/evaluation/tenders/{ev.tender.pk}/close-technical/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
         blocking = [v for v in axe_violations(page) if is_blocking(v)]
         assert blocking == [], blocking
         page.context.close()
