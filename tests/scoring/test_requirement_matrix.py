@@ -205,3 +205,20 @@ def test_it_speaks_english_and_is_linked_from_the_evaluation_home(undecided):
     client.cookies["django_language"] = "en"
     html = client.get(matrix_url(ev)).content.decode()
     assert "Save the decisions" in html and "Enregistrer les décisions" not in html
+
+
+def test_a_large_matrix_posts_in_one_go(undecided):
+    """10 bids × 40 requirements: 1,200 cell fields, more than Django's default limit of 1,000 fields."""
+    ev = undecided
+    more = add_requirements(ev, 37)
+    bids = [ev.alpha, ev.bravo, ev.charlie] + [
+        Bid.objects.create(tender=ev.tender, vendor=f"Offre {n}", price=90000 + n) for n in range(7)
+    ]
+    requirements = [ev.criteria.hds, *ev.extra, *more]
+    data = {f"{prefix}-{cell(bid, c)}": "" for bid in bids for c in requirements for prefix in ("d", "q", "r")}
+    data[f"d-{cell(bids[-1], requirements[-1])}"] = "compliant"
+    assert len(data) == 1200
+    response = browser(ev.lead).post(matrix_url(ev), data, follow=True)
+    assert response.status_code == 200
+    assert "1 décision enregistrée." in unescape(response.content.decode())
+    assert EliminatoryDecision.objects.get().bid_id == bids[-1].pk
