@@ -79,6 +79,10 @@ def test_the_award_passes_to_the_next_ranked_bid_and_the_certificates_step_start
     assert results(api, ev)["award"]["bid"] == order[1] and ranked(api, ev) == order
     # The new awardee's certificates are recorded as for the first one.
     assert certificates(api, ev).status_code == 200
+    # The report and letters do not follow a failure yet: they stay refused, and the results page says why.
+    assert request_letters(api, ev).status_code == 409
+    html = unescape(page_client(ev.lead).get(f"/evaluation/tenders/{ev.tender.pk}/results/").content.decode())
+    assert "Après la défaillance d'un attributaire (R2144-7)" in html
     # The bid that failed cannot be decided again; the new one can be corrected.
     assert decide(api, ev).status_code == 409
     assert decide(api, ev, bid=order[1], advantages="Corrigé.").status_code == 200
