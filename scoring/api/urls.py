@@ -56,6 +56,11 @@ urlpatterns = [
     path("bids/<int:pk>/price-schedule/", views.PriceScheduleImportView.as_view(), name="api-bid-price-schedule"),
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
+    path(
+        "tenders/<int:tender_id>/eliminatory/",
+        lead.TenderEliminatoryBatchView.as_view(),
+        name="api-tender-eliminatory-batch",
+    ),
     path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),
     path(
         "bids/<int:pk>/eliminatory/accept-declared/",

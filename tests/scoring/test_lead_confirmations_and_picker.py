@@ -157,3 +157,21 @@ def test_the_bid_selector_keeps_its_choice_after_an_import_and_after_a_refused_f
     # No file at all: the form's error, on the same page, Bravo still chosen.
     response = client.post(page(evaluation, "bids/"), {"action": "import", "bid": bravo})
     assert response.status_code == 200 and selected(text(response)) == [bravo]
+
+
+def test_the_overview_reads_the_picker_in_a_fixed_number_of_queries(evaluation, hospital):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count():
+        client = browser(evaluation.lead)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page(evaluation)).status_code == 200
+        return len(queries)
+
+    member(hospital, "evaluator", username="eval3")
+    small = count()
+    for n in range(10):
+        member(hospital, "evaluator", username=f"eval-extra-{n}")
+    assert count() == small
+    assert text(browser(evaluation.lead).get(page(evaluation))).count('<option value="eval-extra-') == 10

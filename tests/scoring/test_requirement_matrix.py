@@ -222,3 +222,51 @@ def test_a_large_matrix_posts_in_one_go(undecided):
     assert response.status_code == 200
     assert "1 décision enregistrée." in unescape(response.content.decode())
     assert EliminatoryDecision.objects.get().bid_id == bids[-1].pk
+
+
+# The same batch over HTTP -----------------------------------------------------------------------------
+
+
+def batch_url(evaluation):
+    return f"/api/v1/tenders/{evaluation.tender.pk}/eliminatory/"
+
+
+def test_the_api_decides_a_batch_all_or_nothing(api, undecided):
+    ev = undecided
+    good = {"bid": ev.alpha.pk, "criterion": ev.criteria.hds.pk, "decision": "compliant"}
+    bad = {"bid": ev.bravo.pk, "criterion": ev.extra[0].pk, "decision": "non_compliant", "reason": "Absente."}
+    response = api(ev.lead).post(batch_url(ev), {"decisions": [good, bad]}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "cells": {
+            cell(ev.bravo, ev.extra[0]): ["Qualifiez l'offre non conforme : irregular, unacceptable ou inappropriate."]
+        }
+    }
+    assert not EliminatoryDecision.objects.exists()
+    bad["qualification"] = "irregular"
+    response = api(ev.lead).post(batch_url(ev), {"decisions": [good, bad]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert [(row["bid"], row["decision"], row["qualification"]) for row in response.json()] == [
+        (ev.alpha.pk, "compliant", None),
+        (ev.bravo.pk, "non_compliant", "irregular"),
+    ]
+    assert AuditEvent.objects.filter(action="elimination.decide").count() == 2
+
+
+def test_the_api_batch_refuses_another_tender_s_bid_a_scored_criterion_and_other_people(
+    api, undecided, other_tender, outsider
+):
+    ev = undecided
+    foreign = Bid.objects.create(tender=other_tender, vendor="Zulu", price=1)
+    for item in (
+        {"bid": foreign.pk, "criterion": ev.criteria.hds.pk, "decision": "compliant"},
+        {"bid": ev.alpha.pk, "criterion": ev.criteria.api.pk, "decision": "compliant"},
+    ):
+        response = api(ev.lead).post(batch_url(ev), {"decisions": [item]}, format="json")
+        assert response.status_code == 400 and "decisions" in response.json()
+    good = {"decisions": [{"bid": ev.alpha.pk, "criterion": ev.criteria.hds.pk, "decision": "compliant"}]}
+    assert api(ev.eval1).post(batch_url(ev), good, format="json").status_code == 403
+    assert api(outsider).post(batch_url(ev), good, format="json").status_code == 404
+    EvaluationState.objects.update_or_create(tender=ev.tender, defaults={"technical_closed_at": timezone.now()})
+    assert api(ev.lead).post(batch_url(ev), good, format="json").status_code == 409
+    assert not EliminatoryDecision.objects.exists()
