@@ -132,6 +132,8 @@ def confirmation_page(request, tender, action, *, reopen_form=None, status=200):
             "consequences": consequences,
             "action_url": url({"reveal": "reveal", "close": "close_technical", "reopen": "reopen"}[action], tender),
             "reopen_form": reopen_form,
+            # Before closing, what would make the close refused (missing scores, consensus to settle).
+            "still_open": services.technical_close_blockers(tender) if action == "close" else [],
         }
     )
     return render(request, "scoring/confirm.html", context, status=status)

@@ -175,3 +175,19 @@ def test_the_overview_reads_the_picker_in_a_fixed_number_of_queries(evaluation, 
         member(hospital, "evaluator", username=f"eval-extra-{n}")
     assert count() == small
     assert text(browser(evaluation.lead).get(page(evaluation))).count('<option value="eval-extra-') == 10
+
+
+def test_the_close_confirmation_lists_what_would_make_the_close_refused(evaluation):
+    from .test_api_results import fill
+
+    fill(evaluation)
+    from scoring.models import Consensus
+
+    Consensus.objects.all().delete()
+    html = text(browser(evaluation.lead).get(page(evaluation, "close-technical/")))
+    still_open = html.split('id="still-open"')[1].split("</section>")[0]
+    assert "Bravo (API FHIR)" in still_open
+    Consensus.objects.create(
+        bid=evaluation.bravo, criterion=evaluation.criteria.api, value=2, justification="Revue ensemble"
+    )
+    assert 'id="still-open"' not in text(browser(evaluation.lead).get(page(evaluation, "close-technical/")))
