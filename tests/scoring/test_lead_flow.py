@@ -1,7 +1,7 @@
 """A three-bid evaluation with 27 eliminatory requirements, driven through the pages as the lead would:
 bulk acceptance, the one real non-compliance, close refused then allowed, award, certificates, letters and
 award notice, sending date. Counts the lead's posts (goal: under 20). Pages through Django's test client
-(the headless-browser version of this flow is not written yet)."""
+(the same flow in headless Chromium, through the requirements matrix: tests/browser/test_evaluation_lead.py)."""
 
 import datetime
 
