@@ -212,6 +212,9 @@ STORAGES = {
 MAX_UPLOAD_BYTES = env_int("MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES
+# The requirements × bids matrix posts three fields per cell (10 bids × 100 requirements: 3,000); Django's
+# default of 1,000 would refuse a large tender's matrix with a 400.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 4000
 
 # Security headers; cookies and HSTS turn strict whenever DEBUG is off.
 SECURE_CONTENT_TYPE_NOSNIFF = True

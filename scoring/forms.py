@@ -302,6 +302,85 @@ class AwardCertificatesForm(forms.Form):
     waived_reason = forms.CharField(label=_("Motif de l'absence de certificats"), max_length=5000, required=False)
 
 
+class AwardCertificatesFailedForm(forms.Form):
+    reason = forms.CharField(label=_("Motif de la défaillance"), max_length=5000)
+    failed_on = forms.DateField(label=_("Défaillance constatée le"))
+    decided_on = forms.DateField(label=_("Date de la nouvelle décision d'attribution"))
+    advantages = forms.CharField(label=_("Caractéristiques et avantages relatifs de l'offre retenue"), max_length=20000)
+
+
 class LettersSentForm(forms.Form):
     sent_on = forms.DateField(label=_("Lettres envoyées le"))
     electronic = forms.BooleanField(label=_("Envoyées par voie électronique"), required=False)
+
+
+# Requirements × bids matrix -------------------------------------------------------------------
+
+MATRIX_DECISIONS = [
+    ("", _("Non décidée")),
+    (EliminatoryDecision.Decision.COMPLIANT, EliminatoryDecision.Decision.COMPLIANT.label),
+    (EliminatoryDecision.Decision.NON_COMPLIANT, EliminatoryDecision.Decision.NON_COMPLIANT.label),
+    # Shown only as a cell's current state: a regularisation is asked for on the bid's page (what is asked).
+    (
+        EliminatoryDecision.Decision.REGULARISATION_REQUESTED,
+        EliminatoryDecision.Decision.REGULARISATION_REQUESTED.label,
+    ),
+]
+
+
+class RequirementMatrixForm(forms.Form):
+    """Three fields per cell of the matrix (`d-`, `q-`, `r-` + "<bid>-<criterion>"): decision, legal
+    qualification, reason. `changes()` lists the cells whose posted decision differs from the recorded one;
+    a cell left "non décidée" or unchanged is not written."""
+
+    def __init__(self, *args, matrix, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cells = {}
+        for row in matrix["rows"]:
+            for cell in row["cells"]:
+                key = cell["key"]
+                self.cells[key] = (cell["bid"], row["criterion"], cell["decision"])
+                self.fields[f"d-{key}"] = forms.ChoiceField(choices=MATRIX_DECISIONS, required=False)
+                self.fields[f"q-{key}"] = forms.ChoiceField(
+                    choices=[("", "—"), *EliminatoryDecision.Qualification.choices], required=False
+                )
+                self.fields[f"r-{key}"] = forms.CharField(max_length=5000, required=False)
+
+    def clean(self):
+        data = super().clean()
+        pending = EliminatoryDecision.Decision.REGULARISATION_REQUESTED
+        for key, (_bid, _criterion, current) in self.cells.items():
+            if data.get(f"d-{key}") == pending and (current is None or current.decision != pending):
+                self.add_error(
+                    f"d-{key}",
+                    _("Une régularisation se demande depuis la page de l'offre (objet de la demande, date)."),
+                )
+        return data
+
+    def changes(self) -> list[dict]:
+        out = []
+        for key, (bid, criterion, current) in self.cells.items():
+            decision = self.cleaned_data.get(f"d-{key}") or ""
+            if not decision:
+                continue
+            posted = (
+                decision,
+                self.cleaned_data.get(f"q-{key}") or "",
+                (self.cleaned_data.get(f"r-{key}") or "").strip(),
+            )
+            if current is not None and posted == (current.decision, current.qualification, current.reason.strip()):
+                continue
+            if current is not None and decision == current.decision != EliminatoryDecision.Decision.NON_COMPLIANT:
+                continue  # compliant again, or the regularisation still pending: nothing to write
+            # A qualification belongs to a non-compliant offer only: one left selected on another choice is dropped.
+            qualification = posted[1] if decision == EliminatoryDecision.Decision.NON_COMPLIANT else ""
+            out.append(
+                {
+                    "bid": bid,
+                    "criterion": criterion,
+                    "decision": decision,
+                    "qualification": qualification,
+                    "reason": posted[2],
+                }
+            )
+        return out

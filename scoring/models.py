@@ -388,3 +388,26 @@ class Award(models.Model):
     @property
     def certificates_done(self) -> bool:
         return self.certificates_received_on is not None or bool(self.certificates_waived_reason)
+
+
+class AwardFailure(models.Model):
+    """An awardee that did not prove in time that it is not excluded (R2144-7): its bid is set aside for the
+    award, which passes to the bid ranked immediately after it; that bid's certificates are asked anew. The
+    ranking itself does not change (the offers were compared before)."""
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="award_failures")
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(_("motif"))
+    failed_on = models.DateField(_("constaté le"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["tender_id", "recorded_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["tender", "bid"], name="one_award_failure_per_bid")]
+        verbose_name = _("défaillance de l'attributaire")
+
+    def __str__(self):
+        return f"award failure of bid {self.bid_id}"

@@ -16,6 +16,7 @@ urlpatterns = [
     path("tenders/<int:pk>/criteria/", views.criteria_editor, name="criteria"),
     path("tenders/<int:pk>/bids/", views.bids, name="bids"),
     path("tenders/<int:pk>/bids/<int:bid_pk>/", views.bid_detail, name="bid_detail"),
+    path("tenders/<int:pk>/requirements/", views.requirement_matrix, name="requirements_matrix"),
     path("tenders/<int:pk>/grid/", views.grid, name="grid"),
     path("tenders/<int:pk>/consensus/", views.consensus, name="consensus"),
     path("tenders/<int:pk>/results/", views.results_page, name="results"),
@@ -23,6 +24,12 @@ urlpatterns = [
     path("tenders/<int:pk>/award/", views.award_action, {"step": "decide"}, name="award_decide"),
     path(
         "tenders/<int:pk>/award/certificates/", views.award_action, {"step": "certificates"}, name="award_certificates"
+    ),
+    path(
+        "tenders/<int:pk>/award/certificates-failed/",
+        views.award_action,
+        {"step": "failed"},
+        name="award_certificates_failed",
     ),
     path("tenders/<int:pk>/award/letters-sent/", views.award_action, {"step": "sent"}, name="award_letters_sent"),
     path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),

@@ -1,4 +1,5 @@
-"""The award sequence over HTTP (API.md, "Evaluation (round 2)"): decision, certificates, letters sent.
+"""The award sequence over HTTP (API.md, "Evaluation (round 2)"): decision, certificates (or the awardee's
+failure to provide them, R2144-7: the award passes to the next-ranked bid), letters sent.
 
 Each step: the lead only (evaluators 403, another organisation 404), validation (400 naming the field),
 then the service, which refuses with 409 and a sentence while the previous step is not done.
@@ -10,7 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from .. import access
-from ..models import Bid
+from ..models import AwardFailure, Bid
 from ..services import award as award_services
 
 
@@ -23,6 +24,14 @@ class AwardInputSerializer(serializers.Serializer):
 class CertificatesInputSerializer(serializers.Serializer):
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
     waived_reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CertificatesFailedInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+    failed_on = serializers.DateField()
+    # The new decision, for the bid the award passes to: its date and the lead's summary of that offer.
+    decided_on = serializers.DateField()
+    advantages = serializers.CharField(max_length=20000)
 
 
 class LettersSentInputSerializer(serializers.Serializer):
@@ -49,6 +58,17 @@ def award_as_dict(award, *, bids_count) -> dict | None:
         "letters_sent_on": award.letters_sent_on.isoformat() if award.letters_sent_on else None,
         "letters_electronic": award.letters_electronic,
         "standstill_until": until.isoformat() if until else None,
+        # R2144-7: the awardees that did not provide their certificates in time, oldest first.
+        "failures": [
+            {
+                "bid": failure.bid_id,
+                "vendor": failure.bid.vendor,
+                "reason": failure.reason,
+                "failed_on": failure.failed_on.isoformat(),
+                "recorded_by": failure.recorded_by.get_username() if failure.recorded_by else None,
+            }
+            for failure in AwardFailure.objects.filter(tender_id=award.tender_id).select_related("bid", "recorded_by")
+        ],
     }
 
 
@@ -105,4 +125,19 @@ class LettersSentView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         award_services.award_letters_sent(user=request.user, tender=tender, **serializer.validated_data)
+        return Response(_body(tender))
+
+
+class CertificatesFailedView(GenericAPIView):
+    """R2144-7: the awardee did not provide its certificates in time; the award passes to the next-ranked bid."""
+
+    serializer_class = CertificatesFailedInputSerializer
+
+    @extend_schema(request=CertificatesFailedInputSerializer, responses={200: dict, 409: dict})
+    def post(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        award_services.award_certificates_failed(user=request.user, tender=tender, **serializer.validated_data)
         return Response(_body(tender))

@@ -38,6 +38,11 @@ urlpatterns = [
         award.CertificatesView.as_view(),
         name="api-tender-award-certificates",
     ),
+    path(
+        "tenders/<int:tender_id>/award/certificates-failed/",
+        award.CertificatesFailedView.as_view(),
+        name="api-tender-award-certificates-failed",
+    ),
     path("tenders/<int:tender_id>/letters-sent/", award.LettersSentView.as_view(), name="api-tender-letters-sent"),
     path("tenders/<int:tender_id>/audit/", views.AuditView.as_view(), name="api-tender-audit"),
     path("tenders/<int:tender_id>/low-offers/", views.LowOffersView.as_view(), name="api-tender-low-offers"),
@@ -51,6 +56,11 @@ urlpatterns = [
     path("bids/<int:pk>/price-schedule/", views.PriceScheduleImportView.as_view(), name="api-bid-price-schedule"),
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
+    path(
+        "tenders/<int:tender_id>/eliminatory/",
+        lead.TenderEliminatoryBatchView.as_view(),
+        name="api-tender-eliminatory-batch",
+    ),
     path("bids/<int:pk>/eliminatory/", views.BidEliminatoryListView.as_view(), name="api-bid-eliminatory-list"),
     path(
         "bids/<int:pk>/eliminatory/accept-declared/",

@@ -17,10 +17,14 @@ the package's API: `from scoring import services; services.score_set(...)`.
 
 from .award import (
     award_certificates,
+    award_certificates_failed,
     award_decide,
+    award_failures_of,
     award_letters_refusal,
     award_letters_sent,
     award_of,
+    failed_bids,
+    retained_bid,
     standstill_until,
 )
 from .bids import (
@@ -34,6 +38,7 @@ from .bids import (
     check_same_tender,
     eliminatory_accept_declared,
     eliminatory_decide,
+    eliminatory_decide_many,
 )
 from .criteria import (
     CRITERION_FIELDS,
@@ -59,6 +64,7 @@ from .evaluation import (
     evaluator_remove,
     is_frozen,
     locked_state,
+    technical_close_blockers,
     tender_close_technical,
     tender_reopen,
     tender_reveal,
@@ -78,10 +84,14 @@ from .trail import (
 
 __all__ = [
     "award_certificates",
+    "award_certificates_failed",
+    "award_failures_of",
     "award_decide",
     "award_letters_refusal",
     "award_letters_sent",
     "award_of",
+    "failed_bids",
+    "retained_bid",
     "standstill_until",
     "audit",
     "DEFAULT_PRICE_WEIGHT",
@@ -106,6 +116,7 @@ __all__ = [
     "evaluator_declare",
     "tender_reveal",
     "tender_close_technical",
+    "technical_close_blockers",
     "tender_reopen",
     "ensure_published",
     "bid_create",
@@ -118,6 +129,7 @@ __all__ = [
     "REGULARISATION_FIELDS",
     "eliminatory_decide",
     "eliminatory_accept_declared",
+    "eliminatory_decide_many",
     "score_set",
     "consensus_set",
     "low_offer_threshold_set",

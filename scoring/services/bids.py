@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organizations.errors import ApplicationError
+from organizations.errors import ApplicationError, ConflictError
 from organizations.jsondepth import too_deep_message, value_too_deep
 
 from ..models import (
@@ -248,3 +248,47 @@ def eliminatory_accept_declared(*, user, bid: Bid) -> list[EliminatoryDecision]:
         )
         for answer in declared
     ]
+
+
+def _messages(errors) -> list[str]:
+    out = []
+    for problems in errors.values():
+        out += [str(p) for p in (problems if isinstance(problems, list) else [problems])]
+    return out
+
+
+@transaction.atomic
+def eliminatory_decide_many(*, user, tender, decisions: list[dict]) -> list[EliminatoryDecision]:
+    """Record several of the lead's decisions in one go (the requirements × bids matrix).
+
+    Each item is `{"bid", "criterion", "decision", "qualification", "reason"}`, checked and written as
+    `eliminatory_decide` does (legal qualification and reason for a non-compliant offer; one
+    `elimination.decide` audit entry per change). All or nothing: when any item is refused, nothing is
+    written and the ApplicationError carries `{"cells": {"<bid>-<criterion>": [messages]}}`. Once prices
+    are opened (close-technical, no reopening) the whole batch is refused with 409. Returns the decisions.
+    """
+    ensure_published(tender)
+    ensure_not_frozen(tender, _("une décision sur une exigence éliminatoire"))
+    errors, made = {}, []
+    for item in decisions:
+        bid, criterion = item["bid"], item["criterion"]
+        if bid.tender_id != tender.pk:
+            raise ApplicationError({"bid": [_("Offre inconnue pour ce marché.")]})
+        try:
+            made.append(
+                eliminatory_decide(
+                    user=user,
+                    bid=bid,
+                    criterion=criterion,
+                    decision=item["decision"],
+                    qualification=item.get("qualification") or None,
+                    reason=item.get("reason", ""),
+                )
+            )
+        except ConflictError:
+            raise
+        except ApplicationError as error:
+            errors[f"{bid.pk}-{criterion.pk}"] = _messages(error.errors)
+    if errors:
+        raise ApplicationError({"cells": errors})
+    return made

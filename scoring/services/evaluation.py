@@ -226,6 +226,11 @@ def tender_close_technical(*, user, tender) -> EvaluationState:
     return state
 
 
+def technical_close_blockers(tender) -> list[str]:
+    """What close-technical would refuse now (the list its 409 gives): the confirmation page shows it first."""
+    return _open_scoring(tender)
+
+
 def _open_scoring(tender) -> list[str]:
     """What keeps technical scoring from being closed: the results' evaluator_pending and
     consensus_required messages (each names the evaluator and count, or the bid and criterion)."""

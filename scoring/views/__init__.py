@@ -1,5 +1,5 @@
 """Pages of the evaluation, one module per part: overview (list, home, evaluators, declaration, state),
-criteria, bids (list, one bid), scores (grid, consensus), results (ranking, low offers, reports) and
+criteria, bids (list, one bid), the requirements × bids matrix, scores (grid, consensus), results (ranking, low offers, reports) and
 simulation.
 
 Thin like the API: check who may (scoring/access.py, a refusal is Django's PermissionDenied shown by the
@@ -11,6 +11,7 @@ number of queries whatever the number of bids or criteria.
 from .award import award_action
 from .bids import bid_detail, bids
 from .criteria import criteria_editor
+from .matrix import requirement_matrix
 from .overview import (
     declaration,
     evaluation_home,
@@ -38,6 +39,7 @@ __all__ = [
     "grid",
     "low_offer_action",
     "reopen",
+    "requirement_matrix",
     "report_request",
     "results_page",
     "simulation_page",

@@ -1,4 +1,5 @@
-"""The award sequence on the results page: decision, certificates, letters sent (scoring/services/award.py).
+"""The award sequence on the results page: decision, certificates (or the awardee's failure to provide them,
+R2144-7), letters sent (scoring/services/award.py).
 
 Each form posts here, the service refuses out of order (its sentence is flashed) and the page comes back
 at the `#award` section, which shows where the sequence stands and the end of the standstill.
@@ -14,11 +15,13 @@ from organizations.errors import ApplicationError
 
 from .. import forms, services
 from .common import flash, form_invalid, tender_of, url
+from .results import results_response
 
 AWARD_FORMS = {
     "decide": lambda post, tender: forms.AwardDecisionForm(post, tender=tender),
     "certificates": lambda post, tender: forms.AwardCertificatesForm(post),
     "sent": lambda post, tender: forms.LettersSentForm(post),
+    "failed": lambda post, tender: forms.AwardCertificatesFailedForm(post),
 }
 
 
@@ -27,6 +30,8 @@ AWARD_FORMS = {
 def award_action(request, pk, step):
     tender = tender_of(request, pk, lead=True)
     form = AWARD_FORMS[step](request.POST, tender)
+    if step == "failed":
+        return _failed(request, tender, form)
     if not form.is_valid():
         form_invalid(request, form)
         return redirect(url("results", tender, "award"))
@@ -53,4 +58,23 @@ def award_action(request, pk, step):
             messages.success(request, _("Date d'envoi des lettres enregistrée."))
     except ApplicationError as error:
         flash(request, error)
+    return redirect(url("results", tender, "award"))
+
+
+def _failed(request, tender, form):
+    """R2144-7: the awardee did not provide its certificates; the award passes to the next-ranked bid. A refusal
+    shows the results page again with what was typed."""
+    if not form.is_valid():
+        form_invalid(request, form)
+        return results_response(request, tender, failure_form=form)
+    try:
+        award = services.award_certificates_failed(user=request.user, tender=tender, **form.cleaned_data)
+    except ApplicationError as error:
+        flash(request, error)
+        return results_response(request, tender, failure_form=form, status=error.status)
+    messages.success(
+        request,
+        _("Défaillance enregistrée : l'attribution passe à %(vendor)s, dont les certificats sont à demander.")
+        % {"vendor": award.bid.vendor},
+    )
     return redirect(url("results", tender, "award"))

@@ -24,6 +24,8 @@ def _bids_page(request, tender, *, bid_form=None, status=200):
     context["bids"] = list(bids.filter(lot=context["lot"]) if context["lot"] else bids)
     context["sees_prices"] = access.sees_prices(request.user, tender)
     context["bid_form"] = bid_form or forms.BidForm()
+    # The import's bid selector keeps the bid chosen: after an import (?bid=) and when the form comes back refused.
+    context["selected_bid"] = request.POST.get("bid") or request.GET.get("bid") or ""
     return render(request, "scoring/bids.html", context, status=status)
 
 

@@ -43,6 +43,9 @@ FIELD_LABELS = {
     "user": gettext_lazy("Identifiant du membre"),
     "committed_values": gettext_lazy("Valeurs engagées"),
     "submitted_at": gettext_lazy("Date de dépôt"),
+    "failed_on": gettext_lazy("Défaillance constatée le"),
+    "decided_on": gettext_lazy("Date de la décision d'attribution"),
+    "advantages": gettext_lazy("Caractéristiques et avantages relatifs de l'offre retenue"),
 }
 
 

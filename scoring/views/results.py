@@ -23,11 +23,12 @@ REPORT_KINDS = ("evaluation_report", "rejection_letters", "award_notice")
 @login_required
 @require_GET
 def results_page(request, pk):
-    return _results(request, tender_of(request, pk))
+    return results_response(request, tender_of(request, pk))
 
 
-def _results(request, tender):
-    """The results page (also rendered, with the form's errors, when a low-offer form was garbage)."""
+def results_response(request, tender, *, status=200, **extra):
+    """The results page (also rendered, with the form's errors, when a low-offer form was garbage, or with
+    what was typed in the award failure form when it was refused: `extra`)."""
     access.require_results_reader(request.user, tender)
     context = base_context(request, tender, "results")
     context["lots"], context["lot"] = lot_of(request, tender)
@@ -79,6 +80,7 @@ def _results(request, tender):
         }
     )
     award = services.award_of(tender)
+    context.update(_award_context(tender, full, award))
     context.update(
         {
             "award": award,
@@ -92,7 +94,25 @@ def _results(request, tender):
             "notice_buttons": [("pdf", "PDF"), ("docx", "DOCX")],
         }
     )
-    return render(request, "scoring/results.html", context)
+    context.update(extra)
+    return render(request, "scoring/results.html", context, status=status)
+
+
+def _award_context(tender, full, award) -> dict:
+    """The bid the award goes to (the first ranked, or the next after awardees that did not provide their
+    certificates, R2144-7), those failures, and the bid the award would pass to if the awardee fails now."""
+    failures = list(services.award_failures_of(tender))
+    failed = {failure.bid_id for failure in failures}
+    retained = services.retained_bid(full, failed)
+    following = None
+    if award is not None and not award.certificates_done and not award.letters_sent_on and not full.provisional:
+        following = services.retained_bid(full, failed | {award.bid_id})
+    by_id = {r.bid: r for r in full.results}
+    return {
+        "retained": by_id.get(retained),
+        "award_failures": failures,
+        "failure_next": by_id.get(following),
+    }
 
 
 @login_required
@@ -133,7 +153,7 @@ def low_offer_action(request, pk, action):
     form = LOW_OFFER_FORMS[action](request.POST, tender)
     if not form.is_valid():
         form_invalid(request, form)
-        return _results(request, tender)
+        return results_response(request, tender)
     data = form.cleaned_data
     try:
         if action == "threshold":

@@ -1,14 +1,21 @@
-"""The live probe against real parts started here: the OAuth server is npm `oidc-provider` (tests/oidc/
-smart_server.mjs: client_credentials, private_key_jwt, JWT access tokens for one resource server), the FHIR
-sandbox a stand-in (tests/conformance/sandbox.py) that verifies those tokens with the provider's keys and records
-every request. Both on 127.0.0.1, listed in PROBE_ALLOWED_HOSTS for the tests only."""
+"""The live probe against real parts started here, over HTTPS with a CA the tests make (trusted through
+PROBE_CA_FILE): the authorisation server is npm `oidc-provider` (tests/oidc/smart_server.mjs: client_credentials,
+private_key_jwt, JWT access tokens for one resource server), the FHIR sandbox a server built on the FHIR framework
+fhirstarter (tests/conformance/sandbox.py) that verifies those tokens against the provider's JWKS, serves generated
+resources and NDJSON, records every request and has fault switches. Both on 127.0.0.1, listed in
+PROBE_ALLOWED_HOSTS for the tests only."""
 
 import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -40,17 +47,19 @@ def keys():
 
 
 @pytest.fixture(scope="module")
-def parts(keys):
+def parts(keys, tmp_path_factory):
     if not (OIDC / "node_modules" / "oidc-provider").is_dir():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=OIDC, check=True, capture_output=True, timeout=300)
+    folder = tmp_path_factory.mktemp("live")
+    ca_file, cert_file, key_file = standin.make_ca(folder)
     port = _free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    fhir = standin.start(issuer, None)
-    fhir.resource = f"{fhir.base}/fhir"
+    issuer = f"https://127.0.0.1:{port}"
+    fhir = standin.start(issuer, cert_file, key_file, ca_file)
     jwks = {"keys": []}
     for algorithm, private in keys.items():
         public = identity._public_jwk(private.public_key())
         jwks["keys"].append(public | {"kid": identity.thumbprint(public), "alg": algorithm, "use": "sig"})
+    ttl_file = folder / "token-ttl"
     env = {
         **os.environ,
         "OP_PORT": str(port),
@@ -58,6 +67,9 @@ def parts(keys):
         "SMART_JWKS": json.dumps(jwks),
         "SMART_RESOURCE": fhir.resource,
         "SMART_SCOPES": GRANTED,
+        "SMART_TLS_CERT": str(cert_file),
+        "SMART_TLS_KEY": str(key_file),
+        "SMART_TTL_FILE": str(ttl_file),
     }
     process = subprocess.Popen(
         ["node", "smart_server.mjs"], cwd=OIDC, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -68,34 +80,28 @@ def parts(keys):
             line = process.stdout.readline()
             if not line and process.poll() is not None:
                 pytest.fail("the OAuth server did not start")
-        yield issuer, fhir
+        yield SimpleNamespace(issuer=issuer, fhir=fhir, ca_file=ca_file, ttl_file=ttl_file)
     finally:
         process.terminate()
         process.wait(timeout=10)
-        fhir.shutdown()
-        fhir.server_close()
+        fhir.stop()
 
 
 @pytest.fixture
 def sandbox(parts, settings, hospital, keys):
-    issuer, fhir = parts
     settings.PROBE_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.PROBE_CA_FILE = str(parts.ca_file)
     settings.PROBE_EXPORT_CEILING = 20
-    fhir.log.clear()
-    fhir.state.__dict__.update(
-        slow_polls=0,
-        throttle_once=False,
-        malformed_line=False,
-        redirect_file=False,
-        ignore_identifier=False,
-        expire_tokens_on_poll=False,
-        drop_identifier_search=False,
-        refused_before=0,
-        polls=0,
-    )
+    parts.fhir.reset()
+    parts.ttl_file.unlink(missing_ok=True)
     identity.store_key(hospital, keys["ES384"], "ES384")
-    config = {"fhir_base_url": fhir.resource, "token_url": f"{issuer}/token", "client_id": CLIENT_ID, "group_id": "g1"}
-    return fhir, config
+    config = {
+        "fhir_base_url": parts.fhir.resource,
+        "token_url": f"{parts.issuer}/token",
+        "client_id": CLIENT_ID,
+        "group_id": "g1",
+    }
+    return parts.fhir, config
 
 
 PATIENT = {
@@ -113,7 +119,9 @@ def by_type(results):
 
 def test_token_reads_searches_and_export_pass_and_nothing_is_written(sandbox, hospital):
     fhir, config = sandbox
+    started = time.monotonic()
     results, budget = live.run_live(config, hospital, [(1, PATIENT), (2, EXPORT)])
+    elapsed = time.monotonic() - started
     found = by_type(results)
     assert [r["check"]["type"] for r in results] == [
         "live_token",
@@ -135,12 +143,39 @@ def test_token_reads_searches_and_export_pass_and_nothing_is_written(sandbox, ho
     # Never a write: the sandbox saw GETs only (the one POST went to the OAuth server's token URL).
     assert {method for method, _path in fhir.log} == {"GET"}
     assert all(entry["method"] == "GET" for entry in budget.log[1:]) and budget.log[0]["method"] == "POST"
+    # Bounded: one token, three searches (all, by _id, by identifier), one read, a kick-off, one status poll, two
+    # files — nine requests, in a second or two on loopback.
+    assert budget.count == len(budget.log) == 9 and len(fhir.log) == 8
+    assert elapsed < 5
     # Evidence without patient content: no identifier value, no query string, no birth date anywhere.
     text = json.dumps(results)
     assert "IPP-0001" not in text and "?" not in json.dumps([r["evidence"]["requests"] for r in results])
     assert "1961" not in text
     assert found[("live_read", None)]["evidence"]["requests"][0]["path"] == "/fhir/Patient/[id]"
     assert "/p1" not in text
+
+
+def test_the_probe_never_writes_whatever_it_checks(sandbox, hospital, parts):
+    fhir, config = sandbox
+    # The recorder would see a write: one sent here by hand is recorded (and refused by the framework).
+    request = urllib.request.Request(f"{fhir.resource}/Patient/p1", data=b"{}", method="PUT")
+    context = ssl.create_default_context(cafile=str(parts.ca_file))
+    with pytest.raises(urllib.error.HTTPError):
+        urllib.request.urlopen(request, context=context, timeout=5)
+    assert fhir.log == [("PUT", "/fhir/Patient/p1")]
+    fhir.reset()
+    observation = {"type": "fhir_resource", "resource": "Observation", "interactions": ["search-type"]}
+    checks = [(1, PATIENT), (1, observation)] + [
+        (2, {**EXPORT, "level": level}) for level in ("system", "patient", "group")
+    ]
+    results, budget = live.run_live(config, hospital, checks)
+    assert all(r["outcome"] == "pass" for r in results), [(r["check"], r["evidence"]["note"]) for r in results]
+    assert {method for method, _path in fhir.log} == {"GET"}
+    kickoffs = [path for _method, path in fhir.log if path.endswith("$export")]
+    assert kickoffs == ["/fhir/$export", "/fhir/Patient/$export", "/fhir/Group/g1/$export"]
+    # The only POST of the run is the token request, to the authorisation server's token URL.
+    assert [(e["method"], e["path"]) for e in budget.log if e["method"] != "GET"] == [("POST", "/token")]
+    assert budget.count <= 25
 
 
 def test_scopes_narrowed_by_the_server_fail_the_token_check(sandbox, hospital):
@@ -190,6 +225,18 @@ def test_a_slow_export_is_polled_with_retry_after_and_a_429_is_honoured(sandbox,
     assert export["evidence"]["counts"]["seconds"] >= 3
 
 
+def test_a_429_on_a_search_is_waited_out_and_the_search_retried(sandbox, hospital):
+    fhir, config = sandbox
+    fhir.state.throttle_search_once = True
+    started = time.monotonic()
+    results, _budget = live.run_live(config, hospital, [(1, PATIENT)])
+    search = by_type(results)[("live_search", None)]
+    assert search["outcome"] == "pass", search["evidence"]["note"]
+    assert [r["status"] for r in search["evidence"]["requests"]][:2] == [429, 200]
+    assert time.monotonic() - started >= 1  # Retry-After: 1 was honoured
+    assert fhir.log[:2] == [("GET", "/fhir/Patient"), ("GET", "/fhir/Patient")]
+
+
 def test_the_export_ceiling_stops_the_polling(sandbox, hospital, settings):
     fhir, config = sandbox
     fhir.state.slow_polls = 100
@@ -201,14 +248,21 @@ def test_the_export_ceiling_stops_the_polling(sandbox, hospital, settings):
     assert fhir.state.polls <= 4
 
 
-def test_an_expired_token_is_renewed_once(sandbox, hospital):
+def test_an_expired_token_is_renewed_once(sandbox, hospital, parts):
     fhir, config = sandbox
-    fhir.state.expire_tokens_on_poll = True
+    # The authorisation server now issues tokens that live 2 s; the export answers 202 twice, a second apart: the
+    # token expires during the polling, the sandbox refuses it (401, its expiry checked), the probe gets another.
+    parts.ttl_file.write_text("2")
+    fhir.state.slow_polls = 2
     results, budget = live.run_live(config, hospital, [(2, EXPORT)])
     export = by_type(results)[("live_export", "system")]
     assert export["outcome"] == "pass", export["evidence"]["note"]
+    assert by_type(results)[("live_token", None)]["evidence"]["counts"]["expires_in"] == 2
+    assert "the access token expired" in fhir.refusals
     methods = [(r["method"], r["status"]) for r in export["evidence"]["requests"]]
     assert ("GET", 401) in methods and ("POST", 200) in methods  # refused, new token, retried
+    assert methods.index(("GET", 401)) < methods.index(("POST", 200))
+    assert by_type(results)[("live_ndjson", "system")]["outcome"] == "pass"
 
 
 def test_a_malformed_ndjson_line_is_reported_with_its_line_number(sandbox, hospital):
@@ -227,10 +281,23 @@ def test_a_malformed_ndjson_line_is_reported_with_its_line_number(sandbox, hospi
 
 def test_a_file_that_redirects_elsewhere_is_refused_and_not_followed(sandbox, hospital):
     fhir, config = sandbox
-    fhir.state.redirect_file = True
+    fhir.state.redirect = "files"
     results, budget = live.run_live(config, hospital, [(2, EXPORT)])
     ndjson = by_type(results)[("live_ndjson", "system")]
     assert ndjson["outcome"] == "fail" and ndjson["evidence"]["counts"]["files_refused"] == 2
+    assert [r["status"] for r in ndjson["evidence"]["requests"]] == [302, 302]
+    assert all("169.254" not in entry["path"] for entry in budget.log)
+    assert "169.254" not in json.dumps(results)  # the target is not even named
+
+
+def test_a_kickoff_that_redirects_elsewhere_fails_the_export_and_is_not_followed(sandbox, hospital):
+    fhir, config = sandbox
+    fhir.state.redirect = "kickoff"
+    results, budget = live.run_live(config, hospital, [(2, EXPORT)])
+    export = by_type(results)[("live_export", "system")]
+    assert export["outcome"] == "fail" and export["message_code"]["params"] == {"status": 307}
+    assert by_type(results)[("live_ndjson", "system")]["outcome"] == "unknown"
+    assert [path for _method, path in fhir.log] == ["/fhir/$export"]
     assert all("169.254" not in entry["path"] for entry in budget.log)
 
 
@@ -256,25 +323,17 @@ def test_a_group_export_without_group_id_is_not_tried(sandbox, hospital):
 def test_the_api_runs_a_live_probe_whose_results_sit_beside_the_static_ones(
     sandbox, api, probed, eager, django_capture_on_commit_callbacks, client
 ):
-    from scoring.models import Bid
-
-    from .conftest import INFERNO, SMART_22, fixture_json
-
     fhir, config = sandbox
-    fhir.documents = {
-        "/fhir/metadata": fixture_json(INFERNO),
-        "/fhir/.well-known/smart-configuration": fixture_json(SMART_22),
-    }
     assert probed.tender.organization == identity.active_key(probed.tender.organization).organization
     lead = api(probed.lead)
-    # The sandbox is a bid field; its URLs must be https (the tests' loopback server is set directly).
-    refused = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": {**config}}, format="json")
+    # The sandbox is a bid field, set through the API; its URLs must be https.
+    plain = {**config, "fhir_base_url": config["fhir_base_url"].replace("https:", "http:")}
+    refused = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": plain}, format="json")
     assert refused.status_code == 400 and "sandbox" in refused.json()
     assert lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json").status_code == 400
-    valid = {"fhir_base_url": "https://sandbox.example.org/fhir", "token_url": "https://sandbox.example.org/token"}
-    accepted = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": {**valid, "client_id": " c1 "}}, format="json")
-    assert accepted.status_code == 200 and accepted.json()["sandbox"] == {**valid, "client_id": "c1"}
-    Bid.objects.filter(pk=probed.bid.pk).update(sandbox=config)
+    spaced = {**config, "client_id": f" {config['client_id']} "}
+    accepted = lead.patch(f"/api/v1/bids/{probed.bid.pk}/", {"sandbox": spaced}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["sandbox"] == config
     with django_capture_on_commit_callbacks(execute=True):
         response = lead.post(f"/api/v1/bids/{probed.bid.pk}/probe/", {"mode": "live"}, format="json")
     assert response.status_code == 202
@@ -353,73 +412,14 @@ def test_outbound_rules_refuse_plain_http_and_local_addresses(hospital, settings
     assert results[0]["outcome"] == "fail" and "x.invalid" in json.dumps(results)
 
 
-def _test_ca(tmp_path):
-    """A test CA and a server certificate for 127.0.0.1 signed by it (PEM files)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clausier test CA")])
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    pem = serialization.Encoding.PEM
-    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
-    (tmp_path / "server.pem").write_bytes(
-        cert.public_bytes(pem) + key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return tmp_path / "ca.pem", tmp_path / "server.pem"
-
-
-def test_over_https_with_a_test_ca_and_refused_without_it(sandbox, hospital, settings, tmp_path):
-    import ssl
-
+def test_without_the_test_ca_nothing_is_trusted_and_nothing_is_sent(sandbox, hospital, settings):
     fhir, config = sandbox
-    ca_file, server_pem = _test_ca(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(server_pem)
-    secure = standin.start(fhir.issuer, fhir.resource, tls=context)
-    try:
-        config = {**config, "fhir_base_url": f"{secure.base}/fhir"}
-        settings.PROBE_CA_FILE = str(ca_file)
-        results, _budget = live.run_live(config, hospital, [(1, PATIENT), (2, EXPORT)])
-        assert all(r["outcome"] == "pass" for r in results), [(r["check"], r["evidence"]["note"]) for r in results]
-        assert secure.log and not fhir.log
-        # Without the test CA the certificate is not trusted: the search fails on TLS, nothing is read.
-        settings.PROBE_CA_FILE = None
-        secure.log.clear()
-        results, _budget = live.run_live(config, hospital, [(1, PATIENT)])
-        search = by_type(results)[("live_search", None)]
-        assert search["outcome"] == "fail" and "TLS" in search["evidence"]["note"]
-        assert secure.log == []
-    finally:
-        secure.shutdown()
-        secure.server_close()
+    settings.PROBE_CA_FILE = None
+    results, budget = live.run_live(config, hospital, [(1, PATIENT), (2, EXPORT)])
+    token = results[0]
+    assert token["outcome"] == "fail" and "TLS" in token["evidence"]["note"]
+    assert budget.log[0]["status"] is None and all(r["outcome"] == "unknown" for r in results[1:])
+    assert fhir.log == []
 
 
 def test_a_connection_dropped_mid_search_fails_that_check_and_the_run_goes_on(sandbox, hospital):

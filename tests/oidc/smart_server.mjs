@@ -3,12 +3,29 @@
 // authentication private_key_jwt (ES384 or RS384) with the public keys the test gives (SMART_JWKS) — and access
 // tokens issued as JWTs for one resource server, the FHIR stand-in (SMART_RESOURCE), which grants only the scopes
 // listed in SMART_SCOPES (others asked are dropped from the token, as a real server narrows them).
+// Over HTTPS when SMART_TLS_CERT and SMART_TLS_KEY name PEM files (the tests' own CA signs the certificate).
+// A token lives SMART_TOKEN_TTL seconds (300), or the number written in the file SMART_TTL_FILE names when there is
+// one, read at each token request: a test makes tokens that really expire mid-run without restarting the server.
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import Provider from 'oidc-provider';
 
 const port = Number(process.env.OP_PORT);
-const issuer = `http://127.0.0.1:${port}`;
+const tls = process.env.SMART_TLS_CERT && process.env.SMART_TLS_KEY;
+const issuer = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
 const resource = process.env.SMART_RESOURCE;
-const ttl = Number(process.env.SMART_TOKEN_TTL || 300);
+
+function ttl() {
+  const file = process.env.SMART_TTL_FILE;
+  try {
+    const seconds = Number(readFileSync(file, 'utf8').trim());
+    if (seconds > 0) return seconds;
+  } catch {
+    // no file (or none named): the default
+  }
+  return Number(process.env.SMART_TOKEN_TTL || 300);
+}
+
 const provider = new Provider(issuer, {
   clients: [{
     client_id: process.env.SMART_CLIENT_ID,
@@ -29,7 +46,7 @@ const provider = new Provider(issuer, {
       getResourceServerInfo: async () => ({
         scope: process.env.SMART_SCOPES,
         audience: resource,
-        accessTokenTTL: ttl,
+        accessTokenTTL: ttl(),
         accessTokenFormat: 'jwt',
         jwt: { sign: { alg: 'RS256' } },
       }),
@@ -37,4 +54,10 @@ const provider = new Provider(issuer, {
   },
   cookies: { keys: ['test-only-cookie-key'] },
 });
-provider.listen(port, '127.0.0.1', () => console.log(`ready ${issuer}`));
+const ready = () => console.log(`ready ${issuer}`);
+if (tls) {
+  const options = { cert: readFileSync(process.env.SMART_TLS_CERT), key: readFileSync(process.env.SMART_TLS_KEY) };
+  https.createServer(options, provider.callback()).listen(port, '127.0.0.1', ready);
+} else {
+  provider.listen(port, '127.0.0.1', ready);
+}

@@ -43,7 +43,9 @@ def test_it_refuses_while_a_dispersed_cell_has_no_consensus_then_closes(api, eva
 def test_the_overview_s_close_button_lists_what_is_open_on_the_consensus_page(evaluation):
     client = Client()
     client.force_login(evaluation.lead)
-    response = client.post(f"/evaluation/tenders/{evaluation.tender.pk}/close-technical/", follow=True)
+    response = client.post(
+        f"/evaluation/tenders/{evaluation.tender.pk}/close-technical/", {"confirm": "on"}, follow=True
+    )
     html = response.content.decode()
     assert response.redirect_chain[-1][0].endswith("/consensus/")
     assert "ne peut pas être close" in html and "note(s) manquante(s)" in html

@@ -1,7 +1,7 @@
 """A three-bid evaluation with 27 eliminatory requirements, driven through the pages as the lead would:
 bulk acceptance, the one real non-compliance, close refused then allowed, award, certificates, letters and
 award notice, sending date. Counts the lead's posts (goal: under 20). Pages through Django's test client
-(the headless-browser version of this flow is not written yet)."""
+(the same flow in headless Chromium, through the requirements matrix: tests/browser/test_evaluation_lead.py)."""
 
 import datetime
 
@@ -63,12 +63,12 @@ def test_a_three_bid_evaluation_with_27_requirements_takes_the_lead_under_20_pos
         },
     )
     # 3. Close refused while Bravo's dispersed cell has no consensus, then the consensus, then close.
-    response = client.post(f"{base}close-technical/", follow=True)
+    response = client.post(f"{base}close-technical/", {"confirm": "on"}, follow=True)
     assert "Bravo (API FHIR)" in response.content.decode()
     assert not EvaluationState.objects.filter(technical_closed_at__isnull=False).exists()
     Consensus.objects.create(bid=ev.bravo, criterion=ev.criteria.api, value=2, justification="Démo", set_by=ev.lead)
     client.posts += 1  # the consensus page's post (its own tests cover the page)
-    client.post(f"{base}close-technical/")
+    client.post(f"{base}close-technical/", {"confirm": "on"})
     assert EvaluationState.objects.get().technical_closed_at is not None
     # 4. Award, certificates, letters and award notice, sending date.
     today = timezone.localdate()

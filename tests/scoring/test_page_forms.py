@@ -295,7 +295,7 @@ def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
     )
     closing = client.get(page(evaluation.tender, "results/")).content.decode()
     assert 'data-code="technical_open"' in closing and 'id="results-awardee"' not in closing
-    client.post(page(evaluation.tender, "close-technical/"))
+    client.post(page(evaluation.tender, "close-technical/"), {"confirm": "on"})
     final = client.get(page(evaluation.tender, "results/")).content.decode()
     assert 'id="results-blocking"' not in final
     assert "Résultats définitifs : offre classée première, Charlie." in final
@@ -304,12 +304,15 @@ def test_the_results_page_names_the_first_bid_only_once_final(evaluation):
 @pytest.mark.usefixtures("scoring_settled")
 def test_the_lead_reopens_and_closes_again_from_the_overview(evaluation):
     client = browser(evaluation.lead)
-    client.post(page(evaluation.tender, "close-technical/"))
+    client.post(page(evaluation.tender, "close-technical/"), {"confirm": "on"})
     assert 'id="reopen-form"' in client.get(page(evaluation.tender, "")).content.decode()
-    assert client.post(page(evaluation.tender, "reopen/"), {"reason": "Prix mal saisi"}).status_code == 302
+    assert (
+        client.post(page(evaluation.tender, "reopen/"), {"reason": "Prix mal saisi", "confirm": "on"}).status_code
+        == 302
+    )
     overview = client.get(page(evaluation.tender, "")).content.decode()
     assert 'id="reopened"' in overview and "Prix mal saisi" in overview
-    client.post(page(evaluation.tender, "close-technical/"))
+    client.post(page(evaluation.tender, "close-technical/"), {"confirm": "on"})
     assert EvaluationState.objects.get().reopened_at is None
 
 

@@ -1,0 +1,24 @@
+"""Who the lead may designate as an evaluator: the members of the tender's organisation whose role there is
+"evaluator" and who are not designated yet (one query). A buyer or admin leads and may not also score
+(services.evaluator_add refuses them), so they are not offered."""
+
+from organizations.models import Membership, Role
+
+from .models import Evaluator
+
+
+def evaluator_choices(tender) -> list[dict]:
+    """[{"username", "label"}] ordered by name: the label is "Full Name (username)" or the username."""
+    designated = Evaluator.objects.filter(tender=tender).values("user_id")
+    members = (
+        Membership.objects.filter(organization_id=tender.organization_id, role=Role.EVALUATOR)
+        .exclude(user_id__in=designated)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    out = {}
+    for membership in members:  # a person holds one role per organisation; a duplicate would be listed once
+        user = membership.user
+        name, username = user.get_full_name(), user.get_username()
+        out.setdefault(username, {"username": username, "label": f"{name} ({username})" if name else username})
+    return list(out.values())
