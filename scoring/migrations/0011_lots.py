@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scoring', '0009_bid_sandbox'),
+        ('scoring', '0010_award_failure'),
         ('tenders', '0010_lots'),
     ]
 
