@@ -364,7 +364,9 @@ class Award(models.Model):
        the end of the standstill (R2182-1).
     """
 
-    tender = models.OneToOneField("tenders.Tender", on_delete=models.CASCADE, related_name="award")
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="awards")
+    # The lot awarded (each lot is a contract of its own); none in a tender without lots.
+    lot = models.ForeignKey("tenders.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="awards")
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="+")
     decided_on = models.DateField(_("date de la décision d'attribution"))
     advantages = models.TextField(_("caractéristiques et avantages relatifs de l'offre retenue"))
@@ -380,6 +382,10 @@ class Award(models.Model):
     letters_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tender"], condition=Q(lot__isnull=True), name="one_award_per_tender"),
+            models.UniqueConstraint(fields=["tender", "lot"], name="one_award_per_lot"),
+        ]
         verbose_name = _("attribution")
 
     def __str__(self):
@@ -396,6 +402,7 @@ class AwardFailure(models.Model):
     ranking itself does not change (the offers were compared before)."""
 
     tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="award_failures")
+    lot = models.ForeignKey("tenders.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="+")
     reason = models.TextField(_("motif"))
     failed_on = models.DateField(_("constaté le"))

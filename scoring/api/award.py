@@ -10,23 +10,32 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
-from .. import access
+from .. import access, selectors
 from ..models import AwardFailure, Bid
 from ..services import award as award_services
 
 
 class AwardInputSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(
+        required=False, allow_null=True, help_text="the lot (required when the tender has lots)"
+    )
     bid = serializers.IntegerField()
     decided_on = serializers.DateField()
     advantages = serializers.CharField(max_length=20000)
 
 
 class CertificatesInputSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(
+        required=False, allow_null=True, help_text="the lot (required when the tender has lots)"
+    )
     received_on = serializers.DateField(required=False, allow_null=True, default=None)
     waived_reason = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class CertificatesFailedInputSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(
+        required=False, allow_null=True, help_text="the lot (required when the tender has lots)"
+    )
     reason = serializers.CharField(max_length=5000)
     failed_on = serializers.DateField()
     # The new decision, for the bid the award passes to: its date and the lead's summary of that offer.
@@ -35,6 +44,9 @@ class CertificatesFailedInputSerializer(serializers.Serializer):
 
 
 class LettersSentInputSerializer(serializers.Serializer):
+    lot = serializers.IntegerField(
+        required=False, allow_null=True, help_text="the lot (required when the tender has lots)"
+    )
     sent_on = serializers.DateField()
     # R2182-1: 16 days instead of 11 when the letters did not go electronically.
     electronic = serializers.BooleanField(required=False, default=True)
@@ -67,14 +79,21 @@ def award_as_dict(award, *, bids_count) -> dict | None:
                 "failed_on": failure.failed_on.isoformat(),
                 "recorded_by": failure.recorded_by.get_username() if failure.recorded_by else None,
             }
-            for failure in AwardFailure.objects.filter(tender_id=award.tender_id).select_related("bid", "recorded_by")
+            for failure in AwardFailure.objects.filter(tender_id=award.tender_id, lot_id=award.lot_id).select_related(
+                "bid", "recorded_by"
+            )
         ],
     }
 
 
-def _body(tender):
-    award = award_services.award_of(tender)
-    return award_as_dict(award, bids_count=Bid.objects.filter(tender=tender).count())
+def _body(tender, lot=None):
+    award = award_services.award_of(tender, lot)
+    return award_as_dict(award, bids_count=Bid.objects.filter(tender=tender, lot=lot).count())
+
+
+def _lot(tender, data):
+    """The lot a request names (`"lot"` in the body, `?lot=` for a GET): required when the tender has lots."""
+    return selectors.lot_param(tender, data.pop("lot", None))
 
 
 class AwardView(GenericAPIView):
@@ -84,7 +103,7 @@ class AwardView(GenericAPIView):
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_results_reader(request.user, tender)
-        return Response(_body(tender))
+        return Response(_body(tender, _lot(tender, {"lot": request.query_params.get("lot")})))
 
     @extend_schema(request=AwardInputSerializer, responses={200: dict, 409: dict})
     def put(self, request, tender_id):
@@ -92,14 +111,20 @@ class AwardView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = dict(serializer.validated_data)
+        lot = _lot(tender, data)
         bid = Bid.objects.filter(pk=data["bid"], tender=tender).first()
         if bid is None:
             raise serializers.ValidationError({"bid": [award_services.unknown_bid_message()]})
         award_services.award_decide(
-            user=request.user, tender=tender, bid=bid, decided_on=data["decided_on"], advantages=data["advantages"]
+            user=request.user,
+            tender=tender,
+            bid=bid,
+            decided_on=data["decided_on"],
+            advantages=data["advantages"],
+            lot=lot,
         )
-        return Response(_body(tender))
+        return Response(_body(tender, lot))
 
 
 class CertificatesView(GenericAPIView):
@@ -111,8 +136,10 @@ class CertificatesView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        award_services.award_certificates(user=request.user, tender=tender, **serializer.validated_data)
-        return Response(_body(tender))
+        data = dict(serializer.validated_data)
+        lot = _lot(tender, data)
+        award_services.award_certificates(user=request.user, tender=tender, lot=lot, **data)
+        return Response(_body(tender, lot))
 
 
 class LettersSentView(GenericAPIView):
@@ -124,8 +151,10 @@ class LettersSentView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        award_services.award_letters_sent(user=request.user, tender=tender, **serializer.validated_data)
-        return Response(_body(tender))
+        data = dict(serializer.validated_data)
+        lot = _lot(tender, data)
+        award_services.award_letters_sent(user=request.user, tender=tender, lot=lot, **data)
+        return Response(_body(tender, lot))
 
 
 class CertificatesFailedView(GenericAPIView):
@@ -139,5 +168,7 @@ class CertificatesFailedView(GenericAPIView):
         access.require_lead(request.user, tender)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        award_services.award_certificates_failed(user=request.user, tender=tender, **serializer.validated_data)
-        return Response(_body(tender))
+        data = dict(serializer.validated_data)
+        lot = _lot(tender, data)
+        award_services.award_certificates_failed(user=request.user, tender=tender, lot=lot, **data)
+        return Response(_body(tender, lot))

@@ -450,7 +450,7 @@ class ResultsView(GenericAPIView):
             body["awardee"], body["passed_over"] = lot_award.awardee, lot_award.passed_over
         body["tie_break"] = outcome.tie
         # The award sequence (API.md, "Evaluation (round 2)"): its state and the end of the standstill.
-        award_body = award_as_dict(services.award_of(tender), bids_count=len(outcome.results))
+        award_body = award_as_dict(services.award_of(tender, lot), bids_count=len(outcome.results))
         body["award"] = award_body
         body["standstill_until"] = award_body["standstill_until"] if award_body else None
         for row in body["bids"]:

@@ -39,14 +39,14 @@ def standstill_until(sent_on, electronic, *, bids_count) -> datetime.date | None
     return sent_on + datetime.timedelta(days=STANDSTILL_ELECTRONIC_DAYS if electronic else STANDSTILL_OTHER_DAYS)
 
 
-def failed_bids(tender) -> set[int]:
-    """The bids that lost the award for want of certificates (R2144-7)."""
-    return set(AwardFailure.objects.filter(tender=tender).values_list("bid_id", flat=True))
+def failed_bids(tender, lot=None) -> set[int]:
+    """The bids that lost the award (of `lot`, in a tender with lots) for want of certificates (R2144-7)."""
+    return set(AwardFailure.objects.filter(tender=tender, lot=lot).values_list("bid_id", flat=True))
 
 
-def award_failures_of(tender):
-    """The tender's recorded failures to provide certificates (R2144-7), oldest first, with their bids."""
-    return AwardFailure.objects.filter(tender=tender).select_related("bid", "recorded_by")
+def award_failures_of(tender, lot=None):
+    """The tender's (or lot's) recorded failures to provide certificates (R2144-7), oldest first, with their bids."""
+    return AwardFailure.objects.filter(tender=tender, lot=lot).select_related("bid", "recorded_by")
 
 
 def retained_bid(outcome, failed: set[int]) -> int | None:
@@ -66,12 +66,36 @@ def retained_bid(outcome, failed: set[int]) -> int | None:
     return ranked[0].bid
 
 
+def _limit_message(tender):
+    return _(
+        "Ce soumissionnaire détient déjà %(max)d lot(s), le nombre maximal annoncé au règlement de la consultation : "
+        "le lot revient à l'offre classée immédiatement après."
+    ) % {"max": tender.max_lots_per_bidder}
+
+
 def unknown_bid_message():
     return _("Offre inconnue pour ce marché.")
 
 
-def award_of(tender) -> Award | None:
-    return Award.objects.filter(tender=tender).select_related("bid", "decided_by").first()
+def award_of(tender, lot=None) -> Award | None:
+    """The award of the tender, or of `lot` in a tender with lots (docs/LOTS.md)."""
+    return Award.objects.filter(tender=tender, lot=lot).select_related("bid", "decided_by").first()
+
+
+def _expected(tender, lot, outcome, failed) -> int | None:
+    """The bid the award must go to: the ranking's, past the awardees that failed (R2144-7) and, under the
+    tender's limit of lots per bidder, past the offers of bidders that hold the limit (scoring/allotment.py)."""
+    if lot is not None and tender.max_lots_per_bidder:
+        failed = failed | set(selectors.lot_awards(tender)[lot.pk].passed_over)
+    return retained_bid(outcome, failed)
+
+
+def _check_lot(tender, lot, bid=None):
+    """A tender with lots is awarded lot by lot: `lot` is required and the bid must be of that lot."""
+    if lot is None and tender.lots.exists():
+        raise ApplicationError({"lot": [_("L'appel d'offres a des lots : indiquez le lot attribué.")]})
+    if bid is not None and bid.lot_id != (lot.pk if lot else None):
+        raise ApplicationError({"bid": [unknown_bid_message()]})
 
 
 def _state(award):
@@ -93,7 +117,7 @@ def _clean(text):
 
 
 @transaction.atomic
-def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantages: str) -> Award:
+def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantages: str, lot=None) -> Award:
     """Record (or correct, before the letters are sent) the award decision.
 
     The results must be final and `bid` their awardee; `decided_on` today or earlier; `advantages` is the
@@ -113,7 +137,8 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
         )
     if bid.tender_id != tender.pk:
         raise ApplicationError({"bid": [unknown_bid_message()]})
-    outcome = selectors.tender_outcome(tender)
+    _check_lot(tender, lot, bid)
+    outcome = selectors.tender_outcome(tender, lot)
     if outcome.provisional:
         raise ConflictError(
             {
@@ -123,7 +148,7 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
                 ]
             }
         )
-    failed = failed_bids(tender)
+    failed = failed_bids(tender, lot)
     if bid.pk in failed:
         raise ConflictError(
             {
@@ -134,7 +159,9 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
                 ]
             }
         )
-    retained = retained_bid(outcome, failed)
+    retained = _expected(tender, lot, outcome, failed)
+    if retained != bid.pk and lot is not None and bid.pk in selectors.lot_awards(tender)[lot.pk].passed_over:
+        raise ConflictError({"bid": [_limit_message(tender)]})
     if retained != bid.pk:
         first = next((r.vendor for r in outcome.results if r.bid == retained), None)
         raise ConflictError(
@@ -151,14 +178,14 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
                 ]
             }
         )
-    award = Award.objects.select_for_update().filter(tender=tender).first()
+    award = Award.objects.select_for_update().filter(tender=tender, lot=lot).first()
     if award is not None and award.letters_sent_on is not None:
         raise ConflictError(
             {"detail": [_("Les lettres sont déjà envoyées : la décision d'attribution ne change plus.")]}
         )
     old = _state(award)
     if award is None:
-        award = Award(tender=tender)
+        award = Award(tender=tender, lot=lot)
     if award.bid_id is not None and award.bid_id != bid.pk:
         award.certificates_received_on, award.certificates_waived_reason = None, ""
     award.bid, award.decided_on, award.advantages = bid, decided_on, advantages
@@ -169,7 +196,7 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
 
 
 @transaction.atomic
-def award_certificates(*, user, tender, received_on=None, waived_reason: str = "") -> Award:
+def award_certificates(*, user, tender, received_on=None, waived_reason: str = "", lot=None) -> Award:
     """Record that the awardee proved it is not excluded (R2144-4: tax and social certificates), or the
     reason no certificate is asked (R2144-7). 409 before the award decision or after the letters are sent."""
     locked_state(tender)
@@ -180,7 +207,8 @@ def award_certificates(*, user, tender, received_on=None, waived_reason: str = "
         )
     if received_on is not None and received_on > timezone.localdate():
         raise ApplicationError({"received_on": [_("La date de réception ne peut pas être postérieure à aujourd'hui.")]})
-    award = Award.objects.select_for_update().filter(tender=tender).first()
+    _check_lot(tender, lot)
+    award = Award.objects.select_for_update().filter(tender=tender, lot=lot).first()
     if award is None:
         raise ConflictError(
             {"detail": [_("Enregistrez d'abord la décision d'attribution (offre retenue, date, motifs).")]}
@@ -209,9 +237,9 @@ def award_certificates(*, user, tender, received_on=None, waived_reason: str = "
 REPORT_FOLLOWS_FAILURES = False
 
 
-def award_letters_refusal(tender, award=None) -> str | None:
+def award_letters_refusal(tender, award=None, lot=None) -> str | None:
     """Why the letters and the award notice cannot be made now (a sentence), or None."""
-    award = award if award is not None else award_of(tender)
+    award = award if award is not None else award_of(tender, lot)
     if award is None:
         return _(
             "Les lettres suivent la décision d'attribution : enregistrez d'abord l'offre retenue, la date de la "
@@ -222,7 +250,7 @@ def award_letters_refusal(tender, award=None) -> str | None:
             "Les lettres partent une fois que l'attributaire a prouvé qu'il n'est pas exclu : enregistrez la "
             "réception de ses certificats (R2144-4) ou le motif de leur absence (R2144-7)."
         )
-    if not REPORT_FOLLOWS_FAILURES and AwardFailure.objects.filter(tender=tender).exists():
+    if not REPORT_FOLLOWS_FAILURES and AwardFailure.objects.filter(tender=tender, lot=award.lot_id).exists():
         return _(
             "Après la défaillance d'un attributaire (R2144-7), l'application ne prépare pas encore les lettres ni "
             "l'avis d'attribution : rédigez-les hors de l'application pour l'offre désormais retenue."
@@ -231,7 +259,7 @@ def award_letters_refusal(tender, award=None) -> str | None:
 
 
 @transaction.atomic
-def award_letters_sent(*, user, tender, sent_on: datetime.date, electronic: bool = True) -> Award:
+def award_letters_sent(*, user, tender, sent_on: datetime.date, electronic: bool = True, lot=None) -> Award:
     """Record when (and whether electronically) the letters went out: it sets `standstill_until`.
 
     409 until the letters exist: a `rejection_letters` (or, for a single tenderer, `award_notice`) document
@@ -240,8 +268,9 @@ def award_letters_sent(*, user, tender, sent_on: datetime.date, electronic: bool
     locked_state(tender)
     if sent_on > timezone.localdate():
         raise ApplicationError({"sent_on": [_("La date d'envoi ne peut pas être postérieure à aujourd'hui.")]})
-    award = Award.objects.select_for_update().filter(tender=tender).first()
-    refusal = award_letters_refusal(tender, award) if award is not None else award_letters_refusal(tender)
+    _check_lot(tender, lot)
+    award = Award.objects.select_for_update().filter(tender=tender, lot=lot).first()
+    refusal = award_letters_refusal(tender, award) if award is not None else award_letters_refusal(tender, lot=lot)
     if refusal:
         raise ConflictError({"detail": [refusal]})
     if sent_on < award.decided_on:
@@ -275,7 +304,7 @@ def award_letters_sent(*, user, tender, sent_on: datetime.date, electronic: bool
 
 @transaction.atomic
 def award_certificates_failed(
-    *, user, tender, reason: str, failed_on: datetime.date, decided_on: datetime.date, advantages: str
+    *, user, tender, reason: str, failed_on: datetime.date, decided_on: datetime.date, advantages: str, lot=None
 ) -> Award:
     """The awardee did not provide its certificates in time (R2144-7): record why and when (an AwardFailure),
     and pass the award to the eligible bid ranked immediately after it, with the new decision's date and the
@@ -302,7 +331,8 @@ def award_certificates_failed(
         errors["decided_on"] = [_("La date de la décision ne peut pas être postérieure à aujourd'hui.")]
     if errors:
         raise ApplicationError(errors)
-    award = Award.objects.select_for_update().select_related("bid").filter(tender=tender).first()
+    _check_lot(tender, lot)
+    award = Award.objects.select_for_update().select_related("bid").filter(tender=tender, lot=lot).first()
     if award is None:
         raise ConflictError(
             {"detail": [_("Aucune décision d'attribution n'est enregistrée : rien ne passe à l'offre suivante.")]}
@@ -324,9 +354,9 @@ def award_certificates_failed(
         raise ApplicationError(
             {"decided_on": [_("La nouvelle décision ne peut pas précéder la défaillance constatée.")]}
         )
-    outcome = selectors.tender_outcome(tender)
-    failed = failed_bids(tender) | {award.bid_id}
-    following = retained_bid(outcome, failed) if not outcome.provisional else None
+    outcome = selectors.tender_outcome(tender, lot)
+    failed = failed_bids(tender, lot) | {award.bid_id}
+    following = _expected(tender, lot, outcome, failed) if not outcome.provisional else None
     if following is None:
         raise ConflictError(
             {
@@ -340,7 +370,7 @@ def award_certificates_failed(
         )
     old = _state(award)
     failure = AwardFailure.objects.create(
-        tender=tender, bid=award.bid, reason=reason, failed_on=failed_on, recorded_by=user
+        tender=tender, lot=lot, bid=award.bid, reason=reason, failed_on=failed_on, recorded_by=user
     )
     award.bid_id, award.decided_on, award.advantages = following, decided_on, advantages
     award.decided_by, award.decided_at = user, timezone.now()

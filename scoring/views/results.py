@@ -79,8 +79,8 @@ def results_response(request, tender, *, status=200, **extra):
             "low_offers": [row for row in rows if row["low_offer"]],
         }
     )
-    award = services.award_of(tender)
-    context.update(_award_context(tender, full, award))
+    award = services.award_of(tender, context["lot"])
+    context.update(_award_context(tender, full, award, context["lot"]))
     context.update(
         {
             "award": award,
@@ -98,11 +98,13 @@ def results_response(request, tender, *, status=200, **extra):
     return render(request, "scoring/results.html", context, status=status)
 
 
-def _award_context(tender, full, award) -> dict:
+def _award_context(tender, full, award, lot=None) -> dict:
     """The bid the award goes to (the first ranked, or the next after awardees that did not provide their
     certificates, R2144-7), those failures, and the bid the award would pass to if the awardee fails now."""
-    failures = list(services.award_failures_of(tender))
+    failures = list(services.award_failures_of(tender, lot))
     failed = {failure.bid_id for failure in failures}
+    if lot is not None and tender.max_lots_per_bidder:  # bidders at the limit of lots pass (docs/LOTS.md)
+        failed |= set(selectors.lot_awards(tender)[lot.pk].passed_over)
     retained = services.retained_bid(full, failed)
     following = None
     if award is not None and not award.certificates_done and not award.letters_sent_on and not full.provisional:

@@ -89,7 +89,8 @@ def test_two_lots_end_to_end_through_the_api(formula, api, buyer, evaluator, hos
     assert "lot" in ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot=999999"), 400)
 
 
-def test_the_limit_of_lots_per_bidder_passes_a_lot_to_the_next_ranked_offer(api, buyer, evaluator, hospital, library):
+def limited(api, buyer, evaluator, hospital, library):
+    """Two lots, at most one per bidder, Alpha ranked first on both, technical scoring closed."""
     library.shared_with.add(hospital)
     library.visibility = "shared"
     library.save()
@@ -135,6 +136,11 @@ def test_the_limit_of_lots_per_bidder_passes_a_lot_to_the_next_ranked_offer(api,
         )
     ok(lead.post(f"/api/v1/tenders/{tender}/close-technical/"))
 
+    return lead, tender, lots, bids
+
+
+def test_the_limit_of_lots_per_bidder_passes_a_lot_to_the_next_ranked_offer(api, buyer, evaluator, hospital, library):
+    lead, tender, lots, bids = limited(api, buyer, evaluator, hospital, library)
     first = ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot={lots[0]}"))
     assert first["provisional"] is False, first["blocking"]
     assert first["awardee"] == bids[(lots[0], "Alpha")]
@@ -143,3 +149,30 @@ def test_the_limit_of_lots_per_bidder_passes_a_lot_to_the_next_ranked_offer(api,
     assert ranked_first["bid"] == bids[(lots[1], "Alpha")]  # ranked first on lot 2 too…
     assert second["awardee"] == bids[(lots[1], "Charlie")]  # …but Alpha already holds lot 1: the limit is 1
     assert second["passed_over"] == [bids[(lots[1], "Alpha")]]
+
+
+def test_each_lot_is_awarded_on_its_own_and_the_limit_is_refused_naming_the_rule(
+    api, buyer, evaluator, hospital, library
+):
+    lead, tender, lots, bids = limited(api, buyer, evaluator, hospital, library)
+    url = f"/api/v1/tenders/{tender}/award/"
+    decision = {"decided_on": "2026-12-01", "advantages": "Meilleure offre du lot."}
+    assert "lot" in ok(lead.put(url, {**decision, "bid": bids[(lots[0], "Alpha")]}, format="json"), 400)
+    first = ok(lead.put(url, {**decision, "bid": bids[(lots[0], "Alpha")], "lot": lots[0]}, format="json"))
+    assert first["bid"] == bids[(lots[0], "Alpha")]
+    # A bid of another lot is unknown for this lot.
+    assert "bid" in ok(
+        lead.put(url, {**decision, "bid": bids[(lots[1], "Charlie")], "lot": lots[0]}, format="json"), 400
+    )
+
+    refused = ok(lead.put(url, {**decision, "bid": bids[(lots[1], "Alpha")], "lot": lots[1]}, format="json"), 409)
+    assert "détient déjà 1 lot(s)" in refused["bid"][0]
+    second = ok(lead.put(url, {**decision, "bid": bids[(lots[1], "Charlie")], "lot": lots[1]}, format="json"))
+    assert second["bid"] == bids[(lots[1], "Charlie")]
+
+    certificates = f"/api/v1/tenders/{tender}/award/certificates/"
+    ok(lead.put(certificates, {"received_on": "2026-12-02", "lot": lots[1]}, format="json"))
+    assert ok(lead.get(f"{url}?lot={lots[1]}"))["certificates_received_on"] == "2026-12-02"
+    assert ok(lead.get(f"{url}?lot={lots[0]}"))["certificates_received_on"] is None  # each lot its own sequence
+    results = ok(lead.get(f"/api/v1/tenders/{tender}/results/?lot={lots[1]}"))
+    assert results["award"]["bid"] == bids[(lots[1], "Charlie")]
