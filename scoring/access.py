@@ -67,7 +67,13 @@ def is_lead(user, tender) -> bool:
     Evaluators may not lead (they would see sealed prices and everyone's scores): a buyer named
     evaluator on a tender acts there as an evaluator only (issue 18, finding 6).
     """
-    return has_role(user, tender.organization_id, BUYER_ROLES) and evaluator_of(user, tender) is None
+    return buys_for(user, tender) and evaluator_of(user, tender) is None
+
+
+def buys_for(user, tender) -> bool:
+    """A buyer or admin of the tender's organisation, named evaluator or not: such a person may not
+    be named evaluator (they would lead and score at once)."""
+    return has_role(user, tender.organization_id, BUYER_ROLES)
 
 
 def evaluator_of(user, tender):
