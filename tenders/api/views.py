@@ -1,7 +1,6 @@
 """Thin API views: check who may do what, validate, call a service, serialise."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,7 +14,7 @@ from documents.models import Document
 from documents.services import document_download_response
 from organizations.access import organization_ids
 
-from .. import selectors, services
+from .. import access, selectors, services
 from ..models import Tender
 from .serializers import (
     DocumentQueuedSerializer,
@@ -136,9 +135,7 @@ class TenderClauseViewSet(
 
     def get_tender(self):
         if not hasattr(self, "_tender"):
-            self._tender = get_object_or_404(
-                selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"]
-            )
+            self._tender = access.tender_for(self.request.user, self.kwargs["tender_pk"])
         return self._tender
 
     def get_queryset(self):
