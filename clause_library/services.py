@@ -1,4 +1,9 @@
-"""Writes to libraries and clauses. Every function validates, then writes atomically."""
+"""Writes to libraries and clauses. Every function validates, then writes atomically.
+
+Library writes start with their access check (`access.py`: 403 for a member who may not). Clause
+writes take the library as given: the pages and the API call `access.require_library_editor` first,
+and the loaders (demo data, imports of the default library) write as the system, without a user.
+"""
 
 from decimal import Decimal
 
@@ -6,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organizations.access import EDITOR_ROLES, has_role
 from organizations.errors import ApplicationError
 
+from . import access
 from .content import validate_clause_content
 from .library_file import FORMAT, clause_defaults, validate_library_file
 from .models import Clause, ClauseSet, ClauseVersion, CoverageTopic, Library
@@ -16,13 +21,6 @@ from .parameters import normalize_definition
 from .selectors import organizations_related_to, upstream_visible
 
 CONTENT_FIELDS = ClauseVersion.CONTENT_FIELDS
-
-
-def ensure_can_edit(user, organization_id):
-    if not has_role(user, organization_id, EDITOR_ROLES):
-        raise ApplicationError(
-            {"organization": [_("Seuls les curateurs et administrateurs de l'organisation peuvent faire cela.")]}
-        )
 
 
 def _normalized(content):
@@ -97,7 +95,7 @@ def clause_update(*, user, clause, changes, key=None):
 
 @transaction.atomic
 def library_create(*, user, organization, name, description="", language="fr", visibility="private", shared_with=()):
-    ensure_can_edit(user, organization.pk)
+    access.require_curator(user, organization.pk, "create")
     shared_with = _shareable(organization.pk, shared_with, current=())
     library = Library.objects.create(
         organization=organization, name=name, description=description, language=language, visibility=visibility
@@ -123,7 +121,7 @@ def shared_with_refusal():
 @transaction.atomic
 def library_update(*, user, library, changes):
     """Change a library's name, description, language, visibility or sharing."""
-    ensure_can_edit(user, library.organization_id)
+    access.require_library_editor(user, library)
     shared_with = changes.pop("shared_with", None)
     allowed = {"name", "description", "language", "visibility"}
     for field, value in changes.items():
@@ -200,7 +198,7 @@ def _replace_topics_and_sets(library, topics, sets):
 @transaction.atomic
 def library_guidance_update(*, user, library, topics, sets):
     """Replace a library's coverage topics and recommended sets, checked against its clauses."""
-    ensure_can_edit(user, library.organization_id)
+    access.require_library_editor(user, library)
     from .library_file import _check_topics_and_sets, _validator
 
     document = {"format": FORMAT, "name": library.name, "clauses": [], "topics": topics, "sets": sets}
@@ -215,7 +213,7 @@ def library_guidance_update(*, user, library, topics, sets):
 @transaction.atomic
 def library_import(*, user, organization, data):
     """A new library from a file. Either every clause lands or nothing does."""
-    ensure_can_edit(user, organization.pk)
+    access.require_curator(user, organization.pk, "import")
     errors = validate_library_file(data)
     if errors:
         raise ApplicationError({"file": errors})
@@ -251,7 +249,7 @@ def _bulk_create_clauses(library, user, rows):
 @transaction.atomic
 def library_fork(*, user, library, organization, name=None):
     """Copy a library into an organisation; each copy remembers its upstream clause and version."""
-    ensure_can_edit(user, organization.pk)
+    access.require_curator(user, organization.pk, "fork")
     fork = Library.objects.create(
         organization=organization,
         name=name or library.name,
@@ -273,7 +271,7 @@ def library_pull(*, user, library, clause_ids):
     Refused (409) once the fork's organisation may no longer read the upstream library: a share that
     ended stops feeding the fork (issue 18, finding 4); what was pulled before stays.
     """
-    ensure_can_edit(user, library.organization_id)
+    access.require_library_editor(user, library)
     if not upstream_visible(library):
         raise ApplicationError(
             {
@@ -320,6 +318,7 @@ def library_pull(*, user, library, clause_ids):
 @transaction.atomic
 def library_delete(*, user, library):
     """Delete a library with its clauses and versions, unless a tender still pins one of them (409)."""
+    access.require_library_editor(user, library)
     from django.db.models import ProtectedError
 
     try:

@@ -10,7 +10,6 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,11 +19,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from organizations.access import EDITOR_ROLES, get_or_404, has_role, organization_ids_with_role
+from organizations.access import get_or_404
 from organizations.errors import ApplicationError
 from organizations.models import Organization
 
-from . import selectors, services
+from . import access, selectors, services
 from .forms import (
     ClauseFilterForm,
     ClauseForm,
@@ -65,21 +64,12 @@ FIELD_LABELS = {
 
 
 def _visible_library(request, pk):
-    return get_or_404(selectors.libraries_visible_to(request.user), pk=pk)
-
-
-def _can_edit(user, library):
-    return has_role(user, library.organization_id, EDITOR_ROLES)
+    return access.library_for(request.user, pk)
 
 
 def _editable_library(request, pk):
-    library = _visible_library(request, pk)
-    if not _can_edit(request.user, library):
-        raise PermissionDenied(
-            _(
-                "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
-            )
-        )
+    library = access.library_for(request.user, pk)
+    access.require_library_editor(request.user, library)
     return library
 
 
@@ -88,7 +78,7 @@ def _library_clause(library, pk):
 
 
 def _editor_organizations(user):
-    return Organization.objects.filter(pk__in=organization_ids_with_role(user, EDITOR_ROLES)).order_by("name")
+    return Organization.objects.filter(pk__in=access.curator_organization_ids(user)).order_by("name")
 
 
 def _page(request, template, context):
@@ -110,7 +100,7 @@ def library_list(request):
         "clause_library/library_list.html",
         {
             "libraries": libraries,
-            "can_create": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
+            "can_create": bool(access.curator_organization_ids(request.user)),
         },
     )
 
@@ -118,11 +108,8 @@ def library_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def library_create(request):
+    access.require_curator(request.user, None, "create")
     organizations = _editor_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied(
-            _("Seuls les curateurs et administrateurs d'une organisation peuvent créer une bibliothèque.")
-        )
     form = LibraryCreateForm(request.POST or None, organizations=organizations)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -145,11 +132,8 @@ def library_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def library_import(request):
+    access.require_curator(request.user, None, "import")
     organizations = _editor_organizations(request.user)
-    if not organizations:
-        raise PermissionDenied(
-            _("Seuls les curateurs et administrateurs d'une organisation peuvent importer une bibliothèque.")
-        )
     form = LibraryImportForm(request.POST or None, request.FILES or None, organizations=organizations)
     file_errors = []
     if request.method == "POST" and form.is_valid():
@@ -205,7 +189,7 @@ def library_detail(request, pk):
     filters = filter_form.filters()
     clauses = selectors.clauses_filtered(request.user, library=library.pk, **filters)
     page = Paginator(clauses, CLAUSES_PER_PAGE).get_page(request.GET.get("page"))
-    can_edit = _can_edit(request.user, library)
+    can_edit = access.may_edit_library(request.user, library)
     return _page(
         request,
         "clause_library/library_detail.html",
@@ -215,7 +199,7 @@ def library_detail(request, pk):
             "filtered": any(filters.values()),
             "page": page,
             "can_edit": can_edit,
-            "can_fork": bool(organization_ids_with_role(request.user, EDITOR_ROLES)),
+            "can_fork": bool(access.curator_organization_ids(request.user)),
             "update_count": selectors.library_updates(library).count() if library.origin_id else 0,
             "shared_with": list(library.shared_with.order_by("name")) if can_edit else [],
             "origin": _visible_origin(request.user, library),
@@ -246,10 +230,7 @@ def library_fork(request, pk):
     organizations = _editor_organizations(request.user)
     form = LibraryForkForm(request.POST or None, organizations=organizations)
     if request.method == "POST":
-        if not organizations:
-            raise PermissionDenied(
-                _("Seuls les curateurs et administrateurs d'une organisation peuvent copier une bibliothèque.")
-            )
+        access.require_curator(request.user, None, "fork")
         if form.is_valid():
             try:
                 fork = services.library_fork(
@@ -300,15 +281,10 @@ def library_share(request, pk):
 @require_http_methods(["GET", "POST"])
 def library_updates(request, pk):
     library = _visible_library(request, pk)
-    can_edit = _can_edit(request.user, library)
+    can_edit = access.may_edit_library(request.user, library)
     errors = []
     if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(
-                _(
-                    "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
-                )
-            )
+        access.require_library_editor(request.user, library)
         clause_ids = [int(value) for value in request.POST.getlist("clauses") if value.isdigit()]
         if not clause_ids:
             errors.append(_("Cochez au moins une clause à mettre à jour."))
@@ -396,7 +372,7 @@ def clause_detail(request, library_pk, pk):
             "select_from": diff_from if diff_from in by_number else version.number - 1,
             "select_to": diff_to if diff_to in by_number else version.number,
             "diff_requested": "from" in request.GET or "to" in request.GET,
-            "can_edit": _can_edit(request.user, library),
+            "can_edit": access.may_edit_library(request.user, library),
         },
     )
 

@@ -10,7 +10,6 @@ import datetime
 import hashlib
 import logging
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,10 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop as N_
 
 from documents import jobs
-from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError
 
-from . import checks, selectors, tasks
+from . import access, checks, selectors, tasks
 from .fetch import FetchRefused, fetch_json
 from .models import MAX_DOCUMENT_BYTES, ProbeReport
 from .validate import CAPABILITY_STATEMENT, SMART_CONFIGURATION, VALIDATORS, Message
@@ -35,11 +33,6 @@ ACCEPT = {
     SMART_CONFIGURATION: "application/json",
 }
 BROKER_DOWN_NOTE = jobs.BROKER_DOWN_NOTE
-
-
-def ensure_can_probe(user, bid):
-    if not has_role(user, bid.tender.organization_id, BUYER_ROLES):
-        raise PermissionDenied(_("Seuls les acheteurs et administrateurs de l'organisation peuvent lancer un sondage."))
 
 
 def _read_upload(kind, upload):
@@ -62,7 +55,7 @@ def probe_request(*, user, bid, files=None, mode="static") -> ProbeReport:
     upload probe; without files the documents are fetched from the bid's FHIR base URL, which must
     then be set. The caller has already checked the bid is in the user's organisations.
     """
-    ensure_can_probe(user, bid)
+    access.require_prober(user, bid)
     files = {kind: upload for kind, upload in (files or {}).items() if upload is not None}
     files.pop("mode", None)
     if mode == "live":
@@ -114,7 +107,7 @@ def _live_request(user, bid):
 def probe_cancel(*, user, bid) -> ProbeReport | None:
     """Ask the bid's latest unfinished probe to stop: a live run stops before its next request or wait, and ends
     `cancelled` with the results it has (the checks not reached are unknown). A queued one is cancelled at once."""
-    ensure_can_probe(user, bid)
+    access.require_prober(user, bid)
     report = selectors.latest_report(bid)
     if report is None or report.is_finished:
         return report

@@ -135,6 +135,7 @@ class AuditEntry(models.Model):
         MEMBER_ORG_ADD = "member_org_add", _("Établissement adhérent ajouté")
         MEMBER_ORG_REMOVE = "member_org_remove", _("Établissement adhérent retiré")
         SETTINGS_CHANGE = "settings_change", _("Réglages modifiés")
+        TOKEN_REVOKE = "token_revoke", _("Jeton d'API révoqué")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="audit_entries")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

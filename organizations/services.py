@@ -25,7 +25,7 @@ from stdnum.fr import siret as stdnum_siret
 from . import tokens
 from .access import roles_by_organization
 from .errors import ApplicationError, ConflictError
-from .models import AuditEntry, Invitation, MemberOrganization, Membership, Organization, Role, SsoIdentity
+from .models import ApiToken, AuditEntry, Invitation, MemberOrganization, Membership, Organization, Role, SsoIdentity
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -167,6 +167,27 @@ def member_remove(*, user, organization, username):
     if not Membership.objects.filter(user=removed).exists():
         tokens.revoke_access(removed)
     audit(organization, user, AuditEntry.Action.MEMBER_REMOVE, username, role=membership.role)
+
+
+# --- a person's API tokens ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def token_revoke(*, user, token_id):
+    """Revoke one of `user`'s own API tokens (the page and `DELETE auth/tokens/{id}/` call this).
+
+    Any other id, someone else's token included, is missing (404). The next call with the token answers
+    401. Each organisation the person belongs to gets a `token_revoke` entry in its audit list (target:
+    the person; details: the token's prefix and when it was issued, never the key): a key withdrawn because
+    it leaked is something their admins need to know. Returns the number of entries written.
+    """
+    token = ApiToken.objects.select_for_update().filter(user=user, pk=token_id).first()
+    if token is None:
+        raise Http404
+    details = {"prefix": token.prefix, "created_at": token.created_at.isoformat()}
+    token.delete()
+    organizations = Organization.objects.filter(memberships__user=user).order_by("pk")
+    return len([audit(o, user, AuditEntry.Action.TOKEN_REVOKE, user.get_username(), **details) for o in organizations])
 
 
 # --- invitations ------------------------------------------------------------------------------------------

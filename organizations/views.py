@@ -365,13 +365,7 @@ def token_list(request):
 @login_required
 @require_POST
 def token_revoke(request, token_id):
-    from django.http import Http404
-
-    from .models import ApiToken
-
-    deleted, _rows = ApiToken.objects.filter(user=request.user, pk=token_id).delete()
-    if not deleted:
-        raise Http404
+    services.token_revoke(user=request.user, token_id=token_id)
     messages.success(request, _("Jeton révoqué."))
     return redirect("organizations:token_list")
 

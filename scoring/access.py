@@ -11,15 +11,11 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from organizations.access import BUYER_ROLES, has_role, organization_ids, organization_ids_with_role
-from tenders.models import Tender
+from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
+from tenders.access import tender_for, visible_tenders  # noqa: F401 (the evaluation reads tenders as tenders do)
 
 from .models import Bid, Criterion, Evaluator
 from .selectors import state_of
-
-
-def visible_tenders(user):
-    return Tender.objects.filter(organization_id__in=organization_ids(user))
 
 
 def evaluation_tenders(user, *, limit=200):
@@ -28,13 +24,6 @@ def evaluation_tenders(user, *, limit=200):
     led = visible.filter(organization_id__in=organization_ids_with_role(user, BUYER_ROLES))
     named = visible.filter(evaluators__user=user)
     return (led | named).distinct().select_related("organization").order_by("status", "-created_at")[:limit]
-
-
-def tender_for(user, pk):
-    tender = visible_tenders(user).select_related("organization").filter(pk=pk).first()
-    if tender is None:
-        raise Http404
-    return tender
 
 
 def bid_for(user, pk):
@@ -67,7 +56,13 @@ def is_lead(user, tender) -> bool:
     Evaluators may not lead (they would see sealed prices and everyone's scores): a buyer named
     evaluator on a tender acts there as an evaluator only (issue 18, finding 6).
     """
-    return has_role(user, tender.organization_id, BUYER_ROLES) and evaluator_of(user, tender) is None
+    return buys_for(user, tender) and evaluator_of(user, tender) is None
+
+
+def buys_for(user, tender) -> bool:
+    """A buyer or admin of the tender's organisation, named evaluator or not: such a person may not
+    be named evaluator (they would lead and score at once)."""
+    return has_role(user, tender.organization_id, BUYER_ROLES)
 
 
 def evaluator_of(user, tender):

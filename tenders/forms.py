@@ -4,10 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clause_library.models import ClauseSet
 from clause_library.selectors import libraries_visible_to
-from organizations.access import BUYER_ROLES, organization_ids_with_role
 from organizations.models import Organization
 
-from . import prices
+from . import access, prices
 from .models import DEFAULT_DURATION_MONTHS, MAX_DURATION_MONTHS, Lot, Tender, TieBreak
 
 # The kinds of software a library's sets are tagged with, in the order the buyer sees them.
@@ -274,7 +273,7 @@ class TenderForm(PriceFieldsMixin, AccessibleErrorsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A form posted without it (an older page, a script) keeps the announced default.
         self.fields["tie_break"].required = False
-        allowed = organization_ids_with_role(user, BUYER_ROLES)
+        allowed = access.buyer_organization_ids(user)
         self.fields["organization"].queryset = Organization.objects.filter(pk__in=allowed).order_by("name")
         self.fields["organization"].empty_label = None
         choices = set_choices(user)

@@ -12,7 +12,7 @@ from clause_library.models import Clause, ClauseSet, CoverageTopic, Library
 from clause_library.selectors import libraries_visible_to
 from organizations.errors import ApplicationError
 
-from . import services  # a module, not names: services imports this module too (publish pins topics)
+from . import access, services  # a module, not names: services imports this module too (publish pins topics)
 from .models import TenderClause
 from .pieces import number_sort_key
 
@@ -150,7 +150,7 @@ def tender_set_apply(*, user, tender, library_id, set_key):
     Returns the tender clauses added. Required values without a default are left for the editor
     to ask for (publishing refuses until they are given).
     """
-    services.ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     services.ensure_draft(tender)
     library = libraries_visible_to(user).filter(pk=library_id).first()
     if library is None:

@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from organizations.errors import ApplicationError
 
+from . import access
 from .models import Lot, TenderClause
-from .services import _locked, ensure_can_edit, ensure_draft, tender_content_changed
+from .services import _locked, ensure_draft, tender_content_changed
 
 MAX_LOTS = 99
 LOT_FIELDS = ("number", "title", "description")
@@ -34,7 +35,7 @@ def _check_title(title):
 @transaction.atomic
 def lot_create(*, user, tender, number=None, title, description="") -> Lot:
     """A new lot of a draft tender; without a number, the next free one."""
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     if number is None:
@@ -52,7 +53,7 @@ def lot_create(*, user, tender, number=None, title, description="") -> Lot:
 @transaction.atomic
 def lot_update(*, user, lot, changes: dict) -> Lot:
     """Change a lot's number, title or description (the tender is a draft)."""
-    ensure_can_edit(user, lot.tender)
+    access.require_tender_editor(user, lot.tender)
     tender = _locked(lot.tender)
     ensure_draft(tender)
     lot = Lot.objects.select_for_update().get(pk=lot.pk)
@@ -71,7 +72,7 @@ def lot_update(*, user, lot, changes: dict) -> Lot:
 @transaction.atomic
 def lot_delete(*, user, lot):
     """Remove a lot of a draft tender; its criteria go with it, clauses that named it keep the others."""
-    ensure_can_edit(user, lot.tender)
+    access.require_tender_editor(user, lot.tender)
     tender = _locked(lot.tender)
     ensure_draft(tender)
     try:
@@ -85,7 +86,7 @@ def lot_delete(*, user, lot):
 @transaction.atomic
 def lots_reorder(*, user, tender, order: list) -> list[Lot]:
     """Renumber the tender's lots 1, 2, … in the order of `order` (every lot id of the tender, once)."""
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     lots = {lot.pk: lot for lot in Lot.objects.filter(tender_id=tender.pk)}
@@ -114,7 +115,7 @@ def lots_of(tender, ids, *, field="lots") -> list[Lot]:
 def tender_clause_lots_set(*, user, tender_clause, lots: list) -> TenderClause:
     """The lots a clause applies to ([]: every lot)."""
     tender = tender_clause.tender
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     tender_clause.lots.set(lots_of(tender, lots))

@@ -14,12 +14,11 @@ from clause_library.markdown import fill_text, render_html
 from clause_library.models import Category, Requirement
 from clause_library.parameters import display_value, display_values, normalize_definition, resolve_values
 from clause_library.text import strip_forbidden_characters_deep
-from organizations.access import organization_ids
 from organizations.formatting import format_date_words
 
-from . import allotment, composition, hooks, pieces, prices
+from . import access, allotment, composition, hooks, pieces, prices
 from .guidance import completeness_for_document
-from .models import PriceFormula, Procedure, Tender, TenderClause
+from .models import PriceFormula, Procedure, TenderClause
 
 CATEGORY_ORDER = [value for value, _label in Category.choices]
 # A tender-wide value that gives the annex its number among the CCTP's annexes (1 when absent).
@@ -27,8 +26,8 @@ ANNEX_NUMBER_PARAMETER = "numero_annexe_cctp"
 
 
 def tenders_visible_to(user):
-    """Tenders of the user's organisations (any role may read)."""
-    return Tender.objects.filter(organization_id__in=organization_ids(user)).select_related("organization")
+    """Tenders of the user's organisations (any role may read): `access.visible_tenders`."""
+    return access.visible_tenders(user)
 
 
 def tenders_for_list(user):

@@ -1,7 +1,7 @@
 """Writes to tenders, their clauses and their documents. Each validates, then writes atomically.
 
 Rules kept here:
-- only buyers and admins of the tender's organisation change it (evaluators read);
+- only buyers and admins of the tender's organisation change it (evaluators read): `access.py`;
 - a tender changes only while it is a draft (`ensure_draft`, also used by scoring for criteria);
 - a tender clause pins the clause's current version; its values are checked against that version's
   declared parameters, the tender-wide values filling what the clause leaves open;
@@ -10,7 +10,6 @@ Rules kept here:
 
 import logging
 
-from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef
@@ -22,10 +21,9 @@ from clause_library.text import first_forbidden_character
 from documents import registry
 from documents.models import Document
 from documents.tasks import document_enqueue
-from organizations.access import BUYER_ROLES, has_role
 from organizations.errors import ApplicationError, ConflictError
 
-from . import guidance, hooks, prices
+from . import access, guidance, hooks, prices
 from .models import MAX_DURATION_MONTHS, Tender, TenderClause
 
 logger = logging.getLogger(__name__)
@@ -57,14 +55,6 @@ class BrokerUnavailable(Exception):
     def __init__(self, document):
         self.document = document
         super().__init__(f"broker unavailable for document {document.pk}")
-
-
-def ensure_can_edit(user, tender):
-    """Buyers and admins of the organisation change tenders; anyone else who can see it gets 403."""
-    if not has_role(user, tender.organization_id, BUYER_ROLES):
-        raise PermissionDenied(
-            _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
-        )
 
 
 def ensure_draft(tender):
@@ -202,10 +192,7 @@ def tender_create(
     max_lots_per_bidder=None,
 ) -> Tender:
     """A new draft tender of `organization`. The caller must be a buyer or admin there."""
-    if not has_role(user, organization.pk, BUYER_ROLES):
-        raise PermissionDenied(
-            _("Seuls les acheteurs et administrateurs de l'organisation peuvent créer un appel d'offres.")
-        )
+    access.require_buyer(user, organization.pk)
     parameters = parameters or {}
     _check_tender_parameters(parameters)
     price_fields = {"price_basis": price_basis or "", "price_lines": price_lines or []}
@@ -240,7 +227,7 @@ def tender_create(
 @transaction.atomic
 def tender_update(*, user, tender, changes: dict) -> Tender:
     """Change a draft tender's fields. New tender-wide values must keep every clause valid."""
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     if "organization" in changes and changes["organization"].pk != tender.organization_id:
@@ -267,7 +254,7 @@ def tender_update(*, user, tender, changes: dict) -> Tender:
 @transaction.atomic
 def tender_delete(*, user, tender):
     """Delete a draft tender with its clauses and documents (a published one is kept: 409)."""
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     files = [doc.file.name for doc in tender.documents.exclude(file="")]
@@ -289,7 +276,7 @@ def tender_publish(*, user, tender) -> Tender:
 
     After it, clauses, parameters and criteria answer 409.
     """
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     if not tender.clauses.exists():
@@ -381,7 +368,7 @@ def tender_clause_add(*, user, tender, clause, parameters=None, position=None, a
     `allow_incomplete` (the editor page) accepts required values still missing: the page then
     asks for them, and publishing refuses until they are given. Wrong values are always refused.
     """
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     version = clause.current
@@ -426,7 +413,7 @@ def tender_clause_update(
 ) -> TenderClause:
     """Change a clause's values (replaced as a whole) and/or move it to `position`."""
     tender = tender_clause.tender
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     tender_clause = TenderClause.objects.select_related("version").get(pk=tender_clause.pk)
@@ -452,7 +439,7 @@ def tender_clauses_parameters_update(*, user, tender, values: dict, allow_incomp
     nothing: when any clause has a wrong value, nothing is saved and the ApplicationError's
     `parameters` is {tender clause id: {parameter name: [message]}}. Returns the changed clauses.
     """
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     tender_clauses = {tc.pk: tc for tc in tender.clauses.select_related("version").filter(pk__in=list(values))}
@@ -493,7 +480,7 @@ def _move(tender, tender_clause, position):
 def tender_clause_remove(*, user, tender_clause):
     """Remove a clause from a draft tender; the others close the gap."""
     tender = tender_clause.tender
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     tender = _locked(tender)
     ensure_draft(tender)
     tender_clause.delete()
@@ -528,10 +515,9 @@ def document_request(*, user, tender, kind, format) -> Document:
     nothing). Raises BrokerUnavailable (with the saved, still-queued row) when the broker refuses
     the job: the row carries an error note and can be queued again with `document_enqueue`.
     """
-    ensure_can_edit(user, tender)
+    access.require_tender_editor(user, tender)
     _check_document_request(kind, format)
-    if not registry.may_read(user, kind, tender):
-        raise PermissionDenied(_("Vous ne pouvez pas demander ce document."))
+    access.require_document_editor(user, tender, kind)
     registry.check_request(kind, tender)
     with transaction.atomic():
         # What the document will show: the tender as it is now, and for the report and letters the
@@ -564,10 +550,8 @@ def document_retry(*, user, document) -> Document:
     A document that is running or done is left as it is (409): its job is alive or finished.
     Raises BrokerUnavailable as `document_request` does.
     """
-    ensure_can_edit(user, document.tender)
     # The views answer 404 first (the reader must not learn it exists); this guards any other caller.
-    if not registry.may_read(user, document.kind, document.tender):
-        raise PermissionDenied(_("Vous ne pouvez pas demander ce document."))
+    access.require_document_editor(user, document.tender, document.kind)
     with transaction.atomic():
         locked = Document.objects.select_for_update().get(pk=document.pk)
         if locked.status in (Document.Status.RUNNING, Document.Status.DONE):

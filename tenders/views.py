@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +18,9 @@ from clause_library.selectors import clauses_filtered, clauses_visible_to
 from documents import selectors as document_selectors
 from documents.models import Document
 from documents.rendering.html import render_tender_preview_fragment
-from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
 from organizations.errors import ApplicationError
 
-from . import guidance, hooks, selectors, services
+from . import access, guidance, hooks, selectors, services
 from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
 from .models import TenderClause
 
@@ -46,14 +44,11 @@ FIELD_LABELS = {
 
 
 def _tender(request, pk):
-    return get_object_or_404(selectors.tenders_visible_to(request.user), pk=pk)
+    return access.tender_for(request.user, pk)
 
 
 def _editable(request, tender):
-    if not has_role(request.user, tender.organization_id, BUYER_ROLES):
-        raise PermissionDenied(
-            _("Seuls les acheteurs et administrateurs de l'organisation peuvent modifier cet appel d'offres.")
-        )
+    access.require_tender_editor(request.user, tender)
 
 
 def _editor_url(tender, anchor=None):
@@ -82,15 +77,14 @@ def _flash(request, error: ApplicationError, labels=None):
 @require_GET
 def tender_list(request):
     tenders = selectors.tenders_for_list(request.user)
-    can_create = bool(organization_ids_with_role(request.user, BUYER_ROLES))
+    can_create = bool(access.buyer_organization_ids(request.user))
     return render(request, "tenders/tender_list.html", {"tenders": tenders, "can_create": can_create, "nav": "tenders"})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def tender_create(request):
-    if not organization_ids_with_role(request.user, BUYER_ROLES):
-        raise PermissionDenied(_("Seuls les acheteurs et administrateurs peuvent créer un appel d'offres."))
+    access.require_buyer(request.user)
     form = TenderForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         changes = dict(form.cleaned_data)
@@ -135,7 +129,7 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
     `errors` is {tender clause id: {parameter name: [message]}}; `submitted` is the refused POST of
     the "save all" form, whose values are shown again instead of the stored ones.
     """
-    can_edit = has_role(request.user, tender.organization_id, BUYER_ROLES)
+    can_edit = access.may_edit_tender(request.user, tender)
     errors = errors or {}
     clauses = []
     tender_clauses = list(selectors.tender_clauses(tender))

@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from organizations.access import EDITOR_ROLES, has_role, organization_ids
+from organizations.access import organization_ids
 
-from .. import selectors, services
+from .. import access, selectors, services
 from ..models import Clause
 from .serializers import (
     ClauseSerializer,
@@ -31,15 +31,6 @@ def check_member(user, organization):
     """An organisation the caller does not belong to is reported as unknown, not forbidden."""
     if organization.pk not in organization_ids(user):
         raise ValidationError({"organization": [_("Organisation inconnue.")]})
-
-
-def check_editor(user, organization_id):
-    if not has_role(user, organization_id, EDITOR_ROLES):
-        raise PermissionDenied(
-            _(
-                "Seuls les curateurs et administrateurs de l'organisation propriétaire peuvent modifier cette bibliothèque."
-            )
-        )
 
 
 @extend_schema_view(update=extend_schema(exclude=True))  # PUT on a library is a 405: keep it out of the schema
@@ -75,7 +66,6 @@ class LibraryViewSet(
     def perform_create(self, serializer):
         data = serializer.validated_data
         check_member(self.request.user, data["organization"])
-        check_editor(self.request.user, data["organization"].pk)
         library = services.library_create(
             user=self.request.user,
             organization=data["organization"],
@@ -88,14 +78,12 @@ class LibraryViewSet(
         serializer.instance = self.get_queryset().get(pk=library.pk)
 
     def perform_update(self, serializer):
-        check_editor(self.request.user, serializer.instance.organization_id)
         services.library_update(
             user=self.request.user, library=serializer.instance, changes=dict(serializer.validated_data)
         )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
     def perform_destroy(self, instance):
-        check_editor(self.request.user, instance.organization_id)
         services.library_delete(user=self.request.user, library=instance)
 
     @extend_schema(responses={(200, "application/json"): dict})
@@ -114,7 +102,6 @@ class LibraryViewSet(
         serializer.is_valid(raise_exception=True)
         organization = serializer.validated_data["organization"]
         check_member(request.user, organization)
-        check_editor(request.user, organization.pk)
         library = services.library_import(
             user=request.user, organization=organization, data=serializer.validated_data["file"]
         )
@@ -128,7 +115,6 @@ class LibraryViewSet(
         serializer.is_valid(raise_exception=True)
         organization = serializer.validated_data["organization"]
         check_member(request.user, organization)
-        check_editor(request.user, organization.pk)
         fork = services.library_fork(
             user=request.user, library=library, organization=organization, name=serializer.validated_data.get("name")
         )
@@ -140,7 +126,7 @@ class LibraryViewSet(
         """Coverage topics and recommended clause sets of the library (curators edit them with PUT)."""
         library = self.get_object()
         if request.method == "PUT":
-            check_editor(request.user, library.organization_id)
+            access.require_library_editor(request.user, library)  # before the body is judged: 403, not 400
             serializer = GuidanceSerializer(data=request.data)
             serializer.is_valid(raise_exception=True)
             services.library_guidance_update(user=request.user, library=library, **serializer.validated_data)
@@ -169,7 +155,7 @@ class LibraryViewSet(
     @action(detail=True, methods=["post"])
     def pull(self, request, pk=None):
         library = self.get_object()
-        check_editor(request.user, library.organization_id)
+        access.require_library_editor(request.user, library)  # before the body is judged: 403, not 400
         serializer = PullSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         clauses = services.library_pull(
@@ -224,13 +210,13 @@ class ClauseViewSet(
         library = data.pop("library")
         if not selectors.libraries_visible_to(self.request.user).filter(pk=library.pk).exists():
             raise ValidationError({"library": [_("Bibliothèque inconnue.")]})
-        check_editor(self.request.user, library.organization_id)
+        access.require_library_editor(self.request.user, library)
         key = data.pop("key")
         serializer.instance = services.clause_create(user=self.request.user, library=library, key=key, content=data)
 
     def perform_update(self, serializer):
         clause = serializer.instance
-        check_editor(self.request.user, clause.library.organization_id)
+        access.require_library_editor(self.request.user, clause.library)  # before "a clause keeps its library"
         data = dict(serializer.validated_data)
         if "library" in data and data.pop("library").pk != clause.library_id:
             raise ValidationError({"library": [_("Une clause ne change pas de bibliothèque.")]})
@@ -244,7 +230,7 @@ class ClauseViewSet(
             return super().update(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
-        check_editor(self.request.user, instance.library.organization_id)
+        access.require_library_editor(self.request.user, instance.library)
         services.clause_delete(user=self.request.user, clause=instance)
 
     @extend_schema(responses={200: ClauseVersionSerializer(many=True)})

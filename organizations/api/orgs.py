@@ -1,7 +1,6 @@
 """Organisations run themselves: members, invitations, member hospitals, audit list, own API tokens."""
 
 from django.contrib.auth import get_user_model
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -221,9 +220,7 @@ class TokenListView(ListAPIView):
 class TokenDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, token_id):
-        deleted, _rows = ApiToken.objects.filter(user=request.user, pk=token_id).delete()
-        if not deleted:
-            raise Http404
+        services.token_revoke(user=request.user, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -11,11 +11,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from organizations.access import BUYER_ROLES
 from organizations.errors import ApplicationError, ConflictError
 from organizations.models import Membership
 
-from .. import rules, selectors
+from .. import access, rules, selectors
 from ..models import (
     EvaluationState,
     Evaluator,
@@ -82,7 +81,7 @@ def evaluator_add(*, user, tender, username: str) -> Evaluator:
                 ]
             }
         )
-    if Membership.objects.filter(user=person, organization_id=tender.organization_id, role__in=BUYER_ROLES).exists():
+    if access.buys_for(person, tender):
         # The lead sees sealed prices and everyone's scores: they cannot also score (issue 18, finding 6).
         raise ApplicationError(
             {

@@ -5,10 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organizations.access import get_or_404
-
-from .. import guidance
-from ..selectors import tenders_visible_to
+from .. import access, guidance
 
 
 class SetApplySerializer(serializers.Serializer):
@@ -47,7 +44,7 @@ class CompletenessView(APIView):
         ),
     )
     def get(self, request, tender_pk):
-        tender = get_or_404(tenders_visible_to(request.user), pk=tender_pk)
+        tender = access.tender_for(request.user, tender_pk)
         library = request.query_params.get("library")
         if library is not None and not library.isdigit():
             raise ValidationError({"library": [_("Identifiant de bibliothèque attendu (entier).")]})
@@ -64,7 +61,7 @@ class SetApplyView(APIView):
         },
     )
     def post(self, request, tender_pk):
-        tender = get_or_404(tenders_visible_to(request.user), pk=tender_pk)
+        tender = access.tender_for(request.user, tender_pk)
         serializer = SetApplySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         added = guidance.tender_set_apply(

@@ -2,7 +2,6 @@
 
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,8 +15,8 @@ from documents.models import Document
 from documents.services import document_download_response
 from organizations.access import organization_ids
 
+from .. import access, selectors, services
 from .. import lots as lot_services
-from .. import selectors, services
 from ..models import Lot, Tender
 from .serializers import (
     DocumentQueuedSerializer,
@@ -141,9 +140,7 @@ class TenderClauseViewSet(
 
     def get_tender(self):
         if not hasattr(self, "_tender"):
-            self._tender = get_object_or_404(
-                selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"]
-            )
+            self._tender = access.tender_for(self.request.user, self.kwargs["tender_pk"])
         return self._tender
 
     def get_queryset(self):
@@ -213,10 +210,10 @@ class LotViewSet(viewsets.GenericViewSet):
     filter_backends = []
 
     def get_tender(self):
-        return get_object_or_404(selectors.tenders_visible_to(self.request.user), pk=self.kwargs["tender_pk"])
+        return access.tender_for(self.request.user, self.kwargs["tender_pk"])
 
     def get_queryset(self):
-        tenders = selectors.tenders_visible_to(self.request.user)
+        tenders = access.visible_tenders(self.request.user)
         return Lot.objects.filter(tender__in=tenders).select_related("tender").order_by("number", "id")
 
     def list(self, request, tender_pk=None):

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from organizations.models import ApiToken
+from organizations.models import ApiToken, AuditEntry, Membership
 
 from ..factories import PASSWORD
 
@@ -172,3 +172,52 @@ def test_the_tokens_page_lists_and_revokes_ones_own_tokens(buyer, hospital_admin
     assert client.post(f"/organizations/tokens/{mine.pk}/revoke/").status_code == 302
     assert with_token(key).get("/api/v1/me/").status_code == 401
     assert with_token(other).get("/api/v1/me/").status_code == 200
+
+
+def test_revoking_a_token_leaves_an_entry_in_the_audit_list_of_each_of_the_owners_organisations(
+    buyer, hospital, other_hospital, hospital_admin
+):
+    Membership.objects.create(user=buyer, organization=other_hospital, role="evaluator")
+    key = token_for("buyer")["token"]
+    token = ApiToken.objects.get(prefix=key[:8])
+
+    assert with_token(key).delete(f"/api/v1/auth/tokens/{token.pk}/").status_code == 204
+
+    entries = AuditEntry.objects.filter(action="token_revoke").order_by("organization_id")
+    assert [(e.organization_id, e.actor, e.target) for e in entries] == [
+        (hospital.pk, buyer, "buyer"),
+        (other_hospital.pk, buyer, "buyer"),
+    ]
+    assert entries[0].details == {"prefix": key[:8], "created_at": token.created_at.isoformat()}
+    assert key not in str(entries[0].details)
+    admin = with_token(token_for("chu-admin")["token"])
+    listed = admin.get(f"/api/v1/organizations/{hospital.pk}/audit/").json()["results"]
+    assert [(e["action"], e["target"]) for e in listed] == [("token_revoke", "buyer")]
+
+
+def test_the_page_revokes_through_the_same_service_and_someone_elses_token_writes_nothing(buyer, hospital_admin):
+    mine = ApiToken.objects.get(prefix=token_for("buyer")["token"][:8])
+    theirs = ApiToken.objects.get(prefix=token_for("chu-admin")["token"][:8])
+    client = Client()
+    client.force_login(buyer)
+
+    assert client.post(f"/organizations/tokens/{theirs.pk}/revoke/").status_code == 404
+    assert not AuditEntry.objects.exists() and ApiToken.objects.filter(pk=theirs.pk).exists()
+    assert client.post(f"/organizations/tokens/{mine.pk}/revoke/").status_code == 302
+    assert list(AuditEntry.objects.values_list("action", "actor__username")) == [("token_revoke", "buyer")]
+    assert not ApiToken.objects.filter(pk=mine.pk).exists()
+
+
+def test_a_revocation_that_fails_to_be_audited_keeps_the_token(buyer, monkeypatch):
+    """One transaction: the token goes only with its audit entries."""
+    from organizations import services
+
+    token = ApiToken.objects.get(prefix=token_for("buyer")["token"][:8])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(services, "audit", broken)
+    with pytest.raises(RuntimeError):
+        services.token_revoke(user=buyer, token_id=token.pk)
+    assert ApiToken.objects.filter(pk=token.pk).exists()

@@ -15,7 +15,7 @@ from ..factories import member
 pytestmark = pytest.mark.django_db
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-APPS = ("organizations", "clause_library", "documents", "tenders", "scoring", "conformance")
+APPS = ("organizations", "clause_library", "documents", "tenders", "scoring", "conformance", "contracts")
 
 
 def test_a_service_refusal_reaches_the_api_as_403_with_its_reason_in_the_callers_language(api, evaluation):
