@@ -130,7 +130,7 @@ def plan_generate(*, user, contract) -> AcceptancePlan:
 
 def plan_ensure(*, user, contract) -> AcceptancePlan:
     """The contract's plan, made on first reading (the same rows whoever reads first)."""
-    plan = AcceptancePlan.objects.filter(contract=contract).first()
+    plan = AcceptancePlan.objects.select_related("decided_by").filter(contract=contract).first()
     return plan if plan is not None else plan_generate(user=user, contract=contract)
 
 

@@ -120,8 +120,8 @@ def plan_payload(contract, plan, rows, probe):
     }
 
 
-def _plan_response(request, contract, *, code=status.HTTP_200_OK):
-    plan = acceptance_selectors.plan_of(contract)
+def _plan_response(request, contract, plan=None, *, code=status.HTTP_200_OK):
+    plan = plan or acceptance_selectors.plan_of(contract)
     rows = list(acceptance_selectors.plan_rows(plan, result=request.query_params.get("result") or None))
     for row in rows:
         row.plan = plan  # the serializer's evidence link reads the contract without a query per row
@@ -137,8 +137,8 @@ class AcceptancePlanView(GenericAPIView):
     @extend_schema(responses={200: dict})
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
-        acceptance_services.plan_ensure(user=request.user, contract=contract)
-        return _plan_response(request, contract)
+        plan = acceptance_services.plan_ensure(user=request.user, contract=contract)
+        return _plan_response(request, contract, plan)
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, pk):

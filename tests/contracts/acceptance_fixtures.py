@@ -79,3 +79,20 @@ def accepted(contract, group, curator):
         improved=(key, parameter, required),
         lead=contract.created_by,
     )
+
+
+def plan_url(contract, tail=""):
+    return f"/api/v1/contracts/{contract.pk}/acceptance/{tail}"
+
+
+def read_plan(api, user, contract, **params):
+    response = api(user).get(plan_url(contract), params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def set_all(contract, result):
+    """Every row of the contract's plan to `result` (a test shortcut: the API is tested row by row elsewhere)."""
+    from contracts.models import AcceptanceRow
+
+    AcceptanceRow.objects.filter(plan__contract=contract).update(result=result)
