@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from clause_library.text import strip_forbidden_characters_deep
 from documents.services import RenderError
-from organizations.formatting import format_date_words, format_money
+from organizations.formatting import format_date_words, format_money, format_percent
 from scoring.report.sections import colon
 from scoring.report.writers import WRITERS
 
@@ -35,7 +35,7 @@ def _decision_rows(plan, language):
         (_("Motif"), plan.decision_reason),
     ]
     if plan.refaction_percent is not None:
-        rows.append((_("Réfaction"), f"{plan.refaction_percent} %"))
+        rows.append((_("Réfaction"), format_percent(plan.refaction_percent, language=language)))
     decided = timezone.localtime(plan.decided_at).date() if plan.decided_at else None
     rows.append((_("Prononcée le"), format_date_words(decided, language=language) if decided else "—"))
     rows.append((_("Par"), _person(plan.decided_by)))
