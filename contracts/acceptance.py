@@ -93,7 +93,9 @@ def expected_text(*, article, definitions, required, committed, language="fr") -
                     }
                 )
             else:
-                parts.append(_("%(label)s : %(value)s") % {"label": label, "value": _shown(definition, value, language)})
+                parts.append(
+                    _("%(label)s : %(value)s") % {"label": label, "value": _shown(definition, value, language)}
+                )
         if not parts:
             return _("Conforme aux stipulations de l'article %(article)s de l'annexe.") % {"article": article}
     return " ; ".join(parts)

@@ -55,7 +55,8 @@ def record_document(contract, plan, rows, *, generated_on) -> dict:
                 str(AcceptanceMethod(row.method).label),
                 row.expected,
                 str(AcceptanceResult(row.result).label),
-                row.evidence + (f"\n{_('Pièce jointe')}{colon(language)}{row.evidence_file_name}" if row.evidence_file_name else ""),
+                row.evidence
+                + (f"\n{_('Pièce jointe')}{colon(language)}{row.evidence_file_name}" if row.evidence_file_name else ""),
             ]
             for row in rows
         ]
@@ -91,7 +92,14 @@ def record_document(contract, plan, rows, *, generated_on) -> dict:
                 "blocks": [
                     {
                         "type": "table",
-                        "header": [_("Article"), _("Exigence"), _("Méthode"), _("Attendu"), _("Résultat"), _("Constat")],
+                        "header": [
+                            _("Article"),
+                            _("Exigence"),
+                            _("Méthode"),
+                            _("Attendu"),
+                            _("Résultat"),
+                            _("Constat"),
+                        ],
                         "rows": table,
                         "widths": [8, 20, 12, 22, 12, 26],
                     }
@@ -105,7 +113,10 @@ def record_document(contract, plan, rows, *, generated_on) -> dict:
                         "type": "facts",
                         "rows": [
                             (_("Exigences"), str(summary["total"])),
-                            *[(str(AcceptanceResult(value).label), str(counts[value])) for value in AcceptanceResult.values],
+                            *[
+                                (str(AcceptanceResult(value).label), str(counts[value]))
+                                for value in AcceptanceResult.values
+                            ],
                             (_("Décision proposée"), str(AcceptanceDecision(summary["proposed_decision"]).label)),
                         ],
                     }

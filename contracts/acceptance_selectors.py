@@ -36,5 +36,3 @@ def acceptance_version(tender_id):
     return Subquery(
         AcceptanceEvent.objects.filter(plan__contract__tender_id=tender_id).order_by("-id").values("id")[:1]
     )
-
-

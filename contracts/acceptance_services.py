@@ -28,7 +28,7 @@ from organizations.errors import ApplicationError, ConflictError
 from scoring.models import Answer
 from tenders import selectors as tender_selectors
 
-from . import access, acceptance
+from . import acceptance, access
 from .models import AcceptanceEvent, AcceptancePlan, AcceptanceProbe, AcceptanceRow, Contract
 
 logger = logging.getLogger(__name__)
@@ -142,7 +142,11 @@ def _check_evidence_file(upload):
     extension = os.path.splitext(name)[1].lower()
     if extension not in EVIDENCE_EXTENSIONS:
         raise ApplicationError(
-            {"evidence_file": [_("Type de fichier refusé (acceptés : %(list)s).") % {"list": " ".join(EVIDENCE_EXTENSIONS)}]}
+            {
+                "evidence_file": [
+                    _("Type de fichier refusé (acceptés : %(list)s).") % {"list": " ".join(EVIDENCE_EXTENSIONS)}
+                ]
+            }
         )
     if upload.size > settings.MAX_UPLOAD_BYTES:
         raise ApplicationError(
@@ -413,7 +417,14 @@ def plan_fill_from_probe(*, probe):
         row.evidence = _probe_note(probe, outcomes, language)
         row.probe, row.updated_by, row.updated_at = probe, probe.created_by, now
         events.append(
-            _event(plan, "probe", user=probe.created_by, article=row.article, old={"result": old}, new={"result": row.result, "probe": probe.pk})
+            _event(
+                plan,
+                "probe",
+                user=probe.created_by,
+                article=row.article,
+                old={"result": old},
+                new={"result": row.result, "probe": probe.pk},
+            )
         )
     AcceptanceRow.objects.bulk_update(rows, ["result", "evidence", "probe", "updated_by", "updated_at"])
     AcceptanceEvent.objects.bulk_create(events)

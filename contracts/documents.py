@@ -45,7 +45,11 @@ def contract_document_request(*, user, contract, kind, format) -> Document:
     formats = Document.FORMATS.get(kind, ())
     if format not in formats:
         raise ApplicationError(
-            {"format": [_("Le document « %(kind)s » existe en %(formats)s.") % {"kind": kind, "formats": ", ".join(formats)}]}
+            {
+                "format": [
+                    _("Le document « %(kind)s » existe en %(formats)s.") % {"kind": kind, "formats": ", ".join(formats)}
+                ]
+            }
         )
     registry.check_request(kind, contract.tender)
     with transaction.atomic():

@@ -305,7 +305,7 @@ class AcceptancePlan(models.Model):
     decision = models.CharField(_("décision"), max_length=20, choices=AcceptanceDecision.choices, blank=True)
     decision_reason = models.TextField(_("motif de la décision"), blank=True)
     refaction_percent = models.DecimalField(
-        _("réfaction (%)"),
+        _("réfaction (pourcentage)"),
         max_digits=5,
         decimal_places=2,
         null=True,
@@ -410,7 +410,9 @@ class AcceptanceEvent(models.Model):
     action = models.CharField(max_length=20)  # "generated" | "result" | "probe" | "decision"
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -16,7 +16,7 @@ from tenders.api.serializers import DocumentSerializer
 from tenders.api.views import broker_down_response
 from tenders.services import BrokerUnavailable
 
-from .. import acceptance, access, acceptance_selectors, acceptance_services, documents
+from .. import acceptance, acceptance_selectors, acceptance_services, access, documents
 from ..models import AcceptancePlan, AcceptanceProbe, AcceptanceRow, Contract
 
 
@@ -59,7 +59,9 @@ class AcceptanceRowSerializer(serializers.ModelSerializer):
 
 class AcceptanceRowWriteSerializer(serializers.Serializer):
     result = serializers.ChoiceField(choices=acceptance.RESULTS)
-    evidence = serializers.CharField(required=False, allow_blank=True, max_length=acceptance_services.MAX_EVIDENCE_CHARS)
+    evidence = serializers.CharField(
+        required=False, allow_blank=True, max_length=acceptance_services.MAX_EVIDENCE_CHARS
+    )
     evidence_file = serializers.FileField(required=False, allow_empty_file=False)
 
 
@@ -92,7 +94,18 @@ class AcceptanceProbeRequestSerializer(serializers.Serializer):
 class AcceptanceProbeSerializer(serializers.ModelSerializer):
     class Meta:
         model = AcceptanceProbe
-        fields = ["id", "status", "source", "mode", "base_url", "documents", "results", "error", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "status",
+            "source",
+            "mode",
+            "base_url",
+            "documents",
+            "results",
+            "error",
+            "created_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 

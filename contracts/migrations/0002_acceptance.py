@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('decision', models.CharField(blank=True, choices=[('admission', 'Admission'), ('ajournement', 'Ajournement'), ('refaction', 'Admission avec réfaction'), ('rejet', 'Rejet')], max_length=20, verbose_name='décision')),
                 ('decision_reason', models.TextField(blank=True, verbose_name='motif de la décision')),
-                ('refaction_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='réfaction (%)')),
+                ('refaction_percent', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)], verbose_name='réfaction (pourcentage)')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='décidée le')),
                 ('generated_at', models.DateTimeField(auto_now_add=True)),
                 ('contract', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='acceptance_plan', to='contracts.contract')),

@@ -6,7 +6,7 @@ import pytest
 from contracts.models import AcceptanceEvent, AcceptanceProbe
 from documents.models import Document
 
-from .acceptance_fixtures import accepted, plan_url, read_plan  # noqa: F401 (fixture)
+from .acceptance_fixtures import plan_url, read_plan
 
 pytestmark = pytest.mark.django_db
 

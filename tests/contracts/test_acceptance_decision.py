@@ -5,7 +5,7 @@ import pytest
 from contracts import acceptance
 from contracts.models import AcceptanceEvent, AcceptancePlan, AcceptanceRow
 
-from .acceptance_fixtures import accepted, plan_url, read_plan, set_all  # noqa: F401 (fixture)
+from .acceptance_fixtures import plan_url, read_plan, set_all
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,14 @@ def test_admission_is_refused_while_rows_are_pending_and_names_them(api, accepte
     first = AcceptanceRow.objects.filter(plan__contract=contract).order_by("position").first()
     AcceptanceRow.objects.filter(pk=first.pk).update(result="pending")
     for decision in ("admission", "refaction"):
-        response = decide(api, lead, contract, decision=decision, reason="Tout est vu", refaction_percent=10 if decision == "refaction" else None)
+        response = decide(
+            api,
+            lead,
+            contract,
+            decision=decision,
+            reason="Tout est vu",
+            refaction_percent=10 if decision == "refaction" else None,
+        )
         assert response.status_code == 409
         assert f"article {first.article})" in response.json()["detail"]
     assert AcceptancePlan.objects.get(contract=contract).decision == ""

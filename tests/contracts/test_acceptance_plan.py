@@ -4,11 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contracts import acceptance_services
-from organizations.errors import ApplicationError
 from contracts.models import AcceptanceEvent, AcceptancePlan, AcceptanceRow
+from organizations.errors import ApplicationError
 
 from ..factories import member
-from .acceptance_fixtures import accepted, plan_url, read_plan  # noqa: F401 (fixture)
+from .acceptance_fixtures import plan_url, read_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,11 @@ def test_it_makes_one_row_per_annex_requirement_numbered_as_the_annex(api, accep
     ]
     assert [row["title"] for row in body["rows"]] == [item["title"] for item in requirements]
     # The CCAP's clauses (penalties, reversibility…) are executed, not accepted: none is a row.
-    ccap = {accepted.clauses[item["key"]].article_number for item in accepted.data["clauses"] if item["destination"] == "ccap"}
+    ccap = {
+        accepted.clauses[item["key"]].article_number
+        for item in accepted.data["clauses"]
+        if item["destination"] == "ccap"
+    }
     assert ccap and not ccap & {row["article"] for row in body["rows"]}
     assert body["proposed_decision"] == "ajournement"
     assert body["counts"] == {"pending": 58, "pass": 0, "fail": 0, "reserved": 0}
@@ -78,12 +82,19 @@ def test_it_records_a_result_with_its_evidence_audited(api, accepted):
     contract, lead = accepted.contract, accepted.lead
     article = read_plan(api, lead, contract)["rows"][1]["article"]
     response = api(lead).put(
-        plan_url(contract, f"{article}/"), {"result": "reserved", "evidence": "Démonstration : export partiel."}, format="json"
+        plan_url(contract, f"{article}/"),
+        {"result": "reserved", "evidence": "Démonstration : export partiel."},
+        format="json",
     )
     assert response.status_code == 200, response.content
     assert response.json()["result"] == "reserved" and response.json()["updated_by"] == lead.username
     event = AcceptanceEvent.objects.get(plan__contract=contract, action="result")
-    assert (event.article, event.user, event.old["result"], event.new["result"]) == (article, lead, "pending", "reserved")
+    assert (event.article, event.user, event.old["result"], event.new["result"]) == (
+        article,
+        lead,
+        "pending",
+        "reserved",
+    )
     assert event.new["evidence"] == "Démonstration : export partiel."
 
 
@@ -128,7 +139,9 @@ def test_an_evidence_file_is_kept_and_served_as_an_attachment_to_members(api, ac
     article = read_plan(api, lead, contract)["rows"][2]["article"]
     upload = SimpleUploadedFile("pv-demo.pdf", b"%PDF-1.4 demo", content_type="application/pdf")
     response = api(lead).put(
-        plan_url(contract, f"{article}/"), {"result": "pass", "evidence": "PV joint", "evidence_file": upload}, format="multipart"
+        plan_url(contract, f"{article}/"),
+        {"result": "pass", "evidence": "PV joint", "evidence_file": upload},
+        format="multipart",
     )
     assert response.status_code == 200, response.content
     link = response.json()["evidence_file"]
@@ -147,7 +160,9 @@ def test_a_refused_evidence_file_is_a_400_and_nothing_is_saved(api, accepted, na
     contract, lead = accepted.contract, accepted.lead
     article = read_plan(api, lead, contract)["rows"][2]["article"]
     upload = SimpleUploadedFile(name, content)
-    response = api(lead).put(plan_url(contract, f"{article}/"), {"result": "pass", "evidence_file": upload}, format="multipart")
+    response = api(lead).put(
+        plan_url(contract, f"{article}/"), {"result": "pass", "evidence_file": upload}, format="multipart"
+    )
     assert response.status_code == 400 and "evidence_file" in response.json()
     row = AcceptanceRow.objects.get(article=article)
     assert (row.result, row.evidence_file.name) == ("pending", "")
@@ -174,11 +189,15 @@ def test_an_evidence_file_over_the_upload_limit_is_refused_and_nothing_is_saved(
     contract, lead = accepted.contract, accepted.lead
     article = read_plan(api, lead, contract)["rows"][2]["article"]
     upload = SimpleUploadedFile("gros.txt", b"x" * 4096)
-    response = api(lead).put(plan_url(contract, f"{article}/"), {"result": "pass", "evidence_file": upload}, format="multipart")
+    response = api(lead).put(
+        plan_url(contract, f"{article}/"), {"result": "pass", "evidence_file": upload}, format="multipart"
+    )
     # The request itself is over the site's limit (413, organizations' middleware); the service checks it too.
     assert response.status_code in (400, 413)
     row = AcceptanceRow.objects.get(article=article)
     assert (row.result, row.evidence_file.name) == ("pending", "")
     with pytest.raises(ApplicationError) as refused:
-        acceptance_services.row_record(user=lead, contract=contract, article=article, result="pass", evidence_file=upload)
+        acceptance_services.row_record(
+            user=lead, contract=contract, article=article, result="pass", evidence_file=upload
+        )
     assert "evidence_file" in refused.value.errors

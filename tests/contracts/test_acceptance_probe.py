@@ -6,16 +6,7 @@ import pytest
 from conformance import checks
 from contracts.models import AcceptanceEvent, AcceptanceProbe, AcceptanceRow
 
-from ..conformance.conftest import (  # noqa: F401 (fixtures)
-    INFERNO,
-    SMART_22,
-    allow_local,
-    eager,
-    fixture_json,
-    server,
-    with_fhir_version,
-)
-from .acceptance_fixtures import accepted  # noqa: F401 (fixture)
+from ..conformance.conftest import INFERNO, SMART_22, fixture_json, with_fhir_version
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +20,10 @@ def plan(api, user, contract, **params):
 # What the local server's connection gives the checks on the transport: plain http, so no TLS version.
 PLAIN_HTTP = {
     kind: {"tls_version": None, "headers": {"Content-Type": content_type}}
-    for kind, content_type in (("capability_statement", "application/fhir+json"), ("smart_configuration", "application/json"))
+    for kind, content_type in (
+        ("capability_statement", "application/fhir+json"),
+        ("smart_configuration", "application/json"),
+    )
 }
 
 
@@ -108,7 +102,11 @@ def test_the_probe_takes_uploaded_documents_and_keeps_other_rows_results(
         format="json",
     )
     files = {
-        "capability_statement": ("metadata.json", (checks.json.dumps(fixture_json(INFERNO))).encode(), "application/json"),
+        "capability_statement": (
+            "metadata.json",
+            (checks.json.dumps(fixture_json(INFERNO))).encode(),
+            "application/json",
+        ),
     }
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -122,7 +120,9 @@ def test_the_probe_takes_uploaded_documents_and_keeps_other_rows_results(
     assert AcceptanceProbe.objects.get(pk=response.json()["id"]).source == "upload"
     demonstration.refresh_from_db()
     assert (demonstration.result, demonstration.evidence) == ("pass", "Démonstration du 12 janvier")
-    results = set(AcceptanceRow.objects.filter(plan__contract=contract, method="probe").values_list("result", flat=True))
+    results = set(
+        AcceptanceRow.objects.filter(plan__contract=contract, method="probe").values_list("result", flat=True)
+    )
     assert "pass" in results
 
 

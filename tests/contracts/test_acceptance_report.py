@@ -10,8 +10,7 @@ from pypdf import PdfReader
 
 from documents.models import Document
 
-from ..conformance.conftest import eager  # noqa: F401 (fixture)
-from .acceptance_fixtures import accepted, plan_url, read_plan, set_all  # noqa: F401 (fixture)
+from .acceptance_fixtures import plan_url, read_plan, set_all
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,9 @@ def pdf_text(content):
 def make(api, user, contract, format, capture):
     with capture(execute=True):
         response = api(user).post(
-            f"/api/v1/contracts/{contract.pk}/documents/", {"kind": "acceptance_report", "format": format}, format="json"
+            f"/api/v1/contracts/{contract.pk}/documents/",
+            {"kind": "acceptance_report", "format": format},
+            format="json",
         )
     assert response.status_code == 202, response.content
     document = Document.objects.get(pk=response.json()["id"])
@@ -49,10 +50,18 @@ def decided_plan(api, accepted):
     contract, lead = accepted.contract, accepted.lead
     rows = read_plan(api, lead, contract)["rows"]
     set_all(contract, "pass")
-    api(lead).put(plan_url(contract, f"{rows[1]['article']}/"), {"result": "fail", "evidence": "Export des comptes rendus absent."}, format="json")
+    api(lead).put(
+        plan_url(contract, f"{rows[1]['article']}/"),
+        {"result": "fail", "evidence": "Export des comptes rendus absent."},
+        format="json",
+    )
     response = api(lead).put(
         plan_url(contract, "decision/"),
-        {"decision": "refaction", "reason": "Export des comptes rendus absent ; le reste est conforme.", "refaction_percent": 8},
+        {
+            "decision": "refaction",
+            "reason": "Export des comptes rendus absent ; le reste est conforme.",
+            "refaction_percent": 8,
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
@@ -60,7 +69,9 @@ def decided_plan(api, accepted):
 
 
 @pytest.mark.parametrize("format, reader", [("pdf", pdf_text), ("docx", docx_text)])
-def test_the_record_prints_every_row_and_the_decision(api, accepted, decided_plan, eager, format, reader, django_capture_on_commit_callbacks):
+def test_the_record_prints_every_row_and_the_decision(
+    api, accepted, decided_plan, eager, format, reader, django_capture_on_commit_callbacks
+):
     contract, lead = accepted.contract, accepted.lead
     document, content = make(api, lead, contract, format, django_capture_on_commit_callbacks)
     text = reader(content)
@@ -92,7 +103,10 @@ def test_the_record_is_stale_once_the_plan_changes_and_lists_under_the_contract(
     assert listed[0]["stale"] is True
 
 
-@pytest.mark.parametrize("body, field", [({"kind": "penalty", "format": "pdf"}, "kind"), ({"kind": "acceptance_report", "format": "xlsx"}, "format")])
+@pytest.mark.parametrize(
+    "body, field",
+    [({"kind": "penalty", "format": "pdf"}, "kind"), ({"kind": "acceptance_report", "format": "xlsx"}, "format")],
+)
 def test_an_unknown_kind_or_format_is_a_400_naming_it(api, accepted, body, field):
     response = api(accepted.lead).post(f"/api/v1/contracts/{accepted.contract.pk}/documents/", body, format="json")
     assert response.status_code == 400 and field in response.json()
