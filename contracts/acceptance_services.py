@@ -6,6 +6,7 @@ contract's organisation write; the caller has already found the contract among t
 new value), so a refused write leaves nothing behind.
 """
 
+import datetime
 import logging
 import os
 
@@ -440,3 +441,23 @@ def probe_fail(*, probe_id, message):
         error=conformance_checks.stored_error([message.as_code()]),
         finished_at=timezone.now(),
     )
+
+
+def probes_requeue(*, older_than_seconds=60) -> int:
+    """Hand again to the broker the acceptance probes still queued (asked for while it was down) and those left
+    running by a worker that died whole (`jobs.abandoned`). Returns how many were sent (beat calls it)."""
+    from . import tasks
+
+    now = timezone.now()
+    running = jobs.abandoned(
+        AcceptanceProbe.objects.filter(status=AcceptanceProbe.Status.RUNNING),
+        started_field="created_at",
+        task_names=(tasks.run_acceptance_probe.name,),
+        now=now,
+        dead_after_seconds=tasks.run_acceptance_probe.time_limit + 60,
+    )
+    waiting = AcceptanceProbe.objects.filter(
+        Q(status=AcceptanceProbe.Status.QUEUED, created_at__lt=now - datetime.timedelta(seconds=older_than_seconds))
+        | Q(pk__in=running)
+    )
+    return jobs.requeue(waiting, lambda probe: probe_enqueue(probe=probe))

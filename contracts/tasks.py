@@ -45,3 +45,9 @@ class AcceptanceProbeTask(Task):
 def run_acceptance_probe(self, probe_id):
     """Run AcceptanceProbe `probe_id` and fill the plan's probe rows; a finished probe is left as it is."""
     acceptance_services.probe_run(probe_id=probe_id)
+
+
+@shared_task(name="contracts.tasks.requeue_stale_acceptance_probes", ignore_result=True)
+def requeue_stale_acceptance_probes():
+    """For the beat schedule: requeue acceptance probes left queued (broker down) or running (worker died)."""
+    return acceptance_services.probes_requeue()

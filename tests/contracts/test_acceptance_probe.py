@@ -146,3 +146,32 @@ def test_the_task_runs_on_the_probes_queue():
     from contracts.tasks import run_acceptance_probe
 
     assert run_acceptance_probe.queue == "probes"
+
+
+def test_a_probe_asked_for_while_the_broker_was_down_is_requeued_by_beat(
+    accepted, django_capture_on_commit_callbacks, monkeypatch
+):
+    import datetime
+
+    from django.utils import timezone
+    from kombu.exceptions import OperationalError
+
+    from contracts import acceptance_services, tasks
+
+    def down(*args, **kwargs):
+        raise OperationalError("broker down")
+
+    monkeypatch.setattr(tasks.run_acceptance_probe, "apply_async", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        probe = acceptance_services.probe_request(
+            user=accepted.lead, contract=accepted.contract, fhir_base_url="https://ehr.example.org/fhir"
+        )
+    probe.refresh_from_db()
+    assert probe.status == "queued" and probe.error
+    AcceptanceProbe.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=5))
+    queued = []
+    monkeypatch.setattr(tasks.run_acceptance_probe, "apply_async", lambda args, **kwargs: queued.append(args))
+    assert tasks.requeue_stale_acceptance_probes() == 1
+    assert queued == [[probe.pk]]
+    probe.refresh_from_db()
+    assert probe.error == ""

@@ -111,3 +111,15 @@ def test_an_unknown_kind_or_format_is_a_400_naming_it(api, accepted, body, field
     response = api(accepted.lead).post(f"/api/v1/contracts/{accepted.contract.pk}/documents/", body, format="json")
     assert response.status_code == 400 and field in response.json()
     assert not Document.objects.exists()
+
+
+def test_the_record_is_not_listed_among_the_tenders_pieces(api, accepted, django_capture_on_commit_callbacks):
+    contract, lead = accepted.contract, accepted.lead
+    read_plan(api, lead, contract)
+    with django_capture_on_commit_callbacks():
+        api(lead).post(
+            f"/api/v1/contracts/{contract.pk}/documents/", {"kind": "acceptance_report", "format": "pdf"}, format="json"
+        )
+    assert Document.objects.filter(contract=contract).count() == 1
+    assert api(lead).get(f"/api/v1/tenders/{contract.tender_id}/documents/").json()["results"] == []
+    assert len(api(lead).get(f"/api/v1/contracts/{contract.pk}/documents/").json()["results"]) == 1
