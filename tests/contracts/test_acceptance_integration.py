@@ -74,5 +74,7 @@ def test_the_acceptance_probe_runs_in_the_probes_worker_and_fills_the_rows(
         probe.refresh_from_db()
     assert probe.status == "done", probe.error
     assert probe.attempts == 1
-    results = set(AcceptanceRow.objects.filter(plan__contract=contract, method="probe").values_list("result", flat=True))
+    results = set(
+        AcceptanceRow.objects.filter(plan__contract=contract, method="probe").values_list("result", flat=True)
+    )
     assert "pass" in results and AcceptanceRow.objects.filter(probe=probe).count() > 10
