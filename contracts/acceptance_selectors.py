@@ -23,6 +23,11 @@ def latest_probe(contract):
     return AcceptanceProbe.objects.filter(contract=contract).order_by("-created_at", "-id").first()
 
 
+def events_of(contract):
+    """The plan's audit trail, newest first, with who (one query per page)."""
+    return AcceptanceEvent.objects.filter(plan__contract=contract).select_related("user").order_by("-at", "-id")
+
+
 def summary(rows) -> dict:
     """{"counts": {result: n}, "proposed_decision"} of rows already read (no query)."""
     results = [row.result for row in rows]

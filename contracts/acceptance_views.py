@@ -157,6 +157,7 @@ def acceptance_page(request, pk):
         "result": result,
         "probe": acceptance_selectors.latest_probe(contract),
         "documents": list(documents.contract_documents(request.user, contract)[:20]),
+        "events": list(acceptance_selectors.events_of(contract)[:30]),
         "forms": forms,
         "nav": "contracts",
     }

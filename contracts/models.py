@@ -421,3 +421,21 @@ class AcceptanceEvent(models.Model):
 
     def __str__(self):
         return f"{self.plan_id} {self.action} {self.article}"
+
+    @property
+    def summary(self):
+        """What changed, in the reader's language (the page's history)."""
+        from django.utils.translation import gettext
+
+        def label(choices, value):
+            return str(choices(value).label) if value in choices.values else "—"
+
+        old, new = self.old or {}, self.new or {}
+        if self.action == "generated":
+            return gettext("plan établi (%(count)s exigences ajoutées)") % {"count": new.get("rows", 0)}
+        if self.action == "decision":
+            return gettext("décision : %(decision)s") % {"decision": label(AcceptanceDecision, new.get("decision"))}
+        change = {"old": label(AcceptanceResult, old.get("result")), "new": label(AcceptanceResult, new.get("result"))}
+        if self.action == "probe":
+            return gettext("sondage n° %(probe)s : %(old)s → %(new)s") % {**change, "probe": new.get("probe")}
+        return gettext("résultat : %(old)s → %(new)s") % change

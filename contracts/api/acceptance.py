@@ -17,7 +17,7 @@ from tenders.api.views import broker_down_response
 from tenders.services import BrokerUnavailable
 
 from .. import acceptance, acceptance_selectors, acceptance_services, access, documents
-from ..models import AcceptancePlan, AcceptanceProbe, AcceptanceRow, Contract
+from ..models import AcceptanceEvent, AcceptancePlan, AcceptanceProbe, AcceptanceRow, Contract
 
 
 def _username(user):
@@ -226,8 +226,15 @@ class AcceptanceProbeView(GenericAPIView):
 
     @extend_schema(responses={200: AcceptanceProbeSerializer})
     def get(self, request, pk):
+        """The latest probe, or `?id=` one of the contract's probes (the one a row links to)."""
         contract = access.contract_for(request.user, pk)
-        probe = acceptance_selectors.latest_probe(contract)
+        probe_id = request.query_params.get("id")
+        if probe_id is not None:
+            probe = (
+                AcceptanceProbe.objects.filter(contract=contract, pk=probe_id).first() if probe_id.isdigit() else None
+            )
+        else:
+            probe = acceptance_selectors.latest_probe(contract)
         if probe is None:
             raise Http404
         return Response(AcceptanceProbeSerializer(probe).data)
@@ -248,6 +255,30 @@ class AcceptanceProbeView(GenericAPIView):
             sandbox=data.get("sandbox") or None,
         )
         return Response(AcceptanceProbeSerializer(probe).data, status=status.HTTP_202_ACCEPTED)
+
+
+class AcceptanceEventSerializer(serializers.ModelSerializer):
+    user = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AcceptanceEvent
+        fields = ["at", "user", "action", "article", "old", "new"]
+        read_only_fields = fields
+
+    def get_user(self, event) -> str | None:
+        return _username(event.user)
+
+
+class AcceptanceAuditView(GenericAPIView):
+    """The plan's audit trail, newest first: every result, probe filling and decision with who and when."""
+
+    serializer_class = AcceptanceEventSerializer
+    queryset = AcceptanceEvent.objects.none()
+
+    def get(self, request, pk):
+        contract = access.contract_for(request.user, pk)
+        page = self.paginate_queryset(acceptance_selectors.events_of(contract))
+        return self.get_paginated_response(AcceptanceEventSerializer(page, many=True).data)
 
 
 class ContractDocumentRequestSerializer(serializers.Serializer):

@@ -30,6 +30,11 @@ urlpatterns = [
         name="api-contract-acceptance-probe",
     ),
     path(
+        "contracts/<int:pk>/acceptance/audit/",
+        acceptance.AcceptanceAuditView.as_view(),
+        name="api-contract-acceptance-audit",
+    ),
+    path(
         "contracts/<int:pk>/acceptance/<str:article>/",
         acceptance.AcceptanceRowView.as_view(),
         name="api-contract-acceptance-row",

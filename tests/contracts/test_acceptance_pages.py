@@ -108,7 +108,7 @@ def test_the_page_reads_in_a_fixed_number_of_queries(client, accepted, django_as
     client.force_login(accepted.lead)
     client.get(page(contract))
     set_all(contract, "pass")
-    with django_assert_num_queries(9) as captured:
+    with django_assert_num_queries(10) as captured:
         client.get(page(contract))
     AcceptanceRow.objects.filter(plan__contract=contract, position__gt=20).delete()
     with django_assert_num_queries(len(captured)):
@@ -119,3 +119,15 @@ def test_the_page_is_in_english_too(client, accepted):
     client.force_login(accepted.lead)
     content = client.get(page(accepted.contract), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Acceptance plan" in content and "Run the probe" in content
+
+
+def test_the_history_says_who_changed_a_result(client, api, accepted):
+    contract = accepted.contract
+    client.force_login(accepted.lead)
+    client.get(page(contract))
+    row = AcceptanceRow.objects.filter(plan__contract=contract).order_by("position").first()
+    client.post(page(contract), {"action": "row", "row": row.pk, f"row{row.pk}-result": "fail"})
+    content = client.get(page(contract)).content.decode()
+    assert f"{accepted.lead.username} — article {row.article} — résultat : À vérifier → Non conforme" in content
+    english = client.get(page(contract), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f"article {row.article} — result: To verify → Non-compliant" in english

@@ -201,3 +201,20 @@ def test_an_evidence_file_over_the_upload_limit_is_refused_and_nothing_is_saved(
             user=lead, contract=contract, article=article, result="pass", evidence_file=upload
         )
     assert "evidence_file" in refused.value.errors
+
+
+def test_the_audit_trail_lists_who_changed_what_newest_first(api, accepted, evaluator):
+    contract, lead = accepted.contract, accepted.lead
+    article = read_plan(api, lead, contract)["rows"][0]["article"]
+    api(lead).put(plan_url(contract, f"{article}/"), {"result": "fail", "evidence": "KO"}, format="json")
+    api(lead).put(
+        plan_url(contract, f"{article}/"), {"result": "pass", "evidence": "OK après correctif"}, format="json"
+    )
+    events = api(evaluator).get(plan_url(contract, "audit/")).json()["results"]
+    assert [(e["action"], e["article"], e["user"]) for e in events] == [
+        ("result", article, lead.username),
+        ("result", article, lead.username),
+        ("generated", "", lead.username),
+    ]
+    assert (events[0]["old"]["result"], events[0]["new"]["result"]) == ("fail", "pass")
+    assert events[0]["at"] >= events[1]["at"]

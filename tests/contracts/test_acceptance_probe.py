@@ -88,6 +88,10 @@ def test_the_probe_of_the_delivered_system_fills_the_probe_rows_of_a_58_clause_p
     assert AcceptanceEvent.objects.filter(plan__contract=contract, action="probe").count() == len(probe_rows)
     latest = api(lead).get(f"/api/v1/contracts/{contract.pk}/acceptance/probe/").json()
     assert latest["id"] == probe.pk and latest["status"] == "done"
+    assert len(latest["results"]) == sum(len(tc.version.checks) for tc in accepted.clauses.values())
+    linked = api(lead).get(f"/api/v1/contracts/{contract.pk}/acceptance/probe/", {"id": probe.pk})
+    assert linked.status_code == 200 and linked.json()["id"] == probe.pk
+    assert api(lead).get(f"/api/v1/contracts/{contract.pk}/acceptance/probe/", {"id": probe.pk + 1}).status_code == 404
 
 
 def test_the_probe_takes_uploaded_documents_and_keeps_other_rows_results(
