@@ -179,3 +179,43 @@ def test_a_probe_asked_for_while_the_broker_was_down_is_requeued_by_beat(
     assert queued == [[probe.pk]]
     probe.refresh_from_db()
     assert probe.error == ""
+
+
+def test_the_live_probe_uses_the_contracts_sandbox_and_its_results_fill_the_rows(
+    api, accepted, eager, django_capture_on_commit_callbacks, monkeypatch, server, allow_local
+):
+    """The live checks themselves are tested against a real OAuth server in tests/conformance/test_live.py; here:
+    the contract's sandbox (given with the request, stored on the contract) is the one exercised, as the
+    contract's organisation, and a live result decides its clause's row."""
+    from conformance import live
+
+    contract, lead = accepted.contract, accepted.lead
+    server.serve_fhir(fixture_json(INFERNO), fixture_json(SMART_22))
+    patient = accepted.clauses["fhir-api-rest-r4"]
+    calls = []
+
+    def run_live(sandbox, organization, clause_checks, cancelled=None):
+        calls.append((sandbox, organization, clause_checks))
+        failed = {"tender_clause": patient.pk, "check": {"type": "live_read", "resource": "Patient"}, "outcome": "fail"}
+        return [{**failed, "basis": "observed", "evidence": {"requests": [], "counts": {}, "note": "404"}}], None
+
+    monkeypatch.setattr(live, "run_live", run_live)
+    sandbox = {"fhir_base_url": server.url("/fhir"), "token_url": "https://auth.example.org/token", "client_id": "chu"}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(lead).post(
+            f"/api/v1/contracts/{contract.pk}/acceptance/probe/", {"mode": "live", "sandbox": sandbox}, format="json"
+        )
+    # An https sandbox is required, as for a bid: the local server's http URL is refused first.
+    assert response.status_code == 400 and "sandbox" in response.json()
+    contract.sandbox = sandbox
+    contract.save(update_fields=["sandbox"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(lead).post(f"/api/v1/contracts/{contract.pk}/acceptance/probe/", {"mode": "live"}, format="json")
+    assert response.status_code == 202, response.content
+    probe = AcceptanceProbe.objects.get(pk=response.json()["id"])
+    assert (probe.mode, probe.status) == ("live", "done")
+    [(used_sandbox, organization, clause_checks)] = calls
+    assert used_sandbox == sandbox and organization == contract.organization
+    assert len(clause_checks) == sum(len(tc.version.checks) for tc in accepted.clauses.values())
+    row = AcceptanceRow.objects.get(plan__contract=contract, tender_clause=patient)
+    assert row.result == "fail" and "live_read" not in row.evidence  # described, not a raw type
