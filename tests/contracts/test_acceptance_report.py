@@ -123,3 +123,23 @@ def test_the_record_is_not_listed_among_the_tenders_pieces(api, accepted, django
     assert Document.objects.filter(contract=contract).count() == 1
     assert api(lead).get(f"/api/v1/tenders/{contract.tender_id}/documents/").json()["results"] == []
     assert len(api(lead).get(f"/api/v1/contracts/{contract.pk}/documents/").json()["results"]) == 1
+
+
+def test_the_contracts_documents_and_the_audit_trail_read_in_a_fixed_number_of_queries(
+    api, accepted, django_assert_num_queries
+):
+    contract, lead = accepted.contract, accepted.lead
+    rows = read_plan(api, lead, contract)["rows"]
+    client = api(lead)
+    counts = []
+    for size in (1, 6):
+        for index in range(size):
+            Document.objects.create(tender=contract.tender, contract=contract, kind="acceptance_report", format="pdf")
+            client.put(plan_url(contract, f"{rows[index]['article']}/"), {"result": "pass"}, format="json")
+        # contract, the reader rules of the evaluation kinds (scoring), count, page with its staleness
+        with django_assert_num_queries(4) as documents:
+            assert len(client.get(f"/api/v1/contracts/{contract.pk}/documents/").json()["results"]) >= size
+        with django_assert_num_queries(3) as events:  # contract, count, page with who
+            assert len(client.get(plan_url(contract, "audit/")).json()["results"]) > size
+        counts.append((len(documents), len(events)))
+    assert counts[0] == counts[1]
