@@ -1,7 +1,8 @@
 """Documents of a contract's execution (API.md "Contract documents"): asked for and listed per contract, made by the
 documents job like a tender's pieces (same row, same download route), with the contract on the row.
 
-`CONTRACT_KINDS` lists the kinds a contract offers; each is registered with its builder in contracts/apps.py.
+`Document.CONTRACT_KINDS` lists the kinds a contract offers; each is registered with its builder in
+contracts/apps.py, with `tender_request_check` so that it is never asked for on the tender.
 """
 
 from django.db import transaction
@@ -18,7 +19,10 @@ from tenders.services import BrokerUnavailable
 
 from . import access
 
-CONTRACT_KINDS = ("acceptance_report",)
+
+def tender_request_check(tender):
+    """Registered for every contract kind: such a document is asked for on its contract, not on the tender."""
+    raise ApplicationError({"kind": [_("Ce document se demande depuis la page du marché notifié.")]})
 
 
 def contract_documents(user, contract):
@@ -38,10 +42,9 @@ def contract_document_request(*, user, contract, kind, format) -> Document:
     still queued) when the broker refuses the job, as for a tender's documents.
     """
     access.require_writer(user, contract.organization_id)
-    if kind not in CONTRACT_KINDS:
-        raise ApplicationError(
-            {"kind": [_("Type de document inconnu (attendu : %(kinds)s).") % {"kinds": ", ".join(CONTRACT_KINDS)}]}
-        )
+    if kind not in Document.CONTRACT_KINDS:
+        kinds = ", ".join(sorted(Document.CONTRACT_KINDS))
+        raise ApplicationError({"kind": [_("Type de document inconnu (attendu : %(kinds)s).") % {"kinds": kinds}]})
     formats = Document.FORMATS.get(kind, ())
     if format not in formats:
         raise ApplicationError(
@@ -51,7 +54,6 @@ def contract_document_request(*, user, contract, kind, format) -> Document:
                 ]
             }
         )
-    registry.check_request(kind, contract.tender)
     with transaction.atomic():
         source = registry.source_lookup(kind)
         row = Tender.objects.filter(pk=contract.tender_id)

@@ -60,6 +60,10 @@ class Document(models.Model):
         "acceptance_report": ("pdf", "docx"),
     }
 
+    # The kinds made from a notified contract rather than from the tender alone: their rows name it, and they are
+    # asked for on the contract (contracts/documents.py), never on the tender.
+    CONTRACT_KINDS = frozenset({"acceptance_report"})
+
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs
     # to a tender and goes with it.
     tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="documents")

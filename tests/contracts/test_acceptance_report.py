@@ -143,3 +143,13 @@ def test_the_contracts_documents_and_the_audit_trail_read_in_a_fixed_number_of_q
             assert len(client.get(plan_url(contract, "audit/")).json()["results"]) > size
         counts.append((len(documents), len(events)))
     assert counts[0] == counts[1]
+
+
+def test_the_record_is_never_asked_for_on_the_tender(api, accepted):
+    response = api(accepted.lead).post(
+        f"/api/v1/tenders/{accepted.tender.pk}/documents/",
+        {"kind": "acceptance_report", "format": "pdf"},
+        format="json",
+    )
+    assert response.status_code == 400 and "kind" in response.json()
+    assert not Document.objects.exists()

@@ -12,7 +12,6 @@ import pytest
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
-from contracts.documents import CONTRACT_KINDS
 from documents import registry
 from documents.models import Document
 from documents.rendering.docx import render_tender_docx
@@ -149,7 +148,7 @@ def test_it_writes_every_registered_pdf_kind_as_tagged_pdf_a_3b(evaluation_with_
     award_settled(evaluation_with_clauses)  # the award notice needs final results and the award sequence
     contract = notified_contract(evaluation_with_clauses)
     for kind in kinds:
-        if kind in CONTRACT_KINDS:  # a contract's document (the acceptance record…): made for its contract
+        if kind in Document.CONTRACT_KINDS:  # a contract's document (the acceptance record…): made for its contract
             document = Document.objects.create(tender=contract.tender, contract=contract, kind=kind, format="pdf")
             assert_archival_and_tagged(registry.builder_for(kind, "pdf")(document, _noop)[0])
             continue
