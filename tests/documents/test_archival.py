@@ -146,8 +146,35 @@ def test_it_writes_every_registered_pdf_kind_as_tagged_pdf_a_3b(evaluation_with_
     assert {"tender", "evaluation_report", "award_notice"} <= set(kinds)
     kinds.remove("gdpr_annex")  # only for a tender with the GDPR clause: tests/tenders/test_contract_composition.py
     award_settled(evaluation_with_clauses)  # the award notice needs final results and the award sequence
+    contract = notified_contract(evaluation_with_clauses)
     for kind in kinds:
+        if kind in Document.CONTRACT_KINDS:  # a contract's document (the acceptance record…): made for its contract
+            document = Document.objects.create(tender=contract.tender, contract=contract, kind=kind, format="pdf")
+            assert_archival_and_tagged(registry.builder_for(kind, "pdf")(document, _noop)[0])
+            continue
         assert_archival_and_tagged(build(evaluation_with_clauses.tender, kind, "pdf"))
+
+
+def notified_contract(evaluation):
+    """Alpha's contract straight in the database (the award sequence has its own tests), with its acceptance plan."""
+    import datetime
+
+    from contracts.acceptance_services import plan_generate
+    from contracts.models import Contract
+
+    contract = Contract.objects.create(
+        organization=evaluation.tender.organization,
+        tender=evaluation.tender,
+        bid=evaluation.alpha,
+        uid="202600000100",
+        holder_name="Alpha",
+        amount=100000,
+        duration_months=48,
+        notified_on=datetime.date(2026, 12, 15),
+        price_form="mixte",
+    )
+    plan_generate(user=evaluation.lead, contract=contract)
+    return contract
 
 
 def award_settled(evaluation):
