@@ -6,3 +6,12 @@ class ContractsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "contracts"
     verbose_name = _("Marchés notifiés et données essentielles")
+
+    def ready(self):
+        from documents import registry
+
+        from . import documents, statement
+
+        for format in ("pdf", "docx"):
+            registry.register("penalty_statement", format, statement.build_penalty_statement, stem="penalites")
+        registry.register_request_check("penalty_statement", documents.tender_request_check)

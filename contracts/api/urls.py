@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import execution, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/contracts/", views.TenderContractsView.as_view(), name="api-tender-contracts"),
@@ -17,4 +17,32 @@ urlpatterns = [
         name="api-contract-subcontracting",
     ),
     path("contracts/<int:pk>/decp/", views.ContractDecpView.as_view(), name="api-contract-decp"),
+    path("contracts/<int:pk>/requests/", execution.ContractRequestsView.as_view(), name="api-contract-requests"),
+    path(
+        "contracts/<int:pk>/requests/<int:rid>/",
+        execution.ContractRequestView.as_view(),
+        name="api-contract-request",
+    ),
+    path("contracts/<int:pk>/penalties/", execution.ContractPenaltiesView.as_view(), name="api-contract-penalties"),
+    path(
+        "contracts/<int:pk>/penalties/observations/",
+        execution.ContractObservationsView.as_view(),
+        name="api-contract-penalty-observations",
+    ),
+    path(
+        "contracts/<int:pk>/penalties/decisions/",
+        execution.ContractDecisionsView.as_view(),
+        name="api-contract-penalty-decisions",
+    ),
+    path(
+        "contracts/<int:pk>/availability/",
+        execution.ContractAvailabilityView.as_view(),
+        name="api-contract-availability",
+    ),
+    path(
+        "contracts/<int:pk>/availability/import/",
+        execution.ContractAvailabilityImportView.as_view(),
+        name="api-contract-availability-import",
+    ),
+    path("contracts/<int:pk>/documents/", execution.ContractDocumentsView.as_view(), name="api-contract-documents"),
 ]
