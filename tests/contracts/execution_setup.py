@@ -66,8 +66,12 @@ def add_articles(contract, library, keys=tuple(ARTICLES)):
 
 def commit(contract, tender_clause, values):
     criterion = Criterion.objects.create(
-        tender=contract.tender, name=f"Engagements {tender_clause.article_number}", kind="scored", weight=0,
-        tender_clause=tender_clause, position=90,
+        tender=contract.tender,
+        name=f"Engagements {tender_clause.article_number}",
+        kind="scored",
+        weight=0,
+        tender_clause=tender_clause,
+        position=90,
     )
     Answer.objects.create(bid=contract.bid, criterion=criterion, committed_values=values)
 
