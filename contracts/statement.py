@@ -65,7 +65,7 @@ def statement_document(contract, statement, *, sent_on, language) -> dict:
         totals = [
             (_("Pénalités calculées"), _money(statement["computed"], language)),
             (
-                _("Plafond (10 % du montant HT du marché, %(a)s)")
+                _("Plafond (10 %% du montant HT du marché, %(a)s)")
                 % {"a": _money(statement["contract_amount"], language)},
                 _money(statement["cap"], language),
             ),
