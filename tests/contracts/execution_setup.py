@@ -12,8 +12,6 @@ replication set-up 12 000 € once, replication operation 6 000 €/year. The co
 
 import json
 
-import pytest
-
 from clause_library.defaults import DEFAULT_LIBRARY_FR
 from scoring.models import Answer, AuditEvent, Bid, Criterion
 from tenders.models import Tender, TenderClause
@@ -98,9 +96,9 @@ def import_schedule(contract):
     contract.bid.refresh_from_db()
 
 
-@pytest.fixture
-def executed(contract, library):
-    """The contract with its articles, the awardee's commitments and price schedule."""
+def set_up_execution(contract, library):
+    """The contract with its articles, the awardee's commitments and price schedule (the test files'
+    `executed` fixture)."""
     clauses = add_articles(contract, library)
     commit(contract, clauses["interface-sla"], {"delai_correction_majeur_jours": 3, "disponibilite_pourcentage": 99.8})
     import_schedule(contract)

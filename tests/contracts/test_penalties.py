@@ -18,22 +18,27 @@ from documents import registry
 from documents.models import Document
 from scoring.models import Bid
 
-from .conftest import contract, decided  # noqa: F401 (fixtures)
-from .execution_setup import executed  # noqa: F401 (fixture)
+from .execution_setup import set_up_execution
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def executed(contract, library):
+    return set_up_execution(contract, library)
+
 
 D = datetime.date
 TODAY = D(2029, 1, 1)
 LATE = (0, 1, 10, 400)
 
 
-def row(contract, article, label_start):
-    terms = execution.contract_terms(contract)
+def row(target, article, label_start):
+    terms = execution.contract_terms(target)
     return next(position for position, ob in terms.obligations_of(article) if ob.label.startswith(label_start))
 
 
-def log(contract, article, late, *, delay=None, obligation=None, **extra):
+def log(target, article, late, *, delay=None, obligation=None, **extra):
     """A request made on 5 May 2027 and delivered `late` days after its due date (None: still open)."""
     data = {
         "kind": "connector",
@@ -44,40 +49,40 @@ def log(contract, article, late, *, delay=None, obligation=None, **extra):
         "obligation": obligation,
         **extra,
     }
-    request = execution.request_create(user=contract.created_by, contract=contract, data=data)
+    request = execution.request_create(user=target.created_by, contract=target, data=data)
     if late is not None:
         request = execution.request_update(
-            user=contract.created_by,
+            user=target.created_by,
             request=request,
             changes={"delivered_on": request.due_on + datetime.timedelta(days=late)},
         )
     return request
 
 
-def penalties_of(api, contract, on=TODAY):
-    response = api(contract.created_by).get(f"/api/v1/contracts/{contract.pk}/penalties/?on={on.isoformat()}")
+def penalties_of(api, target, on=TODAY):
+    response = api(target.created_by).get(f"/api/v1/contracts/{target.pk}/penalties/?on={on.isoformat()}")
     assert response.status_code == 200, response.json()
     return response.json()
 
 
-def regime_a(contract, late, **extra):
+def regime_a(target, late, **extra):
     # 4.1 replication database: 60 days, régime A, V = the awardee's "replication-setup" line (12 000 € HT).
-    return log(contract, "4.1", late, **extra)
+    return log(target, "4.1", late, **extra)
 
 
-def regime_b(contract, late):
+def regime_b(target, late):
     # C1: grant an access within 10 days, régime B (the tender's 200 € per day, the library says 300).
-    return log(contract, "C1", late, delay="delai_reponse_jours", obligation=row(contract, "C1", "Accorder"))
+    return log(target, "C1", late, delay="delai_reponse_jours", obligation=row(target, "C1", "Accorder"))
 
 
-def regime_c(contract, late):
+def regime_c(target, late):
     # C2: restore after a blocking incident within 8 hours, régime C (the tender's 120 € per overrun).
     return log(
-        contract,
+        target,
         "C2",
         late,
         delay="delai_correction_bloquant_heures",
-        obligation=row(contract, "C2", "Rétablir une interface après un incident bloquant"),
+        obligation=row(target, "C2", "Rétablir une interface après un incident bloquant"),
     )
 
 
@@ -267,10 +272,8 @@ class Progress:
         pass
 
 
-def statement_text(contract, format):
-    document = Document.objects.create(
-        tender=contract.tender, contract=contract, kind="penalty_statement", format=format
-    )
+def statement_text(target, format):
+    document = Document.objects.create(tender=target.tender, contract=target, kind="penalty_statement", format=format)
     Document.objects.filter(pk=document.pk).update(created_at=datetime.datetime(2029, 1, 1, 9, tzinfo=datetime.UTC))
     document.refresh_from_db()
     content, digest = registry.builder_for("penalty_statement", format)(document, Progress())

@@ -9,27 +9,32 @@ from django.test.utils import CaptureQueriesContext
 from contracts import execution
 from contracts.models import ExecutionRequest, PenaltyAuditEvent
 
-from .conftest import contract, decided  # noqa: F401 (fixtures)
-from .execution_setup import executed  # noqa: F401 (fixture)
+from .execution_setup import set_up_execution
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def executed(contract, library):
+    return set_up_execution(contract, library)
+
 
 D = datetime.date
 
 
-def url(contract, rid=None):
-    return f"/api/v1/contracts/{contract.pk}/requests/" + (f"{rid}/" if rid else "")
+def url(target, rid=None):
+    return f"/api/v1/contracts/{target.pk}/requests/" + (f"{rid}/" if rid else "")
 
 
-def post(api, user, contract, **data):
+def post(api, user, target, **data):
     payload = {"kind": "incident", "requested_on": "2027-05-05", "description": "Flux ADT arrêté."}
     payload.update(data)
-    return api(user).post(url(contract), payload, format="json")
+    return api(user).post(url(target), payload, format="json")
 
 
-def row(contract, article, label_start):
+def row(target, article, label_start):
     """The position of the penalties-table row of `article` whose obligation starts with `label_start`."""
-    terms = execution.contract_terms(contract)
+    terms = execution.contract_terms(target)
     return next(position for position, ob in terms.obligations_of(article) if ob.label.startswith(label_start))
 
 
