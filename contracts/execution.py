@@ -705,3 +705,28 @@ def _check_observation_period(contract, decided_on):
                 ]
             }
         )
+
+
+# Reads for the pages -------------------------------------------------------------------------------
+
+
+def requests_of(contract):
+    """The contract's requests in order (one query)."""
+    return list(ExecutionRequest.objects.filter(contract=contract).order_by("number"))
+
+
+def request_of(contract, pk):
+    """One request of the contract, or None (the caller answers 404)."""
+    return ExecutionRequest.objects.filter(contract=contract, pk=pk).select_related("contract").first()
+
+
+def availability_of(contract):
+    return list(AvailabilityMonth.objects.filter(contract=contract).order_by("month"))
+
+
+def observations_of(contract):
+    return list(PenaltyObservation.objects.filter(contract=contract).order_by("received_on", "id"))
+
+
+def decisions_of(contract):
+    return list(PenaltyDecision.objects.filter(contract=contract).order_by("decided_on", "id"))

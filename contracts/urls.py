@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import execution_views, views
 
 app_name = "contracts"
 urlpatterns = [
@@ -9,5 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.contract_detail, name="contract_detail"),
     path("<int:pk>/decp.json", views.contract_decp_download, name="contract_decp_download"),
     path("<int:pk>/decp.xml", views.contract_decp_xml_download, name="contract_decp_xml_download"),
+    path("<int:pk>/requests/", execution_views.contract_requests, name="contract_requests"),
+    path("<int:pk>/availability/", execution_views.contract_availability, name="contract_availability"),
+    path("<int:pk>/penalties/", execution_views.contract_penalties, name="contract_penalties"),
     path("tender/<int:tender_pk>/ocds.json", views.tender_ocds_download, name="tender_ocds_download"),
 ]
