@@ -77,6 +77,7 @@ class ContractRequestsView(GenericAPIView):
     serializer_class = RequestSerializer
     queryset = ExecutionRequest.objects.none()
 
+    @extend_schema(operation_id="v1_contracts_requests_list", responses=RequestSerializer(many=True))
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
         page = self.paginate_queryset(ExecutionRequest.objects.filter(contract=contract).order_by("number"))
@@ -103,6 +104,7 @@ class ContractRequestView(GenericAPIView):
             raise Http404
         return found
 
+    @extend_schema(operation_id="v1_contracts_request_retrieve")
     def get(self, request, pk, rid):
         contract = access.contract_for(request.user, pk)
         return Response(RequestSerializer(self._request(contract, rid)).data)
@@ -195,6 +197,7 @@ class ContractAvailabilityView(GenericAPIView):
     serializer_class = AvailabilitySerializer
     queryset = AvailabilityMonth.objects.none()
 
+    @extend_schema(operation_id="v1_contracts_availability_list", responses=AvailabilitySerializer(many=True))
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
         rows = AvailabilityMonth.objects.filter(contract=contract).order_by("month")
@@ -251,6 +254,7 @@ class ContractObservationsView(GenericAPIView):
     serializer_class = ObservationSerializer
     queryset = PenaltyObservation.objects.none()
 
+    @extend_schema(operation_id="v1_contracts_penalty_observations_list", responses=ObservationSerializer(many=True))
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
         rows = PenaltyObservation.objects.filter(contract=contract).order_by("received_on", "id")
@@ -269,6 +273,7 @@ class ContractDecisionsView(GenericAPIView):
     serializer_class = DecisionSerializer
     queryset = PenaltyDecision.objects.none()
 
+    @extend_schema(operation_id="v1_contracts_penalty_decisions_list", responses=DecisionSerializer(many=True))
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
         rows = PenaltyDecision.objects.filter(contract=contract).order_by("decided_on", "id")
@@ -293,6 +298,7 @@ class ContractDocumentsView(GenericAPIView):
     queryset = Document.objects.none()
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
+    @extend_schema(operation_id="v1_contracts_documents_list", responses=DocumentSerializer(many=True))
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
         page = self.paginate_queryset(document_selectors.contract_documents(request.user, contract))

@@ -18,6 +18,7 @@ from documents import registry
 from documents.models import Document
 from scoring.models import Bid
 
+from ..documents.test_archival import assert_archival_and_tagged
 from .execution_setup import set_up_execution
 
 pytestmark = pytest.mark.django_db
@@ -272,12 +273,18 @@ class Progress:
         pass
 
 
-def statement_text(target, format):
+def statement_bytes(target, format):
     document = Document.objects.create(tender=target.tender, contract=target, kind="penalty_statement", format=format)
     Document.objects.filter(pk=document.pk).update(created_at=datetime.datetime(2029, 1, 1, 9, tzinfo=datetime.UTC))
     document.refresh_from_db()
     content, digest = registry.builder_for("penalty_statement", format)(document, Progress())
     assert digest
+    return content
+
+
+def statement_text(target, format):
+    """The text a reader sees in the statement sent on 1 January 2029."""
+    content = statement_bytes(target, format)
     if format == "pdf":
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(content)).pages)
     word = WordDocument(io.BytesIO(content))
@@ -320,3 +327,9 @@ def test_the_penalties_read_runs_in_a_fixed_number_of_queries(api, executed):
     AvailabilityMonth.objects.create(contract=executed, month=D(2027, 4, 1), measured=Decimal("98"))
     assert count() == few
     assert few <= 12
+
+
+def test_the_statement_pdf_is_tagged_pdf_a_3b_with_its_table_headers(executed):
+    regime_b(executed, 10)
+    types = assert_archival_and_tagged(statement_bytes(executed, "pdf"))
+    assert {"/Table", "/TH", "/TD"} <= types, types
