@@ -98,21 +98,21 @@ class ContractRequestView(GenericAPIView):
     serializer_class = RequestSerializer
     queryset = ExecutionRequest.objects.none()
 
-    def _request(self, contract, rid):
-        found = ExecutionRequest.objects.filter(contract=contract, pk=rid).select_related("contract").first()
+    def _request(self, contract, request_id):
+        found = ExecutionRequest.objects.filter(contract=contract, pk=request_id).select_related("contract").first()
         if found is None:
             raise Http404
         return found
 
     @extend_schema(operation_id="v1_contracts_request_retrieve")
-    def get(self, request, pk, rid):
+    def get(self, request, pk, request_id):
         contract = access.contract_for(request.user, pk)
-        return Response(RequestSerializer(self._request(contract, rid)).data)
+        return Response(RequestSerializer(self._request(contract, request_id)).data)
 
     @extend_schema(request=RequestUpdateSerializer, responses={200: RequestSerializer})
-    def patch(self, request, pk, rid):
+    def patch(self, request, pk, request_id):
         contract = _contract_for_writer(request, pk)
-        found = self._request(contract, rid)
+        found = self._request(contract, request_id)
         serializer = RequestUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = execution.request_update(user=request.user, request=found, changes=serializer.validated_data)

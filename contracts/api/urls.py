@@ -19,7 +19,7 @@ urlpatterns = [
     path("contracts/<int:pk>/decp/", views.ContractDecpView.as_view(), name="api-contract-decp"),
     path("contracts/<int:pk>/requests/", execution.ContractRequestsView.as_view(), name="api-contract-requests"),
     path(
-        "contracts/<int:pk>/requests/<int:rid>/",
+        "contracts/<int:pk>/requests/<int:request_id>/",
         execution.ContractRequestView.as_view(),
         name="api-contract-request",
     ),

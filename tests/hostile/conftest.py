@@ -11,7 +11,7 @@ import pytest
 
 from clause_library.models import Library
 from conformance.models import ProbeReport
-from contracts.models import Contract
+from contracts.models import Contract, ExecutionRequest
 from documents.models import Document
 from organizations import services as org_services
 from organizations.models import Membership, Organization
@@ -76,6 +76,18 @@ def dataset_a(org_a):
         notified_on=datetime.date(2026, 12, 1),
         price_form="forfaitaire",
     )
+    execution_request = ExecutionRequest.objects.create(
+        contract=contract,
+        number=1,
+        kind="incident",
+        article="1.1",
+        delay_parameter="delai_jours",
+        delay_value=30,
+        delay_unit="calendar_days",
+        requested_on=datetime.date(2027, 1, 4),
+        due_on=datetime.date(2027, 2, 3),
+        description="Incident de A",
+    )
     # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
     # of A's admin with A as a member hospital.
     invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
@@ -97,6 +109,7 @@ def dataset_a(org_a):
         document=document,
         probe=probe,
         contract=contract,
+        execution_request=execution_request,
         invitation=invitation,
         api_token=api_token,
         group=group,
