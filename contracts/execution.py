@@ -730,3 +730,8 @@ def observations_of(contract):
 
 def decisions_of(contract):
     return list(PenaltyDecision.objects.filter(contract=contract).order_by("decided_on", "id"))
+
+
+def audit_of(contract):
+    """The execution log's audit trail, oldest first, with who (one query)."""
+    return PenaltyAuditEvent.objects.filter(contract=contract).select_related("user").order_by("at", "id")

@@ -316,3 +316,23 @@ class ContractDocumentsView(GenericAPIView):
         except BrokerUnavailable as exc:
             return broker_down_response(exc.document)
         return Response({"id": document.pk, "status": document.status}, status=status.HTTP_202_ACCEPTED)
+
+
+class PenaltyAuditSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    user = serializers.CharField(source="user.username", allow_null=True, default=None)
+    object = serializers.IntegerField(source="object_id", allow_null=True)
+    old = serializers.JSONField(allow_null=True)
+    new = serializers.JSONField(allow_null=True)
+    at = serializers.DateTimeField()
+
+
+class ContractPenaltyAuditView(GenericAPIView):
+    serializer_class = PenaltyAuditSerializer
+    queryset = ExecutionRequest.objects.none()
+
+    @extend_schema(operation_id="v1_contracts_penalty_audit_list", responses=PenaltyAuditSerializer(many=True))
+    def get(self, request, pk):
+        contract = access.contract_for(request.user, pk)
+        page = self.paginate_queryset(execution.audit_of(contract))
+        return self.get_paginated_response(PenaltyAuditSerializer(page, many=True).data)

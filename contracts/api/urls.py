@@ -35,6 +35,11 @@ urlpatterns = [
         name="api-contract-penalty-decisions",
     ),
     path(
+        "contracts/<int:pk>/penalties/audit/",
+        execution.ContractPenaltyAuditView.as_view(),
+        name="api-contract-penalty-audit",
+    ),
+    path(
         "contracts/<int:pk>/availability/",
         execution.ContractAvailabilityView.as_view(),
         name="api-contract-availability",

@@ -223,6 +223,10 @@ def test_observations_and_the_decision_follow_the_15_day_period(api, executed):
     actions = list(PenaltyAuditEvent.objects.order_by("id").values_list("action", flat=True))
     assert actions[-2:] == ["observation.add", "decision.record"]
     assert api(executed.created_by).get(base + "decisions/").json()[0]["reason"] == "Retard partagé."
+    trail = api(executed.created_by).get(base + "audit/").json()["results"]
+    assert [row["action"] for row in trail][-2:] == ["observation.add", "decision.record"]
+    assert trail[-1]["user"] == executed.created_by.username
+    assert trail[-1]["new"] == {"decided_on": "2029-01-12", "computed": "2000.00", "applied": "1500.00"}
 
 
 def test_evaluators_read_but_do_not_write_penalties(api, executed, decided):
