@@ -15,3 +15,8 @@ class ContractsConfig(AppConfig):
         for format in ("pdf", "docx"):
             registry.register("penalty_statement", format, statement.build_penalty_statement, stem="penalites")
         registry.register_request_check("penalty_statement", documents.tender_request_check)
+        registry.set_source_version(
+            "penalty_statement",
+            documents.penalty_log_version,
+            _("Le journal d'exécution (demandes, disponibilité, observations, décision) a changé depuis ce relevé."),
+        )

@@ -6,6 +6,7 @@ request check registered in contracts/apps.py); lists of the tender's documents 
 """
 
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils.translation import gettext as _
 
 from documents import registry
@@ -13,6 +14,15 @@ from documents.models import Document
 from documents.tasks import document_enqueue
 from organizations.errors import ApplicationError
 from tenders.services import BrokerUnavailable
+
+from .models import PenaltyAuditEvent
+
+
+def penalty_log_version(tender_id):
+    """The execution log's version for the documents made from it: the id of the latest audit event of the
+    tender's contracts (an expression; registered as the penalty statement's source version). It only grows,
+    so a statement asked for before a later write reads as stale."""
+    return Subquery(PenaltyAuditEvent.objects.filter(contract__tender_id=tender_id).order_by("-id").values("id")[:1])
 
 
 def tender_request_check(tender):
@@ -47,6 +57,11 @@ def contract_document_request(*, user, contract, kind, format) -> Document:
             format=format,
             created_by=user,
             tender_version=tender.content_version,
+            source_version=PenaltyAuditEvent.objects.filter(contract__tender_id=tender.pk)
+            .order_by("-id")
+            .values_list("id", flat=True)
+            .first()
+            or 0,
             draft=False,
         )
         failures = []

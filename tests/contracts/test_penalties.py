@@ -337,3 +337,14 @@ def test_the_statement_pdf_is_tagged_pdf_a_3b_with_its_table_headers(executed):
     regime_b(executed, 10)
     types = assert_archival_and_tagged(statement_bytes(executed, "pdf"))
     assert {"/Table", "/TH", "/TD"} <= types, types
+
+
+def test_a_statement_is_stale_once_the_log_changes(api, executed):
+    client = api(executed.created_by)
+    regime_b(executed, 10)
+    client.post(
+        f"/api/v1/contracts/{executed.pk}/documents/", {"kind": "penalty_statement", "format": "pdf"}, format="json"
+    )
+    assert client.get(f"/api/v1/contracts/{executed.pk}/documents/").json()["results"][0]["stale"] is False
+    regime_a(executed, 1)
+    assert client.get(f"/api/v1/contracts/{executed.pk}/documents/").json()["results"][0]["stale"] is True
