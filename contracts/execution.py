@@ -24,6 +24,7 @@ from clause_library.parameters import normalize_definition, resolve_values
 from documents.models import Document
 from organizations.errors import ApplicationError
 from organizations.formatting import format_date_words
+from scoring import commitments
 from scoring.models import Answer, AuditEvent, Bid
 from tenders import pieces, prices
 from tenders.models import TenderClause
@@ -154,15 +155,15 @@ def _read_penalty_clause(terms, clauses, numbers):
 
 
 def applicable_value(definition, required, committed):
-    """(value, committed?) of a parameter: the holder's committed value when more favourable (the CCAP's
-    "les niveaux plus favorables de l'offre s'appliquent"), else the required one."""
-    required, offered = _decimal(required), _decimal(committed)
-    if offered is None:
-        return required, False
-    if required is None:
-        return offered, True
-    better = offered < required if definition.get("direction") == "max" else offered > required
-    return (offered, True) if better else (required, False)
+    """(value, committed?) of a parameter: the holder's committed value unless it is less favourable than
+    required (scoring/commitments.py, by the parameter's direction: the CCAP's "les niveaux plus favorables de
+    l'offre s'appliquent", and an offer never lowers the binding minimum), else the required one."""
+    required_value, offered = _decimal(required), _decimal(committed)
+    if offered is None or (
+        required_value is not None and commitments.is_less_favourable(definition, required, committed)
+    ):
+        return required_value, False
+    return offered, True
 
 
 def delays_of(terms, tender_clause):

@@ -138,3 +138,15 @@ def test_the_default_penalties_table_is_read_with_its_regimes():
     assert names["availability_percent"] == "penalite_indisponibilite_pourcentage"
     assert names["availability_flat"] == "penalite_indisponibilite_euros"
     assert names["availability_clause"] == "interface-sla"
+
+
+def test_the_committed_value_applies_unless_less_favourable_than_required():
+    from contracts.execution import applicable_value
+
+    delay = {"type": "integer", "direction": "max"}
+    floor = {"type": "decimal", "direction": "min"}
+    assert applicable_value(delay, 5, 3) == (Decimal("3"), True)
+    assert applicable_value(delay, 5, 8) == (Decimal("5"), False)  # an offer never lowers the binding minimum
+    assert applicable_value(delay, 5, None) == (Decimal("5"), False)
+    assert applicable_value(floor, "99.5", "99.8") == (Decimal("99.8"), True)
+    assert applicable_value(floor, "99.5", "99") == (Decimal("99.5"), False)
