@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from documents import selectors as document_selectors
 from organizations.errors import ApplicationError
 from tenders.services import BrokerUnavailable
 
@@ -156,7 +157,7 @@ def acceptance_page(request, pk):
         "filter_form": filter_form,
         "result": result,
         "probe": acceptance_selectors.latest_probe(contract),
-        "documents": list(documents.contract_documents(request.user, contract)[:20]),
+        "documents": list(document_selectors.contract_documents(request.user, contract)[:20]),
         "events": list(acceptance_selectors.events_of(contract)[:30]),
         "forms": forms,
         "nav": "contracts",

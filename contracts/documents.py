@@ -6,11 +6,10 @@ contracts/apps.py, with `tender_request_check` so that it is never asked for on 
 """
 
 from django.db import transaction
-from django.db.models import OuterRef
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 
 from documents import registry
-from documents import selectors as document_selectors
 from documents.models import Document
 from documents.tasks import document_enqueue
 from organizations.errors import ApplicationError
@@ -18,21 +17,19 @@ from tenders.models import Tender
 from tenders.services import BrokerUnavailable
 
 from . import access
+from .models import PenaltyAuditEvent
+
+
+def penalty_log_version(tender_id):
+    """The execution log's version for the documents made from it: the id of the latest audit event of the
+    tender's contracts (an expression; registered as the penalty statement's source version). It only grows,
+    so a statement asked for before a later write reads as stale."""
+    return Subquery(PenaltyAuditEvent.objects.filter(contract__tender_id=tender_id).order_by("-id").values("id")[:1])
 
 
 def tender_request_check(tender):
     """Registered for every contract kind: such a document is asked for on its contract, not on the tender."""
     raise ApplicationError({"kind": [_("Ce document se demande depuis la page du marché notifié.")]})
-
-
-def contract_documents(user, contract):
-    """The contract's documents the user may read, newest first, with their staleness (one query)."""
-    return (
-        document_selectors.documents_visible_to(user)
-        .filter(contract=contract)
-        .exclude(kind__in=registry.hidden_kinds(user, contract.tender))
-        .order_by("-created_at", "-id")
-    )
 
 
 def contract_document_request(*, user, contract, kind, format) -> Document:

@@ -439,3 +439,152 @@ class AcceptanceEvent(models.Model):
         if self.action == "probe":
             return gettext("sondage n° %(probe)s : %(old)s → %(new)s") % {**change, "probe": new.get("probe")}
         return gettext("résultat : %(old)s → %(new)s") % change
+
+
+# ---------------------------------------------------------------------------------------------------
+# Execution: requests and incidents, monthly availability, penalties (docs/PENALTIES.md)
+
+
+class ExecutionRequest(models.Model):
+    """A request or an incident logged against the contract article that sets its deadline.
+
+    `due_on` is fixed at creation from the article's committed value (else the tender's required value),
+    in the unit the clause states (contracts/penalties.py `due_date`); `regime` is the row of the CCAP's
+    penalties table that names the article. The tender is published, so both never move afterwards.
+    """
+
+    class Kind(models.TextChoices):
+        CONNECTOR = "connector", _("Connecteur")
+        DATA_ACCESS = "data_access", _("Accès aux données")
+        INCIDENT = "incident", _("Incident")
+        INFORMATION_BLOCKING = "information_blocking", _("Entrave à l'accès aux données")
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="execution_requests")
+    number = models.PositiveIntegerField(_("numéro"))
+    kind = models.CharField(_("nature"), max_length=30, choices=Kind.choices)
+    article = models.CharField(_("article"), max_length=20)
+    # The clause's delay parameter that sets the deadline, and the value and unit it had.
+    delay_parameter = models.CharField(_("délai"), max_length=100)
+    delay_value = models.DecimalField(_("délai retenu"), max_digits=10, decimal_places=2)
+    delay_unit = models.CharField(_("unité du délai"), max_length=20)
+    delay_committed = models.BooleanField(_("délai engagé par le titulaire"), default=False)
+    # The row of the penalties table (its position in the table, from 1) and the régime it gives.
+    obligation = models.PositiveIntegerField(_("obligation"), null=True, blank=True)
+    obligation_label = models.CharField(_("obligation"), max_length=500, blank=True)
+    regime = models.CharField(_("régime"), max_length=1, blank=True)
+    price_line = models.CharField(_("ligne du bordereau"), max_length=100, blank=True)
+    requested_on = models.DateField(_("demandé le"))
+    due_on = models.DateField(_("échéance"))
+    delivered_on = models.DateField(_("livré le"), null=True, blank=True)
+    description = models.TextField(_("description"))
+    # Régime A: V given by the buyer, or the whole contract when the delay makes everything unusable.
+    value = models.DecimalField(
+        _("valeur V (HT)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    whole_unusable = models.BooleanField(_("rend l'ensemble inutilisable"), default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["contract_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="execution_request_number_unique"),
+            models.CheckConstraint(
+                condition=models.Q(delivered_on__isnull=True) | models.Q(delivered_on__gte=models.F("requested_on")),
+                name="execution_request_delivered_after_request",
+            ),
+        ]
+        verbose_name = _("demande ou incident")
+        verbose_name_plural = _("demandes et incidents")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.number}"
+
+
+class AvailabilityMonth(models.Model):
+    """The availability measured over one month (the first day of the month stands for it), in %."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="availability_months")
+    month = models.DateField(_("mois"))
+    measured = models.DecimalField(
+        _("disponibilité mesurée (%)"),
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["contract_id", "month"]
+        constraints = [models.UniqueConstraint(fields=["contract", "month"], name="availability_one_per_month")]
+        verbose_name = _("disponibilité mensuelle")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.month:%Y-%m}"
+
+
+class PenaltyObservation(models.Model):
+    """The holder's observations on the penalties the buyer intends to apply (CCAG-TIC 14: 15 days)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="penalty_observations")
+    received_on = models.DateField(_("reçues le"))
+    text = models.TextField(_("observations"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract_id", "received_on", "id"]
+        verbose_name = _("observations du titulaire")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.received_on}"
+
+
+class PenaltyDecision(models.Model):
+    """The buyer's decision: the amount applied (the computed one, or moderated with a reason)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="penalty_decisions")
+    decided_on = models.DateField(_("décidé le"))
+    computed = models.DecimalField(_("montant calculé (HT)"), max_digits=14, decimal_places=2)
+    applied = models.DecimalField(
+        _("montant appliqué (HT)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)]
+    )
+    reason = models.TextField(_("motif"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract_id", "decided_on", "id"]
+        verbose_name = _("décision sur les pénalités")
+
+    def __str__(self):
+        return f"{self.contract_id} / {self.decided_on}: {self.applied}"
+
+
+class PenaltyAuditEvent(models.Model):
+    """One write of the execution log (requests, availability, observations, decisions): never changed."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="penalty_audit_events")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    object_id = models.BigIntegerField(null=True)
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["contract_id", "at", "id"]
+        verbose_name = _("événement du journal d'exécution")
+
+    def __str__(self):
+        return f"{self.action} #{self.object_id}"

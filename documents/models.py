@@ -30,6 +30,7 @@ class Document(models.Model):
         GDPR_ANNEX = "gdpr_annex", _("Annexe RGPD au CCAP")
         BUYER_NOTE = "buyer_note", _("Note de l'acheteur")
         ACCEPTANCE_REPORT = "acceptance_report", _("Procès-verbal des opérations de vérification")
+        PENALTY_STATEMENT = "penalty_statement", _("Relevé des pénalités")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -58,11 +59,12 @@ class Document(models.Model):
         "gdpr_annex": ("pdf", "docx"),
         "buyer_note": ("pdf", "docx"),
         "acceptance_report": ("pdf", "docx"),
+        "penalty_statement": ("pdf", "docx"),
     }
 
     # The kinds made from a notified contract rather than from the tender alone: their rows name it, and they are
     # asked for on the contract (contracts/documents.py), never on the tender.
-    CONTRACT_KINDS = frozenset({"acceptance_report"})
+    CONTRACT_KINDS = frozenset({"acceptance_report", "penalty_statement"})
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs
     # to a tender and goes with it.

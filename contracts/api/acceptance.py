@@ -11,6 +11,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from documents import selectors as document_selectors
 from scoring.api.serializers import validate_sandbox
 from tenders.api.serializers import DocumentSerializer
 from tenders.api.views import broker_down_response
@@ -293,7 +294,7 @@ class ContractDocumentsView(GenericAPIView):
     @extend_schema(responses={200: DocumentSerializer(many=True)})
     def get(self, request, pk):
         contract = access.contract_for(request.user, pk)
-        page = self.paginate_queryset(documents.contract_documents(request.user, contract))
+        page = self.paginate_queryset(document_selectors.contract_documents(request.user, contract))
         return self.get_paginated_response(DocumentSerializer(page, many=True, context={"request": request}).data)
 
     @extend_schema(responses={202: dict, 503: dict})

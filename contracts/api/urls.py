@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import acceptance, views
+from . import acceptance, execution, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/contracts/", views.TenderContractsView.as_view(), name="api-tender-contracts"),
@@ -45,4 +45,36 @@ urlpatterns = [
         name="api-contract-acceptance-evidence",
     ),
     path("contracts/<int:pk>/documents/", acceptance.ContractDocumentsView.as_view(), name="api-contract-documents"),
+    path("contracts/<int:pk>/requests/", execution.ContractRequestsView.as_view(), name="api-contract-requests"),
+    path(
+        "contracts/<int:pk>/requests/<int:request_id>/",
+        execution.ContractRequestView.as_view(),
+        name="api-contract-request",
+    ),
+    path("contracts/<int:pk>/penalties/", execution.ContractPenaltiesView.as_view(), name="api-contract-penalties"),
+    path(
+        "contracts/<int:pk>/penalties/observations/",
+        execution.ContractObservationsView.as_view(),
+        name="api-contract-penalty-observations",
+    ),
+    path(
+        "contracts/<int:pk>/penalties/decisions/",
+        execution.ContractDecisionsView.as_view(),
+        name="api-contract-penalty-decisions",
+    ),
+    path(
+        "contracts/<int:pk>/penalties/audit/",
+        execution.ContractPenaltyAuditView.as_view(),
+        name="api-contract-penalty-audit",
+    ),
+    path(
+        "contracts/<int:pk>/availability/",
+        execution.ContractAvailabilityView.as_view(),
+        name="api-contract-availability",
+    ),
+    path(
+        "contracts/<int:pk>/availability/import/",
+        execution.ContractAvailabilityImportView.as_view(),
+        name="api-contract-availability-import",
+    ),
 ]

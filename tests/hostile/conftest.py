@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from clause_library.models import Library
 from conformance.models import ProbeReport
 from contracts import acceptance_services
-from contracts.models import AcceptanceProbe, AcceptanceRow, Contract
+from contracts.models import AcceptanceProbe, AcceptanceRow, Contract, ExecutionRequest
 from documents.models import Document
 from organizations import services as org_services
 from organizations.models import Membership, Organization
@@ -85,6 +85,18 @@ def dataset_a(org_a):
     acceptance_row.evidence_file_name = "pv.txt"
     acceptance_row.save()
     AcceptanceProbe.objects.create(contract=contract, source="upload", status=AcceptanceProbe.Status.DONE)
+    execution_request = ExecutionRequest.objects.create(
+        contract=contract,
+        number=1,
+        kind="incident",
+        article="1.1",
+        delay_parameter="delai_jours",
+        delay_value=30,
+        delay_unit="calendar_days",
+        requested_on=datetime.date(2027, 1, 4),
+        due_on=datetime.date(2027, 2, 3),
+        description="Incident de A",
+    )
     # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
     # of A's admin with A as a member hospital.
     invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
@@ -107,6 +119,7 @@ def dataset_a(org_a):
         probe=probe,
         contract=contract,
         acceptance_row=acceptance_row,
+        execution_request=execution_request,
         invitation=invitation,
         api_token=api_token,
         group=group,

@@ -175,6 +175,7 @@ def object_for(route, name, data):
         "probe": data.probe,
         "report": data.probe,
         "contract": data.contract,
+        "request": data.execution_request,
         "invitation": data.invitation,
         "token": data.api_token,
     }
