@@ -406,6 +406,52 @@ def parameter_fields(tender_clause, tender):
     return fields
 
 
+def editor_clause_rows(tender, tender_clauses, *, errors, submitted=None) -> list[dict]:
+    """The editor's rows, one per tender clause: the clause, its fields and their errors (no query beyond
+    `tender_clauses`, read with their versions).
+
+    `errors` is {tender clause id: {parameter name: [message]}}; a clause without an entry shows what
+    publishing would refuse (required values still missing). `submitted` is a refused "save all" POST:
+    the clauses it carried show its values instead of the stored ones.
+    """
+    sent = set(submitted.getlist("tender_clause")) if submitted is not None else set()
+    rows = []
+    for index, tender_clause in enumerate(tender_clauses):
+        fields = parameter_fields(tender_clause, tender)
+        clause_errors = errors.get(tender_clause.pk)
+        if clause_errors is None:
+            clause_errors = clause_values(tender_clause, tender, require=True)[1]
+        for field in fields:
+            field["errors"] = clause_errors.get(field["name"], [])
+            field["input_name"] = field["input_id"]
+            field["form_id"] = "all-parameters"
+            if str(tender_clause.pk) in sent:
+                field["value"] = submitted.get(field["input_name"], "")
+        rows.append(
+            {
+                "object": tender_clause,
+                "version": tender_clause.version,
+                "fields": fields,
+                "errors": clause_errors,
+                "first": index == 0,
+                "last": index == len(tender_clauses) - 1,
+                "anchor": f"tc-{tender_clause.pk}",
+            }
+        )
+    return rows
+
+
+def editor_tender_fields(tender, tender_clauses, *, errors=None, submitted=None) -> list[dict]:
+    """The tender-wide values form of the editor, with a refused POST's `errors` and values shown again."""
+    fields = tender_parameter_fields(tender, tender_clauses)
+    for field in fields:
+        field["errors"] = (errors or {}).get(field["name"], [])
+        field["input_name"] = f"p-{field['name']}"
+        if submitted is not None:
+            field["value"] = submitted.get(field["input_name"], "")
+    return fields
+
+
 def tender_parameter_fields(tender, tender_clauses):
     """The tender-wide values form: every parameter the clauses declare, once (first declaration wins)."""
     fields, seen = [], set()
