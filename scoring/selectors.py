@@ -17,6 +17,7 @@ from .models import (
     EliminatoryDecision,
     EvaluationState,
     Evaluator,
+    ProcedureRecord,
     Score,
 )
 
@@ -138,6 +139,11 @@ def evaluators_of(tender):
 
 def bids_of(tender):
     return Bid.objects.filter(tender=tender).order_by("id")
+
+
+def procedure_record_of(tender) -> ProcedureRecord:
+    """The tender's procedure record, or an unsaved empty one (every field at its default) before the first write."""
+    return ProcedureRecord.objects.filter(tender=tender).first() or ProcedureRecord(tender=tender)
 
 
 def answers_of(bid, *, sealed_price=False):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .report import record
+from .views import procedure_record
 
 app_name = "scoring"
 urlpatterns = [
@@ -25,7 +25,7 @@ urlpatterns = [
         "tenders/<int:pk>/award/certificates/", views.award_action, {"step": "certificates"}, name="award_certificates"
     ),
     path("tenders/<int:pk>/award/letters-sent/", views.award_action, {"step": "sent"}, name="award_letters_sent"),
-    path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),
+    path("tenders/<int:pk>/procedure-record/", procedure_record.procedure_record_page, name="procedure_record"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
     path(
         "tenders/<int:pk>/low-offers/request/",

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from tenders.models import PriceFormula, Procedure, TenderClause
 
 from .. import extensions, rules, selectors
-from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, Score
 from ..services.award import standstill_until
 
 HUNDRED = Decimal(100)
@@ -37,10 +37,6 @@ def iso(moment):
     if hasattr(moment, "hour"):
         return timezone.localtime(moment).date().isoformat() if timezone.is_aware(moment) else moment.date().isoformat()
     return moment.isoformat()
-
-
-def record_of(tender) -> ProcedureRecord:
-    return ProcedureRecord.objects.filter(tender=tender).first() or ProcedureRecord(tender=tender)
 
 
 def _ttc(amount, vat_rate):
@@ -304,7 +300,7 @@ def report_document(tender) -> dict:
     with translation.override(language):
         outcome = selectors.tender_outcome(tender)
         tree = selectors.criteria_tree(tender)
-        record = record_of(tender)
+        record = selectors.procedure_record_of(tender)
         inputs = _Inputs(tender, tree, record)
         bids = [_bid_row(result, inputs) for result in outcome.results]
         awardee = _awardee(outcome, bids)
