@@ -49,10 +49,12 @@ PYTEST_WORKERS ?= auto
 test: install
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
+# The complexity budget (tools/complexity.py, radon): no function above 30, at most 10 at 21 or more.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python tools/complexity.py
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 migrations-check: lint

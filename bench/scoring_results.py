@@ -20,22 +20,11 @@ def setup_django():
     django.setup()
 
 
-def build(bids=50, criteria=100, evaluators=5, seed=7):
-    """A published tender with `criteria` criteria (1 price, 3 eliminatory, parents with leaves), scored by everyone."""
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
-
-    from organizations.models import Membership, Organization
+def _criteria(tender, criteria, rnd):
+    """(price, eliminatory criteria, scored leaves): 1 price at 40, 3 eliminatory, parents at 60 with their leaves."""
     from scoring import rules
-    from scoring.models import Answer, Bid, Consensus, Criterion, Evaluator, Score
-    from tenders.models import Tender
+    from scoring.models import Criterion
 
-    rnd = random.Random(seed)
-    organization = Organization.objects.create(name=f"Bench {bids}×{criteria}×{evaluators} {time.time_ns()}")
-    User = get_user_model()
-    lead = User.objects.create(username=f"lead-{organization.pk}")
-    Membership.objects.create(user=lead, organization=organization, role="buyer")
-    tender = Tender.objects.create(organization=organization, reference="BENCH", title="Bench", status="published")
     price = Criterion.objects.create(tender=tender, name="Prix", kind="price", weight=40, position=0)
     eliminatory = [
         Criterion.objects.create(tender=tender, name=f"E{i}", kind="eliminatory", position=100 + i) for i in range(3)
@@ -70,6 +59,25 @@ def build(bids=50, criteria=100, evaluators=5, seed=7):
                 )
             )
     leaves = Criterion.objects.bulk_create(leaves)
+    return price, eliminatory, leaves
+
+
+def build(bids=50, criteria=100, evaluators=5, seed=7):
+    """A published tender with `criteria` criteria (1 price, 3 eliminatory, parents with leaves), scored by everyone."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from organizations.models import Membership, Organization
+    from scoring.models import Answer, Bid, Consensus, Criterion, Evaluator, Score
+    from tenders.models import Tender
+
+    rnd = random.Random(seed)
+    organization = Organization.objects.create(name=f"Bench {bids}×{criteria}×{evaluators} {time.time_ns()}")
+    User = get_user_model()
+    lead = User.objects.create(username=f"lead-{organization.pk}")
+    Membership.objects.create(user=lead, organization=organization, role="buyer")
+    tender = Tender.objects.create(organization=organization, reference="BENCH", title="Bench", status="published")
+    price, eliminatory, leaves = _criteria(tender, criteria, rnd)
     users = User.objects.bulk_create([User(username=f"e{organization.pk}-{i}") for i in range(evaluators)])
     Evaluator.objects.bulk_create([Evaluator(tender=tender, user=u, declared_at=timezone.now()) for u in users])
     bid_rows = Bid.objects.bulk_create(

@@ -205,10 +205,95 @@ def _object_errors(row, item, labels):
     return []
 
 
+def _name_problems(name, index, seen) -> list[tuple[str, str]]:
+    """The name's problems; a sound name is recorded in `seen` ({name: row number})."""
+    from .parameters import NAME_RE
+
+    if not isinstance(name, str) or not NAME_RE.match(name):
+        return [
+            (
+                "name",
+                _("« %(name)s » ne convient pas : lettres sans accent, chiffres et _, sans chiffre en tête.")
+                % {"name": name if name is not None else ""},
+            )
+        ]
+    if name in seen:
+        return [("name", _("« %(name)s » est déjà le nom du paramètre %(n)s.") % {"name": name, "n": seen[name]})]
+    seen[name] = index
+    return []
+
+
+def _choices_problems(kind, choices) -> list[tuple[str, str]]:
+    if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
+        return [("choices", _("une liste de textes non vides est attendue."))]
+    if kind == "choice" and not choices:
+        return [
+            (
+                "choices",
+                _("donnez au moins un choix pour un paramètre de type « %(type)s ».")
+                % {"type": PARAMETER_TYPES["choice"]},
+            )
+        ]
+    if len(set(choices)) != len(choices):
+        return [("choices", _("un choix apparaît deux fois."))]
+    return []
+
+
+def _bounds_problems(item, kind) -> list[tuple[str, str]]:
+    problems = []
+    numeric = kind in ("integer", "decimal")
+    for bound in ("min", "max"):
+        value = item.get(bound)
+        if value is None:
+            continue
+        if not numeric:
+            problems.append(
+                (
+                    bound,
+                    _("seulement pour un nombre (type « %(a)s » ou « %(b)s »).")
+                    % {"a": PARAMETER_TYPES["integer"], "b": PARAMETER_TYPES["decimal"]},
+                )
+            )
+        elif not _is_number(value):
+            problems.append((bound, _("un nombre est attendu.")))
+    low, high = item.get("min"), item.get("max")
+    if numeric and _is_number(low) and _is_number(high) and low > high:
+        problems.append(("min", _("%(min)s est supérieur à la valeur maximale (%(max)s).") % {"min": low, "max": high}))
+    return problems
+
+
+def _parameter_problems(item, index, seen) -> list[tuple[str, str]]:
+    """[(field, message)] of one parameter declaration (an object with known fields)."""
+    from .parameters import coerce_value, normalize_definition
+
+    problems = _name_problems(item.get("name"), index, seen)
+    kind = item.get("type", "text")
+    if kind not in PARAMETER_TYPES:
+        types = ", ".join(str(label) for label in PARAMETER_TYPES.values())
+        return [
+            *problems,
+            ("type", _("« %(type)s » n'est pas un type possible (%(types)s).") % {"type": kind, "types": types}),
+        ]
+    if not isinstance(item.get("required", True), bool):
+        problems.append(("required", _("oui ou non (true ou false) attendu.")))
+    problems += [
+        (field, _("un texte est attendu."))
+        for field in ("label", "help")
+        if item.get(field) is not None and not isinstance(item[field], str)
+    ]
+    problems += _choices_problems(kind, item.get("choices") or [])
+    problems += _bounds_problems(item, kind)
+    default = item.get("default")
+    if default not in (None, "") and not problems:  # a default is checked against a sound row
+        try:
+            coerce_value(normalize_definition(item), default)
+        except ValueError as exc:
+            problems.append(("default", str(exc)))
+    return problems
+
+
 def parameter_row_errors(parameters):
     """French messages naming the row and the field for each problem of the parameter declarations."""
-    from .parameters import NAME_RE, coerce_value, normalize_definition
-
     errors, seen = [], {}
     for index, item in enumerate(parameters, start=1):
         row = _("Paramètre %(n)s") % {"n": index}
@@ -216,67 +301,10 @@ def parameter_row_errors(parameters):
         if problems:
             errors.extend(problems)
             continue
-        before = len(errors)
-
-        def add(field, message, row=row):
-            errors.append(_row_error(row, PARAMETER_FIELDS, field, message))
-
-        name = item.get("name")
-        if not isinstance(name, str) or not NAME_RE.match(name):
-            add(
-                "name",
-                _("« %(name)s » ne convient pas : lettres sans accent, chiffres et _, sans chiffre en tête.")
-                % {"name": name if name is not None else ""},
-            )
-        elif name in seen:
-            add("name", _("« %(name)s » est déjà le nom du paramètre %(n)s.") % {"name": name, "n": seen[name]})
-        else:
-            seen[name] = index
-        kind = item.get("type", "text")
-        if kind not in PARAMETER_TYPES:
-            add(
-                "type",
-                _("« %(type)s » n'est pas un type possible (%(types)s).")
-                % {"type": kind, "types": ", ".join(str(label) for label in PARAMETER_TYPES.values())},
-            )
-            continue
-        if not isinstance(item.get("required", True), bool):
-            add("required", _("oui ou non (true ou false) attendu."))
-        for field in ("label", "help"):
-            if item.get(field) is not None and not isinstance(item[field], str):
-                add(field, _("un texte est attendu."))
-        choices = item.get("choices") or []
-        if not isinstance(choices, list) or not all(isinstance(c, str) and c.strip() for c in choices):
-            add("choices", _("une liste de textes non vides est attendue."))
-        elif kind == "choice" and not choices:
-            add(
-                "choices",
-                _("donnez au moins un choix pour un paramètre de type « %(type)s ».")
-                % {"type": PARAMETER_TYPES["choice"]},
-            )
-        elif len(set(choices)) != len(choices):
-            add("choices", _("un choix apparaît deux fois."))
-        for bound in ("min", "max"):
-            value = item.get(bound)
-            if value is None:
-                continue
-            if kind not in ("integer", "decimal"):
-                add(
-                    bound,
-                    _("seulement pour un nombre (type « %(a)s » ou « %(b)s »).")
-                    % {"a": PARAMETER_TYPES["integer"], "b": PARAMETER_TYPES["decimal"]},
-                )
-            elif not _is_number(value):
-                add(bound, _("un nombre est attendu."))
-        low, high = item.get("min"), item.get("max")
-        if kind in ("integer", "decimal") and _is_number(low) and _is_number(high) and low > high:
-            add("min", _("%(min)s est supérieur à la valeur maximale (%(max)s).") % {"min": low, "max": high})
-        default = item.get("default")
-        if default not in (None, "") and len(errors) == before:  # a default is checked against a sound row
-            try:
-                coerce_value(normalize_definition(item), default)
-            except ValueError as exc:
-                add("default", str(exc))
+        errors += [
+            _row_error(row, PARAMETER_FIELDS, field, message)
+            for field, message in _parameter_problems(item, index, seen)
+        ]
     return errors
 
 

@@ -17,6 +17,7 @@ app.autodiscover_tasks()
 REQUEUE_TASKS = (
     "documents.tasks.requeue_stale_documents",
     "conformance.tasks.requeue_stale_probes",
+    "contracts.tasks.requeue_stale_acceptance_probes",
 )
 
 

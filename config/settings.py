@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "ProcedureEnum": "tenders.models.Procedure",
         "ContractProcedureEnum": "contracts.models.Procedure",
         "OrganizationKindEnum": "organizations.models.Organization.Kind",
+        "ExecutionRequestKindEnum": "contracts.models.ExecutionRequest.Kind",
+        "ContractDocumentKindEnum": ["penalty_statement"],
     },
 }
 

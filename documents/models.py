@@ -29,6 +29,8 @@ class Document(models.Model):
         AWARD_NOTICE = "award_notice", _("Lettre d'information de l'attributaire")
         GDPR_ANNEX = "gdpr_annex", _("Annexe RGPD au CCAP")
         BUYER_NOTE = "buyer_note", _("Note de l'acheteur")
+        ACCEPTANCE_REPORT = "acceptance_report", _("Procès-verbal des opérations de vérification")
+        PENALTY_STATEMENT = "penalty_statement", _("Relevé des pénalités")
 
     class Format(models.TextChoices):
         PDF = "pdf", "PDF"
@@ -56,11 +58,22 @@ class Document(models.Model):
         "award_notice": ("pdf", "docx"),
         "gdpr_annex": ("pdf", "docx"),
         "buyer_note": ("pdf", "docx"),
+        "acceptance_report": ("pdf", "docx"),
+        "penalty_statement": ("pdf", "docx"),
     }
+
+    # The kinds made from a notified contract rather than from the tender alone: their rows name it, and they are
+    # asked for on the contract (contracts/documents.py), never on the tender.
+    CONTRACT_KINDS = frozenset({"acceptance_report", "penalty_statement"})
 
     # By name, not by import: documents sits below tenders (docs/ARCHITECTURE.md); the row belongs
     # to a tender and goes with it.
     tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="documents")
+    # A document of the contract's execution (the acceptance record…): its contract, by name like the tender
+    # (documents sits below contracts); null for the tender's own pieces.
+    contract = models.ForeignKey(
+        "contracts.Contract", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.QUEUED)

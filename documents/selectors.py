@@ -41,10 +41,15 @@ def documents_visible_to(user):
 
 
 def tender_documents(user, tender, *, kinds=None):
-    """The tender's documents `user` may read (of `kinds` when given), newest first (one query, plus one
+    """The tender's own documents `user` may read (of `kinds` when given), newest first (one query, plus one
     call of each reader rule)."""
     hidden = registry.hidden_kinds(user, tender)
-    queryset = Document.objects.filter(tender_id=tender.pk).exclude(kind__in=hidden).order_by("-created_at", "-id")
+    # A contract's documents (the acceptance record…) are listed with their contract, not with the tender's pieces.
+    queryset = (
+        Document.objects.filter(tender_id=tender.pk, contract__isnull=True)
+        .exclude(kind__in=hidden)
+        .order_by("-created_at", "-id")
+    )
     if kinds is not None:
         queryset = queryset.filter(kind__in=kinds)
     return _with_staleness(queryset)
@@ -55,3 +60,10 @@ def readable_document(user, document):
     if not registry.may_read(user, document.kind, document.tender):
         raise Http404
     return document
+
+
+def contract_documents(user, contract):
+    """The contract's documents `user` may read, newest first (one query, plus one call of each reader rule)."""
+    hidden = registry.hidden_kinds(user, contract.tender)
+    queryset = Document.objects.filter(contract_id=contract.pk).exclude(kind__in=hidden).order_by("-created_at", "-id")
+    return _with_staleness(queryset)

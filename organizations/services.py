@@ -421,6 +421,20 @@ def parse_email_domains(text):
     return domains
 
 
+def _kind_change_error(organization, kind):
+    """Why the organisation cannot take this kind, or None: a group keeps its member hospitals' link, a
+    member of a group cannot become one."""
+    if kind not in Organization.Kind.values:
+        return _("Type inconnu.")
+    if kind == organization.kind:
+        return None
+    if organization.kind == Organization.Kind.PURCHASING_GROUP and organization.member_links.exists():
+        return _("Retirez d'abord les établissements adhérents du groupement.")
+    if kind == Organization.Kind.PURCHASING_GROUP and organization.group_links.exists():
+        return _("Adhérent d'un groupement, cet établissement ne peut pas devenir un groupement.")
+    return None
+
+
 @transaction.atomic
 def organization_update(*, user, organization, name, kind, accepted_email_domains, sso_role):
     """Change an organisation's name, kind, SSO domains and the role of people joining by domain (its
@@ -432,13 +446,9 @@ def organization_update(*, user, organization, name, kind, accepted_email_domain
         errors["name"] = [_("Le nom est obligatoire.")]
     elif Organization.objects.filter(name__iexact=name).exclude(pk=organization.pk).exists():
         errors["name"] = [_("Une autre organisation porte déjà ce nom.")]
-    if kind not in Organization.Kind.values:
-        errors["kind"] = [_("Type inconnu.")]
-    elif kind != organization.kind:
-        if organization.kind == Organization.Kind.PURCHASING_GROUP and organization.member_links.exists():
-            errors["kind"] = [_("Retirez d'abord les établissements adhérents du groupement.")]
-        elif kind == Organization.Kind.PURCHASING_GROUP and organization.group_links.exists():
-            errors["kind"] = [_("Adhérent d'un groupement, cet établissement ne peut pas devenir un groupement.")]
+    kind_error = _kind_change_error(organization, kind)
+    if kind_error:
+        errors["kind"] = [kind_error]
     if sso_role not in SSO_ROLES:
         errors["sso_role"] = [_("Rôle non autorisé pour l'arrivée par l'annuaire (jamais administrateur).")]
     try:

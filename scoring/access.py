@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from organizations.access import BUYER_ROLES, has_role, organization_ids_with_role
+from organizations.models import Membership, Role
 from tenders.access import tender_for, visible_tenders  # noqa: F401 (the evaluation reads tenders as tenders do)
 
 from .models import Bid, Criterion, Evaluator
@@ -114,3 +115,12 @@ def may_read_results(user, tender) -> bool:
     if evaluator_of(user, tender) is None:
         return False
     return sees_all_scores(user, tender) and sees_prices(user, tender)
+
+
+def designatable_evaluators(tender):
+    """The memberships of the tender's organisation with the evaluator role, not designated on it yet: who the
+    lead may designate (a buyer or admin leads and may not also score, services.evaluator_add)."""
+    designated = Evaluator.objects.filter(tender=tender).values("user_id")
+    return Membership.objects.filter(organization_id=tender.organization_id, role=Role.EVALUATOR).exclude(
+        user_id__in=designated
+    )

@@ -10,7 +10,7 @@ from django import forms
 from django.core.validators import URLValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Bid, Criterion, EliminatoryDecision
+from .models import Bid, Criterion, EliminatoryDecision, ProcedureRecord
 from .money import MoneyError, parse_money
 
 
@@ -272,6 +272,113 @@ class SimulationForm(forms.Form):
             self.fields[f"bid-{index}-price"] = MoneyField(
                 label=_("Prix de l'offre %(n)d") % {"n": index + 1}, max_length=60, required=False
             )
+
+
+class ProcedureRecordForm(forms.ModelForm):
+    candidatures_text = forms.CharField(
+        label=_("Candidatures (une par ligne : nom ; admis ou exclu ; motif)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    subcontracting_text = forms.CharField(
+        label=_("Sous-traitance (une ligne par offre : candidat ; part en % ; sous-traitants)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    class Meta:
+        model = ProcedureRecord
+        fields = [f for f in ProcedureRecord.EDITABLE_FIELDS if f not in ("candidatures", "subcontracting")]
+        widgets = {
+            "signed_at": forms.DateInput(attrs={"type": "date"}),
+            "letters_sent_on": forms.DateInput(attrs={"type": "date"}),
+            "notice_published_on": forms.DateInput(attrs={"type": "date"}),
+            "opened_on": forms.DateInput(attrs={"type": "date"}),
+            "offers_deadline": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "buyer_address": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, tender, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.tender = tender
+        for name, field in self.fields.items():
+            css = "form-check-input" if isinstance(field.widget, forms.CheckboxInput) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("aria-describedby", f"error-{name}")
+        record = self.instance
+        admitted, excluded = _("admis"), _("exclu")
+        self.fields["candidatures_text"].initial = "\n".join(
+            f"{c.get('name', '')} ; {admitted if c.get('admitted') else excluded} ; {c.get('reason', '')}"
+            for c in record.candidatures or []
+        )
+        vendors = dict(Bid.objects.filter(tender=tender).values_list("pk", "vendor"))
+        self.fields["subcontracting_text"].initial = "\n".join(
+            f"{vendors.get(s.get('bid'), '')} ; {'' if s.get('share') is None else s['share']} ; {s.get('subcontractors', '')}"
+            for s in record.subcontracting or []
+        )
+
+    def clean_contract_value(self):
+        value = self.cleaned_data.get("contract_value")
+        if value is not None and value <= 0:
+            raise forms.ValidationError(_("La valeur doit être strictement positive."))
+        return value
+
+    def clean_vat_rate(self):
+        value = self.cleaned_data.get("vat_rate")
+        if value is None or not 0 <= value <= 100:
+            raise forms.ValidationError(_("Un taux entre 0 et 100."))
+        return value
+
+    def clean_candidatures_text(self):
+        rows = []
+        for number, line in enumerate(self.cleaned_data.get("candidatures_text", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(";", 2)]
+            if len(parts) < 2 or not parts[0] or parts[1].casefold() not in ("admis", "exclu", "admitted", "excluded"):
+                raise forms.ValidationError(
+                    _("Ligne %(number)s : écrivez « nom ; admis ; motif » ou « nom ; exclu ; motif ».")
+                    % {"number": number}
+                )
+            rows.append(
+                {
+                    "name": parts[0],
+                    "admitted": parts[1].casefold() in ("admis", "admitted"),
+                    "reason": (parts + [""])[2],
+                }
+            )
+        return rows
+
+    def clean_subcontracting_text(self):
+        bids = {
+            vendor.casefold(): pk for pk, vendor in Bid.objects.filter(tender=self.tender).values_list("pk", "vendor")
+        }
+        rows = []
+        for number, line in enumerate(self.cleaned_data.get("subcontracting_text", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [part.strip() for part in line.split(";", 2)] + ["", ""]
+            bid = bids.get(parts[0].casefold())
+            if bid is None:
+                raise forms.ValidationError(_("Ligne %(number)s : candidat inconnu.") % {"number": number})
+            share = None
+            if parts[1]:
+                try:
+                    share = float(Decimal(parts[1].replace(",", ".").replace("%", "").strip()))
+                except ArithmeticError:
+                    share = -1
+                if not 0 <= share <= 100:
+                    raise forms.ValidationError(
+                        _("Ligne %(number)s : une part entre 0 et 100 %%.") % {"number": number}
+                    )
+            rows.append({"bid": bid, "share": share, "subcontractors": parts[2]})
+        return rows
+
+    def record_data(self):
+        data = {field: self.cleaned_data[field] for field in self.Meta.fields}
+        data["candidatures"] = self.cleaned_data["candidatures_text"]
+        data["subcontracting"] = self.cleaned_data["subcontracting_text"]
+        return data
 
 
 def error_messages(form) -> list[str]:

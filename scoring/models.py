@@ -318,6 +318,28 @@ class ProcedureRecord(models.Model):
     for a single lot, the signatory and how the letters are sent.
     """
 
+    # The fields the lead sets (page and API).
+    EDITABLE_FIELDS = (
+        "buyer_address",
+        "contract_value",
+        "vat_rate",
+        "lots_reason",
+        "conflicts_detected",
+        "conflict_measures",
+        "candidatures",
+        "subcontracting",
+        "signatory_name",
+        "signatory_role",
+        "signed_at",
+        "tribunal",
+        "letters_sent_on",
+        "letters_electronic",
+        "notice_published_on",
+        "notice_medium",
+        "offers_deadline",
+        "opened_on",
+    )
+
     tender = models.OneToOneField("tenders.Tender", on_delete=models.CASCADE, related_name="procedure_record")
     buyer_address = models.TextField(_("adresse de l'acheteur"), blank=True)
     contract_value = models.DecimalField(

@@ -2,17 +2,13 @@
 "evaluator" and who are not designated yet (one query). A buyer or admin leads and may not also score
 (services.evaluator_add refuses them), so they are not offered."""
 
-from organizations.models import Membership, Role
-
-from .models import Evaluator
+from .access import designatable_evaluators
 
 
 def evaluator_choices(tender) -> list[dict]:
     """[{"username", "label"}] ordered by name: the label is "Full Name (username)" or the username."""
-    designated = Evaluator.objects.filter(tender=tender).values("user_id")
     members = (
-        Membership.objects.filter(organization_id=tender.organization_id, role=Role.EVALUATOR)
-        .exclude(user_id__in=designated)
+        designatable_evaluators(tender)
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
     )

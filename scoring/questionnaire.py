@@ -83,151 +83,161 @@ def _tender_requirements(tender):
     return requirements
 
 
-def _check(parsed, requirements):
-    """Every problem of the filled form against the tender, as QuestionnaireErrors; and the plan."""
-    errors = []
+class _Refusals(list):
+    """The QuestionnaireErrors found so far, in the order the sheets are read."""
 
-    def refuse(sheet, row, message, column=None):
-        errors.append(QuestionnaireError(sheet, row, message, column=column))
+    def refuse(self, sheet, row, message, column=None):
+        self.append(QuestionnaireError(sheet, row, message, column=column))
 
+    def unknown_article(self, sheet, row):
+        self.refuse(
+            sheet,
+            row["row"],
+            _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
+            "A",
+        )
+
+
+def _compliance_problem(row, requirement):
+    """Why the compliance column of a requirement's row is refused, or None."""
+    if requirement["eliminatory"] and row["compliance"] == "Partiel":
+        return _("« Partiel » est refusé pour une exigence éliminatoire (article %(article)s) : Oui ou Non.") % {
+            "article": row["article"]
+        }
+    if row["compliance"] == "Partiel" and not requirement["deferrable"]:
+        return _(
+            "« Partiel » est refusé pour l'article %(article)s : cette exigence ne peut pas être livrée "
+            "après la réception ; répondez Oui ou Non."
+        ) % {"article": row["article"]}
+    if requirement["binding"] and not row["compliance"]:
+        return (
+            _("conformité obligatoire pour l'article %(article)s (Oui, Non ou Partiel).")
+            if requirement["deferrable"]
+            else _("conformité obligatoire pour l'article %(article)s (Oui ou Non).")
+        ) % {"article": row["article"]}
+    return None
+
+
+def _check_requirements(rows, requirements, refusals) -> dict:
+    """{article: row} of the requirements answered; refuses unknown articles, wrong compliance, missing ones."""
     answered = {}
-    for row in parsed["requirements"]:
+    for row in rows:
         requirement = requirements.get(row["article"])
         if requirement is None:
-            refuse(
-                REQUIREMENTS_SHEET,
-                row["row"],
-                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
-                "A",
-            )
+            refusals.unknown_article(REQUIREMENTS_SHEET, row)
             continue
         answered[row["article"]] = row
-        if requirement["eliminatory"] and row["compliance"] == "Partiel":
-            refuse(
-                REQUIREMENTS_SHEET,
-                row["row"],
-                _("« Partiel » est refusé pour une exigence éliminatoire (article %(article)s) : Oui ou Non.")
-                % {"article": row["article"]},
-                "E",
-            )
-        elif row["compliance"] == "Partiel" and not requirement["deferrable"]:
-            refuse(
-                REQUIREMENTS_SHEET,
-                row["row"],
-                _(
-                    "« Partiel » est refusé pour l'article %(article)s : cette exigence ne peut pas être livrée "
-                    "après la réception ; répondez Oui ou Non."
-                )
-                % {"article": row["article"]},
-                "E",
-            )
-        elif requirement["binding"] and not row["compliance"]:
-            refuse(
-                REQUIREMENTS_SHEET,
-                row["row"],
-                (
-                    _("conformité obligatoire pour l'article %(article)s (Oui, Non ou Partiel).")
-                    if requirement["deferrable"]
-                    else _("conformité obligatoire pour l'article %(article)s (Oui ou Non).")
-                )
-                % {"article": row["article"]},
-                "E",
-            )
+        problem = _compliance_problem(row, requirement)
+        if problem:
+            refusals.refuse(REQUIREMENTS_SHEET, row["row"], problem, "E")
     for article, requirement in requirements.items():
         if requirement["binding"] and article not in answered:
-            refuse(REQUIREMENTS_SHEET, None, _("l'article %(article)s est absent.") % {"article": article})
+            refusals.refuse(REQUIREMENTS_SHEET, None, _("l'article %(article)s est absent.") % {"article": article})
+    return answered
 
-    committed, seen, flagged = {}, set(), set()
-    for row in parsed["values"]:
-        requirement = requirements.get(row["article"])
-        if requirement is None:
-            refuse(
+
+def _value_name(row, requirement, refusals):
+    """The parameter a value row commits to, or None when the row is refused or not the vendor's to commit."""
+    if row.get("parameter") is None:  # the current form: the value is named by its label
+        name = requirement["asked_by_label"].get((row.get("label") or "").casefold())
+        if name is None:
+            refusals.refuse(
                 VALUES_SHEET,
                 row["row"],
-                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
-                "A",
+                _("la valeur « %(label)s » n'est pas demandée pour l'article %(article)s.")
+                % {"label": (row.get("label") or "")[:80], "article": row["article"]},
+                "C",
             )
-            continue
-        if row.get("parameter") is None:  # the current form: the value is named by its label
-            name = requirement["asked_by_label"].get((row.get("label") or "").casefold())
-            if name is None:
-                refuse(
-                    VALUES_SHEET,
-                    row["row"],
-                    _("la valeur « %(label)s » n'est pas demandée pour l'article %(article)s.")
-                    % {"label": (row.get("label") or "")[:80], "article": row["article"]},
-                    "C",
-                )
-                continue
-        else:  # a former form, which named it by its code and asked for every parameter
-            name = row["parameter"]
-            if name not in requirement["definitions"]:
-                refuse(
-                    VALUES_SHEET,
-                    row["row"],
-                    _("paramètre « %(code)s » inconnu pour l'article %(article)s.")
-                    % {"code": name[:40], "article": row["article"]},
-                    "D",
-                )
-                continue
-            if name not in requirement["required"]:
-                continue  # a value the buyer fixes (a penalty, a duration): not the vendor's to commit to
-        definition = requirement["definitions"][name]
-        row = {**row, "parameter": name}
-        seen.add((row["article"], row["parameter"]))
-        if row["value"] in (None, ""):
-            refuse(
+        return name
+    # A former form, which named it by its code and asked for every parameter.
+    name = row["parameter"]
+    if name not in requirement["definitions"]:
+        refusals.refuse(
+            VALUES_SHEET,
+            row["row"],
+            _("paramètre « %(code)s » inconnu pour l'article %(article)s.")
+            % {"code": name[:40], "article": row["article"]},
+            "D",
+        )
+        return None
+    if name not in requirement["required"]:
+        return None  # a value the buyer fixes (a penalty, a duration): not the vendor's to commit to
+    return name
+
+
+_UNREADABLE = object()
+
+
+def _committed_value(row, definition, refusals):
+    """The value read to the parameter's type (not its bounds: committing to less than asked is an answer
+    to judge), or _UNREADABLE once refused."""
+    value = row["value"]
+    if value in (None, ""):
+        refusals.refuse(
+            VALUES_SHEET, row["row"], _("valeur engagée obligatoire (%(label)s).") % {"label": definition["label"]}, "F"
+        )
+        return _UNREADABLE
+    if definition["type"] == "date" and not isinstance(value, (int, float)):
+        try:
+            value = parse_date(value).isoformat()  # "26 mars 2029", "26/03/2029" or "2029-03-26"
+        except ValueError:
+            refusals.refuse(
                 VALUES_SHEET,
                 row["row"],
-                _("valeur engagée obligatoire (%(label)s).") % {"label": definition["label"]},
+                _("Date « %(value)s » illisible : %(hint)s")
+                % {"value": str(value)[:40], "hint": date_hint(translation.get_language())},
                 "F",
             )
+            return _UNREADABLE
+    try:
+        return coerce_value({**definition, "min": None, "max": None}, value)
+    except ValueError as error:
+        refusals.refuse(VALUES_SHEET, row["row"], f"{definition['label']} : {error}", "F")
+        return _UNREADABLE
+
+
+def _check_values(rows, requirements, refusals):
+    """({article: {parameter: value}} committed, {articles committing to less than asked}); refuses the
+    rows that cannot be read and the values asked that are missing."""
+    committed, seen, flagged = {}, set(), set()
+    for row in rows:
+        requirement = requirements.get(row["article"])
+        if requirement is None:
+            refusals.unknown_article(VALUES_SHEET, row)
             continue
-        # The type is checked, not the bounds: committing to less than asked is an answer to judge.
-        value = row["value"]
-        if definition["type"] == "date" and not isinstance(value, (int, float)):
-            try:
-                value = parse_date(value).isoformat()  # "26 mars 2029", "26/03/2029" or "2029-03-26"
-            except ValueError:
-                refuse(
-                    VALUES_SHEET,
-                    row["row"],
-                    _("Date « %(value)s » illisible : %(hint)s")
-                    % {"value": str(value)[:40], "hint": date_hint(translation.get_language())},
-                    "F",
-                )
-                continue
-        try:
-            value = coerce_value({**definition, "min": None, "max": None}, value)
-        except ValueError as error:
-            refuse(VALUES_SHEET, row["row"], f"{definition['label']} : {error}", "F")
+        name = _value_name(row, requirement, refusals)
+        if name is None:
             continue
-        committed.setdefault(row["article"], {})[row["parameter"]] = value
-        if commitments.is_less_favourable(definition, requirement["required"].get(row["parameter"]), value):
+        definition = requirement["definitions"][name]
+        seen.add((row["article"], name))
+        value = _committed_value(row, definition, refusals)
+        if value is _UNREADABLE:
+            continue
+        committed.setdefault(row["article"], {})[name] = value
+        if commitments.is_less_favourable(definition, requirement["required"].get(name), value):
             flagged.add(row["article"])
     for article, requirement in requirements.items():
         for parameter in requirement["parameters"]:
             if (article, parameter["name"]) not in seen:
-                refuse(
+                refusals.refuse(
                     VALUES_SHEET,
                     None,
                     _("la valeur engagée « %(label)s » de l'article %(article)s est absente.")
                     % {"label": parameter["label"], "article": article},
                 )
+    return committed, flagged
 
+
+def _check_roadmap(rows, requirements, refusals) -> list[dict]:
+    """The roadmap's rows; a date is refused for a requirement that cannot be delivered after acceptance."""
     roadmap = []
-    for row in parsed["roadmap"]:
+    for row in rows:
         requirement = requirements.get(row["article"])
         if requirement is None:
-            refuse(
-                ROADMAP_SHEET,
-                row["row"],
-                _("article « %(article)s » inconnu pour ce marché.") % {"article": row["article"][:40]},
-                "A",
-            )
+            refusals.unknown_article(ROADMAP_SHEET, row)
             continue
         if row["status"] == "roadmap" and not requirement["deferrable"]:
-            refuse(
+            refusals.refuse(
                 ROADMAP_SHEET,
                 row["row"],
                 _(
@@ -247,7 +257,16 @@ def _check(parsed, requirements):
                 "comment": row["comment"],
             }
         )
-    return errors, answered, committed, roadmap, flagged
+    return roadmap
+
+
+def _check(parsed, requirements):
+    """Every problem of the filled form against the tender, as QuestionnaireErrors; and the plan."""
+    refusals = _Refusals()
+    answered = _check_requirements(parsed["requirements"], requirements, refusals)
+    committed, flagged = _check_values(parsed["values"], requirements, refusals)
+    roadmap = _check_roadmap(parsed["roadmap"], requirements, refusals)
+    return list(refusals), answered, committed, roadmap, flagged
 
 
 def _identity(name, siret):

@@ -189,6 +189,32 @@ def _level_name(tree: Tree, parent_id: int | None) -> str | None:
     return None if parent_id is None else tree.by_id[parent_id].name
 
 
+def _weight_problems(criterion: Criterion) -> list[Problem]:
+    """An eliminatory criterion carries no weight; any other one carries a weight in ]0, 100]."""
+    name = criterion.name
+    if criterion.kind == ELIMINATORY:
+        if criterion.weight is None:
+            return []
+        return [
+            Problem(
+                "weight",
+                _("Critère éliminatoire « %(name)s » : il ne porte pas de poids.") % {"name": name},
+                criterion.id,
+            )
+        ]
+    if criterion.weight is None:
+        return [Problem("weight", _("Critère « %(name)s » : le poids est obligatoire.") % {"name": name}, criterion.id)]
+    if not ZERO < criterion.weight <= HUNDRED:
+        return [
+            Problem(
+                "weight",
+                _("Critère « %(name)s » : le poids doit être compris entre 0 (exclu) et 100.") % {"name": name},
+                criterion.id,
+            )
+        ]
+    return []
+
+
 def validate_structure(criteria: Iterable[Criterion]) -> list[Problem]:
     """Problems of shape, whatever the weights sum to: kinds, weights present or absent, price, parents."""
     criteria = list(criteria)
@@ -219,30 +245,7 @@ def validate_structure(criteria: Iterable[Criterion]) -> list[Problem]:
                     criterion.id,
                 )
             )
-        if criterion.kind == ELIMINATORY:
-            if criterion.weight is not None:
-                problems.append(
-                    Problem(
-                        "weight",
-                        _("Critère éliminatoire « %(name)s » : il ne porte pas de poids.") % {"name": name},
-                        criterion.id,
-                    )
-                )
-        else:
-            if criterion.weight is None:
-                problems.append(
-                    Problem(
-                        "weight", _("Critère « %(name)s » : le poids est obligatoire.") % {"name": name}, criterion.id
-                    )
-                )
-            elif not ZERO < criterion.weight <= HUNDRED:
-                problems.append(
-                    Problem(
-                        "weight",
-                        _("Critère « %(name)s » : le poids doit être compris entre 0 (exclu) et 100.") % {"name": name},
-                        criterion.id,
-                    )
-                )
+        problems.extend(_weight_problems(criterion))
         if criterion.kind in (PRICE, ELIMINATORY) and tree.children.get(criterion.id):
             problems.append(
                 Problem(
@@ -577,6 +580,100 @@ def eliminations(tree: Tree, bid_id: int, consensus: Mapping, compliance: Mappin
     return eliminatory_status(tree, bid_id, consensus, compliance, decisions)[0]
 
 
+def _plan(tree: Tree, order, share: Mapping[int, Decimal]) -> list[tuple]:
+    """What each criterion is does not depend on the bid: worked out once, children before parents (a
+    parent sums its children's points). [(criterion id, role, children ids, scale_max, share)]."""
+    plan = []
+    for criterion, _depth in reversed(order):
+        if criterion.kind == ELIMINATORY:
+            role, children = "eliminatory", ()
+        elif criterion.kind == SCORED and tree.is_scored_leaf(criterion):
+            role, children = "leaf", ()
+        elif criterion.kind == SCORED:
+            role, children = "parent", [c.id for c in tree.weighted_children(criterion.id)]
+        else:
+            role, children = "price", ()
+        plan.append((criterion.id, role, children, criterion.scale_max, share.get(criterion.id)))
+    return plan
+
+
+def _criterion_rows(bid_id: int, plan, scores: Mapping, consensus: Mapping) -> dict[int, dict]:
+    """{criterion id: {"criterion", "score", "points", "dispersion"}} of one bid (price points come later)."""
+    rows: dict[int, dict] = {}
+    for criterion_id, role, children, scale_max, criterion_share in plan:
+        key = (bid_id, criterion_id)
+        values = Summary.of(scores.get(key, ()))
+        row = {"criterion": criterion_id, "score": None, "points": None, "dispersion": is_dispersed(values, scale_max)}
+        if role in ("eliminatory", "leaf"):
+            row["score"] = criterion_score(values, consensus.get(key))
+        if role == "leaf":
+            row["points"] = leaf_points(row["score"], scale_max, criterion_share)
+        elif role == "parent":
+            row["points"] = sum((rows[c]["points"] for c in children), ZERO)
+        rows[criterion_id] = row
+    return rows
+
+
+def _eligibility(failed, undecided, rejected: bool) -> bool | None:
+    if failed or rejected:
+        return False
+    return None if undecided else True
+
+
+def _bid_result(bid: Bid, tree: Tree, order, plan, *, scores, consensus, compliance, decisions, rejected) -> BidResult:
+    """One bid's eligibility and technical points (its price points are set once every price is known)."""
+    failed, undecided = eliminatory_status(tree, bid.id, consensus, compliance, decisions)
+    rows = _criterion_rows(bid.id, plan, scores, consensus)
+    technical = sum((rows[c.id]["points"] for c in tree.weighted_children(None) if c.kind == SCORED), ZERO)
+    return BidResult(
+        bid=bid.id,
+        vendor=bid.vendor,
+        eligible=_eligibility(failed, undecided, rejected),
+        eliminated_by=failed,
+        undecided=undecided,
+        rejected=rejected,
+        criteria=[rows[c.id] for c, _d in order],
+        technical_points=technical,
+        price_points=None,
+        total=technical,
+        price=bid.price,
+        dispersed=[c.id for c, _d in order if rows[c.id]["dispersion"]],
+    )
+
+
+def _ranked(results: list[BidResult]) -> list[BidResult]:
+    """The eligible bids ranked (shared ranks on ties), then every bid sorted best first."""
+    eligible = [r for r in results if r.eligible]
+    rank_of = ranks({r.bid: r.total for r in eligible})
+    for result in eligible:
+        result.rank = rank_of[result.bid]
+    return sorted(
+        results,
+        key=lambda r: (r.eligible is not True, r.eligible is False, r.rank or 0, -rounded(r.total), r.bid),
+    )
+
+
+def _set_price_points(results: Mapping[int, BidResult], candidates, price_criterion_id, price_share, formula):
+    """Price points of every bid, P_min and P_max taken over `candidates` (raises PriceError on a price ≤ 0)."""
+    for result in candidates:
+        if result.price is None or result.price <= 0:
+            raise PriceError(
+                _("Offre « %(vendor)s » : le prix doit être strictement positif.") % {"vendor": result.vendor},
+                result.bid,
+            )
+    prices = [r.price for r in candidates]
+    p_min, p_max = (min(prices), max(prices)) if prices else (None, None)
+    for result in results.values():
+        if p_min is None or result.price is None or result.price <= 0:
+            points = ZERO
+        else:
+            points = price_points(result.price, formula=formula, p_min=p_min, p_max=p_max, share=price_share)
+        result.price_points = points
+        result.total = result.technical_points + points
+        row = next(r for r in result.criteria if r["criterion"] == price_criterion_id)
+        row["points"] = points
+
+
 def compute_results(
     *,
     criteria: Iterable[Criterion],
@@ -608,88 +705,30 @@ def compute_results(
     tree = Tree(criteria)
     order = tree.depth_first()
     share = shares(criteria)
-    price_criterion = next((c for c, _d in order if c.kind == PRICE), None)
+    plan = _plan(tree, order, share)
 
-    # What each criterion is does not depend on the bid: work it out once.
-    plan = []
-    for criterion, _depth in reversed(order):  # children before parents: a parent sums its children's points
-        if criterion.kind == ELIMINATORY:
-            role, children = "eliminatory", ()
-        elif criterion.kind == SCORED and tree.is_scored_leaf(criterion):
-            role, children = "leaf", ()
-        elif criterion.kind == SCORED:
-            role, children = "parent", [c.id for c in tree.weighted_children(criterion.id)]
-        else:
-            role, children = "price", ()
-        plan.append((criterion.id, role, children, criterion.scale_max, share.get(criterion.id)))
-
-    results: dict[int, BidResult] = {}
-    for bid in bids:
-        failed, undecided = eliminatory_status(tree, bid.id, consensus, compliance, decisions)
-        rows: dict[int, dict] = {}
-        for criterion_id, role, children, scale_max, criterion_share in plan:
-            key = (bid.id, criterion_id)
-            values = Summary.of(scores.get(key, ()))
-            row = {
-                "criterion": criterion_id,
-                "score": None,
-                "points": None,
-                "dispersion": is_dispersed(values, scale_max),
-            }
-            if role == "eliminatory":
-                row["score"] = criterion_score(values, consensus.get(key))
-            elif role == "leaf":
-                row["score"] = criterion_score(values, consensus.get(key))
-                row["points"] = leaf_points(row["score"], scale_max, criterion_share)
-            elif role == "parent":
-                row["points"] = sum((rows[c]["points"] for c in children), ZERO)
-            rows[criterion_id] = row
-        technical = sum((rows[c.id]["points"] for c in tree.weighted_children(None) if c.kind == SCORED), ZERO)
-        results[bid.id] = BidResult(
-            bid=bid.id,
-            vendor=bid.vendor,
-            eligible=False if failed or bid.id in rejected else (None if undecided else True),
-            eliminated_by=failed,
-            undecided=undecided,
+    results = {
+        bid.id: _bid_result(
+            bid,
+            tree,
+            order,
+            plan,
+            scores=scores,
+            consensus=consensus,
+            compliance=compliance,
+            decisions=decisions,
             rejected=bid.id in rejected,
-            criteria=[rows[c.id] for c, _d in order],
-            technical_points=technical,
-            price_points=None,
-            total=technical,
-            price=bid.price,
-            dispersed=[c.id for c, _d in order if rows[c.id]["dispersion"]],
         )
+        for bid in bids
+    }
 
-    eligible = [results[b.id] for b in bids if results[b.id].eligible]
-    # Undecided bids are not excluded yet: their prices count in P_min and P_max.
-    candidates = [results[b.id] for b in bids if results[b.id].eligible is not False]
+    price_criterion = next((c for c, _d in order if c.kind == PRICE), None)
     if price_criterion is not None:
-        price_share = share[price_criterion.id]
-        for result in candidates:
-            if result.price is None or result.price <= 0:
-                raise PriceError(
-                    _("Offre « %(vendor)s » : le prix doit être strictement positif.") % {"vendor": result.vendor},
-                    result.bid,
-                )
-        prices = [r.price for r in candidates]
-        p_min, p_max = (min(prices), max(prices)) if prices else (None, None)
-        for result in results.values():
-            if p_min is None or result.price is None or result.price <= 0:
-                points = ZERO
-            else:
-                points = price_points(result.price, formula=price_formula, p_min=p_min, p_max=p_max, share=price_share)
-            result.price_points = points
-            result.total = result.technical_points + points
-            row = next(r for r in result.criteria if r["criterion"] == price_criterion.id)
-            row["points"] = points
+        # Undecided bids are not excluded yet: their prices count in P_min and P_max.
+        candidates = [results[b.id] for b in bids if results[b.id].eligible is not False]
+        _set_price_points(results, candidates, price_criterion.id, share[price_criterion.id], price_formula)
 
-    rank_of = ranks({r.bid: r.total for r in eligible})
-    for result in eligible:
-        result.rank = rank_of[result.bid]
-    return sorted(
-        results.values(),
-        key=lambda r: (r.eligible is not True, r.eligible is False, r.rank or 0, -rounded(r.total), r.bid),
-    )
+    return _ranked(list(results.values()))
 
 
 def results_as_dict(results: Sequence[BidResult], price_formula: str) -> dict:

@@ -1,7 +1,6 @@
 """Reads of the evaluation, each in a fixed number of queries whatever the number of bids or criteria."""
 
 from collections import defaultdict
-from decimal import Decimal
 
 from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
@@ -9,7 +8,7 @@ from django.utils.translation import gettext as _
 from organizations.errors import ApplicationError
 from tenders.models import TenderClause, TieBreak
 
-from . import allotment, commitments, rules, wording
+from . import allotment, commitments, provisional, rules, wording
 from .models import (
     Answer,
     AuditEvent,
@@ -19,6 +18,7 @@ from .models import (
     EliminatoryDecision,
     EvaluationState,
     Evaluator,
+    ProcedureRecord,
     Score,
 )
 
@@ -155,6 +155,11 @@ def evaluators_of(tender):
 
 def bids_of(tender):
     return Bid.objects.filter(tender=tender).order_by("id")
+
+
+def procedure_record_of(tender) -> ProcedureRecord:
+    """The tender's procedure record, or an unsaved empty one (every field at its default) before the first write."""
+    return ProcedureRecord.objects.filter(tender=tender).first() or ProcedureRecord(tender=tender)
 
 
 def answers_of(bid, *, sealed_price=False):
@@ -386,74 +391,17 @@ class Outcome:
     consensus_required, low_offer_pending, then technical_open or reopened from `closing`, then
     tie_for_first); `provisional` is true while it is not empty; `awardee` is the id of the bid
     ranked first alone once nothing blocks (None while provisional, hence on a tie for first, or
-    without any eligible bid).
+    without any eligible bid). The rules that decide them are in scoring/provisional.py.
     """
 
     def __init__(self, results, low_offers, threshold, blocking=None, closing=None, tie_break=TieBreak.TECHNICAL):
-        self.results = results
-        self.tie = None
         self.low_offers = low_offers
         self.threshold = rules.DEFAULT_LOW_OFFER_THRESHOLD if threshold is None else threshold
-        self.blocking = list(blocking or [])
-        pending_low_offers = [row for row in low_offers.values() if row["pending"]]
-        if pending_low_offers:
-            self.blocking.append(
-                {
-                    "code": "low_offer_pending",
-                    "message": _("Offre anormalement basse sans décision : %(vendors)s.")
-                    % {"vendors": ", ".join(row["vendor"] for row in pending_low_offers)},
-                }
-            )
-        self.blocking += closing or []
-        first = [r for r in results if r.eligible is True and r.rank == 1]
-        retained = _break_tie(first, tie_break) if len(first) > 1 else None
-        if retained is not None:
-            # The rule the RC announced settles the tie (ranks stay shared: API.md); the retained bid leads.
-            self.tie = {
-                "bids": [r.bid for r in first],
-                "rule": tie_break,
-                "retained": retained.bid,
-                "message": _(
-                    "Égalité de note globale au premier rang entre %(vendors)s, départagée selon la règle annoncée "
-                    "au règlement de la consultation (%(rule)s) : l'offre de %(vendor)s est retenue."
-                )
-                % {
-                    "vendors": ", ".join(r.vendor for r in first),
-                    "rule": str(TieBreak(tie_break).label).lower(),
-                    "vendor": retained.vendor,
-                },
-            }
-            self.results = sorted(results, key=lambda r: r.bid != retained.bid)
-            first = [retained]
-        if len(first) > 1:
-            # The law sets no tie-break: the ranking must say so rather than pick one bid silently.
-            self.blocking.append(
-                {
-                    "code": "tie_for_first",
-                    "message": _(
-                        "Égalité au premier rang entre %(vendors)s : aucun attributaire n'est désigné tant que "
-                        "l'égalité n'est pas départagée selon la règle annoncée dans les documents de la consultation."
-                    )
-                    % {"vendors": ", ".join(r.vendor for r in first)},
-                }
-            )
-        self.provisional = bool(self.blocking)
-        self.awardee = first[0].bid if len(first) == 1 and not self.provisional else None
-
-
-def _break_tie(first, rule):
-    """The one bid the tender's announced tie-break retains among bids tied first, or None when they are
-    equal on both of its keys (technical points at the ranking's precision, and price)."""
-
-    def technical(result):
-        return -rules.rounded(result.technical_points)
-
-    def price(result):
-        return result.price if result.price is not None else Decimal("Infinity")
-
-    key = (lambda r: (price(r), technical(r))) if rule == TieBreak.PRICE else (lambda r: (technical(r), price(r)))
-    ordered = sorted(first, key=key)
-    return None if key(ordered[0]) == key(ordered[1]) else ordered[0]
+        found = provisional.verdict(
+            results, [*(blocking or []), *provisional.pending_low_offers(low_offers), *(closing or [])], tie_break
+        )
+        self.results, self.blocking, self.tie = found.results, found.blocking, found.tie
+        self.provisional, self.awardee = found.provisional, found.awardee
 
 
 def lot_awards(tender) -> dict:
@@ -495,20 +443,19 @@ def _blocking(tender, inputs, results) -> list[dict]:
       reopened the evaluation after close-technical (bids, prices, decisions may change) and has not
       closed it again. Read from `inputs`' state (the bids query) — or the state row without any bid.
     """
-    blocking = []
     names = {c.id: c.name for c in inputs["criteria"]}
-    undecided = [r for r in results if r.undecided and r.eligible is not False]
-    if undecided:
-        blocking.append(
-            {
-                "code": "eliminatory_undecided",
-                "message": _("Exigences éliminatoires non décidées : %(items)s.")
-                % {"items": "; ".join(f"{r.vendor} ({', '.join(names[c] for c in r.undecided)})" for r in undecided)},
-            }
-        )
     running = {r.bid for r in results if r.eligible is not False}
     tree = rules.Tree(inputs["criteria"])
     leaves = {c.id for c in inputs["criteria"] if c.kind == rules.SCORED and tree.is_scored_leaf(c)}
+    return [
+        *provisional.undecided_requirements(results, names),
+        *_pending_evaluators(tender, inputs, running, leaves),
+        *provisional.missing_consensus(results, running, leaves, inputs["consensus"], names),
+    ]
+
+
+def _pending_evaluators(tender, inputs, running, leaves) -> list[dict]:
+    """evaluator_pending (see `_blocking`): each named evaluator's scores counted in one query."""
     done = defaultdict(int)
     for evaluator_id, bid_id, count in (
         Score.objects.filter(bid__tender=tender, criterion_id__in=leaves)
@@ -519,9 +466,16 @@ def _blocking(tender, inputs, results) -> list[dict]:
     ):
         if bid_id in running:
             done[evaluator_id] += count
-    expected = len(leaves) * len(running)
-    pending = []
-    evaluators = list(evaluators_of(tender))
+    evaluators = [
+        provisional.EvaluatorProgress(
+            name=evaluator.user.get_full_name() or evaluator.user.username,
+            declared=evaluator.declared_at is not None,
+            scored=done[evaluator.user_id],
+        )
+        for evaluator in evaluators_of(tender)
+    ]
+    # Without any named evaluator, every cell of a leaf with neither a score nor a consensus is missing.
+    unscored = 0
     if not evaluators:
         unscored = sum(
             1
@@ -529,34 +483,7 @@ def _blocking(tender, inputs, results) -> list[dict]:
             for c in leaves
             if (bid_id, c) not in inputs["scores"] and (bid_id, c) not in inputs["consensus"]
         )
-        if unscored:
-            pending.append(_("Aucun évaluateur désigné : %(missing)d note(s) manquante(s)") % {"missing": unscored})
-    for evaluator in evaluators:
-        person = evaluator.user.get_full_name() or evaluator.user.username
-        if evaluator.declared_at is None:
-            pending.append(_("%(name)s n'a pas déclaré l'absence de conflit d'intérêts") % {"name": person})
-        elif done[evaluator.user_id] < expected:
-            pending.append(
-                _("%(name)s : %(missing)d note(s) manquante(s)")
-                % {"name": person, "missing": expected - done[evaluator.user_id]}
-            )
-    if pending:
-        blocking.append({"code": "evaluator_pending", "message": "; ".join(pending) + "."})
-    missing = [
-        f"{r.vendor} ({names[c]})"
-        for r in results
-        if r.bid in running
-        for c in r.dispersed
-        if c in leaves and (r.bid, c) not in inputs["consensus"]
-    ]
-    if missing:
-        blocking.append(
-            {
-                "code": "consensus_required",
-                "message": _("Notes trop dispersées sans consensus : %(items)s.") % {"items": "; ".join(missing)},
-            }
-        )
-    return blocking
+    return provisional.pending_evaluators(evaluators, len(leaves) * len(running), unscored)
 
 
 def _state_blocking(tender, state) -> list[dict]:

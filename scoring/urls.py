@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .report import record
+from .views import procedure_record
 
 app_name = "scoring"
 urlpatterns = [
@@ -32,7 +32,7 @@ urlpatterns = [
         name="award_certificates_failed",
     ),
     path("tenders/<int:pk>/award/letters-sent/", views.award_action, {"step": "sent"}, name="award_letters_sent"),
-    path("tenders/<int:pk>/procedure-record/", record.procedure_record_page, name="procedure_record"),
+    path("tenders/<int:pk>/procedure-record/", procedure_record.procedure_record_page, name="procedure_record"),
     path("tenders/<int:pk>/simulation/", views.simulation_page, name="simulation"),
     path(
         "tenders/<int:pk>/low-offers/request/",

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from clause_library.models import ClauseSet
+from clause_library.models import Category, ClauseSet
 from clause_library.selectors import libraries_visible_to
 from organizations.models import Organization
 
@@ -383,3 +383,31 @@ class LotForm(AccessibleErrorsMixin, forms.ModelForm):
 
     def validate_unique(self):
         """The unique (tender, number) is the service's to check: it names `number` in its message."""
+
+
+class ClauseSearchForm(forms.Form):
+    """The editor's clause search (GET ?q=&category=&page=): what was typed is kept; an unknown category or
+    page reads as none (the first page), so the search never refuses."""
+
+    MAX_QUERY = 200
+    MAX_PAGE = 10_000
+
+    q = forms.CharField(required=False)
+    category = forms.CharField(required=False, strip=False)
+    page = forms.CharField(required=False, strip=False)
+
+    def clean_q(self):
+        return self.cleaned_data["q"][: self.MAX_QUERY]
+
+    def clean_category(self):
+        category = self.cleaned_data["category"]
+        return category if category in Category.values else ""
+
+    def clean_page(self):
+        page = self.cleaned_data["page"] or "1"
+        return int(page) if page.isdigit() and 0 < int(page) < self.MAX_PAGE else 1
+
+    def search(self) -> tuple[str, str, int]:
+        """(q, category, page), each its default when it could not be read."""
+        self.is_valid()
+        return self.cleaned_data.get("q", ""), self.cleaned_data.get("category", ""), self.cleaned_data.get("page", 1)

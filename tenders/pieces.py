@@ -289,6 +289,70 @@ _CITED_KEY = re.compile(r"ref:\s*([A-Za-z0-9][A-Za-z0-9_-]*)")
 _CITED_NUMBER = re.compile(r"\barticles?\s+(\d+\.\d+)", re.IGNORECASE)
 
 
+def _text(article) -> str:
+    return article.get("body_markdown") or article.get("body_text") or ""
+
+
+def _requires_demonstration(article) -> bool:
+    """An RC article that declares the demonstration's length or asks for a scenario in its text."""
+    if article.get("destination") != RC:
+        return False
+    values = article.get("values") or {}
+    return any(name in values for name in DEMONSTRATION_PARAMETERS) or bool(
+        _DEMONSTRATION_REQUIRED.search(article.get("body_text") or "")
+    )
+
+
+def _demonstration_hours(requiring):
+    return next(
+        (
+            article["values"][name]
+            for article in requiring
+            for name in DEMONSTRATION_PARAMETERS
+            if (article.get("values") or {}).get(name) not in (None, "")
+        ),
+        None,
+    )
+
+
+def _cited_articles(requiring, articles) -> set[str]:
+    """The numbers of the articles the requiring text cites (its steps name them): scored at the demonstration too."""
+    cited_text = "\n".join(_text(article) for article in requiring)
+    cited_keys = set(_CITED_KEY.findall(cited_text))
+    return set(_CITED_NUMBER.findall(cited_text)) | {
+        article["number"] for article in articles.values() if article.get("key") in cited_keys
+    }
+
+
+def _demonstration_candidates(criteria, articles) -> list[tuple]:
+    """[(criterion row, its article, the grid levels relying on the session, the appreciation)] of every
+    scored criterion with an article outside the RC, in the criteria's order."""
+    candidates = []
+    for row in criteria:
+        article = articles.get(row.get("article"))
+        if row.get("kind") != "scored" or article is None or article.get("destination") == RC:
+            continue
+        mentioned = [
+            {"score": level.get("score"), "description": level["description"]}
+            for level in article.get("rubric") or []
+            if level.get("description") and _DEMONSTRATION.search(level["description"])
+        ]
+        candidates.append((row, article, mentioned, article.get("appreciation") or ""))
+    return candidates
+
+
+def _demonstration_step(number, row, article, mentioned, appreciation) -> dict:
+    return {
+        "number": number,
+        "criterion": row.get("number"),
+        "criterion_name": row.get("name"),
+        "article": article["number"],
+        "title": article.get("title", ""),
+        "appreciation": appreciation,
+        "levels": sorted(mentioned, key=lambda level: -(level.get("score") or 0)),
+    }
+
+
 def demonstration_scenario(sections, criteria, language="fr"):
     """The demonstration scenario the RC prints, or None when no RC article requires one.
 
@@ -302,66 +366,18 @@ def demonstration_scenario(sections, criteria, language="fr"):
     sub-criterion with an article when none relies on it. Pure: reads the plain document's sections and criteria.
     """
     articles = {article["number"]: article for section in sections for article in section.get("articles", [])}
-    requiring = [
-        article
-        for article in articles.values()
-        if article.get("destination") == RC
-        and (
-            any(name in (article.get("values") or {}) for name in DEMONSTRATION_PARAMETERS)
-            or _DEMONSTRATION_REQUIRED.search(article.get("body_text") or "")
-        )
-    ]
+    requiring = [article for article in articles.values() if _requires_demonstration(article)]
     if not requiring:
         return None
-    hours = next(
-        (
-            article["values"][name]
-            for article in requiring
-            for name in DEMONSTRATION_PARAMETERS
-            if (article.get("values") or {}).get(name) not in (None, "")
-        ),
-        None,
-    )
-    described = any(
-        _LIST_ITEM.search(article.get("body_markdown") or article.get("body_text") or "") for article in requiring
-    )
-    # The articles the requiring text cites (its steps name them): scored at the demonstration too.
-    cited_text = "\n".join(article.get("body_markdown") or article.get("body_text") or "" for article in requiring)
-    cited_keys = set(_CITED_KEY.findall(cited_text))
-    cited = set(_CITED_NUMBER.findall(cited_text)) | {
-        article["number"] for article in articles.values() if article.get("key") in cited_keys
-    }
-    candidates = []
-    for row in criteria:
-        article = articles.get(row.get("article"))
-        if row.get("kind") != "scored" or article is None or article.get("destination") == RC:
-            continue
-        mentioned = [
-            {"score": level.get("score"), "description": level["description"]}
-            for level in article.get("rubric") or []
-            if level.get("description") and _DEMONSTRATION.search(level["description"])
-        ]
-        appreciation = article.get("appreciation") or ""
-        candidates.append((row, article, mentioned, appreciation))
+    described = any(_LIST_ITEM.search(_text(article)) for article in requiring)
+    cited = _cited_articles(requiring, articles)
+    candidates = _demonstration_candidates(criteria, articles)
     relevant = [c for c in candidates if c[2] or c[1]["number"] in cited]
     if described and not relevant:
         return None
-    steps = []
-    for index, (row, article, mentioned, appreciation) in enumerate(relevant or candidates, start=1):
-        steps.append(
-            {
-                "number": index,
-                "criterion": row.get("number"),
-                "criterion_name": row.get("name"),
-                "article": article["number"],
-                "title": article.get("title", ""),
-                "appreciation": appreciation,
-                "levels": sorted(mentioned, key=lambda level: -(level.get("score") or 0)),
-            }
-        )
     return {
         "required_by": [article["number"] for article in requiring],
-        "hours": hours,
+        "hours": _demonstration_hours(requiring),
         "described": described,
-        "steps": steps,
+        "steps": [_demonstration_step(index, *c) for index, c in enumerate(relevant or candidates, start=1)],
     }

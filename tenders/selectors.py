@@ -147,6 +147,47 @@ PIECE_SECTION_TITLES = {
 }
 
 
+def _appreciation(appreciation, shown, language) -> dict:
+    """The appreciation's Markdown, HTML and plain text (`appreciation` and `appreciation_text` alike)."""
+    if not appreciation:
+        return {"appreciation_markdown": "", "appreciation_html": "", "appreciation_text": "", "appreciation": ""}
+    markdown = fill_text(appreciation, shown, language)
+    text = pieces.markdown_plain(markdown)
+    return {
+        "appreciation_markdown": markdown,
+        "appreciation_html": render_html(appreciation, shown, language),
+        "appreciation_text": text,
+        "appreciation": text,
+    }
+
+
+def _parameter_rows(version, shown, language) -> list[dict]:
+    return [
+        {
+            "name": definition["name"],
+            "label": definition["label"],
+            "type": definition["type"],
+            "value": display_value(shown[definition["name"]], language),
+            "direction": definition["direction"],
+            "improvable": definition["improvable"],
+        }
+        for definition in map(normalize_definition, version.parameters)
+        if definition["name"] in shown
+    ]
+
+
+def _reference_rows(version) -> list[dict]:
+    return [
+        {
+            "label": ref.get("label", ""),
+            "url": ref.get("url", ""),
+            "informative": bool(ref.get("informative")),
+            "statutory": bool(ref.get("statutory")),
+        }
+        for ref in version.references or []
+    ]
+
+
 def _article(tender_clause, tender, number, weight, language, keys, price_lines=None, library_keys=()):
     version = tender_clause.version
     values, _errors = resolve_values(version.parameters, tender_clause.parameters, tender.parameters, require=False)
@@ -183,9 +224,7 @@ def _article(tender_clause, tender, number, weight, language, keys, price_lines=
         "question_markdown": question_markdown,
         "question_html": render_html(question, shown, language) if question else "",
         # What is appreciated beyond the binding minimum (scored clauses; not contractual).
-        "appreciation_markdown": fill_text(appreciation, shown, language) if appreciation else "",
-        "appreciation_html": render_html(appreciation, shown, language) if appreciation else "",
-        "appreciation_text": pieces.markdown_plain(fill_text(appreciation, shown, language)) if appreciation else "",
+        **_appreciation(appreciation, shown, language),
         "rubric": [
             {
                 "score": level.get("score"),
@@ -197,38 +236,61 @@ def _article(tender_clause, tender, number, weight, language, keys, price_lines=
         ],
         # Buyer-only: printed in the buyer's note, never in a published piece.
         "legal_note": pieces.markdown_plain(version.legal_note or ""),
-        "parameters": [
-            {
-                "name": definition["name"],
-                "label": definition["label"],
-                "type": definition["type"],
-                "value": display_value(shown[definition["name"]], language),
-                "direction": definition["direction"],
-                "improvable": definition["improvable"],
-            }
-            for definition in map(normalize_definition, version.parameters)
-            if definition["name"] in shown
-        ],
+        "parameters": _parameter_rows(version, shown, language),
         "values": {name: values[name] for name in sorted(values)},
-        "references": [
-            {
-                "label": ref.get("label", ""),
-                "url": ref.get("url", ""),
-                "informative": bool(ref.get("informative")),
-                "statutory": bool(ref.get("statutory")),
-            }
-            for ref in version.references or []
-        ],
+        "references": _reference_rows(version),
         "references_normative": normative,
         "references_legal": legal,
         "references_informative": informative,
         "derogations": [str(article) for article in version.derogations or []],
         # The grid annexed to the RC: the scale (the levels are `rubric` above, composed like the body).
         "scale_max": version.scale_max,
-        "appreciation": pieces.markdown_plain(fill_text(appreciation, shown, language)) if appreciation else "",
         # "gdpr": the CCAP prints this article as its GDPR annex, a file of its own (tenders/composition.py).
         "ccap_annex": composition.ccap_annex(version.clause.key, version.tags, version.destination or pieces.ANNEX),
     }
+
+
+def _label(choices, value) -> str:
+    """A choice's label, or the stored value itself when the choice no longer exists."""
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _section_of(version, number) -> dict:
+    """{"number", "category", "destination", "title"} of the section an article belongs to: its annex
+    category's (numbered like the article) or its other piece's (numbered "C", "R", "P")."""
+    destination = version.destination or pieces.ANNEX
+    if destination in pieces.PREFIXES:
+        return {
+            "number": pieces.PREFIXES[destination],
+            "category": destination,
+            "destination": destination,
+            "title": str(PIECE_SECTION_TITLES[destination]),
+        }
+    return {
+        "number": int(number.split(".")[0]),
+        "category": version.category,
+        "destination": pieces.ANNEX,
+        "title": _label(Category, version.category),
+    }
+
+
+def _annex_texts(sections) -> list[str]:
+    """Every text the annex prints (the glossary lists the acronyms found in them)."""
+    return [
+        text
+        for section in sections
+        if section["destination"] == pieces.ANNEX
+        for article in section["articles"]
+        for text in (
+            article["title"],
+            article["body_text"],
+            article["question"],
+            article["appreciation_text"],
+            *(p["label"] for p in article["parameters"]),
+            # What the annex prints: informative references are the buyer's note's.
+            *(r["label"] for r in article["references"] if not r["informative"]),
+        )
+    ]
 
 
 def tender_document(tender) -> dict:
@@ -264,25 +326,10 @@ def tender_document(tender) -> dict:
         for tender_clause in ordered:
             number = numbering[tender_clause.pk]
             version = tender_clause.version
-            destination = version.destination or pieces.ANNEX
-            if destination in pieces.PREFIXES:
-                section_number = pieces.PREFIXES[destination]
-                title = str(PIECE_SECTION_TITLES[destination])
-                category = destination
-            else:
-                section_number = int(number.split(".")[0])
-                category = version.category
-                title = str(Category(category).label) if category in Category.values else category
-            if not sections or sections[-1]["number"] != section_number:
-                sections.append(
-                    {
-                        "number": section_number,
-                        "category": category,
-                        "destination": destination if destination in pieces.PREFIXES else pieces.ANNEX,
-                        "title": title,
-                        "articles": [],
-                    }
-                )
+            place = _section_of(version, number)
+            if not sections or sections[-1]["number"] != place["number"]:
+                sections.append({**place, "articles": []})
+            title = place["title"]
             article = _article(
                 tender_clause,
                 tender,
@@ -308,30 +355,13 @@ def tender_document(tender) -> dict:
                     }
                 )
 
-        annex_texts = [
-            text
-            for section in sections
-            if section["destination"] == pieces.ANNEX
-            for article in section["articles"]
-            for text in (
-                article["title"],
-                article["body_text"],
-                article["question"],
-                article["appreciation_text"],
-                *(p["label"] for p in article["parameters"]),
-                # What the annex prints: informative references are the buyer's note's.
-                *(r["label"] for r in article["references"] if not r["informative"]),
-            )
-        ]
         doc = {
             "language": language,
             "organization": tender.organization.name,
             "reference": tender.reference,
             "title": tender.title,
             "procedure": tender.procedure,
-            "procedure_label": str(Procedure(tender.procedure).label)
-            if tender.procedure in Procedure.values
-            else tender.procedure,
+            "procedure_label": _label(Procedure, tender.procedure),
             "generated_on": document_date(tender),
             "draft": tender.is_draft,
             "version": tender_version(tender, language),
@@ -339,14 +369,12 @@ def tender_document(tender) -> dict:
             "annex_number": str(tender.parameters.get(ANNEX_NUMBER_PARAMETER) or "1"),
             "price_formula": tender.price_formula,
             "tie_break": tender.tie_break,
-            "price_formula_label": str(PriceFormula(tender.price_formula).label)
-            if tender.price_formula in PriceFormula.values
-            else tender.price_formula,
+            "price_formula_label": _label(PriceFormula, tender.price_formula),
             "sections": sections,
             "criteria": criteria,
             "questions": questions,
             # The preamble names the CCTP, the CCAP and the CCAG-TIC: their acronyms are in the text too.
-            "glossary": pieces.glossary([*annex_texts, "CCTP CCAP CCAG-TIC"], language),
+            "glossary": pieces.glossary([*_annex_texts(sections), "CCTP CCAP CCAG-TIC"], language),
         }
         doc["price"] = price_data
         doc["allotment"] = allotment.allotment_section(tender, list(tender.lots.all()))
@@ -403,6 +431,52 @@ def parameter_fields(tender_clause, tender):
                 "input_id": f"tc{tender_clause.pk}-{name}",
             }
         )
+    return fields
+
+
+def editor_clause_rows(tender, tender_clauses, *, errors, submitted=None) -> list[dict]:
+    """The editor's rows, one per tender clause: the clause, its fields and their errors (no query beyond
+    `tender_clauses`, read with their versions).
+
+    `errors` is {tender clause id: {parameter name: [message]}}; a clause without an entry shows what
+    publishing would refuse (required values still missing). `submitted` is a refused "save all" POST:
+    the clauses it carried show its values instead of the stored ones.
+    """
+    sent = set(submitted.getlist("tender_clause")) if submitted is not None else set()
+    rows = []
+    for index, tender_clause in enumerate(tender_clauses):
+        fields = parameter_fields(tender_clause, tender)
+        clause_errors = errors.get(tender_clause.pk)
+        if clause_errors is None:
+            clause_errors = clause_values(tender_clause, tender, require=True)[1]
+        for field in fields:
+            field["errors"] = clause_errors.get(field["name"], [])
+            field["input_name"] = field["input_id"]
+            field["form_id"] = "all-parameters"
+            if str(tender_clause.pk) in sent:
+                field["value"] = submitted.get(field["input_name"], "")
+        rows.append(
+            {
+                "object": tender_clause,
+                "version": tender_clause.version,
+                "fields": fields,
+                "errors": clause_errors,
+                "first": index == 0,
+                "last": index == len(tender_clauses) - 1,
+                "anchor": f"tc-{tender_clause.pk}",
+            }
+        )
+    return rows
+
+
+def editor_tender_fields(tender, tender_clauses, *, errors=None, submitted=None) -> list[dict]:
+    """The tender-wide values form of the editor, with a refused POST's `errors` and values shown again."""
+    fields = tender_parameter_fields(tender, tender_clauses)
+    for field in fields:
+        field["errors"] = (errors or {}).get(field["name"], [])
+        field["input_name"] = f"p-{field['name']}"
+        if submitted is not None:
+            field["value"] = submitted.get(field["input_name"], "")
     return fields
 
 

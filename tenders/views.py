@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -21,7 +22,14 @@ from documents.rendering.html import render_tender_preview_fragment
 from organizations.errors import ApplicationError
 
 from . import access, guidance, hooks, selectors, services
-from .forms import SetApplyForm, TenderForm, TenderSettingsForm, clause_parameter_values, set_choices
+from .forms import (
+    ClauseSearchForm,
+    SetApplyForm,
+    TenderForm,
+    TenderSettingsForm,
+    clause_parameter_values,
+    set_choices,
+)
 from .models import TenderClause
 
 SEARCH_PAGE_SIZE = 25
@@ -130,69 +138,66 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
     the "save all" form, whose values are shown again instead of the stored ones.
     """
     can_edit = access.may_edit_tender(request.user, tender)
-    errors = errors or {}
-    clauses = []
     tender_clauses = list(selectors.tender_clauses(tender))
-    for index, tender_clause in enumerate(tender_clauses):
-        fields = selectors.parameter_fields(tender_clause, tender)
-        clause_errors = errors.get(tender_clause.pk)
-        if clause_errors is None:  # what publishing would refuse: required values still missing
-            clause_errors = selectors.clause_values(tender_clause, tender, require=True)[1]
-        for field in fields:
-            field["errors"] = clause_errors.get(field["name"], [])
-            field["input_name"] = field["input_id"]
-            field["form_id"] = "all-parameters"
-            if submitted is not None and str(tender_clause.pk) in submitted.getlist("tender_clause"):
-                field["value"] = submitted.get(field["input_name"], "")
-        clauses.append(
-            {
-                "object": tender_clause,
-                "version": tender_clause.version,
-                "fields": fields,
-                "errors": clause_errors,
-                "first": index == 0,
-                "last": index == len(tender_clauses) - 1,
-                "anchor": f"tc-{tender_clause.pk}",
-            }
-        )
-    tender_fields = selectors.tender_parameter_fields(tender, tender_clauses)
-    for field in tender_fields:
-        field["errors"] = (tender_errors or {}).get(field["name"], [])
-        field["input_name"] = f"p-{field['name']}"
-        if tender_submitted is not None:
-            field["value"] = tender_submitted.get(f"p-{field['name']}", "")
-    doc = selectors.tender_document(tender)
-    q = request.GET.get("q", "").strip()[:200]
-    category = request.GET.get("category", "")
-    if category not in Category.values:
-        category = ""
-    page = request.GET.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) < 10_000 else 1
-    results = []
-    set_form = None
-    has_next = False
-    if can_edit and tender.is_draft:
-        # One row more than a page tells whether there is a next page, without a COUNT query.
-        start = (page - 1) * SEARCH_PAGE_SIZE
-        results = list(
-            clauses_filtered(request.user, q=q or None, category=category or None)[start : start + SEARCH_PAGE_SIZE + 1]
-        )
-        has_next = len(results) > SEARCH_PAGE_SIZE
-        results = results[:SEARCH_PAGE_SIZE]
-        choices = set_choices(request.user)
-        set_form = SetApplyForm(user=request.user, choices=choices, auto_id="set-apply-%s") if choices else None
+    clauses = selectors.editor_clause_rows(tender, tender_clauses, errors=errors or {}, submitted=submitted)
+    preview = _Preview(tender)
     # The same summary as GET /api/v1/tenders/{id}/completeness/.
     completeness = guidance.tender_completeness(request.user, tender)
     return {
         "tender": tender,
         "clauses": clauses,
-        "tender_fields": tender_fields,
+        "tender_fields": selectors.editor_tender_fields(
+            tender, tender_clauses, errors=tender_errors, submitted=tender_submitted
+        ),
         "tender_errors_shown": bool(tender_errors),
         "can_edit": can_edit,
         "editable": can_edit and tender.is_draft,
-        "preview": render_tender_preview_fragment(doc),
-        "inputs_digest": doc["inputs_digest"],
+        "preview": preview.html,
+        "inputs_digest": preview.inputs_digest,
         "documents": document_selectors.tender_documents(request.user, tender)[:10],
+        **_clause_search(request, tender, searching=can_edit and tender.is_draft),
+        "any_parameters": any(item["fields"] for item in clauses),
+        "completeness": completeness,
+        "gaps": [topic for topic in completeness["topics"] if not topic["covered"]],
+        "taken": {tender_clause.clause_id for tender_clause in tender_clauses},
+        "document_buttons": _document_buttons(),
+        "nav": "tenders",
+    }
+
+
+class _Preview:
+    """The tender document's preview, built once and only when the page shows it (the template calls
+    `html` and `inputs_digest`, both callables)."""
+
+    def __init__(self, tender):
+        self.tender = tender
+
+    @cached_property
+    def document(self):
+        return selectors.tender_document(self.tender)
+
+    def html(self):
+        return render_tender_preview_fragment(self.document)
+
+    def inputs_digest(self):
+        return self.document["inputs_digest"]
+
+
+def _clause_search(request, tender, *, searching):
+    """The "add a clause" search of a draft the user may edit: the query as typed, a page of results and
+    the recommended sets (nothing searched otherwise)."""
+    q, category, page = ClauseSearchForm(request.GET).search()
+    results, has_next, set_form = [], False, None
+    if searching:
+        # One row more than a page tells whether there is a next page, without a COUNT query.
+        start = (page - 1) * SEARCH_PAGE_SIZE
+        found = clauses_filtered(request.user, q=q or None, category=category or None)
+        results = list(found[start : start + SEARCH_PAGE_SIZE + 1])
+        has_next = len(results) > SEARCH_PAGE_SIZE
+        results = results[:SEARCH_PAGE_SIZE]
+        choices = set_choices(request.user)
+        set_form = SetApplyForm(user=request.user, choices=choices, auto_id="set-apply-%s") if choices else None
+    return {
         "q": q,
         "category": category,
         "categories": Category.choices,
@@ -202,27 +207,28 @@ def _editor_context(request, tender, *, errors=None, submitted=None, tender_erro
         "results_last": (page - 1) * SEARCH_PAGE_SIZE + len(results),
         "results_previous": _search_url(tender, q, category, page - 1) if page > 1 else None,
         "results_next": _search_url(tender, q, category, page + 1) if has_next else None,
-        "any_parameters": any(item["fields"] for item in clauses),
-        "completeness": completeness,
-        "gaps": [topic for topic in completeness["topics"] if not topic["covered"]],
         "set_form": set_form,
-        "taken": {tender_clause.clause_id for tender_clause in tender_clauses},
-        "document_buttons": [
-            (kind, fmt, label, f"{Document.Kind(kind).label} — {fmt.upper()}")
-            for kind, fmt, label in (
-                ("tender", "pdf", _("Générer le PDF")),
-                ("tender", "docx", _("Générer le DOCX")),
-                ("questionnaire", "xlsx", _("Générer le formulaire de réponse (XLSX)")),
-                ("questionnaire", "docx", _("Formulaire de réponse (DOCX)")),
-                ("ccap", "pdf", _("Extrait de CCAP (PDF)")),
-                ("rc", "pdf", _("Extrait du règlement de la consultation (PDF)")),
-                ("price_schedule", "xlsx", _("Bordereau des prix (XLSX)")),
-                ("dce", "zip", _("Dossier complet (ZIP)")),
-                ("buyer_note", "pdf", _("Note de l'acheteur (PDF, non publiée)")),
-            )
-        ],
-        "nav": "tenders",
     }
+
+
+# The editor's "generate" buttons: (kind, format, label).
+DOCUMENT_BUTTONS = (
+    ("tender", "pdf", _lazy("Générer le PDF")),
+    ("tender", "docx", _lazy("Générer le DOCX")),
+    ("questionnaire", "xlsx", _lazy("Générer le formulaire de réponse (XLSX)")),
+    ("questionnaire", "docx", _lazy("Formulaire de réponse (DOCX)")),
+    ("ccap", "pdf", _lazy("Extrait de CCAP (PDF)")),
+    ("rc", "pdf", _lazy("Extrait du règlement de la consultation (PDF)")),
+    ("price_schedule", "xlsx", _lazy("Bordereau des prix (XLSX)")),
+    ("dce", "zip", _lazy("Dossier complet (ZIP)")),
+    ("buyer_note", "pdf", _lazy("Note de l'acheteur (PDF, non publiée)")),
+)
+
+
+def _document_buttons():
+    return [
+        (kind, fmt, str(label), f"{Document.Kind(kind).label} — {fmt.upper()}") for kind, fmt, label in DOCUMENT_BUTTONS
+    ]
 
 
 def _search_url(tender, q, category, page):

@@ -920,13 +920,7 @@ def render_rc_docx(doc):
         builder = _piece_builder(doc, "rc", piece_title(doc, "rc"))
         rc = rc_criteria(doc)
         if rc["allotment"]:
-            builder.heading(gettext("Allotissement"), 1, page_break_before=True)
-            for paragraph in rc["allotment"]["paragraphs"]:
-                builder.paragraph(paragraph)
-            for lot in rc["allotment"]["lots"]:
-                label = gettext("Lot n° %(number)s") % {"number": lot["number"]}
-                text = f"{label} — {lot['title']}" + (f" : {lot['description']}" if lot["description"] else "")
-                builder.paragraph(text, "List Bullet")
+            _rc_allotment(builder, rc["allotment"])
         builder.heading(gettext("Critères d'attribution"), 1, page_break_before=not rc["allotment"])
         if rc["rows"]:
             builder.paragraph(
@@ -1093,6 +1087,17 @@ def render_buyer_note_docx(doc):
             _completeness(builder, doc)
         _traceability(builder, doc, articles)
         return builder.to_bytes()
+
+
+def _rc_allotment(builder, allotment):
+    """The RC's allotment article: the lots, or why there are none (tenders/allotment.py)."""
+    builder.heading(gettext("Allotissement"), 1, page_break_before=True)
+    for paragraph in allotment["paragraphs"]:
+        builder.paragraph(paragraph)
+    for lot in allotment["lots"]:
+        label = gettext("Lot n° %(number)s") % {"number": lot["number"]}
+        text = f"{label} — {lot['title']}" + (f" : {lot['description']}" if lot["description"] else "")
+        builder.paragraph(text, "List Bullet")
 
 
 def _rc_demonstration(builder, rc):

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from ..report import record
-from . import award, lead, views
+from . import award, lead, procedure_record, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
@@ -29,7 +28,7 @@ urlpatterns = [
     path("tenders/<int:tender_id>/results/", views.ResultsView.as_view(), name="api-tender-results"),
     path(
         "tenders/<int:tender_id>/procedure-record/",
-        record.ProcedureRecordView.as_view(),
+        procedure_record.ProcedureRecordView.as_view(),
         name="api-tender-procedure-record",
     ),
     path("tenders/<int:tender_id>/award/", award.AwardView.as_view(), name="api-tender-award"),

@@ -11,10 +11,11 @@ from decimal import Decimal
 
 from django.utils import timezone, translation
 
+from tenders import allotment
 from tenders.models import PriceFormula, Procedure, TenderClause
 
 from .. import extensions, rules, selectors
-from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, ProcedureRecord, Score
+from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, Score
 from ..services.award import standstill_until
 
 HUNDRED = Decimal(100)
@@ -37,10 +38,6 @@ def iso(moment):
     if hasattr(moment, "hour"):
         return timezone.localtime(moment).date().isoformat() if timezone.is_aware(moment) else moment.date().isoformat()
     return moment.isoformat()
-
-
-def record_of(tender) -> ProcedureRecord:
-    return ProcedureRecord.objects.filter(tender=tender).first() or ProcedureRecord(tender=tender)
 
 
 def _ttc(amount, vat_rate):
@@ -133,183 +130,232 @@ def _status(result):
     return "low_offer_rejected" if result.rejected and not result.eliminated_by else "eliminated"
 
 
+def _criteria_rows(tree) -> list[dict]:
+    return [
+        {
+            "id": c.pk,
+            "number": number,
+            "name": c.name,
+            "kind": c.kind,
+            "depth": depth,
+            "weight": points(c.weight),
+            "global_weight": points(share),
+            "scale_max": c.scale_max,
+        }
+        for c, depth, number, share in tree
+    ]
+
+
+class _Inputs:
+    """What every bid's row reads, loaded once per report (one query each)."""
+
+    def __init__(self, tender, tree, record):
+        self.info = {
+            c.pk: {"name": c.name, "number": number, "kind": c.kind, "depth": depth} for c, depth, number, _s in tree
+        }
+        self.vat_rate = record.vat_rate if record.vat_rate is not None else Decimal(20)
+        self.justifications = _justifications(tender)
+        self.consensus = _consensus(tender)
+        self.decisions = _decisions(tender)
+        self.subcontracting = {row.get("bid"): row for row in record.subcontracting or []}
+        self.candidates = _candidate_rows(tender)
+
+    def label(self, cid):
+        return self.info[cid]["number"] + " " + self.info[cid]["name"]
+
+
+def _criterion_cell(result, row, inputs) -> dict:
+    info = inputs.info[row["criterion"]]
+    return {
+        "criterion": row["criterion"],
+        "number": info["number"],
+        "name": info["name"],
+        "kind": info["kind"],
+        "depth": info["depth"],
+        "score": points(row["score"]),
+        "points": points(row["points"]),
+        "dispersion": row["dispersion"],
+        "justifications": inputs.justifications.get((result.bid, row["criterion"]), []),
+        "consensus": inputs.consensus.get((result.bid, row["criterion"])),
+    }
+
+
+def _bid_row(result, inputs) -> dict:
+    eliminations = [
+        _elimination(
+            inputs.decisions.get((result.bid, cid)),
+            inputs.consensus.get((result.bid, cid)),
+            inputs.info[cid]["number"],
+            inputs.info[cid]["name"],
+        )
+        for cid in result.eliminated_by
+    ]
+    sub = inputs.subcontracting.get(result.bid) or {}
+    return {
+        "id": result.bid,
+        "vendor": result.vendor,
+        "candidate": candidate(result.vendor, inputs.candidates.get(result.bid)),
+        "price": points(result.price),
+        "price_ttc": _ttc(result.price, inputs.vat_rate),
+        "eligible": result.eligible,
+        "status": _status(result),
+        "rank": result.rank,
+        "technical_points": points(result.technical_points),
+        "price_points": points(result.price_points),
+        "total": points(result.total),
+        "undecided": [inputs.label(cid) for cid in result.undecided],
+        "criteria": [_criterion_cell(result, row, inputs) for row in result.criteria],
+        "eliminations": eliminations,
+        "low_offer_rejected": result.rejected,
+        "subcontracting_share": points(sub.get("share")),
+        "subcontractors": sub.get("subcontractors") or "",
+    }
+
+
+def _regularisations(inputs, bids) -> list[dict]:
+    vendors = {b["id"]: b["vendor"] for b in bids}
+    return [
+        {
+            "vendor": vendors.get(d.bid_id, ""),
+            "bid": d.bid_id,
+            "number": inputs.info.get(d.criterion_id, {}).get("number", ""),
+            "criterion": d.criterion.name,
+            "requested_on": iso(d.regularisation_requested_on),
+            "request": d.regularisation_request,
+            "answer": d.regularisation_answer,
+            "outcome": d.regularisation_outcome,
+            "decision": d.decision,
+            "decision_label": str(d.get_decision_display()),
+        }
+        for d in inputs.decisions.values()
+        if d.regularisation_requested_on or d.regularisation_request or d.decision == "regularisation_requested"
+    ]
+
+
+AWARDEE_FIELDS = (
+    "price",
+    "price_ttc",
+    "total",
+    "technical_points",
+    "price_points",
+    "subcontracting_share",
+    "subcontractors",
+)
+
+
+def _awardee(outcome, bids):
+    if outcome.awardee is None:
+        return None
+    winner = next(b for b in bids if b["id"] == outcome.awardee)
+    return {"bid": winner["id"], "vendor": winner["vendor"], **{key: winner[key] for key in AWARDEE_FIELDS}}
+
+
+def _procedure_label(tender):
+    return str(Procedure(tender.procedure).label) if tender.procedure in Procedure.values else tender.procedure
+
+
+def _letters(award, record) -> dict:
+    """Recorded by the award sequence's last step; the procedure record's date (or today) before it."""
+    if award and award["letters_sent_on"]:
+        return {"letters_sent_on": award["letters_sent_on"], "letters_electronic": award["letters_electronic"]}
+    return {"letters_sent_on": iso(record.letters_sent_on), "letters_electronic": record.letters_electronic}
+
+
+def _lots_reason(tender, record) -> str:
+    """R2184-3: why the contract is not divided (the record's words, else the tender's single-lot reason), or
+    the lots it is divided into (tenders/allotment.py words it as the RC does)."""
+    lots = list(tender.lots.all())
+    if lots:
+        return " ".join(allotment.allotment_section(tender, lots)["paragraphs"])
+    return record.lots_reason or tender.single_lot_reason
+
+
+def _record_facts(record) -> dict:
+    """The procedure record's own facts, as the buyer typed them."""
+    return {
+        "buyer_address": record.buyer_address,
+        "lots_reason": record.lots_reason,
+        "conflicts_detected": record.conflicts_detected,
+        "conflict_measures": record.conflict_measures,
+        "signatory_name": record.signatory_name,
+        "signatory_role": record.signatory_role,
+        "signed_at": iso(record.signed_at),
+        "tribunal": record.tribunal,
+        # The procedure's facts (R2184-2): the notice, the deadline for offers, the opening.
+        "notice_published_on": iso(record.notice_published_on),
+        "notice_medium": record.notice_medium,
+        "offers_deadline": timezone.localtime(record.offers_deadline).strftime("%Y-%m-%dT%H:%M")
+        if record.offers_deadline
+        else None,
+        "opened_on": iso(record.opened_on),
+    }
+
+
+def _low_offers(tender, outcome) -> list[dict]:
+    reviewers = {
+        review.bid_id: (person(review.requested_by), person(review.decided_by))
+        for review in LowOfferReview.objects.filter(bid__tender=tender).select_related("requested_by", "decided_by")
+    }
+    return [_low_offer(row, reviewers) for row in outcome.low_offers.values()]
+
+
+def _generated_on(tender):
+    last_change = AuditEvent.objects.filter(tender=tender).order_by("-at").values_list("at", flat=True).first()
+    return iso(last_change or tender.published_at or tender.updated_at)
+
+
 def report_document(tender) -> dict:
     """The report as plain data. Raises rules.CriteriaError / rules.PriceError when results cannot be computed."""
     language = getattr(tender, "language", "fr") or "fr"
     with translation.override(language):
         outcome = selectors.tender_outcome(tender)
         tree = selectors.criteria_tree(tender)
-        info = {
-            c.pk: {"name": c.name, "number": number, "kind": c.kind, "depth": depth} for c, depth, number, _s in tree
-        }
-        criteria = [
-            {
-                "id": c.pk,
-                "number": number,
-                "name": c.name,
-                "kind": c.kind,
-                "depth": depth,
-                "weight": points(c.weight),
-                "global_weight": points(share),
-                "scale_max": c.scale_max,
-            }
-            for c, depth, number, share in tree
-        ]
-        record = record_of(tender)
-        vat_rate = record.vat_rate if record.vat_rate is not None else Decimal(20)
-        justifications = _justifications(tender)
-        consensus = _consensus(tender)
-        decisions = _decisions(tender)
-        subcontracting = {row.get("bid"): row for row in record.subcontracting or []}
-        candidates = _candidate_rows(tender)
-        bids = []
-        for result in outcome.results:
-            eliminations = [
-                _elimination(
-                    decisions.get((result.bid, cid)),
-                    consensus.get((result.bid, cid)),
-                    info[cid]["number"],
-                    info[cid]["name"],
-                )
-                for cid in result.eliminated_by
-            ]
-            sub = subcontracting.get(result.bid) or {}
-            bids.append(
-                {
-                    "id": result.bid,
-                    "vendor": result.vendor,
-                    "candidate": candidate(result.vendor, candidates.get(result.bid)),
-                    "price": points(result.price),
-                    "price_ttc": _ttc(result.price, vat_rate),
-                    "eligible": result.eligible,
-                    "status": _status(result),
-                    "rank": result.rank,
-                    "technical_points": points(result.technical_points),
-                    "price_points": points(result.price_points),
-                    "total": points(result.total),
-                    "undecided": [info[cid]["number"] + " " + info[cid]["name"] for cid in result.undecided],
-                    "criteria": [
-                        {
-                            "criterion": row["criterion"],
-                            "number": info[row["criterion"]]["number"],
-                            "name": info[row["criterion"]]["name"],
-                            "kind": info[row["criterion"]]["kind"],
-                            "depth": info[row["criterion"]]["depth"],
-                            "score": points(row["score"]),
-                            "points": points(row["points"]),
-                            "dispersion": row["dispersion"],
-                            "justifications": justifications.get((result.bid, row["criterion"]), []),
-                            "consensus": consensus.get((result.bid, row["criterion"])),
-                        }
-                        for row in result.criteria
-                    ],
-                    "eliminations": eliminations,
-                    "low_offer_rejected": result.rejected,
-                    "subcontracting_share": points(sub.get("share")),
-                    "subcontractors": sub.get("subcontractors") or "",
-                }
-            )
-        regularisations = [
-            {
-                "vendor": "",
-                "bid": d.bid_id,
-                "number": info.get(d.criterion_id, {}).get("number", ""),
-                "criterion": d.criterion.name,
-                "requested_on": iso(d.regularisation_requested_on),
-                "request": d.regularisation_request,
-                "answer": d.regularisation_answer,
-                "outcome": d.regularisation_outcome,
-                "decision": d.decision,
-                "decision_label": str(d.get_decision_display()),
-            }
-            for d in decisions.values()
-            if d.regularisation_requested_on or d.regularisation_request or d.decision == "regularisation_requested"
-        ]
-        vendors = {b["id"]: b["vendor"] for b in bids}
-        for row in regularisations:
-            row["vendor"] = vendors.get(row["bid"], "")
-        awardee = None
-        if outcome.awardee is not None:
-            winner = next(b for b in bids if b["id"] == outcome.awardee)
-            awardee = {
-                "bid": winner["id"],
-                "vendor": winner["vendor"],
-                "price": winner["price"],
-                "price_ttc": winner["price_ttc"],
-                "total": winner["total"],
-                "technical_points": winner["technical_points"],
-                "price_points": winner["price_points"],
-                "subcontracting_share": winner["subcontracting_share"],
-                "subcontractors": winner["subcontractors"],
-            }
-        candidatures = [
-            {"name": row.get("name", ""), "admitted": bool(row.get("admitted")), "reason": row.get("reason", "")}
-            for row in record.candidatures or []
-        ]
-        reviewers = {
-            review.bid_id: (person(review.requested_by), person(review.decided_by))
-            for review in LowOfferReview.objects.filter(bid__tender=tender).select_related("requested_by", "decided_by")
-        }
+        record = selectors.procedure_record_of(tender)
+        inputs = _Inputs(tender, tree, record)
+        bids = [_bid_row(result, inputs) for result in outcome.results]
+        awardee = _awardee(outcome, bids)
         value = points(record.contract_value) if record.contract_value is not None else None
         award = _award(tender, len(bids))
-        last_change = AuditEvent.objects.filter(tender=tender).order_by("-at").values_list("at", flat=True).first()
-        evaluators = [
-            {"name": person(e.user), "declared_on": iso(e.declared_at)} for e in selectors.evaluators_of(tender)
-        ]
         doc = {
             "language": language,
             "organization": tender.organization.name,
-            "buyer_address": record.buyer_address,
             "reference": tender.reference,
             "title": tender.title,
             "procedure": tender.procedure,
-            "procedure_label": str(Procedure(tender.procedure).label)
-            if tender.procedure in Procedure.values
-            else tender.procedure,
+            "procedure_label": _procedure_label(tender),
             "price_formula": tender.price_formula,
             "price_formula_label": str(PriceFormula(tender.price_formula).label),
-            "generated_on": iso(last_change or tender.published_at or tender.updated_at),
+            "generated_on": _generated_on(tender),
             "provisional": outcome.provisional,
             "blocking": outcome.blocking,
             "tie_break": outcome.tie,
             "tie_break_rule": tender.tie_break,
             "value": value,
-            "value_ttc": _ttc(value, vat_rate),
+            "value_ttc": _ttc(value, inputs.vat_rate),
             "awarded_value": awardee["price"] if awardee else None,
             "awarded_value_ttc": awardee["price_ttc"] if awardee else None,
-            "vat_rate": points(vat_rate),
-            "criteria": criteria,
+            "vat_rate": points(inputs.vat_rate),
+            "criteria": _criteria_rows(tree),
             "bids": bids,
             "awardee": awardee,
             "tie": sum(1 for b in bids if b["rank"] == 1) > 1,
-            "candidatures": candidatures,
-            "regularisations": regularisations,
-            "evaluators": evaluators,
-            "lots_reason": record.lots_reason,
-            "conflicts_detected": record.conflicts_detected,
-            "conflict_measures": record.conflict_measures,
-            "signatory_name": record.signatory_name,
-            "signatory_role": record.signatory_role,
-            "signed_at": iso(record.signed_at),
-            "tribunal": record.tribunal,
-            # Recorded by the award sequence's last step; the procedure record's date (or today) before it.
-            "letters_sent_on": (award and award["letters_sent_on"]) or iso(record.letters_sent_on),
-            "letters_electronic": award["letters_electronic"]
-            if award and award["letters_sent_on"]
-            else record.letters_electronic,
+            "candidatures": [
+                {"name": row.get("name", ""), "admitted": bool(row.get("admitted")), "reason": row.get("reason", "")}
+                for row in record.candidatures or []
+            ],
+            "regularisations": _regularisations(inputs, bids),
+            "evaluators": [
+                {"name": person(e.user), "declared_on": iso(e.declared_at)} for e in selectors.evaluators_of(tender)
+            ],
+            **_record_facts(record),
+            "lots_reason": _lots_reason(tender, record),
+            **_letters(award, record),
             "award": award,
-            # The procedure's facts (R2184-2): the notice, the deadline for offers, the opening, the offers.
-            "notice_published_on": iso(record.notice_published_on),
-            "notice_medium": record.notice_medium,
-            "offers_deadline": timezone.localtime(record.offers_deadline).strftime("%Y-%m-%dT%H:%M")
-            if record.offers_deadline
-            else None,
-            "opened_on": iso(record.opened_on),
             "offers_received": len(bids),
             # Steps the consultation documents announce: machine-checked clauses announce the probe.
             "announced_checks": TenderClause.objects.filter(tender=tender).exclude(version__checks=[]).count(),
             "low_offer_threshold": points(outcome.threshold),
-            "low_offers": [_low_offer(row, reviewers) for row in outcome.low_offers.values()],
+            "low_offers": _low_offers(tender, outcome),
             # Sections other apps plug in (scoring/extensions.py): the conformance probe of each bid.
             **extensions.report_sections(tender, bids),
         }

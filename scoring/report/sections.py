@@ -140,427 +140,468 @@ def _who_when(name, iso, f):
 
 
 def report_sections(doc) -> list[dict]:
-    """Every section of the procedure report, in order (R2184-2 and R2184-3 items named in docs/SCORING.md)."""
+    """Every section of the procedure report, in order (R2184-2 and R2184-3 items named in docs/SCORING.md):
+    one function per section in SECTIONS, each returning its section or None when it has nothing to show."""
     f = Formats(doc["language"])
-    provisional = doc["provisional"]
     with translation.override(doc["language"]):
-        out = []
-        missed = missed_steps(doc)
-        if missed:
-            out.append(
-                section(
-                    "warnings",
-                    _("Avertissement : étapes annoncées non réalisées"),
-                    _("Avertissements"),
-                    [bullet_list(missed)],
-                )
-            )
-        out.append(
-            section(
-                "buyer",
-                _("1. Acheteur, objet et valeur du marché"),
-                _("Acheteur et objet"),
-                [
-                    facts(
-                        [
-                            (_("Acheteur"), doc["organization"]),
-                            (_("Adresse de l’acheteur"), doc["buyer_address"] or _("à compléter")),
-                            (_("Objet du marché"), f"{doc['title']} ({doc['reference']})"),
-                            (_("Procédure"), doc["procedure_label"]),
-                            *procedure_facts(doc, f),
-                            (
-                                _("Valeur estimée du marché"),
-                                f.money_both(doc["value"], doc["value_ttc"])
-                                if doc["value"] is not None
-                                else _("à compléter"),
-                            ),
-                            (_("Taux de TVA appliqué"), f.percent(doc["vat_rate"])),
-                            (
-                                _("Montant de l’offre retenue"),
-                                f.money_both(doc["awarded_value"], doc["awarded_value_ttc"])
-                                if doc["awardee"]
-                                else _("aucun tant que les résultats sont provisoires")
-                                if provisional
-                                else _("aucune offre retenue"),
-                            ),
-                        ]
-                    ),
-                    *price_formula_text(doc, f),
-                ],
-            )
-        )
+        return [built for build in SECTIONS if (built := build(doc, f)) is not None]
 
-        candidatures = doc["candidatures"]
-        if candidatures:
-            admitted = [c for c in candidatures if c["admitted"]]
-            excluded = [c for c in candidatures if not c["admitted"]]
-        else:
-            admitted = [
-                {"name": legal_name(b), "reason": _("Candidature admise ; aucun motif d’exclusion relevé.")}
-                for b in doc["bids"]
-            ]
-            excluded = []
-        out.append(
-            section(
-                "candidatures",
-                _("2. Candidatures"),
-                _("Candidatures"),
-                [
-                    heading(_("Candidats admis et motifs")),
-                    table(
-                        [_("Candidat"), _("Motif")], [[c["name"], c["reason"] or "—"] for c in admitted], [0.35, 0.65]
-                    )
-                    if admitted
-                    else paragraph(_("Aucun candidat admis.")),
-                    heading(_("Candidats exclus et motifs")),
-                    table(
-                        [_("Candidat"), _("Motif")], [[c["name"], c["reason"] or "—"] for c in excluded], [0.35, 0.65]
-                    )
-                    if excluded
-                    else paragraph(_("Aucun candidat exclu.")),
-                ],
-            )
-        )
 
-        def rank_text(bid):
-            if bid["status"] == "eligible":
-                return str(bid["rank"])
-            if bid["status"] == "undecided":
-                return _("en cours")
-            return set_aside_text(bid, doc)
+def warnings_section(doc, f):
+    missed = missed_steps(doc)
+    if not missed:
+        return None
+    return section(
+        "warnings",
+        _("Avertissement : étapes annoncées non réalisées"),
+        _("Avertissements"),
+        [bullet_list(missed)],
+    )
 
-        def scored(bid, value):
-            # An offer set aside is not scored: no points printed, none compared.
-            return f.number(value) if not is_set_aside(bid) else {"text": "—", "value": None}
 
-        out.append(
-            section(
-                "ranking",
-                _("3. Classement des offres (provisoire)") if provisional else _("3. Classement des offres"),
-                _("Classement"),
-                [
-                    table(
-                        [
-                            _("Rang"),
-                            _("Candidat"),
-                            _("Prix HT"),
-                            _("Prix TTC"),
-                            _("Valeur technique"),
-                            _("Prix (points)"),
-                            _("Total / 100"),
-                        ],
-                        [
-                            [
-                                {"text": rank_text(b), "value": b["rank"] if b["rank"] is not None else rank_text(b)},
-                                legal_name(b),
-                                {"text": f.money(b["price"]), "value": b["price"]},
-                                {"text": f.money(b["price_ttc"], "TTC"), "value": b["price_ttc"]},
-                                scored(b, b["technical_points"]),
-                                scored(b, b["price_points"]),
-                                scored(b, b["total"]),
-                            ]
-                            for b in doc["bids"]
-                        ],
-                        [0.08, 0.24, 0.15, 0.15, 0.13, 0.12, 0.13],
-                    ),
-                    paragraph(
-                        _(
-                            "Les points sont affichés arrondis au centième ; le classement compare les totaux "
-                            "calculés à six décimales, et des totaux égaux partagent un rang."
-                        )
-                    ),
-                    paragraph(
-                        _("Règle annoncée pour les offres à égalité : %(rule)s")
-                        % {"rule": wording.tie_break_text(doc.get("tie_break_rule"), f.language)}
-                    ),
-                    *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
-                    {
-                        "type": "chart",
-                        "bars": chart.bars_of({**doc, "bids": [b for b in doc["bids"] if not is_set_aside(b)]}),
-                    },
-                ],
-            )
-        )
+def _awarded_amount(doc, f):
+    if doc["awardee"]:
+        return f.money_both(doc["awarded_value"], doc["awarded_value_ttc"])
+    if doc["provisional"]:
+        return _("aucun tant que les résultats sont provisoires")
+    return _("aucune offre retenue")
 
-        detail = []
-        for bid in doc["bids"]:
-            detail.append(heading(legal_name(bid)))
-            if is_set_aside(bid):
-                detail.append(paragraph(set_aside_text(bid, doc)))
-                continue
-            rows = []
-            for cell in bid["criteria"]:
-                if cell["kind"] == "eliminatory":
-                    continue
-                no_comment = _("sans commentaire")
-                notes = [
-                    f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}){f.colon}"
-                    f"{j['comment'] or no_comment}"
-                    for j in cell["justifications"]
-                ]
-                if cell["consensus"]:
-                    notes.append(
-                        _("Consensus %(value)s (%(who)s) : %(why)s")
-                        % {
-                            "value": format_number(cell["consensus"]["value"], 2, trim=True, language=f.language),
-                            "who": cell["consensus"]["set_by"] or "—",
-                            "why": cell["consensus"]["justification"],
-                        }
-                    )
-                elif cell["dispersion"]:
-                    notes.append(_("Écart entre évaluateurs."))
-                rows.append(
-                    [
-                        cell["number"],
-                        ("  " * cell["depth"]) + cell["name"],
-                        f.number(cell["score"]) if cell["score"] is not None else "",
-                        f.number(cell["points"]) if cell["points"] is not None else "",
-                        f.semicolon.join(notes),
-                    ]
-                )
-            detail.append(
-                table(
-                    [_("N°"), _("Critère"), _("Note"), _("Points"), _("Justifications des évaluateurs")],
-                    rows,
-                    [0.07, 0.28, 0.09, 0.1, 0.46],
-                )
-            )
-        out.append(
-            section("detail", _("4. Notes, points et justifications par critère"), _("Détail par critère"), detail)
-        )
 
-        eliminated_rows = []
-        for bid in doc["bids"]:
-            for item in bid["eliminations"]:
-                eliminated_rows.append(
-                    [
-                        legal_name(bid),
-                        f"{item['number']} {item['criterion']}",
-                        qualification_text(item),
-                        item["reason"] or "—",
-                        _who_when(item["decided_by"], item["decided_on"], f),
-                    ]
-                )
-        blocks = [
-            table(
-                [_("Candidat"), _("Exigence"), _("Qualification"), _("Motif de l’acheteur"), _("Décision")],
-                eliminated_rows,
-                [0.16, 0.2, 0.2, 0.28, 0.16],
-            )
-            if eliminated_rows
-            else paragraph(_("Aucune offre n’a été déclarée non conforme à une exigence éliminatoire.")),
-            heading(_("Régularisations (R2152-2)")),
-        ]
-        if doc["regularisations"]:
-            blocks.append(
-                table(
-                    [
-                        _("Candidat"),
-                        _("Exigence"),
-                        _("Demandée le"),
-                        _("Objet de la demande"),
-                        _("Réponse"),
-                        _("Suite"),
-                    ],
-                    [
-                        [
-                            r["vendor"],
-                            f"{r['number']} {r['criterion']}",
-                            f.date(r["requested_on"]) or "—",
-                            r["request"] or "—",
-                            r["answer"] or _("sans réponse"),
-                            r["outcome"] or r["decision_label"],
-                        ]
-                        for r in doc["regularisations"]
-                    ],
-                    [0.14, 0.16, 0.14, 0.2, 0.18, 0.18],
-                )
-            )
-        else:
-            blocks.append(paragraph(_("Aucune régularisation demandée.")))
-        undecided = [b for b in doc["bids"] if b["undecided"]]
-        if undecided:
-            blocks.append(heading(_("Exigences non encore décidées")))
-            blocks.append(bullet_list(f"{b['vendor']}{f.colon}{', '.join(b['undecided'])}" for b in undecided))
-        out.append(
-            section(
-                "eliminatory", _("5. Exigences éliminatoires et régularisations"), _("Exigences éliminatoires"), blocks
-            )
-        )
-
-        low = {row["bid"]: row for row in doc["low_offers"]}
-        names = {b["id"]: legal_name(b) for b in doc["bids"]}
-        rejected = []
-        for bid in doc["bids"]:
-            if bid["status"] not in ("eliminated", "low_offer_rejected"):
-                continue
-            reasons = [
-                f"{item['number']} {item['criterion']} — {qualification_text(item)}{f.colon}{item['reason'] or '—'}"
-                for item in bid["eliminations"]
-            ]
-            if bid["low_offer_rejected"]:
-                row = low.get(bid["id"]) or {}
-                reasons.append(
-                    _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
-                )
-            rejected.append([legal_name(bid), f.semicolon.join(reasons)])
-        ranked_not_first = (
-            [] if provisional else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
-        )
-        blocks = [
-            table([_("Candidat"), _("Motifs du rejet")], rejected, [0.3, 0.7])
-            if rejected
-            else paragraph(_("Aucune offre n’a été écartée.")),
-        ]
-        if ranked_not_first:
-            blocks.append(heading(_("Offres régulières non retenues")))
-            blocks.append(
-                bullet_list(
-                    _("%(vendor)s : classée %(rank)s avec %(total)s points sur 100.")
-                    % {"vendor": legal_name(b), "rank": b["rank"], "total": f.number(b["total"])["text"]}
-                    for b in ranked_not_first
-                )
-            )
-        out.append(section("rejected", _("6. Offres écartées et motifs"), _("Offres écartées"), blocks))
-
-        awardee = doc["awardee"]
-        if awardee:
-            winner = next(b for b in doc["bids"] if b["id"] == awardee["bid"])
-            blocks = [
-                facts(
-                    [
-                        (_("Attributaire"), legal_name(winner)),
-                        (_("Montant"), f.money_both(awardee["price"], awardee["price_ttc"])),
-                        (
-                            _("Note"),
-                            _("%(total)s points sur 100 (valeur technique %(technical)s, prix %(price)s)")
-                            % {
-                                "total": f.number(awardee["total"])["text"],
-                                "technical": f.number(awardee["technical_points"])["text"],
-                                "price": f.number(awardee["price_points"])["text"],
-                            },
-                        ),
-                        (
-                            _("Part sous-traitée"),
-                            f.percent(awardee["subcontracting_share"])
-                            if awardee["subcontracting_share"] is not None
-                            else _("non déclarée"),
-                        ),
-                        (_("Sous-traitants connus"), awardee["subcontractors"] or _("aucun connu")),
-                    ]
-                ),
-                paragraph(
-                    _(
-                        "Motifs du choix : offre économiquement la plus avantageuse au regard des critères "
-                        "pondérés annoncés dans les documents de la consultation."
-                    )
-                ),
-                bullet_list(award_reasons(winner, f)),
-                *([paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []),
-                *award_blocks(doc, f),
-            ]
-        elif provisional:
-            blocks = [paragraph(_("Aucun attributaire n’est désigné : les résultats sont provisoires."), "bold")]
-        elif doc["tie"]:
-            blocks = [
-                paragraph(_("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."))
-            ]
-        else:
-            blocks = [paragraph(_("Aucune offre régulière, acceptable et appropriée : pas d’attributaire."))]
-        sub_rows = [
-            [legal_name(b), f.percent(b["subcontracting_share"]), b["subcontractors"] or "—"]
-            for b in doc["bids"]
-            if b["subcontracting_share"] is not None or b["subcontractors"]
-        ]
-        if sub_rows:
-            blocks += [
-                heading(_("Sous-traitance déclarée")),
-                table([_("Candidat"), _("Part"), _("Sous-traitants")], sub_rows, [0.3, 0.15, 0.55]),
-            ]
-        out.append(section("awardee", _("7. Attributaire et motifs du choix"), _("Attributaire"), blocks))
-
-        blocks = [
-            paragraph(
-                _(
-                    "Seuil de détection : prix inférieur de plus de %(threshold)s à la moyenne des autres offres non écartées."
-                )
-                % {"threshold": f.percent(doc["low_offer_threshold"])}
-            )
-        ]
-        if doc["low_offers"]:
-            blocks.append(
-                table(
-                    [
-                        _("Candidat"),
-                        _("Prix HT"),
-                        _("Écart"),
-                        _("Explications demandées"),
-                        _("Explications reçues"),
-                        _("Décision"),
-                        _("Motif"),
-                    ],
-                    [
-                        [
-                            names.get(row["bid"], row["vendor"]),
-                            {"text": f.money(row["price"]), "value": row["price"]},
-                            _low_offer_gap(f, row),
-                            _low_offer_request(f, row),
-                            f.date(row["received_on"]) if row.get("received_on") else _("non reçues"),
-                            decision_label(row["decision"])
-                            + (" — " + _who_when(row["decided_by"], row["decided_on"], f) if row["decided_on"] else ""),
-                            row["reason"] or "—",
-                        ]
-                        for row in doc["low_offers"]
-                    ],
-                    [0.13, 0.11, 0.16, 0.2, 0.11, 0.13, 0.16],
-                )
-            )
-        else:
-            blocks.append(paragraph(_("Aucune offre anormalement basse.")))
-        out.append(section("low_offers", _("8. Offres anormalement basses"), _("Offres anormalement basses"), blocks))
-
-        if "probes" in doc:
-            out.append(
-                section(
-                    "probes", _("9. Sondage de conformité FHIR / SMART"), _("Sondage de conformité"), probe_blocks(doc)
-                )
-            )
-
-        blocks = [
-            heading(_("Allotissement")),
-            paragraph(doc["lots_reason"] or _("Sans objet : motifs figurant dans les documents de la consultation.")),
-            heading(_("Conflits d’intérêts")),
+def buyer_section(doc, f):
+    value = f.money_both(doc["value"], doc["value_ttc"]) if doc["value"] is not None else _("à compléter")
+    return section(
+        "buyer",
+        _("1. Acheteur, objet et valeur du marché"),
+        _("Acheteur et objet"),
+        [
             facts(
                 [
-                    (_("Conflits détectés"), doc["conflicts_detected"] or _("aucun")),
-                    (_("Mesures prises"), doc["conflict_measures"] or _("sans objet")),
+                    (_("Acheteur"), doc["organization"]),
+                    (_("Adresse de l’acheteur"), doc["buyer_address"] or _("à compléter")),
+                    (_("Objet du marché"), f"{doc['title']} ({doc['reference']})"),
+                    (_("Procédure"), doc["procedure_label"]),
+                    *procedure_facts(doc, f),
+                    (_("Valeur estimée du marché"), value),
+                    (_("Taux de TVA appliqué"), f.percent(doc["vat_rate"])),
+                    (_("Montant de l’offre retenue"), _awarded_amount(doc, f)),
                 ]
             ),
-            table(
-                [_("Évaluateur"), _("Déclaration d’absence de conflit d’intérêts")],
-                [[e["name"], f.date(e["declared_on"]) or _("non déclarée")] for e in doc["evaluators"]],
-                [0.5, 0.5],
-            ),
-        ]
-        out.append(section("other", _("10. Lots et conflits d’intérêts"), _("Lots et conflits"), blocks))
+            *price_formula_text(doc, f),
+        ],
+    )
 
-        out.append(
-            section(
-                "signature",
-                _("11. Signature"),
-                _("Signature"),
+
+def _candidates_table(candidates, empty):
+    if not candidates:
+        return paragraph(empty)
+    return table([_("Candidat"), _("Motif")], [[c["name"], c["reason"] or "—"] for c in candidates], [0.35, 0.65])
+
+
+def candidatures_section(doc, f):
+    candidatures = doc["candidatures"]
+    if candidatures:
+        admitted = [c for c in candidatures if c["admitted"]]
+        excluded = [c for c in candidatures if not c["admitted"]]
+    else:
+        admitted = [
+            {"name": legal_name(b), "reason": _("Candidature admise ; aucun motif d’exclusion relevé.")}
+            for b in doc["bids"]
+        ]
+        excluded = []
+    return section(
+        "candidatures",
+        _("2. Candidatures"),
+        _("Candidatures"),
+        [
+            heading(_("Candidats admis et motifs")),
+            _candidates_table(admitted, _("Aucun candidat admis.")),
+            heading(_("Candidats exclus et motifs")),
+            _candidates_table(excluded, _("Aucun candidat exclu.")),
+        ],
+    )
+
+
+def _rank_text(bid, doc):
+    if bid["status"] == "eligible":
+        return str(bid["rank"])
+    if bid["status"] == "undecided":
+        return _("en cours")
+    return set_aside_text(bid, doc)
+
+
+def _scored(bid, value, f):
+    # An offer set aside is not scored: no points printed, none compared.
+    return f.number(value) if not is_set_aside(bid) else {"text": "—", "value": None}
+
+
+def _ranking_row(bid, doc, f):
+    rank = _rank_text(bid, doc)
+    return [
+        {"text": rank, "value": bid["rank"] if bid["rank"] is not None else rank},
+        legal_name(bid),
+        {"text": f.money(bid["price"]), "value": bid["price"]},
+        {"text": f.money(bid["price_ttc"], "TTC"), "value": bid["price_ttc"]},
+        _scored(bid, bid["technical_points"], f),
+        _scored(bid, bid["price_points"], f),
+        _scored(bid, bid["total"], f),
+    ]
+
+
+def _tie_break_blocks(doc):
+    return [paragraph(doc["tie_break"]["message"])] if doc.get("tie_break") else []
+
+
+def ranking_section(doc, f):
+    return section(
+        "ranking",
+        _("3. Classement des offres (provisoire)") if doc["provisional"] else _("3. Classement des offres"),
+        _("Classement"),
+        [
+            table(
                 [
-                    facts(
-                        [
-                            (_("Signataire"), doc["signatory_name"] or _("à compléter")),
-                            (_("Qualité"), doc["signatory_role"] or _("à compléter")),
-                            (_("Date"), f.date(doc["signed_at"]) or _("à compléter")),
-                        ]
-                    )
+                    _("Rang"),
+                    _("Candidat"),
+                    _("Prix HT"),
+                    _("Prix TTC"),
+                    _("Valeur technique"),
+                    _("Prix (points)"),
+                    _("Total / 100"),
                 ],
+                [_ranking_row(b, doc, f) for b in doc["bids"]],
+                [0.08, 0.24, 0.15, 0.15, 0.13, 0.12, 0.13],
+            ),
+            paragraph(
+                _(
+                    "Les points sont affichés arrondis au centième ; le classement compare les totaux "
+                    "calculés à six décimales, et des totaux égaux partagent un rang."
+                )
+            ),
+            paragraph(
+                _("Règle annoncée pour les offres à égalité : %(rule)s")
+                % {"rule": wording.tie_break_text(doc.get("tie_break_rule"), f.language)}
+            ),
+            *_tie_break_blocks(doc),
+            {
+                "type": "chart",
+                "bars": chart.bars_of({**doc, "bids": [b for b in doc["bids"] if not is_set_aside(b)]}),
+            },
+        ],
+    )
+
+
+def _criterion_notes(cell, f) -> list[str]:
+    no_comment = _("sans commentaire")
+    notes = [
+        f"{j['evaluator']} ({format_number(j['value'], 2, trim=True, language=f.language)}){f.colon}"
+        f"{j['comment'] or no_comment}"
+        for j in cell["justifications"]
+    ]
+    if cell["consensus"]:
+        notes.append(
+            _("Consensus %(value)s (%(who)s) : %(why)s")
+            % {
+                "value": format_number(cell["consensus"]["value"], 2, trim=True, language=f.language),
+                "who": cell["consensus"]["set_by"] or "—",
+                "why": cell["consensus"]["justification"],
+            }
+        )
+    elif cell["dispersion"]:
+        notes.append(_("Écart entre évaluateurs."))
+    return notes
+
+
+def _criterion_row(cell, f):
+    return [
+        cell["number"],
+        ("  " * cell["depth"]) + cell["name"],
+        f.number(cell["score"]) if cell["score"] is not None else "",
+        f.number(cell["points"]) if cell["points"] is not None else "",
+        f.semicolon.join(_criterion_notes(cell, f)),
+    ]
+
+
+def _bid_detail(bid, doc, f) -> list[dict]:
+    if is_set_aside(bid):
+        return [heading(legal_name(bid)), paragraph(set_aside_text(bid, doc))]
+    return [
+        heading(legal_name(bid)),
+        table(
+            [_("N°"), _("Critère"), _("Note"), _("Points"), _("Justifications des évaluateurs")],
+            [_criterion_row(cell, f) for cell in bid["criteria"] if cell["kind"] != "eliminatory"],
+            [0.07, 0.28, 0.09, 0.1, 0.46],
+        ),
+    ]
+
+
+def detail_section(doc, f):
+    detail = [block for bid in doc["bids"] for block in _bid_detail(bid, doc, f)]
+    return section("detail", _("4. Notes, points et justifications par critère"), _("Détail par critère"), detail)
+
+
+def _eliminations_table(doc, f):
+    rows = [
+        [
+            legal_name(bid),
+            f"{item['number']} {item['criterion']}",
+            qualification_text(item),
+            item["reason"] or "—",
+            _who_when(item["decided_by"], item["decided_on"], f),
+        ]
+        for bid in doc["bids"]
+        for item in bid["eliminations"]
+    ]
+    if not rows:
+        return paragraph(_("Aucune offre n’a été déclarée non conforme à une exigence éliminatoire."))
+    return table(
+        [_("Candidat"), _("Exigence"), _("Qualification"), _("Motif de l’acheteur"), _("Décision")],
+        rows,
+        [0.16, 0.2, 0.2, 0.28, 0.16],
+    )
+
+
+def _regularisations_table(doc, f):
+    if not doc["regularisations"]:
+        return paragraph(_("Aucune régularisation demandée."))
+    return table(
+        [
+            _("Candidat"),
+            _("Exigence"),
+            _("Demandée le"),
+            _("Objet de la demande"),
+            _("Réponse"),
+            _("Suite"),
+        ],
+        [
+            [
+                r["vendor"],
+                f"{r['number']} {r['criterion']}",
+                f.date(r["requested_on"]) or "—",
+                r["request"] or "—",
+                r["answer"] or _("sans réponse"),
+                r["outcome"] or r["decision_label"],
+            ]
+            for r in doc["regularisations"]
+        ],
+        [0.14, 0.16, 0.14, 0.2, 0.18, 0.18],
+    )
+
+
+def eliminatory_section(doc, f):
+    blocks = [_eliminations_table(doc, f), heading(_("Régularisations (R2152-2)")), _regularisations_table(doc, f)]
+    undecided = [b for b in doc["bids"] if b["undecided"]]
+    if undecided:
+        blocks.append(heading(_("Exigences non encore décidées")))
+        blocks.append(bullet_list(f"{b['vendor']}{f.colon}{', '.join(b['undecided'])}" for b in undecided))
+    return section(
+        "eliminatory", _("5. Exigences éliminatoires et régularisations"), _("Exigences éliminatoires"), blocks
+    )
+
+
+def _rejection_reasons(bid, low, f) -> list[str]:
+    reasons = [
+        f"{item['number']} {item['criterion']} — {qualification_text(item)}{f.colon}{item['reason'] or '—'}"
+        for item in bid["eliminations"]
+    ]
+    if bid["low_offer_rejected"]:
+        row = low.get(bid["id"]) or {}
+        reasons.append(
+            _("Offre anormalement basse (L2152-5, L2152-6) : %(reason)s") % {"reason": row.get("reason") or "—"}
+        )
+    return reasons
+
+
+def rejected_section(doc, f):
+    low = {row["bid"]: row for row in doc["low_offers"]}
+    rejected = [
+        [legal_name(bid), f.semicolon.join(_rejection_reasons(bid, low, f))]
+        for bid in doc["bids"]
+        if bid["status"] in ("eliminated", "low_offer_rejected")
+    ]
+    ranked_not_first = (
+        [] if doc["provisional"] else [b for b in doc["bids"] if b["status"] == "eligible" and b["rank"] != 1]
+    )
+    blocks = [
+        table([_("Candidat"), _("Motifs du rejet")], rejected, [0.3, 0.7])
+        if rejected
+        else paragraph(_("Aucune offre n’a été écartée.")),
+    ]
+    if ranked_not_first:
+        blocks.append(heading(_("Offres régulières non retenues")))
+        blocks.append(
+            bullet_list(
+                _("%(vendor)s : classée %(rank)s avec %(total)s points sur 100.")
+                % {"vendor": legal_name(b), "rank": b["rank"], "total": f.number(b["total"])["text"]}
+                for b in ranked_not_first
             )
         )
-    return out
+    return section("rejected", _("6. Offres écartées et motifs"), _("Offres écartées"), blocks)
+
+
+def _awardee_blocks(doc, f) -> list[dict]:
+    awardee = doc["awardee"]
+    winner = next(b for b in doc["bids"] if b["id"] == awardee["bid"])
+    return [
+        facts(
+            [
+                (_("Attributaire"), legal_name(winner)),
+                (_("Montant"), f.money_both(awardee["price"], awardee["price_ttc"])),
+                (
+                    _("Note"),
+                    _("%(total)s points sur 100 (valeur technique %(technical)s, prix %(price)s)")
+                    % {
+                        "total": f.number(awardee["total"])["text"],
+                        "technical": f.number(awardee["technical_points"])["text"],
+                        "price": f.number(awardee["price_points"])["text"],
+                    },
+                ),
+                (
+                    _("Part sous-traitée"),
+                    f.percent(awardee["subcontracting_share"])
+                    if awardee["subcontracting_share"] is not None
+                    else _("non déclarée"),
+                ),
+                (_("Sous-traitants connus"), awardee["subcontractors"] or _("aucun connu")),
+            ]
+        ),
+        paragraph(
+            _(
+                "Motifs du choix : offre économiquement la plus avantageuse au regard des critères "
+                "pondérés annoncés dans les documents de la consultation."
+            )
+        ),
+        bullet_list(award_reasons(winner, f)),
+        *_tie_break_blocks(doc),
+        *award_blocks(doc, f),
+    ]
+
+
+def _no_awardee_blocks(doc) -> list[dict]:
+    if doc["provisional"]:
+        return [paragraph(_("Aucun attributaire n’est désigné : les résultats sont provisoires."), "bold")]
+    if doc["tie"]:
+        return [paragraph(_("Égalité au premier rang : l’acheteur départage les offres selon la règle annoncée."))]
+    return [paragraph(_("Aucune offre régulière, acceptable et appropriée : pas d’attributaire."))]
+
+
+def awardee_section(doc, f):
+    blocks = _awardee_blocks(doc, f) if doc["awardee"] else _no_awardee_blocks(doc)
+    sub_rows = [
+        [legal_name(b), f.percent(b["subcontracting_share"]), b["subcontractors"] or "—"]
+        for b in doc["bids"]
+        if b["subcontracting_share"] is not None or b["subcontractors"]
+    ]
+    if sub_rows:
+        blocks += [
+            heading(_("Sous-traitance déclarée")),
+            table([_("Candidat"), _("Part"), _("Sous-traitants")], sub_rows, [0.3, 0.15, 0.55]),
+        ]
+    return section("awardee", _("7. Attributaire et motifs du choix"), _("Attributaire"), blocks)
+
+
+def _low_offer_row(row, names, f):
+    decided = " — " + _who_when(row["decided_by"], row["decided_on"], f) if row["decided_on"] else ""
+    return [
+        names.get(row["bid"], row["vendor"]),
+        {"text": f.money(row["price"]), "value": row["price"]},
+        _low_offer_gap(f, row),
+        _low_offer_request(f, row),
+        f.date(row["received_on"]) if row.get("received_on") else _("non reçues"),
+        decision_label(row["decision"]) + decided,
+        row["reason"] or "—",
+    ]
+
+
+def low_offers_section(doc, f):
+    blocks = [
+        paragraph(
+            _(
+                "Seuil de détection : prix inférieur de plus de %(threshold)s à la moyenne des autres offres non écartées."
+            )
+            % {"threshold": f.percent(doc["low_offer_threshold"])}
+        )
+    ]
+    if doc["low_offers"]:
+        names = {b["id"]: legal_name(b) for b in doc["bids"]}
+        blocks.append(
+            table(
+                [
+                    _("Candidat"),
+                    _("Prix HT"),
+                    _("Écart"),
+                    _("Explications demandées"),
+                    _("Explications reçues"),
+                    _("Décision"),
+                    _("Motif"),
+                ],
+                [_low_offer_row(row, names, f) for row in doc["low_offers"]],
+                [0.13, 0.11, 0.16, 0.2, 0.11, 0.13, 0.16],
+            )
+        )
+    else:
+        blocks.append(paragraph(_("Aucune offre anormalement basse.")))
+    return section("low_offers", _("8. Offres anormalement basses"), _("Offres anormalement basses"), blocks)
+
+
+def probes_section(doc, f):
+    # Present when the conformance app filled it in (scoring/extensions.py): the probe of each bid.
+    if "probes" not in doc:
+        return None
+    return section("probes", _("9. Sondage de conformité FHIR / SMART"), _("Sondage de conformité"), probe_blocks(doc))
+
+
+def other_section(doc, f):
+    blocks = [
+        heading(_("Allotissement")),
+        paragraph(doc["lots_reason"] or _("Sans objet : motifs figurant dans les documents de la consultation.")),
+        heading(_("Conflits d’intérêts")),
+        facts(
+            [
+                (_("Conflits détectés"), doc["conflicts_detected"] or _("aucun")),
+                (_("Mesures prises"), doc["conflict_measures"] or _("sans objet")),
+            ]
+        ),
+        table(
+            [_("Évaluateur"), _("Déclaration d’absence de conflit d’intérêts")],
+            [[e["name"], f.date(e["declared_on"]) or _("non déclarée")] for e in doc["evaluators"]],
+            [0.5, 0.5],
+        ),
+    ]
+    return section("other", _("10. Lots et conflits d’intérêts"), _("Lots et conflits"), blocks)
+
+
+def signature_section(doc, f):
+    return section(
+        "signature",
+        _("11. Signature"),
+        _("Signature"),
+        [
+            facts(
+                [
+                    (_("Signataire"), doc["signatory_name"] or _("à compléter")),
+                    (_("Qualité"), doc["signatory_role"] or _("à compléter")),
+                    (_("Date"), f.date(doc["signed_at"]) or _("à compléter")),
+                ]
+            )
+        ],
+    )
+
+
+# The report's sections in order: each `build(doc, formats) -> section | None`, called inside the
+# report's language.
+SECTIONS = (
+    warnings_section,
+    buyer_section,
+    candidatures_section,
+    ranking_section,
+    detail_section,
+    eliminatory_section,
+    rejected_section,
+    awardee_section,
+    low_offers_section,
+    probes_section,
+    other_section,
+    signature_section,
+)
 
 
 def legal_name(bid) -> str:

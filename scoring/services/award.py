@@ -116,6 +116,29 @@ def _clean(text):
     return strip_forbidden_characters((text or "").strip())
 
 
+def _check_retained(tender, lot, bid, outcome, failed):
+    """409 unless `bid` is the one the award must go to (_expected), saying which one it is."""
+    retained = _expected(tender, lot, outcome, failed)
+    if retained != bid.pk and lot is not None and bid.pk in selectors.lot_awards(tender)[lot.pk].passed_over:
+        raise ConflictError({"bid": [_limit_message(tender)]})
+    if retained != bid.pk:
+        first = next((r.vendor for r in outcome.results if r.bid == retained), None)
+        raise ConflictError(
+            {
+                "bid": [
+                    _("L'offre retenue doit être celle classée première : %(vendor)s.") % {"vendor": first}
+                    if first and not failed
+                    else _(
+                        "L'offre retenue doit être celle classée immédiatement après l'attributaire défaillant : %(vendor)s."
+                    )
+                    % {"vendor": first}
+                    if first
+                    else _("Aucune offre n'est classée première seule : pas d'attribution possible.")
+                ]
+            }
+        )
+
+
 @transaction.atomic
 def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantages: str, lot=None) -> Award:
     """Record (or correct, before the letters are sent) the award decision.
@@ -159,25 +182,7 @@ def award_decide(*, user, tender, bid: Bid, decided_on: datetime.date, advantage
                 ]
             }
         )
-    retained = _expected(tender, lot, outcome, failed)
-    if retained != bid.pk and lot is not None and bid.pk in selectors.lot_awards(tender)[lot.pk].passed_over:
-        raise ConflictError({"bid": [_limit_message(tender)]})
-    if retained != bid.pk:
-        first = next((r.vendor for r in outcome.results if r.bid == retained), None)
-        raise ConflictError(
-            {
-                "bid": [
-                    _("L'offre retenue doit être celle classée première : %(vendor)s.") % {"vendor": first}
-                    if first and not failed
-                    else _(
-                        "L'offre retenue doit être celle classée immédiatement après l'attributaire défaillant : %(vendor)s."
-                    )
-                    % {"vendor": first}
-                    if first
-                    else _("Aucune offre n'est classée première seule : pas d'attribution possible.")
-                ]
-            }
-        )
+    _check_retained(tender, lot, bid, outcome, failed)
     award = Award.objects.select_for_update().filter(tender=tender, lot=lot).first()
     if award is not None and award.letters_sent_on is not None:
         raise ConflictError(

@@ -6,6 +6,7 @@ fork with an upstream update, a clause with two versions) and names the pages of
 Loading it takes a few seconds, so the page tests walk a whole journey per test.
 """
 
+import datetime
 import os
 from dataclasses import dataclass, field
 
@@ -91,6 +92,7 @@ def _load_demo():
 
     from clause_library import services as library_services
     from clause_library.models import Library
+    from contracts.models import Contract
     from organizations.models import Organization
     from scoring.models import Bid
     from tenders import lots as lot_services
@@ -131,6 +133,19 @@ def _load_demo():
     evaluation = Tender.objects.get(reference="AO-DEMO-EVAL")
     bid = Bid.objects.filter(tender=evaluation).order_by("pk").first()
     t = evaluation.pk
+    # A notified contract straight in the database (the award sequence has its own tests): its acceptance page.
+    contract = Contract.objects.create(
+        organization=chu,
+        tender=evaluation,
+        bid=bid,
+        uid="202600000100",
+        sequence=1,
+        holder_name=bid.vendor,
+        amount=100000,
+        duration_months=48,
+        notified_on=datetime.date(2026, 12, 15),
+        price_form="mixte",
+    )
     return {
         # buyer
         "tenders list": ("buyer", reverse("tenders:tender_list")),
@@ -156,6 +171,7 @@ def _load_demo():
         "consensus": ("buyer", reverse("scoring:consensus", args=[t])),
         "results": ("buyer", reverse("scoring:results", args=[t])),
         "simulation": ("buyer", reverse("scoring:simulation", args=[t])),
+        "acceptance": ("buyer", reverse("contracts:acceptance", args=[contract.pk])),
     }
 
 
@@ -163,7 +179,7 @@ JOURNEYS = {
     "buyer": ["tenders list", "new tender", "editor", "publish", "lots"],
     "curator": ["libraries", "library", "clause", "clause form", "diff", "updates"],
     "evaluator": ["evaluations list", "grid", "bid page"],
-    "lead": ["evaluation home", "criteria", "bids", "consensus", "results", "simulation"],
+    "lead": ["evaluation home", "criteria", "bids", "consensus", "results", "simulation", "acceptance"],
 }
 
 JOURNEY_PAGES = [
@@ -187,4 +203,5 @@ JOURNEY_PAGES = [
     "consensus",
     "results",
     "simulation",
+    "acceptance",
 ]

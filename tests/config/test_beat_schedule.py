@@ -1,4 +1,4 @@
-"""Jobs that recover by themselves: beat sends both requeue tasks, by name, every REQUEUE_EVERY_SECONDS."""
+"""Jobs that recover by themselves: beat sends every requeue task, by name, every REQUEUE_EVERY_SECONDS."""
 
 import json
 import os
@@ -9,10 +9,14 @@ from django.conf import settings
 
 from config.celery import app
 
-REQUEUES = {"documents.tasks.requeue_stale_documents", "conformance.tasks.requeue_stale_probes"}
+REQUEUES = {
+    "documents.tasks.requeue_stale_documents",
+    "conformance.tasks.requeue_stale_probes",
+    "contracts.tasks.requeue_stale_acceptance_probes",
+}
 
 
-def test_it_schedules_both_requeues_at_the_interval_of_the_setting():
+def test_it_schedules_every_requeue_at_the_interval_of_the_setting():
     schedule = app.conf.beat_schedule
     assert {entry["task"] for entry in schedule.values()} == REQUEUES
     assert settings.REQUEUE_EVERY_SECONDS == 180  # every 3 minutes unless the environment says otherwise

@@ -5,6 +5,7 @@ import pytest
 from contracts import services
 from scoring.models import Award, Bid
 
+from ..conformance.conftest import allow_local, eager, server  # noqa: F401 (fixtures: the acceptance probe)
 from ..scoring.conftest import evaluation, second_evaluator, tender  # noqa: F401 (fixtures)
 from ..scoring.reporting import make_decided
 
@@ -55,3 +56,7 @@ def contract_data(**overrides):
 @pytest.fixture
 def contract(decided):
     return services.contract_create(user=decided.lead, tender=decided.tender, data=contract_data())
+
+
+# The acceptance plan's contract (tests/contracts/acceptance_fixtures.py): imported last, it uses `contract`.
+from .acceptance_fixtures import accepted  # noqa: E402, F401 (fixture)

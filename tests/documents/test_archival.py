@@ -145,9 +145,38 @@ def test_it_writes_every_registered_pdf_kind_as_tagged_pdf_a_3b(evaluation_with_
     kinds = [kind for kind, format in registry.registered() if format == "pdf"]
     assert {"tender", "evaluation_report", "award_notice"} <= set(kinds)
     kinds.remove("gdpr_annex")  # only for a tender with the GDPR clause: tests/tenders/test_contract_composition.py
+    # A contract's kinds need a notified contract: tests/contracts/test_penalties.py checks them the same way.
+    kinds = [kind for kind in kinds if kind not in Document.CONTRACT_KINDS]
     award_settled(evaluation_with_clauses)  # the award notice needs final results and the award sequence
+    contract = notified_contract(evaluation_with_clauses)
     for kind in kinds:
+        if kind in Document.CONTRACT_KINDS:  # a contract's document (the acceptance record…): made for its contract
+            document = Document.objects.create(tender=contract.tender, contract=contract, kind=kind, format="pdf")
+            assert_archival_and_tagged(registry.builder_for(kind, "pdf")(document, _noop)[0])
+            continue
         assert_archival_and_tagged(build(evaluation_with_clauses.tender, kind, "pdf"))
+
+
+def notified_contract(evaluation):
+    """Alpha's contract straight in the database (the award sequence has its own tests), with its acceptance plan."""
+    import datetime
+
+    from contracts.acceptance_services import plan_generate
+    from contracts.models import Contract
+
+    contract = Contract.objects.create(
+        organization=evaluation.tender.organization,
+        tender=evaluation.tender,
+        bid=evaluation.alpha,
+        uid="202600000100",
+        holder_name="Alpha",
+        amount=100000,
+        duration_months=48,
+        notified_on=datetime.date(2026, 12, 15),
+        price_form="mixte",
+    )
+    plan_generate(user=evaluation.lead, contract=contract)
+    return contract
 
 
 def award_settled(evaluation):
@@ -235,7 +264,11 @@ def test_libreoffice_converts_every_registered_docx_and_xlsx_kind(evaluation_wit
     soffice = shutil.which("soffice") or (shutil.which("/usr/bin/soffice"))
     if soffice is None:
         pytest.skip("LibreOffice (soffice) is not installed on this machine: the conversion check cannot run")
-    pairs = [(kind, format) for kind, format in registry.registered() if format in ("docx", "xlsx")]
+    pairs = [
+        (kind, format)
+        for kind, format in registry.registered()
+        if format in ("docx", "xlsx") and kind not in Document.CONTRACT_KINDS  # tests/contracts/test_penalties.py
+    ]
     assert {("tender", "docx"), ("questionnaire", "xlsx"), ("evaluation_report", "docx")} <= set(pairs)
     sources = []
     for kind, format in pairs:

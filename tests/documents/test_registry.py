@@ -2,6 +2,7 @@
 
 import pytest
 
+from contracts import acceptance_selectors
 from documents import registry
 from documents import services as jobs
 from documents.models import Document
@@ -54,15 +55,27 @@ def test_it_refuses_a_second_builder_for_the_same_kind_and_format(clean_registry
         registry.register("test_kind", "docx", repr)
 
 
-def test_only_the_evaluation_documents_depend_on_more_than_the_tender():
+def test_only_the_evaluation_and_execution_documents_depend_on_more_than_the_tender():
     # The tender file's pieces are stale when the tender changes only; the report and letters also when
-    # the evaluation does (scoring names its counter in its AppConfig.ready, documents never imports it).
+    # the evaluation does (scoring names its counter in its AppConfig.ready, documents never imports it);
+    # the acceptance record when the contract's acceptance plan does, the penalty statement when the contract's
+    # execution log does (contracts' AppConfig.ready).
+    from contracts.documents import penalty_log_version
+
     sourced = {kind for kind in Document.FORMATS if registry.source_lookup(kind)}
-    assert sourced == {"evaluation_report", "rejection_letters", "award_notice"}
+    assert sourced == {
+        "evaluation_report",
+        "rejection_letters",
+        "award_notice",
+        "acceptance_report",
+        "penalty_statement",
+    }
     # The letters are not outdated by recording that they were sent (scoring.selectors.letters_version).
     assert registry.source_lookups() == {
         scoring_selectors.evaluation_version: ["evaluation_report"],
         scoring_selectors.letters_version: ["award_notice", "rejection_letters"],
+        acceptance_selectors.acceptance_version: ["acceptance_report"],
+        penalty_log_version: ["penalty_statement"],
     }
     with pytest.raises(ValueError):
         registry.set_source_version("evaluation_report", lambda tender_id: None, "")

@@ -8,10 +8,12 @@ import datetime
 from types import SimpleNamespace
 
 import pytest
+from django.core.files.base import ContentFile
 
 from clause_library.models import Library
 from conformance.models import ProbeReport
-from contracts.models import Contract
+from contracts import acceptance_services
+from contracts.models import AcceptanceProbe, AcceptanceRow, Contract, ExecutionRequest
 from documents.models import Document
 from organizations import services as org_services
 from organizations.models import Membership, Organization
@@ -86,6 +88,25 @@ def dataset_a(org_a):
         notified_on=datetime.date(2026, 12, 1),
         price_form="forfaitaire",
     )
+    # The contract's acceptance plan, a row with an evidence file, and a finished acceptance probe.
+    acceptance_services.plan_generate(user=admin, contract=contract)
+    acceptance_row = AcceptanceRow.objects.filter(plan__contract=contract).first()
+    acceptance_row.evidence_file.save("evidence", ContentFile(b"PV de demonstration"), save=False)
+    acceptance_row.evidence_file_name = "pv.txt"
+    acceptance_row.save()
+    AcceptanceProbe.objects.create(contract=contract, source="upload", status=AcceptanceProbe.Status.DONE)
+    execution_request = ExecutionRequest.objects.create(
+        contract=contract,
+        number=1,
+        kind="incident",
+        article="1.1",
+        delay_parameter="delai_jours",
+        delay_value=30,
+        delay_unit="calendar_days",
+        requested_on=datetime.date(2027, 1, 4),
+        due_on=datetime.date(2027, 2, 3),
+        description="Incident de A",
+    )
     # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
     # of A's admin with A as a member hospital.
     invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
@@ -108,6 +129,8 @@ def dataset_a(org_a):
         probe=probe,
         contract=contract,
         lot=lot,
+        acceptance_row=acceptance_row,
+        execution_request=execution_request,
         invitation=invitation,
         api_token=api_token,
         group=group,

@@ -13,7 +13,15 @@ from django.urls import URLResolver, get_resolver
 
 from clause_library.models import Clause, ClauseVersion, Library
 from conformance.models import ProbeReport
-from contracts.models import Contract, Modification, SubcontractingAct
+from contracts.models import (
+    AcceptanceEvent,
+    AcceptancePlan,
+    AcceptanceProbe,
+    AcceptanceRow,
+    Contract,
+    Modification,
+    SubcontractingAct,
+)
 from documents.models import Document
 from organizations.models import ApiToken, AuditEntry, Invitation, MemberOrganization, Membership
 from scoring.models import (
@@ -56,6 +64,10 @@ WATCHED = [
     Contract,
     Modification,
     SubcontractingAct,
+    AcceptancePlan,
+    AcceptanceRow,
+    AcceptanceEvent,
+    AcceptanceProbe,
 ]
 # Bearer links (an invitation's token, a password reset's uid and token): whoever holds the link may open
 # it, by design; tests/organizations checks them (one use, expiry). And the start of a single sign-on,
@@ -134,6 +146,8 @@ def object_for(route, name, data):
         return "not-a-real-link"  # the CSRF walk posts to them too
     if name == "username":
         return data.admin.username
+    if name == "article":
+        return data.acceptance_row.article
     if name == "org_id":
         return (data.group if "/members-organizations/" in route else data.organization).pk
     if name == "member_id":
@@ -163,6 +177,7 @@ def object_for(route, name, data):
         "report": data.probe,
         "contract": data.contract,
         "lot": data.lot,
+        "request": data.execution_request,
         "invitation": data.invitation,
         "token": data.api_token,
     }
