@@ -123,3 +123,12 @@ def test_the_award_sequence_and_the_standstill_are_in_the_report(decided):
     assert "Certificats de l’attributaire (R2144-4) : reçus le 2 décembre 2026" in text
     assert "Fin du délai de suspension (R2182-1) : 15 décembre 2026" in text
     assert "Interface FHIR native couvrant tous les flux demandés." in text
+
+
+def test_the_report_gives_the_single_lot_reason_the_tender_recorded(decided):
+    """R2184-3: without lots, why (the procedure record's words, else the tender's L2113-11 reason)."""
+    ProcedureRecord.objects.filter(tender=decided.tender).update(lots_reason="")
+    decided.tender.single_lot_reason = "Un progiciel intégré unique : le diviser rendrait l'exécution difficile."
+    decided.tender.save()
+    text = docx_text(build(decided, "docx"))
+    assert "Allotissement Un progiciel intégré unique : le diviser rendrait l'exécution difficile." in text
