@@ -2,6 +2,8 @@
 
 from django.utils.translation import gettext as _
 
+from .models import TenderClause
+
 
 def allotment_section(tender, lots) -> dict:
     """The RC's allotment article (plain data for the writers): the lots, or why there are none (L2113-10,
@@ -38,3 +40,23 @@ def allotment_section(tender, lots) -> dict:
         "paragraphs": paragraphs,
         "lots": [{"number": lot.number, "title": lot.title, "description": lot.description} for lot in lots],
     }
+
+
+def article_lots(tender, lots, clause_ids) -> dict:
+    """{tender clause id: "Lots concernés : 1, 3" or "Tous les lots"} for a tender with lots (one query); {} without."""
+    if not lots:
+        return {}
+    numbers = {lot.pk: lot.number for lot in lots}
+    chosen: dict[int, list[int]] = {}
+    through = TenderClause.lots.through.objects.filter(tenderclause__tender_id=tender.pk)
+    for clause_id, lot_id in through.values_list("tenderclause_id", "lot_id"):
+        chosen.setdefault(clause_id, []).append(numbers[lot_id])
+    labels = {}
+    for clause_id in clause_ids:
+        picked = sorted(chosen.get(clause_id, []))
+        labels[clause_id] = (
+            _("Lots concernés : %(numbers)s") % {"numbers": ", ".join(map(str, picked))}
+            if picked
+            else _("Tous les lots")
+        )
+    return labels

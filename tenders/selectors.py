@@ -321,6 +321,8 @@ def tender_document(tender) -> dict:
         # a code the schedule lacks drops its block.
         price_lines = composition.price_numbers(price_data)
         guard = guard_terms(tender, clauses)
+        lots = list(tender.lots.all())
+        lot_labels = allotment.article_lots(tender, lots, [tc.pk for tc in clauses])
 
         sections, questions = [], []
         for tender_clause in ordered:
@@ -340,6 +342,7 @@ def tender_document(tender) -> dict:
                 price_lines,
                 guard["keys"],
             )
+            article["lots_label"] = lot_labels.get(tender_clause.pk, "")
             sections[-1]["articles"].append(article)
             if article["question"]:
                 questions.append(
@@ -377,7 +380,7 @@ def tender_document(tender) -> dict:
             "glossary": pieces.glossary([*_annex_texts(sections), "CCTP CCAP CCAG-TIC"], language),
         }
         doc["price"] = price_data
-        doc["allotment"] = allotment.allotment_section(tender, list(tender.lots.all()))
+        doc["allotment"] = allotment.allotment_section(tender, lots)
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
         # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.

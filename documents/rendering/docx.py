@@ -644,6 +644,8 @@ def _article(builder, article, *, badge=True):
     builder.heading(f"{gettext('Article')} {article['number']} — {article['title']}", 2)
     if badge:
         builder.paragraph(article.get("requirement_label", ""), bold=True)
+        if article.get("lots_label"):
+            builder.paragraph(article["lots_label"])
     builder.markdown(article.get("body_markdown", ""))
     if badge and article.get("appreciation_markdown"):  # the annex: what is appreciated beyond the minimum
         builder.paragraph(gettext("Éléments d'appréciation (non contractuels)"), bold=True)

@@ -240,3 +240,23 @@ def test_from_clauses_builds_one_tree_per_lot_from_the_clauses_that_apply(api, b
     assert not Criterion.objects.filter(tender=draft, lot__isnull=True).exists()
     assert everywhere.criteria.count() == 2  # one sub-criterion in each lot's tree
     assert client.post(f"/api/v1/tenders/{draft.pk}/publish/").status_code == 200  # each lot sums to 100
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_annex_labels_each_article_with_its_lots(fmt, draft, library):
+    Lot.objects.create(tender=draft, number=1, title="Dossier patient")
+    second = Lot.objects.create(tender=draft, number=2, title="Entrepôt")
+    add_clause(draft, make_clause(library, key="api", title="API FHIR"))
+    bulk = add_clause(draft, make_clause(library, key="bulk", title="Export de masse"))
+    bulk.lots.set([second])
+    content = build(draft, "annex", fmt)[0]
+    text = " ".join(pdf_pages(content)) if fmt == "pdf" else " ".join(docx_text(content).split())
+    api_at, bulk_at = text.index("API FHIR", text.index("Article")), text.rindex("Export de masse")
+    assert "Tous les lots" in text[api_at:bulk_at]
+    assert "Lots concernés : 2" in text[bulk_at:]
+
+
+def test_the_annex_of_a_tender_without_lots_has_no_lot_label(draft, library):
+    add_clause(draft, make_clause(library))
+    text = " ".join(pdf_pages(build(draft, "annex", "pdf")[0]))
+    assert "Tous les lots" not in text and "Lots concernés" not in text
