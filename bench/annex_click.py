@@ -5,7 +5,7 @@
   run it, without the broker's hop) → the row `done` with its file; no stored render of these inputs
   (removed before each run). Goal ≤ 3 s.
 - unchanged: the same request again, the inputs unchanged: the stored file is copied, no job. Goal ≤ 0.3 s.
-- the PDF job's seconds per page against bare WeasyPrint's on a synthetic tender of the same articles
+- the PDF job's CPU seconds per page (the cold request's) against bare WeasyPrint's on a synthetic tender of the same articles
   (plain HTML: headings, paragraphs, lists, tables, an A4 page; no author style beyond it), both
   PDF/A-3b and tagged (`PDF_OPTIONS`). Goal ≤ 1.3.
 Data is built through the services in a throwaway test database (bench/tender_file.py `build`).
@@ -97,7 +97,7 @@ def run(runs=3, clauses=60):
         synthetic = synthetic_tender_html(clauses)
         _bare_weasyprint(synthetic)  # warm-up: fonts, imports
         _request(tender, user)
-        cold, cold_cpu, unchanged, bare, pages = [], [], [], [], {}
+        cold, cold_cpu, unchanged, bare, bare_cpu, pages = [], [], [], [], [], {}
         for _ in range(runs):  # interleaved, so load drifts hit all alike
             StoredRender.objects.all().delete()
             seconds, cpu, document = _request(tender, user)
@@ -105,12 +105,14 @@ def run(runs=3, clauses=60):
             cold_cpu.append(cpu)
             pages["annex"] = pages.get("annex") or _pages(document.file.read())
             unchanged.append(_request(tender, user)[0])
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             _data, pages["bare"] = _bare_weasyprint(synthetic)
             bare.append(time.perf_counter() - start)
+            bare_cpu.append(time.process_time() - cpu)
         cold_s, unchanged_s, bare_s = (statistics.median(values) for values in (cold, unchanged, bare))
-        cpu_s = statistics.median(cold_cpu)
-        job_per_page, bare_per_page = cold_s / pages["annex"], bare_s / pages["bare"]
+        cpu_s, bare_cpu_s = statistics.median(cold_cpu), statistics.median(bare_cpu)
+        # On CPU time: both run in this process, and the wall time of a shared machine drifts (±20 %).
+        job_per_page, bare_per_page = cpu_s / pages["annex"], bare_cpu_s / pages["bare"]
         ratio = job_per_page / bare_per_page
         return [
             (
@@ -128,13 +130,13 @@ def run(runs=3, clauses=60):
             (
                 "bare WeasyPrint, synthetic tender",
                 bare_s,
-                f"{pages['bare']} pages, {bare_per_page * 1000:.0f} ms/page",
+                f"{pages['bare']} pages, CPU {bare_cpu_s:.2f} s, {bare_per_page * 1000:.0f} ms/page",
                 "",
             ),
             (
                 "annex PDF job / bare WeasyPrint, per page",
                 ratio,
-                f"{job_per_page * 1000:.0f} ms/page, goal ≤ {PER_PAGE_GOAL:g}",
+                f"CPU {job_per_page * 1000:.0f} ms/page, goal ≤ {PER_PAGE_GOAL:g}",
                 "OK" if ratio <= PER_PAGE_GOAL else "OVER",
             ),
         ]

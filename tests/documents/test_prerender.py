@@ -250,3 +250,20 @@ def test_with_a_real_worker_an_edit_is_pre_rendered_and_the_click_is_served_at_o
     assert StoredRender.objects.count() == 1
     text = pdf_text(download(client, response.json()["id"]))
     assert "Annexe relue" in text and "PROJET" in text
+
+
+def test_the_editor_page_says_the_document_is_ready_when_it_was_reused(
+    client, buyer, filled_tender, eager, renders, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    client.force_login(buyer)
+    url = reverse("tenders:tender_document_request", args=[filled_tender.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, {"kind": "annex", "format": "docx"}, follow=True).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = client.post(url, {"kind": "annex", "format": "docx"}, follow=True).content.decode()
+    first_id, second_id = Document.objects.order_by("pk").values_list("pk", flat=True)
+    assert f"Document n° {first_id} en préparation." in first
+    assert f"Document n° {second_id} prêt : rien n&#x27;a changé depuis le dernier." in second
+    assert renders == [("annex", "docx")]
