@@ -24,7 +24,7 @@ import logging
 from celery import current_app
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -68,6 +68,18 @@ def _stored_name(tender_id, kind, format, print_):
 def remember(*, tender_id, kind, format, fingerprint, content, inputs_digest):
     """Keep `content` as the stored render of the piece, in place of the one before (file and row)."""
     name = _services().store_file(_stored_name(tender_id, kind, format, fingerprint), bytes(content))
+    try:
+        old_name = _save_row(tender_id, kind, format, fingerprint, name, content, inputs_digest)
+    except IntegrityError:  # another worker stored the same piece at the same moment: theirs stays
+        if not StoredRender.objects.filter(file=name).exists():
+            _delete_quietly(name)
+        return
+    if old_name and old_name != name:
+        _delete_quietly(old_name)
+
+
+def _save_row(tender_id, kind, format, fingerprint, name, content, inputs_digest):
+    """Point the piece's row at `name`; returns the file name it held before ("" when new)."""
     with transaction.atomic():
         previous = (
             StoredRender.objects.select_for_update().filter(tender_id=tender_id, kind=kind, format=format).first()
@@ -85,8 +97,7 @@ def remember(*, tender_id, kind, format, fingerprint, content, inputs_digest):
                 "inputs_digest": inputs_digest or "",
             },
         )
-    if old_name and old_name != name:
-        _delete_quietly(old_name)
+    return old_name
 
 
 def _delete_quietly(name):
