@@ -116,7 +116,7 @@ def _check(parsed, requirements):
                 row["row"],
                 _(
                     "« Partiel » est refusé pour l'article %(article)s : cette exigence ne peut pas être livrée "
-                    "après la réception ; répondez Oui ou Non."
+                    "après la vérification d'aptitude (VABF) ; répondez Oui ou Non."
                 )
                 % {"article": row["article"]},
                 "E",
@@ -231,7 +231,8 @@ def _check(parsed, requirements):
                 ROADMAP_SHEET,
                 row["row"],
                 _(
-                    "l'article %(article)s ne peut pas être livré après la réception : une date de feuille de "
+                    "l'article %(article)s ne peut pas être livré après la vérification d'aptitude (VABF) : une date de "
+                    "feuille de "
                     "route n'est admise que pour une exigence que le marché permet de livrer en différé."
                 )
                 % {"article": row["article"]},
