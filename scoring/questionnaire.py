@@ -231,8 +231,8 @@ def _check(parsed, requirements):
                 ROADMAP_SHEET,
                 row["row"],
                 _(
-                    "l'article %(article)s ne peut pas être livré après la vérification d'aptitude (VABF) : une date de "
-                    "feuille de "
+                    "l'article %(article)s ne peut pas être livré après la vérification d'aptitude (VABF) : une "
+                    "date de feuille de "
                     "route n'est admise que pour une exigence que le marché permet de livrer en différé."
                 )
                 % {"article": row["article"]},
