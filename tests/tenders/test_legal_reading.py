@@ -216,3 +216,23 @@ def test_both_library_files_carry_the_same_fixes(path):
     assert "{{ ref:segur-referencing }}" in body and ("Ségur" in body)
     if data["language"] == "fr":
         assert not re.search(r"\b(?:de|à|par|suit|suivent|selon) \{\{ ?ref:", json.dumps(data, ensure_ascii=False))
+
+
+def test_the_buyer_note_does_not_doubt_an_article_the_ccap_cites_as_settled(pieces):
+    """The CCAP cites « art. 22 (documentation, mises à jour et nouvelles versions) » of the CCAG-TIC as settled
+    (docs/CCAG-TIC.md: confirmed) while the buyer's note said « art. 22, à vérifier » for the same article."""
+    assert "art. 22 (documentation" in text(pieces, CCAP)
+    assert "art. 22, à vérifier" not in pieces["note.docx"]
+    assert "art. 22" in pieces["note.docx"]
+
+
+def test_the_english_library_fills_its_clauses_with_english_values():
+    """The English replication clause read « hosted dans l'infrastructure de l'établissement »: a default value
+    left in French. (The CI-SIS volets keep their official French names.)"""
+    data = json.loads(DEFAULT_LIBRARY_EN.read_text(encoding="utf-8"))
+    french = re.compile(r"\b(?:dans|les|des|et|du)\b|l'(?:é|i)")
+    for clause in data["clauses"]:
+        for parameter in clause["parameters"]:
+            value = parameter.get("default")
+            if isinstance(value, str) and not parameter["name"].startswith("volets"):
+                assert not french.search(value), (clause["key"], parameter["name"], value)
