@@ -14,6 +14,7 @@ from clause_library.models import Library
 from clause_library.services import library_import
 from organizations.models import Organization
 from scoring.services.criteria import criteria_from_clauses
+from tenders.composition import compose
 from tenders.guidance import tender_set_apply
 from tenders.services import tender_create
 
@@ -236,3 +237,19 @@ def test_the_english_library_fills_its_clauses_with_english_values():
             value = parameter.get("default")
             if isinstance(value, str) and not parameter["name"].startswith("volets"):
                 assert not french.search(value), (clause["key"], parameter["name"], value)
+
+
+@pytest.mark.parametrize(
+    ("text", "piece", "language", "expected"),
+    [
+        ("à l'{{ ref:sla }}", "annex", "fr", "à l'article C1 du CCAP"),
+        ("à l'{{ ref:tests }}", "ccap", "fr", "à l'article 6.5 de l'annexe technique au CCTP"),
+        ("à l'{{ ref:tests }}", "annex", "fr", "à l'article 6.5"),  # the same piece: the number alone
+        ("à l'{{ ref:fees }}", "annex", "fr", "à l'article P1 du bordereau des prix"),
+        ("(step {{ ref:sla }})", "rc", "en", "(step article C1 of the CCAP)"),
+        ("suit l'{{ ref:gdpr }}", "ccap", "fr", "suit l'article C7"),  # the GDPR annex is part of the CCAP
+    ],
+)
+def test_compose_names_the_piece_of_an_article_cited_from_another(text, piece, language, expected):
+    articles = {"sla": "C1", "tests": "6.5", "fees": "P1", "gdpr": "C7"}
+    assert compose(text, articles, None, language, piece=piece) == expected
