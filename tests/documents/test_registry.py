@@ -63,7 +63,13 @@ def test_only_the_evaluation_and_execution_documents_depend_on_more_than_the_ten
     from contracts.documents import penalty_log_version
 
     sourced = {kind for kind in Document.FORMATS if registry.source_lookup(kind)}
-    assert sourced == {"evaluation_report", "rejection_letters", "award_notice", "acceptance_report", "penalty_statement"}
+    assert sourced == {
+        "evaluation_report",
+        "rejection_letters",
+        "award_notice",
+        "acceptance_report",
+        "penalty_statement",
+    }
     # The letters are not outdated by recording that they were sent (scoring.selectors.letters_version).
     assert registry.source_lookups() == {
         scoring_selectors.evaluation_version: ["evaluation_report"],
