@@ -253,3 +253,20 @@ def test_the_english_library_fills_its_clauses_with_english_values():
 def test_compose_names_the_piece_of_an_article_cited_from_another(text, piece, language, expected):
     articles = {"sla": "C1", "tests": "6.5", "fees": "P1", "gdpr": "C7"}
     assert compose(text, articles, None, language, piece=piece) == expected
+
+
+def test_the_annex_preamble_keeps_statutory_referentiels_out_of_or_equivalent_and_the_full_order():
+    """R2111-9 with its exception (CSP L1111-8, L1470-5; LEGAL.md) and CCAG-TIC 4.1's whole order, 1.2's rule,
+    the same in the PDF and DOCX writers (documents/rendering/preamble.py)."""
+    from django.utils import translation
+
+    from documents.rendering.preamble import annex_preamble
+
+    with translation.override("fr"):
+        texts = dict(annex_preamble({"title": "DPI", "reference": "AO-1"}))
+    standards = texts["Normes et spécifications citées"]
+    assert "ou équivalent" in standards and "L1111-8" in standards and "sans équivalent" in standards
+    order = texts["Ordre de priorité des pièces"]
+    assert order.index("l'offre technique du titulaire") < order.index("actes spéciaux de sous-traitance")
+    assert "politique de sécurité des systèmes d'information" in order
+    assert "ne déroge donc" not in order and "dernier article du CCAP" in order
