@@ -6,7 +6,8 @@ Prints the median of several runs of
 - the DOCX writer, and the XLSX answer form,
 and the ratio pipeline / WeasyPrint alone (goal ≤ 1.2; DOCX goal ≤ 1 s); then the scoring results
 (bench/scoring_results.py) and the tender file of a 60-clause tender, each piece and the `dce` ZIP
-against ≤ 1.3 × the sum of its pieces (bench/tender_file.py). Not a test: numbers
+against ≤ 1.3 × the sum of its pieces (bench/tender_file.py), and the 60-clause annex at the click: cold
+request → file ≤ 3 s, unchanged ≤ 0.3 s, the PDF job ≤ 1.3 × bare WeasyPrint per page (bench/annex_click.py). Not a test: numbers
 depend on the machine, so they are reported, never asserted.
 """
 
@@ -20,6 +21,8 @@ import time
 
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # No background pre-render of the bench tender's drafts (documents/prerender.py): the queue stays clean.
+    os.environ.setdefault("DOCUMENT_PRERENDER", "False")
     import django
 
     django.setup()
@@ -51,6 +54,9 @@ def main(argv=None):
     parser.add_argument("--skip-scoring", action="store_true", help="only the rendering figures")
     parser.add_argument(
         "--skip-tender-file", action="store_true", help="without the 60-clause tender file (pieces, dce)"
+    )
+    parser.add_argument(
+        "--skip-annex-click", action="store_true", help="without the annex at the click (cold, unchanged, per page)"
     )
     args = parser.parse_args(argv)
     setup_django()
@@ -122,6 +128,12 @@ def main(argv=None):
         for name, value, detail, verdict in tender_file.run(runs=min(args.runs, 3)):
             shown = f"{value:.3f}" if "/" in name else f"{value:.3f} s"
             rows.append((f"tender file: {name}", shown, detail, verdict))
+    if not args.skip_annex_click:
+        from bench import annex_click
+
+        for name, value, detail, verdict in annex_click.run(runs=min(args.runs, 3)):
+            shown = f"{value:.3f}" if "/" in name else f"{value:.3f} s"
+            rows.append((name, shown, detail, verdict))
     print(
         f"Speed figures: median of {args.runs} interleaved runs (Python {sys.version.split()[0]}, "
         f"{os.cpu_count()} CPUs)"

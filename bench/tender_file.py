@@ -39,6 +39,8 @@ BODY = (
 
 def setup_django():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # No background pre-render of the bench tender's drafts (documents/prerender.py): the queue stays clean.
+    os.environ.setdefault("DOCUMENT_PRERENDER", "False")
     import logging
 
     import django

@@ -510,7 +510,8 @@ class ClauseForm(BootstrapForm):
         label=gettext_lazy("Livrable en différé, à une date de la feuille de route"),
         required=False,
         help_text=gettext_lazy(
-            "Clause notée seulement : le candidat peut répondre « Partiel » et dater la livraison après la réception."
+            "Clause notée seulement : le candidat peut répondre « Partiel » et dater la livraison après la "
+            "vérification d'aptitude (VABF)."
         ),
     )
     price_lines = JSONListField(

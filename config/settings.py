@@ -417,6 +417,21 @@ REQUEUE_EVERY_SECONDS = env_int("REQUEUE_EVERY_SECONDS", 180)
 REQUEUE_RUNNING_GRACE_SECONDS = env_int("REQUEUE_RUNNING_GRACE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
+# The piece at the click (documents/prerender.py, docs/RENDERING.md): a draft's pieces are rendered in the
+# background this many seconds after the last edit (each edit supersedes the run scheduled before it), and a
+# request whose inputs did not change gets the stored file at once. "kind.format", in the order rendered.
+DOCUMENT_PRERENDER = env_bool("DOCUMENT_PRERENDER", True)
+DOCUMENT_PRERENDER_DELAY_SECONDS = env_int("DOCUMENT_PRERENDER_DELAY_SECONDS", 4)
+DOCUMENT_PRERENDER_PIECES = (
+    "annex.pdf",
+    "annex.docx",
+    "ccap.pdf",
+    "rc.pdf",
+    "questionnaire.xlsx",
+    "price_schedule.xlsx",
+)
+DOCUMENT_REUSE = env_bool("DOCUMENT_REUSE", True)
+
 # Conformance probe: hosts whose addresses are not checked and that may use plain http (tests only).
 PROBE_ALLOWED_HOSTS = env_list("PROBE_ALLOWED_HOSTS", [])
 # A CA bundle (PEM) trusted to verify vendors' sandboxes (a hospital's own authority); empty: system CAs.

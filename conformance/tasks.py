@@ -24,21 +24,24 @@ class ProbeTask(Task):
             )
 
 
-@shared_task(
-    name="conformance.tasks.run_probe",
-    base=ProbeTask,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    max_retries=MAX_RETRIES,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    # A live probe may wait for a Bulk export (PROBE_EXPORT_CEILING) within its own deadline (PROBE_LIVE_DEADLINE).
-    soft_time_limit=settings.PROBE_LIVE_DEADLINE + 60,
-    time_limit=settings.PROBE_LIVE_DEADLINE + 120,
-)
+# How a probe job runs, for the bid's probe here and the acceptance probe (contracts/tasks.py): late
+# acknowledgement, retried on database errors with backoff, bounded by the live probe's deadline (a live probe may
+# wait for a Bulk export, PROBE_EXPORT_CEILING, within PROBE_LIVE_DEADLINE).
+PROBE_TASK_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError,),
+    "max_retries": MAX_RETRIES,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "soft_time_limit": settings.PROBE_LIVE_DEADLINE + 60,
+    "time_limit": settings.PROBE_LIVE_DEADLINE + 120,
+}
+
+
+@shared_task(name="conformance.tasks.run_probe", base=ProbeTask, **PROBE_TASK_OPTIONS)
 def run_probe(self, report_id):
     """Run the probe of ProbeReport `report_id`; a finished report is left as it is."""
     services.probe_run(report_id=report_id)

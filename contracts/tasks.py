@@ -4,15 +4,12 @@ It runs on the probes queue, like the bid's probe: a slow delivered system never
 """
 
 from celery import Task, shared_task
-from django.conf import settings
-from django.db import DatabaseError
 from django.utils.translation import gettext_noop as N_
 
+from conformance.tasks import PROBE_TASK_OPTIONS
 from conformance.validate import Message
 
 from . import acceptance_services
-
-MAX_RETRIES = 3
 
 
 class AcceptanceProbeTask(Task):
@@ -28,19 +25,7 @@ class AcceptanceProbeTask(Task):
 
 
 @shared_task(
-    name="contracts.tasks.run_acceptance_probe",
-    base=AcceptanceProbeTask,
-    bind=True,
-    queue="probes",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError,),
-    max_retries=MAX_RETRIES,
-    retry_backoff=2,
-    retry_backoff_max=60,
-    retry_jitter=True,
-    soft_time_limit=settings.PROBE_LIVE_DEADLINE + 60,
-    time_limit=settings.PROBE_LIVE_DEADLINE + 120,
+    name="contracts.tasks.run_acceptance_probe", base=AcceptanceProbeTask, queue="probes", **PROBE_TASK_OPTIONS
 )
 def run_acceptance_probe(self, probe_id):
     """Run AcceptanceProbe `probe_id` and fill the plan's probe rows; a finished probe is left as it is."""

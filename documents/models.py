@@ -173,3 +173,32 @@ class Document(models.Model):
         """`error` in the reader's language: the job's notes are stored as their French msgid
         (documents/jobs.py BROKER_DOWN_NOTE) and translated here; any other text shows as stored."""
         return gettext(self.error) if self.error else ""
+
+
+class StoredRender(models.Model):
+    """The last file made of a tender's piece (kind, format) and the inputs it was made from.
+
+    Filled by every finished job of a kind made from the tender only, and by the background pre-render
+    of a draft's pieces (documents/prerender.py). A request whose inputs have the same fingerprint
+    (`prerender.fingerprint`: the tender's content version, the source version, draft or not) gets a
+    copy of this file at once instead of a new job. Never listed, never downloaded itself.
+    """
+
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.CASCADE, related_name="+")
+    # No choices: the Document row's lists say which exist (a new kind needs no migration here).
+    kind = models.CharField(max_length=30)
+    format = models.CharField(max_length=10)
+    fingerprint = models.CharField(max_length=64)
+    file = models.FileField(max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    inputs_digest = models.CharField(max_length=64, blank=True)
+    made_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "kind", "format"], name="stored_render_one_per_piece"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind}.{self.format} of tender {self.tender_id} ({self.fingerprint})"

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
-from . import jobs, registry
+from . import jobs, prerender, registry
 from .models import Document
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class RenderError(Exception):
     """A rendering failure with a message meant for the user."""
 
 
-def _store(name, content):
+def store_file(name, content):
     """Put `content` at `name` through the storage API only (filesystem or object store), replacing
     what is there. A failed write (full disk, store down) leaves nothing behind and propagates, so the
     task retries; the row becomes `done` only after this returns, so a half-written file is never served.
@@ -165,6 +165,7 @@ def document_render(*, document_id):
     if document is None:
         return None
     report = _Progress(document.pk)
+    version_before = prerender.tender_version(document.tender_id)
     try:
         content, digest = _render(document, report)
     except (TransientError, OSError):
@@ -180,7 +181,7 @@ def document_render(*, document_id):
         document_fail(document_id=document.pk, message=_("Le rendu n'a produit aucun contenu."))
         return Document.Status.FAILED
     report(92)
-    name = _store(document_file_name(document), bytes(content))
+    name = store_file(document_file_name(document), bytes(content))
     updated = Document.objects.filter(pk=document.pk, status=Document.Status.RUNNING).update(
         status=Document.Status.DONE,
         progress=100,
@@ -193,6 +194,9 @@ def document_render(*, document_id):
     )
     if not updated:
         logger.info("document %s was finished by another attempt", document.pk)
+        return Document.Status.DONE
+    # The next request for the same inputs gets this file at once (documents/prerender.py).
+    prerender.remember_job(document, bytes(content), digest, version_before)
     return Document.Status.DONE
 
 

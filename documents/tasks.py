@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import jobs, services
+from . import jobs, prerender, services
 from .models import Document
 
 # Transient: worth retrying with backoff. Every countdown stays well below the Redis
@@ -89,3 +89,11 @@ def documents_requeue(*, older_than_seconds=60, running_longer_than_seconds=None
 def requeue_stale_documents():
     """For the beat schedule: requeue documents left queued or running (see `documents_requeue`)."""
     return documents_requeue()
+
+
+@shared_task(name="documents.tasks.prerender_pieces", ignore_result=True)
+def prerender_pieces(tender_id, version, draft, attempt=0):
+    """Render a draft's pieces in the background for `version` of the tender (documents/prerender.py):
+    stops when a newer edit superseded it, yields to requested documents. Not acks_late: a lost run
+    costs nothing (the click renders)."""
+    return prerender.run(tender_id=tender_id, version=version, draft=draft, attempt=attempt)

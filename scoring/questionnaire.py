@@ -107,7 +107,7 @@ def _compliance_problem(row, requirement):
     if row["compliance"] == "Partiel" and not requirement["deferrable"]:
         return _(
             "« Partiel » est refusé pour l'article %(article)s : cette exigence ne peut pas être livrée "
-            "après la réception ; répondez Oui ou Non."
+            "après la vérification d'aptitude (VABF) ; répondez Oui ou Non."
         ) % {"article": row["article"]}
     if requirement["binding"] and not row["compliance"]:
         return (
@@ -241,7 +241,8 @@ def _check_roadmap(rows, requirements, refusals) -> list[dict]:
                 ROADMAP_SHEET,
                 row["row"],
                 _(
-                    "l'article %(article)s ne peut pas être livré après la réception : une date de feuille de "
+                    "l'article %(article)s ne peut pas être livré après la vérification d'aptitude (VABF) : une "
+                    "date de feuille de "
                     "route n'est admise que pour une exigence que le marché permet de livrer en différé."
                 )
                 % {"article": row["article"]},

@@ -20,12 +20,25 @@ def price_formula_text(formula, price_weight=None, language="fr") -> dict:
     `price_weight` is the price criterion's weight in the final mark as the RC prints it (text or number).
     """
     with translation.override(language):
-        points = format_percent(price_weight, 2, trim=False, language=language) if price_weight is not None else "N"
-        legend = _(
-            "P : prix de l'offre notée, c'est-à-dire le montant que compare le critère prix (voir « Prix comparé ») ; "
-            "P_min et P_max : le plus bas et le plus élevé de ces montants parmi les offres régulières, "
-            "acceptables et appropriées ; N : poids du critère prix dans la note finale (%(points)s)."
-        ) % {"points": points}
+        # The legend defines the symbols its formula uses, no other: P_max only where the formula has it.
+        if formula == rules.RANGE:
+            legend = _(
+                "P : prix de l'offre notée, c'est-à-dire le montant que compare le critère prix (voir « Prix "
+                "comparé ») ; P_min et P_max : le plus bas et le plus élevé de ces montants parmi les offres "
+                "régulières, acceptables et appropriées"
+            )
+        else:
+            legend = _(
+                "P : prix de l'offre notée, c'est-à-dire le montant que compare le critère prix (voir « Prix "
+                "comparé ») ; P_min : le plus bas de ces montants parmi les offres régulières, acceptables et "
+                "appropriées"
+            )
+        if price_weight is None:
+            legend += _(" ; N : poids du critère prix dans la note finale.")
+        else:
+            legend += _(" ; N : poids du critère prix dans la note finale (%(points)s).") % {
+                "points": format_percent(price_weight, 2, trim=False, language=language)
+            }
         if formula == rules.LINEAR:
             words = _(
                 "La note prix diminue linéairement avec l'écart relatif au prix le plus bas : l'offre la moins "

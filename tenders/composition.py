@@ -8,6 +8,8 @@ Pure functions, no database:
   {{ price:code }} du bordereau des prix »). A reference whose target is absent cannot be printed: the smallest Markdown block holding
   it is left out — the list item, else the table row, else the paragraph (else the block, a heading
   or a table whose header holds it). Parameters (`{{ name }}`) stay for the filling that follows.
+  Given the citing article's piece, an article of another piece is named with its piece
+  ("article C5 du CCAP", "article 6.5 de l'annexe technique au CCTP").
 - `leaks(text, terms)` and `Guard`: what a generated piece must never print — a library key or a
   parameter code. The rule that keeps ordinary words and FHIR vocabulary out of the alarms is
   explained at `code_like`.
@@ -27,10 +29,42 @@ REFERENCE_WORDS = {
 }
 
 
-def reference_text(kind, number, language="fr"):
-    """How a resolved cross-reference prints, in the piece's language."""
+# An article cited from another piece names that piece: "article C5" alone, read in the CCTP's annex, does
+# not tell the vendor where to look, and each piece is published as a file of its own. The prefix of an
+# article number says its piece (tenders/pieces.py: C, R, P; digits for the annex).
+PIECE_OF_PREFIX = {"C": "ccap", "R": "rc", "P": "price"}
+PIECE_NAMES = {
+    "fr": {
+        "annex": "de l'annexe technique au CCTP",
+        "ccap": "du CCAP",
+        "rc": "du règlement de la consultation",
+        "price": "du bordereau des prix",
+    },
+    "en": {
+        "annex": "of the technical annex to the CCTP",
+        "ccap": "of the CCAP",
+        "rc": "of the consultation rules",
+        "price": "of the price schedule",
+    },
+}
+
+
+def piece_of_number(number):
+    """The piece an article number belongs to: "annex" for "3.2", "ccap" for "C5"…"""
+    return PIECE_OF_PREFIX.get(str(number)[:1], "annex")
+
+
+def reference_text(kind, number, language="fr", piece=None):
+    """How a resolved cross-reference prints, in the piece's language; `piece`: the citing article's piece
+    (its destination), so that an article of another piece is named with it ("article C5 du CCAP")."""
     words = REFERENCE_WORDS.get(language) or REFERENCE_WORDS["fr"]
-    return words[kind].format(number=number)
+    text = words[kind].format(number=number)
+    if kind == "ref" and piece is not None:
+        citing = piece if piece in PIECE_OF_PREFIX.values() else "annex"  # any other destination: the annex
+        cited = piece_of_number(number)
+        if cited != citing:
+            text = f"{text} {(PIECE_NAMES.get(language) or PIECE_NAMES['fr'])[cited]}"
+    return text
 
 
 def price_numbers(doc_price):
@@ -113,10 +147,12 @@ def _renumber_ordered_lists(lines, dropped_ranges, block_tokens):
     return lines
 
 
-def compose(markdown, articles, price_lines=None, language="fr"):
+def compose(markdown, articles, price_lines=None, language="fr", piece=None):
     """The Markdown with `{{ ref:key }}` / `{{ price:code }}` resolved against the tender's maps
     (`articles`: {clause key: article number}; `price_lines`: {line code: line number}), and the
-    smallest block holding an unresolvable one left out. Other placeholders are kept as they are."""
+    smallest block holding an unresolvable one left out. Other placeholders are kept as they are.
+    `piece`: the destination of the article the text belongs to; a cited article of another piece is
+    printed with that piece's name (`reference_text`)."""
     text = (markdown or "").replace("\r\n", "\n").replace("\r", "\n")
     if "{{" not in text:
         return text
@@ -141,7 +177,7 @@ def compose(markdown, articles, price_lines=None, language="fr"):
         kind, target = reference
         number = targets[kind].get(str(target))
         # Cannot be absent (its block went above) unless it spanned lines in a way the map missed.
-        return reference_text(kind, number, language) if number is not None else ""
+        return reference_text(kind, number, language, piece) if number is not None else ""
 
     parts, position = [], 0
     for start, end, name in iter_placeholders(text):

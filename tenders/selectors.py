@@ -196,7 +196,9 @@ def _article(tender_clause, tender, number, weight, language, keys, price_lines=
     def composed(text):
         """`{{ ref: }}`/`{{ price: }}` resolved against this tender (tenders/composition.py), then the
         clause keys quoted the old way (`` `key` ``) replaced by their numbers."""
-        return pieces.cross_references(composition.compose(text, keys, price_lines, language), keys)
+        return pieces.cross_references(
+            composition.compose(text, keys, price_lines, language, piece=version.destination or pieces.ANNEX), keys
+        )
 
     body = composed(version.body)
     question = composed(version.question)

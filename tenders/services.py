@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from clause_library.parameters import resolve_values
 from clause_library.text import first_forbidden_character
-from documents import registry
+from documents import prerender, registry
 from documents.models import Document
 from documents.tasks import document_enqueue
 from organizations.errors import ApplicationError, ConflictError
@@ -76,6 +76,18 @@ def tender_content_changed(tender):
     Offered to the apps above (scoring calls it for every criteria write). One UPDATE, no read.
     """
     Tender.objects.filter(pk=tender.pk).update(content_version=F("content_version") + 1, updated_at=timezone.now())
+    # A draft's pieces are made again in the background a few seconds after its last edit (issue 29).
+    transaction.on_commit(lambda: _schedule_prerender(tender.pk))
+
+
+def _schedule_prerender(tender_id):
+    """After the edit's commit: the pre-render of the tender as it is now (documents/prerender.py). Nothing
+    for a published tender, nor when pre-rendering is off."""
+    if not prerender.enabled():
+        return
+    row = Tender.objects.filter(pk=tender_id).values_list("content_version", "status").first()
+    if row is not None:
+        prerender.schedule(tender_id, version=row[0], draft=row[1] == Tender.Status.DRAFT)
 
 
 def _locked(tender):
@@ -537,6 +549,8 @@ def document_request(*, user, tender, kind, format) -> Document:
             source_version=(source_version[0] if source_version else None) or 0,  # no evaluation row yet: 0
             draft=status == Tender.Status.DRAFT,
         )
+        if prerender.reuse(document):  # the same inputs were rendered already: that file, at once
+            return document
         failures = []
         transaction.on_commit(lambda: failures.append(not document_enqueue(document=document)))
     if failures and failures[0]:

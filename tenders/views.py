@@ -437,7 +437,12 @@ def tender_document_request(request, pk):
     except ApplicationError as error:
         _flash(request, error)
     else:
-        messages.info(request, _("Document n° %(id)s en préparation.") % {"id": document.pk})
+        if document.status == Document.Status.DONE:  # the same inputs were rendered already (issue 29)
+            messages.success(
+                request, _("Document n° %(id)s prêt : rien n'a changé depuis le dernier.") % {"id": document.pk}
+            )
+        else:
+            messages.info(request, _("Document n° %(id)s en préparation.") % {"id": document.pk})
     return redirect(_editor_url(tender, "documents"))
 
 

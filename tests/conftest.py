@@ -62,6 +62,13 @@ def production_password_hashers(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_prerender(settings):
+    """No background pre-render of a draft's pieces after each edit (issue 29): with a real worker it would
+    compete with the jobs a test waits for. tests/documents/test_prerender.py turns it on where it is the point."""
+    settings.DOCUMENT_PRERENDER = False
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 

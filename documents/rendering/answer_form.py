@@ -193,16 +193,17 @@ def instructions(doc, deadline_text=None):
         paragraphs.append(
             gettext(
                 "« %(partial)s » n'est proposé que pour les exigences notées que le cahier des charges permet de "
-                "livrer après la réception, à une date que vous vous engagez à tenir : dites dans la réponse ce "
-                "qui manque et datez-le dans la feuille « Feuille de route ». Pour toute autre exigence, "
-                "répondez %(yes)s ou %(no)s."
+                "livrer après la vérification d'aptitude (VABF), à une date que vous vous engagez à tenir : dites "
+                "dans la réponse ce qui manque et datez-le dans la feuille « Feuille de route ». Pour toute autre "
+                "exigence, répondez %(yes)s ou %(no)s."
             )
             % {"partial": partial, "yes": yes, "no": no}
         )
     else:
         paragraphs.append(
             gettext(
-                "Aucune exigence de ce marché ne peut être livrée après la réception : répondez %(yes)s ou "
+                "Aucune exigence de ce marché ne peut être livrée après la vérification d'aptitude (VABF) : répondez "
+                "%(yes)s ou "
                 "%(no)s à chacune ; la feuille « Feuille de route » reste vide."
             )
             % {"yes": yes, "no": no}
@@ -220,8 +221,8 @@ def instructions(doc, deadline_text=None):
     if any(row["deferrable"] for row in rows):
         paragraphs.append(
             gettext(
-                "Feuille « Feuille de route » : pour chaque exigence livrable après la réception, indiquez "
-                "« %(native)s » (disponible aujourd'hui), « %(roadmap)s » avec la date de disponibilité ou "
+                "Feuille « Feuille de route » : pour chaque exigence livrable après la vérification d'aptitude, "
+                "indiquez « %(native)s » (disponible aujourd'hui), « %(roadmap)s » avec la date de disponibilité ou "
                 "« %(not_planned)s »."
             )
             % roadmap

@@ -41,6 +41,7 @@ from .html import (
     rc_criteria,
     with_defaults,
 )
+from .preamble import annex_preamble
 
 STYLES_USED = (
     "Normal",
@@ -767,54 +768,7 @@ def _piece_builder(doc, piece, title):
 
 def _preamble(builder, doc):
     builder.heading(gettext("Préambule"), 1, page_break_before=True)
-    paragraphs = (
-        (
-            gettext("Objet"),
-            gettext(
-                "La présente annexe n° %(number)s au cahier des clauses techniques particulières (CCTP) du marché "
-                "« %(title)s » (référence %(reference)s) fixe les exigences techniques d'interopérabilité "
-                "auxquelles la solution du titulaire satisfait."
-            )
-            % {"number": doc.get("annex_number") or "1", "title": doc["title"], "reference": doc["reference"]},
-        ),
-        (
-            gettext("Champ d'application"),
-            gettext(
-                "Elle s'applique à toutes les prestations du marché qui produisent, exposent, échangent ou "
-                "restituent les données de l'établissement, pendant toute la durée du marché. Les obligations "
-                "assorties de sanctions (pénalités, réversibilité, propriété intellectuelle, confidentialité) "
-                "figurent au cahier des clauses administratives particulières (CCAP) ; les critères d'attribution "
-                "figurent au règlement de la consultation."
-            ),
-        ),
-        (
-            gettext("Ordre de priorité des pièces"),
-            gettext(
-                "Conformément à l'article 4.1 du CCAG-TIC, en cas de contradiction entre les pièces du marché, "
-                "elles prévalent dans l'ordre suivant : l'acte d'engagement et ses annexes financières ; le CCAP "
-                "et ses annexes ; le CCTP et ses annexes, dont la présente annexe ; le CCAG-TIC ; le CCTG le cas "
-                "échéant ; l'offre technique du titulaire. La présente annexe ne déroge donc ni au CCAP ni au "
-                "CCAG-TIC."
-            ),
-        ),
-        (
-            gettext("Normes et spécifications citées"),
-            gettext(
-                "Toute norme, spécification ou référence technique citée s'entend « ou équivalent » (article "
-                "R2111-9 du code de la commande publique) : le candidat qui propose un équivalent démontre qu'il "
-                "offre les mêmes fonctions et le même niveau d'interopérabilité. Les documents cités à titre "
-                "informatif n'ont pas de valeur contractuelle."
-            ),
-        ),
-        (
-            gettext("Identification des exigences"),
-            gettext(
-                "Chaque exigence est identifiée par son numéro d'article (par exemple 3.2 : section 3, deuxième "
-                "exigence), que le candidat rappelle dans son cadre de réponse. Ces numéros sont figés à la "
-                "publication de la consultation."
-            ),
-        ),
-    )
+    paragraphs = annex_preamble(doc)
     for title, text in paragraphs:
         builder.heading(title, 2)
         builder.paragraph(text)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 from organizations.formatting import format_date_words, format_percent
 
 from .fetcher import static_print_url
+from .preamble import annex_preamble
 
 PRINT_CSS = "css/print.css"
 MAX_DEPTH_CLASS = 4
@@ -70,6 +71,7 @@ def document_context(doc, *, for_print):
         "annex_sections": [s for s in sections if s.get("destination", "annex") == "annex"],
         "criteria": criteria,
         "generated_on_words": format_date_words(doc["generated_on"], language=language),
+        "preamble": annex_preamble(doc),
         "for_print": for_print,
         "print_css_url": static_print_url(PRINT_CSS) if for_print else static(PRINT_CSS),
     }
