@@ -214,5 +214,6 @@ def test_it_renders_the_grid_with_probes_in_a_fixed_number_of_queries(probed, bi
 
 
 # 11 for the grid itself (answers, eliminatory decisions; each criterion's clause version, for the rubric and
-# the parameter labels, comes with the criteria), 3 for the latest probe results
-GRID_QUERIES = 14
+# the parameter labels, comes with the criteria), 3 for the latest probe results, 1 for the tender's lots (the lot
+# switcher, docs/LOTS.md)
+GRID_QUERIES = 15

@@ -175,8 +175,8 @@ def test_the_editor_pins_its_query_count_with_documents(client, buyer, evaluator
     # The lead: 14 (as in tests/tenders/test_pages.py; one read says whether the lead is also an evaluator). An evaluator skips the editing tools (search,
     # recommended sets) but pays the reader rules' reads (named on the tender? evaluation state): 12.
     # The same at 2 and 30 documents.
-    # +1 each: the library keys of the preview's document (tenders/selectors.py, guard_terms).
-    for user, expected in ((buyer, 15), (evaluator, 13)):
+    # +1 each: the library keys of the preview's document (tenders/selectors.py, guard_terms); +1 each: its lots.
+    for user, expected in ((buyer, 16), (evaluator, 14)):
         client.force_login(user)
         client.get(f"/tenders/{filled_tender.pk}/")
         with CaptureQueriesContext(connection) as queries:

@@ -246,8 +246,8 @@ def test_it_pins_the_editor_query_count_with_the_panel(
     tender_set_apply(user=buyer, tender=draft, library_id=default_library.pk, set_key=set_key)
     client.force_login(buyer)
     client.get(editor(draft))
-    # test_pages' fifteen (the library keys the composition guard reads among them), plus two once a library
-    # has topics (the panel then reads them and the recommended clauses): the same for a small and a large set.
-    with django_assert_num_queries(17):
+    # test_pages' sixteen (the library keys the composition guard reads and the lots among them), plus two once a
+    # library has topics (the panel then reads them and the recommended clauses): the same for a small and a large set.
+    with django_assert_num_queries(18):
         response = client.get(editor(draft) + "?q=FHIR")
     assert response.status_code == 200
