@@ -116,8 +116,14 @@ def _load_demo():
     )
     for clause in clauses[:6]:
         tender_services.tender_clause_add(user=users["buyer"], tender=draft, clause=clause, allow_incomplete=True)
+    # A second draft, divided into lots (the lots page).
+    lotted = tender_services.tender_create(
+        user=users["buyer"], organization=chu, reference="AO-DEMO-LOTS", title="Appel d'offres alloti de démonstration"
+    )
+    for clause in clauses[:3]:
+        tender_services.tender_clause_add(user=users["buyer"], tender=lotted, clause=clause, allow_incomplete=True)
     for title in ("Dossier patient informatisé", "Entrepôt de données de santé"):
-        lot_services.lot_create(user=users["buyer"], tender=draft, title=title, description="Lot de démonstration.")
+        lot_services.lot_create(user=users["buyer"], tender=lotted, title=title, description="Lot de démonstration.")
 
     # A fork in the group, then an upstream change: the fork's updates page and a two-version diff.
     fork = library_services.library_fork(
@@ -152,7 +158,7 @@ def _load_demo():
         "new tender": ("buyer", reverse("tenders:tender_create")),
         "editor": ("buyer", reverse("tenders:tender_editor", args=[draft.pk])),
         "publish": ("buyer", reverse("tenders:tender_publish", args=[draft.pk])),
-        "lots": ("buyer", reverse("tenders:tender_lots", args=[draft.pk])),
+        "lots": ("buyer", reverse("tenders:tender_lots", args=[lotted.pk])),
         # curator
         "libraries": ("curator", reverse("clause_library:library_list")),
         "library": ("curator", reverse("clause_library:library_detail", args=[library.pk])),
