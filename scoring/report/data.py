@@ -16,7 +16,7 @@ from tenders.models import PriceFormula, Procedure, TenderClause
 
 from .. import extensions, rules, selectors
 from ..models import AuditEvent, Award, Bid, Consensus, EliminatoryDecision, LowOfferReview, Score
-from ..services.award import standstill_until
+from ..services.award import failed_bids, retained_bid, standstill_until
 
 HUNDRED = Decimal(100)
 
@@ -243,10 +243,13 @@ AWARDEE_FIELDS = (
 )
 
 
-def _awardee(outcome, bids):
-    if outcome.awardee is None:
+def _awardee(outcome, bids, failed):
+    """The bid the award goes to: the first ranked, or the next after awardees that did not provide their
+    certificates (R2144-7, scoring/services/award.py)."""
+    retained = retained_bid(outcome, failed)
+    if retained is None:
         return None
-    winner = next(b for b in bids if b["id"] == outcome.awardee)
+    winner = next(b for b in bids if b["id"] == retained)
     return {"bid": winner["id"], "vendor": winner["vendor"], **{key: winner[key] for key in AWARDEE_FIELDS}}
 
 
@@ -313,7 +316,8 @@ def report_document(tender) -> dict:
         record = selectors.procedure_record_of(tender)
         inputs = _Inputs(tender, tree, record)
         bids = [_bid_row(result, inputs) for result in outcome.results]
-        awardee = _awardee(outcome, bids)
+        failed = failed_bids(tender)
+        awardee = _awardee(outcome, bids, failed)
         value = points(record.contract_value) if record.contract_value is not None else None
         award = _award(tender, len(bids))
         doc = {
@@ -338,6 +342,8 @@ def report_document(tender) -> dict:
             "criteria": _criteria_rows(tree),
             "bids": bids,
             "awardee": awardee,
+            # Awardees that did not provide their certificates in time (R2144-7): their letter says so.
+            "failed_awardees": sorted(failed),
             "tie": sum(1 for b in bids if b["rank"] == 1) > 1,
             "candidatures": [
                 {"name": row.get("name", ""), "admitted": bool(row.get("admitted")), "reason": row.get("reason", "")}

@@ -252,6 +252,17 @@ def rejection_letter(doc, bid, sent_on) -> dict:
             paragraph(_("Nous avons le regret de vous informer que votre offre pour ce marché n’a pas été retenue.")),
             heading(_("Motifs du rejet de votre offre")),
         ]
+        if bid["id"] in doc.get("failed_awardees", ()):
+            blocks.append(
+                paragraph(
+                    _(
+                        "Votre offre était classée première, mais vous n’avez pas produit dans le délai imparti les "
+                        "certificats et attestations prouvant que vous n’êtes pas exclu de la procédure (articles "
+                        "R2144-4 et R2144-7 du code de la commande publique) : le marché est attribué à l’offre "
+                        "classée immédiatement après la vôtre."
+                    )
+                )
+            )
         if bid["eliminations"]:
             blocks.append(
                 bullet_list(

@@ -236,12 +236,6 @@ def award_certificates(*, user, tender, received_on=None, waived_reason: str = "
     return award
 
 
-# The report and the letters (scoring/report/) still take the awardee from the ranking (`outcome.awardee`): after
-# an awardee's failure (R2144-7) they would address the wrong bid, so they are refused until report/data.py takes
-# it from `retained_bid(outcome, failed_bids(tender))` (docs/SCORING.md). Set to True with that change.
-REPORT_FOLLOWS_FAILURES = False
-
-
 def award_letters_refusal(tender, award=None, lot=None) -> str | None:
     """Why the letters and the award notice cannot be made now (a sentence), or None."""
     award = award if award is not None else award_of(tender, lot)
@@ -254,11 +248,6 @@ def award_letters_refusal(tender, award=None, lot=None) -> str | None:
         return _(
             "Les lettres partent une fois que l'attributaire a prouvé qu'il n'est pas exclu : enregistrez la "
             "réception de ses certificats (R2144-4) ou le motif de leur absence (R2144-7)."
-        )
-    if not REPORT_FOLLOWS_FAILURES and AwardFailure.objects.filter(tender=tender, lot=award.lot_id).exists():
-        return _(
-            "Après la défaillance d'un attributaire (R2144-7), l'application ne prépare pas encore les lettres ni "
-            "l'avis d'attribution : rédigez-les hors de l'application pour l'offre désormais retenue."
         )
     return None
 

@@ -2,13 +2,18 @@
 ranked immediately after it; the decision is made anew for that bid and its certificates are asked for. API
 (`POST …/award/certificates-failed/`) and the results page; refusals; audit; lead only."""
 
+import io
+import json
+import zipfile
 from html import unescape
 
 import pytest
 from django.test import Client
+from docx import Document as WordDocument
 
-from scoring.models import AuditEvent, Award, AwardFailure
+from scoring.models import AuditEvent, Award, AwardFailure, Bid
 
+from .reporting import build
 from .test_award_sequence import (
     award_url,
     certificates,
@@ -79,10 +84,17 @@ def test_the_award_passes_to_the_next_ranked_bid_and_the_certificates_step_start
     assert results(api, ev)["award"]["bid"] == order[1] and ranked(api, ev) == order
     # The new awardee's certificates are recorded as for the first one.
     assert certificates(api, ev).status_code == 200
-    # The report and letters do not follow a failure yet: they stay refused, and the results page says why.
-    assert request_letters(api, ev).status_code == 409
-    html = unescape(page_client(ev.lead).get(f"/evaluation/tenders/{ev.tender.pk}/results/").content.decode())
-    assert "Après la défaillance d'un attributaire (R2144-7)" in html
+    # The letters follow the new awardee: the bid that failed is told why (R2144-7), the others are told who won.
+    assert request_letters(api, ev).status_code == 202
+    archive = zipfile.ZipFile(io.BytesIO(build(ev, "zip", kind="rejection_letters")))
+    manifest = json.loads(archive.read("manifest.json"))
+    addressed = {row["vendor"] for row in manifest if row["kind"] == "rejet"}
+    new_awardee = Bid.objects.get(pk=order[1]).vendor
+    assert "Alpha" in addressed and new_awardee not in addressed
+    (row,) = [r for r in manifest if r["vendor"] == "Alpha" and r["kind"] == "rejet" and r["format"] == "docx"]
+    text = " ".join(p.text for p in WordDocument(io.BytesIO(archive.read(row["file"]))).paragraphs)
+    assert "R2144-7" in text and "classée immédiatement après la vôtre" in text
+    assert f"Le marché est attribué à {new_awardee}" in text
     # The bid that failed cannot be decided again; the new one can be corrected.
     assert decide(api, ev).status_code == 409
     assert decide(api, ev, bid=order[1], advantages="Corrigé.").status_code == 200
