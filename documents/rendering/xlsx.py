@@ -482,6 +482,13 @@ def render_questionnaire_xlsx(doc, *, progress=None):
 # Reading ------------------------------------------------------------------------------------
 
 
+def check_workbook(data, *, max_bytes=MAX_BYTES):
+    """What can be checked of an uploaded workbook without building it, in bounded time: its size, that it
+    is a ZIP, its entries and uncompressed size, no macros, no DTD in any XML part, and the cells its
+    worksheets declare (`MAX_CELLS`). Raises `QuestionnaireError`. The readers run it first too."""
+    _check_archive(data, max_bytes)
+
+
 def _check_archive(data, max_bytes):
     if not isinstance(data, (bytes, bytearray)):
         raise QuestionnaireError(None, None, gettext("Aucun fichier reçu."))

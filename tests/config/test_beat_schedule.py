@@ -9,7 +9,11 @@ from django.conf import settings
 
 from config.celery import app
 
-REQUEUES = {"documents.tasks.requeue_stale_documents", "conformance.tasks.requeue_stale_probes"}
+REQUEUES = {
+    "documents.tasks.requeue_stale_documents",
+    "conformance.tasks.requeue_stale_probes",
+    "scoring.tasks.requeue_stale_imports",
+}
 
 
 def test_it_schedules_both_requeues_at_the_interval_of_the_setting():

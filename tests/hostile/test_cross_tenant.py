@@ -148,6 +148,7 @@ def object_for(route, name, data):
             "bids": "bid",
             "clauses": "clause",
             "contracts": "contract",
+            "imports": "import_job",
         }[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
     if base in ("clause", "tc"):
         in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
@@ -163,6 +164,7 @@ def object_for(route, name, data):
         "contract": data.contract,
         "invitation": data.invitation,
         "token": data.api_token,
+        "import_job": data.import_job,
     }
     assert base in objects, f"unknown id kwarg {name} in {route}: teach this test what it names"
     return objects[base].pk
