@@ -250,3 +250,27 @@ def test_with_a_real_worker_a_longer_job_is_followed_at_its_address(buyer, setup
         assert time.monotonic() < deadline, state
         time.sleep(0.2)
     assert (state["status"], state["status_code"], state["result"]["imported"]) == ("done", 200, 2)
+
+
+def test_the_bid_page_shows_the_price_schedule_progress_then_the_new_price(buyer, tender, library, no_worker):
+    schedule_tender(tender, library)
+    publish(tender)
+    bid = Bid.objects.create(tender=tender, vendor="Alpha Santé", price=Decimal("1"))
+    client = Client()
+    client.force_login(buyer)
+    page_url = f"/evaluation/tenders/{tender.pk}/bids/{bid.pk}/"
+    response = client.post(
+        page_url, {"action": "price_schedule", "file": _file(filled(tender, [1200.5, "15 000,00", 99.99]))}
+    )
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"].startswith(f"{page_url}?import={job.pk}")
+    page = client.get(f"{page_url}?import={job.pk}").content.decode()
+    assert "Import du bordereau des prix de Alpha Santé en cours" in page
+    bid.refresh_from_db()
+    assert bid.price == Decimal("1")  # nothing imported in the request
+
+    imports.import_run(job_id=job.pk)
+    page = client.get(f"{page_url}?import={job.pk}", follow=True).content.decode()
+    assert "Bordereau des prix importé : 3 lignes" in page and 'id="import-progress"' not in page
+    bid.refresh_from_db()
+    assert bid.price == Decimal("72619.04") and bid.price_source == "price_schedule"
