@@ -8,16 +8,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("clausier")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Finds `tasks.py` in every installed app: documents.tasks (the document job, also registered under
-# its former name tenders.tasks.render_document) and conformance.tasks.
+# its former name tenders.tasks.render_document), conformance.tasks and scoring.tasks (imports).
 app.autodiscover_tasks()
 
 # Jobs that recover by themselves: beat sends these every REQUEUE_EVERY_SECONDS. They hand the worker
-# again the documents and probes left queued while the broker was down, or left running by a worker
+# again the documents, probes and imports left queued while the broker was down, or left running by a worker
 # killed whole. Sent by name, so this module imports no app.
 REQUEUE_TASKS = (
     "documents.tasks.requeue_stale_documents",
     "conformance.tasks.requeue_stale_probes",
     "contracts.tasks.requeue_stale_acceptance_probes",
+    "scoring.tasks.requeue_stale_imports",
 )
 
 

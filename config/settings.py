@@ -415,6 +415,10 @@ REQUEUE_EVERY_SECONDS = env_int("REQUEUE_EVERY_SECONDS", 180)
 # A job running for longer than this is requeued when no live worker reports holding it (its worker
 # died whole); when no worker answers, only after the hard time limit + 60 s (documents/jobs.py).
 REQUEUE_RUNNING_GRACE_SECONDS = env_int("REQUEUE_RUNNING_GRACE_SECONDS", 60)
+# Imports of a vendor's file (answer form, price schedule) run in the worker; the request waits this long
+# for the answer, then gives the job's address (202). Jobs still queued after IMPORT_EXPIRY_SECONDS end failed.
+IMPORT_WAIT_SECONDS = float(env("IMPORT_WAIT_SECONDS", "10"))
+IMPORT_EXPIRY_SECONDS = env_int("IMPORT_EXPIRY_SECONDS", 24 * 3600)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 
 # The piece at the click (documents/prerender.py, docs/RENDERING.md): a draft's pieces are rendered in the

@@ -5,6 +5,7 @@ audit trail.
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -440,3 +441,50 @@ class AwardFailure(models.Model):
 
     def __str__(self):
         return f"award failure of bid {self.bid_id}"
+
+
+class ImportJob(models.Model):
+    """A vendor's file (answer form or price schedule) imported into a bid by the worker (scoring/imports.py).
+
+    The request checks the file cheaply (size, archive, cells counted in the XML) and queues this row; the
+    worker reads the workbook and imports it, all or nothing, and records the HTTP answer the import gives
+    (`status_code`, `body`). The file is kept only until the job ends.
+    """
+
+    class Kind(models.TextChoices):
+        ANSWER_FORM = "answer_form", _("cadre de réponse")
+        PRICE_SCHEDULE = "price_schedule", _("bordereau des prix")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("en file d'attente")
+        RUNNING = "running", _("en cours")
+        DONE = "done", _("terminé")
+        FAILED = "failed", _("échec")
+
+    bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="import_jobs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The answer form's `confirm=replace` (another company's form replaces the bid's known candidate).
+    replace = models.BooleanField(default=False)
+    language = models.CharField(max_length=10, default="fr")
+    data = models.BinaryField(default=b"", editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # The import's answer: 200 with its outcome, 400 / 409 with the errors (DRF-shaped), as the request gave it.
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("import de fichier")
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"{self.kind} import {self.pk} of bid {self.bid_id}: {self.status}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

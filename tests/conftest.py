@@ -105,6 +105,15 @@ def _invitation_emails_in_process(monkeypatch):
     monkeypatch.setattr(invitation_send, "apply_async", lambda args, **options: invitation_send.apply(args=args))
 
 
+@pytest.fixture(autouse=True)
+def _imports_in_process(monkeypatch):
+    """Imports of a vendor's file are a worker's job (scoring.tasks); the tests run it in process, at once, so
+    the request finds it finished. tests/scoring/test_import_jobs.py runs them with a real worker too."""
+    from scoring.tasks import run_import
+
+    monkeypatch.setattr(run_import, "apply_async", lambda args, **options: run_import.apply(args=args))
+
+
 @pytest.fixture
 def group():
     return OrganizationFactory(name="Groupement", kind=Organization.Kind.PURCHASING_GROUP)

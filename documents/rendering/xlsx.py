@@ -482,6 +482,13 @@ def render_questionnaire_xlsx(doc, *, progress=None):
 # Reading ------------------------------------------------------------------------------------
 
 
+def check_workbook(data, *, max_bytes=MAX_BYTES):
+    """What can be checked of an uploaded workbook without building it, in bounded time: its size, that it
+    is a ZIP, its entries and uncompressed size, no macros, no DTD in any XML part, and the cells its
+    worksheets declare (`MAX_CELLS`). Raises `QuestionnaireError`. The readers run it first too."""
+    _check_archive(data, max_bytes)
+
+
 def _check_archive(data, max_bytes):
     if not isinstance(data, (bytes, bytearray)):
         raise QuestionnaireError(None, None, gettext("Aucun fichier reçu."))
@@ -531,7 +538,7 @@ def _check_parts(archive):
         if "<!DOCTYPE" in content or "<!ENTITY" in content:
             raise QuestionnaireError(None, None, gettext("Le classeur contient des déclarations XML interdites."))
         if name.startswith("xl/worksheets/"):
-            cells += content.count("<c ") + content.count("<c>") + content.count(":c ")
+            cells = _count_cells(content, cells)
             if cells > MAX_CELLS:
                 # Counted before openpyxl builds anything: a small file can declare millions of cells.
                 raise QuestionnaireError(
@@ -540,6 +547,19 @@ def _check_parts(archive):
                     gettext("Le classeur contient trop de cellules (%(max)s au plus) : utilisez le formulaire fourni.")
                     % {"max": MAX_CELLS},
                 )
+
+
+# A cell element in any of its spellings: <c r="A1">, <c/>, <c\t/>, <x:c …> (a namespace prefix).
+_CELL_TAG = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _count_cells(content, counted):
+    """`counted` plus the cell elements of a worksheet's XML, stopping once past `MAX_CELLS` (bounded time)."""
+    for _match in _CELL_TAG.finditer(content):
+        counted += 1
+        if counted > MAX_CELLS:
+            break
+    return counted
 
 
 def _xml_text(content):

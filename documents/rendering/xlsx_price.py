@@ -108,6 +108,13 @@ def _instructions(doc, price):
     ]
 
 
+def _number_cell(sheet, row, column, value):
+    """A number as a number; anything else (a row stored before the line rules) as text, never a formula."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return sheet.cell(row=row, column=column, value=value)
+    return _text_cell(sheet, row, column, "" if value is None else str(value)[:MAX_CELL_CHARS])
+
+
 def _price_sheet(workbook, doc, price):
     sheet = workbook.active
     sheet.title = PRICE_SHEET
@@ -139,7 +146,7 @@ def _price_sheet(workbook, doc, price):
         _text_cell(sheet, row, 2, line["label"], alignment=WRAP)
         _text_cell(sheet, row, 3, line["article"] or "—", alignment=WRAP)
         _text_cell(sheet, row, 4, line["unit"], alignment=WRAP)
-        sheet.cell(row=row, column=5, value=line["quantity"])
+        _number_cell(sheet, row, 5, line["quantity"])
         _text_cell(sheet, row, 6, period_label(line["period"]))
         sheet.cell(row=row, column=7, value=line["periods"])
         unit_price = sheet.cell(row=row, column=8)

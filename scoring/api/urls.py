@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import award, lead, procedure_record, views
+from . import award, imports, lead, procedure_record, views
 
 urlpatterns = [
     path("tenders/<int:tender_id>/criteria/", views.TenderCriteriaView.as_view(), name="api-tender-criteria"),
@@ -51,8 +51,9 @@ urlpatterns = [
     path("bids/<int:pk>/low-offer/decision/", views.LowOfferDecisionView.as_view(), name="api-bid-low-offer-decision"),
     path("bids/<int:pk>/", views.BidDetailView.as_view(), name="api-bid"),
     path("bids/<int:pk>/answers/", views.BidAnswersView.as_view(), name="api-bid-answers"),
-    path("bids/<int:pk>/questionnaire/", views.QuestionnaireImportView.as_view(), name="api-bid-questionnaire"),
-    path("bids/<int:pk>/price-schedule/", views.PriceScheduleImportView.as_view(), name="api-bid-price-schedule"),
+    path("bids/<int:pk>/questionnaire/", imports.QuestionnaireImportView.as_view(), name="api-bid-questionnaire"),
+    path("bids/<int:pk>/price-schedule/", imports.PriceScheduleImportView.as_view(), name="api-bid-price-schedule"),
+    path("imports/<int:pk>/", imports.ImportJobView.as_view(), name="api-import-job"),
     path("bids/<int:pk>/scores/", views.BidScoresView.as_view(), name="api-bid-scores"),
     path("bids/<int:bid_id>/scores/<int:criterion_id>/", views.ScoreView.as_view(), name="api-bid-score"),
     path(

@@ -5,13 +5,12 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from organizations.errors import ApplicationError
 from tenders.models import Tender
 
-from .. import access, market, price_schedule, questionnaire, rules, selectors, services, simulation
+from .. import access, market, rules, selectors, services, simulation
 from ..models import Criterion, EliminatoryDecision
 from .award import award_as_dict
 from .serializers import (
@@ -31,7 +30,6 @@ from .serializers import (
     LowOfferReviewSerializer,
     LowOfferThresholdSerializer,
     MarketCheckRowSerializer,
-    QuestionnaireSerializer,
     ReopenSerializer,
     ResultsSerializer,
     ScoreInputSerializer,
@@ -288,56 +286,6 @@ class BidAnswersView(GenericAPIView):
             committed_values=data.get("committed_values"),
         )
         return Response(self.get_serializer(answer).data, status=status.HTTP_201_CREATED)
-
-
-class QuestionnaireImportView(GenericAPIView):
-    serializer_class = QuestionnaireSerializer
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(responses={200: dict})
-    def post(self, request, pk):
-        bid = access.bid_for(request.user, pk)
-        access.require_lead(request.user, bid.tender)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        limit = questionnaire.questionnaire_max_bytes()
-        if upload.size > limit:
-            raise ValidationError(
-                {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
-            )
-        outcome = questionnaire.questionnaire_import(
-            user=request.user,
-            bid=bid,
-            data=upload.read(limit + 1),
-            replace=request.query_params.get("confirm") == "replace",
-        )
-        return Response(outcome)
-
-
-class PriceScheduleImportView(GenericAPIView):
-    """The vendor's filled price schedule (multipart `file`): the bid's price becomes its total, recomputed
-    from the tender's quantities and periods; `price_source` becomes "price_schedule"."""
-
-    serializer_class = QuestionnaireSerializer
-    parser_classes = [MultiPartParser]
-
-    @extend_schema(responses={200: BidSerializer})
-    def post(self, request, pk):
-        bid = access.bid_for(request.user, pk)
-        access.require_lead(request.user, bid.tender)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        limit = questionnaire.questionnaire_max_bytes()
-        if upload.size > limit:
-            raise ValidationError(
-                {"file": [_("Fichier trop volumineux (au plus %(limit)d octets).") % {"limit": limit}]}
-            )
-        price_schedule.price_schedule_import(user=request.user, bid=bid, data=upload.read(limit + 1))
-        bid.refresh_from_db()
-        context = {**self.get_serializer_context(), "sees_prices": access.sees_prices(request.user, bid.tender)}
-        return Response(BidSerializer(bid, context=context).data)
 
 
 class BidScoresView(GenericAPIView):

@@ -1,6 +1,8 @@
 """Bids: the list (with a new bid and the answer-form import) and one bid's page (answers with committed
 values, the lead's eliminatory decisions, the FHIR base URL and the conformance probe)."""
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -12,13 +14,14 @@ from django.views.decorators.http import require_http_methods
 
 from organizations.errors import ApplicationError
 
-from .. import access, extensions, forms, price_schedule, questionnaire, selectors, services
-from ..models import EliminatoryDecision
+from .. import access, extensions, forms, imports, questionnaire, selectors, services
+from ..models import EliminatoryDecision, ImportJob
 from .common import base_context, flash, form_invalid, lot_of, tender_of, url
 
 
-def _bids_page(request, tender, *, bid_form=None, status=200):
+def _bids_page(request, tender, *, bid_form=None, status=200, running_import=None):
     context = base_context(request, tender, "bids")
+    context["running_import"] = running_import
     context["lots"], context["lot"] = lot_of(request, tender)
     bids = selectors.bids_of(tender)
     context["bids"] = list(bids.filter(lot=context["lot"]) if context["lot"] else bids)
@@ -34,7 +37,11 @@ def _bids_page(request, tender, *, bid_form=None, status=200):
 def bids(request, pk):
     tender = tender_of(request, pk, reader=True)
     if request.method == "GET":
-        return _bids_page(request, tender)
+        job = _running_import(request, tender)
+        if job is not None and job.is_finished:
+            _import_messages(request, job, job.bid)
+            return redirect(f"{url('bids', tender)}?bid={job.bid_id}")
+        return _bids_page(request, tender, running_import=job)
     tender = tender_of(request, pk, lead=True)
     if request.POST.get("action") == "import":
         return _import(request, tender)
@@ -60,32 +67,66 @@ def bids(request, pk):
 
 
 def _import(request, tender):
-    """A vendor's filled-in answer form (XLSX) imported into its bid; every problem named by sheet, row, column."""
+    """A vendor's filled-in answer form (XLSX) imported into its bid by the worker; every problem named by
+    sheet, row, column. The page waits for the job as the API does; a longer job shows its progress."""
     max_bytes = questionnaire.questionnaire_max_bytes()
     form = forms.QuestionnaireImportForm(request.POST, request.FILES, tender=tender, max_bytes=max_bytes)
     if not form.is_valid():
         form_invalid(request, form)
         return _bids_page(request, tender)
     bid = form.cleaned_data["bid"]
+    # The selector keeps the bid chosen (the next import is often the same bid's corrected file).
+    back = f"{url('bids', tender)}?bid={bid.pk}"
     try:
-        outcome = questionnaire.questionnaire_import(
+        job = imports.import_start(
             user=request.user,
             bid=bid,
+            kind=ImportJob.Kind.ANSWER_FORM,
             data=form.cleaned_data["file"].read(max_bytes + 1),
             replace=request.POST.get("confirm") == "replace",
         )
     except ApplicationError as error:
         flash(request, error)
+        return redirect(back)
+    job = imports.import_wait(job)
+    if not job.is_finished:
+        return redirect(f"{back}&import={job.pk}#import-progress")
+    _import_messages(request, job, bid)
+    return redirect(back)
+
+
+def _import_messages(request, job, bid) -> bool:
+    """The outcome of a finished import as the page's messages; True when it succeeded."""
+    if job.status == ImportJob.Status.FAILED:
+        messages.error(request, job.error)
+        return False
+    if job.status_code != 200:
+        flash(request, ApplicationError(job.body, status=job.status_code))
+        return False
+    outcome = job.body
+    if job.kind == ImportJob.Kind.PRICE_SCHEDULE:
+        messages.success(
+            request,
+            _("Bordereau des prix importé : %(count)d lignes, prix de l'offre %(price)s € HT.")
+            % {"count": len(outcome["lines"]), "price": number_format(Decimal(outcome["price"]), 2, use_l10n=True)},
+        )
     else:
         messages.success(
             request,
             _("%(count)d réponses importées pour %(vendor)s.") % {"count": outcome["imported"], "vendor": bid.vendor},
         )
-    # The selector keeps the bid chosen (the next import is often the same bid's corrected file).
-    return redirect(f"{url('bids', tender)}?bid={bid.pk}")
+    return True
 
 
-def _bid_page(request, tender, bid, *, decision_form=None, status=200):
+def _running_import(request, tender):
+    """The import named by `?import=` when it is one of this tender's and the person leads it; else None."""
+    job_id = request.GET.get("import", "")
+    if not job_id.isdigit() or not access.is_lead(request.user, tender):
+        return None
+    return ImportJob.objects.defer("data").select_related("bid").filter(pk=job_id, bid__tender=tender).first()
+
+
+def _bid_page(request, tender, bid, *, decision_form=None, status=200, running_import=None):
     sees_prices = access.sees_prices(request.user, tender)
     rows = selectors.bid_answer_rows(tender, bid, sealed_price=not sees_prices)
     context = base_context(request, tender, "bids")
@@ -98,6 +139,7 @@ def _bid_page(request, tender, bid, *, decision_form=None, status=200):
             "decision_choices": EliminatoryDecision.Decision.choices,
             "qualification_choices": EliminatoryDecision.Qualification.choices,
             "decision_form": decision_form,
+            "running_import": running_import,
         }
     )
     context.update(extensions.bid_panels(request, tender, bid))  # the probe section (conformance)
@@ -117,7 +159,13 @@ def bid_detail(request, pk, bid_pk):
     if bid is None:
         raise Http404
     if request.method == "GET":
-        return _bid_page(request, tender, bid)
+        job = _running_import(request, tender)
+        if job is not None and job.bid_id != bid.pk:
+            job = None
+        if job is not None and job.is_finished:
+            _import_messages(request, job, bid)
+            return redirect(_bid_url(tender, bid, "price"))
+        return _bid_page(request, tender, bid, running_import=job)
     tender_of(request, pk, lead=True)
     if request.POST.get("action") == "eliminatory":
         return _eliminatory_decision(request, tender, bid)
@@ -133,24 +181,29 @@ def bid_detail(request, pk, bid_pk):
 
 
 def _price_schedule(request, tender, bid):
-    """The vendor's filled price schedule: the bid's price becomes its total (scoring/price_schedule.py)."""
+    """The vendor's filled price schedule: the bid's price becomes its total (scoring/price_schedule.py),
+    imported by the worker; the page waits for it as the API does, a longer job shows its progress."""
     max_bytes = questionnaire.questionnaire_max_bytes()
     form = forms.PriceScheduleImportForm(request.POST, request.FILES, max_bytes=max_bytes)
     if not form.is_valid():
         form_invalid(request, form)
         return _bid_page(request, tender, bid, status=400)
     try:
-        outcome = price_schedule.price_schedule_import(
-            user=request.user, bid=bid, data=form.cleaned_data["file"].read(max_bytes + 1)
+        job = imports.import_start(
+            user=request.user,
+            bid=bid,
+            kind=ImportJob.Kind.PRICE_SCHEDULE,
+            data=form.cleaned_data["file"].read(max_bytes + 1),
         )
     except ApplicationError as error:
         flash(request, error)
         return _bid_page(request, tender, bid, status=error.status)
-    messages.success(
-        request,
-        _("Bordereau des prix importé : %(count)d lignes, prix de l'offre %(price)s € HT.")
-        % {"count": len(outcome["lines"]), "price": number_format(outcome["price"], 2, use_l10n=True)},
-    )
+    job = imports.import_wait(job)
+    if not job.is_finished:
+        return redirect(reverse("scoring:bid_detail", args=[tender.pk, bid.pk]) + f"?import={job.pk}#import-progress")
+    if not _import_messages(request, job, bid):
+        bid.refresh_from_db()
+        return _bid_page(request, tender, bid, status=job.status_code or 500)
     return redirect(_bid_url(tender, bid, "price"))
 
 

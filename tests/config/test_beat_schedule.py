@@ -13,6 +13,7 @@ REQUEUES = {
     "documents.tasks.requeue_stale_documents",
     "conformance.tasks.requeue_stale_probes",
     "contracts.tasks.requeue_stale_acceptance_probes",
+    "scoring.tasks.requeue_stale_imports",
 }
 
 

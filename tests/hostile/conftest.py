@@ -19,7 +19,7 @@ from organizations import services as org_services
 from organizations.models import Membership, Organization
 from organizations.tokens import issue as issue_token
 from scoring import services as scoring
-from scoring.models import Criterion
+from scoring.models import Criterion, ImportJob
 from tenders import lots as tender_lots
 from tenders import services as tenders
 
@@ -107,6 +107,9 @@ def dataset_a(org_a):
         due_on=datetime.date(2027, 2, 3),
         description="Incident de A",
     )
+    import_job = ImportJob.objects.create(
+        bid=bid, kind=ImportJob.Kind.ANSWER_FORM, created_by=admin, status=ImportJob.Status.DONE, status_code=200
+    )
     # Organisations run themselves: A's pending invitation, A's admin's API token, and a purchasing group
     # of A's admin with A as a member hospital.
     invitation = org_services.invitation_create(user=admin, organization=org_a, email="nouveau@a.test", role="buyer")
@@ -134,4 +137,5 @@ def dataset_a(org_a):
         invitation=invitation,
         api_token=api_token,
         group=group,
+        import_job=import_job,
     )

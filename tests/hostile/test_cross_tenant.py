@@ -163,6 +163,7 @@ def object_for(route, name, data):
             "clauses": "clause",
             "contracts": "contract",
             "lots": "lot",
+            "imports": "import_job",
         }[route[: route.index("<pk>")].rstrip("/").split("/")[-1]]
     if base in ("clause", "tc"):
         in_tender = route.startswith(("api/v1/tenders/", "tenders/")) or base == "tc"
@@ -180,6 +181,7 @@ def object_for(route, name, data):
         "request": data.execution_request,
         "invitation": data.invitation,
         "token": data.api_token,
+        "import_job": data.import_job,
     }
     assert base in objects, f"unknown id kwarg {name} in {route}: teach this test what it names"
     return objects[base].pk
