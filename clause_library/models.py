@@ -170,13 +170,17 @@ class ClauseVersion(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise ValueError("A clause version is immutable; create a new version instead.")
-        self.fill_derived_fields()
+        if not self._derived_filled:
+            self.fill_derived_fields()
         super().save(*args, **kwargs)
+
+    _derived_filled = False  # set once the derived fields are filled (the service times the preview first)
 
     def fill_derived_fields(self):
         """Set `search_text` and `preview_html` from the content (save() does it; bulk inserts call it)."""
         self.search_text = search_normalize(" ".join((self.title or "", self.body or "", self.question or "")))
         self.preview_html = self.render_preview()
+        self._derived_filled = True
         return self
 
     def render_preview(self):

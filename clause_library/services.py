@@ -5,8 +5,10 @@ writes take the library as given: the pages and the API call `access.require_lib
 and the loaders (demo data, imports of the default library) write as the system, without a user.
 """
 
+import time
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,10 +47,32 @@ def _normalized(content):
 
 
 def _new_version(clause, content, user, number):
-    version = ClauseVersion.objects.create(clause=clause, number=number, author=user, **content)
+    version = ClauseVersion(clause=clause, number=number, author=user, **content)
+    _render_within_budget(version)
+    version.save()
     clause.current = version
     clause.save(update_fields=["current", "updated_at"])
     return version
+
+
+def _render_within_budget(version):
+    """Render the version's stored preview, refusing a text whose preview costs more than
+    CLAUSE_PREVIEW_BUDGET_SECONDS of CPU (docs/QUALITY.md, F5): it would cost every later reader nothing (the preview
+    is stored) but its author's request and every import of it that much. 400 naming `body`."""
+    started = time.process_time()
+    version.fill_derived_fields()
+    if time.process_time() - started > settings.CLAUSE_PREVIEW_BUDGET_SECONDS:
+        raise ApplicationError(
+            {
+                "body": [
+                    _(
+                        "Ce texte est trop long à mettre en forme (plus de %(seconds)s s) : simplifiez sa mise en "
+                        "forme (listes, citations, liens imbriqués) ou découpez-le en plusieurs clauses."
+                    )
+                    % {"seconds": settings.CLAUSE_PREVIEW_BUDGET_SECONDS}
+                ]
+            }
+        )
 
 
 @transaction.atomic
@@ -226,6 +250,15 @@ def library_import(*, user, organization, data):
     return library
 
 
+def _imported_version(version, key):
+    """The version with its preview rendered within the budget; a refusal names the clause (library files)."""
+    try:
+        _render_within_budget(version)
+    except ApplicationError as error:
+        raise ApplicationError({"clauses": [f"{key} : {message}" for message in error.errors["body"]]}) from error
+    return version
+
+
 def _bulk_create_clauses(library, user, rows):
     """Create many clauses with their version 1 in a fixed number of queries."""
     clauses = Clause.objects.bulk_create(
@@ -233,12 +266,11 @@ def _bulk_create_clauses(library, user, rows):
     )
     if clauses and clauses[0].pk is None:  # backends that do not return ids from bulk inserts
         clauses = list(library.clauses.order_by("id"))
-    versions = ClauseVersion.objects.bulk_create(
-        [
-            ClauseVersion(clause=clause, number=1, author=user, **_normalized(content)).fill_derived_fields()
-            for clause, (_key, content, _o, _b) in zip(clauses, rows, strict=True)
-        ]
-    )
+    versions = [
+        _imported_version(ClauseVersion(clause=clause, number=1, author=user, **_normalized(content)), key)
+        for clause, (key, content, _o, _b) in zip(clauses, rows, strict=True)
+    ]
+    versions = ClauseVersion.objects.bulk_create(versions)
     if versions and versions[0].pk is None:
         versions = list(ClauseVersion.objects.filter(clause__library=library).order_by("clause_id"))
     for clause, version in zip(clauses, versions, strict=True):

@@ -418,6 +418,9 @@ REQUEUE_RUNNING_GRACE_SECONDS = env_int("REQUEUE_RUNNING_GRACE_SECONDS", 60)
 # Imports of a vendor's file (answer form, price schedule) run in the worker; the request waits this long
 # for the answer, then gives the job's address (202). Jobs still queued after IMPORT_EXPIRY_SECONDS end failed.
 IMPORT_WAIT_SECONDS = float(env("IMPORT_WAIT_SECONDS", "10"))
+# A clause version's preview is rendered once, when it is written, and stored: a text whose rendering takes more
+# CPU than this is refused (400 on `body`), so no author can make the server work for seconds per write.
+CLAUSE_PREVIEW_BUDGET_SECONDS = float(env("CLAUSE_PREVIEW_BUDGET_SECONDS", "1.0"))
 IMPORT_EXPIRY_SECONDS = env_int("IMPORT_EXPIRY_SECONDS", 24 * 3600)
 CELERY_BEAT_SCHEDULE_FILENAME = str(CELERY_DATA_DIR / "beat-schedule")
 

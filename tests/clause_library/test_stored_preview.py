@@ -42,3 +42,20 @@ def test_lists_and_pages_read_the_stored_preview_without_rendering(api, library,
     browser.force_login(curator)
     assert browser.get(f"/libraries/{library.pk}/clauses/{clause.pk}/").status_code == 200
     assert calls == []
+
+
+def test_a_text_whose_preview_exceeds_the_rendering_budget_is_refused_naming_the_body(api, curator, library, settings):
+    """F5: the preview is rendered once, at the write, within CLAUSE_PREVIEW_BUDGET_SECONDS of CPU; over it, 400."""
+    from clause_library.models import Clause
+
+    from ..factories import clause_content
+
+    settings.CLAUSE_PREVIEW_BUDGET_SECONDS = 0.0  # any rendering exceeds it
+    payload = {"library": library.pk, "key": "budget", **clause_content(body="Un texte **ordinaire**.")}
+    response = api(curator).post("/api/v1/clauses/", payload, format="json")
+    assert response.status_code == 400
+    assert "trop long à mettre en forme" in response.json()["body"][0]
+    assert not Clause.objects.filter(key="budget").exists()
+
+    settings.CLAUSE_PREVIEW_BUDGET_SECONDS = 1.0
+    assert api(curator).post("/api/v1/clauses/", payload, format="json").status_code == 201
