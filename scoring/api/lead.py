@@ -17,6 +17,7 @@ class AcceptDeclaredView(GenericAPIView):
 
     serializer_class = EliminatoryDecisionSerializer
     queryset = EliminatoryDecision.objects.none()  # for the schema only: the bid is read through scoring.access
+    pagination_class = None  # the decisions made, a plain list (the schema says so too)
 
     @extend_schema(request=None, responses={200: EliminatoryDecisionSerializer(many=True)})
     def post(self, request, pk):
