@@ -44,6 +44,9 @@ class Document(models.Model):
         DONE = "done", _("Terminé")
         FAILED = "failed", _("Échec")
 
+    # The kinds made for one lot on request (`"lot"` in the request; docs/LOTS.md).
+    LOT_KINDS = frozenset({"tender", "annex", "questionnaire", "price_schedule"})
+
     # Which formats each kind comes in (API.md); a kind is offered here once its builders are registered.
     FORMATS = {
         "tender": ("pdf", "docx"),
@@ -73,6 +76,10 @@ class Document(models.Model):
     # (documents sits below contracts); null for the tender's own pieces.
     contract = models.ForeignKey(
         "contracts.Contract", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    # One lot's piece (the annex, answer form or price schedule of that lot, docs/LOTS.md); null: the whole tender.
+    lot = models.ForeignKey(
+        "tenders.Lot", null=True, blank=True, on_delete=models.CASCADE, related_name="documents", verbose_name=_("lot")
     )
     kind = models.CharField(_("type"), max_length=30, choices=Kind.choices)
     format = models.CharField(_("format"), max_length=10, choices=Format.choices)

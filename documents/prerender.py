@@ -153,8 +153,9 @@ def reuse(document):
 
 
 def remember_job(document, content, digest, version_before):
-    """After a job: keep its file as the stored render when the tender did not move while it was made."""
-    if not reusable(document.kind):
+    """After a job: keep its file as the stored render when the tender did not move while it was made (the whole
+    tender's pieces only: one lot's piece is made on request)."""
+    if not reusable(document.kind) or document.lot_id is not None:
         return
     if not version_before == tender_version(document.tender_id) == document.tender_version:
         return

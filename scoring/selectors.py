@@ -93,7 +93,7 @@ def criteria_tree(tender, lot=None):
     return out
 
 
-def criteria_for_document(tender, articles=None) -> list[dict]:
+def criteria_for_document(tender, articles=None, lot=None) -> list[dict]:
     """The "criteria" list of the tender document (docs/RENDERING.md): flattened tree, depth-first.
 
     `article` is the article number of the criterion's clause, looked up in `articles`
@@ -103,7 +103,7 @@ def criteria_for_document(tender, articles=None) -> list[dict]:
     """
     articles = articles or {}
     rows = []
-    tree = criteria_tree(tender)
+    tree = criteria_tree(tender, lot)
     parents = {criterion.parent_id for criterion, _depth, _number, _share in tree if criterion.weight is not None}
     for criterion, depth, number, share in tree:
         leaf = criterion.kind == Criterion.Kind.SCORED and criterion.pk not in parents

@@ -60,3 +60,14 @@ def article_lots(tender, lots, clause_ids) -> dict:
             else _("Tous les lots")
         )
     return labels
+
+
+def clauses_of_lot(clauses, lot) -> list:
+    """The tender clauses that apply to `lot`: those naming it and those naming no lot (one query)."""
+    ids = [tc.pk for tc in clauses]
+    named = {}
+    for clause_id, lot_id in TenderClause.lots.through.objects.filter(tenderclause_id__in=ids).values_list(
+        "tenderclause_id", "lot_id"
+    ):
+        named.setdefault(clause_id, set()).add(lot_id)
+    return [tc for tc in clauses if tc.pk not in named or lot.pk in named[tc.pk]]

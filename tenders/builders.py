@@ -25,7 +25,7 @@ from .selectors import tender_document
 
 def _document(document, progress):
     tender = Tender.objects.select_related("organization").get(pk=document.tender_id)
-    doc = tender_document(tender)
+    doc = tender_document(tender, lot=document.lot)
     progress(20)
     return doc
 

@@ -32,9 +32,9 @@ def register_criteria_provider(provider):
         _criteria_providers.append(provider)
 
 
-def criteria_rows(tender, articles):
-    """Every provider's rows, in registration order."""
-    return [row for provider in _criteria_providers for row in provider(tender, articles)]
+def criteria_rows(tender, articles, lot=None):
+    """Every provider's rows, in registration order (with `lot`, that lot's criteria: docs/LOTS.md)."""
+    return [row for provider in _criteria_providers for row in provider(tender, articles, lot=lot)]
 
 
 def register_scoring_method_provider(provider):

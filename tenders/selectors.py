@@ -60,13 +60,13 @@ def _requirement_label(requirement):
     return str(Requirement(requirement).label) if requirement in Requirement.values else requirement
 
 
-def _criteria(tender, articles):
+def _criteria(tender, articles, lot=None):
     """The criteria rows other apps provide (tenders/hooks.py; scoring's grid), plus {tender clause id: global weight}.
 
     Each weighted row also gets `rounded_global_weight` ("33.33"): its share of the total rounded by
     the largest-remainder method, so the printed weights add up to exactly 100.00 (tenders/pieces.py).
     """
-    rows = hooks.criteria_rows(tender, articles)
+    rows = hooks.criteria_rows(tender, articles, lot=lot)
     weights = {}
     criteria = []
     for row in rows:
@@ -295,7 +295,7 @@ def _annex_texts(sections) -> list[str]:
     ]
 
 
-def tender_document(tender) -> dict:
+def tender_document(tender, lot=None) -> dict:
     """The plain-data TenderDocument of docs/RENDERING.md (no ORM objects; JSON-serialisable).
 
     `sections` holds the annex's sections (one per category, numbered 1, 2…) and then one section
@@ -307,8 +307,10 @@ def tender_document(tender) -> dict:
     language = tender.language or "fr"
     clauses = list(tender_clauses(tender).select_related("version__clause"))
     with translation.override(language):
-        numbering = article_numbers(tender, clauses)
-        criteria, weights = _criteria(tender, numbering)
+        numbering = article_numbers(tender, clauses)  # over the whole tender: one lot's piece keeps the numbers
+        if lot is not None:  # one lot's piece: the clauses that apply to it (docs/LOTS.md)
+            clauses = allotment.clauses_of_lot(clauses, lot)
+        criteria, weights = _criteria(tender, numbering, lot)
         # Clause keys quoted in the texts become the article numbers vendors quote.
         keys = {tc.version.clause.key: numbering[tc.pk] for tc in clauses}
         ordered = sorted(clauses, key=lambda tc: (pieces.number_sort_key(numbering[tc.pk]), tc.position, tc.pk))
@@ -383,6 +385,8 @@ def tender_document(tender) -> dict:
         }
         doc["price"] = price_data
         doc["allotment"] = allotment.allotment_section(tender, lots)
+        if lot is not None:
+            doc["lot"] = {"number": lot.number, "title": lot.title}
         if tender.completeness_annex:
             doc["completeness"] = completeness_for_document(tender, numbering)
         # The RC's scoring method, worded by the app that applies it; the demonstration an RC clause asks for.

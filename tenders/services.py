@@ -520,7 +520,19 @@ def _check_document_request(kind, format):
         )
 
 
-def document_request(*, user, tender, kind, format) -> Document:
+def _document_lot(tender, kind, lot):
+    """The tender's lot a piece is asked for (None: the whole tender); 400 naming `lot` otherwise."""
+    if lot is None:
+        return None
+    if kind not in Document.LOT_KINDS:
+        raise ApplicationError({"lot": [_("Ce document se demande pour l'ensemble de l'appel d'offres, sans lot.")]})
+    found = tender.lots.filter(pk=lot).first()
+    if found is None:
+        raise ApplicationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
+    return found
+
+
+def document_request(*, user, tender, kind, format, lot=None) -> Document:
     """Create the document row and queue its job after commit.
 
     Anyone who may edit the tender may ask for documents, published or not (documents change
@@ -531,6 +543,7 @@ def document_request(*, user, tender, kind, format) -> Document:
     _check_document_request(kind, format)
     access.require_document_editor(user, tender, kind)
     registry.check_request(kind, tender)
+    lot = _document_lot(tender, kind, lot)
     with transaction.atomic():
         # What the document will show: the tender as it is now, and for the report and letters the
         # evaluation too (a later change to either makes it stale). One query: the source is a subquery.
@@ -542,6 +555,7 @@ def document_request(*, user, tender, kind, format) -> Document:
         version, status, *source_version = row.values_list(*fields).get()
         document = Document.objects.create(
             tender=tender,
+            lot=lot,
             kind=kind,
             format=format,
             created_by=user,
@@ -549,7 +563,7 @@ def document_request(*, user, tender, kind, format) -> Document:
             source_version=(source_version[0] if source_version else None) or 0,  # no evaluation row yet: 0
             draft=status == Tender.Status.DRAFT,
         )
-        if prerender.reuse(document):  # the same inputs were rendered already: that file, at once
+        if lot is None and prerender.reuse(document):  # the same inputs were rendered already: that file, at once
             return document
         failures = []
         transaction.on_commit(lambda: failures.append(not document_enqueue(document=document)))

@@ -614,11 +614,15 @@ def _cover(builder, doc, subtitle):
     builder.paragraph(doc["organization"], "Subtitle")
     builder.paragraph(doc["title"], "Title")
     builder.paragraph(subtitle, "Subtitle")
-    for label, value in (
-        (gettext("Référence"), doc["reference"]),
+    facts = [(gettext("Référence"), doc["reference"])]
+    if doc.get("lot"):
+        lot = doc["lot"]
+        facts.append((gettext("Lot"), f"{gettext('Lot n° %(number)s') % {'number': lot['number']}} — {lot['title']}"))
+    facts += [
         (gettext("Procédure"), doc.get("procedure_label", "")),
         (gettext("Date"), format_date_words(doc["generated_on"], language=doc.get("language"))),
-    ):
+    ]
+    for label, value in facts:
         builder.paragraph(value, label=f"{label} : ")
 
 

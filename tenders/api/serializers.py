@@ -154,6 +154,9 @@ class LotReorderSerializer(serializers.Serializer):
 class DocumentRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Document.Kind.choices)
     format = serializers.ChoiceField(choices=Document.Format.choices)
+    lot = serializers.IntegerField(
+        required=False, allow_null=True, help_text="one lot's annex, answer form or price schedule (docs/LOTS.md)"
+    )
 
     def validate(self, data):
         # A kind declared but not offered yet (no builder registered) is refused by the service, naming
