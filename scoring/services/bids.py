@@ -22,7 +22,6 @@ def _check_price(price):
         raise ApplicationError({"price": [_("Le prix doit être strictement positif.")]})
 
 
-@transaction.atomic
 def _check_lot(tender, lot_id):
     """A tender with lots takes one bid per vendor and lot: the bid names one of its lots; without lots, none."""
     has_lots = tender.lots.exists()
@@ -32,6 +31,7 @@ def _check_lot(tender, lot_id):
         raise ApplicationError({"lot": [_("Lot inconnu dans cet appel d'offres.")]})
 
 
+@transaction.atomic
 def bid_create(
     *, user, tender, vendor: str, price, submitted_at=None, fhir_base_url: str = "", sandbox=None, lot_id=None
 ) -> Bid:
