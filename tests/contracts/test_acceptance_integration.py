@@ -40,17 +40,23 @@ def probes_worker():
 
     celery_app.conf.update(task_always_eager=False)
     _purge()
-    with start_worker(
-        celery_app,
-        pool="solo",
-        concurrency=1,
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-        queues=["probes"],
-    ):
-        yield
-    _purge()
+    # A worker's `queues` selects them on the app itself (Queues._consume_from): put the selection back after,
+    # or every later in-process worker of this test process would consume the probes queue only.
+    selected = celery_app.amqp.queues._consume_from
+    try:
+        with start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+            queues=["probes"],
+        ):
+            yield
+    finally:
+        celery_app.amqp.queues._consume_from = selected
+        _purge()
 
 
 def _purge():
