@@ -103,7 +103,8 @@ class AwardView(GenericAPIView):
     def get(self, request, tender_id):
         tender = access.tender_for(request.user, tender_id)
         access.require_results_reader(request.user, tender)
-        return Response(_body(tender, _lot(tender, {"lot": request.query_params.get("lot")})))
+        # Before the decision: an empty object (JSON, as the schema says), not an empty body.
+        return Response(_body(tender, _lot(tender, {"lot": request.query_params.get("lot")})) or {})
 
     @extend_schema(request=AwardInputSerializer, responses={200: dict, 409: dict})
     def put(self, request, tender_id):

@@ -263,3 +263,11 @@ def test_the_award_forms_are_the_lead_s(final, outsider):
     EvaluationState.objects.filter(tender=final.tender).update(revealed_at=timezone.now())
     html = browser(final.eval1).get(page(final)).content.decode()
     assert 'id="award-decision"' in html and 'id="award-decide-form"' not in html
+
+
+def test_reading_the_award_before_the_decision_answers_an_empty_object(api, final):
+    response = api(final.lead).get(award_url(final))
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.json() == {}
+    assert decide(api, final).status_code == 200
+    assert api(final.lead).get(award_url(final)).json()["bid"] == final.alpha.pk
