@@ -128,48 +128,47 @@ class AwardView(GenericAPIView):
         return Response(_body(tender, lot))
 
 
-class CertificatesView(GenericAPIView):
+class _AwardStepView(GenericAPIView):
+    """One later step of the sequence: the lead posts the serializer's fields (with `"lot"` when the tender has
+    lots), the service `step` records them, the answer is the award's state."""
+
+    step = None  # the award service, a staticmethod
+
+    def _record(self, request, tender_id):
+        tender = access.tender_for(request.user, tender_id)
+        access.require_lead(request.user, tender)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lot = _lot(tender, data)
+        self.step(user=request.user, tender=tender, lot=lot, **data)
+        return Response(_body(tender, lot))
+
+
+class CertificatesView(_AwardStepView):
     serializer_class = CertificatesInputSerializer
+    step = staticmethod(award_services.award_certificates)
 
     @extend_schema(request=CertificatesInputSerializer, responses={200: dict, 409: dict})
     def put(self, request, tender_id):
-        tender = access.tender_for(request.user, tender_id)
-        access.require_lead(request.user, tender)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lot = _lot(tender, data)
-        award_services.award_certificates(user=request.user, tender=tender, lot=lot, **data)
-        return Response(_body(tender, lot))
+        return self._record(request, tender_id)
 
 
-class LettersSentView(GenericAPIView):
+class LettersSentView(_AwardStepView):
     serializer_class = LettersSentInputSerializer
+    step = staticmethod(award_services.award_letters_sent)
 
     @extend_schema(request=LettersSentInputSerializer, responses={200: dict, 409: dict})
     def post(self, request, tender_id):
-        tender = access.tender_for(request.user, tender_id)
-        access.require_lead(request.user, tender)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lot = _lot(tender, data)
-        award_services.award_letters_sent(user=request.user, tender=tender, lot=lot, **data)
-        return Response(_body(tender, lot))
+        return self._record(request, tender_id)
 
 
-class CertificatesFailedView(GenericAPIView):
+class CertificatesFailedView(_AwardStepView):
     """R2144-7: the awardee did not provide its certificates in time; the award passes to the next-ranked bid."""
 
     serializer_class = CertificatesFailedInputSerializer
+    step = staticmethod(award_services.award_certificates_failed)
 
     @extend_schema(request=CertificatesFailedInputSerializer, responses={200: dict, 409: dict})
     def post(self, request, tender_id):
-        tender = access.tender_for(request.user, tender_id)
-        access.require_lead(request.user, tender)
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        lot = _lot(tender, data)
-        award_services.award_certificates_failed(user=request.user, tender=tender, lot=lot, **data)
-        return Response(_body(tender, lot))
+        return self._record(request, tender_id)

@@ -24,6 +24,7 @@ from .award import (
     award_letters_sent,
     award_of,
     failed_bids,
+    passed_over_bids,
     retained_bid,
     standstill_until,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "award_letters_sent",
     "award_of",
     "failed_bids",
+    "passed_over_bids",
     "retained_bid",
     "standstill_until",
     "audit",

@@ -82,12 +82,17 @@ def award_of(tender, lot=None) -> Award | None:
     return Award.objects.filter(tender=tender, lot=lot).select_related("bid", "decided_by").first()
 
 
+def passed_over_bids(tender, lot) -> set[int]:
+    """The bids of `lot` ranked above its awardee whose bidder holds the tender's limit of lots (scoring/allotment.py)."""
+    if lot is None or not tender.max_lots_per_bidder:
+        return set()
+    return set(selectors.lot_awards(tender)[lot.pk].passed_over)
+
+
 def _expected(tender, lot, outcome, failed) -> int | None:
     """The bid the award must go to: the ranking's, past the awardees that failed (R2144-7) and, under the
-    tender's limit of lots per bidder, past the offers of bidders that hold the limit (scoring/allotment.py)."""
-    if lot is not None and tender.max_lots_per_bidder:
-        failed = failed | set(selectors.lot_awards(tender)[lot.pk].passed_over)
-    return retained_bid(outcome, failed)
+    tender's limit of lots per bidder, past the offers of bidders that hold the limit."""
+    return retained_bid(outcome, failed | passed_over_bids(tender, lot))
 
 
 def _check_lot(tender, lot, bid=None):
@@ -118,8 +123,9 @@ def _clean(text):
 
 def _check_retained(tender, lot, bid, outcome, failed):
     """409 unless `bid` is the one the award must go to (_expected), saying which one it is."""
-    retained = _expected(tender, lot, outcome, failed)
-    if retained != bid.pk and lot is not None and bid.pk in selectors.lot_awards(tender)[lot.pk].passed_over:
+    passed = passed_over_bids(tender, lot)
+    retained = retained_bid(outcome, failed | passed)
+    if retained != bid.pk and bid.pk in passed:
         raise ConflictError({"bid": [_limit_message(tender)]})
     if retained != bid.pk:
         first = next((r.vendor for r in outcome.results if r.bid == retained), None)

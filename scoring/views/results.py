@@ -103,8 +103,7 @@ def _award_context(tender, full, award, lot=None) -> dict:
     certificates, R2144-7), those failures, and the bid the award would pass to if the awardee fails now."""
     failures = list(services.award_failures_of(tender, lot))
     failed = {failure.bid_id for failure in failures}
-    if lot is not None and tender.max_lots_per_bidder:  # bidders at the limit of lots pass (docs/LOTS.md)
-        failed |= set(selectors.lot_awards(tender)[lot.pk].passed_over)
+    failed |= services.passed_over_bids(tender, lot)  # bidders at the limit of lots pass (docs/LOTS.md)
     retained = services.retained_bid(full, failed)
     following = None
     if award is not None and not award.certificates_done and not award.letters_sent_on and not full.provisional:
