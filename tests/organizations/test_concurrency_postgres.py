@@ -21,6 +21,10 @@ def test_two_admins_cannot_remove_each_other_at_once(hospital, action):
     else:
         body = {"role": "buyer"}
         calls = [api_call(first, "patch", base + "admin-2/", body), api_call(second, "patch", base + "admin-1/", body)]
-    statuses = run_together(calls)
-    assert sorted(statuses) == ([204, 409] if action == "delete" else [200, 409])
+    statuses = sorted(run_together(calls))
+    # One wins. The other is refused: 409 when both hold the lock at once; when it arrives after the winner
+    # committed, it is no longer an admin there: 404 (removed, the organisation is gone from its view) or 403
+    # (demoted). Either way the organisation keeps exactly one admin.
+    success, refused = (204, {409, 404}) if action == "delete" else (200, {409, 403})
+    assert statuses[0] == success and statuses[1] in refused, statuses
     assert Membership.objects.filter(organization=hospital, role="admin").count() == 1
